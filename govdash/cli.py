@@ -1,0 +1,122 @@
+"""The `govdash` command: sample data, ingest, status, build, reports, serve."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from govdash import REPO_ROOT
+
+
+def _progress_echo(stage: str, i: int, n: int, name: str) -> None:
+    words = {"read": "读取", "load": "导入", "build": "构建模型"}
+    click.echo(f"[{words.get(stage, stage)} {i}/{n}] {name}", err=True)
+
+
+@click.group()
+def main() -> None:
+    """govdash：社区治理绩效评价看板（命令行）。"""
+
+
+@main.command()
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="输出目录")
+@click.option("--seed", default=2024, show_default=True, help="随机种子（相同种子生成相同数据）")
+@click.option("--scale", default=1.0, show_default=True, help="数据量倍数（1 ≈ 一个城市一年，约 3 万件吹哨事件）")
+def sample(out: Path, seed: int, scale: float) -> None:
+    """生成模拟城市的全部输入文件。"""
+    from pipelines.sample import generate
+
+    counts = generate(out, seed=seed, scale=scale, progress=lambda m, n: click.echo(f"[生成 {m}/{n} 月]", err=True))
+    for name, n in counts.items():
+        click.echo(f"{name}\t{n}")
+    click.echo(f"已写入 {out}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出导入摘要")
+def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
+    """导入数据文件或目录（CSV：UTF-8/BOM/GBK；Excel：.xlsx）。
+
+    退出码：0 全部导入；2 有行被隔离；1 有文件无法读取。
+    """
+    from pipelines.ingest import ingest as run_ingest
+    from warehouse.db import WarehouseError
+
+    try:
+        result = run_ingest(list(paths), progress=None if as_json else _progress_echo)
+    except WarehouseError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{'文件':<28}{'表':<20}{'读取':>9}{'导入':>9}{'隔离':>7}{'重复跳过':>9}{'替换':>7}")
+        for f in result.files:
+            if f.error:
+                click.echo(f"{f.file:<28}错误：{f.error}")
+            else:
+                click.echo(f"{f.file:<28}{f.table:<20}{f.rows_read:>9}{f.rows_loaded:>9}{f.rows_quarantined:>7}"
+                           f"{f.duplicates_skipped:>9}{f.rows_replaced:>7}")
+        click.echo(f"用时 {result.seconds:.2f} 秒；批次 {result.run_id}")
+        if any(f.rows_quarantined for f in result.files):
+            click.echo("有数据行被隔离，原因见 govdash status 或“数据导入与质量”页面。")
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def status(as_json: bool) -> None:
+    """仓库位置、各表行数、隔离行数与工作日历覆盖情况。"""
+    from govdash.status import warehouse_status
+    from warehouse.db import WarehouseError
+
+    try:
+        st = warehouse_status()
+    except WarehouseError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(st, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"数据仓库：{st['warehouse']}")
+    for t in st["tables"]:
+        click.echo(f"  {t['label']}（{t['table']}）：{t['rows']} 行")
+    click.echo(f"隔离行数：{st['quarantined_rows']}")
+    cal = st["calendar"]
+    if cal["official_years"]:
+        click.echo(f"工作日历：官方安排覆盖 {cal['official_years'][0]}–{cal['official_years'][1]} 年"
+                   + (f"；手工录入覆盖 {', '.join(map(str, cal['override_years']))} 年" if cal["override_years"] else ""))
+    click.echo(f"数据涉及年份：{', '.join(map(str, cal['data_years'])) or '无'}")
+    if cal["uncovered_data_years"]:
+        click.echo(f"警告：{', '.join(map(str, cal['uncovered_data_years']))} 年没有官方或录入的节假日安排，"
+                   "相关期限按周一至周五临时估算，结果标注为“暂定”。请在 calendar_overrides 中录入该年安排。")
+
+
+@main.command()
+def build() -> None:
+    """重建数据仓库的 staging 与 marts 模型。"""
+    from warehouse.build import build as run_build
+    from warehouse.db import write_session
+
+    with write_session() as con:
+        run_build(con, progress=lambda i, n, name: click.echo(f"[构建 {i}/{n}] {name}", err=True))
+    click.echo("已重建")
+
+
+@main.command()
+@click.option("--port", default=8501, show_default=True)
+@click.option("--address", default="localhost", show_default=True)
+def serve(port: int, address: str) -> None:
+    """启动看板（http://localhost:8501）。"""
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
+           "--server.port", str(port), "--server.address", address, "--server.headless", "true"]
+    os.execvp(cmd[0], cmd)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Source files → checked frames → raw tables of the warehouse."""

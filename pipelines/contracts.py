@@ -1,0 +1,328 @@
+"""Data contracts: typing, one pandera DataFrameModel per table, and row rules.
+
+`check_frame` returns the typed frame and a frame of failures (row index, column, value, reason);
+cross-table rules (foreign keys, log order, key conflicts) run in SQL in pipelines/ingest.py.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pandera.polars as pa
+import polars as pl
+
+from govdash.settings import load_settings
+from pipelines.tables import POLARS_TYPES, TableSpec
+
+TRUE_WORDS = ["true", "t", "1", "1.0", "yes", "y", "是", "真", "对", "√"]
+FALSE_WORDS = ["false", "f", "0", "0.0", "no", "n", "否", "假", "错", "×"]
+DATETIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
+                    "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%.f"]
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
+TYPE_WORDS = {"int": "整数", "float": "数值", "bool": "是/否", "date": "日期（YYYY-MM-DD）",
+              "datetime": "时间（YYYY-MM-DD HH:MM[:SS]）"}
+
+ISO_WEEK_PATTERN = r"^\d{4}-W\d{2}$"
+PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]))?$"
+LOG_ACTIONS = ["dispatched", "accepted", "arrived", "returned", "closed", "reopened", "escalated", "rated"]
+ESCALATION_VALUES = ["daily", "weekly", "city"]
+RATING_VALUES = ["satisfied", "basic", "unsatisfied"]
+
+
+def _clause_codes() -> list[str]:
+    return list(load_settings()["negative_reports"]["clause_codes"])
+
+
+# ---------------------------------------------------------------- pandera models (one per table)
+
+class Departments(pa.DataFrameModel):
+    dept_id: str = pa.Field(nullable=False)
+    dept_name: str = pa.Field(nullable=False)
+    dept_type: str = pa.Field(nullable=True)
+
+
+class Communities(pa.DataFrameModel):
+    community_id: str = pa.Field(nullable=False)
+    community_name: str = pa.Field(nullable=False)
+    jpc_id: str = pa.Field(nullable=False)
+    jpc_name: str = pa.Field(nullable=True)
+    area: str = pa.Field(nullable=True)
+
+
+class CalendarOverrides(pa.DataFrameModel):
+    date: pl.Date = pa.Field(nullable=False)
+    is_workday: bool = pa.Field(nullable=False)
+    note: str = pa.Field(nullable=True)
+
+
+class Bindings(pa.DataFrameModel):
+    jpc_id: str = pa.Field(nullable=False)
+    role: str = pa.Field(nullable=False, isin=["department", "leader"])
+    dept_id: str = pa.Field(nullable=True)
+    leader_name: str = pa.Field(nullable=True)
+    valid_from: pl.Date = pa.Field(nullable=False)
+    valid_to: pl.Date = pa.Field(nullable=True)
+
+
+class WhistleEvents(pa.DataFrameModel):
+    event_id: str = pa.Field(nullable=False)
+    community_id: str = pa.Field(nullable=False)
+    reported_at: pl.Datetime = pa.Field(nullable=False)
+    handling_mode: str = pa.Field(nullable=False, isin=["onsite", "offsite"])
+    is_difficult: bool = pa.Field(nullable=False)
+    category: str = pa.Field(nullable=True)
+    title: str = pa.Field(nullable=True)
+    one_thing_item: str = pa.Field(nullable=True)
+    admission_item: str = pa.Field(nullable=True)
+
+
+class WhistleEventLog(pa.DataFrameModel):
+    event_id: str = pa.Field(nullable=False)
+    ts: pl.Datetime = pa.Field(nullable=False)
+    action: str = pa.Field(nullable=False, isin=LOG_ACTIONS)
+    dept_id: str = pa.Field(nullable=True)
+    value: str = pa.Field(nullable=True)
+    note: str = pa.Field(nullable=True)
+
+
+class Visits(pa.DataFrameModel):
+    visit_id: str = pa.Field(nullable=False)
+    visit_date: pl.Date = pa.Field(nullable=False)
+    dept_id: str = pa.Field(nullable=False)
+    jpc_id: str = pa.Field(nullable=False)
+    led_by_city_leader: bool = pa.Field(nullable=True)
+    team_leader_rank: str = pa.Field(nullable=True)
+    participants: int = pa.Field(nullable=True, ge=0)
+    topics: str = pa.Field(nullable=True)
+    problems_raised: int = pa.Field(nullable=True, ge=0)
+    problems_solved: int = pa.Field(nullable=True, ge=0)
+
+
+class NegativeReports(pa.DataFrameModel):
+    report_id: str = pa.Field(nullable=False)
+    jpc_id: str = pa.Field(nullable=False)
+    week: str = pa.Field(nullable=False, str_matches=ISO_WEEK_PATTERN)
+    submitted_at: pl.Datetime = pa.Field(nullable=False)
+    clause_code: str = pa.Field(nullable=True)
+    count: int = pa.Field(nullable=True, ge=0)
+    description: str = pa.Field(nullable=True)
+    rectified: bool = pa.Field(nullable=True)
+
+    @pa.check("clause_code", name="clause_known")
+    def clause_known(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        col = pl.col(data.key)
+        return data.lazyframe.select(col.is_null() | col.is_in(_clause_codes()))
+
+
+class Appeals(pa.DataFrameModel):
+    appeal_id: str = pa.Field(nullable=False)
+    community_id: str = pa.Field(nullable=False)
+    raised_at: pl.Datetime = pa.Field(nullable=False)
+    origin_level: int = pa.Field(nullable=False, ge=1, le=5)
+    category: str = pa.Field(nullable=True)
+
+
+class AppealLog(pa.DataFrameModel):
+    appeal_id: str = pa.Field(nullable=False)
+    level: int = pa.Field(nullable=False, ge=1, le=5)
+    entered_at: pl.Datetime = pa.Field(nullable=False)
+    exited_at: pl.Datetime = pa.Field(nullable=True)
+    outcome: str = pa.Field(nullable=False, isin=["resolved", "escalated", "withdrawn", "open"])
+
+
+class Tasks(pa.DataFrameModel):
+    task_id: str = pa.Field(nullable=False)
+    issued_at: pl.Datetime = pa.Field(nullable=False)
+    dept_id: str = pa.Field(nullable=False)
+    from_level: int = pa.Field(nullable=False, ge=1, le=5)
+    to_level: int = pa.Field(nullable=False, ge=1, le=5)
+    community_id: str = pa.Field(nullable=True)
+    category: str = pa.Field(nullable=True)
+    admission_item: str = pa.Field(nullable=True)
+    certificate_item: str = pa.Field(nullable=True)
+    completed_at: pl.Datetime = pa.Field(nullable=True)
+
+
+class Ratings(pa.DataFrameModel):
+    period: str = pa.Field(nullable=False, str_matches=PERIOD_PATTERN)
+    jpc_id: str = pa.Field(nullable=False)
+    dept_id: str = pa.Field(nullable=False)
+    score: float = pa.Field(nullable=False, ge=0, le=100)
+
+
+MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "departments": Departments,
+    "communities": Communities,
+    "calendar_overrides": CalendarOverrides,
+    "bindings": Bindings,
+    "whistle_events": WhistleEvents,
+    "whistle_event_log": WhistleEventLog,
+    "visits": Visits,
+    "negative_reports": NegativeReports,
+    "appeals": Appeals,
+    "appeal_log": AppealLog,
+    "tasks": Tasks,
+    "ratings": Ratings,
+}
+
+# ---------------------------------------------------------------- row rules across columns
+# (table, column blamed, rule that must hold, reason). Nulls in the rule count as "holds".
+
+_iso_year = pl.col("week").str.slice(0, 4).cast(pl.Int32, strict=False)
+_iso_week = pl.col("week").str.slice(6, 2).cast(pl.Int32, strict=False)
+
+ROW_RULES: dict[str, list[tuple[str, pl.Expr, str]]] = {
+    "bindings": [
+        ("dept_id", ~((pl.col("role") == "department") & pl.col("dept_id").is_null()), "部门捆绑（role=department）必须填写部门编号"),
+        ("leader_name", ~((pl.col("role") == "leader") & pl.col("leader_name").is_null()), "市领导联系（role=leader）必须填写市领导姓名"),
+        ("valid_to", pl.col("valid_to") >= pl.col("valid_from"), "失效日期早于生效日期"),
+    ],
+    "whistle_event_log": [
+        ("dept_id", ~(pl.col("action").is_in(["dispatched", "returned"]) & pl.col("dept_id").is_null()), "派单/退回记录必须填写部门编号"),
+        ("value", ~((pl.col("action") == "escalated") & ~pl.col("value").is_in(ESCALATION_VALUES).fill_null(False)),
+         "升级记录的值必须是 daily/weekly/city（日调度/周协调/市委市政府协调）"),
+        ("value", ~((pl.col("action") == "rated") & ~pl.col("value").is_in(RATING_VALUES).fill_null(False)),
+         "评价记录的值必须是 satisfied/basic/unsatisfied（满意/基本满意/不满意）"),
+    ],
+    "negative_reports": [
+        ("week", (_iso_week >= 1) & (_iso_week <= pl.date(_iso_year, 12, 28).dt.week()), "不是有效的 ISO 周（该年没有这一周）"),
+    ],
+    "appeal_log": [
+        ("exited_at", pl.col("exited_at") >= pl.col("entered_at"), "离开时间早于进入时间"),
+    ],
+    "tasks": [
+        ("to_level", pl.col("to_level") < pl.col("from_level"), "下派事项的承接层级必须低于下派层级（5 区 → 1 居民）"),
+        ("completed_at", pl.col("completed_at") >= pl.col("issued_at"), "完成时间早于下派时间"),
+    ],
+}
+
+# ---------------------------------------------------------------- typing
+
+
+def _clean_str(expr: pl.Expr) -> pl.Expr:
+    s = expr.str.strip_chars()
+    return pl.when(s == "").then(None).otherwise(s)
+
+
+def _as_text(s: pl.Series) -> pl.Series:
+    """Any cell type as text: integral floats from Excel lose their '.0'."""
+    if s.dtype == pl.Utf8:
+        return s
+    if s.dtype.is_float():
+        integral = s.is_not_null() & (s == s.round(0))
+        return pl.select(
+            pl.when(integral).then(s.cast(pl.Int64, strict=False).cast(pl.Utf8)).otherwise(s.cast(pl.Utf8))
+        ).to_series()
+    if s.dtype == pl.Datetime or s.dtype == pl.Date:
+        return s.dt.to_string("%Y-%m-%d %H:%M:%S" if s.dtype == pl.Datetime else "%Y-%m-%d")
+    return s.cast(pl.Utf8)
+
+
+def _typed(s: pl.Series, kind: str) -> pl.Series:
+    name = s.name
+    if kind == "datetime" and isinstance(s.dtype, pl.Datetime):
+        return s.cast(pl.Datetime("us"))
+    if kind == "date" and (s.dtype == pl.Date or isinstance(s.dtype, pl.Datetime)):
+        return s.cast(pl.Date)
+    if kind == "bool" and s.dtype == pl.Boolean:
+        return s
+    text = pl.select(_clean_str(pl.lit(_as_text(s)))).to_series()
+    col = pl.lit(text)
+    if kind in ("str", "week"):
+        out = col
+    elif kind == "int":
+        out = pl.coalesce(col.cast(pl.Int64, strict=False),
+                          pl.when(col.cast(pl.Float64, strict=False) == col.cast(pl.Float64, strict=False).round(0))
+                          .then(col.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)))
+    elif kind == "float":
+        out = col.cast(pl.Float64, strict=False)
+    elif kind == "bool":
+        low = col.str.to_lowercase()
+        out = pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False).otherwise(None)
+    elif kind == "date":
+        out = pl.coalesce([col.str.strptime(pl.Date, f, strict=False) for f in DATE_FORMATS]
+                          + [col.str.strptime(pl.Datetime("us"), f, strict=False).cast(pl.Date) for f in DATETIME_FORMATS[:2]])
+    elif kind == "datetime":
+        out = pl.coalesce([col.str.strptime(pl.Datetime("us"), f, strict=False) for f in DATETIME_FORMATS])
+    else:
+        raise ValueError(kind)
+    return pl.select(out.alias(name)).to_series().cast(POLARS_TYPES[kind])
+
+
+def _reason_for_check(check: str, value) -> str:
+    if check == "not_nullable":
+        return "必填项为空"
+    if check.startswith("isin("):
+        allowed = re.sub(r"^isin\(\[|\]\)$", "", check).replace("'", "")
+        return f"取值“{value}”不在允许范围（{allowed}）"
+    if check.startswith("greater_than_or_equal_to("):
+        return f"取值 {value} 不能小于 {check[len('greater_than_or_equal_to('):-1]}"
+    if check.startswith("less_than_or_equal_to("):
+        return f"取值 {value} 不能大于 {check[len('less_than_or_equal_to('):-1]}"
+    if check.startswith("str_matches("):
+        return f"“{value}”格式不符合要求"
+    if check == "clause_known":
+        return f"条款编号“{value}”不在附录 E 负面清单条款中"
+    return f"不符合数据约定（{check}）：{value}"
+
+
+FAILURE_SCHEMA = {"row_index": pl.Int64, "column_name": pl.Utf8, "value": pl.Utf8, "reason": pl.Utf8}
+
+
+def empty_failures() -> pl.DataFrame:
+    return pl.DataFrame(schema=FAILURE_SCHEMA)
+
+
+def check_frame(spec: TableSpec, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Type the frame and check its contract. Returns (typed frame, failures)."""
+    failures = []
+    typed_cols = []
+    for c in spec.columns:
+        raw = frame.get_column(c.name)
+        typed = _typed(raw, c.type)
+        typed_cols.append(typed)
+        if c.type not in ("str", "week"):
+            text = pl.select(_clean_str(pl.lit(_as_text(raw)))).to_series()
+            bad = text.is_not_null() & typed.is_null()
+            if bad.any():
+                idx = bad.arg_true()
+                failures.append(pl.DataFrame({
+                    "row_index": idx.cast(pl.Int64),
+                    "column_name": c.name,
+                    "value": text.gather(idx),
+                    "reason": f"无法解析为{TYPE_WORDS[c.type]}",
+                }))
+    typed_frame = pl.DataFrame(typed_cols)
+
+    try:
+        MODELS[spec.name].validate(typed_frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        fc = exc.failure_cases.filter(pl.col("index").is_not_null())
+        # a value that failed to parse is already reported; its null must not be reported twice
+        if fc.height:
+            failures.append(pl.DataFrame({
+                "row_index": fc["index"].cast(pl.Int64),
+                "column_name": fc["column"],
+                "value": fc["failure_case"].cast(pl.Utf8),
+                "reason": [_reason_for_check(ch, v) for ch, v in zip(fc["check"], fc["failure_case"])],
+            }))
+
+    for column, rule, reason in ROW_RULES.get(spec.name, []):
+        broken = typed_frame.select((~rule.fill_null(True)).alias("b")).to_series()
+        if broken.any():
+            idx = broken.arg_true()
+            failures.append(pl.DataFrame({
+                "row_index": idx.cast(pl.Int64),
+                "column_name": column,
+                "value": typed_frame.get_column(column).gather(idx).cast(pl.Utf8),
+                "reason": reason,
+            }))
+    out = pl.concat(failures) if failures else empty_failures()
+    # required value that failed to parse: keep the parse reason only
+    out = out.unique(subset=["row_index", "column_name"], keep="first", maintain_order=True)
+    return typed_frame, out
+
+
+def iso_week_of(d: datetime) -> str:
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"

@@ -1,0 +1,1 @@
+"""The embedded DuckDB warehouse: raw → staging → marts, and the named metric queries."""

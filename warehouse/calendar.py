@@ -1,0 +1,50 @@
+"""China's official working-day schedule from the chinese-calendar package."""
+from __future__ import annotations
+
+import datetime as dt
+
+import chinese_calendar
+import duckdb
+import polars as pl
+from chinese_calendar import constants
+
+HOLIDAY_NAMES_ZH = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+def official_years() -> tuple[int, int]:
+    days = list(constants.holidays) + list(constants.workdays)
+    return min(days).year, max(days).year
+
+
+def official_calendar() -> pl.DataFrame:
+    first, last = official_years()
+    start, end = dt.date(first, 1, 1), dt.date(last, 12, 31)
+    dates = pl.date_range(start, end, "1d", eager=True)
+    is_work = [chinese_calendar.is_workday(d) for d in dates]  # ~8k days, once per build
+    notes = []
+    for d, w in zip(dates, is_work):
+        name = constants.holidays.get(d) or constants.workdays.get(d)
+        if name is not None and not isinstance(name, str):
+            name = getattr(name, "value", str(name))
+        if name is None:
+            notes.append(None)
+        else:
+            zh = HOLIDAY_NAMES_ZH.get(name, name)
+            notes.append(f"{zh}调休上班" if w else f"{zh}放假")
+    return pl.DataFrame({"date": dates, "is_workday": is_work, "note": notes})
+
+
+def load_official_calendar(con: duckdb.DuckDBPyConnection) -> None:
+    first, last = official_years()
+    have = con.execute("select min(date), max(date), count(*) from ref_calendar_official").fetchone()
+    if have[0] == dt.date(first, 1, 1) and have[1] == dt.date(last, 12, 31):
+        return
+    frame = official_calendar()
+    con.execute("delete from ref_calendar_official")
+    con.register("official_frame", frame)
+    con.execute("insert into ref_calendar_official select date, is_workday, note from official_frame")
+    con.unregister("official_frame")

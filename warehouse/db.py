@@ -1,0 +1,97 @@
+"""Where the warehouse lives and how processes share it.
+
+DuckDB lets one process write a file or many read it, and an open reader blocks a writer in
+another process. So writers never touch the live file: a write session copies it, works on the
+copy, checkpoints, and atomically renames the copy over the live file (os.replace). Readers open
+the live file read-only; a reader that opened the old snapshot keeps reading it until it reopens,
+and the dashboard reopens when the file's identity (inode, mtime, size) changes. A writer killed
+part-way leaves only a stray copy, which the next write session deletes: the live file is as it was.
+"""
+from __future__ import annotations
+
+import fcntl
+import glob
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from govdash import REPO_ROOT
+
+
+class WarehouseError(Exception):
+    """The warehouse file is missing, corrupt or unreadable; the message is for the user."""
+
+
+def warehouse_path() -> Path:
+    env = os.environ.get("GOVDASH_DB")
+    return Path(env) if env else REPO_ROOT / "data" / "govdash.duckdb"
+
+
+def data_version(path: Path | None = None) -> tuple[int, int, int] | None:
+    """Identity of the current snapshot; changes whenever a write session commits."""
+    path = path or warehouse_path()
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def connect_read(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    path = path or warehouse_path()
+    if not path.exists():
+        raise WarehouseError(f"数据仓库文件不存在：{path}。请先运行 govdash ingest 导入数据。")
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise WarehouseError(
+            f"数据仓库文件无法打开（可能已损坏或不是 DuckDB 文件）：{path}。"
+            f"可删除该文件后重新运行 govdash ingest 重建。详情：{str(exc).splitlines()[0]}"
+        ) from None
+
+
+@contextmanager
+def write_session(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction across processes: all of the session's changes land together, or none."""
+    path = path or warehouse_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = str(path) + ".lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time; readers are never blocked
+        for stale in glob.glob(glob.escape(str(path)) + ".tmp-*"):
+            os.remove(stale)  # left by a writer that was killed; the live file never saw it
+        tmp = f"{path}.tmp-{os.getpid()}"
+        if path.exists():
+            shutil.copyfile(path, tmp)
+        try:
+            con = duckdb.connect(tmp)
+        except duckdb.Error as exc:
+            _remove_quietly(tmp)
+            raise WarehouseError(
+                f"数据仓库文件无法打开（可能已损坏）：{path}。可删除该文件后重新导入。详情：{str(exc).splitlines()[0]}"
+            ) from None
+        try:
+            yield con
+            con.execute("checkpoint")
+            con.close()
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                con.close()
+            finally:
+                _remove_quietly(tmp)
+                _remove_quietly(tmp + ".wal")
+            raise
+
+
+def _remove_quietly(p: str) -> None:
+    try:
+        os.remove(p)
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,25 @@
+with events as (
+    select * from raw_whistle_events
+),
+
+communities as (
+    select * from stg_communities
+),
+
+final as (
+    select
+        events.event_id,
+        events.community_id,
+        communities.jpc_id,
+        events.reported_at,
+        events.handling_mode,
+        events.is_difficult,
+        events.category,
+        events.title,
+        events.one_thing_item,
+        events.admission_item
+    from events
+    left join communities using (community_id)
+)
+
+select * from final
