@@ -45,9 +45,15 @@ def connect_read(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     path = path or warehouse_path()
     if not path.exists():
         raise WarehouseError(f"数据仓库文件不存在：{path}。请先运行 govdash ingest 导入数据。")
+    # Each reader is its own in-memory instance that attaches the file: DuckDB caches instances by
+    # path within a process, so a plain connect() after a swap could hand back the old snapshot.
+    con = duckdb.connect(":memory:")
     try:
-        return duckdb.connect(str(path), read_only=True)
+        con.execute("attach ? as warehouse (read_only)", [str(path)])
+        con.execute("use warehouse")
+        return con
     except duckdb.Error as exc:
+        con.close()
         raise WarehouseError(
             f"数据仓库文件无法打开（可能已损坏或不是 DuckDB 文件）：{path}。"
             f"可删除该文件后重新运行 govdash ingest 重建。详情：{str(exc).splitlines()[0]}"
@@ -95,3 +101,15 @@ def _remove_quietly(p: str) -> None:
         os.remove(p)
     except FileNotFoundError:
         pass
+
+
+def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None):
+    """A query's rows as a polars frame (DuckDB 2.0: polars output lives on relations)."""
+    return con.sql(sql, params=params or None).pl()
+
+
+def read_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor of a reader connection (one per query/thread), pointed at the warehouse."""
+    cur = con.cursor()
+    cur.execute("use warehouse")
+    return cur

@@ -1,0 +1,113 @@
+"""Everything the pages share: the cached warehouse connection, cached frames, the sidebar state.
+
+Caching lives here only. The connection is cached per snapshot (data_version), so a committed
+ingest is picked up on the next rerun and a page never sees a half-written warehouse. DuckDB
+connections are not thread-safe: each query runs on its own cursor.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from warehouse.db import WarehouseError, connect_read, data_version, fetch_frame, read_cursor, warehouse_path
+
+NO_DATA = "数据仓库还没有数据。请在“数据导入与质量”页面上传文件，或运行 govdash ingest sample_data。"
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _connection(path: str, version: tuple) -> duckdb.DuckDBPyConnection:
+    return connect_read(Path(path))
+
+
+def current_version() -> tuple | None:
+    return data_version(warehouse_path())
+
+
+def cursor() -> duckdb.DuckDBPyConnection | None:
+    version = current_version()
+    if version is None:
+        return None
+    return read_cursor(_connection(str(warehouse_path()), version))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _query(sql: str, params: tuple, version: tuple) -> pl.DataFrame:
+    cur = read_cursor(_connection(str(warehouse_path()), version))
+    try:
+        return fetch_frame(cur, sql, dict(params))
+    finally:
+        cur.close()
+
+
+def query(sql: str, **params) -> pl.DataFrame | None:
+    """A frame for a query on the current snapshot, or None when there is no warehouse yet."""
+    version = current_version()
+    if version is None:
+        return None
+    return _query(sql, tuple(sorted(params.items())), version)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_call(fn_name: str, args: tuple, version: tuple):
+    from govdash import figures
+
+    fn = getattr(figures, fn_name)
+    cur = read_cursor(_connection(str(warehouse_path()), version))
+    try:
+        return fn(cur, *args)
+    finally:
+        cur.close()
+
+
+def figure(fn_name: str, *args):
+    """Call govdash.figures.<fn_name>(con, *args) on the current snapshot, cached per snapshot."""
+    version = current_version()
+    if version is None:
+        return None
+    return _cached_call(fn_name, args, version)
+
+
+def guard_warehouse() -> bool:
+    """Show a clear message instead of a traceback when the warehouse is missing or broken."""
+    if current_version() is None:
+        st.info(NO_DATA)
+        return False
+    try:
+        _connection(str(warehouse_path()), current_version())
+    except WarehouseError as exc:
+        st.error(str(exc))
+        return False
+    return True
+
+
+def available_months() -> list[str]:
+    frame = query("select distinct strftime(reported_at, '%Y-%m') as month from raw_whistle_events order by month")
+    return frame["month"].to_list() if frame is not None and frame.height else []
+
+
+def sidebar_period() -> None:
+    """The shared period picker (month); pages read st.session_state['month']."""
+    months = []
+    try:
+        months = available_months()
+    except (WarehouseError, duckdb.Error):
+        months = []
+    with st.sidebar:
+        st.markdown("### 统计期间")
+        if not months:
+            st.caption("暂无数据")
+            st.session_state.setdefault("month", dt.date.today().strftime("%Y-%m"))
+            return
+        default = st.session_state.get("month")
+        if default not in months:
+            default = months[-1]
+        st.selectbox("月份", months, index=months.index(default), key="month",
+                     format_func=lambda m: f"{m[:4]}年{int(m[5:])}月")
+
+
+def fmt_rate(x) -> str:
+    return "—" if x is None else f"{x * 100:.1f}%"

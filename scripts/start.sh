@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# One command for a fresh machine: install, build the warehouse from sample_data when it is empty,
+# and start the dashboard on http://localhost:8501.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+if ! .venv/bin/govdash status >/dev/null 2>&1; then
+  echo "数据仓库为空：正在从 sample_data/ 导入示例数据…"
+  .venv/bin/govdash ingest sample_data || [ $? -eq 2 ]
+fi
+exec .venv/bin/govdash serve --port "${PORT:-8501}"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# System packages the tests use: LibreOffice (a real reader for the Word/Excel files),
+# Chromium and CJK fonts (browser tests). Installed from Debian's packages when missing.
+set -euo pipefail
+need=()
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui libreoffice-calc-nogui)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "安装系统依赖：${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "缺少系统依赖：${need[*]}（需要 root 与 apt-get）；相关测试将被跳过。" >&2
+  fi
+fi

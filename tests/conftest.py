@@ -1,0 +1,38 @@
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory) -> Path:
+    from pipelines.sample import generate
+
+    out = tmp_path_factory.mktemp("sample")
+    generate(out, seed=7, scale=0.05)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_db(sample_dir, tmp_path_factory) -> Path:
+    from pipelines.ingest import ingest
+
+    db = tmp_path_factory.mktemp("wh") / "sample.duckdb"
+    result = ingest([sample_dir], db_path=db)
+    assert result.exit_code == 0, result.as_dict()
+    return db
+
+
+@pytest.fixture
+def sample_warehouse(sample_db, monkeypatch) -> Path:
+    monkeypatch.setenv("GOVDASH_DB", str(sample_db))
+    return sample_db
+
+
+@pytest.fixture
+def empty_db(tmp_path, monkeypatch) -> Path:
+    db = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("GOVDASH_DB", str(db))
+    return db
