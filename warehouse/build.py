@@ -1,7 +1,7 @@
 """Builds staging and mart models from their .sql files, in dependency order.
 
-Each model file `<layer>/<name>.sql` becomes table `<name>`; macros in macros/*.sql are created
-first (marts may call them). Dependencies are read from the names a model selects from.
+Each model file `<layer>/<name>.sql` becomes table `<name>`; table macros in macros/*.sql are
+created after the models they read. Dependencies are read from the names a model selects from.
 """
 from __future__ import annotations
 
@@ -41,14 +41,15 @@ def build(con: duckdb.DuckDBPyConnection, progress=None) -> list[str]:
     """Create raw tables if missing, load the official calendar, rebuild every model."""
     ensure_schema(con)
     load_official_calendar(con)
-    for f in sorted((WAREHOUSE_DIR / "macros").glob("*.sql")):
-        con.execute(f.read_text(encoding="utf-8"))
     files = model_files()
     order = model_order()
     for i, name in enumerate(order, 1):
         if progress:
             progress(i, len(order), name)
         con.execute(f"create or replace table {name} as {files[name].read_text(encoding='utf-8')}")
+    # macros bind to the tables they read, so they are created once the models exist
+    for f in sorted((WAREHOUSE_DIR / "macros").glob("*.sql")):
+        con.execute(f.read_text(encoding="utf-8"))
     return order
 
 

@@ -1,0 +1,127 @@
+"""Figures: named SQL metric queries run with bind parameters, shaped for pages and reports."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import duckdb
+import polars as pl
+
+from govdash.settings import load_settings
+from warehouse.build import metric_sql
+from warehouse.db import fetch_frame
+
+TZ = ZoneInfo("Asia/Shanghai")
+WHISTLE_VARIABLES = ("offsite_response_hours", "onsite_response_hours", "offsite_closure_working_days",
+                     "onsite_closure_working_days", "difficult_closure_working_days")
+RATE_COLUMNS = ("handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate", "satisfaction_rate")
+COUNT_COLUMNS = ("dispatched", "handled", "handled_in_time", "closed_on_time", "closed_late", "open_overdue",
+                 "open_in_time", "satisfied", "rated", "returned", "escalated")
+DEPARTMENT_FIELDS = ("dept_id", "dept_name", "dispatched", "handled", "handling_rate", "timely_handling_rate",
+                     "closed_on_time", "closed_late", "open_overdue", "open_in_time", "closure_rate",
+                     "on_time_closure_rate", "satisfaction_rate", "returned", "escalated", "rank")
+
+
+def apply_settings(con: duckdb.DuckDBPyConnection, settings: dict | None = None) -> dict:
+    """Put the SLA settings into the session, where the assignment macro reads them."""
+    whistle = (settings or load_settings())["whistle"]
+    for name in WHISTLE_VARIABLES:
+        con.execute(f"set variable {name} = {float(whistle[name])}")
+    return whistle
+
+
+def parse_as_of(as_of: str | dt.datetime | None) -> dt.datetime:
+    if as_of is None or as_of == "now":
+        return dt.datetime.now(TZ).replace(tzinfo=None, microsecond=0)
+    if isinstance(as_of, dt.datetime):
+        return as_of
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(as_of, fmt)
+        except ValueError:
+            continue
+    raise ValueError(f"无法识别的截止时间“{as_of}”，应为 YYYY-MM-DD HH:MM:SS")
+
+
+def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
+    try:
+        start = dt.datetime.strptime(month, "%Y-%m")
+    except ValueError:
+        raise ValueError(f"无法识别的月份“{month}”，应为 YYYY-MM") from None
+    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start, end
+
+
+def previous_month(month: str) -> str:
+    start, _ = month_bounds(month)
+    return (start - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
+def _round_rates(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns([pl.col(c).cast(pl.Float64).round(4) for c in RATE_COLUMNS if c in frame.columns])
+
+
+def _params(month: str, as_of: dt.datetime) -> dict:
+    start, end = month_bounds(month)
+    return {"as_of": as_of, "month_start": start, "month_end": end}
+
+
+def department_table(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+    apply_settings(con)
+    return _round_rates(fetch_frame(con, metric_sql("bulletin_departments"), _params(month, as_of)))
+
+
+def overdue_table(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+    apply_settings(con)
+    return fetch_frame(con, metric_sql("bulletin_overdue"), _params(month, as_of))
+
+
+def assignments(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime) -> pl.DataFrame:
+    apply_settings(con)
+    return fetch_frame(con, "select * from assignments_as_of($as_of, $date_from, $date_to)",
+                       {"as_of": as_of, "date_from": date_from, "date_to": date_to})
+
+
+def event_timeline(con, event_id: str) -> pl.DataFrame:
+    return fetch_frame(con, metric_sql("event_timeline"), {"event_id": event_id})
+
+
+def city_totals(departments: pl.DataFrame) -> dict:
+    """Whole-city counts and rates from the department rows (the same definitions, summed)."""
+    t = {c: int(departments[c].sum()) for c in COUNT_COLUMNS}
+
+    def rate(num, den):
+        return None if den == 0 else round(num / den, 4)
+
+    t.update({
+        "handling_rate": rate(t["handled"], t["dispatched"]),
+        "timely_handling_rate": rate(t["handled_in_time"], t["dispatched"]),
+        "closure_rate": rate(t["closed_on_time"] + t["closed_late"], t["dispatched"]),
+        "on_time_closure_rate": rate(t["closed_on_time"], t["dispatched"] - t["open_in_time"]),
+        "satisfaction_rate": rate(t["satisfied"], t["rated"]),
+    })
+    return t
+
+
+def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetime | None = None) -> dict:
+    """The monthly bulletin as a JSON-ready dict (SPEC §3; settings stated)."""
+    cutoff = parse_as_of(as_of)
+    settings = load_settings()
+    depts = department_table(con, month, cutoff)
+    overdue = overdue_table(con, month, cutoff)
+    provisional = bool(depts["calendar_provisional"].any()) if depts.height else False
+    return {
+        "month": month,
+        "as_of": cutoff.strftime("%Y-%m-%d %H:%M:%S"),
+        "settings": {"whistle": dict(settings["whistle"]),
+                     "readings": {"hour_windows": "wall-clock", "onsite_closure": "WD(d, 0): closed on the spot",
+                                  "reopen_without_department": "voids the last closure of every department of the event"}},
+        "calendar_provisional": provisional,
+        "departments": [{k: row[k] for k in DEPARTMENT_FIELDS} for row in depts.iter_rows(named=True)],
+        "overdue": [
+            {"event_id": r["event_id"], "dept_id": r["dept_id"], "community_id": r["community_id"],
+             "deadline": r["deadline"].strftime("%Y-%m-%d %H:%M:%S"), "working_days_overdue": r["working_days_overdue"]}
+            for r in overdue.iter_rows(named=True)
+        ],
+        "city": city_totals(depts),
+    }

@@ -1,0 +1,62 @@
+-- Monthly bulletin, one row per department (SPEC §3). Params: $as_of, $month_start, $month_end.
+-- Every department appears; rates are null when their denominator is empty.
+with assignments as (
+    select * from assignments_as_of($as_of, $month_start, $month_end)
+),
+
+departments as (
+    select * from stg_departments
+),
+
+counts as (
+    select
+        dept_id,
+        count(*) filter (where status <> 'returned') as dispatched,
+        count(*) filter (where status <> 'returned' and responded_at is not null) as handled,
+        count(*) filter (where status <> 'returned' and responded_at <= response_deadline) as handled_in_time,
+        count(*) filter (where status = 'closed_on_time') as closed_on_time,
+        count(*) filter (where status = 'closed_late') as closed_late,
+        count(*) filter (where status = 'open_overdue') as open_overdue,
+        count(*) filter (where status = 'open_in_time') as open_in_time,
+        count(*) filter (where status <> 'returned' and rating in ('satisfied', 'basic')) as satisfied,
+        count(*) filter (where status <> 'returned' and rating is not null) as rated,
+        count(*) filter (where status = 'returned') as returned,
+        count(*) filter (where status <> 'returned' and escalations > 0) as escalated,
+        bool_or(calendar_provisional) as calendar_provisional
+    from assignments
+    group by dept_id
+),
+
+rates as (
+    select
+        d.dept_id,
+        d.dept_name,
+        coalesce(c.dispatched, 0) as dispatched,
+        coalesce(c.handled, 0) as handled,
+        coalesce(c.handled_in_time, 0) as handled_in_time,
+        coalesce(c.closed_on_time, 0) as closed_on_time,
+        coalesce(c.closed_late, 0) as closed_late,
+        coalesce(c.open_overdue, 0) as open_overdue,
+        coalesce(c.open_in_time, 0) as open_in_time,
+        coalesce(c.satisfied, 0) as satisfied,
+        coalesce(c.rated, 0) as rated,
+        coalesce(c.returned, 0) as returned,
+        coalesce(c.escalated, 0) as escalated,
+        coalesce(c.calendar_provisional, false) as calendar_provisional,
+        c.handled / nullif(c.dispatched, 0) as handling_rate,
+        c.handled_in_time / nullif(c.dispatched, 0) as timely_handling_rate,
+        (c.closed_on_time + c.closed_late) / nullif(c.dispatched, 0) as closure_rate,
+        c.closed_on_time / nullif(c.dispatched - c.open_in_time, 0) as on_time_closure_rate,
+        c.satisfied / nullif(c.rated, 0) as satisfaction_rate
+    from departments d
+    left join counts c using (dept_id)
+),
+
+final as (
+    select
+        *,
+        rank() over (order by on_time_closure_rate desc nulls last, closure_rate desc nulls last, dispatched desc) as rank
+    from rates
+)
+
+select * from final order by rank, dept_id
