@@ -108,6 +108,46 @@ def build() -> None:
     click.echo("已重建")
 
 
+@main.group()
+def report() -> None:
+    """生成报告（月度通报）。"""
+
+
+@report.command("bulletin")
+@click.option("--month", required=True, help="统计月份 YYYY-MM")
+@click.option("--as-of", "as_of", default=None, help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：现在）")
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx", "docx"]), default="json", show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件")
+def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -> None:
+    """月度通报：JSON（默认输出到屏幕）、Excel 或 Word。"""
+    from govdash.figures import bulletin, parse_as_of, previous_month
+    from govdash.reports import bulletin_docx, bulletin_xlsx
+    from warehouse.db import WarehouseError, connect_read, read_cursor
+
+    try:
+        cutoff = parse_as_of(as_of)
+        con = connect_read()
+        cur = read_cursor(con)
+        b = bulletin(cur, month, cutoff)
+        prev = bulletin(cur, previous_month(month), cutoff) if fmt == "docx" else None
+    except (WarehouseError, ValueError) as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    if fmt == "json":
+        text = json.dumps(b, ensure_ascii=False, indent=2)
+        if out:
+            out.write_text(text, encoding="utf-8")
+        else:
+            click.echo(text)
+        return
+    out = out or Path(f"{month}-月度通报.{fmt}")
+    if fmt == "xlsx":
+        bulletin_xlsx(b, out)
+    else:
+        bulletin_docx(b, prev, out)
+    click.echo(f"已写入 {out}")
+
+
 @main.command()
 @click.option("--port", default=8501, show_default=True)
 @click.option("--address", default="localhost", show_default=True)

@@ -59,8 +59,8 @@ final as (
         year(days.date) in (select y from official_years)
             or year(days.date) in (select y from override_years) as year_covered,
         coalesce(o.note, f.note) as note,
-        sum(case when coalesce(o.is_workday, f.is_workday, isodow(days.date) <= 5) then 1 else 0 end)
-            over (order by days.date rows between unbounded preceding and current row) as wd_index
+        cast(sum(case when coalesce(o.is_workday, f.is_workday, isodow(days.date) <= 5) then 1 else 0 end)
+            over (order by days.date rows between unbounded preceding and current row) as bigint) as wd_index
     from days
     left join official f on f.date = days.date
     left join overrides o on o.date = days.date

@@ -1,0 +1,103 @@
+"""The bulletin's Word and Excel files: content read back, and opened by a real reader (LibreOffice)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+from docx import Document
+
+from govdash.figures import assignments, bulletin, month_bounds
+from govdash.reports import bulletin_docx, bulletin_xlsx
+from tests.conftest import REPO
+from warehouse.db import connect_read, read_cursor
+
+AS_OF = "2024-12-31 23:00:00"
+
+
+@pytest.fixture(scope="module")
+def cur(sample_db):
+    con = connect_read(sample_db)
+    yield read_cursor(con)
+    con.close()
+
+
+def test_counts_add_up_and_every_assignment_has_one_class(cur):
+    """Property over the sample: dispatched = on time + late + overdue + in time, for every month."""
+    for m in range(1, 13):
+        month = f"2024-{m:02d}"
+        b = bulletin(cur, month, AS_OF)
+        for d in b["departments"] + [b["city"]]:
+            assert d["dispatched"] == d["closed_on_time"] + d["closed_late"] + d["open_overdue"] + d["open_in_time"]
+            assert d["handled"] <= d["dispatched"]
+            for k in ("handling_rate", "closure_rate", "on_time_closure_rate", "satisfaction_rate"):
+                assert d[k] is None or 0 <= d[k] <= 1
+        start, end = month_bounds(month)
+        a = assignments(cur, start, end, b["as_of"])
+        assert a["status"].null_count() == 0
+        assert a.select(["event_id", "dept_id", "dispatch_seq"]).is_duplicated().sum() == 0
+        assert sum(d["dispatched"] + d["returned"] for d in b["departments"]) == a.height
+        ranks = [d["rank"] for d in b["departments"]]
+        assert ranks == sorted(ranks) and ranks[0] == 1
+
+
+def test_cli_bulletin_json_shape(sample_warehouse):
+    out = subprocess.run([sys.executable, "-m", "govdash.cli", "report", "bulletin", "--month", "2024-10",
+                          "--as-of", AS_OF, "--format", "json"], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    b = json.loads(out.stdout)
+    assert set(b) >= {"month", "as_of", "settings", "departments", "overdue", "city"}
+    assert b["as_of"] == AS_OF and len(b["departments"]) == 18
+    assert set(b["departments"][0]) == {"dept_id", "dept_name", "dispatched", "handled", "handling_rate",
+                                        "timely_handling_rate", "closed_on_time", "closed_late", "open_overdue",
+                                        "open_in_time", "closure_rate", "on_time_closure_rate", "satisfaction_rate",
+                                        "returned", "escalated", "rank"}
+    bad = subprocess.run([sys.executable, "-m", "govdash.cli", "report", "bulletin", "--month", "2024/10"],
+                         capture_output=True, text=True, cwd=REPO)
+    assert bad.returncode == 1 and "无法识别的月份" in bad.stderr
+
+
+def _libreoffice_opens(path, tmp_path):
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        pytest.skip("LibreOffice not installed (scripts/system-deps.sh installs it)")
+    res = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                          "--outdir", str(tmp_path), str(path)], capture_output=True, text=True, timeout=180)
+    pdf = tmp_path / (path.stem + ".pdf")
+    assert pdf.exists() and pdf.stat().st_size > 1000, res.stdout + res.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_word_bulletin(cur, tmp_path):
+    b = bulletin(cur, "2024-10", AS_OF)
+    prev = bulletin(cur, "2024-09", AS_OF)
+    path = tmp_path / "bulletin.docx"
+    bulletin_docx(b, prev, path)
+    doc = Document(path)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "2024年10月“社区吹哨、部门报到”工作情况通报" in text
+    assert f"全市共派出吹哨任务 {b['city']['dispatched']} 件" in text
+    assert "较上月" in text and "红榜" in text and "黑榜" in text and "口径与设置" in text
+    ranking = doc.tables[0]
+    assert ranking.rows[0].cells[1].text == "部门"
+    assert ranking.rows[1].cells[1].text == b["departments"][0]["dept_name"]
+    _libreoffice_opens(path, tmp_path)
+
+
+def test_excel_bulletin(cur, tmp_path):
+    b = bulletin(cur, "2024-10", AS_OF)
+    path = tmp_path / "bulletin.xlsx"
+    bulletin_xlsx(b, path)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["部门排名", "全市汇总", "红榜", "黑榜", "低于阈值", "超期未办结", "设置与口径"]
+    ws = wb["部门排名"]
+    header = [c.value for c in ws[1]]
+    col = header.index("按期办结率") + 1
+    first = b["departments"][0]
+    assert ws.cell(2, col).value == pytest.approx(first["on_time_closure_rate"])
+    assert ws.cell(2, col).number_format == "0.0%"
+    assert ws.cell(2, header.index("派单数") + 1).value == first["dispatched"]
+    assert wb["超期未办结"].max_row == len(b["overdue"]) + 1
+    _libreoffice_opens(path, tmp_path)
