@@ -125,3 +125,61 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
         ],
         "city": city_totals(depts),
     }
+
+
+def months_between(first: str, last: str) -> list[str]:
+    out, m = [], first
+    while m <= last:
+        out.append(m)
+        m = month_bounds(m)[1].strftime("%Y-%m")
+    return out
+
+
+def monthly_rates(con, first_month: str, last_month: str, as_of: dt.datetime, dept_id: str | None = None) -> pl.DataFrame:
+    """Per month (and department): the bulletin's counts and rates, from one pass over the assignments."""
+    start, _ = month_bounds(first_month)
+    _, end = month_bounds(last_month)
+    a = assignments(con, start, end, as_of)
+    if dept_id:
+        a = a.filter(pl.col("dept_id") == dept_id)
+    live = pl.col("status") != "returned"
+    frame = (
+        a.with_columns(pl.col("dispatched_at").dt.strftime("%Y-%m").alias("month"))
+        .group_by("month")
+        .agg(
+            live.sum().alias("dispatched"),
+            (live & pl.col("responded_at").is_not_null()).sum().alias("handled"),
+            (live & (pl.col("responded_at") <= pl.col("response_deadline"))).sum().alias("handled_in_time"),
+            (pl.col("status") == "closed_on_time").sum().alias("closed_on_time"),
+            (pl.col("status") == "closed_late").sum().alias("closed_late"),
+            (pl.col("status") == "open_overdue").sum().alias("open_overdue"),
+            (pl.col("status") == "open_in_time").sum().alias("open_in_time"),
+            (pl.col("status") == "returned").sum().alias("returned"),
+        )
+    )
+    months = pl.DataFrame({"month": months_between(first_month, last_month)})
+    frame = months.join(frame, on="month", how="left").fill_null(0)
+
+    def rate(num, den):
+        return pl.when(den > 0).then(num / den).otherwise(None).round(4)
+
+    return frame.with_columns(
+        rate(pl.col("handled"), pl.col("dispatched")).alias("handling_rate"),
+        rate(pl.col("handled_in_time"), pl.col("dispatched")).alias("timely_handling_rate"),
+        rate(pl.col("closed_on_time") + pl.col("closed_late"), pl.col("dispatched")).alias("closure_rate"),
+        rate(pl.col("closed_on_time"), pl.col("dispatched") - pl.col("open_in_time")).alias("on_time_closure_rate"),
+    ).sort("month")
+
+
+def community_hotspots(con, month: str, limit: int = 10) -> pl.DataFrame:
+    start, end = month_bounds(month)
+    return fetch_frame(con, metric_sql("community_hotspots"), {"month_start": start, "month_end": end, "limit": limit})
+
+
+def needed_to_reach(dispatched: int, achieved: int, threshold: float) -> int | None:
+    """How many more of `dispatched` must be achieved for achieved/dispatched to reach the threshold."""
+    if dispatched == 0:
+        return None
+    import math
+
+    return max(0, math.ceil(threshold * dispatched - 1e-9) - achieved)

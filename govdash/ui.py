@@ -111,3 +111,37 @@ def sidebar_period() -> None:
 
 def fmt_rate(x) -> str:
     return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def cutoff_picker(key: str = "as_of") -> dt.datetime:
+    """The report cut-off: now by default; a past cut-off gives the figures as they stood then."""
+    from govdash.figures import parse_as_of
+
+    with st.sidebar:
+        use_now = st.toggle("截止时点为现在", value=True, key=f"{key}_now")
+        if use_now:
+            return parse_as_of(None).replace(second=0)  # one cache key a minute
+        d = st.date_input("截止日期", key=f"{key}_date")
+        t = st.time_input("截止时间", value=dt.time(23, 59), key=f"{key}_time")
+        return dt.datetime.combine(d, t)
+
+
+def rate_columns_config(columns: list[str]) -> dict:
+    return {c: st.column_config.NumberColumn(c, format="percent") for c in columns}
+
+
+def show_timeline(event_id: str) -> None:
+    """An event's full trail: classification, log rows and deadlines."""
+    events = query("select * from stg_whistle_events where event_id = $event_id", event_id=event_id)
+    if events is None or events.height == 0:
+        st.warning(f"找不到事件 {event_id}")
+        return
+    e = events.row(0, named=True)
+    st.markdown(f"**事件 {event_id}**　{e['category'] or ''}　{'现场' if e['handling_mode'] == 'onsite' else '非现场'}"
+                f"{'　疑难' if e['is_difficult'] else ''}　上报：{e['reported_at']}　社区：{e['community_id']}")
+    log = figure("event_timeline", event_id)
+    labels = {"dispatched": "派单", "accepted": "受理", "arrived": "到场", "returned": "退回", "closed": "结案反馈",
+              "reopened": "重办", "escalated": "升级协调", "rated": "评价"}
+    st.dataframe(log.with_columns(pl.col("action").replace_strict(labels, default=pl.col("action")))
+                 .rename({"seq": "序号", "ts": "时间", "action": "动作", "dept_id": "部门编号", "dept_name": "部门",
+                          "value": "值", "note": "备注"}), hide_index=True, width="stretch")

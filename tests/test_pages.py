@@ -1,33 +1,68 @@
-"""AppTest smoke test of every page, on a real warehouse built from a small sample."""
+"""AppTest of every page, on a real warehouse built from a small sample."""
 from streamlit.testing.v1 import AppTest
 
+from govdash.figures import bulletin
 from tests.conftest import REPO
+from warehouse.db import connect_read, read_cursor
 
 
 def run_app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
     at.run()
     if page:
         at.switch_page(page)
         at.run()
+    assert not at.exception, [e.value for e in at.exception]
     return at
 
 
 def test_data_page_shows_tables_and_quarantine(sample_warehouse):
-    at = run_app()
-    assert not at.exception, at.exception
+    at = run_app("pages/data_quality.py")
     assert at.title[0].value == "数据导入与质量"
     subheaders = [s.value for s in at.subheader]
     assert "数据表与行数" in subheaders and "隔离区" in subheaders
-    tables = at.dataframe[0].value if at.dataframe else None
-    assert tables is not None
+    tables = at.dataframe[0].value
     counts = dict(zip(tables["数据表"], tables["行数"]))
-    assert counts["departments"] == 18
-    assert counts["whistle_events"] > 0
+    assert counts["departments"] == 18 and counts["whistle_events"] > 0
 
 
 def test_data_page_without_warehouse_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("GOVDASH_DB", str(tmp_path / "none.duckdb"))
-    at = run_app()
-    assert not at.exception
+    at = run_app("pages/data_quality.py")
     assert any("还没有数据" in i.value for i in at.info)
+
+
+def test_monthly_bulletin_page_matches_the_bulletin(sample_warehouse):
+    at = run_app()
+    assert at.title[0].value == "月度通报"
+    month = at.session_state["month"]
+    assert month == "2024-12"
+    ranking = at.dataframe[0].value
+    con = connect_read(sample_warehouse)
+    b = bulletin(read_cursor(con), month, None)
+    assert list(ranking["部门"]) == [d["dept_name"] for d in b["departments"]]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["派单数"] == str(b["city"]["dispatched"])
+    assert {d.label for d in at.get("download_button")} == {"下载 Word 通报", "下载 Excel 通报"}
+    # another month changes what is shown
+    at.sidebar.selectbox(key="month").set_value("2024-06").run()
+    b6 = bulletin(read_cursor(con), "2024-06", None)
+    assert {m.label: m.value for m in at.metric}["派单数"] == str(b6["city"]["dispatched"])
+
+
+def test_whistle_analysis_page_filters(sample_warehouse):
+    at = run_app("pages/whistle_analysis.py")
+    assert at.title[0].value == "吹哨报到分析"
+    total = int(at.metric[0].value)
+    at.multiselect(key="depts").set_value(["D02"]).run()
+    assert not at.exception
+    assert 0 < int(at.metric[0].value) < total
+
+
+def test_department_self_check_page(sample_warehouse):
+    at = run_app("pages/department_self_check.py")
+    assert at.title[0].value == "部门自查"
+    at.selectbox(key="self_dept").set_value("D13").run()
+    assert not at.exception
+    assert any("排名" in s.value for s in at.subheader)
+    assert any("本月排名" in m.value for m in at.markdown)

@@ -1,0 +1,89 @@
+"""部门自查: one department's open work by deadline, its rates against the city, rank history, what it takes."""
+import datetime as dt
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from govdash import charts  # noqa: F401
+from govdash import ui
+from govdash.figures import month_bounds, needed_to_reach, previous_month
+from govdash.labels import STATUS_LABELS
+
+st.title("部门自查")
+if not ui.guard_warehouse():
+    st.stop()
+month = st.session_state["month"]
+as_of = ui.cutoff_picker()
+depts = ui.query("select dept_id, dept_name from stg_departments order by dept_id")
+names = dict(zip(depts["dept_id"], depts["dept_name"]))
+dept = st.selectbox("部门", list(names), format_func=names.get, key="self_dept")
+b = ui.figure("bulletin", month, as_of)
+mine = next(d for d in b["departments"] if d["dept_id"] == dept)
+city = b["city"]
+st.caption(f"{month[:4]}年{int(month[5:])}月 · 截止 {b['as_of']}")
+
+cols = st.columns(5)
+for col, (key, label) in zip(cols, [("handling_rate", "处置率"), ("timely_handling_rate", "及时处置率"), ("closure_rate", "办结率"),
+                                    ("on_time_closure_rate", "按期办结率"), ("satisfaction_rate", "满意率")]):
+    delta = None if mine[key] is None or city[key] is None else f"{(mine[key] - city[key]) * 100:+.1f} 个百分点（对比全市）"
+    col.metric(label, ui.fmt_rate(mine[key]), delta=delta)
+st.write(f"本月排名：第 {mine['rank']} 名（共 {len(b['departments'])} 个部门）；派单 {mine['dispatched']} 件，退单 {mine['returned']} 件，升级 {mine['escalated']} 件。")
+
+threshold = b["settings"]["whistle"]["negative_list_threshold"]
+st.subheader(f"距离 {threshold:.0%} 阈值还差多少")
+need_handle = needed_to_reach(mine["dispatched"], mine["handled"], threshold)
+need_close = needed_to_reach(mine["dispatched"], mine["closed_on_time"] + mine["closed_late"], threshold)
+if need_handle is None:
+    st.info("本月没有派单，处置率和办结率无法计算（显示为“—”）。")
+else:
+    st.write(f"处置率：{'已达到' if need_handle == 0 else f'还需再处置 {need_handle} 件'}；"
+             f"办结率：{'已达到' if need_close == 0 else f'还需再办结 {need_close} 件'}（按本月派单 {mine['dispatched']} 件计）。")
+
+st.subheader("在办事项（按期限排序）")
+start = month_bounds(previous_month(previous_month(month)))[0]
+a = ui.figure("assignments", start, month_bounds(month)[1], as_of).filter(
+    (pl.col("dept_id") == dept) & pl.col("status").is_in(["open_overdue", "open_in_time"]))
+today = as_of.date()
+week_end = today + dt.timedelta(days=6 - today.weekday())
+a = a.with_columns(
+    pl.when(pl.col("status") == "open_overdue").then(pl.lit("已超期"))
+    .when(pl.col("closure_deadline_date") == today).then(pl.lit("今日到期"))
+    .when(pl.col("closure_deadline_date") <= week_end).then(pl.lit("本周到期"))
+    .otherwise(pl.lit("未到期")).alias("紧急程度")
+).sort("closure_deadline")
+if a.height == 0:
+    st.success("近三个月派出的事项中没有在办事项。")
+else:
+    shown = a.select(pl.col("紧急程度"), pl.col("event_id").alias("事件编号"), pl.col("category").alias("类别"),
+                     pl.col("dispatched_at").alias("派单时间"), pl.col("closure_deadline").alias("办结期限"),
+                     pl.col("community_id").alias("社区编号"))
+    sel = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="open_table")
+    if sel and sel.selection.rows:
+        ui.show_timeline(shown["事件编号"][sel.selection.rows[0]])
+
+st.subheader("排名与按期办结率走势（近 12 个月）")
+first = month
+for _ in range(11):
+    first = previous_month(first)
+history = []
+m = first
+while m <= month:
+    bm = ui.figure("bulletin", m, as_of)
+    row = next(d for d in bm["departments"] if d["dept_id"] == dept)
+    history.append({"月份": m, "排名": row["rank"], "本部门": row["on_time_closure_rate"], "全市": bm["city"]["on_time_closure_rate"]})
+    m = month_bounds(m)[1].strftime("%Y-%m")
+hist = pl.DataFrame(history)
+c1, c2 = st.columns(2)
+fig = px.line(hist.to_pandas(), x="月份", y="排名", markers=True)
+fig.update_yaxes(autorange="reversed")
+c1.plotly_chart(fig, width="stretch")
+fig = px.line(hist.unpivot(index="月份", on=["本部门", "全市"], variable_name="对象", value_name="按期办结率").to_pandas(),
+              x="月份", y="按期办结率", color="对象", markers=True)
+fig.update_yaxes(tickformat=".0%")
+c2.plotly_chart(fig, width="stretch")
+
+st.subheader("退单与重办")
+allm = ui.figure("assignments", month_bounds(first)[0], month_bounds(month)[1], as_of).filter(pl.col("dept_id") == dept)
+st.write(f"近 12 个月退单 {int((allm['status'] == 'returned').sum())} 件；各状态：" +
+         "，".join(f"{STATUS_LABELS[s]} {n} 件" for s, n in allm.group_by("status").len().sort("status").iter_rows()))

@@ -1,0 +1,87 @@
+"""吹哨报到分析: filters, response/closure times against deadlines, SLA compliance, returns and reopens."""
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from govdash import charts  # noqa: F401
+from govdash import ui
+from govdash.figures import month_bounds
+from govdash.labels import STATUS_LABELS
+
+st.title("吹哨报到分析")
+if not ui.guard_warehouse():
+    st.stop()
+months = ui.available_months()
+as_of = ui.cutoff_picker()
+c1, c2 = st.columns(2)
+first, last = c1.select_slider("月份范围", options=months, value=(months[0], months[-1]), key="range")
+depts = ui.query("select dept_id, dept_name from stg_departments order by dept_id")
+dept_names = dict(zip(depts["dept_id"], depts["dept_name"]))
+chosen_depts = c2.multiselect("部门", list(dept_names), format_func=dept_names.get, key="depts")
+f1, f2, f3, f4 = st.columns(4)
+communities = ui.query("select community_id, community_name from stg_communities order by community_id")
+comm_names = dict(zip(communities["community_id"], communities["community_name"]))
+chosen_comms = f1.multiselect("社区", list(comm_names), format_func=comm_names.get, key="comms")
+cats = ui.query("select distinct category from stg_whistle_events where category is not null order by 1")["category"].to_list()
+chosen_cats = f2.multiselect("类别", cats, key="cats")
+mode = f3.selectbox("处置方式", ["全部", "现场", "非现场"], key="mode")
+difficult = f4.selectbox("疑难", ["全部", "疑难", "非疑难"], key="difficult")
+
+a = ui.figure("assignments", month_bounds(first)[0], month_bounds(last)[1], as_of)
+if chosen_depts:
+    a = a.filter(pl.col("dept_id").is_in(chosen_depts))
+if chosen_comms:
+    a = a.filter(pl.col("community_id").is_in(chosen_comms))
+if chosen_cats:
+    a = a.filter(pl.col("category").is_in(chosen_cats))
+if mode != "全部":
+    a = a.filter(pl.col("handling_mode") == ("onsite" if mode == "现场" else "offsite"))
+if difficult != "全部":
+    a = a.filter(pl.col("is_difficult") == (difficult == "疑难"))
+st.metric("符合条件的派单（含退回）", a.height)
+if a.height == 0:
+    st.info("没有符合条件的派单。")
+    st.stop()
+
+live = a.filter(pl.col("status") != "returned")
+st.subheader("响应用时与时限")
+resp = live.filter(pl.col("responded_at").is_not_null()).with_columns(
+    ((pl.col("responded_at") - pl.col("dispatched_at")).dt.total_minutes()).alias("响应用时（分钟）"),
+    pl.when(pl.col("handling_mode") == "onsite").then(pl.lit("现场（时限 2 小时）")).otherwise(pl.lit("非现场（时限 1 小时）")).alias("方式"),
+)
+fig = px.histogram(resp.to_pandas(), x="响应用时（分钟）", color="方式", nbins=60, barmode="overlay")
+for m in (60, 120):
+    fig.add_vline(x=m, line_dash="dash")
+st.plotly_chart(fig, width="stretch")
+
+st.subheader("结案时间相对期限")
+closed = live.filter(pl.col("closed_at").is_not_null()).with_columns(
+    ((pl.col("closed_at") - pl.col("closure_deadline")).dt.total_hours() / 24).round(1).alias("相对期限（天，负数为提前）"))
+fig = px.histogram(closed.to_pandas(), x="相对期限（天，负数为提前）", nbins=60)
+fig.add_vline(x=0, line_dash="dash")
+st.plotly_chart(fig, width="stretch")
+
+st.subheader("时限达标情况（按月）")
+by_month = live.with_columns(pl.col("dispatched_at").dt.strftime("%Y-%m").alias("月份")).group_by("月份").agg(
+    (pl.col("responded_at") <= pl.col("response_deadline")).mean().alias("及时处置率"),
+    (pl.col("status") == "closed_on_time").sum().alias("on_time"),
+    (pl.col("status") != "open_in_time").sum().alias("due"),
+).with_columns(pl.when(pl.col("due") > 0).then(pl.col("on_time") / pl.col("due")).alias("按期办结率")).sort("月份")
+fig = px.line(by_month.unpivot(index="月份", on=["及时处置率", "按期办结率"], variable_name="指标", value_name="比率").to_pandas(),
+              x="月份", y="比率", color="指标", markers=True)
+fig.update_yaxes(tickformat=".0%")
+st.plotly_chart(fig, width="stretch")
+
+st.subheader("退单与重办（按部门）")
+reopens = ui.query("""
+    select dept_id, count(*) as reopens from stg_whistle_event_log l
+    where action = 'reopened' and ts >= $start and ts < $end and ts <= $as_of and dept_id is not null
+    group by dept_id
+""", start=month_bounds(first)[0], end=month_bounds(last)[1], as_of=as_of)
+ret = a.group_by("dept_id").agg((pl.col("status") == "returned").sum().alias("退单数"))
+rr = ret.join(reopens.rename({"reopens": "重办数"}), on="dept_id", how="left").fill_null(0).with_columns(
+    pl.col("dept_id").replace_strict(dept_names, default=pl.col("dept_id")).alias("部门"))
+fig = px.bar(rr.unpivot(index="部门", on=["退单数", "重办数"], variable_name="类型", value_name="件数").to_pandas(),
+             x="部门", y="件数", color="类型", barmode="group")
+st.plotly_chart(fig, width="stretch")
+st.caption("状态口径：" + "；".join(f"{v}" for v in STATUS_LABELS.values()))
