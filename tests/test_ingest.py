@@ -201,3 +201,16 @@ def test_killed_ingest_leaves_warehouse_as_it_was(tmp_path):
     assert result.exit_code == 0
     assert not list(tmp_path.glob("wh.duckdb.tmp-*"))
     assert rows(db, "select count(*) from raw_whistle_events")[0][0] > 0
+
+
+def test_corrupt_warehouse_gives_one_clear_message(tmp_path):
+    db = tmp_path / "wh.duckdb"
+    db.write_bytes(b"this is not a duckdb file" * 100)
+    env = {**os.environ, "GOVDASH_DB": str(db)}
+    out = subprocess.run([sys.executable, "-m", "govdash.cli", "status"], capture_output=True, text=True, env=env, cwd=REPO)
+    assert out.returncode == 1
+    assert "数据仓库文件无法打开" in out.stderr and "Traceback" not in out.stderr
+    out = subprocess.run([sys.executable, "-m", "govdash.cli", "ingest", str(write(tmp_path / "departments.csv", DEPTS))],
+                         capture_output=True, text=True, env=env, cwd=REPO)
+    assert out.returncode == 1
+    assert "无法打开" in out.stderr and "Traceback" not in out.stderr
