@@ -27,13 +27,6 @@ def current_version() -> tuple | None:
     return data_version(warehouse_path())
 
 
-def cursor() -> duckdb.DuckDBPyConnection | None:
-    version = current_version()
-    if version is None:
-        return None
-    return read_cursor(_connection(str(warehouse_path()), version))
-
-
 @st.cache_data(max_entries=256, show_spinner=False)
 def _query(sql: str, params: tuple, version: tuple) -> pl.DataFrame:
     cur = read_cursor(_connection(str(warehouse_path()), version))
