@@ -138,3 +138,24 @@ def show_timeline(event_id: str) -> None:
     st.dataframe(log.with_columns(pl.col("action").replace_strict(labels, default=pl.col("action")))
                  .rename({"seq": "序号", "ts": "时间", "action": "动作", "dept_id": "部门编号", "dept_name": "部门",
                           "value": "值", "note": "备注"}), hide_index=True, width="stretch")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _report_bytes(kind: str, month: str, as_of, version: tuple) -> bytes:
+    import io
+
+    from govdash.figures import previous_month
+    from govdash.reports import bulletin_docx, bulletin_xlsx
+
+    buf = io.BytesIO()
+    b = _cached_call("bulletin", (month, as_of), version)
+    if kind == "docx":
+        bulletin_docx(b, _cached_call("bulletin", (previous_month(month), as_of), version), buf)
+    else:
+        bulletin_xlsx(b, buf)
+    return buf.getvalue()
+
+
+def report_bytes(kind: str, month: str, as_of) -> bytes:
+    """The Word or Excel bulletin, built once per snapshot, month and cut-off (not on every rerun)."""
+    return _report_bytes(kind, month, as_of, current_version())

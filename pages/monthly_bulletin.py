@@ -1,6 +1,4 @@
 """月度通报: city KPIs, department ranking, red/black lists, trends, hotspots, overdue list, downloads."""
-import io
-
 import plotly.express as px
 import polars as pl
 import streamlit as st
@@ -9,7 +7,7 @@ from govdash import charts  # noqa: F401  (sets the Chinese plotly font)
 from govdash import ui
 from govdash.figures import month_bounds, previous_month
 from govdash.labels import DEPT_LABELS, RATE_LABELS
-from govdash.reports import below_threshold, bulletin_docx, bulletin_xlsx, red_black_lists
+from govdash.reports import below_threshold, red_black_lists
 
 st.title("月度通报")
 if not ui.guard_warehouse():
@@ -42,12 +40,9 @@ cols[4].metric("按期办结率", ui.fmt_rate(c["on_time_closure_rate"]), delta=
 cols[5].metric("超期未办结", c["open_overdue"], delta=c["open_overdue"] - p["open_overdue"], delta_color="inverse")
 
 d1, d2 = st.columns(2)
-docx_buf, xlsx_buf = io.BytesIO(), io.BytesIO()
-bulletin_docx(b, prev, docx_buf)
-bulletin_xlsx(b, xlsx_buf)
-d1.download_button("下载 Word 通报", docx_buf.getvalue(), file_name=f"{month}-月度通报.docx",
+d1.download_button("下载 Word 通报", ui.report_bytes("docx", month, as_of), file_name=f"{month}-月度通报.docx",
                    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-d2.download_button("下载 Excel 通报", xlsx_buf.getvalue(), file_name=f"{month}-月度通报.xlsx",
+d2.download_button("下载 Excel 通报", ui.report_bytes("xlsx", month, as_of), file_name=f"{month}-月度通报.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 st.subheader("部门排名")
