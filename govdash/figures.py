@@ -103,19 +103,148 @@ def city_totals(departments: pl.DataFrame) -> dict:
     return t
 
 
+# ---------------------------------------------------------------- visits and negative lists (SPEC §4–§5)
+
+def visit_table(con, month: str) -> pl.DataFrame:
+    """Visit compliance per (department, JPC) binding for the month's ISO weeks."""
+    month_bounds(month)  # validates the month
+    exempt = [str(w) for w in load_settings()["visits"]["exempt_weeks"]]
+    return fetch_frame(con, metric_sql("visit_compliance"), {"month": month, "exempt_weeks": exempt})
+
+
+def visit_department_summary(visits: pl.DataFrame) -> pl.DataFrame:
+    """Compliance per department: covered / required weeks summed over its bindings."""
+    if "dept_name" not in visits.columns:
+        visits = visits.with_columns(pl.col("dept_id").alias("dept_name"))
+    return (
+        visits.group_by("dept_id", "dept_name")
+        .agg(pl.len().alias("bindings"), pl.col("required_weeks").sum(), pl.col("covered_weeks").sum(),
+             pl.col("visits").sum(), pl.col("leader_led_visits").sum(), pl.col("problems_raised").sum(),
+             pl.col("problems_solved").sum(), (pl.col("required_weeks") - pl.col("covered_weeks")).sum().alias("missed"))
+        .with_columns(_ratio(pl.col("covered_weeks"), pl.col("required_weeks")).alias("visit_compliance"))
+        .sort(["visit_compliance", "dept_id"], nulls_last=True)
+    )
+
+
+def _ratio(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    return pl.when(den > 0).then(num / den).otherwise(None).round(4)
+
+
+def _due_params() -> dict:
+    nr = load_settings()["negative_reports"]
+    return {"due_days": int(nr["due_weekday"]), "due_time": str(nr["due_time"])}
+
+
+def negative_report_weeks(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+    """One row per (JPC, ISO week of the month): on_time / late / missing / pending at the cut-off."""
+    month_bounds(month)
+    return fetch_frame(con, metric_sql("negative_report_weeks"), {"month": month, "as_of": as_of, **_due_params()})
+
+
+def negative_report_items(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+    month_bounds(month)
+    return fetch_frame(con, metric_sql("negative_report_items"), {"month": month, "as_of": as_of})
+
+
+def negative_report_summary(weeks: pl.DataFrame, items: pl.DataFrame) -> list[dict]:
+    """Per JPC: weeks required, on time, late, missing, pending; items by clause; rectified share."""
+    status = weeks.group_by("jpc_id").agg(
+        pl.len().alias("weeks_required"),
+        *[(pl.col("status") == s).sum().alias(s) for s in ("on_time", "late", "missing", "pending")],
+        pl.col("week_id").filter(pl.col("status") == "missing").sort().alias("missing_weeks"),
+        pl.col("week_id").filter(pl.col("status") == "late").sort().alias("late_weeks"),
+    ).sort("jpc_id")
+    by_jpc: dict[str, dict] = {}
+    for r in items.iter_rows(named=True):
+        d = by_jpc.setdefault(r["jpc_id"], {"items_by_clause": {}, "items": 0, "rectified": 0})
+        d["items_by_clause"][r["clause_code"]] = int(r["items"])
+        d["items"] += int(r["items"])
+        d["rectified"] += int(r["rectified_items"] or 0)
+    out = []
+    for r in status.iter_rows(named=True):
+        d = by_jpc.get(r["jpc_id"], {"items_by_clause": {}, "items": 0, "rectified": 0})
+        out.append({
+            "jpc_id": r["jpc_id"],
+            "weeks_required": r["weeks_required"],
+            "on_time": r["on_time"], "late": r["late"], "missing": r["missing"], "pending": r["pending"],
+            "on_time_rate": None if r["weeks_required"] - r["pending"] == 0
+            else round(r["on_time"] / (r["weeks_required"] - r["pending"]), 4),
+            "missing_weeks": list(r["missing_weeks"]), "late_weeks": list(r["late_weeks"]),
+            "items": d["items"],
+            "items_by_clause": dict(sorted(d["items_by_clause"].items(), key=lambda kv: _clause_order(kv[0]))),
+            "rectified_share": None if d["items"] == 0 else round(d["rectified"] / d["items"], 4),
+        })
+    return out
+
+
+def _clause_order(code: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in code.replace("E.", "").split("."))
+
+
+def year_to_date_departments(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+    """The bulletin's department rates over January to the end of `month` (for the negative list)."""
+    start, end = month_bounds(month)
+    apply_settings(con)
+    params = {"as_of": as_of, "month_start": start.replace(month=1), "month_end": end}
+    return _round_rates(fetch_frame(con, metric_sql("bulletin_departments"), params))
+
+
+def assessment_negative_list(ytd: pl.DataFrame, threshold: float) -> list[dict]:
+    """4.1.1.1: departments whose year-to-date handling or closure rate is below the threshold."""
+    out = []
+    for r in ytd.sort("dept_id").iter_rows(named=True):
+        reasons = []
+        for key, word in (("handling_rate", "处置率"), ("closure_rate", "结案率")):
+            if r[key] is not None and r[key] < threshold:
+                reasons.append(f"{word} {r[key] * 100:.1f}% 低于 {threshold * 100:.0f}%")
+        if reasons:
+            out.append({"dept_id": r["dept_id"], "dept_name": r["dept_name"], "dispatched": r["dispatched"],
+                        "handling_rate": r["handling_rate"], "closure_rate": r["closure_rate"],
+                        "reasons": reasons})
+    return out
+
+
+def burden_negative_list(con, month: str) -> pl.DataFrame:
+    start, end = month_bounds(month)
+    return fetch_frame(con, metric_sql("burden_negative_list"),
+                       {"year_start": start.replace(month=1), "month_start": start, "month_end": end})
+
+
+def burden_records(con, dept_id: str, date_from: dt.datetime, date_to: dt.datetime) -> pl.DataFrame:
+    return fetch_frame(con, metric_sql("burden_records"), {"dept_id": dept_id, "date_from": date_from, "date_to": date_to})
+
+
+def _visit_rows(visits: pl.DataFrame) -> list[dict]:
+    fields = ("dept_id", "jpc_id", "required_weeks", "covered_weeks", "visit_compliance", "visits",
+              "leader_led_visits", "problems_raised", "problems_solved", "missed_weeks")
+    return [{k: (list(r[k]) if k == "missed_weeks" else r[k]) for k in fields} for r in visits.iter_rows(named=True)]
+
+
 def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetime | None = None) -> dict:
-    """The monthly bulletin as a JSON-ready dict (SPEC §3; settings stated)."""
+    """The monthly bulletin as a JSON-ready dict (SPEC §3–§5; settings stated)."""
     cutoff = parse_as_of(as_of)
     settings = load_settings()
     depts = department_table(con, month, cutoff)
     overdue = overdue_table(con, month, cutoff)
     provisional = bool(depts["calendar_provisional"].any()) if depts.height else False
+    threshold = float(settings["whistle"]["negative_list_threshold"])
+    visits = visit_table(con, month)
+    report_weeks = negative_report_weeks(con, month, cutoff)
+    report_items = negative_report_items(con, month, cutoff)
+    burden = burden_negative_list(con, month)
     return {
         "month": month,
         "as_of": cutoff.strftime("%Y-%m-%d %H:%M:%S"),
         "settings": {"whistle": dict(settings["whistle"]),
+                     "visits": {"exempt_weeks": list(settings["visits"]["exempt_weeks"]),
+                                "week_month": "an ISO week belongs to the month holding its Thursday"},
+                     "negative_reports": {"due_weekday": settings["negative_reports"]["due_weekday"],
+                                          "due_time": settings["negative_reports"]["due_time"]},
                      "readings": {"hour_windows": "wall-clock", "onsite_closure": "WD(d, 0): closed on the spot",
-                                  "reopen_without_department": "voids the last closure of every department of the event"}},
+                                  "reopen_without_department": "voids the last closure of every department of the event",
+                                  "assessment_negative_list": "year to date (January to the end of the month) at the cut-off",
+                                  "rectified_share": "items on lines marked rectified / items, weighted by each line's count",
+                                  "burden_task": "a task to level ≤ 3 whose admission item is empty or not on Appendix B"}},
         "calendar_provisional": provisional,
         "departments": [{k: row[k] for k in DEPARTMENT_FIELDS} for row in depts.iter_rows(named=True)],
         "overdue": [
@@ -124,7 +253,20 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
             for r in overdue.iter_rows(named=True)
         ],
         "city": city_totals(depts),
+        "visits": _visit_rows(visits),
+        "negative_reports": negative_report_summary(report_weeks, report_items),
+        "assessment_negative_list": assessment_negative_list(year_to_date_departments(con, month, cutoff), threshold),
+        "burden_negative_list": burden.to_dicts(),
+        "reference": reference_names(con),
     }
+
+
+def reference_names(con) -> dict:
+    """Names the Word and Excel bulletins print next to ids: JPCs and Appendix E clause texts."""
+    jpcs = fetch_frame(con, "select jpc_id, min(jpc_name) as jpc_name from stg_communities group by jpc_id order by jpc_id")
+    clauses = fetch_frame(con, "select item_id, item_name from stg_reference_items where list_id = 'integrity_clause'")
+    return {"jpc_names": dict(zip(jpcs["jpc_id"], jpcs["jpc_name"])),
+            "clause_texts": dict(zip(clauses["item_id"], clauses["item_name"]))}
 
 
 def months_between(first: str, last: str) -> list[str]:

@@ -31,6 +31,41 @@ SETTING_LABELS = {
     "negative_list_threshold": "负面清单阈值（处置率、办结率）",
     "red_black_list_size": "红黑榜名额",
 }
+VISIT_DEPT_COLUMNS = [
+    ("dept_name", "部门", "text"), ("bindings", "捆绑联合党委数", "int"), ("required_weeks", "应走访周数", "int"),
+    ("covered_weeks", "已走访周数", "int"), ("visit_compliance", "走访达标率", "pct"), ("visits", "走访次数", "int"),
+    ("leader_led_visits", "市领导带队次数", "int"), ("problems_raised", "发现问题", "int"),
+    ("problems_solved", "解决问题", "int"), ("missed", "缺访周次", "int"),
+]
+VISIT_BINDING_COLUMNS = [
+    ("dept_name", "部门", "text"), ("jpc_name", "联合党委", "text"), ("required_weeks", "应走访周数", "int"),
+    ("covered_weeks", "已走访周数", "int"), ("visit_compliance", "走访达标率", "pct"), ("visits", "走访次数", "int"),
+    ("leader_led_visits", "市领导带队次数", "int"), ("problems_raised", "发现问题", "int"),
+    ("problems_solved", "解决问题", "int"), ("missed_weeks_text", "缺访周", "text"),
+]
+REPORT_COLUMNS = [
+    ("jpc_name", "联合党委", "text"), ("weeks_required", "应报周数", "int"), ("on_time", "按时", "int"),
+    ("late", "迟报", "int"), ("missing", "漏报", "int"), ("pending", "未到期", "int"), ("on_time_rate", "按时上报率", "pct"),
+    ("items", "负面事项数", "int"), ("rectified_share", "整改率", "pct"), ("clauses_text", "涉及条款", "text"),
+    ("missing_weeks_text", "漏报周", "text"),
+]
+CLAUSE_COLUMNS = [("clause_code", "条款", "text"), ("items", "事项数", "int"), ("jpcs", "涉及联合党委数", "int"),
+                  ("clause_text", "条款内容", "text")]
+ASSESSMENT_NEGATIVE_COLUMNS = [
+    ("dept_name", "部门", "text"), ("dispatched", "年度累计派单", "int"), ("handling_rate", "年度处置率", "pct"),
+    ("closure_rate", "年度办结率", "pct"), ("reasons_text", "列入原因", "text"),
+]
+BURDEN_COLUMNS = [
+    ("dept_name", "部门", "text"), ("tasks_onto_communities", "当月下派社区事项", "int"),
+    ("tasks_off_list", "当月清单外事项", "int"), ("certificates_off_list", "当月清单外证明", "int"),
+    ("tasks_off_list_ytd", "年度累计清单外事项", "int"), ("certificates_off_list_ytd", "年度累计清单外证明", "int"),
+]
+SECTION_SETTING_LABELS = {
+    ("visits", "exempt_weeks"): "走访豁免周",
+    ("negative_reports", "due_weekday"): "负面清单周报截止：周后第几天（1 = 周一）",
+    ("negative_reports", "due_time"): "负面清单周报截止时间",
+}
+
 DEFINITIONS = [
     ("派单数", "当月派出、未被退回的部门任务数（一件事多部门派单，每个部门各计一次）"),
     ("处置数 / 处置率", "截止时点前已受理（非现场）或已到场（现场）的任务 / 派单数"),
@@ -40,6 +75,11 @@ DEFINITIONS = [
     ("满意率", "（满意 + 基本满意）/ 已评价任务数"),
     ("退单数", "部门退回且已改派其他部门的任务数，不计入该部门分母"),
     ("升级数", "在办期间被提交日调度、周协调或市委市政府协调的任务数"),
+    ("走访达标率", "已走访周数 / 应走访周数；ISO 周（周一至周日）归属其周四所在月份，捆绑关系在该周任一天有效即应走访，该周内该部门到该联合党委走访一次即达标"),
+    ("按时上报率", "按时上报周数 / 已到期周数；周报截止为该周结束后的周一 12:00（设置），截止时点前未报且已到期为漏报"),
+    ("整改率", "标记已整改的负面事项数 / 负面事项数（按每行数量计）"),
+    ("考核负面清单", "1 月至本月累计处置率或办结率低于阈值的部门（4.1.1.1）"),
+    ("减负负面清单", "下派到社区（层级 ≤ 3）且准入事项为空或不在附录 B 准入清单的事项，及不在附录 C 证明清单的证明事项，按部门计"),
     ("“—”", "分母为零，无法计算"),
 ]
 
@@ -98,6 +138,82 @@ def summary_text(b: dict, previous: dict | None) -> str:
     return text
 
 
+# ---------------------------------------------------------------- visits and negative lists, shaped for tables
+
+def visit_rows(b: dict) -> tuple[list[dict], list[dict]]:
+    """(per department, per binding) rows of the visit section, with names."""
+    import polars as pl
+
+    from govdash.figures import visit_department_summary
+
+    names, jpcs = _dept_names(b), b.get("reference", {}).get("jpc_names", {})
+    bindings = [{**v, "dept_name": names.get(v["dept_id"], v["dept_id"]), "jpc_name": jpcs.get(v["jpc_id"], v["jpc_id"]),
+                 "missed_weeks_text": "、".join(v["missed_weeks"])} for v in b.get("visits", [])]
+    if not bindings:
+        return [], []
+    depts = visit_department_summary(pl.DataFrame(bindings).drop("missed_weeks")).to_dicts()
+    return depts, bindings
+
+
+def report_rows(b: dict) -> tuple[list[dict], list[dict]]:
+    """(per JPC, per clause) rows of the weekly negative-report section."""
+    jpcs = b.get("reference", {}).get("jpc_names", {})
+    texts = b.get("reference", {}).get("clause_texts", {})
+    per_jpc, per_clause = [], {}
+    for r in b.get("negative_reports", []):
+        per_jpc.append({**r, "jpc_name": jpcs.get(r["jpc_id"], r["jpc_id"]),
+                        "clauses_text": "、".join(f"{k}×{v}" for k, v in r["items_by_clause"].items()),
+                        "missing_weeks_text": "、".join(r["missing_weeks"])})
+        for code, n in r["items_by_clause"].items():
+            c = per_clause.setdefault(code, {"clause_code": code, "items": 0, "jpcs": 0, "clause_text": texts.get(code, "")})
+            c["items"] += n
+            c["jpcs"] += 1
+    return per_jpc, [per_clause[k] for k in sorted(per_clause, key=lambda c: [int(x) for x in c[2:].split(".")])]
+
+
+def negative_list_rows(b: dict) -> tuple[list[dict], list[dict]]:
+    assessment = [{**r, "reasons_text": "；".join(r["reasons"])} for r in b.get("assessment_negative_list", [])]
+    return assessment, list(b.get("burden_negative_list", []))
+
+
+def visits_text(b: dict) -> str:
+    depts, bindings = visit_rows(b)
+    req = sum(d["required_weeks"] for d in depts)
+    if not req:
+        return "本月无应走访的捆绑关系。"
+    cov = sum(d["covered_weeks"] for d in depts)
+    full = [d["dept_name"] for d in depts if d["visit_compliance"] == 1]
+    low = [f"{d['dept_name']}（{pct(d['visit_compliance'])}）" for d in depts
+           if d["visit_compliance"] is not None and d["visit_compliance"] < 1]
+    text = (f"本月各捆绑部门应走访 {req} 个联合党委周次，实际走访 {cov} 个，走访达标率 {pct(cov / req)}；"
+            f"共走访 {sum(d['visits'] for d in depts)} 次，其中市领导带队 {sum(d['leader_led_visits'] for d in depts)} 次，"
+            f"发现问题 {sum(d['problems_raised'] for d in depts)} 个，解决 {sum(d['problems_solved'] for d in depts)} 个。")
+    if full:
+        text += f"全部达标的部门 {len(full)} 个。"
+    if low:
+        text += "未全部达标：" + "、".join(low) + "。"
+    return text
+
+
+def reports_text(b: dict) -> str:
+    per_jpc, per_clause = report_rows(b)
+    if not per_jpc:
+        return "本月无负面清单周报数据。"
+    n = sum(r["weeks_required"] - r["pending"] for r in per_jpc)
+    on_time = sum(r["on_time"] for r in per_jpc)
+    late = sum(r["late"] for r in per_jpc)
+    missing = sum(r["missing"] for r in per_jpc)
+    items = sum(r["items"] for r in per_jpc)
+    text = (f"{len(per_jpc)} 个联合党委本月应报周报 {n} 份（已到期），按时 {on_time} 份，迟报 {late} 份，漏报 {missing} 份，"
+            f"按时上报率 {pct(on_time / n) if n else '—'}；报告负面事项 {items} 项")
+    if per_clause:
+        top = max(per_clause, key=lambda c: c["items"])
+        rect = [r for r in per_jpc if r["items"]]
+        done = sum(round((r["rectified_share"] or 0) * r["items"]) for r in rect)
+        text += f"，最多的条款是 {top['clause_code']}（{top['items']} 项），整改率 {pct(done / items)}"
+    return text + "。"
+
+
 # ---------------------------------------------------------------- Excel
 
 def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
@@ -132,16 +248,35 @@ def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
     sheet("黑榜", DEPT_COLUMNS, black)
     sheet("低于阈值", DEPT_COLUMNS, below_threshold(b))
     sheet("超期未办结", OVERDUE_COLUMNS, [{**o, "dept_name": names.get(o["dept_id"], o["dept_id"])} for o in b["overdue"]])
+    visit_depts, visit_bindings = visit_rows(b)
+    sheet("走访达标（部门）", VISIT_DEPT_COLUMNS, visit_depts)
+    sheet("走访明细（捆绑关系）", VISIT_BINDING_COLUMNS, visit_bindings)
+    per_jpc, per_clause = report_rows(b)
+    sheet("负面清单周报", REPORT_COLUMNS, per_jpc)
+    sheet("负面事项按条款", CLAUSE_COLUMNS, per_clause)
+    assessment, burden = negative_list_rows(b)
+    sheet("考核负面清单", ASSESSMENT_NEGATIVE_COLUMNS, assessment)
+    sheet("减负负面清单", BURDEN_COLUMNS, burden)
     ws = wb.add_worksheet("设置与口径")
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 70)
     rows = [("统计月份", b["month"]), ("截止时点", b["as_of"])]
     rows += [(SETTING_LABELS.get(k, k), v) for k, v in b["settings"]["whistle"].items()]
+    rows += _section_settings(b)
     rows += [(k, v) for k, v in DEFINITIONS]
     for i, (k, v) in enumerate(rows):
         ws.write(i, 0, k, text)
         ws.write(i, 1, v, text)
     wb.close()
+
+
+def _section_settings(b: dict) -> list[tuple[str, str]]:
+    out = []
+    for (section, key), label in SECTION_SETTING_LABELS.items():
+        v = b["settings"].get(section, {}).get(key)
+        if v is not None:
+            out.append((label, "、".join(v) if isinstance(v, list) and v else ("无" if isinstance(v, list) else str(v))))
+    return out
 
 
 # ---------------------------------------------------------------- Word
@@ -187,12 +322,16 @@ def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> Non
     doc.add_heading("三、红黑榜", level=1)
     doc.add_paragraph("红榜（按期办结率前列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）" for d in red) or "无"))
     doc.add_paragraph("黑榜（按期办结率后列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）" for d in black) or "无"))
-    doc.add_heading("四、低于阈值的部门", level=1)
-    low = below_threshold(b)
+    doc.add_heading("四、考核负面清单（年度累计）", level=1)
+    assessment, burden = negative_list_rows(b)
     t = pct(b["settings"]["whistle"]["negative_list_threshold"])
-    doc.add_paragraph(
-        f"处置率或办结率低于 {t} 的部门：" + ("、".join(
-            f"{d['dept_name']}（处置率 {pct(d['handling_rate'])}，办结率 {pct(d['closure_rate'])}）" for d in low) or "无") + "。")
+    doc.add_paragraph(f"1 月至本月累计处置率或办结率低于 {t} 的部门，纳入年度考核负面清单（4.1.1.1）：" + ("无。" if not assessment else ""))
+    if assessment:
+        _table(doc, ASSESSMENT_NEGATIVE_COLUMNS, assessment)
+    low = below_threshold(b)
+    if low:
+        doc.add_paragraph("本月单月处置率或办结率低于阈值：" + "、".join(
+            f"{d['dept_name']}（处置率 {pct(d['handling_rate'])}，办结率 {pct(d['closure_rate'])}）" for d in low) + "。")
     doc.add_heading("五、超期未办结事项", level=1)
     names = _dept_names(b)
     overdue = [{**o, "dept_name": names.get(o["dept_id"], o["dept_id"])} for o in b["overdue"]]
@@ -202,11 +341,36 @@ def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> Non
         _table(doc, OVERDUE_COLUMNS, overdue[:50])
     else:
         doc.add_paragraph("无。")
-    doc.add_heading("六、口径与设置", level=1)
+    doc.add_heading("六、联系捆绑走访", level=1)
+    doc.add_paragraph(visits_text(b))
+    visit_depts, visit_bindings = visit_rows(b)
+    if visit_depts:
+        _table(doc, VISIT_DEPT_COLUMNS, visit_depts)
+    missed = [v for v in visit_bindings if v["missed_weeks"]]
+    if missed:
+        doc.add_paragraph("缺访明细：")
+        _table(doc, [c for c in VISIT_BINDING_COLUMNS if c[0] in ("dept_name", "jpc_name", "required_weeks",
+                                                                    "covered_weeks", "missed_weeks_text")], missed)
+    doc.add_heading("七、负面清单周报", level=1)
+    doc.add_paragraph(reports_text(b))
+    per_jpc, per_clause = report_rows(b)
+    if per_jpc:
+        _table(doc, [c for c in REPORT_COLUMNS if c[0] != "clauses_text"], per_jpc)
+    if per_clause:
+        doc.add_paragraph("负面事项按条款（附录 E）：")
+        _table(doc, CLAUSE_COLUMNS, per_clause)
+    doc.add_heading("八、减负负面清单", level=1)
+    doc.add_paragraph("下派到社区的清单外事项（准入事项为空或不在附录 B）及清单外证明事项（不在附录 C），按部门统计："
+                      + ("无。" if not burden else ""))
+    if burden:
+        _table(doc, BURDEN_COLUMNS, burden)
+    doc.add_heading("九、口径与设置", level=1)
     for k, v in DEFINITIONS:
         doc.add_paragraph(f"{k}：{v}", style="List Bullet")
     for k, v in b["settings"]["whistle"].items():
         doc.add_paragraph(f"{SETTING_LABELS.get(k, k)}：{v}", style="List Bullet")
+    for k, v in _section_settings(b):
+        doc.add_paragraph(f"{k}：{v}", style="List Bullet")
     doc.add_paragraph("期限按国家法定节假日及调休安排的工作日计算；小时时限按自然时间计算；"
                       "截止时点之后的记录不计入，历史时点的通报数字不会改变。")
     doc.save(out)

@@ -11,7 +11,6 @@ from datetime import datetime
 import pandera.polars as pa
 import polars as pl
 
-from govdash.settings import load_settings
 from pipelines.tables import POLARS_TYPES, TableSpec
 
 TRUE_WORDS = ["true", "t", "1", "1.0", "yes", "y", "是", "真", "对", "√"]
@@ -29,11 +28,20 @@ ESCALATION_VALUES = ["daily", "weekly", "city"]
 RATING_VALUES = ["satisfied", "basic", "unsatisfied"]
 
 
-def _clause_codes() -> list[str]:
-    return list(load_settings()["negative_reports"]["clause_codes"])
+# the reference lists a row of reference_items may belong to (SPEC §1 "lists")
+REFERENCE_LISTS = ["admission", "certificate", "integrity_clause", "one_thing", "burden_negative"]
 
 
 # ---------------------------------------------------------------- pandera models (one per table)
+
+class ReferenceItems(pa.DataFrameModel):
+    list_id: str = pa.Field(nullable=False, isin=REFERENCE_LISTS)
+    item_id: str = pa.Field(nullable=False)
+    item_name: str = pa.Field(nullable=False)
+    category: str = pa.Field(nullable=True)
+    owner: str = pa.Field(nullable=True)
+    source: str = pa.Field(nullable=True)
+
 
 class Departments(pa.DataFrameModel):
     dept_id: str = pa.Field(nullable=False)
@@ -108,11 +116,6 @@ class NegativeReports(pa.DataFrameModel):
     description: str = pa.Field(nullable=True)
     rectified: bool = pa.Field(nullable=True)
 
-    @pa.check("clause_code", name="clause_known")
-    def clause_known(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        col = pl.col(data.key)
-        return data.lazyframe.select(col.is_null() | col.is_in(_clause_codes()))
-
 
 class Appeals(pa.DataFrameModel):
     appeal_id: str = pa.Field(nullable=False)
@@ -151,6 +154,7 @@ class Ratings(pa.DataFrameModel):
 
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "reference_items": ReferenceItems,
     "departments": Departments,
     "communities": Communities,
     "calendar_overrides": CalendarOverrides,
@@ -261,8 +265,6 @@ def _reason_for_check(check: str, value) -> str:
         return f"取值 {value} 不能大于 {check[len('less_than_or_equal_to('):-1]}"
     if check.startswith("str_matches("):
         return f"“{value}”格式不符合要求"
-    if check == "clause_known":
-        return f"条款编号“{value}”不在附录 E 负面清单条款中"
     return f"不符合数据约定（{check}）：{value}"
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from govdash import REPO_ROOT
 from pipelines.contracts import check_frame
 from pipelines.readers import SourceError, SourceFrame, iter_source_paths, read_source
 from pipelines.tables import TableSpec
@@ -25,13 +26,19 @@ from warehouse.build import build
 from warehouse.db import write_session
 from warehouse.schema import ensure_schema, raw_table
 
-# (column, referenced table, referenced column, reason)
-FOREIGN_KEYS: dict[str, list[tuple[str, str, str, str]]] = {
+# the reference lists shipped with the product (transcribed from the seeds), loaded when a
+# warehouse has none so that clause codes can be checked from the first ingest on
+BUNDLED_REFERENCE = REPO_ROOT / "reference" / "reference_items.csv"
+
+# (column, referenced table, referenced column, reason[, condition on the referenced rows])
+FOREIGN_KEYS: dict[str, list[tuple]] = {
     "bindings": [("jpc_id", "communities", "jpc_id", "未知的社区联合党委"), ("dept_id", "departments", "dept_id", "未知的部门")],
     "whistle_events": [("community_id", "communities", "community_id", "未知的社区")],
     "whistle_event_log": [("event_id", "whistle_events", "event_id", "未知的吹哨事件"), ("dept_id", "departments", "dept_id", "未知的部门")],
     "visits": [("dept_id", "departments", "dept_id", "未知的部门"), ("jpc_id", "communities", "jpc_id", "未知的社区联合党委")],
-    "negative_reports": [("jpc_id", "communities", "jpc_id", "未知的社区联合党委")],
+    "negative_reports": [("jpc_id", "communities", "jpc_id", "未知的社区联合党委"),
+                         ("clause_code", "reference_items", "item_id", "条款编号不在附录 E 廉洁履职负面清单中：",
+                          "list_id = 'integrity_clause'")],
     "appeals": [("community_id", "communities", "community_id", "未知的社区")],
     "appeal_log": [("appeal_id", "appeals", "appeal_id", "未知的诉求")],
     "tasks": [("dept_id", "departments", "dept_id", "未知的部门"), ("community_id", "communities", "community_id", "未知的社区")],
@@ -142,11 +149,12 @@ def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, n
     key = list(spec.key)
     try:
         rules = [f"select row_index as _row, column_name, value, reason from contract_failures"]
-        for col, ref, ref_col, reason in FOREIGN_KEYS.get(spec.name, []):
+        for col, ref, ref_col, reason, *condition in FOREIGN_KEYS.get(spec.name, []):
+            extra = f" and {condition[0]}" if condition else ""
             rules.append(f"""
                 select _row, '{col}', {_q(col)}, '{reason}“' || {_q(col)} || '”' from incoming
                 where {_q(col)} is not null
-                  and {_q(col)} not in (select {ref_col} from {raw_table(ref)} where {ref_col} is not null)
+                  and {_q(col)} not in (select {ref_col} from {raw_table(ref)} where {ref_col} is not null{extra})
             """)
         rules.extend(CROSS_RULES.get(spec.name, []))
         key_list = ", ".join(_q(k) for k in key)
@@ -226,6 +234,9 @@ def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, 
     with write_session(db_path) as con:
         ensure_schema(con)
         con.execute("begin")
+        has_reference = con.execute("select count(*) from raw_reference_items").fetchall()[0][0] > 0
+        if not has_reference and not any(s.table.name == "reference_items" for s in sources):
+            sources.insert(0, read_source(BUNDLED_REFERENCE))
         for i, src in enumerate(sources, 1):
             if progress:
                 progress("load", i, len(sources), src.path.name)

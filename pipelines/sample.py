@@ -483,6 +483,11 @@ def generate(out: Path | str, seed: int = 2024, scale: float = 1.0, progress=Non
     city = _City(rng)
     counts: dict[str, int] = {}
 
+    # the reference lists travel with the data they are checked against
+    from pipelines.ingest import BUNDLED_REFERENCE
+    (out / "reference_items.csv").write_bytes(BUNDLED_REFERENCE.read_bytes())
+    counts["reference_items"] = BUNDLED_REFERENCE.read_text(encoding="utf-8").count("\n") - 1
+
     # departments: a GBK export with Chinese headers, as government systems produce
     dep = pl.DataFrame([d[:3] for d in DEPARTMENTS], schema=["dept_id", "dept_name", "dept_type"], orient="row")
     (out / "departments.csv").write_bytes(dep.rename(CHINESE_HEADERS_DEPARTMENTS).write_csv().encode("gb18030"))

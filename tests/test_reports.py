@@ -1,4 +1,5 @@
 """The bulletin's Word and Excel files: content read back, and opened by a real reader (LibreOffice)."""
+import io
 import json
 import os
 import shutil
@@ -41,6 +42,25 @@ def test_counts_add_up_and_every_assignment_has_one_class(cur):
         assert sum(d["dispatched"] + d["returned"] for d in b["departments"]) == a.height
         ranks = [d["rank"] for d in b["departments"]]
         assert ranks == sorted(ranks) and ranks[0] == 1
+        # visits and weekly reports add up, every month
+        assert b["visits"], month
+        for v in b["visits"]:
+            assert 0 <= v["covered_weeks"] <= v["required_weeks"] and len(v["missed_weeks"]) == v["required_weeks"] - v["covered_weeks"]
+            assert v["problems_solved"] <= v["problems_raised"] and v["leader_led_visits"] <= v["visits"]
+        assert len(b["negative_reports"]) == 25
+        for r in b["negative_reports"]:
+            assert r["on_time"] + r["late"] + r["missing"] + r["pending"] == r["weeks_required"] in (4, 5)
+            assert sum(r["items_by_clause"].values()) == r["items"]
+            assert (r["rectified_share"] is None) == (r["items"] == 0)
+        # every month's Word and Excel files carry the new sections
+        xbuf, dbuf = io.BytesIO(), io.BytesIO()
+        bulletin_xlsx(b, xbuf)
+        bulletin_docx(b, None, dbuf)
+        assert openpyxl.load_workbook(xbuf)["走访明细（捆绑关系）"].max_row == len(b["visits"]) + 1
+        assert "七、负面清单周报" in [p.text for p in Document(dbuf).paragraphs]
+        ytd_threshold = b["settings"]["whistle"]["negative_list_threshold"]
+        for d in b["assessment_negative_list"]:
+            assert min(x for x in (d["handling_rate"], d["closure_rate"]) if x is not None) < ytd_threshold
 
 
 def test_cli_bulletin_json_shape(sample_warehouse):
@@ -80,6 +100,17 @@ def test_word_bulletin(cur, tmp_path):
     assert "2024年10月“社区吹哨、部门报到”工作情况通报" in text
     assert f"全市共派出吹哨任务 {b['city']['dispatched']} 件" in text
     assert "较上月" in text and "红榜" in text and "黑榜" in text and "口径与设置" in text
+    for heading in ("考核负面清单（年度累计）", "联系捆绑走访", "负面清单周报", "减负负面清单"):
+        assert heading in text
+    covered = sum(v["covered_weeks"] for v in b["visits"])
+    required = sum(v["required_weeks"] for v in b["visits"])
+    assert f"应走访 {required} 个联合党委周次，实际走访 {covered} 个" in text
+    headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
+    visit_table = doc.tables[headers.index(["部门", "捆绑联合党委数", "应走访周数", "已走访周数", "走访达标率", "走访次数",
+                                            "市领导带队次数", "发现问题", "解决问题", "缺访周次"])]
+    assert sum(int(r.cells[3].text) for r in visit_table.rows[1:]) == covered
+    clause_table = doc.tables[headers.index(["条款", "事项数", "涉及联合党委数", "条款内容"])]
+    assert clause_table.rows[1].cells[3].text.startswith(("严禁", "不准"))
     ranking = doc.tables[0]
     assert ranking.rows[0].cells[1].text == "部门"
     assert ranking.rows[1].cells[1].text == b["departments"][0]["dept_name"]
@@ -91,7 +122,15 @@ def test_excel_bulletin(cur, tmp_path):
     path = tmp_path / "bulletin.xlsx"
     bulletin_xlsx(b, path)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["部门排名", "全市汇总", "红榜", "黑榜", "低于阈值", "超期未办结", "设置与口径"]
+    assert wb.sheetnames == ["部门排名", "全市汇总", "红榜", "黑榜", "低于阈值", "超期未办结", "走访达标（部门）",
+                             "走访明细（捆绑关系）", "负面清单周报", "负面事项按条款", "考核负面清单", "减负负面清单", "设置与口径"]
+    assert wb["走访明细（捆绑关系）"].max_row == len(b["visits"]) + 1
+    assert wb["负面清单周报"].max_row == len(b["negative_reports"]) + 1
+    assert wb["减负负面清单"].max_row == len(b["burden_negative_list"]) + 1
+    weekly = wb["负面清单周报"]
+    wh = [c.value for c in weekly[1]]
+    assert sum(weekly.cell(i, wh.index("漏报") + 1).value for i in range(2, weekly.max_row + 1)) == sum(
+        r["missing"] for r in b["negative_reports"])
     ws = wb["部门排名"]
     header = [c.value for c in ws[1]]
     col = header.index("按期办结率") + 1

@@ -1,0 +1,192 @@
+"""Binding visits and the negative lists, hand-worked from SPEC §4–§5 on October 2024.
+
+October 2024's ISO weeks (a week belongs to the month holding its Thursday):
+W40 Sep 30–Oct 6 (National Day, Oct 1–7 off), W41 Oct 7–13, W42 Oct 14–20, W43 Oct 21–27,
+W44 Oct 28–Nov 3 (straddles two months; Thursday Oct 31 puts it in October). W39 (Sep 23–29) is September's.
+Weekly reports are due, by default, on the Monday after the week at 12:00.
+"""
+import datetime as dt
+
+import pytest
+
+from govdash import figures
+from pipelines.ingest import ingest
+from warehouse.db import connect_read, read_cursor
+
+FILES = {
+    "departments.csv": "dept_id,dept_name\nD1,执法局\nD2,市监局\n",
+    "communities.csv": "community_id,community_name,jpc_id,jpc_name\nC1,东社区,J1,东片联合党委\nC2,西社区,J2,西片联合党委\n",
+    # J1–D1 all year; J1–D2 starts Wed Oct 16 (W42); J2–D1 ends Wed Oct 9 (W41)
+    "bindings.csv": """jpc_id,role,dept_id,leader_name,valid_from,valid_to
+J1,department,D1,,2024-01-01,
+J1,department,D2,,2024-10-16,
+J2,department,D1,,2024-01-01,2024-10-09
+J1,leader,,张市长,2024-01-01,
+""",
+    "visits.csv": """visit_id,visit_date,dept_id,jpc_id,led_by_city_leader,problems_raised,problems_solved
+V1,2024-10-02,D1,J1,true,2,1
+V2,2024-10-09,D1,J1,false,1,1
+V3,2024-10-10,D1,J1,false,0,0
+V4,2024-11-02,D1,J1,false,3,0
+V5,2024-09-29,D1,J1,false,5,5
+V6,2024-10-15,D2,J1,false,1,1
+V7,2024-10-08,D1,J2,false,0,0
+V8,2024-10-22,D2,J2,false,1,0
+""",
+    "negative_reports.csv": """report_id,jpc_id,week,submitted_at,clause_code,count,description,rectified
+R1-40,J1,2024-W40,2024-10-07 11:59,E.1.1,2,占用公物,true
+R1-40,J1,2024-W40,2024-10-07 11:59,E.2.3,1,违规吃请,false
+R1-41,J1,2024-W41,2024-10-14 12:01,,,本周无负面情况,
+R1-43,J1,2024-W43,2024-10-21 09:00,,,本周无负面情况,
+R1-44,J1,2024-W44,2024-11-04 10:00,E.1.1,,态度恶劣,true
+R1-39,J1,2024-W39,2024-09-30 09:00,E.2.1,4,九月的报告,false
+R1-BAD,J1,2024-W42,2024-10-14 09:00,E.3.1,1,条款不存在,false
+R2-40,J2,2024-W40,2024-10-07 08:00,,,无,
+R2-41,J2,2024-W41,2024-10-14 08:00,,,无,
+R2-42,J2,2024-W42,2024-10-21 08:00,,,无,
+R2-43,J2,2024-W43,2024-10-28 08:00,,,无,
+R2-44,J2,2024-W44,2024-11-04 11:30,,,无,
+""",
+    "tasks.csv": """task_id,issued_at,dept_id,from_level,to_level,community_id,admission_item,certificate_item
+T1,2024-10-08 09:00,D1,5,3,C1,B01,
+T2,2024-10-09 09:00,D1,5,3,C1,,
+T3,2024-10-10 09:00,D1,4,3,C2,招商引资任务分解,C02
+T4,2024-10-11 09:00,D2,5,3,C1,人行道秩序整治,无犯罪记录证明
+T5,2024-10-12 09:00,D2,5,4,,,
+T6,2024-09-10 09:00,D1,5,3,C1,问卷填报,
+""",
+    # D1 handles 1 of its 2 October whistles (50% < 90%); D2 handles its only one
+    "whistle_events.csv": """event_id,community_id,reported_at,handling_mode,is_difficult
+E1,C1,2024-10-08 08:50,offsite,false
+E2,C1,2024-10-09 08:50,offsite,false
+E3,C2,2024-10-10 08:50,offsite,false
+""",
+    "whistle_event_log.csv": """event_id,ts,action,dept_id,value
+E1,2024-10-08 09:00,dispatched,D1,
+E1,2024-10-08 09:30,accepted,D1,
+E1,2024-10-09 10:00,closed,D1,
+E2,2024-10-09 09:00,dispatched,D1,
+E3,2024-10-10 09:00,dispatched,D2,
+E3,2024-10-10 09:20,accepted,D2,
+E3,2024-10-10 15:00,closed,D2,
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def october(tmp_path_factory):
+    src = tmp_path_factory.mktemp("oct")
+    for name, text in FILES.items():
+        (src / name).write_text(text, encoding="utf-8")
+    db = tmp_path_factory.mktemp("wh") / "oct.duckdb"
+    result = ingest([src], db_path=db)
+    return db, result
+
+
+def _cur(db):
+    return read_cursor(connect_read(db))
+
+
+def test_unknown_clause_code_is_quarantined_against_appendix_e(october):
+    db, result = october
+    by_file = {f.file: f for f in result.files}
+    # the bundled reference lists were loaded because the warehouse had none
+    assert by_file["reference_items.csv"].rows_loaded == 81
+    nr = by_file["negative_reports.csv"]
+    assert (nr.rows_read, nr.rows_loaded, nr.rows_quarantined) == (12, 11, 1)
+    q = _cur(db).execute("select source_row, column_name, value, reason from quarantine").fetchall()
+    assert len(q) == 1
+    row, column, value, reason = q[0]
+    assert (row, column, value) == (8, "clause_code", "E.3.1") and "附录 E" in reason
+
+
+def test_visit_compliance_per_binding(october):
+    db, _ = october
+    v = {(r["dept_id"], r["jpc_id"]): r for r in figures.visit_table(_cur(db), "2024-10").iter_rows(named=True)}
+    d1j1 = v[("D1", "J1")]
+    # required W40–W44; covered W40 (a holiday visit), W41 (two visits), W44 (Sat Nov 2); V5 is September's
+    assert (d1j1["required_weeks"], d1j1["covered_weeks"], d1j1["visit_compliance"]) == (5, 3, 0.6)
+    assert (d1j1["visits"], d1j1["leader_led_visits"], d1j1["problems_raised"], d1j1["problems_solved"]) == (4, 1, 6, 2)
+    assert list(d1j1["missed_weeks"]) == ["2024-W42", "2024-W43"]
+    # starts mid-month: W42–W44 required, W42 covered by a visit the day before the binding began
+    d2j1 = v[("D2", "J1")]
+    assert (d2j1["required_weeks"], d2j1["covered_weeks"], d2j1["visit_compliance"]) == (3, 1, 0.3333)
+    assert list(d2j1["missed_weeks"]) == ["2024-W43", "2024-W44"]
+    # ends mid-month: W40–W41 required
+    d1j2 = v[("D1", "J2")]
+    assert (d1j2["required_weeks"], d1j2["covered_weeks"], d1j2["visit_compliance"]) == (2, 1, 0.5)
+    assert list(d1j2["missed_weeks"]) == ["2024-W40"]
+    # a visit without a binding: counted, but nothing required and compliance null (not 0% or 100%)
+    d2j2 = v[("D2", "J2")]
+    assert (d2j2["required_weeks"], d2j2["visits"], d2j2["visit_compliance"]) == (0, 1, None)
+    assert set(v) == {("D1", "J1"), ("D2", "J1"), ("D1", "J2"), ("D2", "J2")}
+    # September holds W39 only for its last days: V5 (Sun Sep 29) covers J1–D1's W39
+    sep = {(r["dept_id"], r["jpc_id"]): r for r in figures.visit_table(_cur(db), "2024-09").iter_rows(named=True)}
+    assert sep[("D1", "J1")]["covered_weeks"] == 1 and sep[("D1", "J1")]["problems_raised"] == 5
+
+
+def test_exempt_weeks_are_a_setting(october, tmp_path, monkeypatch):
+    from govdash.settings import settings_path
+
+    text = settings_path().read_text(encoding="utf-8").replace("exempt_weeks = []", 'exempt_weeks = ["2024-W43"]')
+    custom = tmp_path / "settings.toml"
+    custom.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("GOVDASH_SETTINGS", str(custom))
+    db, _ = october
+    v = {(r["dept_id"], r["jpc_id"]): r for r in figures.visit_table(_cur(db), "2024-10").iter_rows(named=True)}
+    assert (v[("D1", "J1")]["required_weeks"], v[("D1", "J1")]["visit_compliance"]) == (4, 0.75)
+    assert (v[("D2", "J1")]["required_weeks"], v[("D2", "J1")]["visit_compliance"]) == (2, 0.5)
+    assert list(v[("D1", "J1")]["missed_weeks"]) == ["2024-W42"]
+
+
+def test_weekly_reports_on_time_late_missing_and_pending(october):
+    db, _ = october
+    cur = _cur(db)
+    late_cut = dt.datetime(2024, 11, 20)
+    weeks = figures.negative_report_weeks(cur, "2024-10", late_cut)
+    status = {(r["jpc_id"], r["week_id"]): r["status"] for r in weeks.iter_rows(named=True)}
+    assert status == {
+        ("J1", "2024-W40"): "on_time",   # 11:59 on the Monday due 12:00 (itself a holiday)
+        ("J1", "2024-W41"): "late",      # 12:01
+        ("J1", "2024-W42"): "missing",   # its only report was quarantined
+        ("J1", "2024-W43"): "on_time",
+        ("J1", "2024-W44"): "on_time",
+        **{("J2", f"2024-W{w}"): "on_time" for w in range(40, 45)},
+    }
+    summary = {r["jpc_id"]: r for r in figures.negative_report_summary(weeks, figures.negative_report_items(cur, "2024-10", late_cut))}
+    j1 = summary["J1"]
+    assert (j1["weeks_required"], j1["on_time"], j1["late"], j1["missing"], j1["pending"]) == (5, 3, 1, 1, 0)
+    assert j1["on_time_rate"] == 0.6 and j1["missing_weeks"] == ["2024-W42"] and j1["late_weeks"] == ["2024-W41"]
+    # E.1.1: 2 (W40) + 1 (W44, count empty = one item); E.2.3: 1; W39's items are September's
+    assert j1["items_by_clause"] == {"E.1.1": 3, "E.2.3": 1}
+    assert j1["rectified_share"] == 0.75
+    # reports with no items: a valid "nothing this week", and no rectified share (null, not 0% or 100%)
+    assert summary["J2"]["items_by_clause"] == {} and summary["J2"]["rectified_share"] is None
+
+    # at Mon Nov 4 11:00, J2's W44 report (11:30) is not in yet and not yet due: pending, not missing
+    early = figures.negative_report_weeks(cur, "2024-10", dt.datetime(2024, 11, 4, 11, 0))
+    early_status = {(r["jpc_id"], r["week_id"]): r["status"] for r in early.iter_rows(named=True)}
+    assert early_status[("J2", "2024-W44")] == "pending"
+    assert early_status[("J1", "2024-W44")] == "on_time"
+    s = {r["jpc_id"]: r for r in figures.negative_report_summary(early, figures.negative_report_items(cur, "2024-10", dt.datetime(2024, 11, 4, 11)))}
+    assert (s["J2"]["on_time"], s["J2"]["pending"], s["J2"]["on_time_rate"]) == (4, 1, 1.0)
+
+
+def test_assessment_and_burden_negative_lists(october):
+    db, _ = october
+    b = figures.bulletin(_cur(db), "2024-10", "2024-11-20 00:00")
+    # D1: handled 1 of 2 → 50% < 90%; closed 1 of 2 → 50%; D2 handled and closed its one whistle
+    assert [r["dept_id"] for r in b["assessment_negative_list"]] == ["D1"]
+    assert b["assessment_negative_list"][0]["reasons"] == ["处置率 50.0% 低于 90%", "结案率 50.0% 低于 90%"]
+    burden = {r["dept_id"]: r for r in b["burden_negative_list"]}
+    # D1: T2 (no admission item), T3 (off the list; its certificate C02 is on Appendix C); T6 is September's
+    assert (burden["D1"]["tasks_off_list"], burden["D1"]["certificates_off_list"]) == (2, 0)
+    assert (burden["D1"]["tasks_off_list_ytd"], burden["D1"]["tasks_onto_communities"]) == (3, 3)
+    # D2: T4's admission item matches B05 by name; its certificate is off Appendix C; T5 goes to the street
+    assert (burden["D2"]["tasks_off_list"], burden["D2"]["certificates_off_list"]) == (0, 1)
+    records = figures.burden_records(_cur(db), "D1", dt.datetime(2024, 10, 1), dt.datetime(2024, 11, 1))
+    assert records["task_id"].to_list() == ["T2", "T3"]
+    # the JSON sections as issue 4 names them
+    assert {"visits", "negative_reports", "assessment_negative_list", "burden_negative_list"} <= set(b)
+    assert set(b["visits"][0]) == {"dept_id", "jpc_id", "required_weeks", "covered_weeks", "visit_compliance", "visits",
+                                   "leader_led_visits", "problems_raised", "problems_solved", "missed_weeks"}
