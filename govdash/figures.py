@@ -325,3 +325,75 @@ def needed_to_reach(dispatched: int, achieved: int, threshold: float) -> int | N
     import math
 
     return max(0, math.ceil(threshold * dispatched - 1e-9) - achieved)
+
+
+def binding_weeks_for_year(con, year: int) -> pl.DataFrame:
+    """fct_binding_weeks rows of a year's months, with the exempt-week setting applied."""
+    exempt = [str(w) for w in load_settings()["visits"]["exempt_weeks"]]
+    return fetch_frame(con, """
+        select b.*, d.dept_name, c.jpc_name,
+               b.required and not list_contains(cast($exempt as varchar[]), b.week_id) as counts_required
+        from fct_binding_weeks b
+        left join stg_departments d using (dept_id)
+        left join (select jpc_id, min(jpc_name) as jpc_name from stg_communities group by jpc_id) c using (jpc_id)
+        where b.month like $year || '-%'
+        order by jpc_id, week_id, dept_id
+    """, {"year": str(year), "exempt": exempt})
+
+
+def visit_records(con, month: str, dept_id: str | None = None, jpc_id: str | None = None) -> pl.DataFrame:
+    """The visits behind a month's figures (visits in the ISO weeks the month owns)."""
+    return fetch_frame(con, """
+        select visit_id, visit_date, week_id, dept_id, jpc_id, led_by_city_leader, team_leader_rank, participants,
+               topics, problems_raised, problems_solved
+        from stg_visits
+        where week_month = $month
+          and ($dept_id is null or dept_id = $dept_id) and ($jpc_id is null or jpc_id = $jpc_id)
+        order by visit_date, visit_id
+    """, {"month": month, "dept_id": dept_id, "jpc_id": jpc_id})
+
+
+def leader_visits(con, month: str) -> pl.DataFrame:
+    """Per JPC: its contact city leader(s) during the month and the visits they led."""
+    return fetch_frame(con, """
+        with weeks as (select * from dim_weeks where month = $month),
+        span as (select min(week_start) as s, max(week_end) as e from weeks),
+        leaders as (
+            select b.jpc_id, string_agg(distinct b.leader_name, '、') as leader_name
+            from stg_bindings b, span
+            where b.role = 'leader' and b.valid_from <= span.e and (b.valid_to is null or b.valid_to >= span.s)
+            group by b.jpc_id
+        ),
+        visits as (
+            select jpc_id, count(*) as visits, count(*) filter (where led_by_city_leader) as leader_led_visits
+            from stg_visits where week_month = $month group by jpc_id
+        ),
+        jpcs as (select jpc_id, min(jpc_name) as jpc_name from stg_communities group by jpc_id)
+        select j.jpc_id, j.jpc_name, l.leader_name, coalesce(v.visits, 0) as visits,
+               coalesce(v.leader_led_visits, 0) as leader_led_visits
+        from jpcs j left join leaders l using (jpc_id) left join visits v using (jpc_id)
+        order by j.jpc_id
+    """, {"month": month})
+
+
+def negative_report_year(con, year: int, as_of: dt.datetime) -> pl.DataFrame:
+    """The weekly submission grid for every month of a year (one metric call per month)."""
+    frames = [negative_report_weeks(con, f"{year}-{m:02d}", as_of).with_columns(pl.lit(f"{year}-{m:02d}").alias("month"))
+              for m in range(1, 13)]
+    return pl.concat(frames)
+
+
+def negative_report_lines(con, month: str, as_of: dt.datetime, jpc_id: str | None = None) -> pl.DataFrame:
+    """The report lines behind the month's negative-report figures."""
+    return fetch_frame(con, """
+        select r.report_id, r.jpc_id, r.week_id, r.submitted_at, r.clause_code, i.item_name as clause_text,
+               r.items, r.description, r.rectified
+        from stg_negative_reports r
+        left join stg_reference_items i on i.list_id = 'integrity_clause' and i.item_id = r.clause_code
+        where r.week_month = $month and r.submitted_at <= $as_of and ($jpc_id is null or r.jpc_id = $jpc_id)
+        order by r.week_id, r.jpc_id, r.report_id, r.clause_code
+    """, {"month": month, "as_of": as_of, "jpc_id": jpc_id})
+
+
+def reference_list(con, list_id: str) -> pl.DataFrame:
+    return fetch_frame(con, "select * from stg_reference_items where list_id = $list_id order by item_id", {"list_id": list_id})

@@ -159,3 +159,18 @@ def _report_bytes(kind: str, month: str, as_of, version: tuple) -> bytes:
 def report_bytes(kind: str, month: str, as_of) -> bytes:
     """The Word or Excel bulletin, built once per snapshot, month and cut-off (not on every rerun)."""
     return _report_bytes(kind, month, as_of, current_version())
+
+
+def settings() -> dict:
+    from govdash.settings import load_settings
+
+    return load_settings()
+
+
+def current_month() -> str:
+    """The month picked in the sidebar; the latest month with data when the picker has not run yet."""
+    month = st.session_state.get("month")
+    if month:
+        return month
+    months = available_months()
+    return months[-1] if months else dt.date.today().strftime("%Y-%m")

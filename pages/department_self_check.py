@@ -13,7 +13,7 @@ from govdash.labels import STATUS_LABELS
 st.title("部门自查")
 if not ui.guard_warehouse():
     st.stop()
-month = st.session_state["month"]
+month = ui.current_month()
 as_of = ui.cutoff_picker()
 depts = ui.query("select dept_id, dept_name from stg_departments order by dept_id")
 names = dict(zip(depts["dept_id"], depts["dept_name"]))

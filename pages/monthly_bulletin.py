@@ -12,7 +12,7 @@ from govdash.reports import below_threshold, red_black_lists
 st.title("月度通报")
 if not ui.guard_warehouse():
     st.stop()
-month = st.session_state["month"]
+month = ui.current_month()
 as_of = ui.cutoff_picker()
 b = ui.figure("bulletin", month, as_of)
 prev = ui.figure("bulletin", previous_month(month), as_of)

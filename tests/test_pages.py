@@ -16,6 +16,12 @@ def run_app(page: str | None = None) -> AppTest:
     return at
 
 
+def latest_month(db) -> str:
+    """The month the sidebar picks by default: the latest month with whistle events."""
+    cur = read_cursor(connect_read(db))
+    return cur.execute("select max(strftime(reported_at, '%Y-%m')) from raw_whistle_events").fetchall()[0][0]
+
+
 def test_data_page_shows_tables_and_quarantine(sample_warehouse):
     at = run_app("pages/data_quality.py")
     assert at.title[0].value == "数据导入与质量"
@@ -66,3 +72,42 @@ def test_department_self_check_page(sample_warehouse):
     assert not at.exception
     assert any("排名" in s.value for s in at.subheader)
     assert any("本月排名" in m.value for m in at.markdown)
+
+
+def test_visits_page(sample_warehouse):
+    at = run_app("pages/visits.py")
+    assert at.title[0].value == "联系捆绑走访"
+    month = latest_month(sample_warehouse)
+    from govdash.figures import visit_table
+
+    v = visit_table(read_cursor(connect_read(sample_warehouse)), month)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["应走访周次"] == str(v["required_weeks"].sum())
+    assert metrics["已走访周次"] == str(v["covered_weeks"].sum())
+    subheaders = [s.value for s in at.subheader]
+    assert "联系市领导走访" in subheaders and "各部门走访达标率" in subheaders
+    # one department chosen: the figures shrink to its bindings
+    dept = v["dept_id"][0]
+    at.multiselect(key="visit_depts").set_value([dept]).run()
+    assert not at.exception
+    assert at.metric[0].value == str(v.filter(v["dept_id"] == dept)["required_weeks"].sum())
+
+
+def test_negative_lists_page(sample_warehouse):
+    at = run_app("pages/negative_lists.py")
+    assert at.title[0].value == "负面清单"
+    month = latest_month(sample_warehouse)
+    b = bulletin(read_cursor(connect_read(sample_warehouse)), month, None)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["漏报"] == str(sum(r["missing"] for r in b["negative_reports"]))
+    # the burden tab lists the departments of the bulletin and opens one into its tasks
+    burden_ids = [d["dept_id"] for d in b["burden_negative_list"]]
+    assert at.selectbox(key="burden_dept").options == [d["dept_name"] for d in b["burden_negative_list"]]
+    assert burden_ids
+    # another JPC chosen: its report lines are shown
+    from govdash.figures import negative_report_lines, parse_as_of
+
+    at.selectbox(key="report_jpc").set_value("J03").run()
+    assert not at.exception
+    shown = [df.value for df in at.dataframe if "报告编号" in df.value.columns]
+    assert shown and set(shown[0]["联合党委编号"]) <= {"J03"} and len(shown[0]) > 0

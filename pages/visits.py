@@ -1,0 +1,87 @@
+"""联系捆绑走访: weekly coverage of bound JPCs, compliance by department, city leaders' visits, problems."""
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from govdash import charts  # noqa: F401
+from govdash import ui
+from govdash.figures import visit_department_summary
+
+st.title("联系捆绑走访")
+if not ui.guard_warehouse():
+    st.stop()
+month = ui.current_month()
+year = int(month[:4])
+st.caption(f"{year}年{int(month[5:])}月 · 每个捆绑部门每周至少走访所捆绑的联合党委一次（4.4 c）；"
+           "ISO 周归属其周四所在月份。豁免周：" + ("、".join(ui.settings()["visits"]["exempt_weeks"]) or "无"))
+
+visits = ui.figure("visit_table", month)
+if visits is None or visits.height == 0:
+    st.info("本月没有捆绑关系或走访记录。")
+    st.stop()
+depts = visit_department_summary(visits)
+names = dict(zip(depts["dept_id"], depts["dept_name"]))
+chosen = st.multiselect("部门", list(names), format_func=names.get, key="visit_depts")
+if chosen:
+    visits = visits.filter(pl.col("dept_id").is_in(chosen))
+    depts = depts.filter(pl.col("dept_id").is_in(chosen))
+
+required, covered = int(depts["required_weeks"].sum()), int(depts["covered_weeks"].sum())
+m = st.columns(5)
+m[0].metric("应走访周次", required)
+m[1].metric("已走访周次", covered)
+m[2].metric("走访达标率", ui.fmt_rate(covered / required if required else None))
+m[3].metric("走访次数", int(depts["visits"].sum()))
+m[4].metric("市领导带队", int(depts["leader_led_visits"].sum()))
+
+st.subheader("联合党委 × 周 走访覆盖（全年）")
+grid = ui.figure("binding_weeks_for_year", year)
+if chosen:
+    grid = grid.filter(pl.col("dept_id").is_in(chosen))
+cells = (grid.filter(pl.col("counts_required"))
+         .group_by("jpc_name", "week_id")
+         .agg(pl.col("covered").mean().alias("覆盖率"), pl.len().alias("应走访部门"), pl.col("covered").sum().alias("已走访部门"))
+         .sort("jpc_name", "week_id"))
+if cells.height:
+    fig = px.density_heatmap(cells.to_pandas(), x="week_id", y="jpc_name", z="覆盖率", histfunc="avg",
+                             color_continuous_scale="RdYlGn", range_color=(0, 1),
+                             labels={"week_id": "周", "jpc_name": "联合党委", "覆盖率": "覆盖率"})
+    fig.update_layout(height=max(400, 18 * cells["jpc_name"].n_unique()), coloraxis_colorbar_tickformat=".0%")
+    st.plotly_chart(fig, width="stretch")
+    st.caption("颜色为该周已走访的捆绑部门占应走访部门的比例；空白为该周无应走访的捆绑关系。")
+
+st.subheader("各部门走访达标率")
+show = depts.select("dept_id", "dept_name", "bindings", "required_weeks", "covered_weeks", "visit_compliance", "missed",
+                    "visits", "leader_led_visits", "problems_raised", "problems_solved")
+st.dataframe(show.rename({"dept_id": "部门编号", "dept_name": "部门", "bindings": "捆绑联合党委数", "required_weeks": "应走访周数",
+                          "covered_weeks": "已走访周数", "visit_compliance": "走访达标率", "missed": "缺访周次",
+                          "visits": "走访次数", "leader_led_visits": "市领导带队", "problems_raised": "发现问题",
+                          "problems_solved": "解决问题"}),
+             hide_index=True, width="stretch", column_config=ui.rate_columns_config(["走访达标率"]))
+
+detail_dept = st.selectbox("查看部门明细", list(depts["dept_id"]), format_func=lambda d: names.get(d, d), key="visit_detail")
+rows = visits.filter(pl.col("dept_id") == detail_dept).with_columns(pl.col("missed_weeks").list.join("、"))
+st.dataframe(rows.select("jpc_id", "jpc_name", "required_weeks", "covered_weeks", "visit_compliance", "visits",
+                         "leader_led_visits", "problems_raised", "problems_solved", "missed_weeks")
+             .rename({"jpc_id": "联合党委编号", "jpc_name": "联合党委", "required_weeks": "应走访周数", "covered_weeks": "已走访周数",
+                      "visit_compliance": "走访达标率", "visits": "走访次数", "leader_led_visits": "市领导带队",
+                      "problems_raised": "发现问题", "problems_solved": "解决问题", "missed_weeks": "缺访周"}),
+             hide_index=True, width="stretch", column_config=ui.rate_columns_config(["走访达标率"]))
+records = ui.figure("visit_records", month, detail_dept, None)
+with st.expander(f"{names.get(detail_dept, detail_dept)}本月的走访记录（{records.height} 条）"):
+    st.dataframe(records.rename({"visit_id": "走访编号", "visit_date": "走访日期", "week_id": "周", "dept_id": "部门编号",
+                                 "jpc_id": "联合党委编号", "led_by_city_leader": "市领导带队", "team_leader_rank": "组长职级",
+                                 "participants": "参加人数", "topics": "走访内容", "problems_raised": "发现问题",
+                                 "problems_solved": "解决问题"}), hide_index=True, width="stretch")
+
+st.subheader("联系市领导走访")
+leaders = ui.figure("leader_visits", month)
+st.dataframe(leaders.rename({"jpc_id": "联合党委编号", "jpc_name": "联合党委", "leader_name": "联系市领导",
+                             "visits": "部门走访次数", "leader_led_visits": "市领导带队次数"}), hide_index=True, width="stretch")
+
+st.subheader("发现问题与解决问题")
+pr = depts.select("dept_name", "problems_raised", "problems_solved").rename(
+    {"dept_name": "部门", "problems_raised": "发现问题", "problems_solved": "解决问题"})
+fig = px.bar(pr.unpivot(index="部门", variable_name="类型", value_name="个数").to_pandas(), x="部门", y="个数",
+             color="类型", barmode="group")
+st.plotly_chart(fig, width="stretch")
