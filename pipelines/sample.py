@@ -240,7 +240,7 @@ def _events_and_logs(rng, city: _City, dates: np.ndarray, day_p: np.ndarray, n_e
     wq = np.array([d[3] for d in DEPARTMENTS])[w_dept]
     w_onsite, w_diff = onsite[w_ev], difficult[w_ev]
 
-    never = rng.random(k) < (1 - wq) * 0.05
+    never = rng.random(k) < (1 - wq) ** 2 * 0.8  # the weakest departments fall below the 90% threshold
     good_resp = rng.random(k) < wq
     resp_delay = np.where(
         w_onsite,
