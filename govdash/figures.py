@@ -232,6 +232,8 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
     report_weeks = negative_report_weeks(con, month, cutoff)
     report_items = negative_report_items(con, month, cutoff)
     burden = burden_negative_list(con, month)
+    month_start, month_end = month_bounds(month)
+    funnel = funnel_section(con, month_start, month_end, cutoff)
     return {
         "month": month,
         "as_of": cutoff.strftime("%Y-%m-%d %H:%M:%S"),
@@ -244,7 +246,10 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
                                   "reopen_without_department": "voids the last closure of every department of the event",
                                   "assessment_negative_list": "year to date (January to the end of the month) at the cut-off",
                                   "rectified_share": "items on lines marked rectified / items, weighted by each line's count",
-                                  "burden_task": "a task to level ≤ 3 whose admission item is empty or not on Appendix B"}},
+                                  "burden_task": "a task to level ≤ 3 whose admission item is empty or not on Appendix B",
+                                  "funnel": "appeals raised in the month; a level left after the cut-off counts as open; "
+                                            "dwell quantiles are interpolated over levels left by the cut-off"},
+                     "appeals": {"level_labels": level_labels()}},
         "calendar_provisional": provisional,
         "departments": [{k: row[k] for k in DEPARTMENT_FIELDS} for row in depts.iter_rows(named=True)],
         "overdue": [
@@ -257,6 +262,7 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
         "negative_reports": negative_report_summary(report_weeks, report_items),
         "assessment_negative_list": assessment_negative_list(year_to_date_departments(con, month, cutoff), threshold),
         "burden_negative_list": burden.to_dicts(),
+        "funnel": funnel,
         "reference": reference_names(con),
     }
 
@@ -397,3 +403,104 @@ def negative_report_lines(con, month: str, as_of: dt.datetime, jpc_id: str | Non
 
 def reference_list(con, list_id: str) -> pl.DataFrame:
     return fetch_frame(con, "select * from stg_reference_items where list_id = $list_id order by item_id", {"list_id": list_id})
+
+
+# ---------------------------------------------------------------- five-level two-way escalation (SPEC §6)
+
+FUNNEL_FIELDS = ("level", "label", "entered", "resolved", "escalated", "withdrawn", "open", "conversion",
+                 "median_dwell_hours", "p90_dwell_hours")
+
+
+def _period_params(date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime) -> dict:
+    return {"as_of": as_of, "date_from": date_from, "date_to": date_to}
+
+
+def appeal_funnel(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime) -> pl.DataFrame:
+    """Funnel rows for the city, every community and every category (grouping_kind says which)."""
+    return fetch_frame(con, metric_sql("appeal_funnel"), _period_params(date_from, date_to, as_of))
+
+
+def level_labels() -> list[str]:
+    labels = list(load_settings()["appeals"]["level_labels"])
+    if len(labels) != 5:
+        raise ValueError("设置 [appeals] level_labels 应有 5 个层级名称")
+    return labels
+
+
+def funnel_levels(rows: pl.DataFrame) -> list[dict]:
+    """The five levels in order, zeros where no appeal reached a level; conversion null at level 5
+    (there is no level above) and where nothing entered."""
+    labels = level_labels()
+    by_level = {r["level"]: r for r in rows.iter_rows(named=True)}
+    out = []
+    for k in range(1, 6):
+        r = by_level.get(k, {})
+        entered = int(r.get("entered", 0) or 0)
+        escalated = int(r.get("escalated", 0) or 0)
+        out.append({
+            "level": k, "label": labels[k - 1], "entered": entered, "resolved": int(r.get("resolved", 0) or 0),
+            "escalated": escalated, "withdrawn": int(r.get("withdrawn", 0) or 0), "open": int(r.get("open", 0) or 0),
+            "conversion": None if k == 5 or entered == 0 else round(escalated / entered, 4),
+            "median_dwell_hours": r.get("median_dwell_hours"), "p90_dwell_hours": r.get("p90_dwell_hours"),
+        })
+    return out
+
+
+def community_resolution_share(levels: list[dict]) -> float | None:
+    resolved = sum(lv["resolved"] for lv in levels)
+    return None if resolved == 0 else round(sum(lv["resolved"] for lv in levels if lv["level"] <= 3) / resolved, 4)
+
+
+def funnel_section(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime) -> dict:
+    """The bulletin's "funnel": city levels and community-level resolution share, plus per community and category."""
+    rows = appeal_funnel(con, date_from, date_to, as_of)
+    city = funnel_levels(rows.filter(pl.col("grouping_kind") == "city"))
+    groups = {}
+    for kind, key in (("community", "community_id"), ("category", "category")):
+        part = rows.filter(pl.col("grouping_kind") == kind)
+        out = []
+        for (value,), g in part.group_by(key, maintain_order=True):
+            lv = funnel_levels(g)
+            out.append({key: value, "levels": lv, "community_resolution_share": community_resolution_share(lv)})
+        groups[kind] = out
+    return {"levels": city, "community_resolution_share": community_resolution_share(city),
+            "by_community": groups["community"], "by_category": groups["category"]}
+
+
+def appeal_records(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime,
+                   level: int | None = None, outcome: str | None = None, community_id: str | None = None) -> pl.DataFrame:
+    """The appeals behind a funnel cell: one row per (appeal, level) matching the filters."""
+    return fetch_frame(con, """
+        select appeal_id, community_id, community_name, category, raised_at, origin_level, level, entered_at, exited_at,
+               outcome, round(dwell_hours, 2) as dwell_hours
+        from appeal_levels_as_of($as_of, $date_from, $date_to)
+        where ($level is null or level = $level) and ($outcome is null or outcome = $outcome)
+          and ($community_id is null or community_id = $community_id)
+        order by raised_at, appeal_id, level
+    """, {**_period_params(date_from, date_to, as_of), "level": level, "outcome": outcome, "community_id": community_id})
+
+
+def appeal_trail(con, appeal_id: str) -> pl.DataFrame:
+    return fetch_frame(con, "select * from stg_appeal_log where appeal_id = $appeal_id order by level", {"appeal_id": appeal_id})
+
+
+def appeal_resolution_by_month(con, date_from, date_to, as_of) -> pl.DataFrame:
+    return fetch_frame(con, metric_sql("appeal_resolution_by_month"), _period_params(date_from, date_to, as_of))
+
+
+def community_push_up(con, date_from, date_to, as_of) -> pl.DataFrame:
+    return fetch_frame(con, metric_sql("community_push_up"), _period_params(date_from, date_to, as_of))
+
+
+def whistle_ladder(con, date_from, date_to, as_of) -> pl.DataFrame:
+    return fetch_frame(con, metric_sql("whistle_ladder"), _period_params(date_from, date_to, as_of))
+
+
+def task_flow(con, date_from, date_to) -> pl.DataFrame:
+    return fetch_frame(con, metric_sql("task_flow"), {"date_from": date_from, "date_to": date_to})
+
+
+def appeal_dwell_times(con, date_from, date_to, as_of) -> pl.DataFrame:
+    return fetch_frame(con, """
+        select level, dwell_hours from appeal_levels_as_of($as_of, $date_from, $date_to) where dwell_hours is not null
+    """, _period_params(date_from, date_to, as_of))

@@ -60,10 +60,18 @@ BURDEN_COLUMNS = [
     ("tasks_off_list", "当月清单外事项", "int"), ("certificates_off_list", "当月清单外证明", "int"),
     ("tasks_off_list_ytd", "年度累计清单外事项", "int"), ("certificates_off_list_ytd", "年度累计清单外证明", "int"),
 ]
+FUNNEL_COLUMNS = [
+    ("level", "层级", "int"), ("label", "层级名称", "text"), ("entered", "进入", "int"), ("resolved", "解决", "int"),
+    ("escalated", "上交", "int"), ("withdrawn", "撤回", "int"), ("open", "在办", "int"), ("conversion", "上交率", "pct"),
+    ("median_dwell_hours", "停留时长中位数（小时）", "float"), ("p90_dwell_hours", "停留时长 90 分位（小时）", "float"),
+]
+FUNNEL_GROUP_COLUMNS = [("group", "社区/类别", "text")] + FUNNEL_COLUMNS + [
+    ("community_resolution_share", "社区内解决占比", "pct")]
 SECTION_SETTING_LABELS = {
     ("visits", "exempt_weeks"): "走访豁免周",
     ("negative_reports", "due_weekday"): "负面清单周报截止：周后第几天（1 = 周一）",
     ("negative_reports", "due_time"): "负面清单周报截止时间",
+    ("appeals", "level_labels"): "五级层级名称",
 }
 
 DEFINITIONS = [
@@ -80,6 +88,8 @@ DEFINITIONS = [
     ("整改率", "标记已整改的负面事项数 / 负面事项数（按每行数量计）"),
     ("考核负面清单", "1 月至本月累计处置率或办结率低于阈值的部门（4.1.1.1）"),
     ("减负负面清单", "下派到社区（层级 ≤ 3）且准入事项为空或不在附录 B 准入清单的事项，及不在附录 C 证明清单的证明事项，按部门计"),
+    ("五级诉求漏斗", "当月提出的居民诉求在各层级的进入、解决、上交、撤回、在办数；上交率 = 上交 / 进入；停留时长按截止时点前已离开该层级的记录计算（插值分位数）"),
+    ("社区内解决占比", "在第 1–3 级（居民、居民小组、社区）解决的诉求 / 全部已解决诉求（004 4.3 g）"),
     ("“—”", "分母为零，无法计算"),
 ]
 
@@ -176,6 +186,33 @@ def negative_list_rows(b: dict) -> tuple[list[dict], list[dict]]:
     return assessment, list(b.get("burden_negative_list", []))
 
 
+def funnel_group_rows(b: dict) -> list[dict]:
+    """The funnel per community and per category, one row per (group, level)."""
+    f = b.get("funnel") or {}
+    out = []
+    for kind, key, prefix in (("by_community", "community_id", "社区 "), ("by_category", "category", "类别 ")):
+        for g in f.get(kind, []):
+            for lv in g["levels"]:
+                if lv["entered"]:
+                    out.append({**lv, "group": prefix + str(g[key]), "community_resolution_share": g["community_resolution_share"]})
+    return out
+
+
+def funnel_text(b: dict) -> str:
+    f = b.get("funnel") or {}
+    levels = f.get("levels", [])
+    if not levels or not any(lv["entered"] for lv in levels):
+        return "本月没有新提出的居民诉求。"
+    resolved = sum(lv["resolved"] for lv in levels)
+    parts = "，".join(f"{lv['label']} {lv['resolved']} 件" for lv in levels if lv["resolved"])
+    text = (f"本月提出的居民诉求共解决 {resolved} 件（{parts}），撤回 {sum(lv['withdrawn'] for lv in levels)} 件，"
+            f"仍在办 {sum(lv['open'] for lv in levels)} 件；社区内（第 1–3 级）解决占比 {pct(f['community_resolution_share'])}。")
+    top = levels[4]
+    if top["open"]:
+        text += f"有 {top['open']} 件诉求已上交至{top['label']}仍未办结。"
+    return text
+
+
 def visits_text(b: dict) -> str:
     depts, bindings = visit_rows(b)
     req = sum(d["required_weeks"] for d in depts)
@@ -222,7 +259,8 @@ def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
     text = wb.add_format({"border": 1, "font_name": FONT})
     num = wb.add_format({"border": 1, "num_format": "0", "font_name": FONT})
     pctf = wb.add_format({"border": 1, "num_format": "0.0%", "font_name": FONT})
-    fmt = {"text": text, "int": num, "pct": pctf}
+    fmt = {"text": text, "int": num, "pct": pctf,
+           "float": wb.add_format({"border": 1, "num_format": "0.0", "font_name": FONT})}
     names = _dept_names(b)
 
     def sheet(name, columns, rows):
@@ -257,6 +295,8 @@ def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
     assessment, burden = negative_list_rows(b)
     sheet("考核负面清单", ASSESSMENT_NEGATIVE_COLUMNS, assessment)
     sheet("减负负面清单", BURDEN_COLUMNS, burden)
+    sheet("五级诉求漏斗", FUNNEL_COLUMNS, (b.get("funnel") or {}).get("levels", []))
+    sheet("漏斗（按社区和类别）", FUNNEL_GROUP_COLUMNS, funnel_group_rows(b))
     ws = wb.add_worksheet("设置与口径")
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 70)
@@ -302,7 +342,7 @@ def _table(doc: Document, columns, rows) -> None:
         cells = t.add_row().cells
         for j, (key, _, kind) in enumerate(columns):
             v = r.get(key)
-            cells[j].text = pct(v) if kind == "pct" else ("" if v is None else str(v))
+            cells[j].text = pct(v) if kind == "pct" else ("—" if v is None and kind == "float" else ("" if v is None else str(v)))
 
 
 def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> None:
@@ -364,7 +404,11 @@ def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> Non
                       + ("无。" if not burden else ""))
     if burden:
         _table(doc, BURDEN_COLUMNS, burden)
-    doc.add_heading("九、口径与设置", level=1)
+    doc.add_heading("九、五级双向诉求", level=1)
+    doc.add_paragraph(funnel_text(b))
+    if (b.get("funnel") or {}).get("levels"):
+        _table(doc, FUNNEL_COLUMNS, b["funnel"]["levels"])
+    doc.add_heading("十、口径与设置", level=1)
     for k, v in DEFINITIONS:
         doc.add_paragraph(f"{k}：{v}", style="List Bullet")
     for k, v in b["settings"]["whistle"].items():

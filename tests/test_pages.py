@@ -111,3 +111,28 @@ def test_negative_lists_page(sample_warehouse):
     assert not at.exception
     shown = [df.value for df in at.dataframe if "报告编号" in df.value.columns]
     assert shown and set(shown[0]["联合党委编号"]) <= {"J03"} and len(shown[0]) > 0
+
+
+def test_five_level_page(sample_warehouse):
+    from govdash.figures import funnel_section, month_bounds, parse_as_of
+
+    at = run_app("pages/five_level.py")
+    assert at.title[0].value == "五级双向"
+    month = latest_month(sample_warehouse)
+    cur = read_cursor(connect_read(sample_warehouse))
+    f = funnel_section(cur, *month_bounds(month), parse_as_of(None))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["已解决"] == str(sum(lv["resolved"] for lv in f["levels"]))
+    table = next(df.value for df in at.dataframe if "上交率" in df.value.columns)
+    assert list(table["进入"]) == [lv["entered"] for lv in f["levels"]]
+    # the year instead of the month: more appeals
+    at.radio(key="funnel_scope").set_value("本年").run()
+    assert not at.exception
+    year_table = next(df.value for df in at.dataframe if "上交率" in df.value.columns)
+    assert year_table["进入"].sum() > table["进入"].sum()
+    # a category filter narrows the funnel
+    cat = at.selectbox(key="funnel_category").options[1]
+    at.selectbox(key="funnel_category").set_value(cat).run()
+    assert not at.exception
+    narrowed = next(df.value for df in at.dataframe if "上交率" in df.value.columns)
+    assert 0 < narrowed["进入"].sum() < year_table["进入"].sum()

@@ -58,6 +58,13 @@ def test_counts_add_up_and_every_assignment_has_one_class(cur):
         bulletin_docx(b, None, dbuf)
         assert openpyxl.load_workbook(xbuf)["走访明细（捆绑关系）"].max_row == len(b["visits"]) + 1
         assert "七、负面清单周报" in [p.text for p in Document(dbuf).paragraphs]
+        assert "九、五级双向诉求" in [p.text for p in Document(dbuf).paragraphs]
+        levels = b["funnel"]["levels"]
+        for lower, upper in zip(levels, levels[1:]):
+            # an appeal escalated from k enters k+1 (appeals may also enter at k+1 directly)
+            assert upper["entered"] >= lower["escalated"]
+        for lv in levels:
+            assert lv["entered"] == lv["resolved"] + lv["escalated"] + lv["withdrawn"] + lv["open"]
         ytd_threshold = b["settings"]["whistle"]["negative_list_threshold"]
         for d in b["assessment_negative_list"]:
             assert min(x for x in (d["handling_rate"], d["closure_rate"]) if x is not None) < ytd_threshold
@@ -100,7 +107,7 @@ def test_word_bulletin(cur, tmp_path):
     assert "2024年10月“社区吹哨、部门报到”工作情况通报" in text
     assert f"全市共派出吹哨任务 {b['city']['dispatched']} 件" in text
     assert "较上月" in text and "红榜" in text and "黑榜" in text and "口径与设置" in text
-    for heading in ("考核负面清单（年度累计）", "联系捆绑走访", "负面清单周报", "减负负面清单"):
+    for heading in ("考核负面清单（年度累计）", "联系捆绑走访", "负面清单周报", "减负负面清单", "九、五级双向诉求"):
         assert heading in text
     covered = sum(v["covered_weeks"] for v in b["visits"])
     required = sum(v["required_weeks"] for v in b["visits"])
@@ -123,7 +130,10 @@ def test_excel_bulletin(cur, tmp_path):
     bulletin_xlsx(b, path)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["部门排名", "全市汇总", "红榜", "黑榜", "低于阈值", "超期未办结", "走访达标（部门）",
-                             "走访明细（捆绑关系）", "负面清单周报", "负面事项按条款", "考核负面清单", "减负负面清单", "设置与口径"]
+                             "走访明细（捆绑关系）", "负面清单周报", "负面事项按条款", "考核负面清单", "减负负面清单",
+                             "五级诉求漏斗", "漏斗（按社区和类别）", "设置与口径"]
+    funnel = wb["五级诉求漏斗"]
+    assert [funnel.cell(i, 3).value for i in range(2, 7)] == [lv["entered"] for lv in b["funnel"]["levels"]]
     assert wb["走访明细（捆绑关系）"].max_row == len(b["visits"]) + 1
     assert wb["负面清单周报"].max_row == len(b["negative_reports"]) + 1
     assert wb["减负负面清单"].max_row == len(b["burden_negative_list"]) + 1

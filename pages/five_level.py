@@ -1,0 +1,123 @@
+"""五级双向: the appeal funnel, the two-way flow, dwell times, community resolution, the whistle ladder."""
+import plotly.express as px
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from govdash import charts  # noqa: F401
+from govdash import ui
+from govdash.figures import month_bounds
+
+OUTCOMES = {"resolved": "解决", "escalated": "上交", "withdrawn": "撤回", "open": "在办"}
+
+st.title("五级双向")
+if not ui.guard_warehouse():
+    st.stop()
+month = ui.current_month()
+as_of = ui.cutoff_picker()
+labels = ui.settings()["appeals"]["level_labels"]
+c1, c2 = st.columns(2)
+scope = c1.radio("统计范围", ["本月", "本年"], horizontal=True, key="funnel_scope")
+start, end = month_bounds(month)
+if scope == "本年":
+    start, end = start.replace(month=1), month_bounds(f"{month[:4]}-12")[1]
+period = f"{month[:4]}年{int(month[5:])}月" if scope == "本月" else f"{month[:4]}年"
+funnel = ui.figure("funnel_section", start, end, as_of)
+categories = [c["category"] for c in funnel["by_category"]]
+category = c2.selectbox("诉求类别", ["全部"] + categories, key="funnel_category")
+if category == "全部":
+    levels, share = funnel["levels"], funnel["community_resolution_share"]
+else:
+    chosen = next(c for c in funnel["by_category"] if c["category"] == category)
+    levels, share = chosen["levels"], chosen["community_resolution_share"]
+st.caption(f"{period}提出的居民诉求 · 截止 {as_of:%Y-%m-%d %H:%M} · 层级自下而上逐级上交（004 5.2）")
+
+m = st.columns(4)
+m[0].metric("诉求数", sum(lv["entered"] for lv in levels) - sum(lv["escalated"] for lv in levels))
+m[1].metric("已解决", sum(lv["resolved"] for lv in levels))
+m[2].metric("在办", sum(lv["open"] for lv in levels))
+m[3].metric("社区内解决占比", ui.fmt_rate(share))
+
+st.subheader("诉求漏斗")
+frame = pl.DataFrame(levels)
+fig = go.Figure(go.Funnel(y=[f"{lv['level']} {lv['label']}" for lv in levels], x=[lv["entered"] for lv in levels],
+                          textinfo="value"))
+fig.update_layout(height=360)
+st.plotly_chart(fig, width="stretch")
+st.dataframe(frame.rename({"level": "层级", "label": "层级名称", "entered": "进入", "resolved": "解决", "escalated": "上交",
+                           "withdrawn": "撤回", "open": "在办", "conversion": "上交率",
+                           "median_dwell_hours": "停留中位数（小时）", "p90_dwell_hours": "停留 90 分位（小时）"}),
+             hide_index=True, width="stretch", column_config=ui.rate_columns_config(["上交率"]))
+
+st.subheader("双向流动：工作下派与诉求上交")
+tasks = ui.figure("task_flow", start, end)
+nodes = [f"下派·{x}" for x in labels] + [f"诉求·{x}" for x in labels] + ["解决", "撤回", "在办"]
+src, dst, val, colour = [], [], [], []
+for r in tasks.iter_rows(named=True):
+    src.append(r["from_level"] - 1)
+    dst.append(5 + r["to_level"] - 1)
+    val.append(r["tasks"])
+    colour.append("rgba(31,119,180,0.4)")
+for lv in funnel["levels"]:
+    k = lv["level"] - 1
+    for key, target in (("escalated", 5 + k + 1), ("resolved", 10), ("withdrawn", 11), ("open", 12)):
+        if lv[key] and target < len(nodes):
+            src.append(5 + k)
+            dst.append(target)
+            val.append(lv[key])
+            colour.append("rgba(214,39,40,0.35)" if key == "escalated" else "rgba(127,127,127,0.3)")
+fig = go.Figure(go.Sankey(node=dict(label=nodes, pad=14), link=dict(source=src, target=dst, value=val, color=colour)))
+fig.update_layout(height=460)
+st.plotly_chart(fig, width="stretch")
+st.caption("蓝色：上级部门下派到社区及以下的工作事项（004 5.1）；红色：诉求逐级上交；灰色：在各层级解决、撤回或仍在办。")
+
+st.subheader("各层级停留时长分布")
+dwell = ui.figure("appeal_dwell_times", start, end, as_of)
+if dwell.height:
+    dwell = dwell.with_columns(pl.col("level").replace_strict({i + 1: f"{i + 1} {x}" for i, x in enumerate(labels)}).alias("层级"))
+    fig = px.box(dwell.to_pandas(), x="层级", y="dwell_hours", points=False, labels={"dwell_hours": "停留时长（小时）"},
+                 category_orders={"层级": [f"{i + 1} {x}" for i, x in enumerate(labels)]})
+    st.plotly_chart(fig, width="stretch")
+
+st.subheader("社区内解决占比（按月）")
+year_start, year_end = month_bounds(f"{month[:4]}-01")[0], month_bounds(f"{month[:4]}-12")[1]
+by_month = ui.figure("appeal_resolution_by_month", year_start, year_end, as_of)
+fig = px.line(by_month.to_pandas(), x="month", y="community_resolution_share", markers=True,
+              labels={"month": "月份", "community_resolution_share": "社区内解决占比"})
+fig.update_yaxes(tickformat=".0%", range=[0, 1])
+st.plotly_chart(fig, width="stretch")
+
+st.subheader("向上推送较多的社区")
+push = ui.figure("community_push_up", start, end, as_of)
+st.dataframe(push.head(20).select("rank", "community_id", "community_name", "appeals", "carried_up", "carried_up_share",
+                                  "resolved_in_community")
+             .rename({"rank": "排名", "community_id": "社区编号", "community_name": "社区", "appeals": "社区及以下进入的诉求",
+                      "carried_up": "上交到街道及以上", "carried_up_share": "上交占比", "resolved_in_community": "社区内解决"}),
+             hide_index=True, width="stretch", column_config=ui.rate_columns_config(["上交占比"]))
+
+st.subheader("吹哨事件协调阶梯（龙港 4.2–4.3）")
+ladder = ui.figure("whistle_ladder", start, end, as_of)
+fig = go.Figure(go.Funnel(y=ladder["label"].to_list(), x=ladder["events"].to_list(), textinfo="value+percent initial"))
+fig.update_layout(height=300)
+st.plotly_chart(fig, width="stretch")
+st.caption("每一级计入至少升级到该级的事件（直接提交周协调的事件也计入日调度）。")
+
+st.subheader("查看诉求明细与流转轨迹")
+d1, d2, d3 = st.columns(3)
+level = d1.selectbox("层级", [lv["level"] for lv in levels], format_func=lambda k: f"{k} {labels[k - 1]}", key="drill_level")
+outcome = d2.selectbox("结果", list(OUTCOMES), format_func=OUTCOMES.get, key="drill_outcome")
+records = ui.figure("appeal_records", start, end, as_of, level, outcome, None)
+if category != "全部":
+    records = records.filter(pl.col("category") == category)
+d3.metric("符合条件的诉求", records.height)
+st.dataframe(records.rename({"appeal_id": "诉求编号", "community_id": "社区编号", "community_name": "社区", "category": "类别",
+                             "raised_at": "提出时间", "origin_level": "起始层级", "level": "层级", "entered_at": "进入时间",
+                             "exited_at": "离开时间", "outcome": "结果", "dwell_hours": "停留（小时）"}),
+             hide_index=True, width="stretch")
+if records.height:
+    appeal = st.selectbox("诉求流转轨迹", records["appeal_id"].unique(maintain_order=True).to_list(), key="drill_appeal")
+    trail = ui.figure("appeal_trail", appeal)
+    st.dataframe(trail.with_columns(pl.col("outcome").replace_strict(OUTCOMES, default=pl.col("outcome")),
+                                    pl.col("level").replace_strict({i + 1: x for i, x in enumerate(labels)}).alias("层级名称"))
+                 .rename({"appeal_id": "诉求编号", "level": "层级", "entered_at": "进入时间", "exited_at": "离开时间",
+                          "outcome": "结果"}), hide_index=True, width="stretch")
