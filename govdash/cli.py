@@ -110,7 +110,7 @@ def build() -> None:
 
 @main.group()
 def report() -> None:
-    """生成报告（月度通报）。"""
+    """生成报告（月度通报、季度和年度考核）。"""
 
 
 @report.command("bulletin")
@@ -145,6 +145,40 @@ def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -
         bulletin_xlsx(b, out)
     else:
         bulletin_docx(b, prev, out)
+    click.echo(f"已写入 {out}")
+
+
+@report.command("assessment")
+@click.option("--year", type=int, required=True, help="考核年度 YYYY")
+@click.option("--quarter", type=int, default=None, help="季度 1–4（不填为年度考核）")
+@click.option("--as-of", "as_of", default=None, help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：现在）")
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default="json", show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件")
+@click.option("--settings", "settings_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="评分设置文件（默认 config/scoring.toml）")
+def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: str, out: Path | None,
+                      settings_file: Path | None) -> None:
+    """季度、年度考核：JSON（默认输出到屏幕）或 Excel。"""
+    from govdash.assessment import assessment
+    from govdash.reports import assessment_xlsx
+    from govdash.scoring_settings import ScoringSettingsError, load_scoring
+    from warehouse.db import WarehouseError, connect_read, read_cursor
+
+    try:
+        settings = load_scoring(settings_file)
+        result = assessment(read_cursor(connect_read()), year, quarter, as_of, settings)
+    except (WarehouseError, ValueError, ScoringSettingsError) as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    if fmt == "json":
+        text = json.dumps(result, ensure_ascii=False, indent=2)
+        if out:
+            out.write_text(text, encoding="utf-8")
+        else:
+            click.echo(text)
+        return
+    out = out or Path(f"{result['period']}考核.xlsx")
+    assessment_xlsx(result, out)
     click.echo(f"已写入 {out}")
 
 

@@ -418,3 +418,72 @@ def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> Non
     doc.add_paragraph("期限按国家法定节假日及调休安排的工作日计算；小时时限按自然时间计算；"
                       "截止时点之后的记录不计入，历史时点的通报数字不会改变。")
     doc.save(out)
+
+
+# ---------------------------------------------------------------- assessment (Excel)
+
+def assessment_rows(a: dict) -> tuple[list[dict], list[dict], list[dict]]:
+    """(ranking, components, deductions) rows of an assessment result."""
+    ranking, components, deductions = [], [], []
+    for d in a["departments"]:
+        ranking.append({**d, "deduction_count": len(d["deductions"])})
+        for name, c in d["components"].items():
+            components.append({"dept_name": d["dept_name"], "component": c["label"], **c})
+        for x in d["deductions"]:
+            deductions.append({"dept_name": d["dept_name"], **x})
+    return ranking, components, deductions
+
+
+ASSESSMENT_RANK_COLUMNS = [
+    ("rank", "排名", "int"), ("dept_name", "部门", "text"), ("score", "得分", "float2"), ("grade", "等次", "text"),
+    ("gross_points", "考核项得分", "float2"), ("deduction_points", "扣分", "float2"), ("deduction_count", "扣分条数", "int"),
+    ("previous_score", "上期得分", "float2"), ("change", "较上期", "float2"), ("note", "说明", "text"),
+]
+ASSESSMENT_COMPONENT_COLUMNS = [
+    ("dept_name", "部门", "text"), ("component", "考核项", "text"), ("actual", "实际值", "float4"),
+    ("target", "目标值", "float4"), ("weight", "权重", "float2"), ("effective_weight", "实际计分权重", "float2"),
+    ("points", "得分", "float2"),
+]
+ASSESSMENT_DEDUCTION_COLUMNS = [("dept_name", "部门", "text"), ("reason", "扣分原因", "text"), ("points", "扣分", "float2"),
+                                ("source", "依据记录", "text")]
+
+
+def assessment_xlsx(a: dict, out) -> None:
+    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "font_name": FONT})
+    fmt = {"text": wb.add_format({"border": 1, "font_name": FONT}),
+           "int": wb.add_format({"border": 1, "num_format": "0", "font_name": FONT}),
+           "float2": wb.add_format({"border": 1, "num_format": "0.00", "font_name": FONT}),
+           "float4": wb.add_format({"border": 1, "num_format": "0.0000", "font_name": FONT})}
+    ranking, components, deductions = assessment_rows(a)
+    for name, columns, rows in (("排名", ASSESSMENT_RANK_COLUMNS, ranking), ("考核项", ASSESSMENT_COMPONENT_COLUMNS, components),
+                                ("扣分明细", ASSESSMENT_DEDUCTION_COLUMNS, deductions)):
+        ws = wb.add_worksheet(name)
+        for j, (_, label, _) in enumerate(columns):
+            ws.write(0, j, label, head)
+            ws.set_column(j, j, 40 if label in ("扣分原因", "依据记录", "说明") else max(10, len(label) * 2 + 2))
+        for i, r in enumerate(rows, 1):
+            for j, (key, _, kind) in enumerate(columns):
+                v = r.get(key)
+                if v is None:
+                    ws.write_string(i, j, "—", fmt["text"])
+                else:
+                    ws.write(i, j, v, fmt[kind])
+        ws.freeze_panes(1, 0)
+    ws = wb.add_worksheet("评分设置")
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 1, 60)
+    s = a["settings"]
+    rows = [("考核期间", a["period"]), ("截止时点", a["as_of"]), ("对比期间", a["previous_period"]),
+            ("设置文件", s["source"]), ("考核负面清单阈值（处置率、办结率）", s["negative_list_threshold"])]
+    rows += [(f"考核项：{c['label']}（{c['metric']}）", f"权重 {c['weight']:g}，目标 {c['target']:g}") for c in s["components"].values()]
+    labels = {"assessment_negative_list": "每次列入考核负面清单扣分", "burden_negative_list": "每月列入减负负面清单扣分",
+              "jpc_negative_item_points": "联合党委每项负面事项分值", "shared_penalty_share": "同奖同罚：捆绑部门分担比例"}
+    rows += [(labels.get(k, k), v) for k, v in s["deductions"].items()]
+    rows += [(f"等次：{k}", f"≥ {v:g} 分") for k, v in s["grades"].items()] + [("等次：不合格", "低于最低分数线")]
+    rows += [("计分方法", "得分 = Σ 权重 × min(实际值 / 目标值, 1) − 扣分，最低 0 分；无数据的考核项不计，其权重按比例分配给其他考核项"),
+             ("排名", "按得分从高到低，同分同名次")]
+    for i, (k, v) in enumerate(rows):
+        ws.write(i, 0, k, fmt["text"])
+        ws.write(i, 1, v, fmt["text"])
+    wb.close()

@@ -1,0 +1,150 @@
+"""Quarterly and annual department assessment (SPEC §7): components, deductions, grades, ranks.
+
+The actuals and the deduction records come from SQL (warehouse/metrics/assessment_*.sql and the
+bulletin's department query over the period); `score_departments` is a pure function of them and the
+settings, so the what-if panel re-scores without touching the warehouse.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from govdash.figures import apply_settings, parse_as_of
+from govdash.scoring_settings import ScoringSettings, load_scoring
+from govdash.settings import load_settings
+from warehouse.build import metric_sql
+from warehouse.db import fetch_frame
+
+DEDUCTION_REASONS = {
+    "assessment_negative_list": "列入考核负面清单",
+    "burden_negative_list": "列入减负负面清单",
+    "shared_negative": "同奖同罚：捆绑联合党委的负面事项",
+}
+
+
+def period_bounds(year: int, quarter: int | None) -> dict:
+    """The period's datetimes and months; quarter None = the whole year."""
+    if quarter is not None and quarter not in (1, 2, 3, 4):
+        raise ValueError(f"季度应为 1–4，当前为 {quarter}")
+    first_month = 1 if quarter is None else 3 * quarter - 2
+    last_month = 12 if quarter is None else 3 * quarter
+    date_from = dt.datetime(year, first_month, 1)
+    date_to = dt.datetime(year + (last_month == 12), last_month % 12 + 1, 1)
+    return {"date_from": date_from, "date_to": date_to, "month_from": f"{year}-{first_month:02d}",
+            "month_to": f"{year}-{last_month:02d}", "year": str(year), "annual": quarter is None,
+            "label": f"{year}年" + ("" if quarter is None else f"第{quarter}季度")}
+
+
+def previous_period(year: int, quarter: int | None) -> tuple[int, int | None]:
+    if quarter is None:
+        return year - 1, None
+    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+
+
+def component_actuals(con, year: int, quarter: int | None, as_of: dt.datetime) -> pl.DataFrame:
+    """One row per department: every metric a component may use, null where there is no data."""
+    p = period_bounds(year, quarter)
+    apply_settings(con)
+    whistle = fetch_frame(con, metric_sql("bulletin_departments"),
+                          {"as_of": as_of, "month_start": p["date_from"], "month_end": p["date_to"]})
+    exempt = [str(w) for w in load_settings()["visits"]["exempt_weeks"]]
+    visits = fetch_frame(con, metric_sql("assessment_visits"),
+                         {"month_from": p["month_from"], "month_to": p["month_to"], "exempt_weeks": exempt})
+    ratings = fetch_frame(con, metric_sql("assessment_ratings"),
+                          {"month_from": p["month_from"], "month_to": p["month_to"], "year": p["year"], "annual": p["annual"]})
+    return (
+        whistle.select("dept_id", "dept_name", "dispatched", "handling_rate", "timely_handling_rate", "closure_rate",
+                       "on_time_closure_rate", "satisfaction_rate")
+        .join(visits, on="dept_id", how="left")
+        .join(ratings, on="dept_id", how="left")
+        .sort("dept_id")
+    )
+
+
+def deduction_records(con, year: int, quarter: int | None) -> pl.DataFrame:
+    p = period_bounds(year, quarter)
+    return fetch_frame(con, metric_sql("assessment_deduction_records"),
+                       {k: p[k] for k in ("date_from", "date_to", "month_from", "month_to")})
+
+
+def _deductions_of(row: dict, records: list[dict], s: ScoringSettings) -> list[dict]:
+    d, out = s.deductions, []
+    below = [(word, row[key]) for key, word in (("handling_rate", "处置率"), ("closure_rate", "办结率"))
+             if row.get(key) is not None and row[key] < s.negative_list_threshold]
+    if below and d["assessment_negative_list"]:
+        out.append({"reason": DEDUCTION_REASONS["assessment_negative_list"] + "（" + "，".join(
+            f"{w} {v * 100:.1f}% 低于 {s.negative_list_threshold * 100:.0f}%" for w, v in below) + "）",
+            "points": round(d["assessment_negative_list"], 2), "source": "考核期处置率、办结率", "kind": "assessment_negative_list"})
+    per_unit = {"burden_negative_list": d["burden_negative_list"],
+                "shared_negative": d["jpc_negative_item_points"] * d["shared_penalty_share"]}
+    for r in records:
+        points = per_unit[r["kind"]] * r["units"]
+        if points:
+            out.append({"reason": f"{DEDUCTION_REASONS[r['kind']]}：{r['detail']}", "points": round(points, 4),
+                        "source": r["source"], "kind": r["kind"]})
+    return out
+
+
+def score_departments(actuals: pl.DataFrame, records: pl.DataFrame, s: ScoringSettings) -> list[dict]:
+    """Score every department: Σ weight × min(actual/target, 1) over components with data (their weights
+    spread over the rest in proportion), minus deductions, floored at 0; grade; rank (ties share)."""
+    by_dept: dict[str, list[dict]] = {}
+    for r in records.iter_rows(named=True):
+        by_dept.setdefault(r["dept_id"], []).append(r)
+    out = []
+    for row in actuals.iter_rows(named=True):
+        available = [c for c in s.components if row.get(c.metric) is not None]
+        total_weight = sum(c.weight for c in available)
+        components = {}
+        for c in s.components:
+            actual = row.get(c.metric)
+            if actual is None or total_weight == 0:
+                components[c.name] = {"label": c.label, "actual": None, "target": c.target, "weight": c.weight,
+                                      "effective_weight": 0.0, "points": None}
+                continue
+            effective = c.weight * 100 / total_weight
+            components[c.name] = {"label": c.label, "actual": round(float(actual), 4), "target": c.target, "weight": c.weight,
+                                  "effective_weight": round(effective, 4),
+                                  "points": round(effective * min(float(actual) / c.target, 1.0), 4)}
+        deductions = _deductions_of(row, by_dept.get(row["dept_id"], []), s)
+        if available:
+            gross = sum(v["points"] for v in components.values() if v["points"] is not None)
+            total_deduction = sum(x["points"] for x in deductions)
+            score = round(max(0.0, gross - total_deduction), 2)
+        else:
+            gross, total_deduction, score = None, sum(x["points"] for x in deductions), None
+        missing = [c.label for c in s.components if row.get(c.metric) is None]
+        out.append({
+            "dept_id": row["dept_id"], "dept_name": row["dept_name"], "score": score, "grade": s.grade(score),
+            "rank": None, "gross_points": None if gross is None else round(gross, 2),
+            "deduction_points": round(total_deduction, 2), "components": components, "deductions": deductions,
+            "weights_redistributed": bool(missing) and bool(available),
+            "note": ("无数据的考核项：" + "、".join(missing) + "，其权重按比例分配给其他考核项") if missing and available
+            else ("考核期内没有任何考核数据" if not available else ""),
+        })
+    scores = [d["score"] for d in out if d["score"] is not None]
+    for d in out:
+        if d["score"] is not None:
+            d["rank"] = 1 + sum(1 for x in scores if x > d["score"])
+    out.sort(key=lambda d: (d["rank"] is None, d["rank"] or 0, d["dept_id"]))
+    return out
+
+
+def assessment(con, year: int, quarter: int | None = None, as_of: str | dt.datetime | None = None,
+               settings: ScoringSettings | None = None) -> dict:
+    """The period's assessment as a JSON-ready dict, with the change against the previous period."""
+    s = settings or load_scoring()
+    cutoff = parse_as_of(as_of)
+    p = period_bounds(year, quarter)
+    departments = score_departments(component_actuals(con, year, quarter, cutoff), deduction_records(con, year, quarter), s)
+    py, pq = previous_period(year, quarter)
+    previous = {d["dept_id"]: d for d in score_departments(component_actuals(con, py, pq, cutoff),
+                                                           deduction_records(con, py, pq), s)}
+    for d in departments:
+        before = previous.get(d["dept_id"], {})
+        d["previous_score"] = before.get("score")
+        d["previous_rank"] = before.get("rank")
+        d["change"] = None if d["score"] is None or d["previous_score"] is None else round(d["score"] - d["previous_score"], 2)
+    return {"year": year, "quarter": quarter, "period": p["label"], "as_of": cutoff.strftime("%Y-%m-%d %H:%M:%S"),
+            "previous_period": period_bounds(py, pq)["label"], "settings": s.as_dict(), "departments": departments}

@@ -1,0 +1,15 @@
+-- The JPCs' two-way ratings of each department (A.3.3): the mean score over the period's monthly
+-- ratings, and the yearly ratings when the period is a whole year. Params: $month_from, $month_to, $year, $annual.
+with ratings as (
+    select * from raw_ratings
+    where (length(period) = 7 and period between $month_from and $month_to)
+       or (length(period) = 4 and period = $year and $annual)
+),
+
+final as (
+    select dept_id, round(avg(score), 2) as two_way_rating, count(*) as ratings
+    from ratings
+    group by dept_id
+)
+
+select * from final
