@@ -1,25 +1,52 @@
-"""govdash dashboard: routes the pages and holds the shared sidebar (period picker)."""
+"""govdash dashboard: signs the user in, routes the pages the user's role allows, holds the shared sidebar."""
 import streamlit as st
 
-from govdash import ui
+from govdash import access, ui
 
 st.set_page_config(page_title="社区治理绩效评价看板", page_icon="📊", layout="wide")
 
-pages = {
+PAGES = {
     "吹哨报到": [
-        st.Page("pages/monthly_bulletin.py", title="月度通报", icon="📰", url_path="bulletin", default=True),
-        st.Page("pages/whistle_analysis.py", title="吹哨报到分析", icon="📈", url_path="whistle"),
-        st.Page("pages/department_self_check.py", title="部门自查", icon="🔎", url_path="self-check"),
+        ("pages/monthly_bulletin.py", "月度通报", "📰", "bulletin"),
+        ("pages/whistle_analysis.py", "吹哨报到分析", "📈", "whistle"),
+        ("pages/department_self_check.py", "部门自查", "🔎", "self-check"),
     ],
     "走访、清单与诉求": [
-        st.Page("pages/visits.py", title="联系捆绑走访", icon="🤝", url_path="visits"),
-        st.Page("pages/negative_lists.py", title="负面清单", icon="🚫", url_path="negative-lists"),
-        st.Page("pages/five_level.py", title="五级双向", icon="🔁", url_path="five-level"),
+        ("pages/visits.py", "联系捆绑走访", "🤝", "visits"),
+        ("pages/negative_lists.py", "负面清单", "🚫", "negative-lists"),
+        ("pages/five_level.py", "五级双向", "🔁", "five-level"),
+    ],
+    "考核": [
+        ("pages/assessment.py", "年度考核", "🏅", "assessment"),
     ],
     "数据": [
-        st.Page("pages/data_quality.py", title="数据导入与质量", icon="🗂️", url_path="data"),
+        ("pages/data_quality.py", "数据导入与质量", "🗂️", "data"),
     ],
 }
+
+principal = access.sign_in_from_oidc() or access.current_principal()
+allowed = principal.allowed_pages()
+if not allowed:
+    # signed out, or signed in with a role that matches nothing: the sign-in page only (deny by default)
+    if principal.role == "none" and principal.username:
+        st.session_state.pop("principal", None)
+        st.error(f"账号“{principal.username}”没有可用的角色，无法查看任何内容。请联系管理员。")
+    st.navigation([st.Page("pages/sign_in.py", title="登录", icon="🔐", url_path="sign-in", default=True)]).run()
+    st.stop()
+
+pages = {}
+for section, entries in PAGES.items():
+    visible = [st.Page(path, title=title, icon=icon, url_path=url, default=(url == "bulletin"))
+               for path, title, icon, url in entries if url in allowed]
+    if visible:
+        pages[section] = visible
 navigation = st.navigation(pages)
+with st.sidebar:
+    st.caption(f"已登录：{principal.label}")
+    if st.button("退出登录", key="sign_out"):
+        st.session_state.pop("principal", None)
+        if access.oidc_configured() and getattr(st.user, "is_logged_in", False):
+            st.logout()
+        st.rerun()
 ui.sidebar_period()
 navigation.run()

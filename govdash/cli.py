@@ -182,6 +182,91 @@ def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: st
     click.echo(f"已写入 {out}")
 
 
+@main.group()
+def user() -> None:
+    """账号管理（密码以 scrypt 哈希保存，不保存明文）。"""
+
+
+def _password_option(password: str | None) -> tuple[str, bool]:
+    from govdash.access import new_password
+
+    return (password, False) if password else (new_password(), True)
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, help="committee | assessment | department:<部门编号>")
+@click.option("--password", default=None, help="不填则生成随机密码并显示一次")
+@click.option("--email", default=None, help="统一身份认证（OpenID Connect）登录时对应的邮箱")
+def user_add(name: str, role: str, password: str | None, email: str | None) -> None:
+    """新建或覆盖账号。"""
+    from govdash.access import accounts_path, set_user
+
+    password, generated = _password_option(password)
+    try:
+        set_user(name, role, password, email)
+    except ValueError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"已保存账号 {name}（{role}）到 {accounts_path()}" + (f"；初始密码：{password}" if generated else ""))
+
+
+@user.command("reset")
+@click.argument("name")
+@click.option("--password", default=None, help="不填则生成随机密码并显示一次")
+def user_reset(name: str, password: str | None) -> None:
+    """重置密码。"""
+    from govdash.access import reset_password
+
+    password, generated = _password_option(password)
+    try:
+        reset_password(name, password)
+    except ValueError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"已重置 {name} 的密码" + (f"：{password}" if generated else ""))
+
+
+@user.command("remove")
+@click.argument("name")
+def user_remove(name: str) -> None:
+    """删除账号。"""
+    from govdash.access import remove_user
+
+    try:
+        remove_user(name)
+    except ValueError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"已删除账号 {name}")
+
+
+@user.command("list")
+def user_list() -> None:
+    """列出账号与角色（不显示密码）。"""
+    from govdash.access import load_accounts
+
+    for name, u in sorted(load_accounts().items()):
+        click.echo(f"{name}\t{u.get('role', '')}\t{u.get('email', '')}")
+
+
+@user.command("demo")
+def user_demo() -> None:
+    """创建演示账号（已存在则跳过）并显示其初始密码。"""
+    from govdash.access import accounts_path, load_accounts, new_password, set_user
+
+    demo = {"committee": "committee", "assessment": "assessment", "dept-d13": "department:D13", "dept-d04": "department:D04"}
+    existing = load_accounts()
+    for name, role in demo.items():
+        if name in existing:
+            click.echo(f"演示账号 {name}（{role}）已存在；忘记密码可运行 govdash user reset {name}")
+            continue
+        password = new_password()
+        set_user(name, role, password)
+        click.echo(f"演示账号 {name}（{role}）密码：{password}")
+    click.echo(f"账号文件：{accounts_path()}")
+
+
 @main.command()
 @click.option("--port", default=8501, show_default=True)
 @click.option("--address", default="localhost", show_default=True)

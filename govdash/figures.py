@@ -504,3 +504,28 @@ def appeal_dwell_times(con, date_from, date_to, as_of) -> pl.DataFrame:
     return fetch_frame(con, """
         select level, dwell_hours from appeal_levels_as_of($as_of, $date_from, $date_to) where dwell_hours is not null
     """, _period_params(date_from, date_to, as_of))
+
+
+# ---------------------------------------------------------------- assessment (SPEC §7), for the pages' cache
+
+def assessment_result(con, year: int, quarter: int | None, as_of: dt.datetime) -> dict:
+    from govdash.assessment import assessment
+
+    return assessment(con, year, quarter, as_of)
+
+
+def assessment_inputs(con, year: int, quarter: int | None, as_of: dt.datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The actuals and deduction records a score is computed from (the what-if panel re-scores them)."""
+    from govdash.assessment import component_actuals, deduction_records
+
+    return component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter)
+
+
+def missed_visit_weeks(con, dept_id: str, month_from: str, month_to: str) -> pl.DataFrame:
+    exempt = [str(w) for w in load_settings()["visits"]["exempt_weeks"]]
+    return fetch_frame(con, """
+        select dept_id, jpc_id, week_id, week_start, week_end, month from fct_binding_weeks
+        where dept_id = $dept_id and month between $month_from and $month_to and required and not covered
+          and not list_contains(cast($exempt as varchar[]), week_id)
+        order by week_id, jpc_id
+    """, {"dept_id": dept_id, "month_from": month_from, "month_to": month_to, "exempt": exempt})

@@ -36,12 +36,54 @@ def _query(sql: str, params: tuple, version: tuple) -> pl.DataFrame:
         cur.close()
 
 
-def query(sql: str, **params) -> pl.DataFrame | None:
-    """A frame for a query on the current snapshot, or None when there is no warehouse yet."""
+def query(sql: str, public: bool = False, **params) -> pl.DataFrame | None:
+    """A frame for a query on the current snapshot, or None when there is no warehouse yet.
+
+    The signed-in user's scope applies (govdash.access): `public=True` only for reference lookups
+    without department rows (community names, categories, months)."""
+    from govdash import access
+
     version = current_version()
     if version is None:
         return None
-    return _query(sql, tuple(sorted(params.items())), version)
+    frame = _query(sql, tuple(sorted(params.items())), version)
+    p = access.current_principal()
+    if public and (p.sees_all or p.is_department):
+        return frame
+    return access.scope_frame(frame, p, bound_jpcs())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _bound_jpcs(dept_id: str, version: tuple) -> set[str]:
+    cur = read_cursor(_connection(str(warehouse_path()), version))
+    try:
+        frame = fetch_frame(cur, "select distinct jpc_id from stg_bindings where dept_id = $dept_id", {"dept_id": dept_id})
+        return set(frame["jpc_id"].to_list())
+    finally:
+        cur.close()
+
+
+def bound_jpcs() -> set[str]:
+    """The JPCs the signed-in department has ever been bound to (empty for other roles)."""
+    from govdash import access
+
+    p = access.current_principal()
+    version = current_version()
+    if not p.is_department or version is None:
+        return set()
+    return _bound_jpcs(p.dept_id, version)
+
+
+def principal():
+    from govdash import access
+
+    return access.current_principal()
+
+
+def department_names() -> dict[str, str]:
+    """Departments the signed-in user may choose: all, or only its own."""
+    frame = query("select dept_id, dept_name from stg_departments order by dept_id")
+    return dict(zip(frame["dept_id"], frame["dept_name"])) if frame is not None else {}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -57,11 +99,16 @@ def _cached_call(fn_name: str, args: tuple, version: tuple):
 
 
 def figure(fn_name: str, *args):
-    """Call govdash.figures.<fn_name>(con, *args) on the current snapshot, cached per snapshot."""
+    """Call govdash.figures.<fn_name>(con, *args) on the current snapshot, cached per snapshot,
+    and scoped to what the signed-in user may see (govdash.access; denied when it cannot be scoped)."""
+    from govdash import access
+
     version = current_version()
     if version is None:
         return None
-    return _cached_call(fn_name, args, version)
+    p = access.current_principal()
+    args = access.scoped_args(fn_name, args, p)
+    return access.scope_result(fn_name, _cached_call(fn_name, args, version), p, bound_jpcs())
 
 
 def guard_warehouse() -> bool:
@@ -78,7 +125,7 @@ def guard_warehouse() -> bool:
 
 
 def available_months() -> list[str]:
-    frame = query("select distinct strftime(reported_at, '%Y-%m') as month from raw_whistle_events order by month")
+    frame = query("select distinct strftime(reported_at, '%Y-%m') as month from raw_whistle_events order by month", public=True)
     return frame["month"].to_list() if frame is not None and frame.height else []
 
 
@@ -125,14 +172,14 @@ def rate_columns_config(columns: list[str]) -> dict:
 
 def show_timeline(event_id: str) -> None:
     """An event's full trail: classification, log rows and deadlines."""
-    events = query("select * from stg_whistle_events where event_id = $event_id", event_id=event_id)
-    if events is None or events.height == 0:
-        st.warning(f"找不到事件 {event_id}")
+    log = figure("event_timeline", event_id)  # scoped: empty when the user may not see this event
+    if log is None or log.height == 0:
+        st.warning(f"找不到事件 {event_id}，或无权查看")
         return
+    events = query("select * from stg_whistle_events where event_id = $event_id", public=True, event_id=event_id)
     e = events.row(0, named=True)
     st.markdown(f"**事件 {event_id}**　{e['category'] or ''}　{'现场' if e['handling_mode'] == 'onsite' else '非现场'}"
                 f"{'　疑难' if e['is_difficult'] else ''}　上报：{e['reported_at']}　社区：{e['community_id']}")
-    log = figure("event_timeline", event_id)
     labels = {"dispatched": "派单", "accepted": "受理", "arrived": "到场", "returned": "退回", "closed": "结案反馈",
               "reopened": "重办", "escalated": "升级协调", "rated": "评价"}
     st.dataframe(log.with_columns(pl.col("action").replace_strict(labels, default=pl.col("action")))
@@ -141,24 +188,29 @@ def show_timeline(event_id: str) -> None:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _report_bytes(kind: str, month: str, as_of, version: tuple) -> bytes:
+def _report_bytes(kind: str, month: str, as_of, version: tuple, _principal, scope_key: str) -> bytes:
     import io
 
+    from govdash import access
     from govdash.figures import previous_month
     from govdash.reports import bulletin_docx, bulletin_xlsx
 
+    jpcs = _bound_jpcs(_principal.dept_id, version) if _principal.is_department else set()
     buf = io.BytesIO()
-    b = _cached_call("bulletin", (month, as_of), version)
+    b = access.scope_bulletin(_cached_call("bulletin", (month, as_of), version), _principal, jpcs)
     if kind == "docx":
-        bulletin_docx(b, _cached_call("bulletin", (previous_month(month), as_of), version), buf)
+        prev = access.scope_bulletin(_cached_call("bulletin", (previous_month(month), as_of), version), _principal, jpcs)
+        bulletin_docx(b, prev, buf)
     else:
         bulletin_xlsx(b, buf)
     return buf.getvalue()
 
 
 def report_bytes(kind: str, month: str, as_of) -> bytes:
-    """The Word or Excel bulletin, built once per snapshot, month and cut-off (not on every rerun)."""
-    return _report_bytes(kind, month, as_of, current_version())
+    """The Word or Excel bulletin, built once per snapshot, month, cut-off and scope, for the signed-in user."""
+    p = principal()
+    scope_key = "all" if p.sees_all else f"{p.role}:{p.dept_id}"
+    return _report_bytes(kind, month, as_of, current_version(), p, scope_key)
 
 
 def settings() -> dict:
@@ -174,3 +226,10 @@ def current_month() -> str:
         return month
     months = available_months()
     return months[-1] if months else dt.date.today().strftime("%Y-%m")
+
+
+def can_edit_scoring() -> bool:
+    """Only the assessment office may save scoring settings (see govdash.access)."""
+    from govdash import access
+
+    return access.current_principal().can_edit_scoring

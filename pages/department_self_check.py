@@ -15,8 +15,8 @@ if not ui.guard_warehouse():
     st.stop()
 month = ui.current_month()
 as_of = ui.cutoff_picker()
-depts = ui.query("select dept_id, dept_name from stg_departments order by dept_id")
-names = dict(zip(depts["dept_id"], depts["dept_name"]))
+dept_names = ui.department_names()
+names = dept_names
 dept = st.selectbox("部门", list(names), format_func=names.get, key="self_dept")
 b = ui.figure("bulletin", month, as_of)
 mine = next(d for d in b["departments"] if d["dept_id"] == dept)

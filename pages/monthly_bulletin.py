@@ -57,7 +57,10 @@ r1, r2 = st.columns(2)
 r1.markdown("**红榜**（按期办结率前列）\n\n" + ("\n".join(f"1. {d['dept_name']}　{ui.fmt_rate(d['on_time_closure_rate'])}" for d in red) or "无"))
 r2.markdown("**黑榜**（按期办结率后列）\n\n" + ("\n".join(f"1. {d['dept_name']}　{ui.fmt_rate(d['on_time_closure_rate'])}" for d in black) or "无"))
 
-st.subheader("近 12 个月趋势")
+department_user = ui.principal().is_department
+if department_user:
+    st.info(b["scope"]["note"])
+st.subheader("近 12 个月趋势" + ("（本部门）" if department_user else ""))
 first = month
 for _ in range(11):
     first = previous_month(first)
@@ -68,10 +71,11 @@ fig = px.line(long.to_pandas(), x="month", y="比率", color="指标", markers=T
 fig.update_yaxes(tickformat=".0%")
 st.plotly_chart(fig, width="stretch")
 
-st.subheader("吹哨最多的社区")
-hot = ui.figure("community_hotspots", month, 10)
-st.dataframe(hot.rename({"community_name": "社区", "jpc_name": "联合党委", "events": "吹哨事件数",
-                         "top_category": "最多的类别", "top_category_events": "该类别事件数"}), hide_index=True, width="stretch")
+if not department_user:
+    st.subheader("吹哨最多的社区")
+    hot = ui.figure("community_hotspots", month, 10)
+    st.dataframe(hot.rename({"community_name": "社区", "jpc_name": "联合党委", "events": "吹哨事件数",
+                             "top_category": "最多的类别", "top_category_events": "该类别事件数"}), hide_index=True, width="stretch")
 
 st.subheader("超期未办结清单")
 names = {d["dept_id"]: d["dept_name"] for d in b["departments"]}

@@ -125,7 +125,7 @@ with tab_burden:
         dept = st.selectbox("查看部门的清单外事项", [d["dept_id"] for d in burden],
                             format_func=lambda d: next(x["dept_name"] for x in burden if x["dept_id"] == d), key="burden_dept")
         start, end = month_bounds(month)
-        records = ui.figure("burden_records", dept, start.replace(month=1), end)
+        records = ui.figure("burden_records", dept, start.replace(month=1), end).drop("dept_id")
         st.dataframe(records.rename({"task_id": "事项编号", "issued_at": "下派时间", "community_id": "社区编号", "category": "类别",
                                      "admission_item": "准入事项", "certificate_item": "证明事项", "completed_at": "完成时间",
                                      "task_off_list": "清单外事项", "certificate_off_list": "清单外证明"}),

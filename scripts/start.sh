@@ -8,4 +8,6 @@ if ! .venv/bin/govdash status >/dev/null 2>&1; then
   echo "数据仓库为空：正在从 sample_data/ 导入示例数据…"
   .venv/bin/govdash ingest sample_data || [ $? -eq 2 ]
 fi
+echo "登录账号（演示）："
+.venv/bin/govdash user demo
 exec .venv/bin/govdash serve --port "${PORT:-8501}"

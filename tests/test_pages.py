@@ -1,13 +1,19 @@
 """AppTest of every page, on a real warehouse built from a small sample."""
 from streamlit.testing.v1 import AppTest
 
+from govdash.access import Principal
 from govdash.figures import bulletin
 from tests.conftest import REPO
 from warehouse.db import connect_read, read_cursor
 
 
-def run_app(page: str | None = None) -> AppTest:
+COMMITTEE = Principal("tester", "committee")
+
+
+def run_app(page: str | None = None, principal: Principal | None = COMMITTEE) -> AppTest:
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    if principal is not None:
+        at.session_state["principal"] = principal
     at.run()
     if page:
         at.switch_page(page)
@@ -136,3 +142,29 @@ def test_five_level_page(sample_warehouse):
     assert not at.exception
     narrowed = next(df.value for df in at.dataframe if "上交率" in df.value.columns)
     assert 0 < narrowed["进入"].sum() < year_table["进入"].sum()
+
+
+def test_assessment_page_and_what_if(sample_warehouse):
+    from govdash.assessment import assessment
+
+    office = Principal("office", "assessment")
+    at = run_app("pages/assessment.py", principal=office)
+    assert at.title[0].value == "年度考核"
+    a = assessment(read_cursor(connect_read(sample_warehouse)), 2024, None, None)
+    ranking = next(df.value for df in at.dataframe if "等次" in df.value.columns)
+    assert list(ranking["部门编号"]) == [d["dept_id"] for d in a["departments"]]
+    assert list(ranking["得分"]) == [d["score"] for d in a["departments"]]
+    # a quarter instead of the year
+    at.radio(key="assess_period").set_value("第2季度").run()
+    assert not at.exception and "第2季度" in at.caption[0].value
+    # what-if: move 10 points from timely handling to on-time closure and see the simulated ranking
+    at.number_input(key="w_on_time_closure").set_value(40.0)
+    at.number_input(key="w_timely_handling").set_value(10.0)
+    at.button[0].click().run()
+    assert not at.exception
+    moved = next(df.value for df in at.dataframe if "模拟排名" in df.value.columns)
+    assert len(moved) == 18 and any(b.label == "保存为新的评分设置" for b in at.button)
+    # weights that no longer add up to 100 are refused with the reason
+    at.number_input(key="w_on_time_closure").set_value(50.0)
+    at.button[0].click().run()
+    assert any("权重之和应为 100" in e.value for e in at.error)

@@ -6,7 +6,7 @@ with tasks as (
 
 final as (
     select
-        task_id, issued_at, community_id, category, admission_item, certificate_item, completed_at,
+        dept_id, task_id, issued_at, community_id, category, admission_item, certificate_item, completed_at,
         onto_community and not admission_on_list as task_off_list,
         certificate_off_list
     from tasks

@@ -1,0 +1,131 @@
+"""年度考核: department scores for a quarter or the year, each opening into components and records; what-if."""
+import dataclasses
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from govdash import charts  # noqa: F401
+from govdash import ui
+from govdash.assessment import period_bounds, score_departments
+from govdash.labels import STATUS_LABELS
+from govdash.scoring_settings import ScoringSettingsError, dump_scoring, load_scoring, parse_scoring, scoring_path
+
+st.title("年度考核")
+if not ui.guard_warehouse():
+    st.stop()
+try:
+    settings = load_scoring()
+except ScoringSettingsError as exc:
+    st.error(str(exc))
+    st.stop()
+months = ui.available_months()
+years = sorted({int(m[:4]) for m in months}, reverse=True)
+as_of = ui.cutoff_picker()
+c1, c2 = st.columns(2)
+year = c1.selectbox("考核年度", years, key="assess_year")
+period_choice = c2.radio("考核期间", ["全年", "第1季度", "第2季度", "第3季度", "第4季度"], horizontal=True, key="assess_period")
+quarter = None if period_choice == "全年" else int(period_choice[1])
+result = ui.figure("assessment_result", year, quarter, as_of)
+st.caption(f"{result['period']} · 截止 {result['as_of']} · 对比 {result['previous_period']} · 评分设置：{result['settings']['source']}")
+
+ranking = pl.DataFrame([{k: d[k] for k in ("rank", "dept_id", "dept_name", "score", "grade", "gross_points", "deduction_points",
+                                           "previous_score", "change", "note")} for d in result["departments"]])
+st.subheader("排名与等次")
+st.dataframe(ranking.rename({"rank": "排名", "dept_id": "部门编号", "dept_name": "部门", "score": "得分", "grade": "等次",
+                             "gross_points": "考核项得分", "deduction_points": "扣分", "previous_score": "上期得分",
+                             "change": "较上期", "note": "说明"}), hide_index=True, width="stretch")
+with st.expander("评分设置（各项权重、目标与扣分）"):
+    s = result["settings"]
+    st.dataframe(pl.DataFrame([{"考核项": c["label"], "指标": c["metric"], "权重": c["weight"], "目标值": c["target"]}
+                               for c in s["components"].values()]), hide_index=True)
+    st.write("扣分：" + "；".join(f"{k} = {v:g}" for k, v in s["deductions"].items()))
+    st.write("等次：" + "；".join(f"{k} ≥ {v:g}" for k, v in s["grades"].items()) + "；其余不合格")
+
+st.subheader("部门得分明细")
+names = {d["dept_id"]: d["dept_name"] for d in result["departments"]}
+dept = st.selectbox("部门", list(names), format_func=names.get, key="assess_dept")
+mine = next(d for d in result["departments"] if d["dept_id"] == dept)
+m = st.columns(4)
+m[0].metric("得分", "—" if mine["score"] is None else f"{mine['score']:.2f}",
+            delta=None if mine["change"] is None else f"{mine['change']:+.2f}（对比{result['previous_period']}）")
+m[1].metric("等次", mine["grade"] or "—")
+m[2].metric("排名", "—" if mine["rank"] is None else f"第 {mine['rank']} 名")
+m[3].metric("扣分", f"{mine['deduction_points']:.2f}")
+if mine["note"]:
+    st.info(mine["note"])
+st.dataframe(pl.DataFrame([{"考核项": c["label"], "实际值": c["actual"], "目标值": c["target"], "权重": c["weight"],
+                            "实际计分权重": c["effective_weight"], "得分": c["points"]} for c in mine["components"].values()]),
+             hide_index=True, width="stretch")
+if mine["deductions"]:
+    st.dataframe(pl.DataFrame(mine["deductions"]).select("reason", "points", "source").rename(
+        {"reason": "扣分原因", "points": "扣分", "source": "依据记录"}), hide_index=True, width="stretch")
+
+p = period_bounds(year, quarter)
+view = st.radio("查看考核项背后的记录", ["吹哨派单", "缺访周", "负面清单与扣分记录"], horizontal=True, key="assess_records")
+if view == "吹哨派单":
+    a = ui.figure("assignments", p["date_from"], p["date_to"], as_of).filter(pl.col("dept_id") == dept)
+    st.dataframe(a.select("event_id", "community_id", "dispatched_at", "responded_at", "response_deadline", "closed_at",
+                          "closure_deadline", "rating", "status")
+                 .with_columns(pl.col("status").replace_strict(STATUS_LABELS, default=pl.col("status")))
+                 .rename({"event_id": "事件编号", "community_id": "社区编号", "dispatched_at": "派单时间", "responded_at": "响应时间",
+                          "response_deadline": "响应时限", "closed_at": "结案时间", "closure_deadline": "办结期限",
+                          "rating": "评价", "status": "状态"}), hide_index=True, width="stretch")
+elif view == "缺访周":
+    st.dataframe(ui.figure("missed_visit_weeks", dept, p["month_from"], p["month_to"]).drop("dept_id").rename(
+        {"jpc_id": "联合党委编号", "week_id": "周", "week_start": "周一", "week_end": "周日", "month": "所属月份"}),
+        hide_index=True, width="stretch")
+else:
+    _, records = ui.figure("assessment_inputs", year, quarter, as_of)
+    st.dataframe(records.filter(pl.col("dept_id") == dept).rename(
+        {"dept_id": "部门编号", "kind": "类别", "source": "依据记录", "detail": "说明", "units": "数量"}), hide_index=True, width="stretch")
+
+st.subheader("模拟调整（what-if）")
+st.caption("改变权重或目标值，先看排名如何变化，再决定是否保存为新的评分设置。")
+with st.form("what_if"):
+    cols = st.columns(len(settings.components))
+    new_components = []
+    for col, c in zip(cols, settings.components):
+        col.markdown(f"**{c.label}**")
+        w = col.number_input("权重", 0.0, 100.0, float(c.weight), 1.0, key=f"w_{c.name}")
+        high = 100.0 if c.metric == "two_way_rating" else 1.0
+        t = col.number_input("目标值", 0.01, high, float(c.target), 0.01 if high == 1.0 else 1.0, key=f"t_{c.name}")
+        new_components.append(dataclasses.replace(c, weight=w, target=t))
+    submitted = st.form_submit_button("模拟计算")
+candidate_text = dump_scoring(dataclasses.replace(settings, components=tuple(new_components)))
+try:
+    candidate = parse_scoring(candidate_text, "模拟设置")
+except ScoringSettingsError as exc:
+    st.error(str(exc))
+    candidate = None
+if candidate is not None and candidate.components != settings.components:
+    actuals, records = ui.figure("assessment_inputs", year, quarter, as_of)
+    simulated = {d["dept_id"]: d for d in score_departments(actuals, records, candidate)}
+    moved = pl.DataFrame([{"部门": d["dept_name"], "现排名": d["rank"], "现得分": d["score"],
+                           "模拟排名": simulated[d["dept_id"]]["rank"], "模拟得分": simulated[d["dept_id"]]["score"],
+                           "模拟等次": simulated[d["dept_id"]]["grade"]} for d in result["departments"]])
+    moved = moved.with_columns((pl.col("现排名") - pl.col("模拟排名")).alias("名次变化（正数为上升）")).sort("模拟排名", nulls_last=True)
+    st.dataframe(moved, hide_index=True, width="stretch")
+    if ui.can_edit_scoring():
+        if st.button("保存为新的评分设置", key="save_scoring"):
+            scoring_path().write_text(candidate_text, encoding="utf-8")
+            st.cache_data.clear()
+            st.success(f"已保存到 {scoring_path()}")
+    else:
+        st.caption("只有考绩办账号可以保存评分设置。")
+elif candidate is not None:
+    st.caption("权重和目标值与当前设置相同。")
+
+st.subheader("与上年对比")
+if quarter is None:
+    previous = ui.figure("assessment_result", year - 1, None, as_of)
+    prev_scores = {d["dept_id"]: d["score"] for d in previous["departments"]}
+    yoy = pl.DataFrame([{"部门": d["dept_name"], f"{year}年": d["score"], f"{year - 1}年": prev_scores.get(d["dept_id"])}
+                        for d in result["departments"]])
+    fig = px.bar(yoy.unpivot(index="部门", variable_name="年度", value_name="得分").to_pandas(), x="部门", y="得分",
+                 color="年度", barmode="group")
+    st.plotly_chart(fig, width="stretch")
+    if all(v is None for v in prev_scores.values()):
+        st.info(f"{year - 1}年没有考核数据，无法对比。")
+else:
+    st.caption("选择“全年”查看与上年的对比。")
