@@ -3,24 +3,24 @@ import streamlit as st
 
 from govdash import access, ui
 
-st.set_page_config(page_title="社区治理绩效评价看板", page_icon="📊", layout="wide")
+st.set_page_config(page_title="社区治理绩效评价看板", page_icon=":material/analytics:", layout="wide")
 
 PAGES = {
     "吹哨报到": [
-        ("pages/monthly_bulletin.py", "月度通报", "📰", "bulletin"),
-        ("pages/whistle_analysis.py", "吹哨报到分析", "📈", "whistle"),
-        ("pages/department_self_check.py", "部门自查", "🔎", "self-check"),
+        ("pages/monthly_bulletin.py", "月度通报", ":material/newspaper:", "bulletin"),
+        ("pages/whistle_analysis.py", "吹哨报到分析", ":material/monitoring:", "whistle"),
+        ("pages/department_self_check.py", "部门自查", ":material/manage_search:", "self-check"),
     ],
     "走访、清单与诉求": [
-        ("pages/visits.py", "联系捆绑走访", "🤝", "visits"),
-        ("pages/negative_lists.py", "负面清单", "🚫", "negative-lists"),
-        ("pages/five_level.py", "五级双向", "🔁", "five-level"),
+        ("pages/visits.py", "联系捆绑走访", ":material/handshake:", "visits"),
+        ("pages/negative_lists.py", "负面清单", ":material/block:", "negative-lists"),
+        ("pages/five_level.py", "五级双向", ":material/swap_vert:", "five-level"),
     ],
     "考核": [
-        ("pages/assessment.py", "年度考核", "🏅", "assessment"),
+        ("pages/assessment.py", "年度考核", ":material/military_tech:", "assessment"),
     ],
     "数据": [
-        ("pages/data_quality.py", "数据导入与质量", "🗂️", "data"),
+        ("pages/data_quality.py", "数据导入与质量", ":material/database:", "data"),
     ],
 }
 
@@ -31,7 +31,8 @@ if not allowed:
     if principal.role == "none" and principal.username:
         st.session_state.pop("principal", None)
         st.error(f"账号“{principal.username}”没有可用的角色，无法查看任何内容。请联系管理员。")
-    st.navigation([st.Page("pages/sign_in.py", title="登录", icon="🔐", url_path="sign-in", default=True)]).run()
+    st.navigation([st.Page("pages/sign_in.py", title="登录", icon=":material/login:", url_path="sign-in", default=True)],
+                  position="hidden").run()
     st.stop()
 
 pages = {}
@@ -40,8 +41,13 @@ for section, entries in PAGES.items():
                for path, title, icon, url in entries if url in allowed]
     if visible:
         pages[section] = visible
-navigation = st.navigation(pages)
+navigation = st.navigation(pages, position="hidden")
 with st.sidebar:
+    for section, entries in pages.items():
+        st.markdown(f"**{section}**")
+        for page in entries:
+            st.page_link(page, label=page.title, icon=page.icon)
+    st.divider()
     st.caption(f"已登录：{principal.label}")
     if st.button("退出登录", key="sign_out"):
         st.session_state.pop("principal", None)

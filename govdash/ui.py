@@ -233,3 +233,33 @@ def can_edit_scoring() -> bool:
     from govdash import access
 
     return access.current_principal().can_edit_scoring
+
+
+def require_page(url_path: str) -> None:
+    """Deny by default at the page itself too: a page the signed-in role may not open shows nothing,
+    even when reached by a URL outside app.py's navigation."""
+    from govdash import access
+
+    if url_path not in access.current_principal().allowed_pages():
+        st.error("无权查看此页面，请先登录或联系管理员。")
+        st.stop()
+
+
+def assessment_bytes(result: dict) -> bytes:
+    """The Excel scoring sheet of an (already scoped) assessment result."""
+    import io
+
+    from govdash.reports import assessment_xlsx
+
+    buf = io.BytesIO()
+    assessment_xlsx(result, buf)
+    return buf.getvalue()
+
+
+def plot(fig, container=None) -> None:
+    """Draw a plotly figure with the Simplified Chinese face set on the figure itself: Streamlit's chart
+    theme replaces template fonts, and CJK text would then fall back to a Japanese glyph form."""
+    from govdash.charts import CJK_FONT
+
+    fig.update_layout(font_family=CJK_FONT, hoverlabel_font_family=CJK_FONT, legend_font_family=CJK_FONT)
+    (container or st).plotly_chart(fig, width="stretch")

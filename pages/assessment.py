@@ -12,6 +12,7 @@ from govdash.labels import STATUS_LABELS
 from govdash.scoring_settings import ScoringSettingsError, dump_scoring, load_scoring, parse_scoring, scoring_path
 
 st.title("年度考核")
+ui.require_page("assessment")
 if not ui.guard_warehouse():
     st.stop()
 try:
@@ -28,6 +29,8 @@ period_choice = c2.radio("考核期间", ["全年", "第1季度", "第2季度", 
 quarter = None if period_choice == "全年" else int(period_choice[1])
 result = ui.figure("assessment_result", year, quarter, as_of)
 st.caption(f"{result['period']} · 截止 {result['as_of']} · 对比 {result['previous_period']} · 评分设置：{result['settings']['source']}")
+st.download_button("下载 Excel 考核表", ui.assessment_bytes(result), file_name=f"{result['period']}考核.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="assessment_xlsx")
 
 ranking = pl.DataFrame([{k: d[k] for k in ("rank", "dept_id", "dept_name", "score", "grade", "gross_points", "deduction_points",
                                            "previous_score", "change", "note")} for d in result["departments"]])
@@ -124,7 +127,7 @@ if quarter is None:
                         for d in result["departments"]])
     fig = px.bar(yoy.unpivot(index="部门", variable_name="年度", value_name="得分").to_pandas(), x="部门", y="得分",
                  color="年度", barmode="group")
-    st.plotly_chart(fig, width="stretch")
+    ui.plot(fig)
     if all(v is None for v in prev_scores.values()):
         st.info(f"{year - 1}年没有考核数据，无法对比。")
 else:

@@ -12,6 +12,7 @@ from pipelines.ingest import ingest
 from warehouse.db import WarehouseError
 
 st.title("数据导入与质量")
+ui.require_page("data")
 
 SUMMARY_LABELS = {"file": "文件", "table": "数据表", "rows_read": "读取行数", "rows_loaded": "导入行数",
                   "rows_quarantined": "隔离行数", "duplicates_skipped": "重复跳过", "rows_replaced": "替换旧行",

@@ -11,6 +11,7 @@ from govdash.figures import month_bounds, needed_to_reach, previous_month
 from govdash.labels import STATUS_LABELS
 
 st.title("部门自查")
+ui.require_page("self-check")
 if not ui.guard_warehouse():
     st.stop()
 month = ui.current_month()
@@ -77,11 +78,11 @@ hist = pl.DataFrame(history)
 c1, c2 = st.columns(2)
 fig = px.line(hist.to_pandas(), x="月份", y="排名", markers=True)
 fig.update_yaxes(autorange="reversed")
-c1.plotly_chart(fig, width="stretch")
+ui.plot(fig, c1)
 fig = px.line(hist.unpivot(index="月份", on=["本部门", "全市"], variable_name="对象", value_name="按期办结率").to_pandas(),
               x="月份", y="按期办结率", color="对象", markers=True)
 fig.update_yaxes(tickformat=".0%")
-c2.plotly_chart(fig, width="stretch")
+ui.plot(fig, c2)
 
 st.subheader("退单与重办")
 allm = ui.figure("assignments", month_bounds(first)[0], month_bounds(month)[1], as_of).filter(pl.col("dept_id") == dept)

@@ -11,6 +11,7 @@ from govdash.figures import month_bounds
 OUTCOMES = {"resolved": "解决", "escalated": "上交", "withdrawn": "撤回", "open": "在办"}
 
 st.title("五级双向")
+ui.require_page("five-level")
 if not ui.guard_warehouse():
     st.stop()
 month = ui.current_month()
@@ -43,7 +44,7 @@ frame = pl.DataFrame(levels)
 fig = go.Figure(go.Funnel(y=[f"{lv['level']} {lv['label']}" for lv in levels], x=[lv["entered"] for lv in levels],
                           textinfo="value"))
 fig.update_layout(height=360)
-st.plotly_chart(fig, width="stretch")
+ui.plot(fig)
 st.dataframe(frame.rename({"level": "层级", "label": "层级名称", "entered": "进入", "resolved": "解决", "escalated": "上交",
                            "withdrawn": "撤回", "open": "在办", "conversion": "上交率",
                            "median_dwell_hours": "停留中位数（小时）", "p90_dwell_hours": "停留 90 分位（小时）"}),
@@ -68,7 +69,7 @@ for lv in funnel["levels"]:
             colour.append("rgba(214,39,40,0.35)" if key == "escalated" else "rgba(127,127,127,0.3)")
 fig = go.Figure(go.Sankey(node=dict(label=nodes, pad=14), link=dict(source=src, target=dst, value=val, color=colour)))
 fig.update_layout(height=460)
-st.plotly_chart(fig, width="stretch")
+ui.plot(fig)
 st.caption("蓝色：上级部门下派到社区及以下的工作事项（004 5.1）；红色：诉求逐级上交；灰色：在各层级解决、撤回或仍在办。")
 
 st.subheader("各层级停留时长分布")
@@ -77,7 +78,7 @@ if dwell.height:
     dwell = dwell.with_columns(pl.col("level").replace_strict({i + 1: f"{i + 1} {x}" for i, x in enumerate(labels)}).alias("层级"))
     fig = px.box(dwell.to_pandas(), x="层级", y="dwell_hours", points=False, labels={"dwell_hours": "停留时长（小时）"},
                  category_orders={"层级": [f"{i + 1} {x}" for i, x in enumerate(labels)]})
-    st.plotly_chart(fig, width="stretch")
+    ui.plot(fig)
 
 st.subheader("社区内解决占比（按月）")
 year_start, year_end = month_bounds(f"{month[:4]}-01")[0], month_bounds(f"{month[:4]}-12")[1]
@@ -85,7 +86,7 @@ by_month = ui.figure("appeal_resolution_by_month", year_start, year_end, as_of)
 fig = px.line(by_month.to_pandas(), x="month", y="community_resolution_share", markers=True,
               labels={"month": "月份", "community_resolution_share": "社区内解决占比"})
 fig.update_yaxes(tickformat=".0%", range=[0, 1])
-st.plotly_chart(fig, width="stretch")
+ui.plot(fig)
 
 st.subheader("向上推送较多的社区")
 push = ui.figure("community_push_up", start, end, as_of)
@@ -99,7 +100,7 @@ st.subheader("吹哨事件协调阶梯（龙港 4.2–4.3）")
 ladder = ui.figure("whistle_ladder", start, end, as_of)
 fig = go.Figure(go.Funnel(y=ladder["label"].to_list(), x=ladder["events"].to_list(), textinfo="value+percent initial"))
 fig.update_layout(height=300)
-st.plotly_chart(fig, width="stretch")
+ui.plot(fig)
 st.caption("每一级计入至少升级到该级的事件（直接提交周协调的事件也计入日调度）。")
 
 st.subheader("查看诉求明细与流转轨迹")

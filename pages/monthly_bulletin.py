@@ -10,6 +10,7 @@ from govdash.labels import DEPT_LABELS, RATE_LABELS
 from govdash.reports import below_threshold, red_black_lists
 
 st.title("月度通报")
+ui.require_page("bulletin")
 if not ui.guard_warehouse():
     st.stop()
 month = ui.current_month()
@@ -69,7 +70,7 @@ long = trend.unpivot(index="month", on=["handling_rate", "timely_handling_rate",
                      variable_name="指标", value_name="比率").with_columns(pl.col("指标").replace_strict(DEPT_LABELS))
 fig = px.line(long.to_pandas(), x="month", y="比率", color="指标", markers=True, labels={"month": "月份"})
 fig.update_yaxes(tickformat=".0%")
-st.plotly_chart(fig, width="stretch")
+ui.plot(fig)
 
 if not department_user:
     st.subheader("吹哨最多的社区")

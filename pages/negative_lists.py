@@ -11,6 +11,7 @@ STATUS = {"on_time": "按时", "late": "迟报", "missing": "漏报", "pending":
 STATUS_COLOURS = {"按时": "#2e7d32", "迟报": "#f9a825", "漏报": "#c62828", "未到期": "#bdbdbd"}
 
 st.title("负面清单")
+ui.require_page("negative-lists")
 if not ui.guard_warehouse():
     st.stop()
 month = ui.current_month()
@@ -51,7 +52,7 @@ with tab_reports:
                                  "items": "负面事项"})
         fig.update_traces(marker_size=9)
         fig.update_layout(height=max(400, 18 * grid["jpc_id"].n_unique()))
-        st.plotly_chart(fig, width="stretch")
+        ui.plot(fig)
 
         st.subheader("本月各联合党委")
         table = summary.with_columns(
@@ -76,7 +77,7 @@ with tab_reports:
             fig = px.bar(by_clause.to_pandas(), x="clause_code", y="items", color="clause_group",
                          hover_data={"clause_text": True},
                          labels={"clause_code": "条款", "items": "事项数", "clause_group": "类别", "clause_text": "条款内容"})
-            st.plotly_chart(fig, width="stretch")
+            ui.plot(fig)
             st.dataframe(by_clause.rename({"clause_code": "条款", "clause_group": "类别", "clause_text": "条款内容",
                                            "items": "事项数", "rectified_items": "已整改", "jpcs": "涉及联合党委",
                                            "rectified_share": "整改率"}),

@@ -8,6 +8,7 @@ from govdash import ui
 from govdash.figures import visit_department_summary
 
 st.title("联系捆绑走访")
+ui.require_page("visits")
 if not ui.guard_warehouse():
     st.stop()
 month = ui.current_month()
@@ -21,7 +22,7 @@ if visits is None or visits.height == 0:
     st.stop()
 depts = visit_department_summary(visits)
 names = dict(zip(depts["dept_id"], depts["dept_name"]))
-chosen = st.multiselect("部门", list(names), format_func=names.get, key="visit_depts")
+chosen = st.multiselect("部门", list(names), format_func=names.get, key="visit_depts", placeholder="全部部门")
 if chosen:
     visits = visits.filter(pl.col("dept_id").is_in(chosen))
     depts = depts.filter(pl.col("dept_id").is_in(chosen))
@@ -46,8 +47,9 @@ if cells.height:
     fig = px.density_heatmap(cells.to_pandas(), x="week_id", y="jpc_name", z="覆盖率", histfunc="avg",
                              color_continuous_scale="RdYlGn", range_color=(0, 1),
                              labels={"week_id": "周", "jpc_name": "联合党委", "覆盖率": "覆盖率"})
-    fig.update_layout(height=max(400, 18 * cells["jpc_name"].n_unique()), coloraxis_colorbar_tickformat=".0%")
-    st.plotly_chart(fig, width="stretch")
+    fig.update_layout(height=max(400, 18 * cells["jpc_name"].n_unique()), coloraxis_colorbar_tickformat=".0%",
+                      coloraxis_colorbar_title_text="覆盖率")
+    ui.plot(fig)
     st.caption("颜色为该周已走访的捆绑部门占应走访部门的比例；空白为该周无应走访的捆绑关系。")
 
 st.subheader("各部门走访达标率")
@@ -84,4 +86,4 @@ pr = depts.select("dept_name", "problems_raised", "problems_solved").rename(
     {"dept_name": "部门", "problems_raised": "发现问题", "problems_solved": "解决问题"})
 fig = px.bar(pr.unpivot(index="部门", variable_name="类型", value_name="个数").to_pandas(), x="部门", y="个数",
              color="类型", barmode="group")
-st.plotly_chart(fig, width="stretch")
+ui.plot(fig)

@@ -9,6 +9,7 @@ from govdash.figures import month_bounds
 from govdash.labels import STATUS_LABELS
 
 st.title("吹哨报到分析")
+ui.require_page("whistle")
 if not ui.guard_warehouse():
     st.stop()
 months = ui.available_months()
@@ -16,13 +17,13 @@ as_of = ui.cutoff_picker()
 c1, c2 = st.columns(2)
 first, last = c1.select_slider("月份范围", options=months, value=(months[0], months[-1]), key="range")
 dept_names = ui.department_names()
-chosen_depts = c2.multiselect("部门", list(dept_names), format_func=dept_names.get, key="depts")
+chosen_depts = c2.multiselect("部门", list(dept_names), format_func=dept_names.get, key="depts", placeholder="全部部门")
 f1, f2, f3, f4 = st.columns(4)
 communities = ui.query("select community_id, community_name from stg_communities order by community_id", public=True)
 comm_names = dict(zip(communities["community_id"], communities["community_name"]))
-chosen_comms = f1.multiselect("社区", list(comm_names), format_func=comm_names.get, key="comms")
+chosen_comms = f1.multiselect("社区", list(comm_names), format_func=comm_names.get, key="comms", placeholder="全部社区")
 cats = ui.query("select distinct category from stg_whistle_events where category is not null order by 1", public=True)["category"].to_list()
-chosen_cats = f2.multiselect("类别", cats, key="cats")
+chosen_cats = f2.multiselect("类别", cats, key="cats", placeholder="全部类别")
 mode = f3.selectbox("处置方式", ["全部", "现场", "非现场"], key="mode")
 difficult = f4.selectbox("疑难", ["全部", "疑难", "非疑难"], key="difficult")
 
@@ -51,14 +52,14 @@ resp = live.filter(pl.col("responded_at").is_not_null()).with_columns(
 fig = px.histogram(resp.to_pandas(), x="响应用时（分钟）", color="方式", nbins=60, barmode="overlay")
 for m in (60, 120):
     fig.add_vline(x=m, line_dash="dash")
-st.plotly_chart(fig, width="stretch")
+ui.plot(fig)
 
 st.subheader("结案时间相对期限")
 closed = live.filter(pl.col("closed_at").is_not_null()).with_columns(
     ((pl.col("closed_at") - pl.col("closure_deadline")).dt.total_hours() / 24).round(1).alias("相对期限（天，负数为提前）"))
 fig = px.histogram(closed.to_pandas(), x="相对期限（天，负数为提前）", nbins=60)
 fig.add_vline(x=0, line_dash="dash")
-st.plotly_chart(fig, width="stretch")
+ui.plot(fig)
 
 st.subheader("时限达标情况（按月）")
 by_month = live.with_columns(pl.col("dispatched_at").dt.strftime("%Y-%m").alias("月份")).group_by("月份").agg(
@@ -69,7 +70,7 @@ by_month = live.with_columns(pl.col("dispatched_at").dt.strftime("%Y-%m").alias(
 fig = px.line(by_month.unpivot(index="月份", on=["及时处置率", "按期办结率"], variable_name="指标", value_name="比率").to_pandas(),
               x="月份", y="比率", color="指标", markers=True)
 fig.update_yaxes(tickformat=".0%")
-st.plotly_chart(fig, width="stretch")
+ui.plot(fig)
 
 st.subheader("退单与重办（按部门）")
 reopens = ui.query("""
@@ -82,5 +83,5 @@ rr = ret.join(reopens.rename({"reopens": "重办数"}), on="dept_id", how="left"
     pl.col("dept_id").replace_strict(dept_names, default=pl.col("dept_id")).alias("部门"))
 fig = px.bar(rr.unpivot(index="部门", on=["退单数", "重办数"], variable_name="类型", value_name="件数").to_pandas(),
              x="部门", y="件数", color="类型", barmode="group")
-st.plotly_chart(fig, width="stretch")
+ui.plot(fig)
 st.caption("状态口径：" + "；".join(f"{v}" for v in STATUS_LABELS.values()))
