@@ -10,7 +10,7 @@ import datetime as dt
 
 import polars as pl
 
-from govdash.figures import apply_settings, parse_as_of
+from govdash.figures import _assignment_sql, apply_settings, parse_as_of
 from govdash.scoring_settings import ScoringSettings, load_scoring
 from govdash.settings import load_settings
 from warehouse.build import metric_sql
@@ -46,7 +46,7 @@ def component_actuals(con, year: int, quarter: int | None, as_of: dt.datetime) -
     """One row per department: every metric a component may use, null where there is no data."""
     p = period_bounds(year, quarter)
     apply_settings(con)
-    whistle = fetch_frame(con, metric_sql("bulletin_departments"),
+    whistle = fetch_frame(con, _assignment_sql(con, metric_sql("bulletin_departments"), as_of),
                           {"as_of": as_of, "month_start": p["date_from"], "month_end": p["date_to"]})
     exempt = [str(w) for w in load_settings()["visits"]["exempt_weeks"]]
     visits = fetch_frame(con, metric_sql("assessment_visits"),

@@ -17,7 +17,25 @@ def _progress_echo(stage: str, i: int, n: int, name: str) -> None:
     click.echo(f"[{words.get(stage, stage)} {i}/{n}] {name}", err=True)
 
 
-@click.group()
+class _Commands(click.Group):
+    """Any warehouse failure a command did not handle itself ends in one Chinese line, exit 1."""
+
+    def invoke(self, ctx):
+        import duckdb
+
+        from warehouse.db import WarehouseError
+
+        try:
+            return super().invoke(ctx)
+        except WarehouseError as exc:
+            click.echo(f"错误：{exc}", err=True)
+            sys.exit(1)
+        except duckdb.Error as exc:
+            click.echo(f"错误：数据仓库读写失败（文件可能已损坏）：{str(exc).splitlines()[0]}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """govdash：社区治理绩效评价看板（命令行）。"""
 
@@ -265,6 +283,36 @@ def user_demo() -> None:
         set_user(name, role, password)
         click.echo(f"演示账号 {name}（{role}）密码：{password}")
     click.echo(f"账号文件：{accounts_path()}")
+
+
+@main.command()
+@click.option("--scale", "scales", type=float, multiple=True, default=[1.0], show_default=True, help="数据规模（可多次给出）")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None, help="数据与仓库存放目录")
+@click.option("--browser/--no-browser", default=True, show_default=True, help="测量月度通报页在 Chromium 中的首屏时间")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def bench(scales: tuple[float, ...], workdir: Path | None, browser: bool, as_json: bool) -> None:
+    """基准测试：导入吞吐、模型构建、月度通报、年度考核、内存与浏览器首屏。"""
+    import tempfile
+
+    from govdash.bench import machine, run_scale
+
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="govdash-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    results = {"machine": machine(), "command": "govdash bench " + " ".join(f"--scale {s:g}" for s in scales), "scales": []}
+    for scale in scales:
+        r = run_scale(scale, workdir, browser, progress=lambda m: click.echo(m, err=True))
+        results["scales"].append(r)
+        if not as_json:
+            i, b, q, pq = r["ingest"], r["build"], r["queries"], r["pandas"]
+            click.echo(f"规模 {scale:g}：导入 {i['rows_read']:,} 行 {i['seconds']:.1f} 秒（{i['rows_per_s']:,.0f} 行/秒，"
+                       f"流转记录 {i['log_rows_per_s']:,.0f} 行/秒，峰值内存 {i['peak_rss_mb']} MB）；重建 {b['seconds']:.1f} 秒；"
+                       f"月度通报 冷 {q['bulletin_cold_s']:.2f} 秒 / 热 {q['bulletin_warm_s']:.2f} 秒；"
+                       f"部门表 {q['department_table_s']:.2f} 秒，手写 SQL {q['hand_sql_s']:.2f} 秒（比值 {q['ratio_to_hand_sql']:.2f}），"
+                       f"pandas {pq['pandas_s']:.2f} 秒（为本系统的 {pq['ratio_pandas_to_ours']:.1f} 倍）；"
+                       f"年度考核 {q['assessment_year_s']:.2f} 秒" + (
+                           f"；首屏 {r['browser']['first_render_s']:.2f} 秒" if "first_render_s" in r.get("browser", {}) else ""))
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
 
 
 @main.command()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -57,6 +58,20 @@ def previous_month(month: str) -> str:
     return (start - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
+def assignment_source(con, as_of: dt.datetime) -> str:
+    """`assignments_stored` (facts stored by the build) when no log row is after the cutoff, which gives
+    the same rows as computing them live; `assignments_as_of` otherwise."""
+    last = con.execute("select max(ts) from stg_whistle_event_log").fetchall()[0][0]
+    return "assignments_stored" if last is None or parse_as_of(as_of) >= last else "assignments_as_of"
+
+
+def _assignment_sql(con, sql: str, as_of: dt.datetime) -> str:
+    if assignment_source(con, as_of) == "assignments_as_of":
+        return sql
+    sql = re.sub(r"\bassignments_as_of\s*\(", "assignments_stored(", sql)
+    return re.sub(r"\bassignment_facts_as_of\s*\(", "assignment_facts_stored(", sql)
+
+
 def _round_rates(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns([pl.col(c).cast(pl.Float64).round(4) for c in RATE_COLUMNS if c in frame.columns])
 
@@ -68,17 +83,17 @@ def _params(month: str, as_of: dt.datetime) -> dict:
 
 def department_table(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
     apply_settings(con)
-    return _round_rates(fetch_frame(con, metric_sql("bulletin_departments"), _params(month, as_of)))
+    return _round_rates(fetch_frame(con, _assignment_sql(con, metric_sql("bulletin_departments"), as_of), _params(month, as_of)))
 
 
 def overdue_table(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
     apply_settings(con)
-    return fetch_frame(con, metric_sql("bulletin_overdue"), _params(month, as_of))
+    return fetch_frame(con, _assignment_sql(con, metric_sql("bulletin_overdue"), as_of), _params(month, as_of))
 
 
 def assignments(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime) -> pl.DataFrame:
     apply_settings(con)
-    return fetch_frame(con, "select * from assignments_as_of($as_of, $date_from, $date_to)",
+    return fetch_frame(con, _assignment_sql(con, "select * from assignments_as_of($as_of, $date_from, $date_to)", as_of),
                        {"as_of": as_of, "date_from": date_from, "date_to": date_to})
 
 
@@ -182,11 +197,10 @@ def _clause_order(code: str) -> tuple:
 
 
 def year_to_date_departments(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
-    """The bulletin's department rates over January to the end of `month` (for the negative list)."""
+    """Handling and closure rates over January to the end of `month` (for the assessment negative list)."""
     start, end = month_bounds(month)
-    apply_settings(con)
-    params = {"as_of": as_of, "month_start": start.replace(month=1), "month_end": end}
-    return _round_rates(fetch_frame(con, metric_sql("bulletin_departments"), params))
+    params = {"as_of": as_of, "date_from": start.replace(month=1), "date_to": end}
+    return fetch_frame(con, _assignment_sql(con, metric_sql("department_ytd_rates"), as_of), params)
 
 
 def assessment_negative_list(ytd: pl.DataFrame, threshold: float) -> list[dict]:
@@ -529,3 +543,14 @@ def missed_visit_weeks(con, dept_id: str, month_from: str, month_to: str) -> pl.
           and not list_contains(cast($exempt as varchar[]), week_id)
         order by week_id, jpc_id
     """, {"dept_id": dept_id, "month_from": month_from, "month_to": month_to, "exempt": exempt})
+
+
+def department_rank_history(con, first_month: str, last_month: str, as_of: dt.datetime) -> pl.DataFrame:
+    """Per month and department: rank and on-time closure rate, with the city's rate beside them."""
+    frames = []
+    for m in months_between(first_month, last_month):
+        d = department_table(con, m, as_of)
+        city = city_totals(d)["on_time_closure_rate"] if d.height else None
+        frames.append(d.select("dept_id", "rank", "on_time_closure_rate").with_columns(
+            pl.lit(m).alias("month"), pl.lit(city, dtype=pl.Float64).alias("city_on_time_closure_rate")))
+    return pl.concat(frames)

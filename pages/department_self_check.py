@@ -67,14 +67,9 @@ st.subheader("排名与按期办结率走势（近 12 个月）")
 first = month
 for _ in range(11):
     first = previous_month(first)
-history = []
-m = first
-while m <= month:
-    bm = ui.figure("bulletin", m, as_of)
-    row = next(d for d in bm["departments"] if d["dept_id"] == dept)
-    history.append({"月份": m, "排名": row["rank"], "本部门": row["on_time_closure_rate"], "全市": bm["city"]["on_time_closure_rate"]})
-    m = month_bounds(m)[1].strftime("%Y-%m")
-hist = pl.DataFrame(history)
+hist = ui.figure("department_rank_history", first, month, as_of).filter(pl.col("dept_id") == dept).select(
+    pl.col("month").alias("月份"), pl.col("rank").alias("排名"), pl.col("on_time_closure_rate").alias("本部门"),
+    pl.col("city_on_time_closure_rate").alias("全市"))
 c1, c2 = st.columns(2)
 fig = px.line(hist.to_pandas(), x="月份", y="排名", markers=True)
 fig.update_yaxes(autorange="reversed")
@@ -88,3 +83,27 @@ st.subheader("退单与重办")
 allm = ui.figure("assignments", month_bounds(first)[0], month_bounds(month)[1], as_of).filter(pl.col("dept_id") == dept)
 st.write(f"近 12 个月退单 {int((allm['status'] == 'returned').sum())} 件；各状态：" +
          "，".join(f"{STATUS_LABELS[s]} {n} 件" for s, n in allm.group_by("status").len().sort("status").iter_rows()))
+
+st.subheader("联系捆绑走访：本月缺访")
+visits = ui.figure("visit_table", month).filter(pl.col("dept_id") == dept)
+missed = visits.filter(pl.col("required_weeks") > pl.col("covered_weeks"))
+if visits.height == 0:
+    st.info("本月没有捆绑的联合党委。")
+elif missed.height == 0:
+    st.success(f"本月捆绑的 {visits.height} 个联合党委每周都已走访。")
+else:
+    st.dataframe(missed.select(pl.col("jpc_name").alias("联合党委"), pl.col("required_weeks").alias("应走访周数"),
+                               pl.col("covered_weeks").alias("已走访周数"),
+                               pl.col("missed_weeks").list.join("、").alias("缺访周")), hide_index=True, width="stretch")
+
+st.subheader("负面清单")
+listed = [d for d in b["assessment_negative_list"] if d["dept_id"] == dept]
+burden = [d for d in b["burden_negative_list"] if d["dept_id"] == dept]
+if listed:
+    st.warning("列入考核负面清单（1 月至本月累计）：" + "；".join(listed[0]["reasons"]))
+else:
+    st.success("未列入考核负面清单（1 月至本月累计处置率、办结率均不低于阈值）。")
+if burden:
+    r = burden[0]
+    st.warning(f"减负负面清单：本月向社区下派清单外事项 {r['tasks_off_list']} 件、要求清单外证明 {r['certificates_off_list']} 件；"
+               f"本年累计 {r['tasks_off_list_ytd']} 件、{r['certificates_off_list_ytd']} 件。明细见“负面清单”页。")

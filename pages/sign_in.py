@@ -22,3 +22,10 @@ if submitted:
     else:
         st.session_state["principal"] = principal
         st.rerun()
+
+# While the form waits for the user, load what the first page needs (plotly, the figures, the report
+# writers), so the bulletin after signing in does not pay for these imports.
+import plotly.express  # noqa: E402,F401
+
+import govdash.figures  # noqa: E402,F401
+import govdash.reports  # noqa: E402,F401

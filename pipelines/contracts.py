@@ -222,6 +222,23 @@ def _as_text(s: pl.Series) -> pl.Series:
     return s.cast(pl.Utf8)
 
 
+def _parse_formats(text: pl.Series, formats: list, dtype) -> pl.Series:
+    """Parse with the first format; only the values it leaves unparsed try the next ones
+    (one pass over a column that is consistently formatted, as exports are)."""
+    out = None
+    for fmt_dtype, fmt in formats:
+        todo = text if out is None else text.filter(out.is_null() & text.is_not_null())
+        if out is not None and todo.len() == 0:
+            break
+        parsed = todo.str.strptime(fmt_dtype, fmt, strict=False).cast(dtype)
+        if out is None:
+            out = parsed
+        else:
+            mask = out.is_null() & text.is_not_null()
+            out = out.scatter(mask.arg_true(), parsed)
+    return out
+
+
 def _typed(s: pl.Series, kind: str) -> pl.Series:
     name = s.name
     if kind == "datetime" and isinstance(s.dtype, pl.Datetime):
@@ -244,10 +261,10 @@ def _typed(s: pl.Series, kind: str) -> pl.Series:
         low = col.str.to_lowercase()
         out = pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False).otherwise(None)
     elif kind == "date":
-        out = pl.coalesce([col.str.strptime(pl.Date, f, strict=False) for f in DATE_FORMATS]
-                          + [col.str.strptime(pl.Datetime("us"), f, strict=False).cast(pl.Date) for f in DATETIME_FORMATS[:2]])
+        return _parse_formats(text, [(pl.Date, f) for f in DATE_FORMATS]
+                              + [(pl.Datetime("us"), f) for f in DATETIME_FORMATS[:2]], pl.Date).alias(name)
     elif kind == "datetime":
-        out = pl.coalesce([col.str.strptime(pl.Datetime("us"), f, strict=False) for f in DATETIME_FORMATS])
+        return _parse_formats(text, [(pl.Datetime("us"), f) for f in DATETIME_FORMATS], pl.Datetime("us")).alias(name)
     else:
         raise ValueError(kind)
     return pl.select(out.alias(name)).to_series().cast(POLARS_TYPES[kind])

@@ -20,7 +20,7 @@ import polars as pl
 
 from govdash import REPO_ROOT
 from pipelines.contracts import check_frame
-from pipelines.readers import SourceError, SourceFrame, iter_source_paths, read_source
+from pipelines.readers import SourceError, SourceFrame, iter_source_paths, peek_table, read_source
 from pipelines.tables import TableSpec
 from warehouse.build import build
 from warehouse.db import write_session
@@ -124,25 +124,45 @@ def _same(cols: list[str], a: str, b: str) -> str:
     return " and ".join(f"{a}.{_q(c)} is not distinct from {b}.{_q(c)}" for c in cols)
 
 
-def _incoming_frame(src: SourceFrame, typed: pl.DataFrame) -> pl.DataFrame:
+def _incoming_frame(src: SourceFrame, frame: pl.DataFrame, typed: pl.DataFrame, offset: int) -> pl.DataFrame:
     extras = (
-        src.frame.select(pl.struct([pl.col(c).cast(pl.Utf8) for c in src.extra_columns]).struct.json_encode()).to_series()
+        frame.select(pl.struct([pl.col(c).cast(pl.Utf8) for c in src.extra_columns]).struct.json_encode()).to_series()
         if src.extra_columns else pl.Series("extras", [None] * typed.height, dtype=pl.Utf8)
     )
     return typed.with_columns(
         extras.alias("extras"),
-        pl.int_range(0, typed.height, dtype=pl.Int64).alias("_row"),
+        pl.int_range(offset, offset + typed.height, dtype=pl.Int64).alias("_row"),
     )
+
+
+def _stage_incoming(con: duckdb.DuckDBPyConnection, src: SourceFrame) -> int:
+    """Type and check the file batch by batch into temp tables `incoming` and `contract_failures`
+    (DuckDB tables, which spill to disk under the memory limit); returns the number of rows."""
+    spec: TableSpec = src.table
+    offset = 0
+    for n, frame in enumerate(src.iter_frames()):
+        typed, failures = check_frame(spec, frame)
+        batch = _incoming_frame(src, frame, typed, offset)
+        failures = failures.with_columns(pl.col("row_index") + offset)
+        con.register("incoming_batch", batch)
+        con.register("failures_batch", failures)
+        if n == 0:
+            con.execute("create or replace temp table incoming as select * from incoming_batch")
+            con.execute("create or replace temp table contract_failures as select * from failures_batch")
+        else:
+            con.execute("insert into incoming select * from incoming_batch")
+            con.execute("insert into contract_failures select * from failures_batch")
+        con.unregister("incoming_batch")
+        con.unregister("failures_batch")
+        offset += frame.height
+    return offset
 
 
 def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, now: dt.datetime) -> FileSummary:
     spec: TableSpec = src.table
     file_name = src.path.name
-    summary = FileSummary(file=file_name, table=spec.name, rows_read=src.frame.height, encoding=src.encoding)
-    typed, failures = check_frame(spec, src.frame)
-    incoming = _incoming_frame(src, typed)
-    con.register("incoming", incoming)
-    con.register("contract_failures", failures)
+    summary = FileSummary(file=file_name, table=spec.name, encoding=src.encoding)
+    summary.rows_read = n_rows = _stage_incoming(con, src)
     cols = spec.column_names
     content = cols + ["extras"]
     raw = raw_table(spec.name)
@@ -158,13 +178,15 @@ def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, n
             """)
         rules.extend(CROSS_RULES.get(spec.name, []))
         key_list = ", ".join(_q(k) for k in key)
-        content_row = "row(" + ", ".join(_q(c) for c in content) + ")"
+        content_list = ", ".join(_q(c) for c in content)
+        # distinct contents of the whole file (hash aggregate): a key carried by two contents is a conflict
+        con.execute(f"create or replace temp table file_contents as "
+                    f"select {content_list}, min(_row) as _row from incoming group by all")
         rules.append(f"""
             select i._row, '{key[0]}', cast(i.{_q(key[0])} as varchar),
                    '同一主键（{"、".join(key)}）在文件中出现多次且内容不同（共 ' || k.n || ' 种）'
             from incoming i join (
-                select {key_list}, count(distinct {content_row}) as n from incoming
-                group by all having count(distinct {content_row}) > 1
+                select {key_list}, count(*) as n from file_contents group by {key_list} having count(*) > 1
             ) k on {_same(key, 'i', 'k')}
         """)
         con.execute("create or replace temp table failures as " + " union all ".join(f"({r})" for r in rules))
@@ -173,45 +195,59 @@ def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, n
             "insert into quarantine select ?, ?, ?, ?, _row + 2, column_name, value, reason from failures order by _row",
             [run_id, now, file_name, spec.name],
         )
-        summary.rows_quarantined = con.execute("select count(distinct _row) from failures").fetchone()[0]
+        summary.rows_quarantined = con.execute("select count(distinct _row) from failures").fetchall()[0][0]
 
-        # valid rows, one per distinct content (exact repeats in the file are duplicates)
-        con.execute(f"""
-            create or replace temp table valid as
-            select * from incoming where _row not in (select _row from failures)
-            qualify row_number() over (partition by {", ".join(_q(c) for c in content)} order by _row) = 1
-        """)
-        n_valid_rows = incoming.height - summary.rows_quarantined
-        n_distinct = con.execute("select count(*) from valid").fetchone()[0]
+        # valid rows, one per distinct content (exact repeats in the file are duplicates); without
+        # failures these are the distinct contents already counted
+        if summary.rows_quarantined == 0:
+            con.execute("create or replace temp table valid as select * from file_contents")
+        else:
+            con.execute(f"""
+                create or replace temp table valid as
+                select {content_list}, min(_row) as _row from incoming
+                where _row not in (select _row from failures)
+                group by all
+            """)
+        n_valid_rows = n_rows - summary.rows_quarantined
+        n_distinct = con.execute("select count(*) from valid").fetchall()[0][0]
         in_file_dups = n_valid_rows - n_distinct
 
-        already = con.execute(
-            f"select count(*) from valid v where exists (select 1 from {raw} r where {_same(content, 'r', 'v')})"
-        ).fetchone()[0]
-        if spec.parent:
-            parent = _q(spec.parent)
-            replaced = con.execute(f"""
-                delete from {raw} r
-                where r.{parent} in (select {parent} from valid)
-                  and not exists (select 1 from valid v where {_same(content, 'r', 'v')})
-            """).fetchone()[0]
+        raw_is_empty = con.execute(f"select count(*) from (select 1 from {raw} limit 1)").fetchall()[0][0] == 0
+        if raw_is_empty:
+            # first load of this table: nothing to compare against or replace
+            already, replaced = 0, 0
+            con.execute(f"""
+                insert into {raw} ({content_list}, _source_file, _source_row, _run_id)
+                select {", ".join('v.' + _q(c) for c in content)}, ?, v._row + 2, ? from valid v
+            """, [file_name, run_id])
         else:
-            replaced = con.execute(f"""
-                delete from {raw} r
-                where exists (select 1 from valid v where {_same(key, 'r', 'v')})
-                  and not exists (select 1 from valid v where {_same(content, 'r', 'v')})
-            """).fetchone()[0]
-        con.execute(f"""
-            insert into {raw} ({", ".join(_q(c) for c in content)}, _source_file, _source_row, _run_id)
-            select {", ".join('v.' + _q(c) for c in content)}, ?, v._row + 2, ?
-            from valid v where not exists (select 1 from {raw} r where {_same(content, 'r', 'v')})
-        """, [file_name, run_id])
+            already = con.execute(
+                f"select count(*) from valid v where exists (select 1 from {raw} r where {_same(content, 'r', 'v')})"
+            ).fetchall()[0][0]
+            if spec.parent:
+                parent = _q(spec.parent)
+                replaced = con.execute(f"""
+                    delete from {raw} r
+                    where r.{parent} in (select {parent} from valid)
+                      and not exists (select 1 from valid v where {_same(content, 'r', 'v')})
+                """).fetchall()[0][0]
+            else:
+                replaced = con.execute(f"""
+                    delete from {raw} r
+                    where exists (select 1 from valid v where {_same(key, 'r', 'v')})
+                      and not exists (select 1 from valid v where {_same(content, 'r', 'v')})
+                """).fetchall()[0][0]
+            con.execute(f"""
+                insert into {raw} ({content_list}, _source_file, _source_row, _run_id)
+                select {", ".join('v.' + _q(c) for c in content)}, ?, v._row + 2, ?
+                from valid v where not exists (select 1 from {raw} r where {_same(content, 'r', 'v')})
+            """, [file_name, run_id])
         summary.rows_loaded = n_distinct - already
         summary.rows_replaced = replaced
         summary.duplicates_skipped = in_file_dups + already
     finally:
-        con.unregister("incoming")
-        con.unregister("contract_failures")
+        for t in ("incoming", "contract_failures", "file_contents", "valid", "failures"):
+            con.execute(f"drop table if exists {t}")
     return summary
 
 
@@ -220,27 +256,31 @@ def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, 
     started = time.perf_counter()
     run_id = uuid.uuid4().hex[:12]
     result = IngestResult(run_id=run_id)
-    sources: list[SourceFrame] = []
     files = iter_source_paths(paths)
-    for i, path in enumerate(files, 1):
-        if progress:
-            progress("read", i, len(files), path.name)
-        try:
-            sources.append(read_source(path))
-        except SourceError as exc:
-            result.files.append(FileSummary(file=path.name, table=None, error=exc.problem))
-    sources.sort(key=lambda s: s.table.order)
+    # order the files by table (references first) from their names or header lines; each file is then
+    # read, checked and loaded on its own, so memory holds one file at a time
+    planned = []
+    for path in files:
+        spec = peek_table(path)
+        planned.append((spec.order if spec else 99, str(path), path))
+    planned.sort()
     now = dt.datetime.now().replace(microsecond=0)
     with write_session(db_path) as con:
         ensure_schema(con)
         con.execute("begin")
         has_reference = con.execute("select count(*) from raw_reference_items").fetchall()[0][0] > 0
-        if not has_reference and not any(s.table.name == "reference_items" for s in sources):
-            sources.insert(0, read_source(BUNDLED_REFERENCE))
-        for i, src in enumerate(sources, 1):
+        if not has_reference and not any(o == 0 for o, _, _ in planned):
+            planned.insert(0, (0, str(BUNDLED_REFERENCE), BUNDLED_REFERENCE))
+        for i, (_, _, path) in enumerate(planned, 1):
             if progress:
-                progress("load", i, len(sources), src.path.name)
+                progress("load", i, len(planned), path.name)
+            try:
+                src = read_source(path)
+            except SourceError as exc:
+                result.files.append(FileSummary(file=path.name, table=None, error=exc.problem))
+                continue
             summary = load_source(con, src, run_id, now)
+            del src
             result.files.append(summary)
             con.execute(
                 "insert into ingest_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -162,3 +162,19 @@ def test_settings_change_the_figures(con, monkeypatch, tmp_path):
     b = bulletin(con, "2024-09", AS_OF)
     assert b["settings"]["whistle"]["onsite_closure_working_days"] == 1
     assert row(b, "D1")["closed_on_time"] == 2   # E2 now due 09-30: closed 09-30 10:00 on time
+
+
+def test_stored_assignment_facts_equal_the_live_computation(sample_db):
+    """After the last log row, the bulletin reads facts the build stored; they must equal the live macro."""
+    from govdash.figures import apply_settings, assignment_source
+
+    cur = read_cursor(connect_read(sample_db))
+    apply_settings(cur)
+    late = dt.datetime(2025, 6, 30)
+    assert assignment_source(cur, late) == "assignments_stored"
+    assert assignment_source(cur, dt.datetime(2024, 6, 30)) == "assignments_as_of"
+    for date_from, date_to in ((dt.datetime(2024, 1, 1), dt.datetime(2025, 1, 1)), (dt.datetime(2024, 10, 1), dt.datetime(2024, 11, 1))):
+        cols = "event_id, dept_id, dispatch_seq, status, responded_at, closed_at, rating, escalations, closure_deadline"
+        live = cur.execute(f"select {cols} from assignments_as_of(?, ?, ?) order by all", [late, date_from, date_to]).fetchall()
+        stored = cur.execute(f"select {cols} from assignments_stored(?, ?, ?) order by all", [late, date_from, date_to]).fetchall()
+        assert len(live) > 0 and live == stored

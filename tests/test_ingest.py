@@ -176,27 +176,38 @@ def test_cli_ingest_json_summary_and_exit_codes(tmp_path):
     assert "隔离行数：1" in status.stdout
 
 
-def test_killed_ingest_leaves_warehouse_as_it_was(tmp_path):
-    """SIGKILL the writer while its copy is open: the live file is untouched, the next run works."""
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_ingest_killed_at_a_random_point_leaves_warehouse_as_it_was(tmp_path, seed):
+    """SIGKILL the writer at a random moment of its run (reading, loading, building or swapping):
+    the live file is byte-identical, and the next ingest succeeds."""
+    import random
+
     from pipelines.sample import generate
 
     db = tmp_path / "wh.duckdb"
     ingest(base_files(tmp_path), db_path=db)
     before = db.read_bytes()
     sample = tmp_path / "sample"
-    generate(sample, seed=3, scale=0.3)
+    generate(sample, seed=seed, scale=0.3)
     env = {**os.environ, "GOVDASH_DB": str(db)}
+    # how long a whole run takes here, to pick a point inside it
+    probe = tmp_path / "probe.duckdb"
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "govdash.cli", "ingest", str(sample)], env={**env, "GOVDASH_DB": str(probe)},
+                   cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    whole = time.perf_counter() - started
+    delay = random.Random(seed).uniform(0.05, whole * 0.95)
     proc = subprocess.Popen([sys.executable, "-m", "govdash.cli", "ingest", str(sample)], env=env, cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while not list(tmp_path.glob("wh.duckdb.tmp-*")) and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.01)
-    assert proc.poll() is None, "ingest finished before it could be killed"
-    time.sleep(0.3)
-    os.kill(proc.pid, signal.SIGKILL)
+    time.sleep(delay)
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert db.read_bytes() == before
-    assert rows(db, "select count(*) from raw_whistle_events") == [(0,)]
+    if proc.returncode == -signal.SIGKILL:
+        assert db.read_bytes() == before, f"killed after {delay:.2f}s of {whole:.2f}s"
+        assert rows(db, "select count(*) from raw_whistle_events") == [(0,)]
+    else:  # it finished first: then it must have committed whole
+        assert rows(db, "select count(*) from raw_whistle_events")[0][0] > 0
     result = ingest([sample], db_path=db)
     assert result.exit_code == 0
     assert not list(tmp_path.glob("wh.duckdb.tmp-*"))
@@ -214,3 +225,17 @@ def test_corrupt_warehouse_gives_one_clear_message(tmp_path):
                          capture_output=True, text=True, env=env, cwd=REPO)
     assert out.returncode == 1
     assert "无法打开" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_truncated_warehouse_gives_one_clear_message(tmp_path):
+    """A warehouse file cut short (a copy interrupted by a full disk) is reported, not a traceback."""
+    db = tmp_path / "wh.duckdb"
+    ingest(base_files(tmp_path), db_path=db)
+    data = db.read_bytes()
+    db.write_bytes(data[: len(data) // 3])
+    env = {**os.environ, "GOVDASH_DB": str(db)}
+    for args in (["status"], ["report", "bulletin", "--month", "2024-10"]):
+        out = subprocess.run([sys.executable, "-m", "govdash.cli", *args], capture_output=True, text=True, env=env, cwd=REPO)
+        assert out.returncode == 1, args
+        assert "Traceback" not in out.stderr and out.stderr.count("\n") <= 2, out.stderr
+        assert "数据仓库" in out.stderr or "无法打开" in out.stderr, out.stderr

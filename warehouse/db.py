@@ -49,8 +49,12 @@ def connect_read(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     # path within a process, so a plain connect() after a swap could hand back the old snapshot.
     con = duckdb.connect(":memory:")
     try:
+        import tempfile
+
+        configure(con, os.path.join(tempfile.gettempdir(), "govdash-spill"))
         con.execute("attach ? as warehouse (read_only)", [str(path)])
         con.execute("use warehouse")
+        _check_not_truncated(con, path)
         return con
     except duckdb.Error as exc:
         con.close()
@@ -58,6 +62,37 @@ def connect_read(path: Path | None = None) -> duckdb.DuckDBPyConnection:
             f"数据仓库文件无法打开（可能已损坏或不是 DuckDB 文件）：{path}。"
             f"可删除该文件后重新运行 govdash ingest 重建。详情：{str(exc).splitlines()[0]}"
         ) from None
+
+
+def _memory_limit() -> str:
+    import re
+
+    from govdash.settings import load_settings
+
+    value = str(load_settings().get("warehouse", {}).get("memory_limit", "2GB")).strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value):
+        raise WarehouseError(f"设置 [warehouse] memory_limit 的值“{value}”无效，应如 \"2GB\"")
+    return value
+
+
+def configure(con: duckdb.DuckDBPyConnection, spill_dir: str | None = None) -> None:
+    """Bound DuckDB's memory (the setting [warehouse] memory_limit); spill beyond it."""
+    con.execute(f"set memory_limit = '{_memory_limit()}'")
+    con.execute("set preserve_insertion_order = false")
+    if spill_dir:
+        con.execute(f"set temp_directory = '{spill_dir}'")
+
+
+def _check_not_truncated(con: duckdb.DuckDBPyConnection, path: Path, database: str = "warehouse") -> None:
+    """A file cut short (an interrupted copy, a full disk) still attaches; its size tells."""
+    block_size, total_blocks = con.execute(
+        "select block_size, total_blocks from pragma_database_size() where database_name = ?", [database]).fetchall()[0]
+    expected = 3 * 4096 + block_size * total_blocks
+    actual = os.stat(path).st_size
+    if actual < expected:
+        con.close()
+        raise WarehouseError(f"数据仓库文件不完整（{actual:,} 字节，应为 {expected:,} 字节，可能复制中断或磁盘已满）：{path}。"
+                             "请从备份恢复，或删除该文件后重新运行 govdash ingest 重建。")
 
 
 @contextmanager
@@ -69,12 +104,20 @@ def write_session(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time; readers are never blocked
         for stale in glob.glob(glob.escape(str(path)) + ".tmp-*"):
-            os.remove(stale)  # left by a writer that was killed; the live file never saw it
+            # left by a writer that was killed; the live file never saw it
+            shutil.rmtree(stale, ignore_errors=True) if os.path.isdir(stale) else os.remove(stale)
         tmp = f"{path}.tmp-{os.getpid()}"
         if path.exists():
             shutil.copyfile(path, tmp)
         try:
             con = duckdb.connect(tmp)
+            configure(con, tmp + ".spill")
+            if path.exists():
+                _check_not_truncated(con, Path(tmp), con.execute("select current_database()").fetchall()[0][0])
+        except WarehouseError:
+            _remove_quietly(tmp)
+            raise WarehouseError(f"数据仓库文件不完整（可能复制中断或磁盘已满）：{path}。"
+                                 "请从备份恢复，或删除该文件后重新运行 govdash ingest 重建。") from None
         except duckdb.Error as exc:
             _remove_quietly(tmp)
             raise WarehouseError(
@@ -87,12 +130,14 @@ def write_session(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
+            shutil.rmtree(tmp + ".spill", ignore_errors=True)
         except BaseException:
             try:
                 con.close()
             finally:
                 _remove_quietly(tmp)
                 _remove_quietly(tmp + ".wal")
+                shutil.rmtree(tmp + ".spill", ignore_errors=True)
             raise
 
 
