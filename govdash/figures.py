@@ -197,10 +197,21 @@ def _clause_order(code: str) -> tuple:
 
 
 def year_to_date_departments(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
-    """Handling and closure rates over January to the end of `month` (for the assessment negative list)."""
+    """Handling and closure rates over January to the end of `month` (for the assessment negative list).
+    From stored facts in one query; at a cut-off inside the data, month by month (the counts add up),
+    so memory holds one month's log at a time."""
     start, end = month_bounds(month)
-    params = {"as_of": as_of, "date_from": start.replace(month=1), "date_to": end}
-    return fetch_frame(con, _assignment_sql(con, metric_sql("department_ytd_rates"), as_of), params)
+    sql = _assignment_sql(con, metric_sql("department_ytd_rates"), as_of)
+    if "assignment_facts_stored" in sql:
+        ranges = [(start.replace(month=1), end)]
+    else:
+        ranges = [month_bounds(m) for m in months_between(start.strftime("%Y-01"), month)]
+    counts = pl.concat([fetch_frame(con, sql, {"as_of": as_of, "date_from": a, "date_to": b}) for a, b in ranges])
+    totals = counts.group_by("dept_id", "dept_name").agg(pl.col("dispatched", "handled", "closed").sum()).sort("dept_id")
+    return totals.with_columns(
+        _ratio(pl.col("handled"), pl.col("dispatched")).alias("handling_rate"),
+        _ratio(pl.col("closed"), pl.col("dispatched")).alias("closure_rate"),
+    )
 
 
 def assessment_negative_list(ytd: pl.DataFrame, threshold: float) -> list[dict]:

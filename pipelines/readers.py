@@ -27,7 +27,7 @@ class SourceError(Exception):
 
 # CSV files above this size are read in batches of BATCH_ROWS rows, so memory holds one batch at a time
 BIG_FILE_BYTES = 64 * 2 ** 20
-BATCH_ROWS = 500_000
+BATCH_ROWS = 250_000
 
 
 @dataclass

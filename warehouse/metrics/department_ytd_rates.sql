@@ -1,6 +1,7 @@
--- Handling and closure rates per department over a period (January to the month's end for the
+-- Handling and closure counts per department over a period (January to the month's end for the
 -- assessment negative list, 4.1.1.1). Neither needs deadlines, so it reads the assignment facts only.
--- Params: $as_of, $date_from, $date_to. Rates are null when nothing was dispatched.
+-- The counts add up over periods, so a long period can be summed month by month.
+-- Params: $as_of, $date_from, $date_to.
 with facts as (
     select * from assignment_facts_as_of($as_of, $date_from, $date_to)
 ),
@@ -24,8 +25,8 @@ final as (
         d.dept_id,
         d.dept_name,
         coalesce(c.dispatched, 0) as dispatched,
-        round(c.handled / nullif(c.dispatched, 0), 4) as handling_rate,
-        round(c.closed / nullif(c.dispatched, 0), 4) as closure_rate
+        coalesce(c.handled, 0) as handled,
+        coalesce(c.closed, 0) as closed
     from departments d
     left join counts c using (dept_id)
 )
