@@ -239,3 +239,20 @@ def test_truncated_warehouse_gives_one_clear_message(tmp_path):
         assert out.returncode == 1, args
         assert "Traceback" not in out.stderr and out.stderr.count("\n") <= 2, out.stderr
         assert "数据仓库" in out.stderr or "无法打开" in out.stderr, out.stderr
+
+
+def test_dashboard_on_a_truncated_warehouse_says_so(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from govdash.access import Principal
+
+    db = tmp_path / "wh.duckdb"
+    ingest(base_files(tmp_path), db_path=db)
+    data = db.read_bytes()
+    db.write_bytes(data[: len(data) // 2])
+    monkeypatch.setenv("GOVDASH_DB", str(db))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.session_state["principal"] = Principal("tester", "committee")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("不完整" in e.value for e in at.error)
