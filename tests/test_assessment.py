@@ -157,3 +157,22 @@ def test_cli_assessment_json_and_excel(sample_warehouse, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "govdash.cli", "report", "assessment", "--year", "2024", "--quarter", "5"],
                          capture_output=True, text=True, cwd=REPO)
     assert bad.returncode != 0 and "季度" in bad.stderr
+
+
+def test_every_quarter_and_the_year_of_the_sample(sample_db):
+    """Scores for Q1–Q4 and the year: within 0–100, graded by the bands, ranked with shared ranks,
+    each score = components − deductions, each deduction naming its record."""
+    cur = read_cursor(connect_read(sample_db))
+    s = load_scoring()
+    for quarter in (1, 2, 3, 4, None):
+        a = assessment(cur, 2024, quarter, "2025-03-31 00:00")
+        scored = [d for d in a["departments"] if d["score"] is not None]
+        assert len(scored) == 18, quarter
+        for d in scored:
+            assert 0 <= d["score"] <= 100 and d["grade"] == s.grade(d["score"])
+            assert 1 + sum(1 for x in scored if x["score"] > d["score"]) == d["rank"]
+            gross = sum(c["points"] for c in d["components"].values() if c["points"] is not None)
+            assert d["score"] == pytest.approx(max(0.0, gross - sum(x["points"] for x in d["deductions"])), abs=0.02)
+            assert all(x["source"] for x in d["deductions"])
+        if quarter and quarter > 1:
+            assert any(d["change"] is not None for d in scored)

@@ -261,5 +261,14 @@ def test_department_user_menu(browser, server):
     titles = {t.split("\n")[-1] for t in links}
     assert titles == {"月度通报", "吹哨报到分析", "部门自查", "联系捆绑走访", "负面清单", "年度考核"}
     assert "本部门" in page.inner_text("body")
+    # the department's own download holds its own row only
+    excel = openpyxl.load_workbook(io.BytesIO(download(page, "下载 Excel 通报")))
+    ranking = excel["部门排名"]
+    assert [ranking.cell(i, 2).value for i in range(2, ranking.max_row + 1)] == ["住建局"]
     assert_clean(page, "dept-bulletin")
+    # a city-only page is not reachable by its address either: a new page load must sign in again
+    page.goto(server["url"] + "/data")
+    page.locator("h1").first.wait_for()
+    assert page.locator("h1").first.inner_text() == "登录"
+    assert_clean(page, "dept-data-url")
     page.context.close()
