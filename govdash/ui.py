@@ -206,11 +206,14 @@ def _report_bytes(kind: str, month: str, as_of, version: tuple, _principal, scop
     return buf.getvalue()
 
 
-def report_bytes(kind: str, month: str, as_of) -> bytes:
-    """The Word or Excel bulletin, built once per snapshot, month, cut-off and scope, for the signed-in user."""
+def report_bytes(kind: str, month: str, as_of):
+    """The Word or Excel bulletin for the signed-in user, built when the button is clicked (not on
+    every render), once per snapshot, month, cut-off and scope. The user and the snapshot are fixed
+    now: the download runs outside the script run, where the session is not at hand."""
     p = principal()
     scope_key = "all" if p.sees_all else f"{p.role}:{p.dept_id}"
-    return _report_bytes(kind, month, as_of, current_version(), p, scope_key)
+    version = current_version()
+    return lambda: _report_bytes(kind, month, as_of, version, p, scope_key)
 
 
 def settings() -> dict:
