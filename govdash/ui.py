@@ -166,10 +166,6 @@ def cutoff_picker(key: str = "as_of") -> dt.datetime:
         return dt.datetime.combine(d, t)
 
 
-def rate_columns_config(columns: list[str]) -> dict:
-    return {c: st.column_config.NumberColumn(c, format="percent") for c in columns}
-
-
 def show_timeline(event_id: str) -> None:
     """An event's full trail: classification, log rows and deadlines."""
     log = figure("event_timeline", event_id)  # scoped: empty when the user may not see this event
@@ -266,3 +262,26 @@ def plot(fig, container=None) -> None:
 
     fig.update_layout(font_family=CJK_FONT, hoverlabel_font_family=CJK_FONT, legend_font_family=CJK_FONT)
     (container or st).plotly_chart(fig, width="stretch")
+
+
+def for_display(frame: pl.DataFrame, rates=()) -> pl.DataFrame:
+    """Rates as percentages and every empty value as "—" (SPEC: a null rate shows as "—", never 0%)."""
+    out = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if name in rates:
+            out.append(pl.when(col.is_null()).then(pl.lit("—"))
+                       .otherwise((col.cast(pl.Float64) * 100).round(1).cast(pl.Utf8) + "%").alias(name))
+        elif dtype.is_numeric() and frame[name].null_count():
+            text = col.round(2).cast(pl.Utf8) if dtype.is_float() else col.cast(pl.Utf8)
+            out.append(pl.when(col.is_null()).then(pl.lit("—")).otherwise(text).alias(name))
+        else:
+            out.append(col)
+    return frame.select(out)
+
+
+def table(frame: pl.DataFrame, rates=(), **kwargs):
+    """st.dataframe with the house display rules (see for_display), full width, no index."""
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    return st.dataframe(for_display(frame, rates), **kwargs)

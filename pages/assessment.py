@@ -35,12 +35,12 @@ st.download_button("下载 Excel 考核表", ui.assessment_bytes(result), file_n
 ranking = pl.DataFrame([{k: d[k] for k in ("rank", "dept_id", "dept_name", "score", "grade", "gross_points", "deduction_points",
                                            "previous_score", "change", "note")} for d in result["departments"]])
 st.subheader("排名与等次")
-st.dataframe(ranking.rename({"rank": "排名", "dept_id": "部门编号", "dept_name": "部门", "score": "得分", "grade": "等次",
+ui.table(ranking.rename({"rank": "排名", "dept_id": "部门编号", "dept_name": "部门", "score": "得分", "grade": "等次",
                              "gross_points": "考核项得分", "deduction_points": "扣分", "previous_score": "上期得分",
-                             "change": "较上期", "note": "说明"}), hide_index=True, width="stretch")
+                             "change": "较上期", "note": "说明"}))
 with st.expander("评分设置（各项权重、目标与扣分）"):
     s = result["settings"]
-    st.dataframe(pl.DataFrame([{"考核项": c["label"], "指标": c["metric"], "权重": c["weight"], "目标值": c["target"]}
+    ui.table(pl.DataFrame([{"考核项": c["label"], "指标": c["metric"], "权重": c["weight"], "目标值": c["target"]}
                                for c in s["components"].values()]), hide_index=True)
     st.write("扣分：" + "；".join(f"{k} = {v:g}" for k, v in s["deductions"].items()))
     st.write("等次：" + "；".join(f"{k} ≥ {v:g}" for k, v in s["grades"].items()) + "；其余不合格")
@@ -57,31 +57,29 @@ m[2].metric("排名", "—" if mine["rank"] is None else f"第 {mine['rank']} �
 m[3].metric("扣分", f"{mine['deduction_points']:.2f}")
 if mine["note"]:
     st.info(mine["note"])
-st.dataframe(pl.DataFrame([{"考核项": c["label"], "实际值": c["actual"], "目标值": c["target"], "权重": c["weight"],
-                            "实际计分权重": c["effective_weight"], "得分": c["points"]} for c in mine["components"].values()]),
-             hide_index=True, width="stretch")
+ui.table(pl.DataFrame([{"考核项": c["label"], "实际值": c["actual"], "目标值": c["target"], "权重": c["weight"],
+                            "实际计分权重": c["effective_weight"], "得分": c["points"]} for c in mine["components"].values()]))
 if mine["deductions"]:
-    st.dataframe(pl.DataFrame(mine["deductions"]).select("reason", "points", "source").rename(
-        {"reason": "扣分原因", "points": "扣分", "source": "依据记录"}), hide_index=True, width="stretch")
+    ui.table(pl.DataFrame(mine["deductions"]).select("reason", "points", "source").rename(
+        {"reason": "扣分原因", "points": "扣分", "source": "依据记录"}))
 
 p = period_bounds(year, quarter)
 view = st.radio("查看考核项背后的记录", ["吹哨派单", "缺访周", "负面清单与扣分记录"], horizontal=True, key="assess_records")
 if view == "吹哨派单":
     a = ui.figure("assignments", p["date_from"], p["date_to"], as_of).filter(pl.col("dept_id") == dept)
-    st.dataframe(a.select("event_id", "community_id", "dispatched_at", "responded_at", "response_deadline", "closed_at",
+    ui.table(a.select("event_id", "community_id", "dispatched_at", "responded_at", "response_deadline", "closed_at",
                           "closure_deadline", "rating", "status")
                  .with_columns(pl.col("status").replace_strict(STATUS_LABELS, default=pl.col("status")))
                  .rename({"event_id": "事件编号", "community_id": "社区编号", "dispatched_at": "派单时间", "responded_at": "响应时间",
                           "response_deadline": "响应时限", "closed_at": "结案时间", "closure_deadline": "办结期限",
-                          "rating": "评价", "status": "状态"}), hide_index=True, width="stretch")
+                          "rating": "评价", "status": "状态"}))
 elif view == "缺访周":
-    st.dataframe(ui.figure("missed_visit_weeks", dept, p["month_from"], p["month_to"]).drop("dept_id").rename(
-        {"jpc_id": "联合党委编号", "week_id": "周", "week_start": "周一", "week_end": "周日", "month": "所属月份"}),
-        hide_index=True, width="stretch")
+    ui.table(ui.figure("missed_visit_weeks", dept, p["month_from"], p["month_to"]).drop("dept_id").rename(
+        {"jpc_id": "联合党委编号", "week_id": "周", "week_start": "周一", "week_end": "周日", "month": "所属月份"}))
 else:
     _, records = ui.figure("assessment_inputs", year, quarter, as_of)
-    st.dataframe(records.filter(pl.col("dept_id") == dept).rename(
-        {"dept_id": "部门编号", "kind": "类别", "source": "依据记录", "detail": "说明", "units": "数量"}), hide_index=True, width="stretch")
+    ui.table(records.filter(pl.col("dept_id") == dept).rename(
+        {"dept_id": "部门编号", "kind": "类别", "source": "依据记录", "detail": "说明", "units": "数量"}))
 
 st.subheader("模拟调整（what-if）")
 st.caption("改变权重或目标值，先看排名如何变化，再决定是否保存为新的评分设置。")
@@ -108,7 +106,7 @@ if candidate is not None and candidate.components != settings.components:
                            "模拟排名": simulated[d["dept_id"]]["rank"], "模拟得分": simulated[d["dept_id"]]["score"],
                            "模拟等次": simulated[d["dept_id"]]["grade"]} for d in result["departments"]])
     moved = moved.with_columns((pl.col("现排名") - pl.col("模拟排名")).alias("名次变化（正数为上升）")).sort("模拟排名", nulls_last=True)
-    st.dataframe(moved, hide_index=True, width="stretch")
+    ui.table(moved)
     if ui.can_edit_scoring():
         if st.button("保存为新的评分设置", key="save_scoring"):
             scoring_path().write_text(candidate_text, encoding="utf-8")

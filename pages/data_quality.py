@@ -52,7 +52,7 @@ with st.expander("上传数据文件", expanded=ui.current_version() is None):
                     st.session_state["last_ingest"] = result.as_dict()
     if "last_ingest" in st.session_state:
         summary = pl.DataFrame(st.session_state["last_ingest"]["files"]).rename(SUMMARY_LABELS, strict=False)
-        st.dataframe(summary, hide_index=True, width="stretch")
+        ui.table(summary)
 
 if not ui.guard_warehouse():
     st.stop()
@@ -75,8 +75,7 @@ c3.metric("数据涉及年份", "、".join(map(str, cal["data_years"])) or "—"
 st.caption(f"数据仓库：{status['warehouse']}")
 
 st.subheader("数据表与行数")
-st.dataframe(pl.DataFrame(status["tables"]).rename({"table": "数据表", "label": "名称", "rows": "行数"}),
-             hide_index=True, width="stretch")
+ui.table(pl.DataFrame(status["tables"]).rename({"table": "数据表", "label": "名称", "rows": "行数"}))
 
 st.subheader("工作日历覆盖")
 official = cal["official_years"]
@@ -97,7 +96,7 @@ else:
     files = ["全部"] + sorted(quarantine["文件"].unique().to_list())
     chosen = st.selectbox("按文件筛选", files, key="quarantine_file")
     shown = quarantine if chosen == "全部" else quarantine.filter(pl.col("文件") == chosen)
-    st.dataframe(shown, hide_index=True, width="stretch")
+    ui.table(shown)
     st.download_button("下载隔离明细（CSV，Excel 可直接打开）", shown.write_csv(include_bom=True).encode("utf-8"),
                        file_name="隔离明细.csv", mime="text/csv")
 
@@ -108,4 +107,4 @@ runs = ui.query("""
     from ingest_runs order by started_at desc, source_file limit 50
 """)
 if runs is not None:
-    st.dataframe(runs, hide_index=True, width="stretch")
+    ui.table(runs)

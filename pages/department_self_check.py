@@ -59,7 +59,7 @@ else:
     shown = a.select(pl.col("紧急程度"), pl.col("event_id").alias("事件编号"), pl.col("category").alias("类别"),
                      pl.col("dispatched_at").alias("派单时间"), pl.col("closure_deadline").alias("办结期限"),
                      pl.col("community_id").alias("社区编号"))
-    sel = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="open_table")
+    sel = ui.table(shown, on_select="rerun", selection_mode="single-row", key="open_table")
     if sel and sel.selection.rows:
         ui.show_timeline(shown["事件编号"][sel.selection.rows[0]])
 
@@ -92,9 +92,9 @@ if visits.height == 0:
 elif missed.height == 0:
     st.success(f"本月捆绑的 {visits.height} 个联合党委每周都已走访。")
 else:
-    st.dataframe(missed.select(pl.col("jpc_name").alias("联合党委"), pl.col("required_weeks").alias("应走访周数"),
+    ui.table(missed.select(pl.col("jpc_name").alias("联合党委"), pl.col("required_weeks").alias("应走访周数"),
                                pl.col("covered_weeks").alias("已走访周数"),
-                               pl.col("missed_weeks").list.join("、").alias("缺访周")), hide_index=True, width="stretch")
+                               pl.col("missed_weeks").list.join("、").alias("缺访周")))
 
 st.subheader("负面清单")
 listed = [d for d in b["assessment_negative_list"] if d["dept_id"] == dept]

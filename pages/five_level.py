@@ -45,10 +45,9 @@ fig = go.Figure(go.Funnel(y=[f"{lv['level']} {lv['label']}" for lv in levels], x
                           textinfo="value"))
 fig.update_layout(height=360)
 ui.plot(fig)
-st.dataframe(frame.rename({"level": "层级", "label": "层级名称", "entered": "进入", "resolved": "解决", "escalated": "上交",
+ui.table(frame.rename({"level": "层级", "label": "层级名称", "entered": "进入", "resolved": "解决", "escalated": "上交",
                            "withdrawn": "撤回", "open": "在办", "conversion": "上交率",
-                           "median_dwell_hours": "停留中位数（小时）", "p90_dwell_hours": "停留 90 分位（小时）"}),
-             hide_index=True, width="stretch", column_config=ui.rate_columns_config(["上交率"]))
+                           "median_dwell_hours": "停留中位数（小时）", "p90_dwell_hours": "停留 90 分位（小时）"}), rates=["上交率"])
 
 st.subheader("双向流动：工作下派与诉求上交")
 tasks = ui.figure("task_flow", start, end)
@@ -90,11 +89,10 @@ ui.plot(fig)
 
 st.subheader("向上推送较多的社区")
 push = ui.figure("community_push_up", start, end, as_of)
-st.dataframe(push.head(20).select("rank", "community_id", "community_name", "appeals", "carried_up", "carried_up_share",
+ui.table(push.head(20).select("rank", "community_id", "community_name", "appeals", "carried_up", "carried_up_share",
                                   "resolved_in_community")
              .rename({"rank": "排名", "community_id": "社区编号", "community_name": "社区", "appeals": "社区及以下进入的诉求",
-                      "carried_up": "上交到街道及以上", "carried_up_share": "上交占比", "resolved_in_community": "社区内解决"}),
-             hide_index=True, width="stretch", column_config=ui.rate_columns_config(["上交占比"]))
+                      "carried_up": "上交到街道及以上", "carried_up_share": "上交占比", "resolved_in_community": "社区内解决"}), rates=["上交占比"])
 
 st.subheader("吹哨事件协调阶梯（龙港 4.2–4.3）")
 ladder = ui.figure("whistle_ladder", start, end, as_of)
@@ -111,14 +109,13 @@ records = ui.figure("appeal_records", start, end, as_of, level, outcome, None)
 if category != "全部":
     records = records.filter(pl.col("category") == category)
 d3.metric("符合条件的诉求", records.height)
-st.dataframe(records.rename({"appeal_id": "诉求编号", "community_id": "社区编号", "community_name": "社区", "category": "类别",
+ui.table(records.rename({"appeal_id": "诉求编号", "community_id": "社区编号", "community_name": "社区", "category": "类别",
                              "raised_at": "提出时间", "origin_level": "起始层级", "level": "层级", "entered_at": "进入时间",
-                             "exited_at": "离开时间", "outcome": "结果", "dwell_hours": "停留（小时）"}),
-             hide_index=True, width="stretch")
+                             "exited_at": "离开时间", "outcome": "结果", "dwell_hours": "停留（小时）"}))
 if records.height:
     appeal = st.selectbox("诉求流转轨迹", records["appeal_id"].unique(maintain_order=True).to_list(), key="drill_appeal")
     trail = ui.figure("appeal_trail", appeal)
-    st.dataframe(trail.with_columns(pl.col("outcome").replace_strict(OUTCOMES, default=pl.col("outcome")),
+    ui.table(trail.with_columns(pl.col("outcome").replace_strict(OUTCOMES, default=pl.col("outcome")),
                                     pl.col("level").replace_strict({i + 1: x for i, x in enumerate(labels)}).alias("层级名称"))
                  .rename({"appeal_id": "诉求编号", "level": "层级", "entered_at": "进入时间", "exited_at": "离开时间",
-                          "outcome": "结果"}), hide_index=True, width="stretch")
+                          "outcome": "结果"}))

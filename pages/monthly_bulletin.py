@@ -52,7 +52,7 @@ low = {d["dept_id"] for d in below_threshold(b)}
 ranking = pl.DataFrame(b["departments"]).with_columns(
     pl.col("dept_id").is_in(list(low)).alias("below")
 ).with_columns(pl.when(pl.col("below")).then(pl.lit(f"低于 {threshold:.0%}")).otherwise(pl.lit("")).alias("阈值提示")).drop("below")
-st.dataframe(ranking.rename(DEPT_LABELS), hide_index=True, width="stretch", column_config=ui.rate_columns_config(RATE_LABELS))
+ui.table(ranking.rename(DEPT_LABELS), rates=RATE_LABELS)
 red, black = red_black_lists(b)
 r1, r2 = st.columns(2)
 r1.markdown("**红榜**（按期办结率前列）\n\n" + ("\n".join(f"1. {d['dept_name']}　{ui.fmt_rate(d['on_time_closure_rate'])}" for d in red) or "无"))
@@ -75,8 +75,8 @@ ui.plot(fig)
 if not department_user:
     st.subheader("吹哨最多的社区")
     hot = ui.figure("community_hotspots", month, 10)
-    st.dataframe(hot.rename({"community_name": "社区", "jpc_name": "联合党委", "events": "吹哨事件数",
-                             "top_category": "最多的类别", "top_category_events": "该类别事件数"}), hide_index=True, width="stretch")
+    ui.table(hot.rename({"community_name": "社区", "jpc_name": "联合党委", "events": "吹哨事件数",
+                             "top_category": "最多的类别", "top_category_events": "该类别事件数"}))
 
 st.subheader("超期未办结清单")
 names = {d["dept_id"]: d["dept_name"] for d in b["departments"]}
@@ -87,7 +87,7 @@ if overdue.height == 0:
 else:
     shown = overdue.with_columns(pl.col("dept_id").replace_strict(names, default=pl.col("dept_id")).alias("部门")).rename(
         {"event_id": "事件编号", "dept_id": "部门编号", "community_id": "社区编号", "deadline": "办结期限", "working_days_overdue": "超期工作日"})
-    sel = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="overdue_table")
+    sel = ui.table(shown, on_select="rerun", selection_mode="single-row", key="overdue_table")
     rows = sel.selection.rows if sel else []
     if rows:
         ui.show_timeline(shown["事件编号"][rows[0]])

@@ -61,10 +61,9 @@ with tab_reports:
             pl.col("late_weeks").list.join("、").alias("迟报周"),
         ).select("jpc_id", "联合党委", "weeks_required", "on_time", "late", "missing", "pending", "on_time_rate", "items",
                  "rectified_share", "漏报周", "迟报周")
-        st.dataframe(table.rename({"jpc_id": "联合党委编号", "weeks_required": "应报周数", "on_time": "按时", "late": "迟报",
+        ui.table(table.rename({"jpc_id": "联合党委编号", "weeks_required": "应报周数", "on_time": "按时", "late": "迟报",
                                    "missing": "漏报", "pending": "未到期", "on_time_rate": "按时上报率", "items": "负面事项",
-                                   "rectified_share": "整改率"}),
-                     hide_index=True, width="stretch", column_config=ui.rate_columns_config(["按时上报率", "整改率"]))
+                                   "rectified_share": "整改率"}), rates=["按时上报率", "整改率"])
 
         st.subheader("负面事项按条款（附录 E）")
         items = ui.figure("negative_report_items", month, as_of)
@@ -78,15 +77,14 @@ with tab_reports:
                          hover_data={"clause_text": True},
                          labels={"clause_code": "条款", "items": "事项数", "clause_group": "类别", "clause_text": "条款内容"})
             ui.plot(fig)
-            st.dataframe(by_clause.rename({"clause_code": "条款", "clause_group": "类别", "clause_text": "条款内容",
+            ui.table(by_clause.rename({"clause_code": "条款", "clause_group": "类别", "clause_text": "条款内容",
                                            "items": "事项数", "rectified_items": "已整改", "jpcs": "涉及联合党委",
-                                           "rectified_share": "整改率"}),
-                         hide_index=True, width="stretch", column_config=ui.rate_columns_config(["整改率"]))
+                                           "rectified_share": "整改率"}), rates=["整改率"])
 
         jpc = st.selectbox("查看联合党委的周报明细", list(summary["jpc_id"]), format_func=lambda j: f"{j} {jpc_names.get(j, '')}",
                            key="report_jpc")
         lines = ui.figure("negative_report_lines", month, as_of, jpc)
-        st.dataframe(lines.rename({"report_id": "报告编号", "jpc_id": "联合党委编号", "week_id": "周", "submitted_at": "上报时间",
+        ui.table(lines.rename({"report_id": "报告编号", "jpc_id": "联合党委编号", "week_id": "周", "submitted_at": "上报时间",
                                    "clause_code": "条款", "clause_text": "条款内容", "items": "事项数", "description": "情况描述",
                                    "rectified": "已整改"}), hide_index=True, width="stretch")
 
@@ -97,20 +95,18 @@ with tab_assessment:
     if not listed:
         st.success("截至本月没有部门列入考核负面清单。")
     else:
-        st.dataframe(pl.DataFrame(listed).with_columns(pl.col("reasons").list.join("；")).rename(
+        ui.table(pl.DataFrame(listed).with_columns(pl.col("reasons").list.join("；")).rename(
             {"dept_id": "部门编号", "dept_name": "部门", "dispatched": "年度累计派单", "handling_rate": "年度处置率",
-             "closure_rate": "年度办结率", "reasons": "列入原因"}),
-            hide_index=True, width="stretch", column_config=ui.rate_columns_config(["年度处置率", "年度办结率"]))
+             "closure_rate": "年度办结率", "reasons": "列入原因"}), rates=["年度处置率", "年度办结率"])
         dept = st.selectbox("查看部门未处置、未办结的派单", [d["dept_id"] for d in listed],
                             format_func=lambda d: next(x["dept_name"] for x in listed if x["dept_id"] == d), key="neg_dept")
         a = ui.figure("assignments", month_bounds(month)[0].replace(month=1), month_bounds(month)[1], as_of)
         a = a.filter((pl.col("dept_id") == dept) & (pl.col("status") != "returned")
                      & (pl.col("responded_at").is_null() | pl.col("closed_at").is_null()))
-        st.dataframe(a.select("event_id", "community_id", "dispatched_at", "response_deadline", "responded_at",
+        ui.table(a.select("event_id", "community_id", "dispatched_at", "response_deadline", "responded_at",
                               "closure_deadline", "closed_at", "status").rename(
             {"event_id": "事件编号", "community_id": "社区编号", "dispatched_at": "派单时间", "response_deadline": "响应时限",
-             "responded_at": "响应时间", "closure_deadline": "办结期限", "closed_at": "结案时间", "status": "状态"}),
-            hide_index=True, width="stretch")
+             "responded_at": "响应时间", "closure_deadline": "办结期限", "closed_at": "结案时间", "status": "状态"}))
 
 with tab_burden:
     st.write("下派到社区（层级 ≤ 3）且准入事项为空或不在附录 B 准入清单的事项，以及不在附录 C 证明清单的证明事项"
@@ -119,22 +115,20 @@ with tab_burden:
     if not burden:
         st.success("本年度没有清单外事项。")
     else:
-        st.dataframe(pl.DataFrame(burden).rename(
+        ui.table(pl.DataFrame(burden).rename(
             {"dept_id": "部门编号", "dept_name": "部门", "tasks_off_list": "当月清单外事项", "certificates_off_list": "当月清单外证明",
              "tasks_onto_communities": "当月下派社区事项", "tasks_off_list_ytd": "年度累计清单外事项",
-             "certificates_off_list_ytd": "年度累计清单外证明"}), hide_index=True, width="stretch")
+             "certificates_off_list_ytd": "年度累计清单外证明"}))
         dept = st.selectbox("查看部门的清单外事项", [d["dept_id"] for d in burden],
                             format_func=lambda d: next(x["dept_name"] for x in burden if x["dept_id"] == d), key="burden_dept")
         start, end = month_bounds(month)
         records = ui.figure("burden_records", dept, start.replace(month=1), end).drop("dept_id")
-        st.dataframe(records.rename({"task_id": "事项编号", "issued_at": "下派时间", "community_id": "社区编号", "category": "类别",
+        ui.table(records.rename({"task_id": "事项编号", "issued_at": "下派时间", "community_id": "社区编号", "category": "类别",
                                      "admission_item": "准入事项", "certificate_item": "证明事项", "completed_at": "完成时间",
-                                     "task_off_list": "清单外事项", "certificate_off_list": "清单外证明"}),
-                     hide_index=True, width="stretch")
+                                     "task_off_list": "清单外事项", "certificate_off_list": "清单外证明"}))
     with st.expander("参考清单：减负负面事项（黄石港 §三）与附录 B、C"):
         for list_id, label in (("burden_negative", "减负负面事项"), ("admission", "准入事项清单（附录 B）"),
                                ("certificate", "证明事项清单（附录 C）")):
             st.markdown(f"**{label}**")
-            st.dataframe(ui.figure("reference_list", list_id).select("item_id", "item_name", "category", "owner", "source")
-                         .rename({"item_id": "编号", "item_name": "内容", "category": "分类", "owner": "主管部门", "source": "出处"}),
-                         hide_index=True, width="stretch")
+            ui.table(ui.figure("reference_list", list_id).select("item_id", "item_name", "category", "owner", "source")
+                         .rename({"item_id": "编号", "item_name": "内容", "category": "分类", "owner": "主管部门", "source": "出处"}))

@@ -55,31 +55,29 @@ if cells.height:
 st.subheader("各部门走访达标率")
 show = depts.select("dept_id", "dept_name", "bindings", "required_weeks", "covered_weeks", "visit_compliance", "missed",
                     "visits", "leader_led_visits", "problems_raised", "problems_solved")
-st.dataframe(show.rename({"dept_id": "部门编号", "dept_name": "部门", "bindings": "捆绑联合党委数", "required_weeks": "应走访周数",
+ui.table(show.rename({"dept_id": "部门编号", "dept_name": "部门", "bindings": "捆绑联合党委数", "required_weeks": "应走访周数",
                           "covered_weeks": "已走访周数", "visit_compliance": "走访达标率", "missed": "缺访周次",
                           "visits": "走访次数", "leader_led_visits": "市领导带队", "problems_raised": "发现问题",
-                          "problems_solved": "解决问题"}),
-             hide_index=True, width="stretch", column_config=ui.rate_columns_config(["走访达标率"]))
+                          "problems_solved": "解决问题"}), rates=["走访达标率"])
 
 detail_dept = st.selectbox("查看部门明细", list(depts["dept_id"]), format_func=lambda d: names.get(d, d), key="visit_detail")
 rows = visits.filter(pl.col("dept_id") == detail_dept).with_columns(pl.col("missed_weeks").list.join("、"))
-st.dataframe(rows.select("jpc_id", "jpc_name", "required_weeks", "covered_weeks", "visit_compliance", "visits",
+ui.table(rows.select("jpc_id", "jpc_name", "required_weeks", "covered_weeks", "visit_compliance", "visits",
                          "leader_led_visits", "problems_raised", "problems_solved", "missed_weeks")
              .rename({"jpc_id": "联合党委编号", "jpc_name": "联合党委", "required_weeks": "应走访周数", "covered_weeks": "已走访周数",
                       "visit_compliance": "走访达标率", "visits": "走访次数", "leader_led_visits": "市领导带队",
-                      "problems_raised": "发现问题", "problems_solved": "解决问题", "missed_weeks": "缺访周"}),
-             hide_index=True, width="stretch", column_config=ui.rate_columns_config(["走访达标率"]))
+                      "problems_raised": "发现问题", "problems_solved": "解决问题", "missed_weeks": "缺访周"}), rates=["走访达标率"])
 records = ui.figure("visit_records", month, detail_dept, None)
 with st.expander(f"{names.get(detail_dept, detail_dept)}本月的走访记录（{records.height} 条）"):
-    st.dataframe(records.rename({"visit_id": "走访编号", "visit_date": "走访日期", "week_id": "周", "dept_id": "部门编号",
+    ui.table(records.rename({"visit_id": "走访编号", "visit_date": "走访日期", "week_id": "周", "dept_id": "部门编号",
                                  "jpc_id": "联合党委编号", "led_by_city_leader": "市领导带队", "team_leader_rank": "组长职级",
                                  "participants": "参加人数", "topics": "走访内容", "problems_raised": "发现问题",
-                                 "problems_solved": "解决问题"}), hide_index=True, width="stretch")
+                                 "problems_solved": "解决问题"}))
 
 st.subheader("联系市领导走访")
 leaders = ui.figure("leader_visits", month)
-st.dataframe(leaders.rename({"jpc_id": "联合党委编号", "jpc_name": "联合党委", "leader_name": "联系市领导",
-                             "visits": "部门走访次数", "leader_led_visits": "市领导带队次数"}), hide_index=True, width="stretch")
+ui.table(leaders.rename({"jpc_id": "联合党委编号", "jpc_name": "联合党委", "leader_name": "联系市领导",
+                             "visits": "部门走访次数", "leader_led_visits": "市领导带队次数"}))
 
 st.subheader("发现问题与解决问题")
 pr = depts.select("dept_name", "problems_raised", "problems_solved").rename(

@@ -168,3 +168,13 @@ def test_assessment_page_and_what_if(sample_warehouse):
     at.number_input(key="w_on_time_closure").set_value(50.0)
     at.button[0].click().run()
     assert any("权重之和应为 100" in e.value for e in at.error)
+
+
+def test_empty_values_show_as_a_dash_never_none_or_zero():
+    import polars as pl
+
+    from govdash.ui import for_display
+
+    frame = pl.DataFrame({"部门": ["甲", "乙"], "办结率": [0.8765, None], "派单数": [3, None], "得分": [88.456, None]})
+    shown = for_display(frame, rates=["办结率"])
+    assert shown.rows() == [("甲", "87.7%", "3", "88.46"), ("乙", "—", "—", "—")]
