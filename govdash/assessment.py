@@ -11,6 +11,7 @@ import datetime as dt
 import polars as pl
 
 from govdash.figures import _assignment_sql, apply_settings, parse_as_of
+from govdash.reports import pct
 from govdash.scoring_settings import ScoringSettings, load_scoring
 from govdash.settings import load_settings
 from warehouse.build import metric_sql
@@ -74,7 +75,7 @@ def _deductions_of(row: dict, records: list[dict], s: ScoringSettings) -> list[d
              if row.get(key) is not None and row[key] < s.negative_list_threshold]
     if below and d["assessment_negative_list"]:
         out.append({"reason": DEDUCTION_REASONS["assessment_negative_list"] + "（" + "，".join(
-            f"{w} {v * 100:.1f}% 低于 {s.negative_list_threshold * 100:.0f}%" for w, v in below) + "）",
+            f"{w} {pct(v)} 低于 {s.negative_list_threshold * 100:.0f}%" for w, v in below) + "）",
             "points": round(d["assessment_negative_list"], 2), "source": "考核期处置率、办结率", "kind": "assessment_negative_list"})
     per_unit = {"burden_negative_list": d["burden_negative_list"],
                 "shared_negative": d["jpc_negative_item_points"] * d["shared_penalty_share"]}

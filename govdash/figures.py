@@ -216,12 +216,14 @@ def year_to_date_departments(con, month: str, as_of: dt.datetime) -> pl.DataFram
 
 def assessment_negative_list(ytd: pl.DataFrame, threshold: float) -> list[dict]:
     """4.1.1.1: departments whose year-to-date handling or closure rate is below the threshold."""
+    from govdash.reports import pct
+
     out = []
     for r in ytd.sort("dept_id").iter_rows(named=True):
         reasons = []
         for key, word in (("handling_rate", "处置率"), ("closure_rate", "结案率")):
             if r[key] is not None and r[key] < threshold:
-                reasons.append(f"{word} {r[key] * 100:.1f}% 低于 {threshold * 100:.0f}%")
+                reasons.append(f"{word} {pct(r[key])} 低于 {threshold * 100:.0f}%")
         if reasons:
             out.append({"dept_id": r["dept_id"], "dept_name": r["dept_name"], "dispatched": r["dispatched"],
                         "handling_rate": r["handling_rate"], "closure_rate": r["closure_rate"],

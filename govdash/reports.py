@@ -95,7 +95,12 @@ DEFINITIONS = [
 
 
 def pct(x) -> str:
-    return "—" if x is None else f"{x * 100:.1f}%"
+    """A rate as shown everywhere: one decimal, halves rounded up as Excel's 0.0% does, "—" for null."""
+    if x is None:
+        return "—"
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return f"{Decimal(repr(round(x * 100, 10))).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
 def _month_title(month: str) -> str:

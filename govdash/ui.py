@@ -150,7 +150,9 @@ def sidebar_period() -> None:
 
 
 def fmt_rate(x) -> str:
-    return "—" if x is None else f"{x * 100:.1f}%"
+    from govdash.reports import pct
+
+    return pct(x)
 
 
 def cutoff_picker(key: str = "as_of") -> dt.datetime:
@@ -270,8 +272,10 @@ def for_display(frame: pl.DataFrame, rates=()) -> pl.DataFrame:
     for name, dtype in frame.schema.items():
         col = pl.col(name)
         if name in rates:
-            out.append(pl.when(col.is_null()).then(pl.lit("—"))
-                       .otherwise((col.cast(pl.Float64) * 100).round(1).cast(pl.Utf8) + "%").alias(name))
+            # the same formatting as the Word bulletin (govdash.reports.pct), so screen and paper agree
+            from govdash.reports import pct
+
+            out.append(col.cast(pl.Float64).map_elements(pct, return_dtype=pl.Utf8, skip_nulls=False).alias(name))
         elif dtype.is_numeric() and frame[name].null_count():
             text = col.round(2).cast(pl.Utf8) if dtype.is_float() else col.cast(pl.Utf8)
             out.append(pl.when(col.is_null()).then(pl.lit("—")).otherwise(text).alias(name))

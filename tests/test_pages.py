@@ -175,6 +175,8 @@ def test_empty_values_show_as_a_dash_never_none_or_zero():
 
     from govdash.ui import for_display
 
-    frame = pl.DataFrame({"部门": ["甲", "乙"], "办结率": [0.8765, None], "派单数": [3, None], "得分": [88.456, None]})
+    frame = pl.DataFrame({"部门": ["甲", "乙"], "办结率": [0.8125, None], "派单数": [3, None], "得分": [88.456, None]})
     shown = for_display(frame, rates=["办结率"])
-    assert shown.rows() == [("甲", "87.7%", "3", "88.46"), ("乙", "—", "—", "—")]
+    # halves round up, as Excel's 0.0% shows the same value in the Excel bulletin
+    assert shown.rows() == [("甲", "81.3%", "3", "88.46"), ("乙", "—", "—", "—")]
+    assert for_display(pl.DataFrame({"r": [0.8765, 0.0, 1.0]}), rates=["r"])["r"].to_list() == ["87.7%", "0.0%", "100.0%"]
