@@ -131,6 +131,15 @@ def report() -> None:
     """生成报告（月度通报、季度和年度考核）。"""
 
 
+def _emit_json(data: dict, out: Path | None) -> None:
+    """A report as JSON: to the file when one is given, else on stdout."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text)
+
+
 @report.command("bulletin")
 @click.option("--month", required=True, help="统计月份 YYYY-MM")
 @click.option("--as-of", "as_of", default=None, help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：现在）")
@@ -152,11 +161,7 @@ def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -
         click.echo(f"错误：{exc}", err=True)
         sys.exit(1)
     if fmt == "json":
-        text = json.dumps(b, ensure_ascii=False, indent=2)
-        if out:
-            out.write_text(text, encoding="utf-8")
-        else:
-            click.echo(text)
+        _emit_json(b, out)
         return
     out = out or Path(f"{month}-月度通报.{fmt}")
     if fmt == "xlsx":
@@ -189,11 +194,7 @@ def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: st
         click.echo(f"错误：{exc}", err=True)
         sys.exit(1)
     if fmt == "json":
-        text = json.dumps(result, ensure_ascii=False, indent=2)
-        if out:
-            out.write_text(text, encoding="utf-8")
-        else:
-            click.echo(text)
+        _emit_json(result, out)
         return
     out = out or Path(f"{result['period']}考核.xlsx")
     assessment_xlsx(result, out)
