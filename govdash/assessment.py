@@ -10,10 +10,9 @@ import datetime as dt
 
 import polars as pl
 
-from govdash.figures import _assignment_sql, apply_settings, parse_as_of
+from govdash.figures import _assignment_sql, apply_settings, exempt_weeks, parse_as_of
 from govdash.reports import pct
 from govdash.scoring_settings import ScoringSettings, load_scoring
-from govdash.settings import load_settings
 from warehouse.build import metric_sql
 from warehouse.db import fetch_frame
 
@@ -49,9 +48,8 @@ def component_actuals(con, year: int, quarter: int | None, as_of: dt.datetime) -
     apply_settings(con)
     whistle = fetch_frame(con, _assignment_sql(con, metric_sql("bulletin_departments"), as_of),
                           {"as_of": as_of, "month_start": p["date_from"], "month_end": p["date_to"]})
-    exempt = [str(w) for w in load_settings()["visits"]["exempt_weeks"]]
     visits = fetch_frame(con, metric_sql("assessment_visits"),
-                         {"month_from": p["month_from"], "month_to": p["month_to"], "exempt_weeks": exempt})
+                         {"month_from": p["month_from"], "month_to": p["month_to"], "exempt_weeks": exempt_weeks()})
     ratings = fetch_frame(con, metric_sql("assessment_ratings"),
                           {"month_from": p["month_from"], "month_to": p["month_to"], "year": p["year"], "annual": p["annual"]})
     return (

@@ -61,7 +61,7 @@ def previous_month(month: str) -> str:
 def assignment_source(con, as_of: dt.datetime) -> str:
     """`assignments_stored` (facts stored by the build) when no log row is after the cutoff, which gives
     the same rows as computing them live; `assignments_as_of` otherwise."""
-    last = con.execute("select max(ts) from stg_whistle_event_log").fetchall()[0][0]
+    last = con.execute("select last_ts from stg_whistle_log_bounds").fetchall()[0][0]
     return "assignments_stored" if last is None or parse_as_of(as_of) >= last else "assignments_as_of"
 
 
@@ -120,17 +120,19 @@ def city_totals(departments: pl.DataFrame) -> dict:
 
 # ---------------------------------------------------------------- visits and negative lists (SPEC §4–§5)
 
+def exempt_weeks() -> list[str]:
+    """The ISO weeks not required for visits (setting [visits] exempt_weeks)."""
+    return [str(w) for w in load_settings()["visits"]["exempt_weeks"]]
+
+
 def visit_table(con, month: str) -> pl.DataFrame:
     """Visit compliance per (department, JPC) binding for the month's ISO weeks."""
     month_bounds(month)  # validates the month
-    exempt = [str(w) for w in load_settings()["visits"]["exempt_weeks"]]
-    return fetch_frame(con, metric_sql("visit_compliance"), {"month": month, "exempt_weeks": exempt})
+    return fetch_frame(con, metric_sql("visit_compliance"), {"month": month, "exempt_weeks": exempt_weeks()})
 
 
 def visit_department_summary(visits: pl.DataFrame) -> pl.DataFrame:
     """Compliance per department: covered / required weeks summed over its bindings."""
-    if "dept_name" not in visits.columns:
-        visits = visits.with_columns(pl.col("dept_id").alias("dept_name"))
     return (
         visits.group_by("dept_id", "dept_name")
         .agg(pl.len().alias("bindings"), pl.col("required_weeks").sum(), pl.col("covered_weeks").sum(),
@@ -296,7 +298,7 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
 
 def reference_names(con) -> dict:
     """Names the Word and Excel bulletins print next to ids: JPCs and Appendix E clause texts."""
-    jpcs = fetch_frame(con, "select jpc_id, min(jpc_name) as jpc_name from stg_communities group by jpc_id order by jpc_id")
+    jpcs = fetch_frame(con, "select jpc_id, jpc_name from dim_jpcs order by jpc_id")
     clauses = fetch_frame(con, "select item_id, item_name from stg_reference_items where list_id = 'integrity_clause'")
     return {"jpc_names": dict(zip(jpcs["jpc_id"], jpcs["jpc_name"])),
             "clause_texts": dict(zip(clauses["item_id"], clauses["item_name"]))}
@@ -334,15 +336,11 @@ def monthly_rates(con, first_month: str, last_month: str, as_of: dt.datetime, de
     )
     months = pl.DataFrame({"month": months_between(first_month, last_month)})
     frame = months.join(frame, on="month", how="left").fill_null(0)
-
-    def rate(num, den):
-        return pl.when(den > 0).then(num / den).otherwise(None).round(4)
-
     return frame.with_columns(
-        rate(pl.col("handled"), pl.col("dispatched")).alias("handling_rate"),
-        rate(pl.col("handled_in_time"), pl.col("dispatched")).alias("timely_handling_rate"),
-        rate(pl.col("closed_on_time") + pl.col("closed_late"), pl.col("dispatched")).alias("closure_rate"),
-        rate(pl.col("closed_on_time"), pl.col("dispatched") - pl.col("open_in_time")).alias("on_time_closure_rate"),
+        _ratio(pl.col("handled"), pl.col("dispatched")).alias("handling_rate"),
+        _ratio(pl.col("handled_in_time"), pl.col("dispatched")).alias("timely_handling_rate"),
+        _ratio(pl.col("closed_on_time") + pl.col("closed_late"), pl.col("dispatched")).alias("closure_rate"),
+        _ratio(pl.col("closed_on_time"), pl.col("dispatched") - pl.col("open_in_time")).alias("on_time_closure_rate"),
     ).sort("month")
 
 
@@ -362,51 +360,17 @@ def needed_to_reach(dispatched: int, achieved: int, threshold: float) -> int | N
 
 def binding_weeks_for_year(con, year: int) -> pl.DataFrame:
     """fct_binding_weeks rows of a year's months, with the exempt-week setting applied."""
-    exempt = [str(w) for w in load_settings()["visits"]["exempt_weeks"]]
-    return fetch_frame(con, """
-        select b.*, d.dept_name, c.jpc_name,
-               b.required and not list_contains(cast($exempt as varchar[]), b.week_id) as counts_required
-        from fct_binding_weeks b
-        left join stg_departments d using (dept_id)
-        left join (select jpc_id, min(jpc_name) as jpc_name from stg_communities group by jpc_id) c using (jpc_id)
-        where b.month like $year || '-%'
-        order by jpc_id, week_id, dept_id
-    """, {"year": str(year), "exempt": exempt})
+    return fetch_frame(con, metric_sql("binding_weeks_year"), {"year": str(year), "exempt_weeks": exempt_weeks()})
 
 
 def visit_records(con, month: str, dept_id: str | None = None, jpc_id: str | None = None) -> pl.DataFrame:
     """The visits behind a month's figures (visits in the ISO weeks the month owns)."""
-    return fetch_frame(con, """
-        select visit_id, visit_date, week_id, dept_id, jpc_id, led_by_city_leader, team_leader_rank, participants,
-               topics, problems_raised, problems_solved
-        from stg_visits
-        where week_month = $month
-          and ($dept_id is null or dept_id = $dept_id) and ($jpc_id is null or jpc_id = $jpc_id)
-        order by visit_date, visit_id
-    """, {"month": month, "dept_id": dept_id, "jpc_id": jpc_id})
+    return fetch_frame(con, metric_sql("visit_records"), {"month": month, "dept_id": dept_id, "jpc_id": jpc_id})
 
 
 def leader_visits(con, month: str) -> pl.DataFrame:
     """Per JPC: its contact city leader(s) during the month and the visits they led."""
-    return fetch_frame(con, """
-        with weeks as (select * from dim_weeks where month = $month),
-        span as (select min(week_start) as s, max(week_end) as e from weeks),
-        leaders as (
-            select b.jpc_id, string_agg(distinct b.leader_name, '、') as leader_name
-            from stg_bindings b, span
-            where b.role = 'leader' and b.valid_from <= span.e and (b.valid_to is null or b.valid_to >= span.s)
-            group by b.jpc_id
-        ),
-        visits as (
-            select jpc_id, count(*) as visits, count(*) filter (where led_by_city_leader) as leader_led_visits
-            from stg_visits where week_month = $month group by jpc_id
-        ),
-        jpcs as (select jpc_id, min(jpc_name) as jpc_name from stg_communities group by jpc_id)
-        select j.jpc_id, j.jpc_name, l.leader_name, coalesce(v.visits, 0) as visits,
-               coalesce(v.leader_led_visits, 0) as leader_led_visits
-        from jpcs j left join leaders l using (jpc_id) left join visits v using (jpc_id)
-        order by j.jpc_id
-    """, {"month": month})
+    return fetch_frame(con, metric_sql("leader_visits"), {"month": month})
 
 
 def negative_report_year(con, year: int, as_of: dt.datetime) -> pl.DataFrame:
@@ -418,14 +382,7 @@ def negative_report_year(con, year: int, as_of: dt.datetime) -> pl.DataFrame:
 
 def negative_report_lines(con, month: str, as_of: dt.datetime, jpc_id: str | None = None) -> pl.DataFrame:
     """The report lines behind the month's negative-report figures."""
-    return fetch_frame(con, """
-        select r.report_id, r.jpc_id, r.week_id, r.submitted_at, r.clause_code, i.item_name as clause_text,
-               r.items, r.description, r.rectified
-        from stg_negative_reports r
-        left join stg_reference_items i on i.list_id = 'integrity_clause' and i.item_id = r.clause_code
-        where r.week_month = $month and r.submitted_at <= $as_of and ($jpc_id is null or r.jpc_id = $jpc_id)
-        order by r.week_id, r.jpc_id, r.report_id, r.clause_code
-    """, {"month": month, "as_of": as_of, "jpc_id": jpc_id})
+    return fetch_frame(con, metric_sql("negative_report_lines"), {"month": month, "as_of": as_of, "jpc_id": jpc_id})
 
 
 def reference_list(con, list_id: str) -> pl.DataFrame:
@@ -433,9 +390,6 @@ def reference_list(con, list_id: str) -> pl.DataFrame:
 
 
 # ---------------------------------------------------------------- five-level two-way escalation (SPEC §6)
-
-FUNNEL_FIELDS = ("level", "label", "entered", "resolved", "escalated", "withdrawn", "open", "conversion",
-                 "median_dwell_hours", "p90_dwell_hours")
 
 
 def _period_params(date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime) -> dict:
@@ -549,13 +503,8 @@ def assessment_inputs(con, year: int, quarter: int | None, as_of: dt.datetime) -
 
 
 def missed_visit_weeks(con, dept_id: str, month_from: str, month_to: str) -> pl.DataFrame:
-    exempt = [str(w) for w in load_settings()["visits"]["exempt_weeks"]]
-    return fetch_frame(con, """
-        select dept_id, jpc_id, week_id, week_start, week_end, month from fct_binding_weeks
-        where dept_id = $dept_id and month between $month_from and $month_to and required and not covered
-          and not list_contains(cast($exempt as varchar[]), week_id)
-        order by week_id, jpc_id
-    """, {"dept_id": dept_id, "month_from": month_from, "month_to": month_to, "exempt": exempt})
+    return fetch_frame(con, metric_sql("missed_visit_weeks"), {"dept_id": dept_id, "month_from": month_from,
+                                                              "month_to": month_to, "exempt_weeks": exempt_weeks()})
 
 
 def department_rank_history(con, first_month: str, last_month: str, as_of: dt.datetime) -> pl.DataFrame:

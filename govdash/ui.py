@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from govdash import charts  # noqa: F401  (registers the plotly template with the Simplified Chinese face)
 from warehouse.db import WarehouseError, connect_read, data_version, fetch_frame, read_cursor, warehouse_path
 
 NO_DATA = "数据仓库还没有数据。请在“数据导入与质量”页面上传文件，或运行 govdash ingest sample_data。"

@@ -5,7 +5,6 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash import charts  # noqa: F401
 from govdash import ui
 from govdash.assessment import period_bounds, score_departments
 from govdash.labels import STATUS_LABELS

@@ -5,7 +5,6 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash import charts  # noqa: F401
 from govdash import ui
 from govdash.figures import month_bounds, needed_to_reach, previous_month
 from govdash.labels import STATUS_LABELS

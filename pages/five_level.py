@@ -4,7 +4,6 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from govdash import charts  # noqa: F401
 from govdash import ui
 from govdash.figures import month_bounds
 

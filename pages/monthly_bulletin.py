@@ -3,9 +3,8 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash import charts  # noqa: F401  (sets the Chinese plotly font)
 from govdash import ui
-from govdash.figures import month_bounds, previous_month
+from govdash.figures import previous_month
 from govdash.labels import DEPT_LABELS, RATE_LABELS
 from govdash.reports import below_threshold, red_black_lists
 

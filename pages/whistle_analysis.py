@@ -3,7 +3,6 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash import charts  # noqa: F401
 from govdash import ui
 from govdash.figures import month_bounds
 from govdash.labels import STATUS_LABELS

@@ -168,7 +168,7 @@ def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, n
     raw = raw_table(spec.name)
     key = list(spec.key)
     try:
-        rules = [f"select row_index as _row, column_name, value, reason from contract_failures"]
+        rules = ["select row_index as _row, column_name, value, reason from contract_failures"]
         for col, ref, ref_col, reason, *condition in FOREIGN_KEYS.get(spec.name, []):
             extra = f" and {condition[0]}" if condition else ""
             rules.append(f"""

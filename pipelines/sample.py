@@ -209,7 +209,6 @@ def _events_and_logs(rng, city: _City, dates: np.ndarray, day_p: np.ndarray, n_e
     a_dept = np.concatenate([dept] + co_dept)
     m = len(a_ev)
     q = np.array([d[3] for d in DEPARTMENTS])[a_dept]
-    a_onsite, a_diff = onsite[a_ev], difficult[a_ev]
     dispatch = reported[a_ev] + rng.integers(2 * 60, 40 * 60, m).astype("timedelta64[s]")
 
     logs = []

@@ -1,7 +1,6 @@
 """Working-day calendar: official schedule, make-up days, overrides, uncovered years."""
 import datetime as dt
 
-import duckdb
 
 from pipelines.ingest import ingest
 from warehouse.db import connect_read

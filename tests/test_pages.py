@@ -111,8 +111,6 @@ def test_negative_lists_page(sample_warehouse):
     assert at.selectbox(key="burden_dept").options == [d["dept_name"] for d in b["burden_negative_list"]]
     assert burden_ids
     # another JPC chosen: its report lines are shown
-    from govdash.figures import negative_report_lines, parse_as_of
-
     at.selectbox(key="report_jpc").set_value("J03").run()
     assert not at.exception
     shown = [df.value for df in at.dataframe if "报告编号" in df.value.columns]

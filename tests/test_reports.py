@@ -1,7 +1,6 @@
 """The bulletin's Word and Excel files: content read back, and opened by a real reader (LibreOffice)."""
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys

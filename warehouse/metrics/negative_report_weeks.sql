@@ -6,7 +6,7 @@ with weeks as (
 ),
 
 jpcs as (
-    select jpc_id, min(jpc_name) as jpc_name from stg_communities group by jpc_id
+    select jpc_id, jpc_name from dim_jpcs
 ),
 
 submissions as (

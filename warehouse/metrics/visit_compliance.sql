@@ -9,8 +9,8 @@ departments as (
     select * from stg_departments
 ),
 
-communities as (
-    select distinct jpc_id, jpc_name from stg_communities
+jpcs as (
+    select jpc_id, jpc_name from dim_jpcs
 ),
 
 scored as (
@@ -38,7 +38,7 @@ final as (
         coalesce(list(week_id order by week_id) filter (where counts_required and not covered), []) as missed_weeks
     from scored s
     left join departments d using (dept_id)
-    left join (select jpc_id, min(jpc_name) as jpc_name from communities group by jpc_id) c using (jpc_id)
+    left join jpcs c using (jpc_id)
     group by all
 )
 
