@@ -28,6 +28,10 @@ DEPARTMENT_PAGES = {"bulletin", "whistle", "self-check", "visits", "negative-lis
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
 
+class AccountError(ValueError):
+    """A bad account request (unknown role, short password, no such account), in Chinese."""
+
+
 class AccessDenied(PermissionError):
     """The signed-in user may not see this."""
 
@@ -81,7 +85,7 @@ def parse_role(text: str) -> tuple[str, str | None]:
 def check_role(text: str) -> str:
     role, _ = parse_role(text)
     if role == "none":
-        raise ValueError(f"未知角色“{text}”，应为 committee、assessment 或 department:<部门编号>")
+        raise AccountError(f"未知角色“{text}”，应为 committee、assessment 或 department:<部门编号>")
     return text.strip()
 
 
@@ -139,9 +143,9 @@ def save_accounts(users: dict[str, dict], path: Path | None = None) -> None:
 
 def set_user(name: str, role: str, password: str, email: str | None = None, path: Path | None = None) -> None:
     if not name.strip():
-        raise ValueError("用户名不能为空")
+        raise AccountError("用户名不能为空")
     if len(password) < 8:
-        raise ValueError("密码至少 8 位")
+        raise AccountError("密码至少 8 位")
     users = load_accounts(path)
     users[name] = {"role": check_role(role), "password": hash_password(password), **({"email": email} if email else {})}
     save_accounts(users, path)
@@ -150,9 +154,9 @@ def set_user(name: str, role: str, password: str, email: str | None = None, path
 def reset_password(name: str, password: str, path: Path | None = None) -> None:
     users = load_accounts(path)
     if name not in users:
-        raise ValueError(f"账号“{name}”不存在")
+        raise AccountError(f"账号“{name}”不存在")
     if len(password) < 8:
-        raise ValueError("密码至少 8 位")
+        raise AccountError("密码至少 8 位")
     users[name]["password"] = hash_password(password)
     save_accounts(users, path)
 
@@ -160,7 +164,7 @@ def reset_password(name: str, password: str, path: Path | None = None) -> None:
 def remove_user(name: str, path: Path | None = None) -> None:
     users = load_accounts(path)
     if users.pop(name, None) is None:
-        raise ValueError(f"账号“{name}”不存在")
+        raise AccountError(f"账号“{name}”不存在")
     save_accounts(users, path)
 
 

@@ -22,11 +22,12 @@ class _Commands(click.Group):
     def invoke(self, ctx):
         import duckdb
 
+        from govdash.access import AccountError
         from warehouse.db import WarehouseError
 
         try:
             return super().invoke(ctx)
-        except WarehouseError as exc:
+        except (WarehouseError, AccountError) as exc:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(1)
         except duckdb.Error as exc:
@@ -202,7 +203,7 @@ def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: st
 
 @main.group()
 def user() -> None:
-    """账号管理（密码以 scrypt 哈希保存，不保存明文）。"""
+    """账号管理（密码以 scrypt 哈希保存，不保存明文）。账号请求有误时给出一行中文说明，退出码 1。"""
 
 
 def _password_option(password: str | None) -> tuple[str, bool]:
@@ -221,11 +222,7 @@ def user_add(name: str, role: str, password: str | None, email: str | None) -> N
     from govdash.access import accounts_path, set_user
 
     password, generated = _password_option(password)
-    try:
-        set_user(name, role, password, email)
-    except ValueError as exc:
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(1)
+    set_user(name, role, password, email)
     click.echo(f"已保存账号 {name}（{role}）到 {accounts_path()}" + (f"；初始密码：{password}" if generated else ""))
 
 
@@ -237,11 +234,7 @@ def user_reset(name: str, password: str | None) -> None:
     from govdash.access import reset_password
 
     password, generated = _password_option(password)
-    try:
-        reset_password(name, password)
-    except ValueError as exc:
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(1)
+    reset_password(name, password)
     click.echo(f"已重置 {name} 的密码" + (f"：{password}" if generated else ""))
 
 
@@ -251,11 +244,7 @@ def user_remove(name: str) -> None:
     """删除账号。"""
     from govdash.access import remove_user
 
-    try:
-        remove_user(name)
-    except ValueError as exc:
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(1)
+    remove_user(name)
     click.echo(f"已删除账号 {name}")
 
 

@@ -188,6 +188,7 @@ def negative_report_summary(weeks: pl.DataFrame, items: pl.DataFrame) -> list[di
             else round(r["on_time"] / (r["weeks_required"] - r["pending"]), 4),
             "missing_weeks": list(r["missing_weeks"]), "late_weeks": list(r["late_weeks"]),
             "items": d["items"],
+            "rectified_items": d["rectified"],
             "items_by_clause": dict(sorted(d["items_by_clause"].items(), key=lambda kv: _clause_order(kv[0]))),
             "rectified_share": None if d["items"] == 0 else round(d["rectified"] / d["items"], 4),
         })

@@ -250,8 +250,7 @@ def reports_text(b: dict) -> str:
             f"按时上报率 {pct(on_time / n) if n else '—'}；报告负面事项 {items} 项")
     if per_clause:
         top = max(per_clause, key=lambda c: c["items"])
-        rect = [r for r in per_jpc if r["items"]]
-        done = sum(round((r["rectified_share"] or 0) * r["items"]) for r in rect)
+        done = sum(r["rectified_items"] for r in per_jpc)
         text += f"，最多的条款是 {top['clause_code']}（{top['items']} 项），整改率 {pct(done / items)}"
     return text + "。"
 

@@ -247,15 +247,19 @@ def require_page(url_path: str) -> None:
         st.stop()
 
 
-def assessment_bytes(result: dict) -> bytes:
-    """The Excel scoring sheet of an (already scoped) assessment result."""
+def assessment_bytes(result: dict):
+    """The Excel scoring sheet of an (already scoped) assessment result, built when the button is
+    clicked rather than on every render."""
     import io
 
     from govdash.reports import assessment_xlsx
 
-    buf = io.BytesIO()
-    assessment_xlsx(result, buf)
-    return buf.getvalue()
+    def build() -> bytes:
+        buf = io.BytesIO()
+        assessment_xlsx(result, buf)
+        return buf.getvalue()
+
+    return build
 
 
 def plot(fig, container=None) -> None:
@@ -290,3 +294,12 @@ def table(frame: pl.DataFrame, rates=(), **kwargs):
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
     return st.dataframe(for_display(frame, rates), **kwargs)
+
+
+def start_page(title: str, url_path: str) -> None:
+    """Every page's opening: its Chinese heading, the role check, and a clear message (then stop)
+    when the warehouse is missing or broken."""
+    st.title(title)
+    require_page(url_path)
+    if not guard_warehouse():
+        st.stop()

@@ -10,10 +10,7 @@ from govdash.assessment import period_bounds, score_departments
 from govdash.labels import STATUS_LABELS
 from govdash.scoring_settings import ScoringSettingsError, dump_scoring, load_scoring, parse_scoring, scoring_path
 
-st.title("年度考核")
-ui.require_page("assessment")
-if not ui.guard_warehouse():
-    st.stop()
+ui.start_page("年度考核", "assessment")
 try:
     settings = load_scoring()
 except ScoringSettingsError as exc:

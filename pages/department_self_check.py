@@ -9,10 +9,7 @@ from govdash import ui
 from govdash.figures import month_bounds, needed_to_reach, previous_month
 from govdash.labels import STATUS_LABELS
 
-st.title("部门自查")
-ui.require_page("self-check")
-if not ui.guard_warehouse():
-    st.stop()
+ui.start_page("部门自查", "self-check")
 month = ui.current_month()
 as_of = ui.cutoff_picker()
 dept_names = ui.department_names()

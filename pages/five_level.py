@@ -9,10 +9,7 @@ from govdash.figures import month_bounds
 
 OUTCOMES = {"resolved": "解决", "escalated": "上交", "withdrawn": "撤回", "open": "在办"}
 
-st.title("五级双向")
-ui.require_page("five-level")
-if not ui.guard_warehouse():
-    st.stop()
+ui.start_page("五级双向", "five-level")
 month = ui.current_month()
 as_of = ui.cutoff_picker()
 labels = ui.settings()["appeals"]["level_labels"]

@@ -8,10 +8,7 @@ from govdash.figures import previous_month
 from govdash.labels import DEPT_LABELS, RATE_LABELS
 from govdash.reports import below_threshold, red_black_lists
 
-st.title("月度通报")
-ui.require_page("bulletin")
-if not ui.guard_warehouse():
-    st.stop()
+ui.start_page("月度通报", "bulletin")
 month = ui.current_month()
 as_of = ui.cutoff_picker()
 b = ui.figure("bulletin", month, as_of)

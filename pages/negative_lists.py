@@ -9,10 +9,7 @@ from govdash.figures import month_bounds
 STATUS = {"on_time": "按时", "late": "迟报", "missing": "漏报", "pending": "未到期"}
 STATUS_COLOURS = {"按时": "#2e7d32", "迟报": "#f9a825", "漏报": "#c62828", "未到期": "#bdbdbd"}
 
-st.title("负面清单")
-ui.require_page("negative-lists")
-if not ui.guard_warehouse():
-    st.stop()
+ui.start_page("负面清单", "negative-lists")
 month = ui.current_month()
 year = int(month[:4])
 as_of = ui.cutoff_picker()

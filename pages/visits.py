@@ -6,10 +6,7 @@ import streamlit as st
 from govdash import ui
 from govdash.figures import visit_department_summary
 
-st.title("联系捆绑走访")
-ui.require_page("visits")
-if not ui.guard_warehouse():
-    st.stop()
+ui.start_page("联系捆绑走访", "visits")
 month = ui.current_month()
 year = int(month[:4])
 st.caption(f"{year}年{int(month[5:])}月 · 每个捆绑部门每周至少走访所捆绑的联合党委一次（4.4 c）；"

@@ -7,10 +7,7 @@ from govdash import ui
 from govdash.figures import month_bounds
 from govdash.labels import STATUS_LABELS
 
-st.title("吹哨报到分析")
-ui.require_page("whistle")
-if not ui.guard_warehouse():
-    st.stop()
+ui.start_page("吹哨报到分析", "whistle")
 months = ui.available_months()
 as_of = ui.cutoff_picker()
 c1, c2 = st.columns(2)
