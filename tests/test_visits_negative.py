@@ -159,9 +159,10 @@ def test_weekly_reports_on_time_late_missing_and_pending(october):
     assert j1["on_time_rate"] == 0.6 and j1["missing_weeks"] == ["2024-W42"] and j1["late_weeks"] == ["2024-W41"]
     # E.1.1: 2 (W40) + 1 (W44, count empty = one item); E.2.3: 1; W39's items are September's
     assert j1["items_by_clause"] == {"E.1.1": 3, "E.2.3": 1}
-    assert j1["rectified_share"] == 0.75
+    assert (j1["rectified_items"], j1["rectified_share"]) == (3, 0.75)
     # reports with no items: a valid "nothing this week", and no rectified share (null, not 0% or 100%)
     assert summary["J2"]["items_by_clause"] == {} and summary["J2"]["rectified_share"] is None
+    assert summary["J2"]["rectified_items"] == 0
 
     # at Mon Nov 4 11:00, J2's W44 report (11:30) is not in yet and not yet due: pending, not missing
     early = figures.negative_report_weeks(cur, "2024-10", dt.datetime(2024, 11, 4, 11, 0))
@@ -190,3 +191,46 @@ def test_assessment_and_burden_negative_lists(october):
     assert {"visits", "negative_reports", "assessment_negative_list", "burden_negative_list"} <= set(b)
     assert set(b["visits"][0]) == {"dept_id", "jpc_id", "required_weeks", "covered_weeks", "visit_compliance", "visits",
                                    "leader_led_visits", "problems_raised", "problems_solved", "missed_weeks"}
+
+
+def test_department_compliance_leaders_records_and_missed_weeks(october):
+    db, _ = october
+    cur = _cur(db)
+    visits = figures.visit_table(cur, "2024-10")
+    depts = {r["dept_id"]: r for r in figures.visit_department_summary(visits).iter_rows(named=True)}
+    # D1: J1 3 of 5 + J2 1 of 2 = 4 of 7; D2: J1 1 of 3, J2 unbound (nothing required)
+    assert (depts["D1"]["required_weeks"], depts["D1"]["covered_weeks"], depts["D1"]["visit_compliance"]) == (7, 4, 0.5714)
+    assert (depts["D1"]["missed"], depts["D1"]["visits"], depts["D1"]["bindings"]) == (3, 5, 2)
+    assert (depts["D2"]["required_weeks"], depts["D2"]["covered_weeks"], depts["D2"]["visit_compliance"]) == (3, 1, 0.3333)
+    leaders = {r["jpc_id"]: r for r in figures.leader_visits(cur, "2024-10").iter_rows(named=True)}
+    # J1: V1–V4 (D1) and V6 (D2), V1 led by 张市长; J2: V7, V8 and no contact leader
+    assert (leaders["J1"]["leader_name"], leaders["J1"]["visits"], leaders["J1"]["leader_led_visits"]) == ("张市长", 5, 1)
+    assert (leaders["J2"]["leader_name"], leaders["J2"]["visits"], leaders["J2"]["leader_led_visits"]) == (None, 2, 0)
+    assert figures.visit_records(cur, "2024-10", "D1", "J1")["visit_id"].to_list() == ["V1", "V2", "V3", "V4"]
+    missed = figures.missed_visit_weeks(cur, "D1", "2024-10", "2024-10")
+    assert missed.select("jpc_id", "week_id").rows() == [("J2", "2024-W40"), ("J1", "2024-W42"), ("J1", "2024-W43")]
+    lines = figures.negative_report_lines(cur, "2024-10", dt.datetime(2024, 11, 20), "J1")
+    # W40's two clause lines, the two "nothing" lines and W44's line; the quarantined W42 report is not there
+    assert lines["report_id"].to_list() == ["R1-40", "R1-40", "R1-41", "R1-43", "R1-44"]
+    assert lines["clause_text"][0].startswith("严禁违反政治纪律")
+
+
+def test_rank_history_and_report_text(october):
+    from govdash.reports import reports_text
+
+    db, _ = october
+    cur = _cur(db)
+    hist = figures.department_rank_history(cur, "2024-09", "2024-10", dt.datetime(2024, 11, 20))
+    rows = {(r["month"], r["dept_id"]): r for r in hist.iter_rows(named=True)}
+    # October: D2 closed its one whistle on time (100%), D1 one of two (50%); the city 2 of 3
+    assert (rows[("2024-10", "D2")]["rank"], rows[("2024-10", "D1")]["rank"]) == (1, 2)
+    assert rows[("2024-10", "D1")]["on_time_closure_rate"] == 0.5
+    assert rows[("2024-10", "D1")]["city_on_time_closure_rate"] == 0.6667
+    # September: no whistles, so no rates (null), and a shared rank
+    assert rows[("2024-09", "D1")]["on_time_closure_rate"] is None
+    assert rows[("2024-09", "D1")]["city_on_time_closure_rate"] is None
+    assert rows[("2024-09", "D1")]["rank"] == rows[("2024-09", "D2")]["rank"]
+    b = figures.bulletin(cur, "2024-10", "2024-11-20 00:00")
+    # J1 and J2: 10 weeks due, 8 on time, 1 late, 1 missing; 4 items, 3 rectified
+    text = reports_text(b)
+    assert "应报周报 10 份（已到期），按时 8 份，迟报 1 份，漏报 1 份" in text and "整改率 75.0%" in text
