@@ -35,3 +35,17 @@ def empty_db(tmp_path, monkeypatch) -> Path:
     db = tmp_path / "wh.duckdb"
     monkeypatch.setenv("GOVDASH_DB", str(db))
     return db
+
+
+@pytest.fixture(scope="session")
+def october(tmp_path_factory):
+    """The hand-worked October 2024 city of tests/test_visits_negative.py (FILES), loaded once:
+    (warehouse path, ingest result). Read-only for every test that uses it."""
+    from pipelines.ingest import ingest
+    from tests.test_visits_negative import FILES
+
+    src = tmp_path_factory.mktemp("oct")
+    for name, text in FILES.items():
+        (src / name).write_text(text, encoding="utf-8")
+    db = tmp_path_factory.mktemp("wh") / "oct.duckdb"
+    return db, ingest([src], db_path=db)

@@ -11,9 +11,7 @@ import pytest
 
 from govdash.assessment import assessment, component_actuals, deduction_records, score_departments
 from govdash.scoring_settings import ScoringSettingsError, load_scoring, parse_scoring
-from pipelines.ingest import ingest
 from tests.conftest import REPO
-from tests.test_visits_negative import FILES
 from warehouse.db import connect_read, read_cursor
 
 SETTINGS_TEXT = (REPO / "config" / "scoring.toml").read_text(encoding="utf-8")
@@ -89,18 +87,8 @@ def test_bad_settings_name_the_line(change, message):
     assert changed in text.splitlines()[line - 1] or "weight" in text.splitlines()[line - 1]
 
 
-@pytest.fixture(scope="module")
-def q4(tmp_path_factory):
-    src = tmp_path_factory.mktemp("q4")
-    for name, text in FILES.items():
-        (src / name).write_text(text, encoding="utf-8")
-    db = tmp_path_factory.mktemp("wh") / "q4.duckdb"
-    ingest([src], db_path=db)
-    return db
-
-
-def test_component_actuals_and_records_from_the_warehouse(q4):
-    cur = read_cursor(connect_read(q4))
+def test_component_actuals_and_records_from_the_warehouse(october):
+    cur = read_cursor(connect_read(october[0]))
     a = {r["dept_id"]: r for r in component_actuals(cur, 2024, 4, dt.datetime(2025, 1, 31)).iter_rows(named=True)}
     # D1: E1 closed on time, E2 never answered; no ratings; Q4 weeks: J1 13 (Oct 5, Nov 4, Dec 4: W01-2025 is
     # January's) + J2 2 (binding ended Oct 9) = 15 required, 4 covered

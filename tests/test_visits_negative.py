@@ -7,10 +7,8 @@ Weekly reports are due, by default, on the Monday after the week at 12:00.
 """
 import datetime as dt
 
-import pytest
 
 from govdash import figures
-from pipelines.ingest import ingest
 from warehouse.db import connect_read, read_cursor
 
 FILES = {
@@ -71,16 +69,6 @@ E3,2024-10-10 09:20,accepted,D2,
 E3,2024-10-10 15:00,closed,D2,
 """,
 }
-
-
-@pytest.fixture(scope="module")
-def october(tmp_path_factory):
-    src = tmp_path_factory.mktemp("oct")
-    for name, text in FILES.items():
-        (src / name).write_text(text, encoding="utf-8")
-    db = tmp_path_factory.mktemp("wh") / "oct.duckdb"
-    result = ingest([src], db_path=db)
-    return db, result
 
 
 def _cur(db):
