@@ -23,7 +23,7 @@ class _Commands(click.Group):
         import duckdb
 
         from govdash.access import AccountError
-        from warehouse.db import WarehouseError
+        from warehouse.db import WarehouseError, error_detail
 
         try:
             return super().invoke(ctx)
@@ -31,7 +31,7 @@ class _Commands(click.Group):
             click.echo(f"错误：{exc}", err=True)
             sys.exit(1)
         except duckdb.Error as exc:
-            click.echo(f"错误：数据仓库读写失败（文件可能已损坏）：{str(exc).splitlines()[0]}", err=True)
+            click.echo(f"错误：数据仓库读写失败（文件可能已损坏）：{error_detail(exc)}", err=True)
             sys.exit(1)
 
 

@@ -9,6 +9,7 @@ part-way leaves only a stray copy, which the next write session deletes: the liv
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import glob
 import os
@@ -44,7 +45,7 @@ def data_version(path: Path | None = None) -> tuple[int, int, int] | None:
 def connect_read(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     path = path or warehouse_path()
     if not path.exists():
-        raise WarehouseError(f"数据仓库文件不存在：{path}。请先运行 govdash ingest 导入数据。")
+        raise WarehouseError(f"数据仓库文件不存在：{path.name}。请先运行 govdash ingest 导入数据。")
     # Each reader is its own in-memory instance that attaches the file: DuckDB caches instances by
     # path within a process, so a plain connect() after a swap could hand back the old snapshot.
     con = duckdb.connect(":memory:")
@@ -54,14 +55,25 @@ def connect_read(path: Path | None = None) -> duckdb.DuckDBPyConnection:
         configure(con, os.path.join(tempfile.gettempdir(), "govdash-spill"))
         con.execute("attach ? as warehouse (read_only)", [str(path)])
         con.execute("use warehouse")
-        _check_not_truncated(con, path)
+        check_complete(con, path)
         return con
     except duckdb.Error as exc:
         con.close()
         raise WarehouseError(
-            f"数据仓库文件无法打开（可能已损坏或不是 DuckDB 文件）：{path}。"
-            f"可删除该文件后重新运行 govdash ingest 重建。详情：{str(exc).splitlines()[0]}"
+            f"数据仓库文件无法打开（可能已损坏或不是 DuckDB 文件）：{path.name}。"
+            f"可删除该文件后重新运行 govdash ingest 重建。详情：{error_detail(exc)}"
         ) from None
+
+
+def error_detail(exc: BaseException) -> str:
+    """The first line of a DuckDB/OS error for a user's message, with file paths cut to their names
+    (no server path ever reaches a user); the whole error goes to the server log."""
+    import logging
+    import re
+
+    logging.getLogger("govdash.warehouse").info("warehouse error: %r", exc)
+    first = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return re.sub(r"(/[^\s\"']*/)([^/\s\"']+)", r"\2", first)
 
 
 def _memory_limit() -> str:
@@ -83,16 +95,39 @@ def configure(con: duckdb.DuckDBPyConnection, spill_dir: str | None = None) -> N
         con.execute(f"set temp_directory = '{spill_dir}'")
 
 
-def _check_not_truncated(con: duckdb.DuckDBPyConnection, path: Path, database: str = "warehouse") -> None:
-    """A file cut short (an interrupted copy, a full disk) still attaches; its size tells."""
-    block_size, total_blocks = con.execute(
-        "select block_size, total_blocks from pragma_database_size() where database_name = ?", [database]).fetchall()[0]
-    expected = 3 * 4096 + block_size * total_blocks
+# DuckDB's file starts with three 4 KiB headers, then fixed-size blocks numbered from 0.
+FILE_HEADER_BYTES = 3 * 4096
+
+
+def highest_used_block(con: duckdb.DuckDBPyConnection, database: str = "warehouse") -> int:
+    """The highest block id any table of `database` stores data in (-1 when none)."""
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ?", [database]).fetchall()
+    highest = -1
+    for schema, table in tables:
+        qualified = ".".join('"' + part.replace('"', '""') + '"' for part in (database, schema, table))
+        # additional_block_ids: a segment spanning several blocks names the others there
+        (top,) = con.execute(
+            "select max(greatest(block_id, coalesce(list_max(additional_block_ids), -1))) "
+            "from pragma_storage_info(?) where persistent", [qualified]).fetchone()
+        if top is not None:
+            highest = max(highest, top)
+    return highest
+
+
+def check_complete(con: duckdb.DuckDBPyConnection, path: Path, database: str = "warehouse") -> None:
+    """A file cut short (an interrupted copy, a full disk) can still attach: every block a table stores
+    data in must lie inside the file. Free blocks that DuckDB trims from the end of a healthy file are
+    not counted, so a healthy file is never flagged (the old check compared against total_blocks and
+    misfired after an ordinary re-ingest)."""
+    (block_size,) = con.execute(
+        "select block_size from pragma_database_size() where database_name = ?", [database]).fetchone()
+    needed = FILE_HEADER_BYTES + block_size * (highest_used_block(con, database) + 1)
     actual = os.stat(path).st_size
-    if actual < expected:
+    if actual < needed:
         con.close()
-        raise WarehouseError(f"数据仓库文件不完整（{actual:,} 字节，应为 {expected:,} 字节，可能复制中断或磁盘已满）：{path}。"
-                             "请从备份恢复，或删除该文件后重新运行 govdash ingest 重建。")
+        raise WarehouseError(f"数据仓库文件不完整（{actual:,} 字节，其中的数据需要至少 {needed:,} 字节，可能复制中断或磁盘已满）："
+                             f"{path.name}。请从备份恢复，或删除该文件后重新运行 govdash ingest 重建。")
 
 
 @contextmanager
@@ -101,44 +136,76 @@ def write_session(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
     path = path or warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = str(path) + ".lock"
-    with open(lock_path, "w") as lock:
+    with _private_umask(), open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time; readers are never blocked
         for stale in glob.glob(glob.escape(str(path)) + ".tmp-*"):
             # left by a writer that was killed; the live file never saw it
             shutil.rmtree(stale, ignore_errors=True) if os.path.isdir(stale) else os.remove(stale)
         tmp = f"{path}.tmp-{os.getpid()}"
-        if path.exists():
-            shutil.copyfile(path, tmp)
         try:
+            if path.exists():
+                shutil.copyfile(path, tmp)
             con = duckdb.connect(tmp)
             configure(con, tmp + ".spill")
             if path.exists():
-                _check_not_truncated(con, Path(tmp), con.execute("select current_database()").fetchall()[0][0])
+                check_complete(con, Path(tmp), con.execute("select current_database()").fetchall()[0][0])
         except WarehouseError:
-            _remove_quietly(tmp)
-            raise WarehouseError(f"数据仓库文件不完整（可能复制中断或磁盘已满）：{path}。"
+            _discard(tmp)
+            raise WarehouseError(f"数据仓库文件不完整（可能复制中断或磁盘已满）：{path.name}。"
                                  "请从备份恢复，或删除该文件后重新运行 govdash ingest 重建。") from None
-        except duckdb.Error as exc:
-            _remove_quietly(tmp)
-            raise WarehouseError(
-                f"数据仓库文件无法打开（可能已损坏）：{path}。可删除该文件后重新导入。详情：{str(exc).splitlines()[0]}"
-            ) from None
+        except (OSError, duckdb.Error) as exc:
+            _discard(tmp)
+            raise _write_error(path, exc) from None
         try:
             yield con
             con.execute("checkpoint")
             con.close()
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
+            os.chmod(tmp, 0o600)
             os.replace(tmp, path)
             shutil.rmtree(tmp + ".spill", ignore_errors=True)
-        except BaseException:
+        except BaseException as exc:
             try:
                 con.close()
+            except duckdb.Error:
+                pass
             finally:
-                _remove_quietly(tmp)
-                _remove_quietly(tmp + ".wal")
-                shutil.rmtree(tmp + ".spill", ignore_errors=True)
+                _discard(tmp)
+            if isinstance(exc, (OSError, duckdb.Error)):
+                raise _write_error(path, exc) from None
             raise
+
+
+def _write_error(path: Path, exc: BaseException) -> WarehouseError:
+    """One Chinese message for a write that the disk refused; the live warehouse is as it was."""
+    text = str(exc)
+    if getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in text or "not enough space" in text.lower():
+        return WarehouseError(f"磁盘空间不足，本次写入已取消，数据仓库保持原样：{path.name}（位于 {path.parent.name}/）。"
+                              "请清理磁盘空间后重试。")
+    if isinstance(exc, PermissionError) or "Permission denied" in text:
+        return WarehouseError(f"没有写入数据仓库目录的权限，本次写入已取消，数据仓库保持原样：{path.name}。")
+    if isinstance(exc, duckdb.Error) and not isinstance(exc, duckdb.IOException):
+        return WarehouseError(f"数据仓库文件无法打开（可能已损坏）：{path.name}。可删除该文件后重新导入。"
+                              f"详情：{error_detail(exc)}")
+    return WarehouseError(f"写入数据仓库失败，本次写入已取消，数据仓库保持原样：{path.name}（{type(exc).__name__}）。")
+
+
+@contextmanager
+def _private_umask() -> Iterator[None]:
+    """Files the warehouse creates (the lock, the working copy, the live file) are the owner's only (0600)."""
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _discard(tmp: str) -> None:
+    """Remove a working copy and everything DuckDB made beside it."""
+    _remove_quietly(tmp)
+    _remove_quietly(tmp + ".wal")
+    shutil.rmtree(tmp + ".spill", ignore_errors=True)
 
 
 def _remove_quietly(p: str) -> None:
