@@ -155,7 +155,7 @@ def write_session(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
                                  "请从备份恢复，或删除该文件后重新运行 govdash ingest 重建。") from None
         except (OSError, duckdb.Error) as exc:
             _discard(tmp)
-            raise _write_error(path, exc) from None
+            raise _write_error(path, exc, opening=True) from None
         try:
             yield con
             con.execute("checkpoint")
@@ -177,7 +177,7 @@ def write_session(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
             raise
 
 
-def _write_error(path: Path, exc: BaseException) -> WarehouseError:
+def _write_error(path: Path, exc: BaseException, opening: bool = False) -> WarehouseError:
     """One Chinese message for a write that the disk refused; the live warehouse is as it was."""
     text = str(exc)
     if getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in text or "not enough space" in text.lower():
@@ -185,7 +185,7 @@ def _write_error(path: Path, exc: BaseException) -> WarehouseError:
                               "请清理磁盘空间后重试。")
     if isinstance(exc, PermissionError) or "Permission denied" in text:
         return WarehouseError(f"没有写入数据仓库目录的权限，本次写入已取消，数据仓库保持原样：{path.name}。")
-    if isinstance(exc, duckdb.Error) and not isinstance(exc, duckdb.IOException):
+    if opening and isinstance(exc, duckdb.Error):
         return WarehouseError(f"数据仓库文件无法打开（可能已损坏）：{path.name}。可删除该文件后重新导入。"
                               f"详情：{error_detail(exc)}")
     return WarehouseError(f"写入数据仓库失败，本次写入已取消，数据仓库保持原样：{path.name}（{type(exc).__name__}）。")
