@@ -1,7 +1,11 @@
 """govdash dashboard: signs the user in, routes the pages the user's role allows, holds the shared sidebar."""
+import time
+
 import streamlit as st
 
 from govdash import access, ui
+
+RUN_STARTED = time.perf_counter()
 
 st.set_page_config(page_title="社区治理绩效评价看板", page_icon=":material/analytics:", layout="wide")
 
@@ -55,4 +59,7 @@ with st.sidebar:
             st.logout()
         st.rerun()
 ui.sidebar_period()
-navigation.run()
+try:
+    navigation.run()
+finally:
+    ui.log_script_run(navigation.url_path or "bulletin", time.perf_counter() - RUN_STARTED)

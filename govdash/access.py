@@ -220,6 +220,8 @@ def scope_bulletin(b: dict, p: Principal, bound_jpcs: set[str]) -> dict:
     mine = p.dept_id
     out = dict(b)
     out["departments"] = [d for d in b["departments"] if d["dept_id"] == mine]
+    # lists and ranks were made on the whole city; the department sees whether it is on them
+    out["lists"] = {name: [i for i in ids if i == mine] for name, ids in b["lists"].items()}
     out["overdue"] = [o for o in b["overdue"] if o["dept_id"] == mine]
     out["visits"] = [v for v in b.get("visits", []) if v["dept_id"] == mine]
     out["negative_reports"] = [r for r in b.get("negative_reports", []) if r["jpc_id"] in bound_jpcs]

@@ -11,7 +11,7 @@ import datetime as dt
 import polars as pl
 
 from govdash.figures import _assignment_sql, apply_settings, exempt_weeks, parse_as_of
-from govdash.reports import pct
+from govdash.formatting import pct
 from govdash.scoring_settings import ScoringSettings, load_scoring
 from warehouse.build import metric_sql
 from warehouse.db import fetch_frame

@@ -219,7 +219,7 @@ def year_to_date_departments(con, month: str, as_of: dt.datetime) -> pl.DataFram
 
 def assessment_negative_list(ytd: pl.DataFrame, threshold: float) -> list[dict]:
     """4.1.1.1: departments whose year-to-date handling or closure rate is below the threshold."""
-    from govdash.reports import pct
+    from govdash.formatting import pct
 
     out = []
     for r in ytd.sort("dept_id").iter_rows(named=True):
@@ -264,6 +264,7 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
     burden = burden_negative_list(con, month)
     month_start, month_end = month_bounds(month)
     funnel = funnel_section(con, month_start, month_end, cutoff)
+    department_rows = [{k: row[k] for k in DEPARTMENT_FIELDS} for row in depts.iter_rows(named=True)]
     return {
         "month": month,
         "as_of": cutoff.strftime("%Y-%m-%d %H:%M:%S"),
@@ -281,7 +282,10 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
                                             "dwell quantiles are interpolated over levels left by the cut-off"},
                      "appeals": {"level_labels": level_labels()}},
         "calendar_provisional": provisional,
-        "departments": [{k: row[k] for k in DEPARTMENT_FIELDS} for row in depts.iter_rows(named=True)],
+        "departments": department_rows,
+        # ranked and listed on the whole city before anyone's view is cut (a department sees whether it is on them)
+        "department_count": len(department_rows),
+        "lists": honour_lists(department_rows, int(settings["whistle"].get("red_black_list_size", 5)), threshold),
         "overdue": [
             {"event_id": r["event_id"], "dept_id": r["dept_id"], "community_id": r["community_id"],
              "deadline": r["deadline"].strftime("%Y-%m-%d %H:%M:%S"), "working_days_overdue": r["working_days_overdue"]}
@@ -295,6 +299,18 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
         "funnel": funnel,
         "reference": reference_names(con),
     }
+
+
+def honour_lists(departments: list[dict], size: int, threshold: float) -> dict:
+    """红榜/黑榜 and the below-threshold list as department ids, from the city's ranked rows (SPEC §3):
+    the red list is the first `size` departments with a rate, the black list the last `size` (worst first),
+    empty while no more than `size` departments have a rate; below threshold: handling or closure rate under it."""
+    ranked = [d["dept_id"] for d in departments if d["on_time_closure_rate"] is not None]
+    red = ranked[:size]
+    black = list(reversed(ranked[-size:])) if len(ranked) > size else []
+    below = [d["dept_id"] for d in departments
+             if any(d[k] is not None and d[k] < threshold for k in ("handling_rate", "closure_rate"))]
+    return {"red": red, "black": black, "below_threshold": below}
 
 
 def reference_names(con) -> dict:
@@ -494,6 +510,24 @@ def assessment_result(con, year: int, quarter: int | None, as_of: dt.datetime) -
     from govdash.assessment import assessment
 
     return assessment(con, year, quarter, as_of)
+
+
+def assessment_what_if(con, year: int, quarter: int | None, as_of: dt.datetime, scoring_text: str) -> pl.DataFrame:
+    """Every department scored with the current settings and with a candidate (TOML text), ranked over the whole
+    city, one row per department: a department user is cut to its own row only after ranking."""
+    from govdash.assessment import component_actuals, deduction_records, score_departments
+    from govdash.scoring_settings import load_scoring, parse_scoring
+
+    actuals, records = component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter)
+    current = score_departments(actuals, records, load_scoring())
+    simulated = {d["dept_id"]: d for d in score_departments(actuals, records, parse_scoring(scoring_text, "模拟设置"))}
+    rows = [{"dept_id": d["dept_id"], "dept_name": d["dept_name"], "rank": d["rank"], "score": d["score"],
+             "simulated_rank": simulated[d["dept_id"]]["rank"], "simulated_score": simulated[d["dept_id"]]["score"],
+             "simulated_grade": simulated[d["dept_id"]]["grade"]} for d in current]
+    schema = {"dept_id": pl.Utf8, "dept_name": pl.Utf8, "rank": pl.Int64, "score": pl.Float64, "simulated_rank": pl.Int64,
+              "simulated_score": pl.Float64, "simulated_grade": pl.Utf8}
+    return pl.DataFrame(rows, schema=schema).with_columns(
+        (pl.col("rank") - pl.col("simulated_rank")).alias("rank_change")).sort("simulated_rank", nulls_last=True)
 
 
 def assessment_inputs(con, year: int, quarter: int | None, as_of: dt.datetime) -> tuple[pl.DataFrame, pl.DataFrame]:

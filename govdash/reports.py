@@ -10,6 +10,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from govdash.formatting import pct
+
 FONT = "Noto Sans CJK SC"  # a Simplified Chinese face; Word falls back to its own CJK font when absent
 
 DEPT_COLUMNS = [
@@ -94,15 +96,6 @@ DEFINITIONS = [
 ]
 
 
-def pct(x) -> str:
-    """A rate as shown everywhere: one decimal, halves rounded up as Excel's 0.0% does, "—" for null."""
-    if x is None:
-        return "—"
-    from decimal import ROUND_HALF_UP, Decimal
-
-    return f"{Decimal(repr(round(x * 100, 10))).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
-
-
 def _month_title(month: str) -> str:
     return f"{month[:4]}年{int(month[5:])}月"
 
@@ -111,16 +104,18 @@ def _dept_names(b: dict) -> dict:
     return {d["dept_id"]: d["dept_name"] for d in b["departments"]}
 
 
+def _listed(b: dict, key: str) -> list[dict]:
+    """The rows of a bulletin list (computed on the whole city, see figures.honour_lists) that this bulletin shows."""
+    by_id = {d["dept_id"]: d for d in b["departments"]}
+    return [by_id[i] for i in b["lists"][key] if i in by_id]
+
+
 def red_black_lists(b: dict) -> tuple[list[dict], list[dict]]:
-    n = int(b["settings"]["whistle"].get("red_black_list_size", 5))
-    ranked = [d for d in b["departments"] if d["on_time_closure_rate"] is not None]
-    return ranked[:n], list(reversed(ranked[-n:])) if len(ranked) > n else list(reversed(ranked[n:]))
+    return _listed(b, "red"), _listed(b, "black")
 
 
 def below_threshold(b: dict) -> list[dict]:
-    t = b["settings"]["whistle"]["negative_list_threshold"]
-    return [d for d in b["departments"]
-            if (d["handling_rate"] is not None and d["handling_rate"] < t) or (d["closure_rate"] is not None and d["closure_rate"] < t)]
+    return _listed(b, "below_threshold")
 
 
 def summary_text(b: dict, previous: dict | None) -> str:

@@ -14,6 +14,7 @@ import polars as pl
 import streamlit as st
 
 from govdash import charts  # noqa: F401  (registers the plotly template with the Simplified Chinese face)
+from govdash.formatting import pct, pct_expr
 from warehouse.db import WarehouseError, connect_read, data_version, fetch_frame, read_cursor, warehouse_path
 
 NO_DATA = "数据仓库还没有数据。请在“数据导入与质量”页面上传文件，或运行 govdash ingest sample_data。"
@@ -112,6 +113,28 @@ def figure(fn_name: str, *args):
     return access.scope_result(fn_name, _cached_call(fn_name, args, version), p, bound_jpcs())
 
 
+def _run_logger():
+    """The server log of script runs (govdash.runs, INFO, to stderr): how long each run took, so the load
+    benchmark can tell the server's own time from what the browsers saw."""
+    import logging
+
+    logger = logging.getLogger("govdash.runs")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+def log_script_run(page: str, seconds: float) -> None:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    _run_logger().info("script-run page=%s seconds=%.3f session=%s", page, seconds, ctx.session_id if ctx else "-")
+
+
 def guard_warehouse() -> bool:
     """Show a clear message instead of a traceback when the warehouse is missing or broken."""
     if current_version() is None:
@@ -151,8 +174,6 @@ def sidebar_period() -> None:
 
 
 def fmt_rate(x) -> str:
-    from govdash.reports import pct
-
     return pct(x)
 
 
@@ -277,10 +298,9 @@ def for_display(frame: pl.DataFrame, rates=()) -> pl.DataFrame:
     for name, dtype in frame.schema.items():
         col = pl.col(name)
         if name in rates:
-            # the same formatting as the Word bulletin (govdash.reports.pct), so screen and paper agree
-            from govdash.reports import pct
-
-            out.append(col.cast(pl.Float64).map_elements(pct, return_dtype=pl.Utf8, skip_nulls=False).alias(name))
+            # the same rule as the Word bulletin (govdash.formatting), as polars expressions: a Python
+            # function inside polars' thread pool deadlocked the server under concurrent sessions
+            out.append(pct_expr(name).alias(name))
         elif dtype.is_numeric() and frame[name].null_count():
             text = col.round(2).cast(pl.Utf8) if dtype.is_float() else col.cast(pl.Utf8)
             out.append(pl.when(col.is_null()).then(pl.lit("—")).otherwise(text).alias(name))
@@ -293,7 +313,8 @@ def table(frame: pl.DataFrame, rates=(), **kwargs):
     """st.dataframe with the house display rules (see for_display), full width, no index."""
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
-    return st.dataframe(for_display(frame, rates), **kwargs)
+    # handed over as Arrow: Streamlit serialises a pyarrow table directly, without a pandas copy per run
+    return st.dataframe(for_display(frame, rates).to_arrow(), **kwargs)
 
 
 def start_page(title: str, url_path: str) -> None:

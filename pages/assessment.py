@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from govdash import ui
-from govdash.assessment import period_bounds, score_departments
+from govdash.assessment import period_bounds
 from govdash.labels import STATUS_LABELS
 from govdash.scoring_settings import ScoringSettingsError, dump_scoring, load_scoring, parse_scoring, scoring_path
 
@@ -96,12 +96,11 @@ except ScoringSettingsError as exc:
     st.error(str(exc))
     candidate = None
 if candidate is not None and candidate.components != settings.components:
-    actuals, records = ui.figure("assessment_inputs", year, quarter, as_of)
-    simulated = {d["dept_id"]: d for d in score_departments(actuals, records, candidate)}
-    moved = pl.DataFrame([{"部门": d["dept_name"], "现排名": d["rank"], "现得分": d["score"],
-                           "模拟排名": simulated[d["dept_id"]]["rank"], "模拟得分": simulated[d["dept_id"]]["score"],
-                           "模拟等次": simulated[d["dept_id"]]["grade"]} for d in result["departments"]])
-    moved = moved.with_columns((pl.col("现排名") - pl.col("模拟排名")).alias("名次变化（正数为上升）")).sort("模拟排名", nulls_last=True)
+    # scored and ranked on the whole city, then cut to what the user may see (a department: its own row)
+    moved = ui.figure("assessment_what_if", year, quarter, as_of, candidate_text).select(
+        pl.col("dept_name").alias("部门"), pl.col("rank").alias("现排名"), pl.col("score").alias("现得分"),
+        pl.col("simulated_rank").alias("模拟排名"), pl.col("simulated_score").alias("模拟得分"),
+        pl.col("simulated_grade").alias("模拟等次"), pl.col("rank_change").alias("名次变化（正数为上升）"))
     ui.table(moved)
     if ui.can_edit_scoring():
         if st.button("保存为新的评分设置", key="save_scoring"):
@@ -119,7 +118,7 @@ if quarter is None:
     prev_scores = {d["dept_id"]: d["score"] for d in previous["departments"]}
     yoy = pl.DataFrame([{"部门": d["dept_name"], f"{year}年": d["score"], f"{year - 1}年": prev_scores.get(d["dept_id"])}
                         for d in result["departments"]])
-    fig = px.bar(yoy.unpivot(index="部门", variable_name="年度", value_name="得分").to_pandas(), x="部门", y="得分",
+    fig = px.bar(yoy.unpivot(index="部门", variable_name="年度", value_name="得分"), x="部门", y="得分",
                  color="年度", barmode="group")
     ui.plot(fig)
     if all(v is None for v in prev_scores.values()):

@@ -25,7 +25,7 @@ for col, (key, label) in zip(cols, [("handling_rate", "处置率"), ("timely_han
                                     ("on_time_closure_rate", "按期办结率"), ("satisfaction_rate", "满意率")]):
     delta = None if mine[key] is None or city[key] is None else f"{(mine[key] - city[key]) * 100:+.1f} 个百分点（对比全市）"
     col.metric(label, ui.fmt_rate(mine[key]), delta=delta)
-st.write(f"本月排名：第 {mine['rank']} 名（共 {len(b['departments'])} 个部门）；派单 {mine['dispatched']} 件，退单 {mine['returned']} 件，升级 {mine['escalated']} 件。")
+st.write(f"本月排名：第 {mine['rank']} 名（共 {b['department_count']} 个部门）；派单 {mine['dispatched']} 件，退单 {mine['returned']} 件，升级 {mine['escalated']} 件。")
 
 threshold = b["settings"]["whistle"]["negative_list_threshold"]
 st.subheader(f"距离 {threshold:.0%} 阈值还差多少")
@@ -67,10 +67,10 @@ hist = ui.figure("department_rank_history", first, month, as_of).filter(pl.col("
     pl.col("month").alias("月份"), pl.col("rank").alias("排名"), pl.col("on_time_closure_rate").alias("本部门"),
     pl.col("city_on_time_closure_rate").alias("全市"))
 c1, c2 = st.columns(2)
-fig = px.line(hist.to_pandas(), x="月份", y="排名", markers=True)
+fig = px.line(hist, x="月份", y="排名", markers=True)
 fig.update_yaxes(autorange="reversed")
 ui.plot(fig, c1)
-fig = px.line(hist.unpivot(index="月份", on=["本部门", "全市"], variable_name="对象", value_name="按期办结率").to_pandas(),
+fig = px.line(hist.unpivot(index="月份", on=["本部门", "全市"], variable_name="对象", value_name="按期办结率"),
               x="月份", y="按期办结率", color="对象", markers=True)
 fig.update_yaxes(tickformat=".0%")
 ui.plot(fig, c2)

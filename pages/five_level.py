@@ -71,14 +71,14 @@ st.subheader("各层级停留时长分布")
 dwell = ui.figure("appeal_dwell_times", start, end, as_of)
 if dwell.height:
     dwell = dwell.with_columns(pl.col("level").replace_strict({i + 1: f"{i + 1} {x}" for i, x in enumerate(labels)}).alias("层级"))
-    fig = px.box(dwell.to_pandas(), x="层级", y="dwell_hours", points=False, labels={"dwell_hours": "停留时长（小时）"},
+    fig = px.box(dwell, x="层级", y="dwell_hours", points=False, labels={"dwell_hours": "停留时长（小时）"},
                  category_orders={"层级": [f"{i + 1} {x}" for i, x in enumerate(labels)]})
     ui.plot(fig)
 
 st.subheader("社区内解决占比（按月）")
 year_start, year_end = month_bounds(f"{month[:4]}-01")[0], month_bounds(f"{month[:4]}-12")[1]
 by_month = ui.figure("appeal_resolution_by_month", year_start, year_end, as_of)
-fig = px.line(by_month.to_pandas(), x="month", y="community_resolution_share", markers=True,
+fig = px.line(by_month, x="month", y="community_resolution_share", markers=True,
               labels={"month": "月份", "community_resolution_share": "社区内解决占比"})
 fig.update_yaxes(tickformat=".0%", range=[0, 1])
 ui.plot(fig)

@@ -64,7 +64,7 @@ for _ in range(11):
 trend = ui.figure("monthly_rates", first, month, as_of, None)
 long = trend.unpivot(index="month", on=["handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate"],
                      variable_name="指标", value_name="比率").with_columns(pl.col("指标").replace_strict(DEPT_LABELS))
-fig = px.line(long.to_pandas(), x="month", y="比率", color="指标", markers=True, labels={"month": "月份"})
+fig = px.line(long, x="month", y="比率", color="指标", markers=True, labels={"month": "月份"})
 fig.update_yaxes(tickformat=".0%")
 ui.plot(fig)
 

@@ -22,7 +22,10 @@ clause_texts = b["reference"]["clause_texts"]
 tab_reports, tab_assessment, tab_burden = st.tabs(["负面清单周报", "考核负面清单", "减负负面清单"])
 
 with tab_reports:
-    summary = pl.DataFrame(b["negative_reports"]) if b["negative_reports"] else None
+    # the week lists are typed here: in a month where no bound JPC missed a week they are all empty,
+    # and an untyped empty list column cannot be joined into text (the department users' crash)
+    summary = pl.DataFrame(b["negative_reports"], schema_overrides={
+        "missing_weeks": pl.List(pl.Utf8), "late_weeks": pl.List(pl.Utf8)}) if b["negative_reports"] else None
     if summary is None:
         st.info("本月没有联合党委。")
     else:
@@ -36,12 +39,14 @@ with tab_reports:
 
         st.subheader("联合党委 × 周 上报情况（全年）")
         grid = ui.figure("negative_report_year", year, as_of).with_columns(
-            pl.col("status").replace_strict(STATUS).alias("状态"))
+            pl.col("status").replace_strict(STATUS).alias("状态"),
+            # shown as local times in the hover text (one dtype per hover column for plotly)
+            pl.col("submitted_at", "due_at").dt.strftime("%Y-%m-%d %H:%M").fill_null("—"))
         only_problems = st.toggle("只看迟报和漏报", key="only_problems")
         if only_problems:
             bad = grid.filter(pl.col("status").is_in(["late", "missing"]))["jpc_id"].unique()
             grid = grid.filter(pl.col("jpc_id").is_in(bad))
-        fig = px.scatter(grid.to_pandas(), x="week_id", y="jpc_name", color="状态", symbol_sequence=["square"],
+        fig = px.scatter(grid, x="week_id", y="jpc_name", color="状态", symbol_sequence=["square"],
                          color_discrete_map=STATUS_COLOURS, category_orders={"状态": list(STATUS.values())},
                          hover_data={"submitted_at": True, "due_at": True, "items": True},
                          labels={"week_id": "周", "jpc_name": "联合党委", "submitted_at": "上报时间", "due_at": "截止时间",
@@ -69,7 +74,7 @@ with tab_reports:
             by_clause = items.group_by("clause_code", "clause_group", "clause_text").agg(
                 pl.col("items").sum(), pl.col("rectified_items").fill_null(0).sum(), pl.col("jpc_id").n_unique().alias("jpcs")
             ).with_columns((pl.col("rectified_items") / pl.col("items")).round(4).alias("rectified_share")).sort("clause_code")
-            fig = px.bar(by_clause.to_pandas(), x="clause_code", y="items", color="clause_group",
+            fig = px.bar(by_clause, x="clause_code", y="items", color="clause_group",
                          hover_data={"clause_text": True},
                          labels={"clause_code": "条款", "items": "事项数", "clause_group": "类别", "clause_text": "条款内容"})
             ui.plot(fig)

@@ -40,7 +40,7 @@ cells = (grid.filter(pl.col("counts_required"))
          .agg(pl.col("covered").mean().alias("覆盖率"), pl.len().alias("应走访部门"), pl.col("covered").sum().alias("已走访部门"))
          .sort("jpc_name", "week_id"))
 if cells.height:
-    fig = px.density_heatmap(cells.to_pandas(), x="week_id", y="jpc_name", z="覆盖率", histfunc="avg",
+    fig = px.density_heatmap(cells, x="week_id", y="jpc_name", z="覆盖率", histfunc="avg",
                              color_continuous_scale="RdYlGn", range_color=(0, 1),
                              labels={"week_id": "周", "jpc_name": "联合党委", "覆盖率": "覆盖率"})
     fig.update_layout(height=max(400, 18 * cells["jpc_name"].n_unique()), coloraxis_colorbar_tickformat=".0%",
@@ -78,6 +78,6 @@ ui.table(leaders.rename({"jpc_id": "联合党委编号", "jpc_name": "联合党�
 st.subheader("发现问题与解决问题")
 pr = depts.select("dept_name", "problems_raised", "problems_solved").rename(
     {"dept_name": "部门", "problems_raised": "发现问题", "problems_solved": "解决问题"})
-fig = px.bar(pr.unpivot(index="部门", variable_name="类型", value_name="个数").to_pandas(), x="部门", y="个数",
+fig = px.bar(pr.unpivot(index="部门", variable_name="类型", value_name="个数"), x="部门", y="个数",
              color="类型", barmode="group")
 ui.plot(fig)

@@ -45,7 +45,7 @@ resp = live.filter(pl.col("responded_at").is_not_null()).with_columns(
     ((pl.col("responded_at") - pl.col("dispatched_at")).dt.total_minutes()).alias("响应用时（分钟）"),
     pl.when(pl.col("handling_mode") == "onsite").then(pl.lit("现场（时限 2 小时）")).otherwise(pl.lit("非现场（时限 1 小时）")).alias("方式"),
 )
-fig = px.histogram(resp.to_pandas(), x="响应用时（分钟）", color="方式", nbins=60, barmode="overlay")
+fig = px.histogram(resp, x="响应用时（分钟）", color="方式", nbins=60, barmode="overlay")
 for m in (60, 120):
     fig.add_vline(x=m, line_dash="dash")
 ui.plot(fig)
@@ -53,7 +53,7 @@ ui.plot(fig)
 st.subheader("结案时间相对期限")
 closed = live.filter(pl.col("closed_at").is_not_null()).with_columns(
     ((pl.col("closed_at") - pl.col("closure_deadline")).dt.total_hours() / 24).round(1).alias("相对期限（天，负数为提前）"))
-fig = px.histogram(closed.to_pandas(), x="相对期限（天，负数为提前）", nbins=60)
+fig = px.histogram(closed, x="相对期限（天，负数为提前）", nbins=60)
 fig.add_vline(x=0, line_dash="dash")
 ui.plot(fig)
 
@@ -63,7 +63,7 @@ by_month = live.with_columns(pl.col("dispatched_at").dt.strftime("%Y-%m").alias(
     (pl.col("status") == "closed_on_time").sum().alias("on_time"),
     (pl.col("status") != "open_in_time").sum().alias("due"),
 ).with_columns(pl.when(pl.col("due") > 0).then(pl.col("on_time") / pl.col("due")).alias("按期办结率")).sort("月份")
-fig = px.line(by_month.unpivot(index="月份", on=["及时处置率", "按期办结率"], variable_name="指标", value_name="比率").to_pandas(),
+fig = px.line(by_month.unpivot(index="月份", on=["及时处置率", "按期办结率"], variable_name="指标", value_name="比率"),
               x="月份", y="比率", color="指标", markers=True)
 fig.update_yaxes(tickformat=".0%")
 ui.plot(fig)
@@ -77,7 +77,7 @@ reopens = ui.query("""
 ret = a.group_by("dept_id").agg((pl.col("status") == "returned").sum().alias("退单数"))
 rr = ret.join(reopens.rename({"reopens": "重办数"}), on="dept_id", how="left").fill_null(0).with_columns(
     pl.col("dept_id").replace_strict(dept_names, default=pl.col("dept_id")).alias("部门"))
-fig = px.bar(rr.unpivot(index="部门", on=["退单数", "重办数"], variable_name="类型", value_name="件数").to_pandas(),
+fig = px.bar(rr.unpivot(index="部门", on=["退单数", "重办数"], variable_name="类型", value_name="件数"),
              x="部门", y="件数", color="类型", barmode="group")
 ui.plot(fig)
 st.caption("状态口径：" + "；".join(f"{v}" for v in STATUS_LABELS.values()))

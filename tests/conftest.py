@@ -49,3 +49,22 @@ def october(tmp_path_factory):
         (src / name).write_text(text, encoding="utf-8")
     db = tmp_path_factory.mktemp("wh") / "oct.duckdb"
     return db, ingest([src], db_path=db)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--crawl", default="sample", choices=["sample", "full"],
+                     help="page crawl: a seeded random sample of role × page × month (default, in CI) or all of it")
+    parser.addoption("--crawl-size", default=48, type=int, help="how many role × page × month cases the sample crawl runs")
+    parser.addoption("--crawl-seed", default=None, type=int, help="the sample crawl's seed (default: a new one each run, printed)")
+
+
+@pytest.fixture(scope="session")
+def committed_sample_db(tmp_path_factory) -> Path:
+    """The committed sample city (sample_data/, 18 departments, all of 2024) in one warehouse, shared read-only
+    by every test that crawls the pages as the sample city's users."""
+    from pipelines.ingest import ingest
+
+    db = tmp_path_factory.mktemp("committed") / "sample.duckdb"
+    result = ingest([REPO / "sample_data"], db_path=db)
+    assert result.exit_code in (0, 2), result.as_dict()
+    return db

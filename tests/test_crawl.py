@@ -1,0 +1,112 @@
+"""Every role × every page × every month of the committed sample city, as its users open them (issue 11).
+
+A department user once crashed 负面清单 in 12 of 12 months; a page that works for the committee in the
+default month says little. Each case signs in as the role, picks the month in the sidebar, opens the
+page and asserts: no exception, no error box, the page's own heading, and no traceback text.
+
+`pytest --crawl=full` runs the whole cross-product; by default (and in CI) a seeded random sample of
+`--crawl-size` cases runs, and the seed is printed so a failure can be replayed with `--crawl-seed`.
+"""
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from govdash.access import ALL_PAGES, DEPARTMENT_PAGES, Principal
+from tests.conftest import REPO
+from warehouse.db import connect_read
+
+PAGES = {  # url_path → (file, heading)
+    "bulletin": ("pages/monthly_bulletin.py", "月度通报"),
+    "whistle": ("pages/whistle_analysis.py", "吹哨报到分析"),
+    "self-check": ("pages/department_self_check.py", "部门自查"),
+    "visits": ("pages/visits.py", "联系捆绑走访"),
+    "negative-lists": ("pages/negative_lists.py", "负面清单"),
+    "five-level": ("pages/five_level.py", "五级双向"),
+    "assessment": ("pages/assessment.py", "年度考核"),
+    "data": ("pages/data_quality.py", "数据导入与质量"),
+}
+
+
+def _city(db):
+    con = connect_read(db)
+    try:
+        depts = [d for (d,) in con.execute("select dept_id from stg_departments order by dept_id").fetchall()]
+        months = [m for (m,) in con.execute(
+            "select distinct strftime(reported_at, '%Y-%m') from raw_whistle_events order by 1").fetchall()]
+    finally:
+        con.close()
+    return depts, months
+
+
+def _cases(depts, months):
+    roles = [("committee", None), ("assessment", None)] + [("department", d) for d in depts]
+    cases = []
+    for role, dept in roles:
+        pages = ALL_PAGES if role != "department" else DEPARTMENT_PAGES
+        for page in sorted(pages):
+            for month in months:
+                cases.append((role, dept, page, month))
+    return cases
+
+
+def _open(at: AppTest | None, principal: Principal, page: str, month: str) -> AppTest:
+    if at is None:
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+        at.session_state["principal"] = principal
+        at.run()
+    at.session_state["month"] = month
+    at.switch_page(PAGES[page][0])
+    at.run()
+    return at
+
+
+def _problems(at: AppTest, page: str) -> list[str]:
+    found = [f"异常：{e.value[:300]}" for e in at.exception]
+    found += [f"错误框：{e.value[:300]}" for e in at.error]
+    titles = [t.value for t in at.title]
+    if PAGES[page][1] not in titles:
+        found.append(f"标题不是“{PAGES[page][1]}”：{titles}")
+    return found
+
+
+def test_every_role_page_and_month(committed_sample_db, monkeypatch, request):
+    monkeypatch.setenv("GOVDASH_DB", str(committed_sample_db))
+    depts, months = _city(committed_sample_db)
+    assert len(depts) == 18 and len(months) == 12
+    cases = _cases(depts, months)
+    mode = request.config.getoption("--crawl")
+    if mode == "sample":
+        seed = request.config.getoption("--crawl-seed")
+        seed = seed if seed is not None else random.SystemRandom().randrange(10 ** 6)
+        size = request.config.getoption("--crawl-size")
+        # every page and every role kind at least once, then random cases
+        rng = random.Random(seed)
+        must = {}
+        for c in cases:
+            must.setdefault((c[0] if c[0] != "department" else "department", c[2]), []).append(c)
+        chosen = {rng.choice(v) for v in must.values()}
+        rest = [c for c in cases if c not in chosen]
+        chosen |= set(rng.sample(rest, max(0, min(len(rest), size - len(chosen)))))
+        cases = sorted(chosen)
+        print(f"\n页面巡检抽样：种子 {seed}，{len(cases)} 项（全集 {len(_cases(depts, months))} 项，用 --crawl=full 全跑）")
+    failures = []
+    started = time.perf_counter()
+    by_principal: dict[tuple, AppTest] = {}
+    for role, dept, page, month in cases:
+        key = (role, dept)
+        principal = Principal(f"crawl-{dept or role}", role, dept)
+        try:
+            at = _open(by_principal.get(key), principal, page, month)
+            by_principal[key] = at
+            problems = _problems(at, page)
+        except Exception as exc:  # the AppTest harness itself failed (a timeout): report the case
+            problems = [f"{type(exc).__name__}: {str(exc)[:300]}"]
+            by_principal.pop(key, None)
+        if problems:
+            failures.append(f"{role}:{dept or ''} {page} {month}: " + " | ".join(problems))
+    print(f"页面巡检：{len(cases)} 项，用时 {time.perf_counter() - started:.0f} 秒，失败 {len(failures)} 项")
+    assert not failures, "\n".join(failures[:40])
