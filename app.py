@@ -5,7 +5,7 @@ import streamlit as st
 
 from govdash import access, ui
 
-RUN_STARTED = time.perf_counter()
+RUN_STARTED, RUN_CPU_STARTED = time.perf_counter(), time.thread_time()
 
 st.set_page_config(page_title="社区治理绩效评价看板", page_icon=":material/analytics:", layout="wide")
 
@@ -62,4 +62,5 @@ ui.sidebar_period()
 try:
     navigation.run()
 finally:
-    ui.log_script_run(navigation.url_path or "bulletin", time.perf_counter() - RUN_STARTED)
+    ui.log_script_run(navigation.url_path or "bulletin", time.perf_counter() - RUN_STARTED,
+                      time.thread_time() - RUN_CPU_STARTED)

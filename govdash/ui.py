@@ -128,11 +128,14 @@ def _run_logger():
     return logger
 
 
-def log_script_run(page: str, seconds: float) -> None:
+def log_script_run(page: str, seconds: float, cpu_seconds: float) -> None:
+    """One line per script run: wall time, and the CPU time of the script's own thread (what the run cost,
+    apart from waiting for the GIL, the cores or a cache being filled by another session)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
-    _run_logger().info("script-run page=%s seconds=%.3f session=%s", page, seconds, ctx.session_id if ctx else "-")
+    _run_logger().info("script-run page=%s seconds=%.3f session=%s cpu=%.3f", page, seconds,
+                       ctx.session_id if ctx else "-", cpu_seconds)
 
 
 def guard_warehouse() -> bool:
