@@ -134,9 +134,9 @@ def test_comparison_reports_each_kind_of_difference():
     broken = {"jinja2": ["3.1.5"], "typing-extensions": ["4.16.0", "4.15.0"], "pip": ["26.3"],
               "rich": ["14.0.0"]}
     assert mismatches(locked, broken) == [
-        "installed but not locked: rich==14.0.0",
         "version differs: jinja2 locked 3.1.6, installed 3.1.5",
         "locked but not installed: joserfc==1.8.0",
+        "installed but not locked: rich==14.0.0",
         "installed more than once: typing-extensions ['4.15.0', '4.16.0'], locked 4.16.0",
     ]
 
