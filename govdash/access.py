@@ -127,7 +127,6 @@ def _toml_str(s: str) -> str:
 
 def save_accounts(users: dict[str, dict], path: Path | None = None) -> None:
     path = path or accounts_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     lines = ["# govdash accounts: passwords are scrypt hashes; manage with `govdash user`.", ""]
     for name in sorted(users):
         u = users[name]
@@ -135,10 +134,28 @@ def save_accounts(users: dict[str, dict], path: Path | None = None) -> None:
         if u.get("email"):
             lines.append(f"email = {_toml_str(u['email'])}")
         lines.append("")
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines), encoding="utf-8")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_private(path, "\n".join(lines))
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text`, readable by the server's user only (0600), atomically. The folder is
+    created 0700 when missing; the temporary file gets an unpredictable name (mkstemp: O_EXCL, 0600),
+    so nothing planted beside it is written through."""
+    import tempfile
+
+    path = Path(path)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), 0o600)
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def set_user(name: str, role: str, password: str, email: str | None = None, path: Path | None = None) -> None:

@@ -154,3 +154,34 @@ def test_department_downloads_and_figures_are_scoped(sample_db):
         access.scope_frame(frame, access.NOBODY, set())
     # monthly_rates is always its own department's, whatever the page asks for
     assert access.scoped_args("monthly_rates", ("2024-01", "2024-12", None, None), p)[3] == "D13"
+
+
+def test_accounts_file_and_its_folder_are_private(tmp_path, monkeypatch):
+    """The accounts file holds password hashes: mode 0600 whatever the umask, in a 0700 folder it
+    creates, and never written through a file planted at a predictable temporary name."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        folder = tmp_path / "data"
+        path = folder / "accounts.toml"
+        planted = tmp_path / "elsewhere.txt"
+        planted.write_text("", encoding="utf-8")
+        folder.mkdir(mode=0o755)
+        (folder / "accounts.tmp").symlink_to(planted)
+        access.set_user("chair", "committee", "chair-password-1", path=path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert planted.read_text(encoding="utf-8") == ""      # nothing went through the planted link
+        assert not [p for p in folder.iterdir() if p.name not in ("accounts.toml", "accounts.tmp")]
+        # a file an operator copied in with 0644 is 0600 after the next change
+        os.chmod(path, 0o644)
+        access.reset_password("chair", "another-pass-9", path=path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        # a folder the accounts file creates is 0700
+        fresh = tmp_path / "new" / "accounts.toml"
+        access.set_user("x", "committee", "x-password-1", path=fresh)
+        assert stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
