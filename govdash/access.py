@@ -8,6 +8,7 @@ Passwords are stored as scrypt hashes (never plain text) in data/accounts.toml (
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -185,9 +186,19 @@ def remove_user(name: str, path: Path | None = None) -> None:
     save_accounts(users, path)
 
 
+@functools.cache
+def _no_such_user() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def authenticate(name: str, password: str, path: Path | None = None) -> Principal | None:
+    """The account's principal when the password is right. An unknown name costs the same scrypt work,
+    so the answer's timing does not tell which accounts exist. (Throttling: govdash.sessions.)"""
     user = load_accounts(path).get(name)
-    if not user or not verify_password(password, user.get("password", "")):
+    if not user:
+        verify_password(password, _no_such_user())
+        return None
+    if not verify_password(password, user.get("password", "")):
         return None
     role, dept = parse_role(user.get("role", ""))
     return Principal(name, role, dept)

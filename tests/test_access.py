@@ -185,3 +185,176 @@ def test_accounts_file_and_its_folder_are_private(tmp_path, monkeypatch):
         assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
     finally:
         os.umask(old)
+
+
+# ---------------------------------------------------------------- sessions that last: signed cookies
+
+class Clock:
+    """An injected clock: tests move time instead of sleeping."""
+
+    def __init__(self, t: float = 1_730_000_000.0):
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+@pytest.fixture
+def state(tmp_path, monkeypatch):
+    """Accounts and the sign-in state (secret, revocations, failures) in a fresh folder."""
+    from govdash import sessions
+
+    monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
+    monkeypatch.delenv("GOVDASH_STATE_DIR", raising=False)
+    access.set_user("chair", "committee", "chair-password-1")
+    access.set_user("d13", "department:D13", "d13-password-1")
+    return tmp_path, sessions.load_settings(REPO / "config" / "access.toml")
+
+
+def test_session_cookie_signed_expires_and_is_revoked(state):
+    import stat
+
+    from govdash import sessions
+
+    folder, settings = state
+    clock = Clock()
+    store = sessions.Sessions(folder, settings, clock=clock)
+    secret = folder / "session_secret"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600 and len(secret.read_text().strip()) == 64
+    value, session = store.issue("chair")
+    assert session.expires - session.issued == 8 * 3600   # the default lifetime
+    assert store.principal(value) == access.Principal("chair", "committee")
+    # the same secret after a restart: the cookie still holds
+    again = sessions.Sessions(folder, settings, clock=clock)
+    assert again.principal(value) == access.Principal("chair", "committee")
+    # a tampered payload or signature, another server's secret, garbage: refused
+    payload, signature = value.split(".")
+    forged = sessions.Sessions(folder / "other", settings, clock=clock).issue("chair")[0]
+    assert store.principal(forged) is None
+    d13_value = store.issue("d13")[0]
+    assert store.principal(d13_value.split(".")[0] + "." + signature) is None
+    assert store.principal(payload + "." + signature[:-2] + "AA") is None
+    assert store.principal("") is None and store.principal("x.y.z") is None and store.principal("..") is None
+    # expiry: valid one second before the end, not at the end
+    clock.advance(8 * 3600 - 1)
+    assert store.principal(value) is not None
+    clock.advance(1)
+    assert store.principal(value) is None
+    # revocation (sign-out): a copied cookie stops working at once, also after a restart
+    clock.advance(-3600)
+    value, session = store.issue("d13")
+    assert store.principal(value) == access.Principal("d13", "department", "D13")
+    store.revoke(session)
+    assert store.principal(value) is None
+    assert sessions.Sessions(folder, settings, clock=clock).principal(value) is None
+    revoked = folder / "revoked_sessions.json"
+    assert stat.S_IMODE(revoked.stat().st_mode) == 0o600 and session.sid in revoked.read_text()
+    # a revocation is kept as long as the cookie could live, then pruned
+    clock.advance(9 * 3600)
+    store.revoke(store.issue("chair")[1])
+    assert session.sid not in revoked.read_text()
+
+
+def test_session_follows_the_account(state):
+    """The cookie names the account; its role is read afresh, and a new password or a removed
+    account ends every session of it."""
+    from govdash import sessions
+
+    folder, settings = state
+    store = sessions.Sessions(folder, settings, clock=Clock())
+    value = store.issue("d13")[0]
+    users = access.load_accounts()
+    users["d13"]["role"] = "department:D07"
+    access.save_accounts(users)
+    assert store.principal(value) == access.Principal("d13", "department", "D07")
+    access.reset_password("d13", "a-new-password-1")
+    assert store.principal(value) is None
+    value = store.issue("chair")[0]
+    access.remove_user("chair")
+    assert store.principal(value) is None
+    with pytest.raises(KeyError):
+        store.issue("nobody")
+
+
+# ---------------------------------------------------------------- throttling failed sign-ins
+
+def test_wrong_passwords_slow_down_then_lock(state, caplog):
+    import logging
+
+    from govdash import sessions
+
+    folder, settings = state
+    clock = Clock()
+    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+
+    def attempt(password, user="chair", address="10.0.0.7"):
+        return sessions.attempt_sign_in(user, password, address, throttle=throttle)
+
+    caplog.set_level(logging.INFO, logger="govdash.access")
+    assert attempt("wrong-1").outcome == "bad"
+    # growing delay: 1 s after the first failure, then 2, 4, 8 s; an early attempt is not even checked
+    waits = []
+    for n in range(2, 6):
+        early = attempt("chair-password-1")
+        assert early.outcome == "wait" and early.scope == "account"
+        waits.append(round(early.until - clock()))
+        clock.advance(early.until - clock())
+        assert attempt(f"wrong-{n}").outcome == "bad"
+    assert waits == [1, 2, 4, 8]
+    # the fifth failure locks the account for 15 minutes, even for the right password
+    locked = attempt("chair-password-1")
+    assert locked.outcome == "locked" and locked.scope == "account" and locked.until == pytest.approx(clock() + 15 * 60)
+    clock.advance(14 * 60)
+    assert attempt("chair-password-1").outcome == "locked"
+    # another account from the same address is not locked
+    assert attempt("d13-password-1", user="d13").outcome == "ok"
+    # the lock survives a restart of the server
+    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    assert attempt("chair-password-1").outcome == "locked"
+    clock.advance(60)
+    ok = attempt("chair-password-1")
+    assert ok.outcome == "ok" and ok.principal == access.Principal("chair", "committee")
+    # a success starts the account afresh
+    assert attempt("wrong").outcome == "bad"
+    assert attempt("chair-password-1").outcome == "wait"
+    # the server log names the account and the address
+    text = caplog.text
+    assert "account='chair'" in text and "address=10.0.0.7" in text and "locked" in text
+
+
+def test_one_address_trying_many_accounts_is_locked(state):
+    from govdash import sessions
+
+    folder, settings = state
+    clock = Clock()
+    throttle = sessions.Throttle(settings, None, clock=clock)
+    outcomes = []
+    for i in range(25):
+        result = sessions.attempt_sign_in(f"user{i}", "guess", "10.9.9.9", throttle=throttle)
+        outcomes.append(result.outcome)
+        if result.outcome == "wait":
+            clock.advance(result.until - clock())
+            outcomes[-1] = sessions.attempt_sign_in(f"user{i}", "guess", "10.9.9.9", throttle=throttle).outcome
+    # unknown accounts are counted like known ones; the twentieth failure locks the address
+    assert outcomes[:20] == ["bad"] * 20 and set(outcomes[20:]) == {"locked"}
+    refused = sessions.attempt_sign_in("chair", "chair-password-1", "10.9.9.9", throttle=throttle)
+    assert refused.outcome == "locked" and refused.scope == "address"
+    assert sessions.attempt_sign_in("chair", "chair-password-1", "10.9.9.10", throttle=throttle).outcome == "ok"
+
+
+def test_parallel_guesses_get_one_check(state):
+    """Thirty guesses sent at once for one account: one is checked, the rest are refused unchecked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from govdash import sessions
+
+    folder, settings = state
+    throttle = sessions.Throttle(settings, None, clock=Clock())
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(lambda i: sessions.attempt_sign_in("chair", f"guess-{i}", "10.1.1.1", throttle=throttle).outcome,
+                                 range(30)))
+    assert outcomes.count("bad") == 1 and set(outcomes) <= {"bad", "wait", "busy"}
+    assert throttle.failures("account", "chair") == 1
