@@ -1,66 +1,88 @@
-"""govdash dashboard: signs the user in, routes the pages the user's role allows, holds the shared sidebar."""
-import time
+"""govdash dashboard: signs the user in, routes the pages the user's role allows, holds the shared sidebar.
 
+`streamlit run app.py` finds the st.App below and serves it (uvicorn): the sign-in form, the session
+cookie and the guard on page loads and downloads are HTTP (govdash.server). The same file is then the
+script Streamlit runs for every session (`__name__ == "__main__"`), which reads the cookie back on
+every run (govdash.access.restore_principal).
+"""
 import streamlit as st
 
-from govdash import access, ui
+if __name__ != "__main__":   # imported by `streamlit run app.py` / uvicorn: the ASGI app
+    from govdash import server
 
-RUN_STARTED, RUN_CPU_STARTED = time.perf_counter(), time.thread_time()
+    app = st.App(__file__, **server.app_options())
+else:
+    import time
 
-st.set_page_config(page_title="社区治理绩效评价看板", page_icon=":material/analytics:", layout="wide")
+    from govdash import access, ui
+    from govdash.server import FAVICON_SVG, SIGN_OUT
 
-PAGES = {
-    "吹哨报到": [
-        ("pages/monthly_bulletin.py", "月度通报", ":material/newspaper:", "bulletin"),
-        ("pages/whistle_analysis.py", "吹哨报到分析", ":material/monitoring:", "whistle"),
-        ("pages/department_self_check.py", "部门自查", ":material/manage_search:", "self-check"),
-    ],
-    "走访、清单与诉求": [
-        ("pages/visits.py", "联系捆绑走访", ":material/handshake:", "visits"),
-        ("pages/negative_lists.py", "负面清单", ":material/block:", "negative-lists"),
-        ("pages/five_level.py", "五级双向", ":material/swap_vert:", "five-level"),
-    ],
-    "考核": [
-        ("pages/assessment.py", "年度考核", ":material/military_tech:", "assessment"),
-    ],
-    "数据": [
-        ("pages/data_quality.py", "数据导入与质量", ":material/database:", "data"),
-    ],
-}
+    RUN_STARTED, RUN_CPU_STARTED = time.perf_counter(), time.thread_time()
 
-principal = access.sign_in_from_oidc() or access.current_principal()
-allowed = principal.allowed_pages()
-if not allowed:
-    # signed out, or signed in with a role that matches nothing: the sign-in page only (deny by default)
-    if principal.role == "none" and principal.username:
-        st.session_state.pop("principal", None)
-        st.error(f"账号“{principal.username}”没有可用的角色，无法查看任何内容。请联系管理员。")
-    st.navigation([st.Page("pages/sign_in.py", title="登录", icon=":material/login:", url_path="sign-in", default=True)],
-                  position="hidden").run()
-    st.stop()
+    # the tab icon is inline SVG: a ":material/…:" page icon makes the browser fetch it from fonts.gstatic.com
+    st.set_page_config(page_title="社区治理绩效评价看板", page_icon=FAVICON_SVG, layout="wide")
 
-pages = {}
-for section, entries in PAGES.items():
-    visible = [st.Page(path, title=title, icon=icon, url_path=url, default=(url == "bulletin"))
-               for path, title, icon, url in entries if url in allowed]
-    if visible:
-        pages[section] = visible
-navigation = st.navigation(pages, position="hidden")
-with st.sidebar:
-    for section, entries in pages.items():
-        st.markdown(f"**{section}**")
-        for page in entries:
-            st.page_link(page, label=page.title, icon=page.icon)
-    st.divider()
-    st.caption(f"已登录：{principal.label}")
-    if st.button("退出登录", key="sign_out"):
-        st.session_state.pop("principal", None)
-        if access.oidc_configured() and getattr(st.user, "is_logged_in", False):
-            st.logout()
-        st.rerun()
-ui.sidebar_period()
-try:
-    navigation.run()
-finally:
-    ui.log_script_run(navigation.url_path or "bulletin", time.perf_counter() - RUN_STARTED,
-                      time.thread_time() - RUN_CPU_STARTED)
+    PAGES = {
+        "吹哨报到": [
+            ("pages/monthly_bulletin.py", "月度通报", ":material/newspaper:", "bulletin"),
+            ("pages/whistle_analysis.py", "吹哨报到分析", ":material/monitoring:", "whistle"),
+            ("pages/department_self_check.py", "部门自查", ":material/manage_search:", "self-check"),
+        ],
+        "走访、清单与诉求": [
+            ("pages/visits.py", "联系捆绑走访", ":material/handshake:", "visits"),
+            ("pages/negative_lists.py", "负面清单", ":material/block:", "negative-lists"),
+            ("pages/five_level.py", "五级双向", ":material/swap_vert:", "five-level"),
+        ],
+        "考核": [
+            ("pages/assessment.py", "年度考核", ":material/military_tech:", "assessment"),
+        ],
+        "数据": [
+            ("pages/data_quality.py", "数据导入与质量", ":material/database:", "data"),
+        ],
+    }
+    ALL_URLS = [url for entries in PAGES.values() for *_, url in entries]
+
+    def not_allowed() -> None:
+        st.title("无权查看")
+        st.warning("您的账号无权查看此页面。请从左侧菜单选择可用的页面，或联系管理员。")
+
+    principal = access.restore_principal()
+    allowed = principal.allowed_pages()
+    if not allowed:
+        # signed out, or signed in with a role that matches nothing: the sign-in page only (deny by default),
+        # at every page's address too, so a page's link shows it instead of Streamlit's "Page not found"
+        if principal.role == "none" and principal.username:
+            st.session_state.pop("principal", None)
+            st.error(f"账号“{principal.username}”没有可用的角色，无法查看任何内容。请联系管理员。")
+        sign_in = [st.Page("pages/sign_in.py", title="登录", url_path="sign-in", default=True)]
+        sign_in += [st.Page("pages/sign_in.py", title="登录", url_path=url) for url in ALL_URLS]
+        st.navigation(sign_in, position="hidden").run()
+        st.stop()
+
+    pages = {}
+    for section, entries in PAGES.items():
+        visible = [st.Page(path, title=title, icon=icon, url_path=url, default=(url == "bulletin"))
+                   for path, title, icon, url in entries if url in allowed]
+        if visible:
+            pages[section] = visible
+    # a page the role may not open answers at its address with a refusal (no menu entry, no data)
+    refused = [st.Page(not_allowed, title="无权查看", url_path=url) for url in ALL_URLS if url not in allowed]
+    navigation = st.navigation({**pages, **({"": refused} if refused else {})}, position="hidden")
+    with st.sidebar:
+        for section, entries in pages.items():
+            st.markdown(f"**{section}**")
+            for page in entries:
+                st.page_link(page, label=page.title, icon=page.icon)
+        st.divider()
+        st.caption(f"已登录：{principal.label}")
+        # signing out is an HTTP POST: the server revokes the session and deletes the cookie
+        st.html(f'<form method="post" action="{SIGN_OUT}" style="margin:0">'
+                '<button type="submit" data-testid="govdashSignOut" style="font:inherit;font-size:14px;padding:6px 14px;'
+                'border:1px solid rgba(49,51,63,0.2);border-radius:8px;background:#fff;color:inherit;cursor:pointer">'
+                '退出登录</button></form>')
+    ui.sidebar_period()
+    try:
+        navigation.run()
+    finally:
+        ui.log_script_run(navigation.url_path or "bulletin", time.perf_counter() - RUN_STARTED,
+                          time.thread_time() - RUN_CPU_STARTED)

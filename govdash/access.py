@@ -310,6 +310,26 @@ def current_principal() -> Principal:
     return st.session_state.get("principal") or NOBODY
 
 
+def restore_principal() -> Principal:
+    """Who this script run is for. Served by the st.App (govdash.server), the session cookie alone
+    decides, on every run: a refresh or a link opened later keeps the user signed in, and a session
+    that expired or was signed out (in any tab) ends at the next run. Without the st.App (AppTest),
+    the session state that a test or OpenID Connect set."""
+    import streamlit as st
+
+    from govdash import sessions
+
+    if not sessions.cookie_sessions_enabled():
+        return sign_in_from_oidc() or current_principal()
+    value = st.context.cookies.get(sessions.shared_settings().cookie_name)
+    principal = sessions.shared_sessions().principal(value) if value else None
+    if principal is None:
+        st.session_state.pop("principal", None)
+        return NOBODY
+    st.session_state["principal"] = principal
+    return principal
+
+
 def oidc_configured() -> bool:
     """OpenID Connect is on when the operator has put an [auth] section in .streamlit/secrets.toml."""
     import streamlit as st

@@ -55,24 +55,17 @@ def test_passwords_are_hashed_never_plain(accounts):
     assert bad.returncode == 1 and "未知角色" in bad.stderr
 
 
-def test_sign_in_form_and_deny_by_default(sample_warehouse, accounts):
+def test_signed_in_app_and_deny_by_default(sample_warehouse, accounts):
+    """Signed in (the session state AppTest stands in for the cookie) the default page shows; an account
+    whose role matches nothing sees nothing. (Signing in itself: the HTTP tests below.)"""
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.session_state["principal"] = access.authenticate("chair", "chair-password-1")
     at.run()
-    assert at.title[0].value == "登录" and not at.metric   # nothing is shown before signing in
-    at.text_input(key="username").set_value("chair")
-    at.text_input(key="password").set_value("wrong")
-    at.button[0].click().run()
-    assert any("不正确" in e.value for e in at.error) and at.title[0].value == "登录"
-    at.text_input(key="password").set_value("chair-password-1")
-    at.button[0].click().run()
     assert not at.exception
     assert at.title[0].value == "月度通报"
-    # a signed-in account whose role matches nothing sees nothing
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.session_state["principal"] = access.authenticate("mayor", "mayor-password-1")
     at.run()
-    at.text_input(key="username").set_value("mayor")
-    at.text_input(key="password").set_value("mayor-password-1")
-    at.button[0].click().run()
     assert at.title[0].value == "登录" and not at.metric and not at.dataframe
     assert any("没有可用的角色" in e.value for e in at.error)
 
@@ -358,3 +351,162 @@ def test_parallel_guesses_get_one_check(state):
                                  range(30)))
     assert outcomes.count("bad") == 1 and set(outcomes) <= {"bad", "wait", "busy"}
     assert throttle.failures("account", "chair") == 1
+
+
+# ---------------------------------------------------------------- the HTTP side (govdash.server), in process
+
+def asgi(app, method: str, path: str, cookies: dict | None = None, form: dict | None = None, headers: dict | None = None):
+    """One request to an ASGI app without a network: (status, headers as a list of pairs, body text)."""
+    import asyncio
+    from urllib.parse import urlencode, urlsplit
+
+    parts = urlsplit(path)
+    hdrs = {"host": "127.0.0.1:8501", **(headers or {})}
+    body = b""
+    if form is not None:
+        body = urlencode(form).encode()
+        hdrs["content-type"] = "application/x-www-form-urlencoded"
+        hdrs["content-length"] = str(len(body))
+    if cookies:
+        hdrs["cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    scope = {"type": "http", "http_version": "1.1", "method": method, "scheme": "http", "path": parts.path,
+             "raw_path": parts.path.encode(), "query_string": parts.query.encode(), "root_path": "",
+             "headers": [(k.encode(), v.encode()) for k, v in hdrs.items()], "client": ("10.2.3.4", 50000),
+             "server": ("127.0.0.1", 8501)}
+    incoming = [{"type": "http.request", "body": body, "more_body": False}]
+    sent = []
+
+    async def receive():
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    text = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body").decode("utf-8")
+    return start["status"], [(k.decode(), v.decode()) for k, v in start["headers"]], text
+
+
+def header(headers, name):
+    return [v for k, v in headers if k == name]
+
+
+@pytest.fixture
+def guarded_app(state, tmp_path, monkeypatch):
+    """The sign-in routes and the guard in front of stand-ins for Streamlit's page and media routes."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import Route
+
+    from govdash import server
+
+    fast = tmp_path / "access.toml"   # the default rules with delays of a few milliseconds
+    fast.write_text((REPO / "config" / "access.toml").read_text(encoding="utf-8")
+                    .replace("delay_base_seconds = 1", "delay_base_seconds = 0.001")
+                    .replace("delay_max_seconds = 30", "delay_max_seconds = 0.01"), encoding="utf-8")
+    monkeypatch.setenv("GOVDASH_ACCESS_SETTINGS", str(fast))
+    users = access.load_accounts()
+    access.set_user("mayor", "committee", "mayor-password-1")
+    users = access.load_accounts()
+    users["mayor"]["role"] = "mayor"
+    access.save_accounts(users)
+
+    async def media(request):
+        return Response(b"PK-bulletin", media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    async def index(request):
+        return PlainTextResponse("streamlit index.html")
+
+    return Starlette(routes=server.routes() + [Route("/media/{f}", media), Route("/{p:path}", index)],
+                     middleware=[Middleware(server.AccessGuard)])
+
+
+def sign_in_http(app, user, password, next_path="/", headers=None):
+    return asgi(app, "POST", "/account/sign-in", form={"username": user, "password": password, "next": next_path},
+                headers=headers)
+
+
+def test_http_sign_in_sets_a_lasting_cookie_and_guards_pages_and_downloads(guarded_app):
+    import time
+
+    app = guarded_app
+    # signed out: a page's link goes to the form with the page to come back to; a file is refused
+    status, headers, _ = asgi(app, "GET", "/whistle?month=2024-06")
+    assert status == 303 and header(headers, "location") == ["/account/sign-in?next=/whistle%3Fmonth%3D2024-06"]
+    status, _, text = asgi(app, "GET", "/media/0a1b2c.xlsx")
+    assert status == 403 and "无权访问" in text and "PK" not in text
+    assert asgi(app, "GET", "/static/js/index.js")[0] == 200          # Streamlit's own assets need no sign-in
+    assert asgi(app, "GET", "/_stcore/health")[0] == 200
+    status, headers, text = asgi(app, "GET", "/account/sign-in?next=/whistle")
+    assert status == 200 and 'name="next" value="/whistle"' in text and "<h1>登录</h1>" in text
+    # nothing is loaded from another host: no absolute src/href, no CSS url() or @import
+    import re
+
+    assert not re.search(r'(src|href|action)="(https?:)?//', text) and "url(" not in text and "@import" not in text
+    # the right password: 303 to the page asked for, with the signed session cookie
+    status, headers, _ = sign_in_http(app, "chair", "chair-password-1", "/whistle")
+    assert status == 303 and header(headers, "location") == ["/whistle"]
+    cookie = header(headers, "set-cookie")[0]
+    assert cookie.startswith("govdash_session=") and "HttpOnly" in cookie and "Max-Age=28800" in cookie
+    assert "SameSite=lax" in cookie and "Path=/" in cookie
+    value = cookie.split(";")[0].split("=", 1)[1]
+    jar = {"govdash_session": value}
+    assert asgi(app, "GET", "/whistle", cookies=jar)[:3:2] == (200, "streamlit index.html")
+    assert asgi(app, "GET", "/media/0a1b2c.xlsx", cookies=jar)[2] == "PK-bulletin"
+    # the form of a signed-in user goes straight on
+    assert header(asgi(app, "GET", "/account/sign-in?next=/visits", cookies=jar)[1], "location") == ["/visits"]
+    # sign-out revokes the session: the same cookie, copied anywhere, opens nothing any more
+    status, headers, _ = asgi(app, "POST", "/account/sign-out", cookies=jar)
+    assert status == 303 and header(headers, "location") == ["/account/sign-in?m=signed-out"]
+    assert any(c.startswith('govdash_session="";') or "Max-Age=0" in c for c in header(headers, "set-cookie"))
+    assert asgi(app, "GET", "/media/0a1b2c.xlsx", cookies=jar)[0] == 403
+    status, headers, _ = asgi(app, "GET", "/whistle", cookies=jar)
+    assert status == 303 and header(headers, "location") == ["/account/sign-in?next=/whistle&m=expired"]
+    # a wrong password, an account without a role, a post from another site, an outside `next`
+    status, _, text = sign_in_http(app, "d13", "wrong")
+    assert status == 401 and "用户名或密码不正确" in text and 'value="d13"' in text
+    time.sleep(0.02)
+    status, _, text = sign_in_http(app, "mayor", "mayor-password-1")
+    assert status == 403 and "没有可用的角色" in text
+    status, headers, _ = sign_in_http(app, "chair", "chair-password-1", headers={"origin": "http://evil.example"})
+    assert status == 403 and not header(headers, "set-cookie")
+    status, headers, _ = sign_in_http(app, "chair", "chair-password-1", "//evil.example/x")
+    assert status == 303 and header(headers, "location") == ["/"]
+
+
+def test_http_lock_refuses_the_right_password_and_says_until_when(guarded_app):
+    import re
+    import time
+
+    app = guarded_app
+    for i in range(5):
+        status, _, text = sign_in_http(app, "d13", f"wrong-{i}")
+        while status == 429 and "秒后再试" in text:       # the growing delay (milliseconds here)
+            time.sleep(0.02)
+            status, _, text = sign_in_http(app, "d13", f"wrong-{i}")
+        assert status == 401, text
+    status, headers, text = sign_in_http(app, "d13", "d13-password-1", "/whistle")
+    assert status == 429 and not header(headers, "set-cookie")
+    assert re.search(r"账号“d13”因连续 5 次登录失败已被锁定，请于 \d{4}-\d\d-\d\d \d\d:\d\d 后再试", text), text
+    assert 14 * 60 <= int(header(headers, "retry-after")[0]) <= 15 * 60
+    # another account is unaffected
+    assert sign_in_http(app, "chair", "chair-password-1")[0] == 303
+
+
+def test_signed_out_app_shows_the_sign_in_link_and_no_data(sample_warehouse, accounts, monkeypatch):
+    from govdash import sessions
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception and at.title[0].value == "登录" and not at.metric and not at.dataframe
+    assert any("/account/sign-in?next=/" in h.proto.body for h in at.get("html"))
+    # served by the st.App, a session is signed in by its cookie only: a principal left in the session
+    # state (a websocket that reconnected after signing out elsewhere) opens nothing
+    monkeypatch.setattr(sessions, "_cookie_mode", True)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.session_state["principal"] = access.Principal("chair", "committee")
+    at.run()
+    assert not at.exception and at.title[0].value == "登录" and not at.metric and not at.dataframe
+    assert "principal" not in at.session_state

@@ -1,0 +1,368 @@
+"""The HTTP side of signing in: the routes and middleware app.py hands to st.App (ASGI/Starlette).
+
+Streamlit talks to the browser over a websocket, where no cookie can be set, so signing in and out
+are plain HTTP here:
+
+- `GET  /account/sign-in?next=/whistle` — the sign-in form (Chinese, self-contained: nothing is
+  loaded from another host). `POST` checks the password under the throttle (govdash.sessions), sets
+  the signed, HttpOnly, SameSite=Lax session cookie and answers 303 to `next`.
+- `POST /account/sign-out` — revokes the session server-side, deletes the cookie, back to the form.
+- `AccessGuard` (middleware) — a page load (`/`, `/whistle`, …) without a valid cookie is sent to the
+  form with `next`; `/media/*` (st.download_button's files), uploads and the app's static folder
+  answer 403 without one. Streamlit's own assets, health check, websocket and OIDC routes pass.
+
+Every script run then reads the cookie back from st.context.cookies (govdash.access.restore_principal).
+"""
+from __future__ import annotations
+
+import html
+import logging
+import math
+import sys
+import threading
+from contextlib import asynccontextmanager
+from urllib.parse import quote, urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from govdash import access, sessions
+
+log = logging.getLogger("govdash.access")
+
+SIGN_IN = "/account/sign-in"
+SIGN_OUT = "/account/sign-out"
+MEDIA_REFUSED = "403 无权访问：此文件只提供给已登录的用户。请先登录看板，再从页面重新下载。"
+# paths that need a signed-in cookie, else 403 (files made for a user, uploads, the app's static folder)
+PROTECTED_PREFIXES = ("/media/", "/_stcore/upload_file/", "/app/static/", "/_stcore/agent/")
+# Streamlit's assets and endpoints, its OIDC routes, and ours: no cookie needed
+PUBLIC_PREFIXES = ("/_stcore/", "/static/", "/component/", "/auth/", "/oauth2callback", "/account/")
+OIDC_USER_COOKIE = "_streamlit_user"
+
+FAVICON_SVG = ("<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 64 64'><rect width='64' height='64' rx='12' fill='#1f4e79'/>"
+               "<rect x='12' y='34' width='9' height='18' fill='#fff'/><rect x='27.5' y='22' width='9' height='30' fill='#fff'/>"
+               "<rect x='43' y='12' width='9' height='40' fill='#fff'/></svg>")
+FAVICON_DATA_URL = "data:image/svg+xml," + quote(FAVICON_SVG)
+
+
+# ---------------------------------------------------------------- helpers
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this server (no scheme, host, `//` or backslash), never the account pages."""
+    if not value or not value.startswith("/") or value.startswith("//") or any(c in value for c in "\\\r\n\t"):
+        return "/"
+    if value.startswith("/account/"):
+        return "/"
+    return value
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser's form POST names its origin; one from another site may not sign in or out here."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin:
+        return True   # not a browser (no CSRF without one)
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def _secure(request: Request, settings: sessions.AccessSettings) -> bool:
+    if settings.secure_cookie is True or str(settings.secure_cookie).lower() == "true":
+        return True
+    return str(settings.secure_cookie).lower() == "auto" and request.url.scheme == "https"
+
+
+def _set_session_cookie(response: Response, request: Request, value: str) -> None:
+    settings = sessions.shared_settings()
+    response.set_cookie(settings.cookie_name, value, max_age=settings.lifetime_seconds, path="/", httponly=True,
+                        samesite="lax", secure=_secure(request, settings))
+
+
+def _delete_session_cookie(response: Response, request: Request) -> None:
+    settings = sessions.shared_settings()
+    response.delete_cookie(settings.cookie_name, path="/", httponly=True, samesite="lax", secure=_secure(request, settings))
+
+
+def request_principal(request: Request) -> access.Principal | None:
+    """Who the request's session cookie signs in (None: no cookie, or not valid any more)."""
+    value = request.cookies.get(sessions.shared_settings().cookie_name)
+    return sessions.shared_sessions().principal(value) if value else None
+
+
+def _oidc_email(request: Request) -> str | None:
+    """The e-mail of a user signed in through st.login (Streamlit's signed identity cookie)."""
+    if not any(name.startswith(OIDC_USER_COOKIE) for name in request.cookies) or not access.oidc_configured():
+        return None
+    try:
+        import json
+
+        from streamlit.web.server.starlette.starlette_websocket import _get_signed_cookie_with_chunks
+
+        raw = _get_signed_cookie_with_chunks(dict(request.cookies), OIDC_USER_COOKIE)
+        info = json.loads(raw) if raw else {}
+    except Exception:  # noqa: BLE001 — an unreadable identity cookie is no identity
+        return None
+    return info.get("email") if info.get("is_logged_in") else None
+
+
+# ---------------------------------------------------------------- the sign-in page
+
+PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>登录 · 社区治理绩效评价看板</title><link rel="icon" href="{favicon}">
+<style>
+body {{ margin: 0; min-height: 100vh; display: flex; align-items: center; justify-content: center; background: #f4f6f9;
+  font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; color: #1f2933; }}
+main {{ width: 100%; max-width: 380px; background: #fff; border: 1px solid #dde3ea; border-radius: 10px; padding: 32px 36px 28px; }}
+h1 {{ margin: 0 0 6px; font-size: 28px; font-weight: 700; }}
+.caption {{ margin: 0 0 22px; color: #6b7785; font-size: 14px; }}
+label {{ display: block; margin: 14px 0 6px; font-size: 14px; }}
+input {{ box-sizing: border-box; width: 100%; padding: 9px 11px; font: inherit; font-size: 15px; border: 1px solid #c5ced8;
+  border-radius: 6px; background: #f9fafb; }}
+input:focus {{ outline: 2px solid #1f4e79; background: #fff; }}
+button, .button {{ display: block; box-sizing: border-box; width: 100%; margin-top: 22px; padding: 10px; font: inherit; font-size: 15px;
+  color: #fff; background: #1f4e79; border: 0; border-radius: 6px; cursor: pointer; text-align: center; text-decoration: none; }}
+.button.secondary {{ color: #1f4e79; background: #fff; border: 1px solid #1f4e79; margin-top: 0; }}
+.alert {{ margin: 0 0 16px; padding: 10px 12px; border-radius: 6px; font-size: 14px; line-height: 1.6; }}
+.error {{ background: #fdecea; color: #8a1c12; }} .warning {{ background: #fff6e0; color: #6b4a00; }} .info {{ background: #e8f1fb; color: #17406b; }}
+.divider {{ margin: 20px 0; border-top: 1px solid #e3e8ee; }}
+</style></head>
+<body><main>
+<h1>登录</h1>
+<p class="caption">社区治理绩效评价看板 · 请使用分配给您的账号登录</p>
+{alerts}{oidc}
+<form method="post" action="{action}" autocomplete="on">
+<input type="hidden" name="next" value="{next}">
+<label for="username">用户名</label>
+<input id="username" name="username" value="{username}" autocomplete="username" maxlength="128" required{focus_user}>
+<label for="password">密码</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required{focus_password}>
+<button type="submit">登录</button>
+</form>
+</main></body></html>
+"""
+
+NOTICES = {
+    "signed-out": ("info", "您已退出登录。"),
+    "expired": ("warning", "登录已过期或已在别处退出，请重新登录。"),
+}
+
+
+def _oidc_button() -> str:
+    if not access.oidc_configured():
+        return ""
+    try:
+        from streamlit.auth_util import validate_auth_credentials
+        from streamlit.user_info import generate_login_redirect_url
+
+        validate_auth_credentials("default")
+        url = generate_login_redirect_url("default")
+    except Exception as exc:  # noqa: BLE001 — a misconfigured [auth] section hides the button, the form still works
+        log.warning("OIDC sign-in not offered: %s", exc)
+        return ""
+    return f'<a class="button secondary" href="{html.escape(url)}">使用单位统一身份认证登录</a><div class="divider"></div>'
+
+
+def sign_in_page(next_path: str = "/", username: str = "", alerts: list[tuple[str, str]] = (), status: int = 200,
+                 headers: dict | None = None) -> HTMLResponse:
+    if not access.accounts_path().exists():
+        alerts = [*alerts, ("warning", "尚未创建任何账号。请管理员运行：govdash user add <用户名> --role committee")]
+    body = PAGE.format(
+        favicon=FAVICON_DATA_URL, action=SIGN_IN, next=html.escape(safe_next(next_path)), username=html.escape(username),
+        focus_user="" if username else " autofocus", focus_password=" autofocus" if username else "",
+        oidc=_oidc_button(),
+        alerts="".join(f'<div class="alert {kind}" role="alert">{html.escape(text)}</div>' for kind, text in alerts))
+    return HTMLResponse(body, status_code=status, headers={
+        "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+                                   "frame-ancestors 'none'; base-uri 'none'",
+        **(headers or {})})
+
+
+def refusal_text(attempt: sessions.Attempt, username: str, address: str, now: float) -> str:
+    settings = sessions.shared_settings()
+    if attempt.outcome == "locked":
+        until = sessions.format_until(attempt.until, settings)
+        if attempt.scope == "address":
+            return f"本机地址（{address}）登录失败次数过多，已被暂时锁定，请于 {until} 后再试。"
+        return (f"账号“{username}”因连续 {settings.account.lock_after} 次登录失败已被锁定，"
+                f"请于 {until} 后再试（锁定期间即使密码正确也无法登录）。")
+    if attempt.outcome == "wait":
+        return f"登录尝试过于频繁，请 {max(1, math.ceil(attempt.until - now))} 秒后再试。"
+    if attempt.outcome == "busy":
+        return "正在验证该账号的上一次登录，请稍候再试。"
+    if attempt.outcome == "norole":
+        return f"账号“{username}”没有可用的角色，无法查看任何内容。请联系管理员。"
+    return "用户名或密码不正确。"
+
+
+async def sign_in_form(request: Request) -> Response:
+    next_path = safe_next(request.query_params.get("next"))
+    if request_principal(request) is not None:
+        return RedirectResponse(next_path, status_code=303)
+    alerts = [NOTICES[m] for m in [request.query_params.get("m")] if m in NOTICES]
+    email = await run_in_threadpool(_oidc_email, request)
+    if email is not None:
+        if access.principal_for_email(email).allowed_pages():
+            return RedirectResponse(next_path, status_code=303)   # the page load there issues the session
+        alerts.append(("error", "您的统一身份认证账号没有对应的看板账号或角色，无法查看任何内容。请联系管理员。"))
+    return sign_in_page(next_path, alerts=alerts)
+
+
+async def sign_in_submit(request: Request) -> Response:
+    if not _same_origin(request):
+        return PlainTextResponse("403 登录请求来自其他网站，已拒绝。", status_code=403)
+    form = await request.form()
+    username = str(form.get("username", "")).strip()[: sessions.MAX_USERNAME]
+    password = str(form.get("password", ""))
+    next_path = safe_next(str(form.get("next", "/")))
+    address = _client_address(request)
+    throttle = sessions.shared_throttle()
+    attempt = await run_in_threadpool(sessions.attempt_sign_in, username, password, address, throttle=throttle)
+    if attempt.outcome == "ok":
+        value, _ = sessions.shared_sessions().issue(attempt.principal.username)
+        response = RedirectResponse(next_path, status_code=303)
+        _set_session_cookie(response, request, value)
+        return response
+    now = throttle.clock()
+    text = refusal_text(attempt, username, address, now)
+    if attempt.outcome in ("locked", "wait", "busy"):
+        retry = str(max(1, math.ceil((attempt.until or now + 1) - now)))
+        return sign_in_page(next_path, username, [("error", text)], status=429, headers={"Retry-After": retry})
+    return sign_in_page(next_path, username, [("error", text)], status=403 if attempt.outcome == "norole" else 401)
+
+
+async def sign_out(request: Request) -> Response:
+    if not _same_origin(request):
+        return PlainTextResponse("403 退出请求来自其他网站，已拒绝。", status_code=403)
+    store = sessions.shared_sessions()
+    session = store.session(request.cookies.get(sessions.shared_settings().cookie_name))
+    if session is not None:
+        store.revoke(session)
+        log.info("sign-out: account=%r address=%s", session.username, _client_address(request))
+    # a user signed in through OIDC also leaves Streamlit's identity cookie (and the provider) behind
+    oidc = any(name.startswith(OIDC_USER_COOKIE) for name in request.cookies)
+    response = RedirectResponse("/auth/logout" if oidc else f"{SIGN_IN}?m=signed-out", status_code=303)
+    _delete_session_cookie(response, request)
+    return response
+
+
+# ---------------------------------------------------------------- the guard
+
+def classify(method: str, path: str) -> str:
+    """'protected' (cookie or 403), 'page' (cookie or the sign-in form), or 'public'."""
+    if path.startswith(PROTECTED_PREFIXES):
+        return "protected"
+    if path.startswith(PUBLIC_PREFIXES) or method not in ("GET", "HEAD"):
+        return "public"
+    if "." in path.rsplit("/", 1)[-1]:   # /favicon.png, /manifest.json: Streamlit's files, no page
+        return "public"
+    return "page"
+
+
+class AccessGuard:
+    """ASGI middleware in front of Streamlit: page loads and files need a valid session cookie."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        kind = classify(scope["method"], scope["path"])
+        if kind == "public":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        principal = request_principal(request)
+        minted = None
+        if principal is None and kind == "page":
+            principal, minted = await run_in_threadpool(self._from_oidc, request)
+        if principal is None:
+            if kind == "protected":
+                log.info("refused %s without a valid session: address=%s", scope["path"], _client_address(request))
+                await PlainTextResponse(MEDIA_REFUSED, status_code=403, headers={"Cache-Control": "no-store"})(scope, receive, send)
+                return
+            target = scope["path"] + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else "")
+            had_cookie = sessions.shared_settings().cookie_name in request.cookies
+            response = RedirectResponse(f"{SIGN_IN}?next={quote(safe_next(target), safe='/')}" + ("&m=expired" if had_cookie else ""),
+                                        status_code=303, headers={"Cache-Control": "no-store"})
+            if had_cookie:
+                _delete_session_cookie(response, request)
+            await response(scope, receive, send)
+            return
+        if minted is None:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message):
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).append("set-cookie", minted)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+    @staticmethod
+    def _from_oidc(request: Request):
+        """A user back from st.login's provider: the account with that e-mail gets a session cookie."""
+        email = _oidc_email(request)
+        if email is None:
+            return None, None
+        principal = access.principal_for_email(email)
+        if not principal.allowed_pages():
+            log.warning("OIDC sign-in without a role: email=%r address=%s", email, _client_address(request))
+            return None, None
+        value, _ = sessions.shared_sessions().issue(principal.username, via="oidc")
+        carrier = Response()
+        _set_session_cookie(carrier, request, value)
+        log.info("sign-in (OIDC): account=%r email=%r address=%s", principal.username, email, _client_address(request))
+        return principal, carrier.headers["set-cookie"]
+
+
+# ---------------------------------------------------------------- what app.py gives st.App
+
+def _setup_logging() -> None:
+    logger = logging.getLogger("govdash")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+def _warm_up() -> None:
+    """What the first page after signing in needs (plotly, the figures, the report writers), loaded
+    while the sign-in form waits for the user."""
+    import plotly.express  # noqa: F401
+
+    import govdash.figures  # noqa: F401
+    import govdash.reports  # noqa: F401
+
+
+@asynccontextmanager
+async def lifespan(_app):
+    _setup_logging()
+    threading.Thread(target=_warm_up, name="govdash-warm-up", daemon=True).start()
+    sessions.enable_cookie_sessions()
+    store, throttle = sessions.shared_sessions(), sessions.shared_throttle()
+    log.info("sign-in: sessions last %s h; state in %s; lock after %d failures (account) / %d (address)",
+             store.settings.lifetime_hours, store.folder, throttle.settings.account.lock_after, throttle.settings.address.lock_after)
+    yield
+
+
+def routes() -> list[Route]:
+    return [Route(SIGN_IN, sign_in_form, methods=["GET"]), Route(SIGN_IN, sign_in_submit, methods=["POST"]),
+            Route(SIGN_OUT, sign_out, methods=["POST"])]
+
+
+def app_options() -> dict:
+    """st.App(script, **app_options()): the sign-in routes, the guard, and the start-up hook."""
+    return {"routes": routes(), "middleware": [Middleware(AccessGuard)], "lifespan": lifespan}
