@@ -350,6 +350,12 @@ def _warm_up() -> None:
 @asynccontextmanager
 async def lifespan(_app):
     _setup_logging()
+    # app.py routes with st.navigation. Until a first run has called it, Streamlit treats an app with a
+    # pages/ folder as an old-style one: the first session after a start would resolve a page's link
+    # (/whistle) against pages/*.py file names, say "Page not found" and fall back to the first page.
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
     threading.Thread(target=_warm_up, name="govdash-warm-up", daemon=True).start()
     sessions.enable_cookie_sessions()
     store, throttle = sessions.shared_sessions(), sessions.shared_throttle()

@@ -68,3 +68,101 @@ def committed_sample_db(tmp_path_factory) -> Path:
     result = ingest([REPO / "sample_data"], db_path=db)
     assert result.exit_code in (0, 2), result.as_dict()
     return db
+
+# ---------------------------------------------------------------- browser tests (Debian Chromium via Playwright)
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# every request a browser test's pages made to another host (refused): must stay empty
+EXTERNAL_REQUESTS: list[str] = []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(work: Path, env: dict):
+    """`streamlit run app.py` (the st.App) on a free loopback port; yields its URL. Log: work/server.log."""
+    import urllib.request
+
+    port = free_port()
+    log = open(work / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            raise RuntimeError((work / "server.log").read_text())
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _elsewhere(url: str) -> bool:
+    return url.startswith(("http:", "https:", "ws:", "wss:")) and urlsplit(url).hostname not in LOOPBACK
+
+
+def guard_context(context) -> None:
+    """Nothing leaves the machine: a request to any other host is recorded and refused."""
+    context.on("request", lambda request: _elsewhere(request.url) and EXTERNAL_REQUESTS.append(request.url))
+    context.route(_elsewhere, lambda route: route.abort())
+
+
+def new_page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True)
+    guard_context(context)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    return page
+
+
+@pytest.fixture(autouse=True)
+def _nothing_leaves_the_machine(request):
+    """A browser test fails on any request its pages made to a host other than this machine."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    EXTERNAL_REQUESTS.clear()
+    yield
+    assert not EXTERNAL_REQUESTS, f"requests to other hosts: {sorted(set(EXTERNAL_REQUESTS))}"
+
+
+def settle(page) -> None:
+    """Wait until the script run is over (Streamlit's running indicator gone) and the page is quiet."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stStatusWidgetRunningIcon\"]')"
+                           " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
+    page.wait_for_timeout(300)

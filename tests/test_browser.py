@@ -8,11 +8,7 @@ default page at `/`, plotly text in a Simplified Chinese font, a department user
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,79 +18,25 @@ import pytest
 from docx import Document
 
 from govdash import access
-from tests.conftest import REPO
+from tests.conftest import CHROMIUM, REPO, new_page, settle, streamlit_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
 ARTIFACTS = REPO / "test-artifacts" / "browser"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 CHAIR = ("chair", "chair-password-1")
 D13 = ("d13", "d13-password-1")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(sample_db, tmp_path_factory):
-    """A real `streamlit run app.py` on its own copy of the sample warehouse and its own accounts."""
+    """A real `streamlit run app.py` (the st.App) on its own copy of the sample warehouse and its own accounts."""
     work = tmp_path_factory.mktemp("browser")
     db = work / "warehouse.duckdb"
     shutil.copy(sample_db, db)
     accounts = work / "accounts.toml"
     access.set_user(CHAIR[0], "committee", CHAIR[1], path=accounts)
     access.set_user(D13[0], "department:D13", D13[1], path=accounts)
-    port = _free_port()
-    env = {**os.environ, "GOVDASH_DB": str(db), "GOVDASH_ACCOUNTS": str(accounts)}
-    log = open(work / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    import urllib.request
-
-    for _ in range(120):
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.25)
-    else:
-        proc.kill()
-        raise RuntimeError((work / "server.log").read_text())
-    yield {"url": url, "db": db, "work": work}
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def new_page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    return page
-
-
-def settle(page) -> None:
-    """Wait until the script run is over (Streamlit's running indicator gone) and the page is quiet."""
-    page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stStatusWidgetRunningIcon\"]')"
-                           " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
-    page.wait_for_timeout(300)
+    with streamlit_server(work, {"GOVDASH_DB": str(db), "GOVDASH_ACCOUNTS": str(accounts)}) as url:
+        yield {"url": url, "db": db, "work": work}
 
 
 def sign_in(browser, server, user) -> object:
@@ -266,9 +208,11 @@ def test_department_user_menu(browser, server):
     ranking = excel["部门排名"]
     assert [ranking.cell(i, 2).value for i in range(2, ranking.max_row + 1)] == ["住建局"]
     assert_clean(page, "dept-bulletin")
-    # a city-only page is not reachable by its address either: a new page load must sign in again
+    # a city-only page is not reachable by its address either: it answers with a refusal, no data
     page.goto(server["url"] + "/data")
     page.locator("h1").first.wait_for()
-    assert page.locator("h1").first.inner_text() == "登录"
+    settle(page)
+    assert page.locator("h1").first.inner_text() == "无权查看"
+    assert page.locator('[data-testid="stDataFrame"], [data-testid="stMetric"]').count() == 0
     assert_clean(page, "dept-data-url")
     page.context.close()
