@@ -309,6 +309,13 @@ def bench(scales: tuple[float, ...], workdir: Path | None, browser: bool, as_jso
 @click.option("--address", default="localhost", show_default=True)
 def serve(port: int, address: str) -> None:
     """启动看板（http://localhost:8501）。"""
+    # `streamlit run app.py` serves the st.App that app.py defines (sign-in form, session cookie, the
+    # guard on pages and downloads: govdash.server); without it every page would be open. Refuse then.
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    if not discover_asgi_app(REPO_ROOT / "app.py").is_asgi_app:
+        click.echo("错误：app.py 中没有 st.App（登录与下载保护），拒绝启动。", err=True)
+        sys.exit(1)
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
            "--server.port", str(port), "--server.address", address, "--server.headless", "true"]
     os.execvp(cmd[0], cmd)

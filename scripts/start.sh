@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command for a fresh machine: install, build the warehouse from sample_data when it is empty,
-# and start the dashboard on http://localhost:8501.
+# and start the dashboard on http://localhost:8501: `govdash serve` runs app.py's st.App (the sign-in
+# form, 8-hour session cookies, the guard on pages and downloads; state in data/, mode 0600).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh

@@ -510,3 +510,47 @@ def test_signed_out_app_shows_the_sign_in_link_and_no_data(sample_warehouse, acc
     at.run()
     assert not at.exception and at.title[0].value == "登录" and not at.metric and not at.dataframe
     assert "principal" not in at.session_state
+
+
+def test_govdash_serve_serves_the_guarded_app(sample_db, tmp_path):
+    """`govdash serve` (what scripts/start.sh runs) answers with the st.App: a page's link goes to the
+    sign-in form, a download URL is refused without a session."""
+    import os
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tests.conftest import free_port
+
+    accounts = tmp_path / "accounts.toml"
+    access.set_user("chair", "committee", "chair-password-1", path=accounts)
+    port = free_port()
+    env = {**os.environ, "GOVDASH_DB": str(sample_db), "GOVDASH_ACCOUNTS": str(accounts)}
+    proc = subprocess.Popen([sys.executable, "-m", "govdash.cli", "serve", "--port", str(port), "--address", "127.0.0.1"],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.25)
+        with pytest.raises(urllib.error.HTTPError) as page:
+            opener.open(url + "/whistle", timeout=5)
+        assert page.value.code == 303 and page.value.headers["Location"] == "/account/sign-in?next=/whistle"
+        with pytest.raises(urllib.error.HTTPError) as media:
+            opener.open(url + "/media/0123abcd.xlsx", timeout=5)
+        assert media.value.code == 403 and "无权访问" in media.value.read().decode("utf-8")
+        form = opener.open(url + "/account/sign-in", timeout=5).read().decode("utf-8")
+        assert "<h1>登录</h1>" in form and 'name="password"' in form
+        assert (tmp_path / "session_secret").stat().st_mode & 0o777 == 0o600
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
