@@ -113,6 +113,13 @@ def format_until(ts: float, settings: AccessSettings) -> str:
     return when.strftime("%Y-%m-%d %H:%M")
 
 
+def _iso(ts: float, settings: AccessSettings) -> str:
+    """An exact instant for the server log, with its UTC offset."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.fromtimestamp(ts, ZoneInfo(settings.timezone)).isoformat(timespec="seconds")
+
+
 def _read_json(path: Path | None) -> dict:
     if path is None or not path.exists():
         return {}
@@ -352,7 +359,7 @@ class Throttle:
                     if count.failures >= rule.lock_after and count.locked_until <= now:
                         count.locked_until = now + rule.lock_minutes * 60
                         log.warning("sign-in %s locked after %d failures: account=%r address=%s until=%s",
-                                    scope, count.failures, account, address, format_until(count.locked_until, self.settings))
+                                    scope, count.failures, account, address, _iso(count.locked_until, self.settings))
             self._save(now)
 
     def failures(self, scope: str, name: str) -> int:
@@ -404,8 +411,8 @@ def attempt_sign_in(username: str, password: str, address: str | None, *, thrott
     address = address or "unknown"
     verdict = throttle.reserve(username, address)
     if not verdict.allowed:
-        log.info("sign-in refused (%s, %s until %s): account=%r address=%s", verdict.reason, verdict.scope,
-                 format_until(verdict.until, throttle.settings), username, address)
+        log.info("sign-in refused (%s, %s, %.0f s left): account=%r address=%s", verdict.reason, verdict.scope,
+                 max(0.0, verdict.until - throttle.clock()), username, address)
         return Attempt(verdict.reason, until=verdict.until, scope=verdict.scope)
     principal = None
     try:
