@@ -61,15 +61,27 @@ def safe_next(value: str | None) -> str:
 
 
 def _client_address(request: Request) -> str:
+    """The connection's address, or behind a reverse proxy the one it passes on (settings: [proxy]);
+    of a list (X-Forwarded-For) the last entry, the one the proxy itself added."""
+    header = sessions.shared_settings().client_address_header
+    if header and request.headers.get(header):
+        return request.headers[header].split(",")[-1].strip()[:64]
     return request.client.host if request.client else "unknown"
 
 
 def _same_origin(request: Request) -> bool:
-    """A browser's form POST names its origin; one from another site may not sign in or out here."""
+    """A browser's form POST names its origin; one from another site may not sign in or out here.
+    A proxy that rewrites Host passes the browser's in X-Forwarded-Host."""
     origin = request.headers.get("origin") or request.headers.get("referer")
     if not origin:
         return True   # not a browser (no CSRF without one)
-    return urlsplit(origin).netloc == request.headers.get("host", "")
+    hosts = {request.headers.get("host", "")}
+    if request.headers.get("x-forwarded-host"):
+        hosts.add(request.headers["x-forwarded-host"].split(",")[0].strip())
+    if urlsplit(origin).netloc in hosts:
+        return True
+    log.warning("form post refused: origin %s is not this server (%s) address=%s", origin, sorted(hosts), _client_address(request))
+    return False
 
 
 def _secure(request: Request, settings: sessions.AccessSettings) -> bool:

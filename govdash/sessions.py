@@ -63,6 +63,7 @@ class AccessSettings:
     cookie_name: str = "govdash_session"
     secure_cookie: str | bool = "auto"
     timezone: str = "Asia/Shanghai"
+    client_address_header: str = ""     # behind a reverse proxy: the header carrying the client's address
     account: ThrottleRule = field(default_factory=ThrottleRule)
     address: ThrottleRule = field(default_factory=lambda: ThrottleRule(lock_after=20, delay_after=5))
 
@@ -83,8 +84,10 @@ def load_settings(path: Path | None = None) -> AccessSettings:
         raw = tomllib.load(fh)
     session = raw.get("session", {})
     throttle = raw.get("throttle", {})
+    proxy = raw.get("proxy", {})
     base = AccessSettings()
     unknown = set(session) - {"lifetime_hours", "cookie_name", "secure_cookie", "timezone"}
+    unknown |= {f"proxy.{k}" for k in set(proxy) - {"client_address_header"}}
     for scope in ("account", "address"):
         unknown |= {f"throttle.{scope}.{k}" for k in set(throttle.get(scope, {})) - set(ThrottleRule.__dataclass_fields__)}
     if unknown:
@@ -94,6 +97,7 @@ def load_settings(path: Path | None = None) -> AccessSettings:
         cookie_name=str(session.get("cookie_name", base.cookie_name)),
         secure_cookie=session.get("secure_cookie", base.secure_cookie),
         timezone=str(session.get("timezone", base.timezone)),
+        client_address_header=str(proxy.get("client_address_header", "")).strip(),
         account=replace(base.account, **throttle.get("account", {})),
         address=replace(base.address, **throttle.get("address", {})),
     )
