@@ -15,6 +15,7 @@ Every script run then reads the cookie back from st.context.cookies (govdash.acc
 """
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import math
@@ -42,6 +43,7 @@ PROTECTED_PREFIXES = ("/media/", "/_stcore/upload_file/", "/app/static/", "/_stc
 # Streamlit's assets and endpoints, its OIDC routes, and ours: no cookie needed
 PUBLIC_PREFIXES = ("/_stcore/", "/static/", "/component/", "/auth/", "/oauth2callback", "/account/")
 OIDC_USER_COOKIE = "_streamlit_user"
+BUSY_WAIT_SECONDS = 10   # how long a sign-in waits for another attempt of the same account being checked
 
 FAVICON_SVG = ("<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 64 64'><rect width='64' height='64' rx='12' fill='#1f4e79'/>"
                "<rect x='12' y='34' width='9' height='18' fill='#fff'/><rect x='27.5' y='22' width='9' height='30' fill='#fff'/>"
@@ -236,7 +238,15 @@ async def sign_in_submit(request: Request) -> Response:
     next_path = safe_next(str(form.get("next", "/")))
     address = _client_address(request)
     throttle = sessions.shared_throttle()
-    attempt = await run_in_threadpool(sessions.attempt_sign_in, username, password, address, throttle=throttle)
+    # One attempt per account is checked at a time; others of the same account queue here (without
+    # holding a thread) and are then judged afresh: after a success they go in, after a failure the
+    # growing delay refuses them. Several people (or the load benchmark) may share one account.
+    deadline = throttle.clock() + BUSY_WAIT_SECONDS
+    while True:
+        attempt = await run_in_threadpool(sessions.attempt_sign_in, username, password, address, throttle=throttle)
+        if attempt.outcome != "busy" or throttle.clock() >= deadline:
+            break
+        await asyncio.sleep(0.05)
     if attempt.outcome == "ok":
         value, _ = sessions.shared_sessions().issue(attempt.principal.username)
         response = RedirectResponse(next_path, status_code=303)

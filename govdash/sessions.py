@@ -415,7 +415,7 @@ def attempt_sign_in(username: str, password: str, address: str | None, *, thrott
     address = address or "unknown"
     verdict = throttle.reserve(username, address)
     if not verdict.allowed:
-        log.info("sign-in refused (%s, %s, %.0f s left): account=%r address=%s", verdict.reason, verdict.scope,
+        (log.debug if verdict.reason == "busy" else log.info)("sign-in refused (%s, %s, %.0f s left): account=%r address=%s", verdict.reason, verdict.scope,
                  max(0.0, verdict.until - throttle.clock()), username, address)
         return Attempt(verdict.reason, until=verdict.until, scope=verdict.scope)
     principal = None

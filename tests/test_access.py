@@ -577,3 +577,21 @@ def test_behind_a_reverse_proxy(guarded_app, tmp_path, monkeypatch):
     sign_in_http(app, "d13", "wrong", headers={"x-real-ip": "10.8.8.8"})
     throttle = sessions.shared_throttle()
     assert throttle.failures("address", "10.8.8.8") == 1 and throttle.failures("address", "10.2.3.4") == 0
+
+
+def test_many_sessions_signing_in_to_one_account_at_once(guarded_app, monkeypatch):
+    """Twelve browsers sign in to one account at the same moment (an office's shared account, the load
+    benchmark): all get in, one after the other. Twelve wrong guesses at once (the shipped 1 s delay):
+    one is checked."""
+    import asyncio
+
+    monkeypatch.setenv("GOVDASH_ACCESS_SETTINGS", str(REPO / "config" / "access.toml"))
+    app = guarded_app
+
+    async def together(password):
+        return await asyncio.gather(*(asyncio.to_thread(sign_in_http, app, "chair", password) for _ in range(12)))
+
+    right = asyncio.run(together("chair-password-1"))
+    assert [r[0] for r in right] == [303] * 12
+    wrong = asyncio.run(together("a-guess"))
+    assert sorted(r[0] for r in wrong) == [401] + [429] * 11
