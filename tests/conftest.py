@@ -69,6 +69,7 @@ def committed_sample_db(tmp_path_factory) -> Path:
     assert result.exit_code in (0, 2), result.as_dict()
     return db
 
+
 # ---------------------------------------------------------------- browser tests (Debian Chromium via Playwright)
 
 import os  # noqa: E402
