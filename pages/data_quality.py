@@ -6,9 +6,9 @@ import polars as pl
 import streamlit as st
 
 from govdash import ui
-from govdash.settings import load_settings
 from govdash.status import warehouse_status
 from pipelines.ingest import ingest
+from pipelines.limits import load_limits
 from warehouse.db import WarehouseError
 
 st.title("数据导入与质量")
@@ -19,7 +19,7 @@ SUMMARY_LABELS = {"file": "文件", "table": "数据表", "rows_read": "读取�
                   "encoding": "编码", "error": "错误"}
 
 with st.expander("上传数据文件", expanded=ui.current_version() is None):
-    max_mb = load_settings()["ingest"]["max_upload_mb"]
+    max_mb = load_limits().max_upload_mb
     st.caption(f"支持 CSV（UTF-8、带 BOM 的 UTF-8、GBK/GB18030）和 Excel（.xlsx），单个文件不超过 {max_mb} MB。"
                "按文件名或表头识别数据表；有问题的行会被隔离并说明原因，其余行照常导入。")
     uploads = st.file_uploader("选择文件", type=["csv", "xlsx"], accept_multiple_files=True, key="uploads")
