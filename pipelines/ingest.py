@@ -2,13 +2,21 @@
 
 For every file: rows read = rows loaded + rows quarantined + duplicates skipped.
 - a row breaking a contract goes to `quarantine` with file, row number (header = row 1), column, reason;
+  the first [limits] max_quarantine_rows_per_column reasons of each (file, column) are kept there, and
+  `quarantine_counts` holds the exact counts (so a hostile file cannot fill the warehouse);
 - an exact duplicate (in the file, or already in the warehouse) is skipped;
 - a keyed row whose key is already loaded with other content replaces it (a corrected re-export);
 - for log tables a re-export replaces the whole log of every event/appeal it covers.
 The run is one transaction (warehouse.db.write_session): it lands whole or not at all.
+
+A file that cannot be read or checked (pipelines.readers.SourceError, or any unforeseen error while
+reading or checking it, logged in full) is reported with one Chinese message and loads nothing; the
+other files of the run still load. Reading and checking touch only temp tables, so a failed file leaves
+no trace; an error while writing (DuckDB) fails the whole run, which then changes nothing.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 import uuid
@@ -20,11 +28,12 @@ import polars as pl
 
 from govdash import REPO_ROOT
 from pipelines.contracts import check_frame
-from pipelines.readers import SourceError, SourceFrame, iter_source_paths, peek_table, read_source
+from pipelines.limits import Limits, load_limits
+from pipelines.readers import SourceError, SourceFrame, iter_source_paths, peek_table, read_sources, unexpected_error
 from pipelines.tables import TableSpec
 from warehouse.build import build
 from warehouse.db import write_session
-from warehouse.schema import ensure_schema, raw_table
+from warehouse.schema import ensure_schema, quarantine_note, raw_table
 
 # the reference lists shipped with the product (transcribed from the seeds), loaded when a
 # warehouse has none so that clause codes can be checked from the first ingest on
@@ -95,6 +104,7 @@ class FileSummary:
     duplicates_skipped: int = 0
     encoding: str | None = None
     error: str | None = None
+    warning: str | None = None  # loaded, but the user should know: quarantine detail capped, sheets ignored
 
 
 @dataclass
@@ -135,6 +145,16 @@ def _incoming_frame(src: SourceFrame, frame: pl.DataFrame, typed: pl.DataFrame, 
     )
 
 
+def _batch_failures(src: SourceFrame, frame: pl.DataFrame, failures: pl.DataFrame, offset: int) -> pl.DataFrame:
+    """The batch's contract failures, with a row that could not be read as a row (ragged) reported for
+    that alone: its emptied values would only add "必填项为空"."""
+    unreadable = src.read_failures(offset, frame.height)
+    if unreadable is not None:
+        failures = pl.concat([failures.filter(~pl.col("row_index").is_in(unreadable["row_index"].implode())),
+                              unreadable])
+    return failures.with_columns(pl.col("row_index") + offset)
+
+
 def _stage_incoming(con: duckdb.DuckDBPyConnection, src: SourceFrame) -> int:
     """Type and check the file batch by batch into temp tables `incoming` and `contract_failures`
     (DuckDB tables, which spill to disk under the memory limit); returns the number of rows."""
@@ -143,7 +163,7 @@ def _stage_incoming(con: duckdb.DuckDBPyConnection, src: SourceFrame) -> int:
     for n, frame in enumerate(src.iter_frames()):
         typed, failures = check_frame(spec, frame)
         batch = _incoming_frame(src, frame, typed, offset)
-        failures = failures.with_columns(pl.col("row_index") + offset)
+        failures = _batch_failures(src, frame, failures, offset)
         con.register("incoming_batch", batch)
         con.register("failures_batch", failures)
         if n == 0:
@@ -158,16 +178,60 @@ def _stage_incoming(con: duckdb.DuckDBPyConnection, src: SourceFrame) -> int:
     return offset
 
 
-def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, now: dt.datetime) -> FileSummary:
+TEMP_TABLES = ("incoming", "contract_failures", "file_contents", "valid", "failures", "failures_kept")
+
+
+def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for t in TEMP_TABLES:
+        con.execute(f"drop table if exists {t}")
+
+
+def _stage(con: duckdb.DuckDBPyConnection, src: SourceFrame) -> int:
+    """Read and check the source into temp tables. Any failure concerns this source alone and is one
+    SourceError; a DuckDB error is the warehouse's, not the file's, and fails the run."""
+    try:
+        return _stage_incoming(con, src)
+    except (SourceError, duckdb.Error):
+        raise
+    except Exception as exc:
+        raise unexpected_error(src.name, exc) from exc
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, summary: FileSummary, run_id: str, now: dt.datetime,
+                limits: Limits) -> None:
+    """Replace the file's quarantine with the first reasons of each column of `failures`, and its
+    counts with the exact ones (per column, and for the file: column_name null)."""
+    params = [run_id, now, summary.file, summary.table]
+    con.execute("delete from quarantine where source_file = ?", [summary.file])
+    con.execute("delete from quarantine_counts where source_file = ?", [summary.file])
+    con.execute("create or replace temp table failures_kept as select *, "
+                "row_number() over (partition by column_name order by _row) <= ? as kept from failures",
+                [limits.max_quarantine_rows_per_column])
+    con.execute("insert into quarantine select ?, ?, ?, ?, _row + 2, column_name, value, reason "
+                "from failures_kept where kept order by _row", params)
+    con.execute("""
+        insert into quarantine_counts
+        select ?, ?, ?, ?, column_name, count(distinct _row), count(*), count(*) filter (where kept)
+        from failures_kept group by grouping sets ((column_name), ()) having count(*) > 0
+    """, params)
+    file_counts = con.execute("select rows, reasons, reasons_kept from quarantine_counts "
+                              "where source_file = ? and column_name is null", [summary.file]).fetchall()
+    rows, reasons, kept = file_counts[0] if file_counts else (0, 0, 0)
+    summary.rows_quarantined = rows
+    summary.warning = quarantine_note(rows, reasons, kept)
+
+
+def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, now: dt.datetime,
+                limits: Limits) -> FileSummary:
     spec: TableSpec = src.table
-    file_name = src.path.name
+    file_name = src.name
     summary = FileSummary(file=file_name, table=spec.name, encoding=src.encoding)
-    summary.rows_read = n_rows = _stage_incoming(con, src)
     cols = spec.column_names
     content = cols + ["extras"]
     raw = raw_table(spec.name)
     key = list(spec.key)
     try:
+        summary.rows_read = n_rows = _stage(con, src)
         rules = ["select row_index as _row, column_name, value, reason from contract_failures"]
         for col, ref, ref_col, reason, *condition in FOREIGN_KEYS.get(spec.name, []):
             extra = f" and {condition[0]}" if condition else ""
@@ -190,12 +254,7 @@ def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, n
             ) k on {_same(key, 'i', 'k')}
         """)
         con.execute("create or replace temp table failures as " + " union all ".join(f"({r})" for r in rules))
-        con.execute("delete from quarantine where source_file = ?", [file_name])
-        con.execute(
-            "insert into quarantine select ?, ?, ?, ?, _row + 2, column_name, value, reason from failures order by _row",
-            [run_id, now, file_name, spec.name],
-        )
-        summary.rows_quarantined = con.execute("select count(distinct _row) from failures").fetchall()[0][0]
+        _quarantine(con, summary, run_id, now, limits)
 
         # valid rows, one per distinct content (exact repeats in the file are duplicates); without
         # failures these are the distinct contents already counted
@@ -245,14 +304,46 @@ def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, n
         summary.rows_loaded = n_distinct - already
         summary.rows_replaced = replaced
         summary.duplicates_skipped = in_file_dups + already
-    finally:
-        for t in ("incoming", "contract_failures", "file_contents", "valid", "failures"):
-            con.execute(f"drop table if exists {t}")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # a failed DuckDB statement has aborted the transaction
+            _drop_temp_tables(con)
+        raise
+    _drop_temp_tables(con)
     return summary
 
 
+def _load_file(con: duckdb.DuckDBPyConnection, path: Path, run_id: str, now: dt.datetime,
+               limits: Limits) -> list[FileSummary]:
+    """A file's summaries: one per table it holds (a workbook may hold several), or one with its error."""
+    try:
+        source = read_sources(path, limits=limits)
+    except SourceError as exc:
+        return [FileSummary(file=path.name, table=None, error=exc.problem)]
+    except Exception as exc:
+        return [FileSummary(file=path.name, table=None, error=unexpected_error(path.name, exc).problem)]
+    summaries = []
+    for src in source.frames:
+        try:
+            summary = load_source(con, src, run_id, now, limits)
+        except SourceError as exc:
+            summaries.append(FileSummary(file=src.name, table=src.table.name, error=exc.problem))
+            continue
+        summaries.append(summary)
+        con.execute(
+            "insert into ingest_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, now, dt.datetime.now(), summary.file, summary.table, summary.encoding, summary.rows_read,
+             summary.rows_loaded, summary.rows_replaced, summary.rows_quarantined, summary.duplicates_skipped],
+        )
+    if source.note:
+        first = summaries[0]
+        first.warning = "；".join(filter(None, [first.warning, source.note]))
+    return summaries
+
+
 def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, do_build: bool = True) -> IngestResult:
-    """Load every file; unreadable files are reported and skipped, the rest land in one transaction."""
+    """Load every file; unreadable files are reported and skipped, the rest land in one transaction.
+    Raises pipelines.limits.LimitsError (before touching anything) when the [limits] settings are wrong."""
+    limits = load_limits()
     started = time.perf_counter()
     run_id = uuid.uuid4().hex[:12]
     result = IngestResult(run_id=run_id)
@@ -271,26 +362,16 @@ def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, 
         has_reference = con.execute("select count(*) from raw_reference_items").fetchall()[0][0] > 0
         if not has_reference and not any(o == 0 for o, _, _ in planned):
             planned.insert(0, (0, str(BUNDLED_REFERENCE), BUNDLED_REFERENCE))
+        position = {path: i for i, path in enumerate(files)}
+        loaded = []
         for i, (_, _, path) in enumerate(planned, 1):
             if progress:
                 progress("load", i, len(planned), path.name)
-            try:
-                src = read_source(path)
-            except SourceError as exc:
-                result.files.append(FileSummary(file=path.name, table=None, error=exc.problem))
-                continue
-            summary = load_source(con, src, run_id, now)
-            del src
-            result.files.append(summary)
-            con.execute(
-                "insert into ingest_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [run_id, now, dt.datetime.now(), summary.file, summary.table, summary.encoding, summary.rows_read,
-                 summary.rows_loaded, summary.rows_replaced, summary.rows_quarantined, summary.duplicates_skipped],
-            )
+            loaded.append((position.get(path, -1), _load_file(con, path, run_id, now, limits)))
         if do_build:
             build(con, progress=(lambda i, n, name: progress("build", i, n, name)) if progress else None)
         con.execute("commit")
-    order = {str(p.name): i for i, p in enumerate(files)}
-    result.files.sort(key=lambda f: order.get(f.file, 0))
+    # in the order the files were given (the bundled reference lists first)
+    result.files = [s for _, summaries in sorted(loaded, key=lambda x: x[0]) for s in summaries]
     result.seconds = time.perf_counter() - started
     return result

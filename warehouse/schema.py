@@ -10,6 +10,12 @@ create table if not exists quarantine (
     run_id varchar, quarantined_at timestamp, source_file varchar, table_name varchar,
     source_row bigint, column_name varchar, value varchar, reason varchar
 );
+-- exact quarantine counts of each file's latest load, per column and for the file as a whole
+-- (column_name null); `quarantine` keeps only the first reasons of each column ([limits])
+create table if not exists quarantine_counts (
+    run_id varchar, quarantined_at timestamp, source_file varchar, table_name varchar, column_name varchar,
+    rows bigint, reasons bigint, reasons_kept bigint
+);
 create table if not exists ingest_runs (
     run_id varchar, started_at timestamp, finished_at timestamp, source_file varchar,
     table_name varchar, encoding varchar, rows_read bigint, rows_loaded bigint,
@@ -19,6 +25,33 @@ create table if not exists ref_calendar_official (
     date date primary key, is_workday boolean not null, note varchar
 );
 """
+
+
+# quarantined rows per file, exact: from quarantine_counts, and for a file loaded before that table
+# existed, from its complete detail in `quarantine`
+QUARANTINE_FILES_SQL = """
+    select source_file, table_name, rows, reasons, reasons_kept from quarantine_counts where column_name is null
+    union all
+    select source_file, any_value(table_name), count(distinct source_row), count(*), count(*) from quarantine
+    where source_file not in (select source_file from quarantine_counts) group by source_file
+"""
+# a warehouse written before quarantine_counts existed: every reason is in `quarantine`
+QUARANTINE_FILES_LEGACY_SQL = """
+    select source_file, any_value(table_name) as table_name, count(distinct source_row) as rows,
+           count(*) as reasons, count(*) as reasons_kept
+    from quarantine group by source_file
+"""
+HAS_QUARANTINE_COUNTS_SQL = "select count(*) as n from duckdb_tables() where table_name = 'quarantine_counts'"
+
+
+def quarantine_files_sql(has_counts: bool) -> str:
+    """Columns source_file, table_name, rows, reasons, reasons_kept: one row per file with quarantined rows."""
+    return QUARANTINE_FILES_SQL if has_counts else QUARANTINE_FILES_LEGACY_SQL
+
+
+def quarantine_note(rows: int, reasons: int, kept: int) -> str | None:
+    """What to tell the user when the quarantine keeps only part of a file's reasons ([limits])."""
+    return f"共 {rows:,} 行被隔离，仅保留前 {kept:,} 条明细" if kept < reasons else None
 
 
 def raw_table(name: str) -> str:
