@@ -54,6 +54,22 @@ def sample(out: Path, seed: int, scale: float) -> None:
     click.echo(f"已写入 {out}")
 
 
+def _ingest_log() -> Path:
+    """The log of an ingest's unforeseen errors, beside the warehouse: the screen shows one Chinese line
+    per file, the log keeps the original error for whoever maintains the system."""
+    import logging
+
+    from warehouse.db import warehouse_path
+
+    path = warehouse_path().with_name("govdash-ingest.log")
+    handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("pipelines")
+    logger.addHandler(handler)
+    logger.propagate = False
+    return path
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出导入摘要")
@@ -63,11 +79,13 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
     退出码：0 全部导入；2 有行被隔离；1 有文件无法读取。
     """
     from pipelines.ingest import ingest as run_ingest
+    from pipelines.limits import LimitsError
     from warehouse.db import WarehouseError
 
+    log_path = _ingest_log()
     try:
         result = run_ingest(list(paths), progress=None if as_json else _progress_echo)
-    except WarehouseError as exc:
+    except (WarehouseError, LimitsError) as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(1)
     if as_json:
@@ -80,7 +98,11 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
             else:
                 click.echo(f"{f.file:<28}{f.table:<20}{f.rows_read:>9}{f.rows_loaded:>9}{f.rows_quarantined:>7}"
                            f"{f.duplicates_skipped:>9}{f.rows_replaced:>7}")
+            if f.warning:
+                click.echo(f"{'':<28}提示：{f.warning}")
         click.echo(f"用时 {result.seconds:.2f} 秒；批次 {result.run_id}")
+        if log_path.exists() and any(f.error and "日志" in f.error for f in result.files):
+            click.echo(f"意外错误的详情见日志 {log_path}")
         if any(f.rows_quarantined for f in result.files):
             click.echo("有数据行被隔离，原因见 govdash status 或“数据导入与质量”页面。")
     sys.exit(result.exit_code)
