@@ -127,6 +127,9 @@ def status(as_json: bool) -> None:
     for t in st["tables"]:
         click.echo(f"  {t['label']}（{t['table']}）：{t['rows']} 行")
     click.echo(f"隔离行数：{st['quarantined_rows']}")
+    for q in st["quarantine_by_file"]:
+        if q["note"]:
+            click.echo(f"  {q['file']}：{q['note']}")
     cal = st["calendar"]
     if cal["official_years"]:
         click.echo(f"工作日历：官方安排覆盖 {cal['official_years'][0]}–{cal['official_years'][1]} 年"

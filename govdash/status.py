@@ -7,7 +7,7 @@ import duckdb
 
 from pipelines.tables import table_specs
 from warehouse.db import connect_read, warehouse_path
-from warehouse.schema import raw_table
+from warehouse.schema import HAS_QUARANTINE_COUNTS_SQL, quarantine_files_sql, quarantine_note, raw_table
 
 DATA_YEARS_SQL = """
 select distinct y from (
@@ -48,15 +48,18 @@ def warehouse_status(path: Path | None = None) -> dict:
         for spec in table_specs().values():
             n = con.execute(f"select count(*) from {raw_table(spec.name)}").fetchone()[0]
             tables.append({"table": spec.name, "label": spec.label, "rows": n})
-        quarantine = con.execute("""
-            select table_name, source_file, count(distinct source_row) as rows
-            from quarantine group by all order by table_name, source_file
+        # exact counts: the quarantine keeps only the first reasons of each column ([limits])
+        has_counts = con.execute(HAS_QUARANTINE_COUNTS_SQL).fetchone()[0] > 0
+        quarantine = con.execute(f"""
+            select table_name, source_file, rows, reasons, reasons_kept
+            from ({quarantine_files_sql(has_counts)}) order by table_name, source_file
         """).fetchall()
         return {
             "warehouse": str(path),
             "tables": tables,
             "quarantined_rows": sum(r[2] for r in quarantine),
-            "quarantine_by_file": [{"table": r[0], "file": r[1], "rows": r[2]} for r in quarantine],
+            "quarantine_by_file": [{"table": r[0], "file": r[1], "rows": r[2], "note": quarantine_note(*r[2:])}
+                                   for r in quarantine],
             "calendar": calendar_coverage(con),
         }
     finally:

@@ -449,3 +449,20 @@ def test_data_page_shows_exact_counts_and_a_bounded_page_of_rows(tmp_path, monke
     at.number_input(key="quarantine_page").set_value(3).run()
     details = next(d.value for d in at.dataframe if "原因" in d.value.columns)
     assert len(details) == 200 and details["行号"].iloc[0] == 202
+
+
+@pytest.mark.parametrize("older", ["drop table quarantine_counts", "delete from quarantine_counts"])
+def test_status_counts_a_quarantine_written_before_the_counts_table(tmp_path, older):
+    """A warehouse from before quarantine_counts (or a file loaded then): its detail is complete."""
+    import duckdb
+
+    from govdash.status import warehouse_status
+
+    db = tmp_path / "wh.duckdb"
+    ingest(base_files(tmp_path) + [write(tmp_path / "whistle_events.csv", many_bad_events(7))], db_path=db)
+    con = duckdb.connect(str(db))
+    con.execute(older)
+    con.close()
+    st = warehouse_status(db)
+    assert st["quarantined_rows"] == 7
+    assert st["quarantine_by_file"] == [{"table": "whistle_events", "file": "whistle_events.csv", "rows": 7, "note": None}]
