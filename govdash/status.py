@@ -7,7 +7,7 @@ import duckdb
 
 from pipelines.tables import table_specs
 from warehouse.db import connect_read, warehouse_path
-from warehouse.schema import HAS_QUARANTINE_COUNTS_SQL, quarantine_files_sql, quarantine_note, raw_table
+from warehouse.schema import HAS_QUARANTINE_COUNTS_SQL, quarantine_counts_sql, quarantine_note, raw_table
 
 DATA_YEARS_SQL = """
 select distinct y from (
@@ -52,7 +52,7 @@ def warehouse_status(path: Path | None = None) -> dict:
         has_counts = con.execute(HAS_QUARANTINE_COUNTS_SQL).fetchone()[0] > 0
         quarantine = con.execute(f"""
             select table_name, source_file, rows, reasons, reasons_kept
-            from ({quarantine_files_sql(has_counts)}) order by table_name, source_file
+            from ({quarantine_counts_sql(has_counts)}) order by table_name, source_file
         """).fetchall()
         return {
             "warehouse": str(path),

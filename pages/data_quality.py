@@ -1,4 +1,11 @@
-"""数据导入与质量: tables and row counts, calendar coverage, the quarantine, and an upload."""
+"""数据导入与质量: tables and row counts, calendar coverage, the quarantine, and an upload.
+
+The quarantine can be millions of rows (a hostile file): the page reads its counts by SQL aggregation
+and one page of its rows at a time (LIMIT/OFFSET), and the download is built on click and bounded
+([limits] max_quarantine_download_rows). The upload is bounded by [limits] max_upload_mb.
+"""
+import logging
+import math
 import tempfile
 from pathlib import Path
 
@@ -8,48 +15,92 @@ import streamlit as st
 from govdash import ui
 from govdash.status import warehouse_status
 from pipelines.ingest import ingest
-from pipelines.limits import load_limits
-from warehouse.db import WarehouseError
+from pipelines.limits import Limits, LimitsError, load_limits
+from warehouse.db import WarehouseError, connect_read, fetch_frame, read_cursor
+from warehouse.schema import HAS_QUARANTINE_COUNTS_SQL, quarantine_counts_sql, quarantine_note
+
+log = logging.getLogger(__name__)
 
 st.title("数据导入与质量")
 ui.require_page("data")
 
 SUMMARY_LABELS = {"file": "文件", "table": "数据表", "rows_read": "读取行数", "rows_loaded": "导入行数",
                   "rows_quarantined": "隔离行数", "duplicates_skipped": "重复跳过", "rows_replaced": "替换旧行",
-                  "encoding": "编码", "error": "错误"}
+                  "encoding": "编码", "error": "错误", "warning": "提示"}
+PAGE_ROWS = 200  # quarantine rows shown at a time
+ALL_FILES = "全部"
+# the quarantine's rows of one file ($file) or of all ($file = ''); always read with a LIMIT
+DETAIL_SQL = """
+    select source_file as 文件, table_name as 数据表, source_row as 行号, column_name as 列, value as 值,
+           reason as 原因, quarantined_at as 隔离时间
+    from quarantine where $file = '' or source_file = $file
+    order by source_file, source_row, column_name
+"""
+
+try:
+    limits, limits_error = load_limits(), None
+except LimitsError as exc:
+    limits, limits_error = Limits(), str(exc)
+# Streamlit's server.maxUploadSize is the ceiling the server enforces; the smaller of the two applies
+max_mb = min(limits.max_upload_mb, int(st.get_option("server.maxUploadSize")))
+
+
+def run_upload(uploads) -> None:
+    with tempfile.TemporaryDirectory() as tmp, st.status("正在导入…", expanded=True) as status_box:
+        paths = []
+        for u in uploads:
+            p = Path(tmp) / Path(u.name).name
+            p.write_bytes(u.getbuffer())
+            paths.append(p)
+        words = {"read": "读取", "load": "导入", "build": "构建模型"}
+        bar = st.progress(0.0)
+
+        def progress(stage, i, n, name):
+            bar.progress(min(i / max(n, 1), 1.0), text=f"{words.get(stage, stage)} {i}/{n}：{name}")
+
+        try:
+            result = ingest(paths, progress=progress)
+        except (WarehouseError, LimitsError) as exc:
+            status_box.update(label="导入失败", state="error")
+            st.error(str(exc))
+        except Exception:  # never a traceback in the browser: the run changed nothing, the log has the detail
+            log.exception("上传导入失败")
+            status_box.update(label="导入失败", state="error")
+            st.error("导入失败：出现意外错误，本次导入未做任何更改（详情已记入服务器日志）")
+        else:
+            label = {0: "导入完成", 2: "导入完成（部分行被隔离）", 1: "部分文件无法读取"}[result.exit_code]
+            status_box.update(label=f"{label}，用时 {result.seconds:.1f} 秒",
+                              state="error" if result.exit_code == 1 else "complete")
+            st.session_state["last_ingest"] = result.as_dict()
+    # a new uploader key lets Streamlit drop the uploaded bytes once they are loaded
+    st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+
+
+def quarantine_csv(file: str) -> bytes:
+    """The quarantine's first rows as CSV (Excel opens it directly), read when the button is clicked
+    (outside the script run: its own read connection, closed after)."""
+    con = connect_read()
+    try:
+        frame = fetch_frame(read_cursor(con), DETAIL_SQL + " limit $limit",
+                            {"file": file, "limit": limits.max_quarantine_download_rows})
+    finally:
+        con.close()
+    return frame.write_csv(include_bom=True).encode("utf-8")
+
 
 with st.expander("上传数据文件", expanded=ui.current_version() is None):
-    max_mb = load_limits().max_upload_mb
     st.caption(f"支持 CSV（UTF-8、带 BOM 的 UTF-8、GBK/GB18030）和 Excel（.xlsx），单个文件不超过 {max_mb} MB。"
-               "按文件名或表头识别数据表；有问题的行会被隔离并说明原因，其余行照常导入。")
-    uploads = st.file_uploader("选择文件", type=["csv", "xlsx"], accept_multiple_files=True, key="uploads")
-    if st.button("开始导入", type="primary", disabled=not uploads):
+               "按文件名或表头识别数据表（Excel 的每个工作表分别识别）；有问题的行会被隔离并说明原因，其余行照常导入。")
+    if limits_error:
+        st.error(f"导入设置有误，暂不能导入：{limits_error}")
+    uploads = st.file_uploader("选择文件", type=["csv", "xlsx"], accept_multiple_files=True, max_upload_size=max_mb,
+                               key=f"uploads_{st.session_state.get('upload_round', 0)}", disabled=bool(limits_error))
+    if st.button("开始导入", type="primary", disabled=not uploads or bool(limits_error)):
         too_big = [u.name for u in uploads if u.size > max_mb * 1024 * 1024]
         if too_big:
             st.error(f"文件超过 {max_mb} MB，未导入：{'、'.join(too_big)}")
         else:
-            with tempfile.TemporaryDirectory() as tmp, st.status("正在导入…", expanded=True) as status_box:
-                paths = []
-                for u in uploads:
-                    p = Path(tmp) / Path(u.name).name
-                    p.write_bytes(u.getbuffer())
-                    paths.append(p)
-                words = {"read": "读取", "load": "导入", "build": "构建模型"}
-                bar = st.progress(0.0)
-
-                def progress(stage, i, n, name):
-                    bar.progress(min(i / max(n, 1), 1.0), text=f"{words.get(stage, stage)} {i}/{n}：{name}")
-
-                try:
-                    result = ingest(paths, progress=progress)
-                except WarehouseError as exc:
-                    status_box.update(label="导入失败", state="error")
-                    st.error(str(exc))
-                else:
-                    label = {0: "导入完成", 2: "导入完成（部分行被隔离）", 1: "部分文件无法读取"}[result.exit_code]
-                    status_box.update(label=f"{label}，用时 {result.seconds:.1f} 秒",
-                                      state="error" if result.exit_code == 1 else "complete")
-                    st.session_state["last_ingest"] = result.as_dict()
+            run_upload(uploads)
     if "last_ingest" in st.session_state:
         summary = pl.DataFrame(st.session_state["last_ingest"]["files"]).rename(SUMMARY_LABELS, strict=False)
         ui.table(summary)
@@ -85,20 +136,37 @@ if cal["override_years"]:
 st.write(f"暂定（按周一至周五估算）年份：{'、'.join(map(str, cal['provisional_years'])) or '无'}")
 
 st.subheader("隔离区")
-quarantine = ui.query("""
-    select source_file as 文件, table_name as 数据表, source_row as 行号, column_name as 列, value as 值,
-           reason as 原因, quarantined_at as 隔离时间
-    from quarantine order by source_file, source_row, column_name
-""")
-if quarantine is None or quarantine.height == 0:
+has_counts = ui.query(HAS_QUARANTINE_COUNTS_SQL)["n"][0] > 0
+by_file = ui.query(f"select * from ({quarantine_counts_sql(has_counts)}) order by source_file")
+
+
+if by_file is None or by_file.height == 0:
     st.success("没有被隔离的数据行。")
 else:
-    files = ["全部"] + sorted(quarantine["文件"].unique().to_list())
-    chosen = st.selectbox("按文件筛选", files, key="quarantine_file")
-    shown = quarantine if chosen == "全部" else quarantine.filter(pl.col("文件") == chosen)
-    ui.table(shown)
-    st.download_button("下载隔离明细（CSV，Excel 可直接打开）", shown.write_csv(include_bom=True).encode("utf-8"),
+    for f in by_file.iter_rows(named=True):
+        if note := quarantine_note(f["rows"], f["reasons"], f["reasons_kept"]):
+            st.caption(f"{f['source_file']}：{note}")
+    ui.table(by_file.select(pl.col("source_file").alias("文件"), pl.col("table_name").alias("数据表"),
+                            pl.col("rows").alias("隔离行数"), pl.col("reasons").alias("问题条数"),
+                            pl.col("reasons_kept").alias("保留明细条数")))
+    with st.expander("各列的问题条数"):
+        by_column = ui.query(f"select source_file as 文件, column_name as 列, rows as 隔离行数, reasons as 问题条数, "
+                             f"reasons_kept as 保留明细条数 from ({quarantine_counts_sql(has_counts, by_column=True)}) "
+                             "order by 文件, 问题条数 desc")
+        ui.table(by_column)
+    chosen = st.selectbox("按文件筛选", [ALL_FILES] + by_file["source_file"].to_list(), key="quarantine_file")
+    file = "" if chosen == ALL_FILES else chosen
+    kept = int((by_file.filter(pl.col("source_file") == file) if file else by_file)["reasons_kept"].sum())
+    pages = max(math.ceil(kept / PAGE_ROWS), 1)
+    page = st.number_input(f"页码（共 {pages:,} 页，每页 {PAGE_ROWS} 条）", min_value=1, max_value=pages, value=1,
+                           key="quarantine_page")
+    ui.table(ui.query(DETAIL_SQL + " limit $limit offset $offset", file=file, limit=PAGE_ROWS,
+                      offset=(int(page) - 1) * PAGE_ROWS))
+    st.download_button("下载隔离明细（CSV，Excel 可直接打开）", lambda: quarantine_csv(file),
                        file_name="隔离明细.csv", mime="text/csv")
+    if kept > limits.max_quarantine_download_rows:
+        st.caption(f"下载内容为前 {limits.max_quarantine_download_rows:,} 条明细"
+                   "（设置 [limits] max_quarantine_download_rows）")
 
 st.subheader("最近导入")
 runs = ui.query("""

@@ -431,10 +431,12 @@ def test_data_page_shows_exact_counts_and_a_bounded_page_of_rows(tmp_path, monke
 
     from govdash.access import Principal
 
-    settings_with_limits(tmp_path, monkeypatch, max_quarantine_rows_per_column=300)
+    settings_with_limits(tmp_path, monkeypatch, max_quarantine_rows_per_column=300, max_quarantine_download_rows=500)
     db = tmp_path / "wh.duckdb"
     monkeypatch.setenv("GOVDASH_DB", str(db))
-    ingest(base_files(tmp_path) + [write(tmp_path / "whistle_events.csv", many_bad_events(400))], db_path=db)
+    ingest(base_files(tmp_path) + [write(tmp_path / "whistle_events.csv", many_bad_events(400)),
+                                   write(tmp_path / "appeals.csv", "appeal_id,community_id,raised_at,origin_level\nA1,C1,x,1\n")],
+           db_path=db)
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
     at.session_state["principal"] = Principal("tester", "committee")
     at.run()
@@ -442,13 +444,18 @@ def test_data_page_shows_exact_counts_and_a_bounded_page_of_rows(tmp_path, monke
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["隔离行数"] == "400"
+    assert metrics["隔离行数"] == "401"
     assert any(c.value == "whistle_events.csv：共 400 行被隔离，仅保留前 600 条明细" for c in at.caption)
     details = next(d.value for d in at.dataframe if "原因" in d.value.columns)
-    assert len(details) == 200 and list(details["行号"][:3]) == [2, 2, 3]
+    assert len(details) == 200 and list(details["行号"][:4]) == [2, 2, 2, 3]  # appeals.csv's row first
+    assert "下载内容为前 500 条明细（设置 [limits] max_quarantine_download_rows）" in [c.value for c in at.caption]
     at.number_input(key="quarantine_page").set_value(3).run()
     details = next(d.value for d in at.dataframe if "原因" in d.value.columns)
-    assert len(details) == 200 and details["行号"].iloc[0] == 202
+    assert len(details) == 200 and details["行号"].iloc[0] == 201  # the 401st of the sorted detail
+    at.selectbox(key="quarantine_file").set_value("appeals.csv").run()
+    assert not at.exception, [e.value for e in at.exception]
+    details = next(d.value for d in at.dataframe if "原因" in d.value.columns)
+    assert list(details["文件"]) == ["appeals.csv"] and list(details["行号"]) == [2]
 
 
 @pytest.mark.parametrize("older", ["drop table quarantine_counts", "delete from quarantine_counts"])

@@ -27,26 +27,22 @@ create table if not exists ref_calendar_official (
 """
 
 
-# quarantined rows per file, exact: from quarantine_counts, and for a file loaded before that table
-# existed, from its complete detail in `quarantine`
-QUARANTINE_FILES_SQL = """
-    select source_file, table_name, rows, reasons, reasons_kept from quarantine_counts where column_name is null
-    union all
-    select source_file, any_value(table_name), count(distinct source_row), count(*), count(*) from quarantine
-    where source_file not in (select source_file from quarantine_counts) group by source_file
-"""
-# a warehouse written before quarantine_counts existed: every reason is in `quarantine`
-QUARANTINE_FILES_LEGACY_SQL = """
-    select source_file, any_value(table_name) as table_name, count(distinct source_row) as rows,
-           count(*) as reasons, count(*) as reasons_kept
-    from quarantine group by source_file
-"""
 HAS_QUARANTINE_COUNTS_SQL = "select count(*) as n from duckdb_tables() where table_name = 'quarantine_counts'"
 
 
-def quarantine_files_sql(has_counts: bool) -> str:
-    """Columns source_file, table_name, rows, reasons, reasons_kept: one row per file with quarantined rows."""
-    return QUARANTINE_FILES_SQL if has_counts else QUARANTINE_FILES_LEGACY_SQL
+def quarantine_counts_sql(has_counts: bool, by_column: bool = False) -> str:
+    """Exact quarantine counts, per file or per (file, column): source_file, table_name, column_name (null
+    per file), rows, reasons, reasons_kept. From quarantine_counts; for a file loaded before that table
+    existed (`has_counts` False: the whole warehouse), from its complete detail in `quarantine`."""
+    column = "column_name" if by_column else "null"
+    detail = (f"select source_file, any_value(table_name) as table_name, {column} as column_name, "
+              "count(distinct source_row) as rows, count(*) as reasons, count(*) as reasons_kept from quarantine {where} "
+              f"group by source_file{', column_name' if by_column else ''}")
+    if not has_counts:
+        return detail.format(where="")
+    return (f"select source_file, table_name, column_name, rows, reasons, reasons_kept from quarantine_counts "
+            f"where column_name is {'not ' if by_column else ''}null union all "
+            + detail.format(where="where source_file not in (select source_file from quarantine_counts)"))
 
 
 def quarantine_note(rows: int, reasons: int, kept: int) -> str | None:
