@@ -29,7 +29,8 @@ import polars as pl
 from govdash import REPO_ROOT
 from pipelines.contracts import check_frame
 from pipelines.limits import Limits, load_limits
-from pipelines.readers import SourceError, SourceFrame, iter_source_paths, peek_table, read_sources, unexpected_error
+from pipelines.readers import (RaggedRows, SourceError, SourceFrame, iter_source_paths, peek_table, read_sources,
+                               unexpected_error)
 from pipelines.tables import TableSpec
 from warehouse.build import build
 from warehouse.db import write_session
@@ -190,7 +191,11 @@ def _stage(con: duckdb.DuckDBPyConnection, src: SourceFrame) -> int:
     """Read and check the source into temp tables. Any failure concerns this source alone and is one
     SourceError; a DuckDB error is the warehouse's, not the file's, and fails the run."""
     try:
-        return _stage_incoming(con, src)
+        try:
+            return _stage_incoming(con, src)
+        except RaggedRows:  # a big file read strictly met a ragged row: find them all, read it again
+            src.find_ragged_rows()
+            return _stage_incoming(con, src)
     except (SourceError, duckdb.Error):
         raise
     except Exception as exc:

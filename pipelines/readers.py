@@ -7,10 +7,13 @@ CSV
 - Encodings: UTF-8, UTF-8 with BOM, GBK/GB18030. A UTF-8 BOM followed by bytes that are GB18030 but not
   UTF-8 (a GBK export that some tool prefixed with a BOM) is read as GB18030.
 - Line endings: LF, CRLF, or bare CR (old Mac exports).
-- Ragged rows (a field count other than the header's) do not fail the file. _csv_shape finds them
-  exactly, their values are emptied, and the ingest quarantines each with its row number and the reason
-  "字段数与表头不一致（应为 N 个，实为 M 个）" (a blank line: "空行（没有任何字段）"): the rest of the file
-  loads. A row cut short at the end of a file without a final line break is a truncated file instead.
+- Ragged rows (a field count other than the header's) do not fail the file: their values are emptied
+  and the ingest quarantines each with its row number and the reason "字段数与表头不一致（应为 N 个，
+  实为 M 个）" (a blank line: "空行（没有任何字段）"); the rest of the file loads. A row cut short at the
+  end of a file without a final line break is a truncated file instead.
+  Finding them costs nothing for a clean file without quotes: polars' strict read fails on any row with
+  more fields than the header, and if none has more, the commas adding up to (fields − 1) × records
+  proves that none has fewer (_fields_add_up). Any other file gets _csv_shape, an exact pass.
 - Files above BIG_FILE_BYTES are read in batches of BATCH_ROWS rows, so memory holds one batch at a time.
 
 Excel
@@ -62,6 +65,11 @@ UNEXPECTED = "读取或检查时出现意外错误，本文件未导入（详情
 SPLIT_FILE = "未导入；请拆分后再导入"
 
 
+class RaggedRows(Exception):
+    """A big CSV read strictly met a row with more fields than its header: the ingest then calls
+    SourceFrame.find_ragged_rows() and reads it again (batches already staged are discarded)."""
+
+
 class SourceError(Exception):
     """A file that cannot be read at all (wrong format, empty, truncated, no header, over a limit)."""
 
@@ -98,10 +106,13 @@ class SourceFrame:
     frame: pl.DataFrame | None  # canonical column names; strings (CSV) or native cell types (xlsx)
     extra_columns: list[str]
     encoding: str
-    batches: object = None      # for a big CSV: a callable yielding frames like `frame`, in file order
+    batches: object = None      # for a big CSV: batches(ragged) yields frames like `frame`, in file order
     name: str = ""              # the source's name: the file's, or "file（sheet）" in a workbook of several
-    ragged: pl.DataFrame | None = None  # CSV rows whose field count is wrong (RAGGED_SCHEMA); values emptied
+    # CSV rows whose field count is wrong (RAGGED_SCHEMA), their values emptied; None for a big CSV
+    # believed whole and read strictly (see RaggedRows)
+    ragged: pl.DataFrame | None = None
     expected_fields: int = 0
+    shape: object = None        # for a big CSV: computes its CsvShape
 
     def __post_init__(self):
         self.name = self.name or self.path.name
@@ -110,7 +121,10 @@ class SourceFrame:
         if self.frame is not None:
             yield self.frame
         else:
-            yield from self.batches()
+            yield from self.batches(self.ragged)
+
+    def find_ragged_rows(self) -> None:
+        self.ragged = self.shape().ragged
 
     def read_failures(self, offset: int, height: int) -> pl.DataFrame | None:
         """The ragged rows among rows offset .. offset+height-1, as failures (row_index relative to
@@ -270,6 +284,13 @@ def _empty_ragged_rows(frame: pl.DataFrame, ragged: pl.DataFrame, offset: int) -
 
 # ---------------------------------------------------------------- CSV files
 
+def _fields_add_up(commas: int, records: int, fields: int) -> bool:
+    """With no record holding more than `fields` fields (a strict read passed) and no quotes, the
+    commas adding up to (fields - 1) per record (header included) means every record holds exactly
+    `fields`: one short record would need another long one."""
+    return fields > 1 and commas == (fields - 1) * records
+
+
 def _read_csv(path: Path, data: bytes, table: str | None, limits: Limits) -> SourceFrame:
     if not data.strip():
         raise SourceError(path, "文件为空")
@@ -279,37 +300,62 @@ def _read_csv(path: Path, data: bytes, table: str | None, limits: Limits) -> Sou
         raise SourceError(path, str(exc)) from None
     data = _as_utf8(data, encoding)
     eol = _line_end(data[:65536])
-    shape = _csv_shape(path, data, eol, _needs_csv_module(data), limits)
-    _check_complete(path, shape, data.endswith((b"\n", b"\r")), data.count(b'"') % 2 == 1)
-    try:
-        frame = pl.read_csv(io.BytesIO(data), infer_schema=False, truncate_ragged_lines=True, eol_char=eol)
-    except pl.exceptions.PolarsError as exc:
-        raise _logged(path, CSV_UNREADABLE, exc) from None
-    if frame.height != shape.rows:
-        raise SourceError(path, ROWS_UNCLEAR)
+    csv_module = _needs_csv_module(data)
+    frame, ragged, expected = None, _ragged_frame([], [], []), 0
+    if not csv_module:
+        try:  # the fast path, for a clean file (see the module's docstring)
+            frame = pl.read_csv(io.BytesIO(data), infer_schema=False, truncate_ragged_lines=False, eol_char=eol)
+        except pl.exceptions.PolarsError:
+            frame = None
+        if frame is not None and not _fields_add_up(data.count(b","), frame.height + 1, frame.width):
+            frame = None
+    if frame is None:
+        shape = _csv_shape(path, data, eol, csv_module, limits)
+        _check_complete(path, shape, data.endswith((b"\n", b"\r")), data.count(b'"') % 2 == 1)
+        try:
+            frame = pl.read_csv(io.BytesIO(data), infer_schema=False, truncate_ragged_lines=True, eol_char=eol)
+        except pl.exceptions.PolarsError as exc:
+            raise _logged(path, CSV_UNREADABLE, exc) from None
+        if frame.height != shape.rows:
+            raise SourceError(path, ROWS_UNCLEAR)
+        ragged, expected = shape.ragged, len(shape.header)
+        frame = _empty_ragged_rows(frame, ragged, 0)
+    if frame.height > limits.max_rows_per_file:
+        raise _too_many_rows(path, limits)
     headers = [str(h) for h in frame.columns]
     spec, renames, extras = _map_headers(path, headers, _identify([path.stem], headers, table))
-    return SourceFrame(path=path, table=spec, frame=_canonical(_empty_ragged_rows(frame, shape.ragged, 0), spec, renames),
-                       extra_columns=extras, encoding=encoding, ragged=shape.ragged, expected_fields=len(shape.header))
+    return SourceFrame(path=path, table=spec, frame=_canonical(frame, spec, renames), extra_columns=extras,
+                       encoding=encoding, ragged=ragged, expected_fields=expected)
 
 
-def _scan_utf8(path: Path, skip: int) -> tuple[int, bool]:
+@dataclass
+class _ByteCounts:
+    quotes: int = 0
+    commas: int = 0
+    line_breaks: int = 0
+    csv_module: bool = False  # see _needs_csv_module
+
+
+def _scan_utf8(path: Path, skip: int, eol: str) -> _ByteCounts:
     """Stream the whole file through a UTF-8 decoder: a big file is read in batches only once it is
-    known to decode, so a bad byte late in the file cannot stop a load half-way. Returns the number of
-    quote characters and whether the file needs the csv module (see _needs_csv_module)."""
+    known to decode, so a bad byte late in the file cannot stop a load half-way. Counts on the way
+    what _fields_add_up and _check_complete need."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    quotes, csv_module = 0, False
+    counts = _ByteCounts()
     with open(path, "rb") as fh:
         fh.seek(skip)
         try:
             while chunk := fh.read(16 * 2 ** 20):
                 decoder.decode(chunk)
-                quotes += chunk.count(b'"')
-                csv_module = csv_module or _needs_csv_module(chunk)
+                counts.commas += chunk.count(b",")
+                counts.line_breaks += chunk.count(eol.encode())
+                if _needs_csv_module(chunk):
+                    counts.csv_module = True
+                    counts.quotes += chunk.count(b'"')
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise SourceError(path, "文件编码不一致：开头是 UTF-8，后面有无法按 UTF-8 读取的内容") from None
-    return quotes, csv_module
+    return counts
 
 
 def _read_big_csv(path: Path, table: str | None, limits: Limits) -> SourceFrame | None:
@@ -326,28 +372,44 @@ def _read_big_csv(path: Path, table: str | None, limits: Limits) -> SourceFrame 
         return None
     if encoding not in ("utf-8", "utf-8-sig"):
         return None
-    quotes, csv_module = _scan_utf8(path, 3 if encoding == "utf-8-sig" else 0)
     eol = _line_end(head)
-    shape = _csv_shape(path, path, eol, csv_module, limits)
-    _check_complete(path, shape, tail in (b"\n", b"\r"), quotes % 2 == 1)
-    headers = [h.strip() for h in shape.header]
+    counts = _scan_utf8(path, 3 if encoding == "utf-8-sig" else 0, eol)
+    complete = tail in (b"\n", b"\r")
+
+    def shape() -> CsvShape:
+        found = _csv_shape(path, path, eol, counts.csv_module, limits)
+        _check_complete(path, found, complete, counts.quotes % 2 == 1)
+        return found
+
+    header = next(csv.reader(io.StringIO(head.decode("utf-8-sig", errors="ignore"), newline="")), [""])
+    records = counts.line_breaks + (0 if complete else 1)
+    if not counts.csv_module and _fields_add_up(counts.commas, records, len(header)):
+        ragged, rows = None, records - 1  # believed whole: read strictly
+        if rows > limits.max_rows_per_file:
+            raise _too_many_rows(path, limits)
+    else:
+        found = shape()
+        header, ragged, rows = found.header, found.ragged, found.rows
+    headers = [h.strip() for h in header]
     spec, renames, extras = _map_headers(path, headers, _identify([path.stem], headers, table))
 
-    def batches():
-        lazy = pl.scan_csv(path, infer_schema=False, truncate_ragged_lines=True, eol_char=eol)
+    def batches(ragged: pl.DataFrame | None):
+        lazy = pl.scan_csv(path, infer_schema=False, truncate_ragged_lines=ragged is not None, eol_char=eol)
         offset = 0
         try:
             for batch in lazy.collect_batches(chunk_size=BATCH_ROWS):
-                batch = _empty_ragged_rows(batch.rename(dict(zip(batch.columns, headers))), shape.ragged, offset)
+                batch = _empty_ragged_rows(batch.rename(dict(zip(batch.columns, headers))), ragged, offset)
                 offset += batch.height
                 yield _canonical(batch, spec, renames)
         except pl.exceptions.PolarsError as exc:
+            if ragged is None:
+                raise RaggedRows() from exc
             raise _logged(path, CSV_UNREADABLE, exc) from None
-        if offset != shape.rows:
+        if offset != rows:
             raise SourceError(path, ROWS_UNCLEAR)
 
     return SourceFrame(path=path, table=spec, frame=None, extra_columns=extras, encoding=encoding, batches=batches,
-                       ragged=shape.ragged, expected_fields=len(shape.header))
+                       ragged=ragged, expected_fields=len(headers), shape=shape)
 
 
 # ---------------------------------------------------------------- Excel workbooks
@@ -525,5 +587,5 @@ def iter_source_paths(paths: list[Path | str]) -> list[Path]:
     return out
 
 
-__all__ = ["SourceError", "SourceFrame", "SourceFile", "read_sources", "peek_table", "iter_source_paths",
+__all__ = ["SourceError", "RaggedRows", "SourceFrame", "SourceFile", "read_sources", "peek_table", "iter_source_paths",
            "detect_encoding", "normalise_header", "unexpected_error", "WHOLE_ROW"]

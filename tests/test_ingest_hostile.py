@@ -135,6 +135,27 @@ def test_ragged_rows_with_quoted_fields_in_the_batched_path(tmp_path, monkeypatc
         ("E1", "09:00", 2), ("E3", "11:00", 4), ("E4", "12:00", 5)]
 
 
+@pytest.mark.parametrize("big", [False, True])
+def test_a_long_row_and_a_short_row_whose_commas_compensate(tmp_path, monkeypatch, big):
+    """A clean unquoted file is proven whole by a strict read plus the comma count; one row with a field
+    too many and another with one too few pass the count, so the strict read must catch them (and the
+    batched path then reads the file again, exactly)."""
+    if big:
+        monkeypatch.setattr(readers, "BIG_FILE_BYTES", 100)
+        monkeypatch.setattr(readers, "BATCH_ROWS", 2)
+    db = tmp_path / "wh.duckdb"
+    text = (EVENT_HEADER + "E1,C1,2024-10-08 09:00,onsite,false\n"
+            + "E2,C2,2024-10-08 10:00,offsite\n"              # 4 fields
+            + "E3,C1,2024-10-08 11:00,onsite,false\n"
+            + "E4,C2,2024-10-08 12:00,onsite,false,x\n")       # 6 fields
+    result = ingest(base_files(tmp_path) + [write(tmp_path / "whistle_events.csv", text)], db_path=db)
+    ev = by_file(result)["whistle_events.csv"]
+    assert (ev.rows_read, ev.rows_loaded, ev.rows_quarantined) == (4, 2, 2), ev
+    assert rows(db, "select source_row, reason from quarantine order by 1") == [
+        (3, "字段数与表头不一致（应为 5 个，实为 4 个）"), (5, "字段数与表头不一致（应为 5 个，实为 6 个）")]
+    assert loaded_events(db) == [("E1",), ("E3",)]
+
+
 def test_bare_cr_line_endings_are_read(tmp_path):
     db = tmp_path / "wh.duckdb"
     cr = tmp_path / "whistle_events.csv"
