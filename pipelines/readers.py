@@ -17,8 +17,10 @@ CSV
 - Files above BIG_FILE_BYTES are read in batches of BATCH_ROWS rows, so memory holds one batch at a time.
 
 Excel
-- The zip's directory is checked before the workbook is opened ([limits]: declared uncompressed size
-  and compression ratio), so a "zip bomb" is refused without being decompressed.
+- The zip is checked before the workbook is opened: the sizes its directory declares ([limits]: total
+  uncompressed size and compression ratio), then each part inflated here a chunk at a time and stopped
+  past its declared size (calamine inflates a part to its end whatever the directory says). A "zip
+  bomb" is refused with bounded memory, before the Excel reader sees it.
 - Every sheet whose name or header maps to a table loads (a workbook with several sheets names each
   source "file（sheet）"); the sheets that do not are named in the result's note.
 """
@@ -29,7 +31,9 @@ import csv
 import io
 import logging
 import re
+import struct
 import zipfile
+import zlib
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -415,8 +419,9 @@ def _read_big_csv(path: Path, table: str | None, limits: Limits) -> SourceFrame 
 # ---------------------------------------------------------------- Excel workbooks
 
 def _check_xlsx_archive(path: Path, limits: Limits) -> None:
-    """Refuse a workbook that would decompress to too much, before anything decompresses it: zipfile
-    reads only the zip's central directory here (the declared sizes of its parts)."""
+    """Refuse a workbook that would decompress to too much, before the Excel reader sees it: first by
+    the sizes the zip's central directory declares (nothing inflated), then by inflating each part up
+    to its declared size (a zip that understates them)."""
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
@@ -432,6 +437,40 @@ def _check_xlsx_archive(path: Path, limits: Limits) -> None:
     if size > RATIO_FLOOR and size > ratio * packed:
         raise SourceError(path, f"Excel 文件压缩比异常（解压后是压缩前的 {size / packed:,.0f} 倍，上限 {ratio:g} 倍，"
                                 "设置 [limits] max_xlsx_compression_ratio），疑似“压缩炸弹”，未导入")
+    try:
+        with open(path, "rb") as fh:
+            liar = next((p for p in parts if _inflates_beyond(fh, p)), None)
+    except (ValueError, zlib.error, OSError) as exc:
+        raise _logged(path, EXCEL_UNREADABLE, exc) from None
+    if liar is not None:
+        raise SourceError(path, f"Excel 文件的压缩目录与内容不符（{liar.filename} 解压后大于声明的大小），疑似“压缩炸弹”，未导入")
+
+
+def _inflates_beyond(fh, part: zipfile.ZipInfo) -> bool:
+    """Whether the part inflates to more than its declared size: inflated 1 MiB at a time, stopped as
+    soon as it passes that size (so the work is bounded by the declared sizes already checked)."""
+    fh.seek(part.header_offset)
+    local = fh.read(30)
+    if local[:4] != b"PK\x03\x04":
+        raise ValueError("no local header")
+    name_length, extra_length = struct.unpack("<HH", local[26:30])
+    fh.seek(part.header_offset + 30 + name_length + extra_length)
+    if part.compress_type == zipfile.ZIP_STORED:
+        return part.compress_size > part.file_size
+    if part.compress_type != zipfile.ZIP_DEFLATED:
+        raise ValueError(f"compression method {part.compress_type}")
+    inflater, left, size = zlib.decompressobj(-zlib.MAX_WBITS), part.compress_size, 0
+    while left > 0 and not inflater.eof:
+        data = fh.read(min(left, 2 ** 20))
+        if not data:
+            break
+        left -= len(data)
+        while data and not inflater.eof:
+            size += len(inflater.decompress(data, 2 ** 20))
+            if size > part.file_size:
+                return True
+            data = inflater.unconsumed_tail
+    return False
 
 
 def _read_sheets(path: Path) -> list[tuple[str, pl.DataFrame]]:

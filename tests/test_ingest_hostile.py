@@ -371,6 +371,50 @@ def test_highly_compressed_workbook_under_the_size_cap_is_refused_by_its_ratio(t
     assert error.endswith(" 倍，上限 100 倍，设置 [limits] max_xlsx_compression_ratio），疑似“压缩炸弹”，未导入")
 
 
+def declare_size(path, part, size):
+    """Rewrite the uncompressed size the zip's central directory declares for `part`."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    pos = struct.unpack("<I", data[end + 16:end + 20])[0]
+    while data[pos:pos + 4] == b"PK\x01\x02":
+        n, m, k = struct.unpack("<HHH", data[pos + 28:pos + 34])
+        if data[pos + 46:pos + 46 + n] == part.encode():
+            data[pos + 24:pos + 28] = struct.pack("<I", size)
+        pos += 46 + n + m + k
+    path.write_bytes(bytes(data))
+
+
+def test_a_zip_that_understates_its_sizes_is_refused_before_the_excel_reader(tmp_path, monkeypatch):
+    """calamine inflates a part to its end whatever the directory says: the check must inflate it
+    itself, a chunk at a time, and stop past the declared size."""
+    bomb = zip_bomb(tmp_path / "whistle_events.xlsx", 40)
+    declare_size(bomb, "xl/worksheets/sheet1.xml", 2 ** 20)
+    assert zipfile.ZipFile(bomb).getinfo("xl/worksheets/sheet1.xml").file_size == 2 ** 20
+    opened = []
+    monkeypatch.setattr(readers, "_read_sheets", lambda path: opened.append(path) or [])
+    with PeakRss() as rss:
+        result = ingest(base_files(tmp_path) + [bomb], db_path=tmp_path / "wh.duckdb")
+    assert opened == []
+    assert by_file(result)["whistle_events.xlsx"].error == \
+        "Excel 文件的压缩目录与内容不符（xl/worksheets/sheet1.xml 解压后大于声明的大小），疑似“压缩炸弹”，未导入"
+    assert by_file(result)["departments.csv"].rows_loaded == 2
+    assert rss.growth_mb < 100, rss.growth_mb
+
+
+def test_an_ordinary_workbook_passes_the_archive_checks(tmp_path):
+    path = tmp_path / "departments.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["部门编号", "部门名称"])
+    for i in range(5000):
+        ws.write_row(i + 1, 0, [f"D{i}", "公安局"])
+    wb.close()
+    result = ingest([path], db_path=tmp_path / "wh.duckdb")
+    assert by_file(result)["departments.xlsx"].rows_loaded == 5000
+
+
 # ---------------------------------------------------------------- limits
 
 def test_rows_per_file_limit(tmp_path, monkeypatch):
