@@ -138,8 +138,6 @@ st.write(f"暂定（按周一至周五估算）年份：{'、'.join(map(str, cal
 st.subheader("隔离区")
 has_counts = ui.query(HAS_QUARANTINE_COUNTS_SQL)["n"][0] > 0
 by_file = ui.query(f"select * from ({quarantine_counts_sql(has_counts)}) order by source_file")
-
-
 if by_file is None or by_file.height == 0:
     st.success("没有被隔离的数据行。")
 else:

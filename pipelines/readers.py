@@ -230,7 +230,7 @@ def _plain_shape(path: Path, source: bytes | Path, eol: str, limits: Limits) -> 
 
 def _quoted_shape(path: Path, source: bytes | Path, eol: str, limits: Limits) -> CsvShape:
     """A CSV with quote characters: Python's csv module parses the quoting (exact; slower than polars,
-    so only for the files that need it)."""
+    so only for the files that need it). It knows LF, CRLF and CR itself: `eol` is not needed."""
     raw = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
     index, counts, texts = array("q"), array("q"), []
     keep, most = limits.max_quarantine_rows_per_column, limits.max_rows_per_file
