@@ -393,4 +393,7 @@ def routes() -> list[Route]:
 
 def app_options() -> dict:
     """st.App(script, **app_options()): the sign-in routes, the guard, and the start-up hook."""
-    return {"routes": routes(), "middleware": [Middleware(AccessGuard)], "lifespan": lifespan}
+    from govdash.incidents import on_script_error
+
+    return {"routes": routes(), "middleware": [Middleware(AccessGuard)], "lifespan": lifespan,
+            "on_script_error": on_script_error}

@@ -109,4 +109,7 @@ def test_every_role_page_and_month(committed_sample_db, monkeypatch, request):
         if problems:
             failures.append(f"{role}:{dept or ''} {page} {month}: " + " | ".join(problems))
     print(f"页面巡检：{len(cases)} 项，用时 {time.perf_counter() - started:.0f} 秒，失败 {len(failures)} 项")
+    report = REPO / "test-artifacts" / "crawl-failures.txt"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("\n".join(failures), encoding="utf-8")
     assert not failures, "\n".join(failures[:40])
