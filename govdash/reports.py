@@ -4,12 +4,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import xlsxwriter
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from govdash import textsafe
 from govdash.formatting import pct
 
 FONT = "Noto Sans CJK SC"  # a Simplified Chinese face; Word falls back to its own CJK font when absent
@@ -253,7 +253,7 @@ def reports_text(b: dict) -> str:
 # ---------------------------------------------------------------- Excel
 
 def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
-    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    wb = textsafe.Workbook(out)
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "font_name": FONT})
     text = wb.add_format({"border": 1, "font_name": FONT})
     num = wb.add_format({"border": 1, "num_format": "0", "font_name": FONT})
@@ -265,15 +265,15 @@ def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
     def sheet(name, columns, rows):
         ws = wb.add_worksheet(name)
         for j, (_, label, _) in enumerate(columns):
-            ws.write(0, j, label, head)
+            wb.cell(ws, 0, j, label, head)
             ws.set_column(j, j, max(10, len(label) * 2 + 2))
         for i, r in enumerate(rows, 1):
             for j, (key, _, kind) in enumerate(columns):
                 v = r.get(key)
                 if v is None:
-                    ws.write_string(i, j, "—", text) if kind == "pct" else ws.write_blank(i, j, None, text)
+                    wb.cell(ws, i, j, "—" if kind == "pct" else None, text)
                 else:
-                    ws.write(i, j, v, fmt[kind])
+                    wb.cell(ws, i, j, v, fmt[kind])
         ws.freeze_panes(1, 0)
         return ws
 
@@ -304,8 +304,8 @@ def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
     rows += _section_settings(b)
     rows += [(k, v) for k, v in DEFINITIONS]
     for i, (k, v) in enumerate(rows):
-        ws.write(i, 0, k, text)
-        ws.write(i, 1, v, text)
+        wb.cell(ws, i, 0, k, text)
+        wb.cell(ws, i, 1, v, text)
     wb.close()
 
 
@@ -448,7 +448,7 @@ ASSESSMENT_DEDUCTION_COLUMNS = [("dept_name", "部门", "text"), ("reason", "扣
 
 
 def assessment_xlsx(a: dict, out) -> None:
-    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    wb = textsafe.Workbook(out)
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "font_name": FONT})
     fmt = {"text": wb.add_format({"border": 1, "font_name": FONT}),
            "int": wb.add_format({"border": 1, "num_format": "0", "font_name": FONT}),
@@ -459,15 +459,15 @@ def assessment_xlsx(a: dict, out) -> None:
                                 ("扣分明细", ASSESSMENT_DEDUCTION_COLUMNS, deductions)):
         ws = wb.add_worksheet(name)
         for j, (_, label, _) in enumerate(columns):
-            ws.write(0, j, label, head)
+            wb.cell(ws, 0, j, label, head)
             ws.set_column(j, j, 40 if label in ("扣分原因", "依据记录", "说明") else max(10, len(label) * 2 + 2))
         for i, r in enumerate(rows, 1):
             for j, (key, _, kind) in enumerate(columns):
                 v = r.get(key)
                 if v is None:
-                    ws.write_string(i, j, "—", fmt["text"])
+                    wb.cell(ws, i, j, "—", fmt["text"])
                 else:
-                    ws.write(i, j, v, fmt[kind])
+                    wb.cell(ws, i, j, v, fmt[kind])
         ws.freeze_panes(1, 0)
     ws = wb.add_worksheet("评分设置")
     ws.set_column(0, 0, 36)
@@ -483,6 +483,6 @@ def assessment_xlsx(a: dict, out) -> None:
     rows += [("计分方法", "得分 = Σ 权重 × min(实际值 / 目标值, 1) − 扣分，最低 0 分；无数据的考核项不计，其权重按比例分配给其他考核项"),
              ("排名", "按得分从高到低，同分同名次")]
     for i, (k, v) in enumerate(rows):
-        ws.write(i, 0, k, fmt["text"])
-        ws.write(i, 1, v, fmt["text"])
+        wb.cell(ws, i, 0, k, fmt["text"])
+        wb.cell(ws, i, 1, v, fmt["text"])
     wb.close()

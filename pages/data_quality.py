@@ -14,6 +14,7 @@ import streamlit as st
 
 from govdash import ui
 from govdash.status import warehouse_status
+from govdash.textsafe import csv_bytes
 from pipelines.ingest import ingest
 from pipelines.limits import Limits, LimitsError, load_limits
 from warehouse.db import WarehouseError, connect_read, fetch_frame, read_cursor
@@ -77,15 +78,15 @@ def run_upload(uploads) -> None:
 
 
 def quarantine_csv(file: str) -> bytes:
-    """The quarantine's first rows as CSV (Excel opens it directly), read when the button is clicked
-    (outside the script run: its own read connection, closed after)."""
+    """The quarantine's first rows as CSV (Excel opens it directly, formula-like values escaped), read when
+    the button is clicked (outside the script run: its own read connection, closed after)."""
     con = connect_read()
     try:
         frame = fetch_frame(read_cursor(con), DETAIL_SQL + " limit $limit",
                             {"file": file, "limit": limits.max_quarantine_download_rows})
     finally:
         con.close()
-    return frame.write_csv(include_bom=True).encode("utf-8")
+    return csv_bytes(frame)
 
 
 with st.expander("上传数据文件", expanded=ui.current_version() is None):

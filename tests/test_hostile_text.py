@@ -8,6 +8,7 @@ plotly markup formed from data, so a viewer's browser fetches nothing from a hos
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import openpyxl
@@ -119,6 +120,9 @@ def assert_no_formulas(data, bad: list[str], expect: set[str]) -> None:
     assert formulas == []
     texts = {c.value for _, c in cells if c.data_type == "s"}
     assert expect <= texts, expect - texts
+    # and a formula-like text cell carries Excel's quote prefix: editing it in Excel keeps it text
+    assert [(s, c.coordinate) for s, c in cells if c.data_type == "s" and c.value.startswith(DANGEROUS)
+            and not c.quotePrefix] == []
 
 
 def test_bulletin_and_assessment_workbooks_have_no_formulas(hostile_warehouse, hostile_port):
@@ -189,3 +193,59 @@ def test_quarantine_csv_escapes_formulas(hostile_warehouse, hostile_port, monkey
     for v in hostile_values(hostile_port):
         v = v.strip()
         assert ("'" + v if v.startswith(DANGEROUS) else v) in values, v
+
+
+def test_workbook_cells_text_as_text_numbers_as_numbers(tmp_path):
+    from govdash import textsafe
+
+    path = tmp_path / "cells.xlsx"
+    wb = textsafe.Workbook(path)
+    ws = wb.add_worksheet("s")
+    plain = wb.add_format({"border": 1, "num_format": "0.0"})
+    values = [-1, -0.5, 0, 3, "-1+2", "=1+1", "+1", "@SUM(A1)", "\t=1", "\r=1", "部门", "http://127.0.0.1/x", "1234", None]
+    for i, v in enumerate(values):
+        wb.cell(ws, i, 0, v, plain)
+    wb.close()
+    cells = openpyxl.load_workbook(path)["s"]
+    got = [(cells.cell(i + 1, 1).value, cells.cell(i + 1, 1).data_type) for i in range(len(values))]
+    assert got == [(-1, "n"), (-0.5, "n"), (0, "n"), (3, "n"), ("-1+2", "s"), ("=1+1", "s"), ("+1", "s"),
+                   ("@SUM(A1)", "s"), ("\t=1", "s"), ("_x000D_=1", "s"), ("部门", "s"), ("http://127.0.0.1/x", "s"),
+                   ("1234", "s"), (None, "n")]
+    # formula-like text keeps Excel's quote prefix (stays text when edited) and the column's other format
+    assert [cells.cell(i + 1, 1).quotePrefix for i in range(len(values))] == [textsafe.formula_like(v) for v in values]
+    assert cells.cell(6, 1).border.left.style == "thin" and cells.cell(6, 1).number_format == "0.0"
+    assert cells.cell(12, 1).hyperlink is None
+
+
+def test_csv_fields_escaped_numbers_untouched():
+    from govdash import textsafe
+
+    frame = pl.DataFrame({"name": ["=cmd|' /C calc'!A0", "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1", "住建局", None],
+                          "n": [-1, -2, 3, 0, 5, -6, 7, None], "x": [-0.5, 1.5, None, 2.0, 0.0, -1.0, 1.0, 3.0]})
+    rows = pl.read_csv(io.BytesIO(textsafe.csv_bytes(frame)))
+    assert rows["name"].to_list() == ["'=cmd|' /C calc'!A0", "'+1", "'-1+2", "'@SUM(A1)", "'\t=1", "'\r=1", "住建局", None]
+    assert rows["n"].to_list() == [-1, -2, 3, 0, 5, -6, 7, None]
+    assert rows["x"].to_list() == [-0.5, 1.5, None, 2.0, 0.0, -1.0, 1.0, 3.0]
+
+
+PRODUCT_CODE = ["app.py", "govdash", "pages", "warehouse"]
+
+
+def _product_sources():
+    from tests.conftest import REPO
+
+    for name in PRODUCT_CODE:
+        path = REPO / name
+        yield from ([path] if path.is_file() else sorted(path.rglob("*.py")))
+
+
+def test_every_spreadsheet_writer_goes_through_textsafe():
+    """Workbooks and CSV exports are made in govdash.textsafe only (pipelines/sample.py writes the sample
+    city's input files, not exports)."""
+    from tests.conftest import REPO
+
+    pattern = re.compile(r"xlsxwriter|openpyxl|write_csv|to_csv|csv\.writer|write_excel|to_excel|\bws\.write|Workbook\(")
+    found = [f"{p.relative_to(REPO)}:{i}: {line.strip()}" for p in _product_sources() if p.name != "textsafe.py"
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if pattern.search(line) and "textsafe.Workbook(" not in line]
+    assert found == []
