@@ -7,6 +7,7 @@ plotly markup formed from data, so a viewer's browser fetches nothing from a hos
 """
 from __future__ import annotations
 
+import ast
 import io
 import re
 from pathlib import Path
@@ -14,6 +15,9 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+
+from tests.conftest import CHROMIUM, settle, streamlit_server
+from tests.test_browser import assert_clean, download, go, sign_in
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -82,12 +86,48 @@ def build_hostile_city(out: Path, port: int) -> list[str]:
     return bad
 
 
-@pytest.fixture(scope="module")
-def hostile_port() -> int:
-    """The port hostile URLs point at (the browser test listens on it; elsewhere nothing does)."""
-    from tests.test_browser import _free_port
+class Listener:
+    """An HTTP listener on 127.0.0.1 (random port) that counts the requests it receives."""
 
-    return _free_port()
+    def __init__(self):
+        import http.server
+        import threading
+
+        hits = self.hits = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                hits.append(self.path)
+                self.send_response(204)
+                self.end_headers()
+
+            do_POST = do_HEAD = do_GET  # noqa: N815
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.host = f"127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def listener():
+    lst = Listener()
+    yield lst
+    lst.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_port(listener) -> int:
+    """The port every hostile URL in the data points at: the listener's."""
+    return listener.port
 
 
 @pytest.fixture(scope="module")
@@ -249,3 +289,268 @@ def test_every_spreadsheet_writer_goes_through_textsafe():
              for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if pattern.search(line) and "textsafe.Workbook(" not in line]
     assert found == []
+
+
+# ---------------------------------------------------------------- markdown: every piece of data through textsafe.md
+
+# Streamlit calls that render markdown: method name -> (positional indexes, keyword names) of their text.
+# (selectbox/multiselect options and their format_func, st.text and st.dataframe show plain text.)
+_LABEL = ((0,), ("label",))
+MARKDOWN_CALLS = {
+    **{name: ((0,), ("body",)) for name in ("markdown", "caption", "title", "header", "subheader", "info", "warning",
+                                            "error", "success", "toast")},
+    "write": (tuple(range(10)), ()),
+    **{name: _LABEL for name in ("expander", "status", "popover", "button", "download_button", "form_submit_button",
+                                 "link_button", "selectbox", "multiselect", "select_slider", "slider", "text_input",
+                                 "text_area", "number_input", "toggle", "checkbox", "date_input", "time_input",
+                                 "file_uploader", "color_picker", "pills", "segmented_control", "feedback")},
+    "radio": ((0, 1), ("label", "options")),
+    "tabs": ((0,), ("tabs",)),
+    "metric": ((0, 1, 2), ("label", "value", "delta")),
+    "page_link": ((), ("label",)),
+    "progress": ((1,), ("text",)),
+    "spinner": ((0,), ("text",)),
+    "update": ((), ("label",)),   # st.status(...).update(label=...)
+}
+PLAIN_TEXT_CALLS = {"selectbox", "multiselect", "select_slider", "text", "dataframe", "table", "plot"}
+# Interpolated values that are not data from the sources: numbers, dates and times the product
+# computes, the product's own literals, and configuration files only an administrator edits.
+NUMERIC_CALLS = {"fmt_rate", "len", "int", "sum", "float", "abs", "round"}
+TRUSTED = {
+    "app.py": {
+        "section": "the menu sections, literal keys of PAGES",
+        "page.title": "the page titles, literals of PAGES",
+    },
+}
+
+
+def _is_md(call: ast.AST) -> bool:
+    return isinstance(call, ast.Call) and (
+        (isinstance(call.func, ast.Name) and call.func.id == "md")
+        or (isinstance(call.func, ast.Attribute) and call.func.attr == "md"))
+
+
+def _unsafe(node: ast.AST, trusted: dict) -> list[str]:
+    """The parts of a text argument that may carry data without textsafe.md."""
+    if isinstance(node, ast.Constant) or _is_md(node):
+        return []
+    if isinstance(node, ast.JoinedStr):
+        return [p for v in node.values if isinstance(v, ast.FormattedValue) and v.format_spec is None
+                for p in _unsafe(v.value, trusted)]
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Add) or isinstance(node.left, (ast.Constant, ast.JoinedStr)):
+            return _unsafe(node.left, trusted) + _unsafe(node.right, trusted)
+        return []   # arithmetic
+    if isinstance(node, ast.IfExp):
+        return _unsafe(node.body, trusted) + _unsafe(node.orelse, trusted)
+    if isinstance(node, ast.BoolOp):
+        return [p for v in node.values for p in _unsafe(v, trusted)]
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [p for v in node.elts for p in _unsafe(v, trusted)]
+    if isinstance(node, ast.Call):
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if name in NUMERIC_CALLS:
+            return []
+        if name == "join" and isinstance(node.func.value, ast.Constant) and len(node.args) == 1:
+            arg = node.args[0]
+            if isinstance(arg, (ast.GeneratorExp, ast.ListComp)):
+                return _unsafe(arg.elt, trusted)
+            return [] if ast.unparse(arg) in trusted else [ast.unparse(arg)]
+    return [] if ast.unparse(node) in trusted else [ast.unparse(node)]
+
+
+def _text_args(call: ast.Call) -> list[ast.AST]:
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+    positions, keywords = MARKDOWN_CALLS.get(name, ((), ()))
+    args = [a for i, a in enumerate(call.args) if i in positions]
+    return args + [k.value for k in call.keywords if k.arg in keywords or k.arg == "help"]
+
+
+def _rendering_sources():
+    from tests.conftest import REPO
+
+    return [REPO / "app.py", REPO / "govdash" / "ui.py", *sorted((REPO / "pages").glob("*.py"))]
+
+
+def test_data_into_markdown_goes_through_textsafe_md():
+    """Every f-string, concatenation or variable given to a markdown-rendering Streamlit call has each
+    interpolated value wrapped in textsafe.md(), formatted as a number, or listed in TRUSTED."""
+    from tests.conftest import REPO
+
+    problems = []
+    for path in _rendering_sources():
+        name = str(path.relative_to(REPO))
+        trusted = TRUSTED.get(name, {})
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                for arg in _text_args(node):
+                    problems += [f"{name}:{node.lineno}: {p}" for p in _unsafe(arg, trusted)]
+    assert problems == []
+
+
+def test_md_only_where_markdown_is_rendered():
+    """textsafe.md's backslashes would show in plain-text places (select box options, tables, charts)."""
+    from tests.conftest import REPO
+
+    misplaced = []
+    for path in _rendering_sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        allowed = {id(n) for call in ast.walk(tree) if isinstance(call, ast.Call)
+                   for arg in _text_args(call) for n in ast.walk(arg) if _is_md(n)}
+        misplaced += [f"{path.relative_to(REPO)}:{n.lineno}" for n in ast.walk(tree) if _is_md(n) and id(n) not in allowed]
+    assert misplaced == []
+
+
+def test_charts_only_through_ui_plot():
+    """govdash.ui.plot escapes every figure's data text (textsafe.plot_figure): pages never draw directly."""
+    direct = [f"{p.name}:{i}" for p in _rendering_sources() if p.name != "ui.py"
+              for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+              if re.search(r"\.(plotly_chart|altair_chart|vega_lite_chart|pyplot|bar_chart|line_chart|area_chart|"
+                           r"scatter_chart|map|pydeck_chart|graphviz_chart|html)\(", line)]
+    assert direct == []
+
+
+# ---------------------------------------------------------------- the escape functions themselves
+
+WJ = "\u2060"
+PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+
+
+def hostile_markdown(port: int) -> list[str]:
+    host = f"http://127.0.0.1:{port}"
+    return hostile_values(port) + [hostile_user(port), f"{host}/bare", "www.example.com/x", "WWW.EXAMPLE.COM", "a@b.example.com",
+                                   f"<{host}/angle>", f"[x]: {host}/ref", ":red[红] :material/home: :smile:", "$x^2$",
+                                   "# 标题", "- 项", "1. 项", "**粗** __粗__ *斜*", "`代码`", "~~删~~", "a|b|c", "&lt;b&gt; &amp;",
+                                   "x\\y", "行一\n# 行二\r\n[链](http://h/)", f"<a href='{host}/a'>a</a>", "> 引用", "***", "=1"]
+
+
+def test_md_shows_hostile_text_as_itself():
+    from govdash.textsafe import md
+
+    for text in hostile_markdown(8765):
+        out = md(text)
+        # what a reader sees is the text itself: resolve the escapes, drop the invisible word joiners
+        assert re.sub(r"\\(.)", r"\1", out).replace(WJ, "") == re.sub(r"[\r\n]+", " ", text), text
+        # every ASCII punctuation mark is escaped, so no markdown, HTML, math or directive forms
+        bare = re.sub(r"\\.", "", out)
+        assert not PUNCTUATION.search(bare), (text, out)
+        assert "\n" not in out and "\r" not in out
+        # and GFM's link literals (URLs, www., e-mail) cannot form after the escapes are resolved
+        shown = re.sub(r"\\(.)", r"\1", out)
+        assert not re.search(r"://|(?i:www\.)|@[^\u2060]|:[^\u2060]", shown), (text, out)
+
+
+def test_plot_text_and_figures():
+    import html
+
+    import plotly.express as px
+    import plotly.graph_objects as go
+
+    from govdash.textsafe import plot_figure, plot_text
+
+    bad = hostile_values(8765) + ["<a href='http://127.0.0.1:8765/a'>a</a>", "A & B <b>粗</b>"]
+    assert [html.unescape(plot_text(v)) for v in bad] == bad
+    assert all("<" not in plot_text(v) and ">" not in plot_text(v) for v in bad)
+    assert plot_text(3) == 3 and plot_text(None) is None
+
+    frame = pl.DataFrame({"部门": bad, "得分": list(range(len(bad))), "年度": ["2024年", "<i>2023</i>"] * (len(bad) // 2) + ["x"] * (len(bad) % 2)})
+    figures = [
+        px.bar(frame.to_pandas(), x="部门", y="得分", color="年度", barmode="group", hover_data={"年度": True},
+               category_orders={"部门": bad}),
+        px.density_heatmap(frame.to_pandas(), x="年度", y="部门", z="得分"),
+        go.Figure(go.Funnel(y=bad, x=list(range(len(bad))))),
+        go.Figure(go.Sankey(node=dict(label=bad), link=dict(source=[0], target=[1], value=[1]))),
+    ]
+    for fig in figures:
+        plot_figure(fig)
+        strings = []
+
+        def walk(v, key=""):
+            if isinstance(v, str):
+                strings.append((key, v))
+            elif isinstance(v, dict):
+                for k, x in v.items():
+                    walk(x, k)
+            elif isinstance(v, (list, tuple)):
+                for x in v:
+                    walk(x, key)
+
+        walk(fig.to_plotly_json())
+        tags = [(k, v) for k, v in strings if re.search(r"<(?!br>|extra>|/extra>)", v)]
+        assert tags == []
+    bar = figures[0]
+    assert {html.unescape(x) for t in bar.data for x in t.x} == set(bad)
+    assert all("<br>" in t.hovertemplate and t.hovertemplate.endswith("<extra></extra>") for t in bar.data)
+    assert [html.unescape(x) for x in bar.layout.xaxis.categoryarray] == bad
+
+
+# ---------------------------------------------------------------- the real app in a real browser
+
+PASSWORD = "hostile-password-1"
+PAGE_TITLES = ["月度通报", "吹哨报到分析", "部门自查", "联系捆绑走访", "负面清单", "五级双向", "年度考核", "数据导入与质量"]
+# every element attribute through which a browser fetches or links to a URL
+URL_ATTRIBUTES_JS = """host => [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]
+    .filter(a => ['href', 'xlink:href', 'src', 'srcset', 'action', 'formaction', 'poster', 'data', 'background', 'style',
+                  'ping'].includes(a.name) && a.value.includes(host))
+    .map(a => `${e.tagName} ${a.name}=${a.value}`))"""
+
+
+def _hover_charts(page) -> None:
+    """Hover each chart so plotly draws its hover labels too."""
+    for plot in page.locator(".js-plotly-plot .nsewdrag").all():
+        try:
+            plot.scroll_into_view_if_needed(timeout=5_000)
+            box = plot.bounding_box()
+            if box:
+                for fx in (0.2, 0.5, 0.8):
+                    page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * 0.6)
+                    page.wait_for_timeout(100)
+        except Exception:  # noqa: BLE001 — a chart redrawn while hovering; the DOM check below still runs
+            pass
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
+def test_pages_fetch_nothing_and_link_nothing_from_hostile_data(browser, listener, hostile_db, tmp_path_factory):
+    import shutil
+
+    from govdash import access
+
+    work = tmp_path_factory.mktemp("hostile-browser")
+    db = work / "warehouse.duckdb"
+    shutil.copy(hostile_db, db)
+    accounts = work / "accounts.toml"
+    user = hostile_user(listener.port)
+    access.set_user(user, "committee", PASSWORD, path=accounts)
+    bad = hostile_values(listener.port)
+    with streamlit_server(work, {"GOVDASH_DB": str(db), "GOVDASH_ACCOUNTS": str(accounts)}) as url:
+        server = {"url": url}
+        page = sign_in(browser, server, (user, PASSWORD))
+        shown = {}
+        for title in PAGE_TITLES:
+            if title != "月度通报":
+                go(page, title)
+            for summary in page.locator('[data-testid="stExpander"] summary').all():
+                summary.click()
+            settle(page)
+            _hover_charts(page)
+            page.wait_for_timeout(500)
+            assert_clean(page, f"hostile-{title}")
+            assert page.evaluate(URL_ATTRIBUTES_JS, listener.host) == [], title
+            assert listener.hits == [], title
+            shown[title] = page.inner_text("body").replace(WJ, "")
+        # the data is on screen, as its own characters
+        assert f"已登录：{user}" in shown["月度通报"]
+        assert any(v in shown["月度通报"] for v in bad[6:])          # a link- or image-named department in the lists
+        assert any(f"{v.strip()}本月的走访记录" in shown["联系捆绑走访"] for v in bad)   # an expander label
+
+        # every download: no formula cell, no unescaped formula-like CSV field
+        go(page, "月度通报")
+        assert_no_formulas(download(page, "下载 Excel 通报"), bad, {bad[0], bad[1]})
+        go(page, "年度考核")
+        assert_no_formulas(download(page, "下载 Excel 考核表"), bad, {bad[0], bad[1]})
+        go(page, "数据导入与质量")
+        rows = pl.read_csv(io.BytesIO(download(page, "下载隔离明细（CSV，Excel 可直接打开）")), infer_schema=False)
+        assert [v for c in rows.columns for v in rows[c].to_list() if v and v.startswith(DANGEROUS)] == []
+        assert "'=cmd|' /C calc'!A0" in rows["值"].to_list()
+        assert listener.hits == []
+        page.context.close()
