@@ -16,6 +16,7 @@ else:
 
     from govdash import access, ui
     from govdash.server import FAVICON_SVG, SIGN_OUT
+    from govdash.textsafe import md
 
     RUN_STARTED, RUN_CPU_STARTED = time.perf_counter(), time.thread_time()
 
@@ -53,7 +54,7 @@ else:
         # at every page's address too, so a page's link shows it instead of Streamlit's "Page not found"
         if principal.role == "none" and principal.username:
             st.session_state.pop("principal", None)
-            st.error(f"账号“{principal.username}”没有可用的角色，无法查看任何内容。请联系管理员。")
+            st.error(f"账号“{md(principal.username)}”没有可用的角色，无法查看任何内容。请联系管理员。")
         sign_in = [st.Page("pages/sign_in.py", title="登录", url_path="sign-in", default=True)]
         sign_in += [st.Page("pages/sign_in.py", title="登录", url_path=url) for url in ALL_URLS]
         st.navigation(sign_in, position="hidden").run()
@@ -74,7 +75,7 @@ else:
             for page in entries:
                 st.page_link(page, label=page.title, icon=page.icon)
         st.divider()
-        st.caption(f"已登录：{principal.label}")
+        st.caption(f"已登录：{md(principal.label)}")
         # signing out is an HTTP POST: the server revokes the session and deletes the cookie
         st.html(f'<form method="post" action="{SIGN_OUT}" style="margin:0">'
                 '<button type="submit" data-testid="govdashSignOut" style="font:inherit;font-size:14px;padding:6px 14px;'

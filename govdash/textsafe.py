@@ -127,7 +127,7 @@ def plot_text(value: Any) -> Any:
 
 
 _TEMPLATE_KEEP = re.compile(r"(<br>|<extra>|</extra>|%\{[^}]*\})")
-_TRACE_DATA = ("x", "y", "z", "text", "hovertext", "customdata", "labels", "name", "parents")
+_TRACE_DATA = ("x", "y", "z", "text", "hovertext", "customdata", "labels", "parents", "name", "legendgroup", "offsetgroup")
 _TRACE_TEMPLATES = ("hovertemplate", "texttemplate")
 
 

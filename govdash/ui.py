@@ -15,6 +15,7 @@ import streamlit as st
 
 from govdash import charts  # noqa: F401  (registers the plotly template with the Simplified Chinese face)
 from govdash.formatting import pct, pct_expr
+from govdash.textsafe import md, plot_figure
 from warehouse.db import WarehouseError, connect_read, data_version, fetch_frame, read_cursor, warehouse_path
 
 NO_DATA = "数据仓库还没有数据。请在“数据导入与质量”页面上传文件，或运行 govdash ingest sample_data。"
@@ -146,7 +147,7 @@ def guard_warehouse() -> bool:
     try:
         _connection(str(warehouse_path()), current_version())
     except WarehouseError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return False
     return True
 
@@ -197,12 +198,12 @@ def show_timeline(event_id: str) -> None:
     """An event's full trail: classification, log rows and deadlines."""
     log = figure("event_timeline", event_id)  # scoped: empty when the user may not see this event
     if log is None or log.height == 0:
-        st.warning(f"找不到事件 {event_id}，或无权查看")
+        st.warning(f"找不到事件 {md(event_id)}，或无权查看")
         return
     events = query("select * from stg_whistle_events where event_id = $event_id", public=True, event_id=event_id)
     e = events.row(0, named=True)
-    st.markdown(f"**事件 {event_id}**　{e['category'] or ''}　{'现场' if e['handling_mode'] == 'onsite' else '非现场'}"
-                f"{'　疑难' if e['is_difficult'] else ''}　上报：{e['reported_at']}　社区：{e['community_id']}")
+    st.markdown(f"**事件 {md(event_id)}**　{md(e['category'])}　{'现场' if e['handling_mode'] == 'onsite' else '非现场'}"
+                f"{'　疑难' if e['is_difficult'] else ''}　上报：{md(e['reported_at'])}　社区：{md(e['community_id'])}")
     labels = {"dispatched": "派单", "accepted": "受理", "arrived": "到场", "returned": "退回", "closed": "结案反馈",
               "reopened": "重办", "escalated": "升级协调", "rated": "评价"}
     st.dataframe(log.with_columns(pl.col("action").replace_strict(labels, default=pl.col("action")))
@@ -288,9 +289,11 @@ def assessment_bytes(result: dict):
 
 def plot(fig, container=None) -> None:
     """Draw a plotly figure with the Simplified Chinese face set on the figure itself: Streamlit's chart
-    theme replaces template fonts, and CJK text would then fall back to a Japanese glyph form."""
+    theme replaces template fonts, and CJK text would then fall back to a Japanese glyph form. Every
+    string the figure carries from data is escaped first (plotly reads <a href>, <b>… in any label)."""
     from govdash.charts import CJK_FONT
 
+    plot_figure(fig)
     fig.update_layout(font_family=CJK_FONT, hoverlabel_font_family=CJK_FONT, legend_font_family=CJK_FONT)
     (container or st).plotly_chart(fig, width="stretch")
 

@@ -9,12 +9,13 @@ from govdash import ui
 from govdash.assessment import period_bounds
 from govdash.labels import STATUS_LABELS
 from govdash.scoring_settings import ScoringSettingsError, dump_scoring, load_scoring, parse_scoring, scoring_path
+from govdash.textsafe import md
 
 ui.start_page("年度考核", "assessment")
 try:
     settings = load_scoring()
 except ScoringSettingsError as exc:
-    st.error(str(exc))
+    st.error(md(exc))
     st.stop()
 months = ui.available_months()
 years = sorted({int(m[:4]) for m in months}, reverse=True)
@@ -24,7 +25,7 @@ year = c1.selectbox("考核年度", years, key="assess_year")
 period_choice = c2.radio("考核期间", ["全年", "第1季度", "第2季度", "第3季度", "第4季度"], horizontal=True, key="assess_period")
 quarter = None if period_choice == "全年" else int(period_choice[1])
 result = ui.figure("assessment_result", year, quarter, as_of)
-st.caption(f"{result['period']} · 截止 {result['as_of']} · 对比 {result['previous_period']} · 评分设置：{result['settings']['source']}")
+st.caption(f"{result['period']} · 截止 {result['as_of']} · 对比 {result['previous_period']} · 评分设置：{md(result['settings']['source'])}")
 st.download_button("下载 Excel 考核表", ui.assessment_bytes(result), file_name=f"{result['period']}考核.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="assessment_xlsx")
 
@@ -38,8 +39,8 @@ with st.expander("评分设置（各项权重、目标与扣分）"):
     s = result["settings"]
     ui.table(pl.DataFrame([{"考核项": c["label"], "指标": c["metric"], "权重": c["weight"], "目标值": c["target"]}
                                for c in s["components"].values()]), hide_index=True)
-    st.write("扣分：" + "；".join(f"{k} = {v:g}" for k, v in s["deductions"].items()))
-    st.write("等次：" + "；".join(f"{k} ≥ {v:g}" for k, v in s["grades"].items()) + "；其余不合格")
+    st.write("扣分：" + "；".join(f"{md(k)} = {v:g}" for k, v in s["deductions"].items()))
+    st.write("等次：" + "；".join(f"{md(k)} ≥ {v:g}" for k, v in s["grades"].items()) + "；其余不合格")
 
 st.subheader("部门得分明细")
 names = {d["dept_id"]: d["dept_name"] for d in result["departments"]}
@@ -48,11 +49,11 @@ mine = next(d for d in result["departments"] if d["dept_id"] == dept)
 m = st.columns(4)
 m[0].metric("得分", "—" if mine["score"] is None else f"{mine['score']:.2f}",
             delta=None if mine["change"] is None else f"{mine['change']:+.2f}（对比{result['previous_period']}）")
-m[1].metric("等次", mine["grade"] or "—")
+m[1].metric("等次", md(mine["grade"]) if mine["grade"] else "—")
 m[2].metric("排名", "—" if mine["rank"] is None else f"第 {mine['rank']} 名")
 m[3].metric("扣分", f"{mine['deduction_points']:.2f}")
 if mine["note"]:
-    st.info(mine["note"])
+    st.info(md(mine["note"]))
 ui.table(pl.DataFrame([{"考核项": c["label"], "实际值": c["actual"], "目标值": c["target"], "权重": c["weight"],
                             "实际计分权重": c["effective_weight"], "得分": c["points"]} for c in mine["components"].values()]))
 if mine["deductions"]:
@@ -83,7 +84,7 @@ with st.form("what_if"):
     cols = st.columns(len(settings.components))
     new_components = []
     for col, c in zip(cols, settings.components):
-        col.markdown(f"**{c.label}**")
+        col.markdown(f"**{md(c.label)}**")
         w = col.number_input("权重", 0.0, 100.0, float(c.weight), 1.0, key=f"w_{c.name}")
         high = 100.0 if c.metric == "two_way_rating" else 1.0
         t = col.number_input("目标值", 0.01, high, float(c.target), 0.01 if high == 1.0 else 1.0, key=f"t_{c.name}")
@@ -93,7 +94,7 @@ candidate_text = dump_scoring(dataclasses.replace(settings, components=tuple(new
 try:
     candidate = parse_scoring(candidate_text, "模拟设置")
 except ScoringSettingsError as exc:
-    st.error(str(exc))
+    st.error(md(exc))
     candidate = None
 if candidate is not None and candidate.components != settings.components:
     # scored and ranked on the whole city, then cut to what the user may see (a department: its own row)
@@ -106,7 +107,7 @@ if candidate is not None and candidate.components != settings.components:
         if st.button("保存为新的评分设置", key="save_scoring"):
             scoring_path().write_text(candidate_text, encoding="utf-8")
             st.cache_data.clear()
-            st.success(f"已保存到 {scoring_path()}")
+            st.success(f"已保存到 {md(scoring_path())}")
     else:
         st.caption("只有考绩办账号可以保存评分设置。")
 elif candidate is not None:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from govdash import ui
 from govdash.status import warehouse_status
-from govdash.textsafe import csv_bytes
+from govdash.textsafe import csv_bytes, md
 from pipelines.ingest import ingest
 from pipelines.limits import Limits, LimitsError, load_limits
 from warehouse.db import WarehouseError, connect_read, fetch_frame, read_cursor
@@ -57,13 +57,13 @@ def run_upload(uploads) -> None:
         bar = st.progress(0.0)
 
         def progress(stage, i, n, name):
-            bar.progress(min(i / max(n, 1), 1.0), text=f"{words.get(stage, stage)} {i}/{n}：{name}")
+            bar.progress(min(i / max(n, 1), 1.0), text=f"{words.get(stage, stage)} {i}/{n}：{md(name)}")
 
         try:
             result = ingest(paths, progress=progress)
         except (WarehouseError, LimitsError) as exc:
             status_box.update(label="导入失败", state="error")
-            st.error(str(exc))
+            st.error(md(exc))
         except Exception:  # never a traceback in the browser: the run changed nothing, the log has the detail
             log.exception("上传导入失败")
             status_box.update(label="导入失败", state="error")
@@ -93,13 +93,13 @@ with st.expander("上传数据文件", expanded=ui.current_version() is None):
     st.caption(f"支持 CSV（UTF-8、带 BOM 的 UTF-8、GBK/GB18030）和 Excel（.xlsx），单个文件不超过 {max_mb} MB。"
                "按文件名或表头识别数据表（Excel 的每个工作表分别识别）；有问题的行会被隔离并说明原因，其余行照常导入。")
     if limits_error:
-        st.error(f"导入设置有误，暂不能导入：{limits_error}")
+        st.error(f"导入设置有误，暂不能导入：{md(limits_error)}")
     uploads = st.file_uploader("选择文件", type=["csv", "xlsx"], accept_multiple_files=True, max_upload_size=max_mb,
                                key=f"uploads_{st.session_state.get('upload_round', 0)}", disabled=bool(limits_error))
     if st.button("开始导入", type="primary", disabled=not uploads or bool(limits_error)):
         too_big = [u.name for u in uploads if u.size > max_mb * 1024 * 1024]
         if too_big:
-            st.error(f"文件超过 {max_mb} MB，未导入：{'、'.join(too_big)}")
+            st.error(f"文件超过 {max_mb} MB，未导入：{'、'.join(md(n) for n in too_big)}")
         else:
             run_upload(uploads)
     if "last_ingest" in st.session_state:
@@ -112,7 +112,7 @@ if not ui.guard_warehouse():
 try:
     status = warehouse_status()
 except WarehouseError as exc:
-    st.error(str(exc))
+    st.error(md(exc))
     st.stop()
 
 cal = status["calendar"]
@@ -124,7 +124,7 @@ c1, c2, c3 = st.columns(3)
 c1.metric("数据表总行数", f"{sum(t['rows'] for t in status['tables']):,}")
 c2.metric("隔离行数", f"{status['quarantined_rows']:,}")
 c3.metric("数据涉及年份", "、".join(map(str, cal["data_years"])) or "—")
-st.caption(f"数据仓库：{status['warehouse']}")
+st.caption(f"数据仓库：{md(status['warehouse'])}")
 
 st.subheader("数据表与行数")
 ui.table(pl.DataFrame(status["tables"]).rename({"table": "数据表", "label": "名称", "rows": "行数"}))
@@ -144,7 +144,7 @@ if by_file is None or by_file.height == 0:
 else:
     for f in by_file.iter_rows(named=True):
         if note := quarantine_note(f["rows"], f["reasons"], f["reasons_kept"]):
-            st.caption(f"{f['source_file']}：{note}")
+            st.caption(f"{md(f['source_file'])}：{note}")
     ui.table(by_file.select(pl.col("source_file").alias("文件"), pl.col("table_name").alias("数据表"),
                             pl.col("rows").alias("隔离行数"), pl.col("reasons").alias("问题条数"),
                             pl.col("reasons_kept").alias("保留明细条数")))

@@ -7,6 +7,7 @@ from govdash import ui
 from govdash.figures import previous_month
 from govdash.labels import DEPT_LABELS, RATE_LABELS
 from govdash.reports import below_threshold, red_black_lists
+from govdash.textsafe import md
 
 ui.start_page("月度通报", "bulletin")
 month = ui.current_month()
@@ -51,8 +52,8 @@ ranking = pl.DataFrame(b["departments"]).with_columns(
 ui.table(ranking.rename(DEPT_LABELS), rates=RATE_LABELS)
 red, black = red_black_lists(b)
 r1, r2 = st.columns(2)
-r1.markdown("**红榜**（按期办结率前列）\n\n" + ("\n".join(f"1. {d['dept_name']}　{ui.fmt_rate(d['on_time_closure_rate'])}" for d in red) or "无"))
-r2.markdown("**黑榜**（按期办结率后列）\n\n" + ("\n".join(f"1. {d['dept_name']}　{ui.fmt_rate(d['on_time_closure_rate'])}" for d in black) or "无"))
+r1.markdown("**红榜**（按期办结率前列）\n\n" + ("\n".join(f"1. {md(d['dept_name'])}　{ui.fmt_rate(d['on_time_closure_rate'])}" for d in red) or "无"))
+r2.markdown("**黑榜**（按期办结率后列）\n\n" + ("\n".join(f"1. {md(d['dept_name'])}　{ui.fmt_rate(d['on_time_closure_rate'])}" for d in black) or "无"))
 
 department_user = ui.principal().is_department
 if department_user:

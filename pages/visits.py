@@ -5,6 +5,7 @@ import streamlit as st
 
 from govdash import ui
 from govdash.figures import visit_department_summary
+from govdash.textsafe import md
 
 ui.start_page("联系捆绑走访", "visits")
 month = ui.current_month()
@@ -64,7 +65,7 @@ ui.table(rows.select("jpc_id", "jpc_name", "required_weeks", "covered_weeks", "v
                       "visit_compliance": "走访达标率", "visits": "走访次数", "leader_led_visits": "市领导带队",
                       "problems_raised": "发现问题", "problems_solved": "解决问题", "missed_weeks": "缺访周"}), rates=["走访达标率"])
 records = ui.figure("visit_records", month, detail_dept, None)
-with st.expander(f"{names.get(detail_dept, detail_dept)}本月的走访记录（{records.height} 条）"):
+with st.expander(f"{md(names.get(detail_dept, detail_dept))}本月的走访记录（{records.height} 条）"):
     ui.table(records.rename({"visit_id": "走访编号", "visit_date": "走访日期", "week_id": "周", "dept_id": "部门编号",
                                  "jpc_id": "联合党委编号", "led_by_city_leader": "市领导带队", "team_leader_rank": "组长职级",
                                  "participants": "参加人数", "topics": "走访内容", "problems_raised": "发现问题",

@@ -25,7 +25,7 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 def hostile_values(port: int) -> list[str]:
     host = f"http://127.0.0.1:{port}"
     return ["=cmd|' /C calc'!A0", f'=HYPERLINK("{host}/x","y")', "+1", "-1+2", "@SUM(A1)", "\t=1",
-            f"![x]({host}/img.png)", f"[点我]({host}/link)", f"<img src={host}/p>"]
+            f"![x]({host}/img.png)", f"[点我]({host}/link)", f"<img src={host}/p>", f"<a href='{host}/a'>a</a>"]
 
 
 def hostile_user(port: int) -> str:
@@ -313,14 +313,37 @@ MARKDOWN_CALLS = {
     "update": ((), ("label",)),   # st.status(...).update(label=...)
 }
 PLAIN_TEXT_CALLS = {"selectbox", "multiselect", "select_slider", "text", "dataframe", "table", "plot"}
-# Interpolated values that are not data from the sources: numbers, dates and times the product
-# computes, the product's own literals, and configuration files only an administrator edits.
+# Interpolated values that are not data from the sources: numbers, periods and times the product
+# computes, its own literal text, and configuration files only an administrator edits.
 NUMERIC_CALLS = {"fmt_rate", "len", "int", "sum", "float", "abs", "round"}
+NUM, WHEN, LIT, CONF = ("a number the product computes", "a period or time the product computes",
+                        "the product's own text", "configuration only an administrator edits")
 TRUSTED = {
-    "app.py": {
-        "section": "the menu sections, literal keys of PAGES",
-        "page.title": "the page titles, literals of PAGES",
-    },
+    "app.py": {"section": LIT, "page.title": LIT},
+    "govdash/ui.py": {"NO_DATA": LIT, "title": LIT + " (each page's heading)"},
+    "pages/assessment.py": {"result['as_of']": WHEN, "result['period']": WHEN, "result['previous_period']": WHEN,
+                            "mine['rank']": NUM},
+    "pages/data_quality.py": {"max_mb": CONF, "i": NUM, "n": NUM, "words.get(stage, stage)": LIT, "label": LIT,
+                              "map(str, cal['uncovered_data_years'])": NUM, "map(str, cal['data_years'])": NUM,
+                              "official[0]": NUM, "official[1]": NUM, "map(str, cal['override_years'])": NUM,
+                              "map(str, cal['provisional_years'])": NUM},
+    "pages/department_self_check.py": {
+        "b['as_of']": WHEN, "month[:4]": WHEN, "delta": NUM, "label": LIT, "mine['dispatched']": NUM,
+        "mine['escalated']": NUM, "mine['rank']": NUM, "mine['returned']": NUM, "need_close": NUM, "need_handle": NUM,
+        "STATUS_LABELS[s]": LIT, "n": NUM, "listed[0]['reasons']": LIT + " with rates (govdash.figures)",
+        "r['certificates_off_list']": NUM, "r['certificates_off_list_ytd']": NUM, "r['tasks_off_list']": NUM,
+        "r['tasks_off_list_ytd']": NUM},
+    "pages/five_level.py": {"period": WHEN},
+    "pages/monthly_bulletin.py": {
+        "b['as_of']": WHEN, "month[:4]": WHEN, "b['settings']['whistle']['difficult_closure_working_days']": CONF,
+        "b['settings']['whistle']['offsite_closure_working_days']": CONF,
+        "b['settings']['whistle']['offsite_response_hours']": CONF,
+        "b['settings']['whistle']['onsite_response_hours']": CONF, "c['dispatched']": NUM, "c['open_overdue']": NUM,
+        "delta_pts('handling_rate')": NUM, "delta_pts('timely_handling_rate')": NUM, "delta_pts('closure_rate')": NUM,
+        "delta_pts('on_time_closure_rate')": NUM, "b['scope']['note']": LIT + " (govdash.access)"},
+    "pages/negative_lists.py": {"nr['due_time']": CONF, "nr['due_weekday']": CONF, "year": WHEN, "due": NUM, "label": LIT},
+    "pages/visits.py": {"ui.settings()['visits']['exempt_weeks']": CONF, "year": WHEN, "required": NUM, "covered": NUM},
+    "pages/whistle_analysis.py": {"v": LIT + " (STATUS_LABELS)"},
 }
 
 
@@ -334,6 +357,8 @@ def _unsafe(node: ast.AST, trusted: dict) -> list[str]:
     """The parts of a text argument that may carry data without textsafe.md."""
     if isinstance(node, ast.Constant) or _is_md(node):
         return []
+    if isinstance(node, ast.Attribute) and node.attr == "height":
+        return []   # a frame's row count
     if isinstance(node, ast.JoinedStr):
         return [p for v in node.values if isinstance(v, ast.FormattedValue) and v.format_spec is None
                 for p in _unsafe(v.value, trusted)]
@@ -509,6 +534,20 @@ def _hover_charts(page) -> None:
             pass
 
 
+def _open_everything(page) -> None:
+    """Each tab in turn, its expanders opened and its charts hovered."""
+    tabs = page.locator('[data-testid="stMain"] [role="tab"]').all() or [None]
+    for tab in tabs:
+        if tab is not None:
+            tab.click()
+            settle(page)
+        for summary in page.locator('[data-testid="stExpander"] summary').all():
+            if summary.is_visible():
+                summary.click()
+        settle(page)
+        _hover_charts(page)
+
+
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
 def test_pages_fetch_nothing_and_link_nothing_from_hostile_data(browser, listener, hostile_db, tmp_path_factory):
     import shutil
@@ -529,15 +568,26 @@ def test_pages_fetch_nothing_and_link_nothing_from_hostile_data(browser, listene
         for title in PAGE_TITLES:
             if title != "月度通报":
                 go(page, title)
-            for summary in page.locator('[data-testid="stExpander"] summary').all():
-                summary.click()
-            settle(page)
-            _hover_charts(page)
+            _open_everything(page)
             page.wait_for_timeout(500)
             assert_clean(page, f"hostile-{title}")
             assert page.evaluate(URL_ATTRIBUTES_JS, listener.host) == [], title
             assert listener.hits == [], title
             shown[title] = page.inner_text("body").replace(WJ, "")
+        # an event's trail (its category is hostile): pick the first row of the overdue list
+        go(page, "月度通报")
+        grid = page.locator('[data-testid="stDataFrame"]').last
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+        page.get_by_text("事件 E", exact=False).first.wait_for()
+        settle(page)
+        assert page.evaluate(URL_ATTRIBUTES_JS, listener.host) == []
+        assert listener.hits == []
+        timeline = page.locator('[data-testid="stMarkdown"]', has_text="上报：").first.inner_text().replace(WJ, "")
+        assert any(v.strip() in timeline for v in bad), timeline
+        assert_clean(page, "hostile-timeline")
+
         # the data is on screen, as its own characters
         assert f"已登录：{user}" in shown["月度通报"]
         assert any(v in shown["月度通报"] for v in bad[6:])          # a link- or image-named department in the lists
