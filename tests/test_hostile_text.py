@@ -203,34 +203,50 @@ def test_cli_workbooks_have_no_formulas(hostile_warehouse, tmp_path):
         assert_no_formulas(out, [], {"=cmd|' /C calc'!A0"})
 
 
-def _captured_downloads(monkeypatch) -> dict[str, bytes]:
-    """Every file a page hands to st.download_button (data given directly, not deferred), by file name."""
+def _captured_downloads(monkeypatch) -> dict:
+    """Every file a page hands to st.download_button, by file name: its bytes, or for a download built
+    on click (a callable), a function that builds it as the click would."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
-    seen: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
+    seen: dict = {}
+    load, defer = MemoryMediaFileStorage.load_and_get_id, MediaFileManager.add_deferred
 
-    def spy(self, path_or_data, mimetype, kind, filename=None):
-        seen[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
+    def spy_load(self, path_or_data, mimetype, kind, filename=None):
+        seen[filename] = lambda: path_or_data
+        return load(self, path_or_data, mimetype, kind, filename)
 
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
+    def spy_defer(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        seen[file_name] = data_callable
+        return defer(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy_load)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy_defer)
     return seen
 
 
-def test_quarantine_csv_escapes_formulas(hostile_warehouse, hostile_port, monkeypatch):
+def test_page_downloads_have_no_formulas(hostile_warehouse, hostile_port, monkeypatch):
+    """The files the pages' download buttons deliver: the bulletin and assessment workbooks and the
+    quarantine CSV."""
     from tests.test_pages import run_app
 
+    bad = hostile_values(hostile_port)
     downloads = _captured_downloads(monkeypatch)
+    month = run_app().session_state["month"]          # 月度通报
+    run_app("pages/assessment.py")
+    assert_no_formulas(downloads[f"{month}-月度通报.xlsx"](), bad, {bad[0], bad[1]})
+    assert_no_formulas(next(build for name, build in downloads.items() if name.endswith("考核.xlsx"))(), bad,
+                       {bad[0], bad[1]})
+
     run_app("pages/data_quality.py")
-    data = downloads["隔离明细.csv"]
+    data = downloads["隔离明细.csv"]()
     assert data.startswith("\ufeff".encode("utf-8"))
     rows = pl.read_csv(io.BytesIO(data), infer_schema=False)
     fields = [v for col in rows.columns for v in rows[col].to_list() if v is not None]
     assert [v for v in fields if v.startswith(DANGEROUS)] == []
     # each hostile department id is in the file, escaped with a single quote
     values = set(rows["值"].to_list())
-    for v in hostile_values(hostile_port):
+    for v in bad:
         v = v.strip()
         assert ("'" + v if v.startswith(DANGEROUS) else v) in values, v
 
@@ -323,7 +339,8 @@ TRUSTED = {
     "govdash/ui.py": {"NO_DATA": LIT, "title": LIT + " (each page's heading)"},
     "pages/assessment.py": {"result['as_of']": WHEN, "result['period']": WHEN, "result['previous_period']": WHEN,
                             "mine['rank']": NUM},
-    "pages/data_quality.py": {"max_mb": CONF, "i": NUM, "n": NUM, "words.get(stage, stage)": LIT, "label": LIT,
+    "pages/data_quality.py": {"note": LIT + " with counts (warehouse.schema.quarantine_note)", "PAGE_ROWS": NUM,
+                              "max_mb": CONF, "i": NUM, "n": NUM, "words.get(stage, stage)": LIT, "label": LIT,
                               "map(str, cal['uncovered_data_years'])": NUM, "map(str, cal['data_years'])": NUM,
                               "official[0]": NUM, "official[1]": NUM, "map(str, cal['override_years'])": NUM,
                               "map(str, cal['provisional_years'])": NUM},
@@ -353,25 +370,26 @@ def _is_md(call: ast.AST) -> bool:
         or (isinstance(call.func, ast.Attribute) and call.func.attr == "md"))
 
 
-def _unsafe(node: ast.AST, trusted: dict) -> list[str]:
-    """The parts of a text argument that may carry data without textsafe.md."""
-    if isinstance(node, ast.Constant) or _is_md(node):
+def _unsafe(node: ast.AST, trusted: dict, allow_md: bool = True) -> list[str]:
+    """The parts of a text argument that may carry data without textsafe.md (for raw HTML, allow_md=False:
+    md is no escape there, so only trusted values)."""
+    if isinstance(node, ast.Constant) or (allow_md and _is_md(node)):
         return []
     if isinstance(node, ast.Attribute) and node.attr == "height":
         return []   # a frame's row count
     if isinstance(node, ast.JoinedStr):
         return [p for v in node.values if isinstance(v, ast.FormattedValue) and v.format_spec is None
-                for p in _unsafe(v.value, trusted)]
+                for p in _unsafe(v.value, trusted, allow_md)]
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.Add) or isinstance(node.left, (ast.Constant, ast.JoinedStr)):
-            return _unsafe(node.left, trusted) + _unsafe(node.right, trusted)
+            return _unsafe(node.left, trusted, allow_md) + _unsafe(node.right, trusted, allow_md)
         return []   # arithmetic
     if isinstance(node, ast.IfExp):
-        return _unsafe(node.body, trusted) + _unsafe(node.orelse, trusted)
+        return _unsafe(node.body, trusted, allow_md) + _unsafe(node.orelse, trusted, allow_md)
     if isinstance(node, ast.BoolOp):
-        return [p for v in node.values for p in _unsafe(v, trusted)]
+        return [p for v in node.values for p in _unsafe(v, trusted, allow_md)]
     if isinstance(node, (ast.List, ast.Tuple)):
-        return [p for v in node.elts for p in _unsafe(v, trusted)]
+        return [p for v in node.elts for p in _unsafe(v, trusted, allow_md)]
     if isinstance(node, ast.Call):
         name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
         if name in NUMERIC_CALLS:
@@ -379,7 +397,7 @@ def _unsafe(node: ast.AST, trusted: dict) -> list[str]:
         if name == "join" and isinstance(node.func.value, ast.Constant) and len(node.args) == 1:
             arg = node.args[0]
             if isinstance(arg, (ast.GeneratorExp, ast.ListComp)):
-                return _unsafe(arg.elt, trusted)
+                return _unsafe(arg.elt, trusted, allow_md)
             return [] if ast.unparse(arg) in trusted else [ast.unparse(arg)]
     return [] if ast.unparse(node) in trusted else [ast.unparse(node)]
 
@@ -431,8 +449,29 @@ def test_charts_only_through_ui_plot():
     direct = [f"{p.name}:{i}" for p in _rendering_sources() if p.name != "ui.py"
               for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
               if re.search(r"\.(plotly_chart|altair_chart|vega_lite_chart|pyplot|bar_chart|line_chart|area_chart|"
-                           r"scatter_chart|map|pydeck_chart|graphviz_chart|html)\(", line)]
+                           r"scatter_chart|map|pydeck_chart|graphviz_chart)\(", line)]
     assert direct == []
+
+
+# st.html renders raw HTML: nothing from the data goes in, only these values of the product's own
+HTML_TRUSTED = {
+    "app.py": {"SIGN_OUT": LIT + " (the sign-out address)"},
+    "pages/sign_in.py": {"SIGN_IN": LIT + " (the sign-in address)",
+                         "quote(here, safe='/')": "this page's own path, URL-quoted (no quote or bracket survives)"},
+}
+
+
+def test_no_data_into_raw_html():
+    from tests.conftest import REPO
+
+    problems = []
+    for path in _rendering_sources():
+        name = str(path.relative_to(REPO))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "html":
+                for arg in node.args[:1] + [k.value for k in node.keywords if k.arg == "body"]:
+                    problems += [f"{name}:{node.lineno}: {p}" for p in _unsafe(arg, HTML_TRUSTED.get(name, {}), False)]
+    assert problems == []
 
 
 # ---------------------------------------------------------------- the escape functions themselves
