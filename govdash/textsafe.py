@@ -35,19 +35,17 @@ def formula_like(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_LEADS)
 
 
-def csv_cell(value: Any) -> Any:
-    """A CSV field: formula-like text behind a single quote; anything else unchanged."""
-    return "'" + value if formula_like(value) else value
-
-
 def csv_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """`csv_cell` over every text column (numeric, date and boolean columns are left as they are)."""
+    """Every text column's formula-like values behind a single quote (`formula_like`, as polars
+    expressions: no Python function inside polars' thread pool). Numeric, date and boolean columns
+    are left as they are."""
     def guard(name: str) -> pl.Expr:
-        col = pl.col(name)
+        col = pl.col(name).cast(pl.Utf8)
         risky = pl.any_horizontal([col.str.starts_with(lead) for lead in FORMULA_LEADS])
         return pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(name)
 
-    return frame.with_columns([guard(n) for n, t in frame.schema.items() if t == pl.Utf8])
+    text = [n for n, t in frame.schema.items() if t in (pl.Utf8, pl.Categorical) or isinstance(t, pl.Enum)]
+    return frame.with_columns([guard(n) for n in text])
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:

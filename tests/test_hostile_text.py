@@ -153,7 +153,7 @@ def workbook_cells(data: bytes | Path):
     return [(ws.title, c) for ws in wb.worksheets for row in ws.iter_rows() for c in row]
 
 
-def assert_no_formulas(data, bad: list[str], expect: set[str]) -> None:
+def assert_no_formulas(data, expect: set[str]) -> None:
     """Zero formula cells, and the hostile values named in `expect` are there, as text."""
     cells = workbook_cells(data)
     formulas = [(sheet, c.coordinate, c.value) for sheet, c in cells if c.data_type == "f"]
@@ -180,12 +180,12 @@ def test_bulletin_and_assessment_workbooks_have_no_formulas(hostile_warehouse, h
     buf = io.BytesIO()
     bulletin_xlsx(b, buf)
     stripped = {v.strip() for v in bad}   # ingest trims the cells (the tab of "\t=1")
-    assert_no_formulas(buf.getvalue(), bad, {d["dept_name"] for d in b["departments"]}
+    assert_no_formulas(buf.getvalue(), {d["dept_name"] for d in b["departments"]}
                        | {v for v in b["reference"]["jpc_names"].values()} & stripped)
     a = assessment(cur, 2024, None, as_of)
     buf = io.BytesIO()
     assessment_xlsx(a, buf)
-    assert_no_formulas(buf.getvalue(), bad, {d["dept_name"] for d in a["departments"]})
+    assert_no_formulas(buf.getvalue(), {d["dept_name"] for d in a["departments"]})
 
 
 def test_cli_workbooks_have_no_formulas(hostile_warehouse, tmp_path):
@@ -200,7 +200,7 @@ def test_cli_workbooks_have_no_formulas(hostile_warehouse, tmp_path):
         out = tmp_path / f"{args[1]}.xlsx"
         result = runner.invoke(main, args + ["--out", str(out)])
         assert result.exit_code == 0, result.output
-        assert_no_formulas(out, [], {"=cmd|' /C calc'!A0"})
+        assert_no_formulas(out, {"=cmd|' /C calc'!A0"})
 
 
 def _captured_downloads(monkeypatch) -> dict:
@@ -234,8 +234,8 @@ def test_page_downloads_have_no_formulas(hostile_warehouse, hostile_port, monkey
     downloads = _captured_downloads(monkeypatch)
     month = run_app().session_state["month"]          # 月度通报
     run_app("pages/assessment.py")
-    assert_no_formulas(downloads[f"{month}-月度通报.xlsx"](), bad, {bad[0], bad[1]})
-    assert_no_formulas(next(build for name, build in downloads.items() if name.endswith("考核.xlsx"))(), bad,
+    assert_no_formulas(downloads[f"{month}-月度通报.xlsx"](), {bad[0], bad[1]})
+    assert_no_formulas(next(build for name, build in downloads.items() if name.endswith("考核.xlsx"))(),
                        {bad[0], bad[1]})
 
     run_app("pages/data_quality.py")
@@ -276,10 +276,14 @@ def test_workbook_cells_text_as_text_numbers_as_numbers(tmp_path):
 def test_csv_fields_escaped_numbers_untouched():
     from govdash import textsafe
 
-    frame = pl.DataFrame({"name": ["=cmd|' /C calc'!A0", "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1", "住建局", None],
-                          "n": [-1, -2, 3, 0, 5, -6, 7, None], "x": [-0.5, 1.5, None, 2.0, 0.0, -1.0, 1.0, 3.0]})
+    names = ["=cmd|' /C calc'!A0", "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1", "住建局", None]
+    frame = pl.DataFrame({"name": names, "n": [-1, -2, 3, 0, 5, -6, 7, None],
+                          "x": [-0.5, 1.5, None, 2.0, 0.0, -1.0, 1.0, 3.0]}).with_columns(
+        pl.col("name").cast(pl.Categorical).alias("category"))
     rows = pl.read_csv(io.BytesIO(textsafe.csv_bytes(frame)))
-    assert rows["name"].to_list() == ["'=cmd|' /C calc'!A0", "'+1", "'-1+2", "'@SUM(A1)", "'\t=1", "'\r=1", "住建局", None]
+    escaped = ["'=cmd|' /C calc'!A0", "'+1", "'-1+2", "'@SUM(A1)", "'\t=1", "'\r=1", "住建局", None]
+    assert rows["name"].to_list() == rows["category"].to_list() == escaped
+    assert escaped == [("'" + v if textsafe.formula_like(v) else v) for v in names]
     assert rows["n"].to_list() == [-1, -2, 3, 0, 5, -6, 7, None]
     assert rows["x"].to_list() == [-0.5, 1.5, None, 2.0, 0.0, -1.0, 1.0, 3.0]
 
@@ -642,9 +646,9 @@ def test_pages_fetch_nothing_and_link_nothing_from_hostile_data(browser, listene
 
         # every download: no formula cell, no unescaped formula-like CSV field
         go(page, "月度通报")
-        assert_no_formulas(download(page, "下载 Excel 通报"), bad, {bad[0], bad[1]})
+        assert_no_formulas(download(page, "下载 Excel 通报"), {bad[0], bad[1]})
         go(page, "年度考核")
-        assert_no_formulas(download(page, "下载 Excel 考核表"), bad, {bad[0], bad[1]})
+        assert_no_formulas(download(page, "下载 Excel 考核表"), {bad[0], bad[1]})
         go(page, "数据导入与质量")
         rows = pl.read_csv(io.BytesIO(download(page, "下载隔离明细（CSV，Excel 可直接打开）")), infer_schema=False)
         assert [v for c in rows.columns for v in rows[c].to_list() if v and v.startswith(DANGEROUS)] == []
