@@ -3,7 +3,7 @@
 `streamlit run app.py` finds the st.App below and serves it (uvicorn): the sign-in form, the session
 cookie and the guard on page loads and downloads are HTTP (govdash.server). The same file is then the
 script Streamlit runs for every session (`__name__ == "__main__"`), which reads the cookie back on
-every run (govdash.access.restore_principal).
+every run (govdash.sessions.restore_principal).
 """
 import streamlit as st
 
@@ -14,9 +14,9 @@ if __name__ != "__main__":   # imported by `streamlit run app.py` / uvicorn: the
 else:
     import time
 
-    from govdash import access, ui
+    from govdash import access, sessions, ui
     from govdash.server import FAVICON_SVG, SIGN_OUT
-    from govdash.textsafe import md
+    from govdash.core.textsafe import md
 
     RUN_STARTED, RUN_CPU_STARTED = time.perf_counter(), time.thread_time()
 
@@ -47,7 +47,7 @@ else:
         st.title("无权查看")
         st.warning("您的账号无权查看此页面。请从左侧菜单选择可用的页面，或联系管理员。")
 
-    principal = access.restore_principal()
+    principal = sessions.restore_principal()
     allowed = principal.allowed_pages()
     if not allowed:
         # signed out, or signed in with a role that matches nothing: the sign-in page only (deny by default),

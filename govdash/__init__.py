@@ -1,5 +1,1 @@
-"""govdash: community-governance performance dashboard."""
-from pathlib import Path
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = REPO_ROOT / "config"
+"""govdash: community-governance performance dashboard. Empty on purpose: importing govdash pulls nothing in."""

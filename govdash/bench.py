@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from govdash import REPO_ROOT
+from govdash.core.paths import REPO_ROOT
 
 # the monthly bulletin as the committee runs it: a past month, cut-off now (after the last log row);
 # and the same month at a cut-off inside the data, which recomputes the log facts live
@@ -70,7 +70,7 @@ def phase_queries(db: Path) -> dict:
     sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
     from pandas_department_table import COLUMNS
 
-    from govdash.assessment import assessment
+    from govdash.figures.assessment import assessment
     from govdash.figures import bulletin, department_table, month_bounds, parse_as_of
     from warehouse.db import connect_read, fetch_frame, read_cursor
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from govdash import REPO_ROOT
+from govdash.core.paths import REPO_ROOT
 
 
 def _progress_echo(stage: str, i: int, n: int, name: str) -> None:
@@ -172,8 +172,9 @@ def _emit_json(data: dict, out: Path | None) -> None:
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件")
 def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -> None:
     """月度通报：JSON（默认输出到屏幕）、Excel 或 Word。"""
-    from govdash.figures import bulletin, parse_as_of, previous_month
-    from govdash.reports import bulletin_docx, bulletin_xlsx
+    from govdash.core.periods import parse_as_of, previous_month
+    from govdash.figures import bulletin
+    from govdash.outputs.documents import render_bulletin
     from warehouse.db import WarehouseError, connect_read, read_cursor
 
     try:
@@ -189,10 +190,7 @@ def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -
         _emit_json(b, out)
         return
     out = out or Path(f"{month}-月度通报.{fmt}")
-    if fmt == "xlsx":
-        bulletin_xlsx(b, out)
-    else:
-        bulletin_docx(b, prev, out)
+    out.write_bytes(render_bulletin(fmt, b, prev))
     click.echo(f"已写入 {out}")
 
 
@@ -207,9 +205,9 @@ def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -
 def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: str, out: Path | None,
                       settings_file: Path | None) -> None:
     """季度、年度考核：JSON（默认输出到屏幕）或 Excel。"""
-    from govdash.assessment import assessment
-    from govdash.reports import assessment_xlsx
-    from govdash.scoring_settings import ScoringSettingsError, load_scoring
+    from govdash.figures.assessment import assessment
+    from govdash.outputs.documents import render_assessment
+    from govdash.core.scoring import ScoringSettingsError, load_scoring
     from warehouse.db import WarehouseError, connect_read, read_cursor
 
     try:
@@ -222,7 +220,7 @@ def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: st
         _emit_json(result, out)
         return
     out = out or Path(f"{result['period']}考核.xlsx")
-    assessment_xlsx(result, out)
+    out.write_bytes(render_assessment(result))
     click.echo(f"已写入 {out}")
 
 

@@ -11,7 +11,7 @@ are plain HTTP here:
   form with `next`; `/media/*` (st.download_button's files), uploads and the app's static folder
   answer 403 without one. Streamlit's own assets, health check, websocket and OIDC routes pass.
 
-Every script run then reads the cookie back from st.context.cookies (govdash.access.restore_principal).
+Every script run then reads the cookie back from st.context.cookies (govdash.sessions.restore_principal).
 """
 from __future__ import annotations
 
@@ -366,7 +366,7 @@ def _warm_up() -> None:
     import plotly.express  # noqa: F401
 
     import govdash.figures  # noqa: F401
-    import govdash.reports  # noqa: F401
+    import govdash.outputs.documents  # noqa: F401
 
 
 @asynccontextmanager

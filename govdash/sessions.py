@@ -1,7 +1,7 @@
 """Sign-in that lasts (issue 11 item 8, issue 14 item 3): signed session cookies, their revocation on
 sign-out, and the throttling of failed sign-ins. Plain Python with an injectable clock; govdash.server
 puts it on HTTP (the sign-in form, the cookie, the /media guard) and app.py reads the cookie back on
-every script run (govdash.access.restore_principal).
+every script run (restore_principal below).
 
 The cookie is `<payload>.<signature>`: base64url JSON {sid, u (account), iat, exp, via, chk} and its
 HMAC-SHA256 under a server secret kept in `session_secret` (0600, made on first use). `chk` binds the
@@ -32,7 +32,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from govdash import CONFIG_DIR, access
+from govdash import access
+from govdash.core.paths import CONFIG_DIR
 
 log = logging.getLogger("govdash.access")
 
@@ -477,3 +478,20 @@ def enable_cookie_sessions() -> None:
 
 def cookie_sessions_enabled() -> bool:
     return _cookie_mode
+
+def restore_principal() -> access.Principal:
+    """Who this script run is for. Served by the st.App (govdash.server), the session cookie alone
+    decides, on every run: a refresh or a link opened later keeps the user signed in, and a session
+    that expired or was signed out (in any tab) ends at the next run. Without the st.App (AppTest),
+    the session state that a test or OpenID Connect set."""
+    import streamlit as st
+
+    if not cookie_sessions_enabled():
+        return access.sign_in_from_oidc() or access.current_principal()
+    value = st.context.cookies.get(shared_settings().cookie_name)
+    principal = shared_sessions().principal(value) if value else None
+    if principal is None:
+        st.session_state.pop("principal", None)
+        return access.NOBODY
+    st.session_state["principal"] = principal
+    return principal

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.tables import table_specs
+from govdash.core.tables import table_specs
 from warehouse.db import connect_read, warehouse_path
 from warehouse.schema import HAS_QUARANTINE_COUNTS_SQL, quarantine_counts_sql, quarantine_note, raw_table
 

@@ -13,9 +13,10 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from govdash import charts  # noqa: F401  (registers the plotly template with the Simplified Chinese face)
-from govdash.formatting import pct, pct_expr
-from govdash.textsafe import md, plot_figure
+from govdash.outputs import charts  # noqa: F401  (registers the plotly template with the Simplified Chinese face)
+from govdash.core.formatting import pct, pct_expr
+from govdash.core.periods import month_label
+from govdash.core.textsafe import md, plot_figure
 from warehouse.db import WarehouseError, connect_read, data_version, fetch_frame, read_cursor, warehouse_path
 
 NO_DATA = "数据仓库还没有数据。请在“数据导入与质量”页面上传文件，或运行 govdash ingest sample_data。"
@@ -42,18 +43,18 @@ def _query(sql: str, params: tuple, version: tuple) -> pl.DataFrame:
 def query(sql: str, public: bool = False, **params) -> pl.DataFrame | None:
     """A frame for a query on the current snapshot, or None when there is no warehouse yet.
 
-    The signed-in user's scope applies (govdash.access): `public=True` only for reference lookups
-    without department rows (community names, categories, months)."""
-    from govdash import access
+    The signed-in user's scope applies (govdash.figures.catalogue.cut_frame): `public=True` only for
+    reference lookups without department rows (community names, categories, months)."""
+    from govdash.figures import catalogue
 
     version = current_version()
     if version is None:
         return None
     frame = _query(sql, tuple(sorted(params.items())), version)
-    p = access.current_principal()
+    p = principal()
     if public and (p.sees_all or p.is_department):
         return frame
-    return access.scope_frame(frame, p, bound_jpcs())
+    return catalogue.cut_frame(frame, p, bound_jpcs())
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -80,7 +81,7 @@ def bound_jpcs() -> set[str]:
 def principal():
     from govdash import access
 
-    return access.current_principal()
+    return access.current_principal()  # the session's, restored from the cookie by app.py each run
 
 
 def department_names() -> dict[str, str]:
@@ -90,28 +91,30 @@ def department_names() -> dict[str, str]:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _cached_call(fn_name: str, args: tuple, version: tuple):
-    from govdash import figures
+def _cached_call(name: str, args: tuple, version: tuple):
+    """A declared figure's whole-city result on one snapshot (cached by its catalogue name)."""
+    from govdash.figures import catalogue
 
-    fn = getattr(figures, fn_name)
     cur = read_cursor(_connection(str(warehouse_path()), version))
     try:
-        return fn(cur, *args)
+        return catalogue.BY_NAME[name].fn(cur, *args)
     finally:
         cur.close()
 
 
-def figure(fn_name: str, *args):
-    """Call govdash.figures.<fn_name>(con, *args) on the current snapshot, cached per snapshot,
-    and scoped to what the signed-in user may see (govdash.access; denied when it cannot be scoped)."""
-    from govdash import access
+def figure(fn, *args):
+    """A figure of the catalogue (`ui.figure(catalogue.bulletin, month, as_of)`) on the current snapshot,
+    cached per snapshot, computed on the whole city and then cut to what the signed-in user may see.
+    A function the catalogue does not declare is denied."""
+    from govdash.figures import catalogue
 
+    entry = catalogue.declared(fn)
     version = current_version()
     if version is None:
         return None
-    p = access.current_principal()
-    args = access.scoped_args(fn_name, args, p)
-    return access.scope_result(fn_name, _cached_call(fn_name, args, version), p, bound_jpcs())
+    p = principal()
+    args = catalogue.arguments_for(entry, args, p)
+    return catalogue.cut(entry, _cached_call(entry.name, args, version), p, bound_jpcs())
 
 
 def _run_logger():
@@ -174,7 +177,7 @@ def sidebar_period() -> None:
         if default not in months:
             default = months[-1]
         st.selectbox("月份", months, index=months.index(default), key="month",
-                     format_func=lambda m: f"{m[:4]}年{int(m[5:])}月")
+                     format_func=month_label)
 
 
 def fmt_rate(x) -> str:
@@ -183,7 +186,7 @@ def fmt_rate(x) -> str:
 
 def cutoff_picker(key: str = "as_of") -> dt.datetime:
     """The report cut-off: now by default; a past cut-off gives the figures as they stood then."""
-    from govdash.figures import parse_as_of
+    from govdash.core.periods import parse_as_of
 
     with st.sidebar:
         use_now = st.toggle("截止时点为现在", value=True, key=f"{key}_now")
@@ -196,7 +199,9 @@ def cutoff_picker(key: str = "as_of") -> dt.datetime:
 
 def show_timeline(event_id: str) -> None:
     """An event's full trail: classification, log rows and deadlines."""
-    log = figure("event_timeline", event_id)  # scoped: empty when the user may not see this event
+    from govdash.figures import catalogue
+
+    log = figure(catalogue.event_timeline, event_id)  # scoped: empty when the user may not see this event
     if log is None or log.height == 0:
         st.warning(f"找不到事件 {md(event_id)}，或无权查看")
         return
@@ -213,21 +218,18 @@ def show_timeline(event_id: str) -> None:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _report_bytes(kind: str, month: str, as_of, version: tuple, _principal, scope_key: str) -> bytes:
-    import io
-
-    from govdash import access
-    from govdash.figures import previous_month
-    from govdash.reports import bulletin_docx, bulletin_xlsx
+    from govdash import figures
+    from govdash.core.periods import previous_month
+    from govdash.figures import catalogue
+    from govdash.outputs.documents import render_bulletin
 
     jpcs = _bound_jpcs(_principal.dept_id, version) if _principal.is_department else set()
-    buf = io.BytesIO()
-    b = access.scope_bulletin(_cached_call("bulletin", (month, as_of), version), _principal, jpcs)
-    if kind == "docx":
-        prev = access.scope_bulletin(_cached_call("bulletin", (previous_month(month), as_of), version), _principal, jpcs)
-        bulletin_docx(b, prev, buf)
-    else:
-        bulletin_xlsx(b, buf)
-    return buf.getvalue()
+    entry = catalogue.declared(figures.bulletin)
+
+    def bulletin_for(m: str) -> dict:
+        return catalogue.cut(entry, _cached_call(entry.name, (m, as_of), version), _principal, jpcs)
+
+    return render_bulletin(kind, bulletin_for(month), bulletin_for(previous_month(month)) if kind == "docx" else None)
 
 
 def report_bytes(kind: str, month: str, as_of):
@@ -241,7 +243,7 @@ def report_bytes(kind: str, month: str, as_of):
 
 
 def settings() -> dict:
-    from govdash.settings import load_settings
+    from govdash.core.settings import load_settings
 
     return load_settings()
 
@@ -275,23 +277,16 @@ def require_page(url_path: str) -> None:
 def assessment_bytes(result: dict):
     """The Excel scoring sheet of an (already scoped) assessment result, built when the button is
     clicked rather than on every render."""
-    import io
+    from govdash.outputs.documents import render_assessment
 
-    from govdash.reports import assessment_xlsx
-
-    def build() -> bytes:
-        buf = io.BytesIO()
-        assessment_xlsx(result, buf)
-        return buf.getvalue()
-
-    return build
+    return lambda: render_assessment(result)
 
 
 def plot(fig, container=None) -> None:
     """Draw a plotly figure with the Simplified Chinese face set on the figure itself: Streamlit's chart
     theme replaces template fonts, and CJK text would then fall back to a Japanese glyph form. Every
     string the figure carries from data is escaped first (plotly reads <a href>, <b>… in any label)."""
-    from govdash.charts import CJK_FONT
+    from govdash.outputs.charts import CJK_FONT
 
     plot_figure(fig)
     fig.update_layout(font_family=CJK_FONT, hoverlabel_font_family=CJK_FONT, legend_font_family=CJK_FONT)
@@ -304,7 +299,7 @@ def for_display(frame: pl.DataFrame, rates=()) -> pl.DataFrame:
     for name, dtype in frame.schema.items():
         col = pl.col(name)
         if name in rates:
-            # the same rule as the Word bulletin (govdash.formatting), as polars expressions: a Python
+            # the same rule as the Word bulletin (govdash.core.formatting), as polars expressions: a Python
             # function inside polars' thread pool deadlocked the server under concurrent sessions
             out.append(pct_expr(name).alias(name))
         elif dtype.is_numeric() and frame[name].null_count():

@@ -6,10 +6,11 @@ import polars as pl
 import streamlit as st
 
 from govdash import ui
-from govdash.assessment import period_bounds
-from govdash.labels import STATUS_LABELS
-from govdash.scoring_settings import ScoringSettingsError, dump_scoring, load_scoring, parse_scoring, scoring_path
-from govdash.textsafe import md
+from govdash.figures import catalogue
+from govdash.figures.assessment import period_bounds
+from govdash.core.labels import STATUS_LABELS
+from govdash.core.scoring import ScoringSettingsError, dump_scoring, load_scoring, parse_scoring, scoring_path
+from govdash.core.textsafe import md
 
 ui.start_page("年度考核", "assessment")
 try:
@@ -24,7 +25,7 @@ c1, c2 = st.columns(2)
 year = c1.selectbox("考核年度", years, key="assess_year")
 period_choice = c2.radio("考核期间", ["全年", "第1季度", "第2季度", "第3季度", "第4季度"], horizontal=True, key="assess_period")
 quarter = None if period_choice == "全年" else int(period_choice[1])
-result = ui.figure("assessment_result", year, quarter, as_of)
+result = ui.figure(catalogue.assessment_result, year, quarter, as_of)
 st.caption(f"{result['period']} · 截止 {result['as_of']} · 对比 {result['previous_period']} · 评分设置：{md(result['settings']['source'])}")
 st.download_button("下载 Excel 考核表", ui.assessment_bytes(result), file_name=f"{result['period']}考核.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="assessment_xlsx")
@@ -63,7 +64,7 @@ if mine["deductions"]:
 p = period_bounds(year, quarter)
 view = st.radio("查看考核项背后的记录", ["吹哨派单", "缺访周", "负面清单与扣分记录"], horizontal=True, key="assess_records")
 if view == "吹哨派单":
-    a = ui.figure("assignments", p["date_from"], p["date_to"], as_of).filter(pl.col("dept_id") == dept)
+    a = ui.figure(catalogue.assignments, p["date_from"], p["date_to"], as_of).filter(pl.col("dept_id") == dept)
     ui.table(a.select("event_id", "community_id", "dispatched_at", "responded_at", "response_deadline", "closed_at",
                           "closure_deadline", "rating", "status")
                  .with_columns(pl.col("status").replace_strict(STATUS_LABELS, default=pl.col("status")))
@@ -71,10 +72,10 @@ if view == "吹哨派单":
                           "response_deadline": "响应时限", "closed_at": "结案时间", "closure_deadline": "办结期限",
                           "rating": "评价", "status": "状态"}))
 elif view == "缺访周":
-    ui.table(ui.figure("missed_visit_weeks", dept, p["month_from"], p["month_to"]).drop("dept_id").rename(
+    ui.table(ui.figure(catalogue.missed_visit_weeks, dept, p["month_from"], p["month_to"]).drop("dept_id").rename(
         {"jpc_id": "联合党委编号", "week_id": "周", "week_start": "周一", "week_end": "周日", "month": "所属月份"}))
 else:
-    _, records = ui.figure("assessment_inputs", year, quarter, as_of)
+    _, records = ui.figure(catalogue.assessment_inputs, year, quarter, as_of)
     ui.table(records.filter(pl.col("dept_id") == dept).rename(
         {"dept_id": "部门编号", "kind": "类别", "source": "依据记录", "detail": "说明", "units": "数量"}))
 
@@ -98,7 +99,7 @@ except ScoringSettingsError as exc:
     candidate = None
 if candidate is not None and candidate.components != settings.components:
     # scored and ranked on the whole city, then cut to what the user may see (a department: its own row)
-    moved = ui.figure("assessment_what_if", year, quarter, as_of, candidate_text).select(
+    moved = ui.figure(catalogue.assessment_what_if, year, quarter, as_of, candidate_text).select(
         pl.col("dept_name").alias("部门"), pl.col("rank").alias("现排名"), pl.col("score").alias("现得分"),
         pl.col("simulated_rank").alias("模拟排名"), pl.col("simulated_score").alias("模拟得分"),
         pl.col("simulated_grade").alias("模拟等次"), pl.col("rank_change").alias("名次变化（正数为上升）"))
@@ -115,7 +116,7 @@ elif candidate is not None:
 
 st.subheader("与上年对比")
 if quarter is None:
-    previous = ui.figure("assessment_result", year - 1, None, as_of)
+    previous = ui.figure(catalogue.assessment_result, year - 1, None, as_of)
     prev_scores = {d["dept_id"]: d["score"] for d in previous["departments"]}
     yoy = pl.DataFrame([{"部门": d["dept_name"], f"{year}年": d["score"], f"{year - 1}年": prev_scores.get(d["dept_id"])}
                         for d in result["departments"]])

@@ -14,7 +14,7 @@ import streamlit as st
 
 from govdash import ui
 from govdash.status import warehouse_status
-from govdash.textsafe import csv_bytes, md
+from govdash.core.textsafe import csv_bytes, md
 from pipelines.ingest import ingest
 from pipelines.limits import Limits, LimitsError, load_limits
 from warehouse.db import WarehouseError, connect_read, fetch_frame, read_cursor

@@ -6,8 +6,10 @@ import polars as pl
 import streamlit as st
 
 from govdash import ui
-from govdash.figures import month_bounds, needed_to_reach, previous_month
-from govdash.labels import STATUS_LABELS
+from govdash.figures import catalogue
+from govdash.core.periods import month_bounds, month_label, previous_month
+from govdash.figures import needed_to_reach
+from govdash.core.labels import STATUS_LABELS
 
 ui.start_page("部门自查", "self-check")
 month = ui.current_month()
@@ -15,10 +17,10 @@ as_of = ui.cutoff_picker()
 dept_names = ui.department_names()
 names = dept_names
 dept = st.selectbox("部门", list(names), format_func=names.get, key="self_dept")
-b = ui.figure("bulletin", month, as_of)
+b = ui.figure(catalogue.bulletin, month, as_of)
 mine = next(d for d in b["departments"] if d["dept_id"] == dept)
 city = b["city"]
-st.caption(f"{month[:4]}年{int(month[5:])}月 · 截止 {b['as_of']}")
+st.caption(f"{month_label(month)} · 截止 {b['as_of']}")
 
 cols = st.columns(5)
 for col, (key, label) in zip(cols, [("handling_rate", "处置率"), ("timely_handling_rate", "及时处置率"), ("closure_rate", "办结率"),
@@ -39,7 +41,7 @@ else:
 
 st.subheader("在办事项（按期限排序）")
 start = month_bounds(previous_month(previous_month(month)))[0]
-a = ui.figure("assignments", start, month_bounds(month)[1], as_of).filter(
+a = ui.figure(catalogue.assignments, start, month_bounds(month)[1], as_of).filter(
     (pl.col("dept_id") == dept) & pl.col("status").is_in(["open_overdue", "open_in_time"]))
 today = as_of.date()
 week_end = today + dt.timedelta(days=6 - today.weekday())
@@ -63,7 +65,7 @@ st.subheader("排名与按期办结率走势（近 12 个月）")
 first = month
 for _ in range(11):
     first = previous_month(first)
-hist = ui.figure("department_rank_history", first, month, as_of).filter(pl.col("dept_id") == dept).select(
+hist = ui.figure(catalogue.department_rank_history, first, month, as_of).filter(pl.col("dept_id") == dept).select(
     pl.col("month").alias("月份"), pl.col("rank").alias("排名"), pl.col("on_time_closure_rate").alias("本部门"),
     pl.col("city_on_time_closure_rate").alias("全市"))
 c1, c2 = st.columns(2)
@@ -76,12 +78,12 @@ fig.update_yaxes(tickformat=".0%")
 ui.plot(fig, c2)
 
 st.subheader("退单与重办")
-allm = ui.figure("assignments", month_bounds(first)[0], month_bounds(month)[1], as_of).filter(pl.col("dept_id") == dept)
+allm = ui.figure(catalogue.assignments, month_bounds(first)[0], month_bounds(month)[1], as_of).filter(pl.col("dept_id") == dept)
 st.write(f"近 12 个月退单 {int((allm['status'] == 'returned').sum())} 件；各状态：" +
          "，".join(f"{STATUS_LABELS[s]} {n} 件" for s, n in allm.group_by("status").len().sort("status").iter_rows()))
 
 st.subheader("联系捆绑走访：本月缺访")
-visits = ui.figure("visit_table", month).filter(pl.col("dept_id") == dept)
+visits = ui.figure(catalogue.visit_table, month).filter(pl.col("dept_id") == dept)
 missed = visits.filter(pl.col("required_weeks") > pl.col("covered_weeks"))
 if visits.height == 0:
     st.info("本月没有捆绑的联合党委。")

@@ -5,7 +5,8 @@ import polars as pl
 import streamlit as st
 
 from govdash import ui
-from govdash.figures import month_bounds
+from govdash.figures import catalogue
+from govdash.core.periods import month_bounds, month_label
 
 OUTCOMES = {"resolved": "解决", "escalated": "上交", "withdrawn": "撤回", "open": "在办"}
 
@@ -18,8 +19,8 @@ scope = c1.radio("统计范围", ["本月", "本年"], horizontal=True, key="fun
 start, end = month_bounds(month)
 if scope == "本年":
     start, end = start.replace(month=1), month_bounds(f"{month[:4]}-12")[1]
-period = f"{month[:4]}年{int(month[5:])}月" if scope == "本月" else f"{month[:4]}年"
-funnel = ui.figure("funnel_section", start, end, as_of)
+period = month_label(month) if scope == "本月" else f"{month[:4]}年"
+funnel = ui.figure(catalogue.funnel_section, start, end, as_of)
 categories = [c["category"] for c in funnel["by_category"]]
 category = c2.selectbox("诉求类别", ["全部"] + categories, key="funnel_category")
 if category == "全部":
@@ -46,7 +47,7 @@ ui.table(frame.rename({"level": "层级", "label": "层级名称", "entered": "�
                            "median_dwell_hours": "停留中位数（小时）", "p90_dwell_hours": "停留 90 分位（小时）"}), rates=["上交率"])
 
 st.subheader("双向流动：工作下派与诉求上交")
-tasks = ui.figure("task_flow", start, end)
+tasks = ui.figure(catalogue.task_flow, start, end)
 nodes = [f"下派·{x}" for x in labels] + [f"诉求·{x}" for x in labels] + ["解决", "撤回", "在办"]
 src, dst, val, colour = [], [], [], []
 for r in tasks.iter_rows(named=True):
@@ -68,7 +69,7 @@ ui.plot(fig)
 st.caption("蓝色：上级部门下派到社区及以下的工作事项（004 5.1）；红色：诉求逐级上交；灰色：在各层级解决、撤回或仍在办。")
 
 st.subheader("各层级停留时长分布")
-dwell = ui.figure("appeal_dwell_times", start, end, as_of)
+dwell = ui.figure(catalogue.appeal_dwell_times, start, end, as_of)
 if dwell.height:
     dwell = dwell.with_columns(pl.col("level").replace_strict({i + 1: f"{i + 1} {x}" for i, x in enumerate(labels)}).alias("层级"))
     fig = px.box(dwell, x="层级", y="dwell_hours", points=False, labels={"dwell_hours": "停留时长（小时）"},
@@ -77,21 +78,21 @@ if dwell.height:
 
 st.subheader("社区内解决占比（按月）")
 year_start, year_end = month_bounds(f"{month[:4]}-01")[0], month_bounds(f"{month[:4]}-12")[1]
-by_month = ui.figure("appeal_resolution_by_month", year_start, year_end, as_of)
+by_month = ui.figure(catalogue.appeal_resolution_by_month, year_start, year_end, as_of)
 fig = px.line(by_month, x="month", y="community_resolution_share", markers=True,
               labels={"month": "月份", "community_resolution_share": "社区内解决占比"})
 fig.update_yaxes(tickformat=".0%", range=[0, 1])
 ui.plot(fig)
 
 st.subheader("向上推送较多的社区")
-push = ui.figure("community_push_up", start, end, as_of)
+push = ui.figure(catalogue.community_push_up, start, end, as_of)
 ui.table(push.head(20).select("rank", "community_id", "community_name", "appeals", "carried_up", "carried_up_share",
                                   "resolved_in_community")
              .rename({"rank": "排名", "community_id": "社区编号", "community_name": "社区", "appeals": "社区及以下进入的诉求",
                       "carried_up": "上交到街道及以上", "carried_up_share": "上交占比", "resolved_in_community": "社区内解决"}), rates=["上交占比"])
 
 st.subheader("吹哨事件协调阶梯（龙港 4.2–4.3）")
-ladder = ui.figure("whistle_ladder", start, end, as_of)
+ladder = ui.figure(catalogue.whistle_ladder, start, end, as_of)
 fig = go.Figure(go.Funnel(y=ladder["label"].to_list(), x=ladder["events"].to_list(), textinfo="value+percent initial"))
 fig.update_layout(height=300)
 ui.plot(fig)
@@ -101,7 +102,7 @@ st.subheader("查看诉求明细与流转轨迹")
 d1, d2, d3 = st.columns(3)
 level = d1.selectbox("层级", [lv["level"] for lv in levels], format_func=lambda k: f"{k} {labels[k - 1]}", key="drill_level")
 outcome = d2.selectbox("结果", list(OUTCOMES), format_func=OUTCOMES.get, key="drill_outcome")
-records = ui.figure("appeal_records", start, end, as_of, level, outcome, None)
+records = ui.figure(catalogue.appeal_records, start, end, as_of, level, outcome, None)
 if category != "全部":
     records = records.filter(pl.col("category") == category)
 d3.metric("符合条件的诉求", records.height)
@@ -110,7 +111,7 @@ ui.table(records.rename({"appeal_id": "诉求编号", "community_id": "社区编
                              "exited_at": "离开时间", "outcome": "结果", "dwell_hours": "停留（小时）"}))
 if records.height:
     appeal = st.selectbox("诉求流转轨迹", records["appeal_id"].unique(maintain_order=True).to_list(), key="drill_appeal")
-    trail = ui.figure("appeal_trail", appeal)
+    trail = ui.figure(catalogue.appeal_trail, appeal)
     ui.table(trail.with_columns(pl.col("outcome").replace_strict(OUTCOMES, default=pl.col("outcome")),
                                     pl.col("level").replace_strict({i + 1: x for i, x in enumerate(labels)}).alias("层级名称"))
                  .rename({"appeal_id": "诉求编号", "level": "层级", "entered_at": "进入时间", "exited_at": "离开时间",

@@ -4,17 +4,18 @@ import polars as pl
 import streamlit as st
 
 from govdash import ui
-from govdash.figures import previous_month
-from govdash.labels import DEPT_LABELS, RATE_LABELS
-from govdash.reports import below_threshold, red_black_lists
-from govdash.textsafe import md
+from govdash.figures import catalogue
+from govdash.core.periods import month_label, previous_month
+from govdash.core.labels import DEPT_LABELS, RATE_LABELS
+from govdash.outputs.documents import below_threshold, red_black_lists
+from govdash.core.textsafe import md
 
 ui.start_page("月度通报", "bulletin")
 month = ui.current_month()
 as_of = ui.cutoff_picker()
-b = ui.figure("bulletin", month, as_of)
-prev = ui.figure("bulletin", previous_month(month), as_of)
-st.caption(f"{month[:4]}年{int(month[5:])}月 · 截止 {b['as_of']} · 时限设置：非现场 {b['settings']['whistle']['offsite_response_hours']} 小时受理、"
+b = ui.figure(catalogue.bulletin, month, as_of)
+prev = ui.figure(catalogue.bulletin, previous_month(month), as_of)
+st.caption(f"{month_label(month)} · 截止 {b['as_of']} · 时限设置：非现场 {b['settings']['whistle']['offsite_response_hours']} 小时受理、"
            f"{b['settings']['whistle']['offsite_closure_working_days']} 个工作日结案；现场 {b['settings']['whistle']['onsite_response_hours']} 小时到场；"
            f"疑难 {b['settings']['whistle']['difficult_closure_working_days']} 个工作日")
 if b["calendar_provisional"]:
@@ -62,7 +63,7 @@ st.subheader("近 12 个月趋势" + ("（本部门）" if department_user else 
 first = month
 for _ in range(11):
     first = previous_month(first)
-trend = ui.figure("monthly_rates", first, month, as_of, None)
+trend = ui.figure(catalogue.monthly_rates, first, month, as_of, None)
 long = trend.unpivot(index="month", on=["handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate"],
                      variable_name="指标", value_name="比率").with_columns(pl.col("指标").replace_strict(DEPT_LABELS))
 fig = px.line(long, x="month", y="比率", color="指标", markers=True, labels={"month": "月份"})
@@ -71,7 +72,7 @@ ui.plot(fig)
 
 if not department_user:
     st.subheader("吹哨最多的社区")
-    hot = ui.figure("community_hotspots", month, 10)
+    hot = ui.figure(catalogue.community_hotspots, month, 10)
     ui.table(hot.rename({"community_name": "社区", "jpc_name": "联合党委", "events": "吹哨事件数",
                              "top_category": "最多的类别", "top_category_events": "该类别事件数"}))
 

@@ -4,7 +4,8 @@ import polars as pl
 import streamlit as st
 
 from govdash import ui
-from govdash.figures import month_bounds
+from govdash.figures import catalogue
+from govdash.core.periods import month_bounds, month_label
 
 STATUS = {"on_time": "按时", "late": "迟报", "missing": "漏报", "pending": "未到期"}
 STATUS_COLOURS = {"按时": "#2e7d32", "迟报": "#f9a825", "漏报": "#c62828", "未到期": "#bdbdbd"}
@@ -14,9 +15,9 @@ month = ui.current_month()
 year = int(month[:4])
 as_of = ui.cutoff_picker()
 nr = ui.settings()["negative_reports"]
-st.caption(f"{year}年{int(month[5:])}月 · 截止 {as_of:%Y-%m-%d %H:%M} · 周报截止：周结束后第 {nr['due_weekday']} 天 {nr['due_time']}")
+st.caption(f"{month_label(month)} · 截止 {as_of:%Y-%m-%d %H:%M} · 周报截止：周结束后第 {nr['due_weekday']} 天 {nr['due_time']}")
 
-b = ui.figure("bulletin", month, as_of)
+b = ui.figure(catalogue.bulletin, month, as_of)
 jpc_names = b["reference"]["jpc_names"]
 clause_texts = b["reference"]["clause_texts"]
 tab_reports, tab_assessment, tab_burden = st.tabs(["负面清单周报", "考核负面清单", "减负负面清单"])
@@ -38,7 +39,7 @@ with tab_reports:
         c[4].metric("按时上报率", ui.fmt_rate(summary["on_time"].sum() / due if due else None))
 
         st.subheader("联合党委 × 周 上报情况（全年）")
-        grid = ui.figure("negative_report_year", year, as_of).with_columns(
+        grid = ui.figure(catalogue.negative_report_year, year, as_of).with_columns(
             pl.col("status").replace_strict(STATUS).alias("状态"),
             # shown as local times in the hover text (one dtype per hover column for plotly)
             pl.col("submitted_at", "due_at").dt.strftime("%Y-%m-%d %H:%M").fill_null("—"))
@@ -67,7 +68,7 @@ with tab_reports:
                                    "rectified_share": "整改率"}), rates=["按时上报率", "整改率"])
 
         st.subheader("负面事项按条款（附录 E）")
-        items = ui.figure("negative_report_items", month, as_of)
+        items = ui.figure(catalogue.negative_report_items, month, as_of)
         if items.height == 0:
             st.info("本月没有报告负面事项。")
         else:
@@ -84,7 +85,7 @@ with tab_reports:
 
         jpc = st.selectbox("查看联合党委的周报明细", list(summary["jpc_id"]), format_func=lambda j: f"{j} {jpc_names.get(j, '')}",
                            key="report_jpc")
-        lines = ui.figure("negative_report_lines", month, as_of, jpc)
+        lines = ui.figure(catalogue.negative_report_lines, month, as_of, jpc)
         ui.table(lines.rename({"report_id": "报告编号", "jpc_id": "联合党委编号", "week_id": "周", "submitted_at": "上报时间",
                                    "clause_code": "条款", "clause_text": "条款内容", "items": "事项数", "description": "情况描述",
                                    "rectified": "已整改"}), hide_index=True, width="stretch")
@@ -101,7 +102,7 @@ with tab_assessment:
              "closure_rate": "年度办结率", "reasons": "列入原因"}), rates=["年度处置率", "年度办结率"])
         dept = st.selectbox("查看部门未处置、未办结的派单", [d["dept_id"] for d in listed],
                             format_func=lambda d: next(x["dept_name"] for x in listed if x["dept_id"] == d), key="neg_dept")
-        a = ui.figure("assignments", month_bounds(month)[0].replace(month=1), month_bounds(month)[1], as_of)
+        a = ui.figure(catalogue.assignments, month_bounds(month)[0].replace(month=1), month_bounds(month)[1], as_of)
         a = a.filter((pl.col("dept_id") == dept) & (pl.col("status") != "returned")
                      & (pl.col("responded_at").is_null() | pl.col("closed_at").is_null()))
         ui.table(a.select("event_id", "community_id", "dispatched_at", "response_deadline", "responded_at",
@@ -123,7 +124,7 @@ with tab_burden:
         dept = st.selectbox("查看部门的清单外事项", [d["dept_id"] for d in burden],
                             format_func=lambda d: next(x["dept_name"] for x in burden if x["dept_id"] == d), key="burden_dept")
         start, end = month_bounds(month)
-        records = ui.figure("burden_records", dept, start.replace(month=1), end).drop("dept_id")
+        records = ui.figure(catalogue.burden_records, dept, start.replace(month=1), end).drop("dept_id")
         ui.table(records.rename({"task_id": "事项编号", "issued_at": "下派时间", "community_id": "社区编号", "category": "类别",
                                      "admission_item": "准入事项", "certificate_item": "证明事项", "completed_at": "完成时间",
                                      "task_off_list": "清单外事项", "certificate_off_list": "清单外证明"}))
@@ -131,5 +132,5 @@ with tab_burden:
         for list_id, label in (("burden_negative", "减负负面事项"), ("admission", "准入事项清单（附录 B）"),
                                ("certificate", "证明事项清单（附录 C）")):
             st.markdown(f"**{label}**")
-            ui.table(ui.figure("reference_list", list_id).select("item_id", "item_name", "category", "owner", "source")
+            ui.table(ui.figure(catalogue.reference_list, list_id).select("item_id", "item_name", "category", "owner", "source")
                          .rename({"item_id": "编号", "item_name": "内容", "category": "分类", "owner": "主管部门", "source": "出处"}))

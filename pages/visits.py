@@ -4,16 +4,18 @@ import polars as pl
 import streamlit as st
 
 from govdash import ui
+from govdash.figures import catalogue
+from govdash.core.periods import month_label
 from govdash.figures import visit_department_summary
-from govdash.textsafe import md
+from govdash.core.textsafe import md
 
 ui.start_page("联系捆绑走访", "visits")
 month = ui.current_month()
 year = int(month[:4])
-st.caption(f"{year}年{int(month[5:])}月 · 每个捆绑部门每周至少走访所捆绑的联合党委一次（4.4 c）；"
+st.caption(f"{month_label(month)} · 每个捆绑部门每周至少走访所捆绑的联合党委一次（4.4 c）；"
            "ISO 周归属其周四所在月份。豁免周：" + ("、".join(ui.settings()["visits"]["exempt_weeks"]) or "无"))
 
-visits = ui.figure("visit_table", month)
+visits = ui.figure(catalogue.visit_table, month)
 if visits is None or visits.height == 0:
     st.info("本月没有捆绑关系或走访记录。")
     st.stop()
@@ -33,7 +35,7 @@ m[3].metric("走访次数", int(depts["visits"].sum()))
 m[4].metric("市领导带队", int(depts["leader_led_visits"].sum()))
 
 st.subheader("联合党委 × 周 走访覆盖（全年）")
-grid = ui.figure("binding_weeks_for_year", year)
+grid = ui.figure(catalogue.binding_weeks_for_year, year)
 if chosen:
     grid = grid.filter(pl.col("dept_id").is_in(chosen))
 cells = (grid.filter(pl.col("counts_required"))
@@ -64,7 +66,7 @@ ui.table(rows.select("jpc_id", "jpc_name", "required_weeks", "covered_weeks", "v
              .rename({"jpc_id": "联合党委编号", "jpc_name": "联合党委", "required_weeks": "应走访周数", "covered_weeks": "已走访周数",
                       "visit_compliance": "走访达标率", "visits": "走访次数", "leader_led_visits": "市领导带队",
                       "problems_raised": "发现问题", "problems_solved": "解决问题", "missed_weeks": "缺访周"}), rates=["走访达标率"])
-records = ui.figure("visit_records", month, detail_dept, None)
+records = ui.figure(catalogue.visit_records, month, detail_dept, None)
 with st.expander(f"{md(names.get(detail_dept, detail_dept))}本月的走访记录（{records.height} 条）"):
     ui.table(records.rename({"visit_id": "走访编号", "visit_date": "走访日期", "week_id": "周", "dept_id": "部门编号",
                                  "jpc_id": "联合党委编号", "led_by_city_leader": "市领导带队", "team_leader_rank": "组长职级",
@@ -72,7 +74,7 @@ with st.expander(f"{md(names.get(detail_dept, detail_dept))}本月的走访记�
                                  "problems_solved": "解决问题"}))
 
 st.subheader("联系市领导走访")
-leaders = ui.figure("leader_visits", month)
+leaders = ui.figure(catalogue.leader_visits, month)
 ui.table(leaders.rename({"jpc_id": "联合党委编号", "jpc_name": "联合党委", "leader_name": "联系市领导",
                              "visits": "部门走访次数", "leader_led_visits": "市领导带队次数"}))
 

@@ -4,8 +4,9 @@ import polars as pl
 import streamlit as st
 
 from govdash import ui
-from govdash.figures import month_bounds
-from govdash.labels import STATUS_LABELS
+from govdash.figures import catalogue
+from govdash.core.periods import month_bounds
+from govdash.core.labels import STATUS_LABELS
 
 ui.start_page("吹哨报到分析", "whistle")
 months = ui.available_months()
@@ -23,7 +24,7 @@ chosen_cats = f2.multiselect("类别", cats, key="cats", placeholder="全部类�
 mode = f3.selectbox("处置方式", ["全部", "现场", "非现场"], key="mode")
 difficult = f4.selectbox("疑难", ["全部", "疑难", "非疑难"], key="difficult")
 
-a = ui.figure("assignments", month_bounds(first)[0], month_bounds(last)[1], as_of)
+a = ui.figure(catalogue.assignments, month_bounds(first)[0], month_bounds(last)[1], as_of)
 if chosen_depts:
     a = a.filter(pl.col("dept_id").is_in(chosen_depts))
 if chosen_comms:

@@ -11,7 +11,7 @@ from datetime import datetime
 import pandera.polars as pa
 import polars as pl
 
-from pipelines.tables import POLARS_TYPES, TableSpec
+from govdash.core.tables import POLARS_TYPES, TableSpec
 
 TRUE_WORDS = ["true", "t", "1", "1.0", "yes", "y", "是", "真", "对", "√"]
 FALSE_WORDS = ["false", "f", "0", "0.0", "no", "n", "否", "假", "错", "×"]

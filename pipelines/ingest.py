@@ -26,12 +26,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from govdash import REPO_ROOT
+from govdash.core.paths import REPO_ROOT
 from pipelines.contracts import check_frame
 from pipelines.limits import Limits, load_limits
 from pipelines.readers import (RaggedRows, SourceError, SourceFrame, iter_source_paths, peek_table, read_sources,
                                unexpected_error)
-from pipelines.tables import TableSpec
+from govdash.core.tables import TableSpec
 from warehouse.build import build
 from warehouse.db import write_session
 from warehouse.schema import ensure_schema, quarantine_note, raw_table

@@ -1,10 +1,10 @@
 """Resource limits of an ingest: the [limits] section of config/settings.toml, read through
-govdash.settings.load_settings and validated here (a wrong value is one Chinese message)."""
+govdash.core.settings.load_settings and validated here (a wrong value is one Chinese message)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from govdash.settings import load_settings
+from govdash.core.settings import load_settings
 
 
 class LimitsError(ValueError):

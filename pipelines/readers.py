@@ -41,7 +41,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.limits import Limits, load_limits
-from pipelines.tables import TableSpec, normalise_header, table_specs
+from govdash.core.tables import TableSpec, normalise_header, table_specs
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,13 @@ import sys
 
 import openpyxl
 import pytest
+
+from govdash.figures import catalogue
 from streamlit.testing.v1 import AppTest
 
 from govdash import access
 from govdash.figures import bulletin
-from govdash.reports import bulletin_xlsx
+from govdash.outputs.documents import bulletin_xlsx
 from tests.conftest import REPO
 from tests.test_pages import run_app
 from warehouse.db import connect_read, read_cursor
@@ -125,7 +127,7 @@ def test_department_downloads_and_figures_are_scoped(sample_db):
     b = bulletin(cur, "2024-10", "2024-12-31 00:00")
     jpcs = {r[0] for r in cur.execute("select distinct jpc_id from stg_bindings where dept_id = 'D13'").fetchall()}
     p = access.Principal("d13", "department", "D13")
-    scoped = access.scope_bulletin(b, p, jpcs)
+    scoped = catalogue.cut_bulletin(b, p, jpcs)
     buf = io.BytesIO()
     bulletin_xlsx(scoped, buf)
     wb = openpyxl.load_workbook(buf)
@@ -138,15 +140,17 @@ def test_department_downloads_and_figures_are_scoped(sample_db):
     import polars as pl
 
     frame = pl.DataFrame({"dept_id": ["D01", "D13"], "x": [1, 2]})
-    assert access.scope_frame(frame, p, jpcs)["dept_id"].to_list() == ["D13"]
+    assert catalogue.cut_frame(frame, p, jpcs)["dept_id"].to_list() == ["D13"]
     with pytest.raises(access.AccessDenied):
-        access.scope_frame(pl.DataFrame({"community_id": ["C1"]}), p, jpcs)
+        catalogue.cut_frame(pl.DataFrame({"community_id": ["C1"]}), p, jpcs)
+    funnel = catalogue.declared(catalogue.funnel_section)
     with pytest.raises(access.AccessDenied):
-        access.scope_result("funnel_section", {}, p, jpcs)
+        catalogue.cut(funnel, {}, p, jpcs)
     with pytest.raises(access.AccessDenied):
-        access.scope_frame(frame, access.NOBODY, set())
+        catalogue.cut_frame(frame, access.NOBODY, set())
     # monthly_rates is always its own department's, whatever the page asks for
-    assert access.scoped_args("monthly_rates", ("2024-01", "2024-12", None, None), p)[3] == "D13"
+    rates = catalogue.declared(catalogue.monthly_rates)
+    assert catalogue.arguments_for(rates, ("2024-01", "2024-12", None, None), p)[3] == "D13"
 
 
 def test_accounts_file_and_its_folder_are_private(tmp_path, monkeypatch):

@@ -153,7 +153,7 @@ def test_september_tie_shares_rank(con):
 
 
 def test_settings_change_the_figures(con, monkeypatch, tmp_path):
-    import govdash.settings as s
+    import govdash.core.settings as s
 
     text = s.settings_path().read_text(encoding="utf-8").replace("onsite_closure_working_days = 0", "onsite_closure_working_days = 1")
     alt = tmp_path / "settings.toml"

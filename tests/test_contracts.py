@@ -2,7 +2,7 @@
 import polars as pl
 
 from pipelines.contracts import check_frame
-from pipelines.tables import table_specs
+from govdash.core.tables import table_specs
 
 
 def frame(table: str, rows: list[dict]) -> pl.DataFrame:

@@ -12,11 +12,12 @@ import pytest
 from docx import Document
 from streamlit.testing.v1 import AppTest
 
-from govdash import access
+from govdash.figures import catalogue
 from govdash.access import Principal
-from govdash.figures import assessment_what_if, bulletin
-from govdash.reports import bulletin_docx, red_black_lists
-from govdash.scoring_settings import dump_scoring, load_scoring
+from govdash.figures import bulletin
+from govdash.figures.assessment import assessment_what_if
+from govdash.outputs.documents import bulletin_docx, red_black_lists
+from govdash.core.scoring import dump_scoring, load_scoring
 from tests.conftest import REPO
 from warehouse.db import connect_read, read_cursor
 
@@ -43,7 +44,7 @@ def test_the_worst_department_sees_itself_on_the_black_list_not_the_red(city):
     assert b["department_count"] == 18
     worst = b["lists"]["black"][0]
     assert worst not in b["lists"]["red"]
-    mine = access.scope_bulletin(b, Principal("d", "department", worst), set())
+    mine = catalogue.cut_bulletin(b, Principal("d", "department", worst), set())
     red, black = red_black_lists(mine)
     assert red == [] and [d["dept_id"] for d in black] == [worst]
     assert mine["department_count"] == 18
@@ -58,7 +59,7 @@ def test_the_worst_department_sees_itself_on_the_black_list_not_the_red(city):
 def test_the_best_department_sees_itself_on_the_red_list_only(city):
     _db, _con, b = city
     best = b["lists"]["red"][0]
-    mine = access.scope_bulletin(b, Principal("d", "department", best), set())
+    mine = catalogue.cut_bulletin(b, Principal("d", "department", best), set())
     red, black = red_black_lists(mine)
     assert [d["dept_id"] for d in red] == [best] and black == []
 
@@ -67,7 +68,7 @@ def test_a_department_in_the_middle_is_on_neither_list(city):
     _db, _con, b = city
     listed = set(b["lists"]["red"]) | set(b["lists"]["black"])
     middle = next(d["dept_id"] for d in b["departments"] if d["dept_id"] not in listed)
-    mine = access.scope_bulletin(b, Principal("d", "department", middle), set())
+    mine = catalogue.cut_bulletin(b, Principal("d", "department", middle), set())
     assert red_black_lists(mine) == ([], [])
 
 
@@ -118,6 +119,6 @@ def test_what_if_ranks_a_department_among_all(city, monkeypatch):
     assert whole.height == 18
     last = whole.sort("simulated_rank", descending=True, nulls_last=True).row(0, named=True)
     assert last["simulated_rank"] > 1
-    mine = access.scope_frame(whole, Principal("d", "department", last["dept_id"]), set())
+    mine = catalogue.cut_frame(whole, Principal("d", "department", last["dept_id"]), set())
     assert mine.height == 1 and mine["simulated_rank"][0] == last["simulated_rank"]
     assert mine["rank_change"][0] == last["rank"] - last["simulated_rank"]

@@ -166,9 +166,9 @@ def assert_no_formulas(data, expect: set[str]) -> None:
 
 
 def test_bulletin_and_assessment_workbooks_have_no_formulas(hostile_warehouse, hostile_port):
-    from govdash.assessment import assessment
+    from govdash.figures.assessment import assessment
     from govdash.figures import bulletin, parse_as_of
-    from govdash.reports import assessment_xlsx, bulletin_xlsx
+    from govdash.outputs.documents import assessment_xlsx, bulletin_xlsx
     from warehouse.db import connect_read, read_cursor
 
     bad = hostile_values(hostile_port)
@@ -252,7 +252,7 @@ def test_page_downloads_have_no_formulas(hostile_warehouse, hostile_port, monkey
 
 
 def test_workbook_cells_text_as_text_numbers_as_numbers(tmp_path):
-    from govdash import textsafe
+    from govdash.core import textsafe
 
     path = tmp_path / "cells.xlsx"
     wb = textsafe.Workbook(path)
@@ -274,7 +274,7 @@ def test_workbook_cells_text_as_text_numbers_as_numbers(tmp_path):
 
 
 def test_csv_fields_escaped_numbers_untouched():
-    from govdash import textsafe
+    from govdash.core import textsafe
 
     names = ["=cmd|' /C calc'!A0", "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1", "住建局", None]
     frame = pl.DataFrame({"name": names, "n": [-1, -2, 3, 0, 5, -6, 7, None],
@@ -300,7 +300,7 @@ def _product_sources():
 
 
 def test_every_spreadsheet_writer_goes_through_textsafe():
-    """Workbooks and CSV exports are made in govdash.textsafe only (pipelines/sample.py writes the sample
+    """Workbooks and CSV exports are made in govdash.core.textsafe only (pipelines/sample.py writes the sample
     city's input files, not exports)."""
     from tests.conftest import REPO
 
@@ -493,7 +493,7 @@ def hostile_markdown(port: int) -> list[str]:
 
 
 def test_md_shows_hostile_text_as_itself():
-    from govdash.textsafe import md
+    from govdash.core.textsafe import md
 
     for text in hostile_markdown(8765):
         out = md(text)
@@ -514,7 +514,7 @@ def test_plot_text_and_figures():
     import plotly.express as px
     import plotly.graph_objects as go
 
-    from govdash.textsafe import plot_figure, plot_text
+    from govdash.core.textsafe import plot_figure, plot_text
 
     bad = hostile_values(8765) + ["<a href='http://127.0.0.1:8765/a'>a</a>", "A & B <b>粗</b>"]
     assert [html.unescape(plot_text(v)) for v in bad] == bad

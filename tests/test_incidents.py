@@ -39,6 +39,6 @@ def test_the_app_installs_the_handler_and_hides_error_details():
 
 
 def test_the_unescaped_table_export_of_streamlit_is_off():
-    """Streamlit's per-table CSV export runs in the browser, outside govdash.textsafe's formula rule."""
+    """Streamlit's per-table CSV export runs in the browser, outside govdash.core.textsafe's formula rule."""
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["client"]["disableDataExport"] is True

@@ -143,7 +143,7 @@ def test_five_level_page(sample_warehouse):
 
 
 def test_assessment_page_and_what_if(sample_warehouse):
-    from govdash.assessment import assessment
+    from govdash.figures.assessment import assessment
 
     office = Principal("office", "assessment")
     at = run_app("pages/assessment.py", principal=office)

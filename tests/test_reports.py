@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 
 from govdash.figures import assignments, bulletin, month_bounds
-from govdash.reports import bulletin_docx, bulletin_xlsx
+from govdash.outputs.documents import bulletin_docx, bulletin_xlsx
 from tests.conftest import REPO
 from warehouse.db import connect_read, read_cursor
 

@@ -114,7 +114,7 @@ def test_visit_compliance_per_binding(october):
 
 
 def test_exempt_weeks_are_a_setting(october, tmp_path, monkeypatch):
-    from govdash.settings import settings_path
+    from govdash.core.settings import settings_path
 
     text = settings_path().read_text(encoding="utf-8").replace("exempt_weeks = []", 'exempt_weeks = ["2024-W43"]')
     custom = tmp_path / "settings.toml"
@@ -204,7 +204,7 @@ def test_department_compliance_leaders_records_and_missed_weeks(october):
 
 
 def test_rank_history_and_report_text(october):
-    from govdash.reports import reports_text
+    from govdash.outputs.documents import reports_text
 
     db, _ = october
     cur = _cur(db)

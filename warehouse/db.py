@@ -20,7 +20,7 @@ from typing import Iterator
 
 import duckdb
 
-from govdash import REPO_ROOT
+from govdash.core.paths import REPO_ROOT
 
 
 class WarehouseError(Exception):
@@ -79,7 +79,7 @@ def error_detail(exc: BaseException) -> str:
 def _memory_limit() -> str:
     import re
 
-    from govdash.settings import load_settings
+    from govdash.core.settings import load_settings
 
     value = str(load_settings().get("warehouse", {}).get("memory_limit", "2GB")).strip()
     if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.tables import DUCKDB_TYPES, table_specs
+from govdash.core.tables import DUCKDB_TYPES, table_specs
 
 BOOKKEEPING = """
 create table if not exists quarantine (

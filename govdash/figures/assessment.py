@@ -10,9 +10,10 @@ import datetime as dt
 
 import polars as pl
 
-from govdash.figures import _assignment_sql, apply_settings, exempt_weeks, parse_as_of
-from govdash.formatting import pct
-from govdash.scoring_settings import ScoringSettings, load_scoring
+from govdash.core.periods import parse_as_of
+from govdash.figures import _assignment_sql, apply_settings, exempt_weeks
+from govdash.core.formatting import pct
+from govdash.core.scoring import ScoringSettings, load_scoring, parse_scoring
 from warehouse.build import metric_sql
 from warehouse.db import fetch_frame
 
@@ -147,3 +148,29 @@ def assessment(con, year: int, quarter: int | None = None, as_of: str | dt.datet
         d["change"] = None if d["score"] is None or d["previous_score"] is None else round(d["score"] - d["previous_score"], 2)
     return {"year": year, "quarter": quarter, "period": p["label"], "as_of": cutoff.strftime("%Y-%m-%d %H:%M:%S"),
             "previous_period": period_bounds(py, pq)["label"], "settings": s.as_dict(), "departments": departments}
+
+
+# ---------------------------------------------------------------- the pages' entry points
+
+def assessment_result(con, year: int, quarter: int | None, as_of: dt.datetime) -> dict:
+    return assessment(con, year, quarter, as_of)
+
+
+def assessment_what_if(con, year: int, quarter: int | None, as_of: dt.datetime, scoring_text: str) -> pl.DataFrame:
+    """Every department scored with the current settings and with a candidate (TOML text), ranked over the whole
+    city, one row per department: a department user is cut to its own row only after ranking."""
+    actuals, records = component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter)
+    current = score_departments(actuals, records, load_scoring())
+    simulated = {d["dept_id"]: d for d in score_departments(actuals, records, parse_scoring(scoring_text, "模拟设置"))}
+    rows = [{"dept_id": d["dept_id"], "dept_name": d["dept_name"], "rank": d["rank"], "score": d["score"],
+             "simulated_rank": simulated[d["dept_id"]]["rank"], "simulated_score": simulated[d["dept_id"]]["score"],
+             "simulated_grade": simulated[d["dept_id"]]["grade"]} for d in current]
+    schema = {"dept_id": pl.Utf8, "dept_name": pl.Utf8, "rank": pl.Int64, "score": pl.Float64, "simulated_rank": pl.Int64,
+              "simulated_score": pl.Float64, "simulated_grade": pl.Utf8}
+    return pl.DataFrame(rows, schema=schema).with_columns(
+        (pl.col("rank") - pl.col("simulated_rank")).alias("rank_change")).sort("simulated_rank", nulls_last=True)
+
+
+def assessment_inputs(con, year: int, quarter: int | None, as_of: dt.datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The actuals and deduction records a score is computed from (the what-if panel re-scores them)."""
+    return component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter)

@@ -9,8 +9,9 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from govdash import textsafe
-from govdash.formatting import pct
+from govdash.core import textsafe
+from govdash.core.formatting import pct
+from govdash.core.periods import month_label
 
 FONT = "Noto Sans CJK SC"  # a Simplified Chinese face; Word falls back to its own CJK font when absent
 
@@ -96,10 +97,6 @@ DEFINITIONS = [
 ]
 
 
-def _month_title(month: str) -> str:
-    return f"{month[:4]}年{int(month[5:])}月"
-
-
 def _dept_names(b: dict) -> dict:
     return {d["dept_id"]: d["dept_name"] for d in b["departments"]}
 
@@ -120,7 +117,7 @@ def below_threshold(b: dict) -> list[dict]:
 
 def summary_text(b: dict, previous: dict | None) -> str:
     c = b["city"]
-    title = _month_title(b["month"])
+    title = month_label(b["month"])
     if c["dispatched"] == 0:
         return f"{title}，全市无吹哨派单。"
     text = (f"{title}，全市共派出吹哨任务 {c['dispatched']} 件，处置 {c['handled']} 件，处置率 {pct(c['handling_rate'])}，"
@@ -347,7 +344,7 @@ def _table(doc: Document, columns, rows) -> None:
 def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> None:
     doc = Document()
     _set_font(doc)
-    title = doc.add_heading(f"{_month_title(b['month'])}“社区吹哨、部门报到”工作情况通报", level=0)
+    title = doc.add_heading(f"{month_label(b['month'])}“社区吹哨、部门报到”工作情况通报", level=0)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(f"统计截止：{b['as_of']}").alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_heading("一、总体情况", level=1)
@@ -486,3 +483,27 @@ def assessment_xlsx(a: dict, out) -> None:
         wb.cell(ws, i, 0, k, fmt["text"])
         wb.cell(ws, i, 1, v, fmt["text"])
     wb.close()
+
+
+# ---------------------------------------------------------------- the one render path (CLI and pages)
+
+BULLETIN_FORMATS = ("docx", "xlsx")
+
+
+def render_bulletin(kind: str, b: dict, previous: dict | None = None) -> bytes:
+    """The monthly bulletin as a Word or Excel file, from a bulletin already cut to its reader's view."""
+    if kind not in BULLETIN_FORMATS:
+        raise ValueError(f"不支持的通报格式“{kind}”，应为 docx 或 xlsx")
+    buf = io.BytesIO()
+    if kind == "docx":
+        bulletin_docx(b, previous, buf)
+    else:
+        bulletin_xlsx(b, buf)
+    return buf.getvalue()
+
+
+def render_assessment(a: dict) -> bytes:
+    """The quarterly or annual scoring sheet (Excel), from an assessment already cut to its reader's view."""
+    buf = io.BytesIO()
+    assessment_xlsx(a, buf)
+    return buf.getvalue()

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from govdash import CONFIG_DIR
+from govdash.core.paths import CONFIG_DIR
 
 # metric → (Chinese label, lowest allowed target, highest allowed target)
 KNOWN_METRICS = {

@@ -6,7 +6,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from govdash import CONFIG_DIR
+from govdash.core.paths import CONFIG_DIR
 
 
 def settings_path() -> Path:

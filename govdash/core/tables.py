@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from govdash import CONFIG_DIR
+from govdash.core.paths import CONFIG_DIR
 
 POLARS_TYPES = {
     "str": pl.Utf8,

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
 
-from govdash.settings import load_settings
+from govdash.core.periods import month_bounds, months_between, parse_as_of, previous_month  # noqa: F401
+from govdash.core.settings import load_settings
 from warehouse.build import metric_sql
 from warehouse.db import fetch_frame
 
-TZ = ZoneInfo("Asia/Shanghai")
 WHISTLE_VARIABLES = ("offsite_response_hours", "onsite_response_hours", "offsite_closure_working_days",
                      "onsite_closure_working_days", "difficult_closure_working_days")
 RATE_COLUMNS = ("handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate", "satisfaction_rate")
@@ -31,31 +30,10 @@ def apply_settings(con: duckdb.DuckDBPyConnection, settings: dict | None = None)
     return whistle
 
 
-def parse_as_of(as_of: str | dt.datetime | None) -> dt.datetime:
-    if as_of is None or as_of == "now":
-        return dt.datetime.now(TZ).replace(tzinfo=None, microsecond=0)
-    if isinstance(as_of, dt.datetime):
-        return as_of
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(as_of, fmt)
-        except ValueError:
-            continue
-    raise ValueError(f"无法识别的截止时间“{as_of}”，应为 YYYY-MM-DD HH:MM:SS")
 
 
-def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
-    try:
-        start = dt.datetime.strptime(month, "%Y-%m")
-    except ValueError:
-        raise ValueError(f"无法识别的月份“{month}”，应为 YYYY-MM") from None
-    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return start, end
 
 
-def previous_month(month: str) -> str:
-    start, _ = month_bounds(month)
-    return (start - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
 def assignment_source(con, as_of: dt.datetime) -> str:
@@ -219,7 +197,7 @@ def year_to_date_departments(con, month: str, as_of: dt.datetime) -> pl.DataFram
 
 def assessment_negative_list(ytd: pl.DataFrame, threshold: float) -> list[dict]:
     """4.1.1.1: departments whose year-to-date handling or closure rate is below the threshold."""
-    from govdash.formatting import pct
+    from govdash.core.formatting import pct
 
     out = []
     for r in ytd.sort("dept_id").iter_rows(named=True):
@@ -321,12 +299,6 @@ def reference_names(con) -> dict:
             "clause_texts": dict(zip(clauses["item_id"], clauses["item_name"]))}
 
 
-def months_between(first: str, last: str) -> list[str]:
-    out, m = [], first
-    while m <= last:
-        out.append(m)
-        m = month_bounds(m)[1].strftime("%Y-%m")
-    return out
 
 
 def monthly_rates(con, first_month: str, last_month: str, as_of: dt.datetime, dept_id: str | None = None) -> pl.DataFrame:
@@ -502,39 +474,6 @@ def appeal_dwell_times(con, date_from, date_to, as_of) -> pl.DataFrame:
     return fetch_frame(con, """
         select level, dwell_hours from appeal_levels_as_of($as_of, $date_from, $date_to) where dwell_hours is not null
     """, _period_params(date_from, date_to, as_of))
-
-
-# ---------------------------------------------------------------- assessment (SPEC §7), for the pages' cache
-
-def assessment_result(con, year: int, quarter: int | None, as_of: dt.datetime) -> dict:
-    from govdash.assessment import assessment
-
-    return assessment(con, year, quarter, as_of)
-
-
-def assessment_what_if(con, year: int, quarter: int | None, as_of: dt.datetime, scoring_text: str) -> pl.DataFrame:
-    """Every department scored with the current settings and with a candidate (TOML text), ranked over the whole
-    city, one row per department: a department user is cut to its own row only after ranking."""
-    from govdash.assessment import component_actuals, deduction_records, score_departments
-    from govdash.scoring_settings import load_scoring, parse_scoring
-
-    actuals, records = component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter)
-    current = score_departments(actuals, records, load_scoring())
-    simulated = {d["dept_id"]: d for d in score_departments(actuals, records, parse_scoring(scoring_text, "模拟设置"))}
-    rows = [{"dept_id": d["dept_id"], "dept_name": d["dept_name"], "rank": d["rank"], "score": d["score"],
-             "simulated_rank": simulated[d["dept_id"]]["rank"], "simulated_score": simulated[d["dept_id"]]["score"],
-             "simulated_grade": simulated[d["dept_id"]]["grade"]} for d in current]
-    schema = {"dept_id": pl.Utf8, "dept_name": pl.Utf8, "rank": pl.Int64, "score": pl.Float64, "simulated_rank": pl.Int64,
-              "simulated_score": pl.Float64, "simulated_grade": pl.Utf8}
-    return pl.DataFrame(rows, schema=schema).with_columns(
-        (pl.col("rank") - pl.col("simulated_rank")).alias("rank_change")).sort("simulated_rank", nulls_last=True)
-
-
-def assessment_inputs(con, year: int, quarter: int | None, as_of: dt.datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The actuals and deduction records a score is computed from (the what-if panel re-scores them)."""
-    from govdash.assessment import component_actuals, deduction_records
-
-    return component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter)
 
 
 def missed_visit_weeks(con, dept_id: str, month_from: str, month_to: str) -> pl.DataFrame:

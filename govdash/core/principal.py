@@ -1,0 +1,61 @@
+"""Who is asking: the signed-in principal, its role and the pages it may open. Ground-floor data, so the
+figure catalogue can scope by it; accounts and passwords stay in govdash.access."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ROLE_LABELS = {"committee": "基层治理委员会", "assessment": "考绩办", "department": "部门"}
+# pages (url_path) each role may open; anything else is not routed for that role
+ALL_PAGES = {"bulletin", "whistle", "self-check", "visits", "negative-lists", "five-level", "assessment", "data"}
+DEPARTMENT_PAGES = {"bulletin", "whistle", "self-check", "visits", "negative-lists", "assessment"}
+
+
+class AccessDenied(PermissionError):
+    """The signed-in user may not see this."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    username: str
+    role: str              # committee | assessment | department | none
+    dept_id: str | None = None
+
+    @property
+    def is_department(self) -> bool:
+        return self.role == "department"
+
+    @property
+    def sees_all(self) -> bool:
+        return self.role in ("committee", "assessment")
+
+    @property
+    def can_edit_scoring(self) -> bool:
+        return self.role == "assessment"
+
+    def allowed_pages(self) -> set[str]:
+        if self.sees_all:
+            return set(ALL_PAGES)
+        if self.is_department and self.dept_id:
+            return set(DEPARTMENT_PAGES)
+        return set()
+
+    @property
+    def label(self) -> str:
+        if self.is_department:
+            return f"{self.username}（部门 {self.dept_id}）"
+        return f"{self.username}（{ROLE_LABELS.get(self.role, '无权限')}）"
+
+
+NOBODY = Principal("", "none")
+
+
+def parse_role(text: str) -> tuple[str, str | None]:
+    """'committee' | 'assessment' | 'department:D01' → (role, dept_id); anything else → ('none', None)."""
+    text = (text or "").strip()
+    if text in ("committee", "assessment"):
+        return text, None
+    m = re.fullmatch(r"department:([A-Za-z0-9_\-]+)", text)
+    if m:
+        return "department", m.group(1)
+    return "none", None

@@ -1,0 +1,211 @@
+"""The figure catalogue: every figure a page, file or CLI can show, declared once with its scope rule.
+
+A figure is called as a function (`ui.figure(catalogue.bulletin, month, as_of)`); the catalogue knows it
+by that function. Its scope rule says what a department user gets of the result; the committee and the
+assessment office get it whole. **Fail closed**: a function that is not declared here, or a bulletin or
+assessment section that is not declared, is denied to a department user (a figure) or left out of its
+view (a section). Rankings and lists are computed on the whole city by the figure itself; the rules
+here only cut the finished result to what the user may see.
+
+Adding a bulletin section: its `.sql` file in warehouse/metrics, its line in `figures.bulletin`, one
+entry in BULLETIN_SECTIONS below with its rule, and the document sections that show it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import polars as pl
+
+from govdash import figures
+from govdash.core.principal import AccessDenied, Principal
+from govdash.figures import assessment as assessment_figures
+
+CITY_ONLY_MESSAGE = "部门账号无权查看全市汇总明细"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a department user's view of a result (or of one section of it) is cut."""
+    kind: str                # public | city_only | own_rows | bound_jpc_rows | own_ids | own_event | sections | each
+    column: str = ""         # own_rows / bound_jpc_rows: the column that names the department / JPC
+    sections: tuple = ()     # sections: ((key, Rule), …)
+    dept_arg: int | None = None   # the argument that is always the user's own department
+
+    def cut(self, result: Any, p: Principal, bound_jpcs: set[str]) -> Any:
+        if self.kind == "public":
+            return result
+        if self.kind == "city_only":
+            raise AccessDenied(CITY_ONLY_MESSAGE)
+        if self.kind == "own_rows":
+            return _rows(result, self.column, lambda v: v == p.dept_id)
+        if self.kind == "bound_jpc_rows":
+            return _rows(result, self.column, lambda v: v in bound_jpcs)
+        if self.kind == "own_ids":   # {list name: [dept_id, …]}: is the user's department on each list
+            return {name: [i for i in ids if i == p.dept_id] for name, ids in result.items()}
+        if self.kind == "own_event":  # an event's trail, only for an event dispatched to the department
+            if not (result["action"].eq("dispatched") & result["dept_id"].eq(p.dept_id)).any():
+                return result.clear()
+            return result.filter(pl.col("dept_id").is_null() | (pl.col("dept_id") == p.dept_id))
+        if self.kind == "each":
+            (rule,) = [r for _, r in self.sections]
+            return tuple(rule.cut(part, p, bound_jpcs) for part in result)
+        if self.kind == "sections":
+            declared = dict(self.sections)
+            out = {}
+            for key, value in result.items():
+                rule = declared.get(key)
+                if rule is None:
+                    continue  # undeclared: left out of a department's view
+                try:
+                    out[key] = None if value is None else rule.cut(value, p, bound_jpcs)
+                except AccessDenied:
+                    out[key] = None
+            return out
+        raise AccessDenied("无权查看")
+
+
+def _rows(result, column: str, keep: Callable[[Any], bool]):
+    if isinstance(result, pl.DataFrame):
+        if column not in result.columns:
+            raise AccessDenied("无权查看")
+        kept = [v for v in result[column].unique().to_list() if keep(v)]
+        return result.filter(pl.col(column).is_in(kept))
+    if isinstance(result, list):
+        return [row for row in result if keep(row[column])]
+    raise AccessDenied("无权查看")
+
+
+PUBLIC = Rule("public")
+CITY_ONLY = Rule("city_only")
+OWN_DEPARTMENT = Rule("own_rows", column="dept_id")
+BOUND_JPCS = Rule("bound_jpc_rows", column="jpc_id")
+OWN_IDS = Rule("own_ids")
+
+
+def own_department_argument(index: int) -> Rule:
+    """A figure of one department chosen by an argument: a department user always gets its own."""
+    return Rule("public", dept_arg=index)
+
+
+def sections(**rules: Rule) -> Rule:
+    return Rule("sections", sections=tuple(rules.items()))
+
+
+def each(rule: Rule) -> Rule:
+    return Rule("each", sections=(("", rule),))
+
+
+# every section of the monthly bulletin and what a department sees of it
+BULLETIN_SECTIONS = sections(
+    month=PUBLIC, as_of=PUBLIC, settings=PUBLIC, calendar_provisional=PUBLIC, reference=PUBLIC,
+    city=PUBLIC,                       # the city's totals are the city's for everyone (stated on the page)
+    department_count=PUBLIC,           # how many departments the ranks are out of
+    departments=OWN_DEPARTMENT,        # its own row, with its city rank
+    lists=OWN_IDS,                     # red/black/below-threshold: whether it is on them
+    overdue=OWN_DEPARTMENT,
+    visits=OWN_DEPARTMENT,
+    negative_reports=BOUND_JPCS,
+    assessment_negative_list=OWN_DEPARTMENT,
+    burden_negative_list=OWN_DEPARTMENT,
+    funnel=CITY_ONLY,                  # community appeals are not department rows
+    scope=PUBLIC,
+)
+ASSESSMENT_SECTIONS = sections(
+    year=PUBLIC, quarter=PUBLIC, period=PUBLIC, as_of=PUBLIC, previous_period=PUBLIC, settings=PUBLIC,
+    departments=OWN_DEPARTMENT,
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    fn: Callable
+    rule: Rule
+    label: str
+
+
+_DECLARED = [
+    # whistles (SPEC §3)
+    (figures.bulletin, BULLETIN_SECTIONS, "月度通报"),
+    (figures.assignments, OWN_DEPARTMENT, "派单明细"),
+    (figures.event_timeline, Rule("own_event"), "事件流转记录"),
+    (figures.monthly_rates, own_department_argument(3), "月度比率"),
+    (figures.department_rank_history, OWN_DEPARTMENT, "部门排名历史"),
+    (figures.community_hotspots, CITY_ONLY, "吹哨最多的社区"),
+    # visits and negative lists (SPEC §4–§5)
+    (figures.visit_table, OWN_DEPARTMENT, "走访达标"),
+    (figures.binding_weeks_for_year, OWN_DEPARTMENT, "捆绑周"),
+    (figures.visit_records, OWN_DEPARTMENT, "走访记录"),
+    (figures.leader_visits, BOUND_JPCS, "市领导走访"),
+    (figures.missed_visit_weeks, own_department_argument(0), "缺访周"),
+    (figures.negative_report_year, BOUND_JPCS, "负面清单周报（全年）"),
+    (figures.negative_report_lines, BOUND_JPCS, "负面清单周报明细"),
+    (figures.negative_report_items, BOUND_JPCS, "负面事项"),
+    (figures.burden_records, own_department_argument(0), "减负负面清单记录"),
+    (figures.reference_list, PUBLIC, "参考清单"),
+    # appeals (SPEC §6): community data, the committee's
+    (figures.funnel_section, CITY_ONLY, "五级诉求漏斗"),
+    (figures.appeal_records, CITY_ONLY, "诉求明细"),
+    (figures.appeal_trail, CITY_ONLY, "诉求流转"),
+    (figures.appeal_resolution_by_month, CITY_ONLY, "社区内解决占比"),
+    (figures.community_push_up, CITY_ONLY, "上交排名"),
+    (figures.whistle_ladder, CITY_ONLY, "吹哨升级阶梯"),
+    (figures.task_flow, CITY_ONLY, "任务下派"),
+    (figures.appeal_dwell_times, CITY_ONLY, "层级停留时长"),
+    # assessment (SPEC §7)
+    (assessment_figures.assessment_result, ASSESSMENT_SECTIONS, "考核结果"),
+    (assessment_figures.assessment_what_if, OWN_DEPARTMENT, "模拟调整"),
+    (assessment_figures.assessment_inputs, each(OWN_DEPARTMENT), "考核依据"),
+]
+CATALOGUE: dict[Callable, Figure] = {fn: Figure(f"{fn.__module__}.{fn.__name__}", fn, rule, label)
+                                     for fn, rule, label in _DECLARED}
+BY_NAME: dict[str, Figure] = {f.name: f for f in CATALOGUE.values()}
+
+# the figures by their short names, for the pages: `ui.figure(catalogue.bulletin, …)`
+globals().update({fn.__name__: fn for fn in CATALOGUE})
+
+
+def declared(fn: Callable) -> Figure:
+    """The catalogue entry of a figure function; an undeclared one is denied to everyone."""
+    figure = CATALOGUE.get(fn)
+    if figure is None:
+        raise AccessDenied(f"未登记的数字（{getattr(fn, '__name__', fn)}）不提供给任何账号")
+    return figure
+
+
+def arguments_for(figure: Figure, args: tuple, p: Principal) -> tuple:
+    """A department user's arguments: the department argument, if the figure has one, is its own."""
+    if p.is_department and figure.rule.dept_arg is not None:
+        i = figure.rule.dept_arg
+        args = args[:i] + (p.dept_id,) + args[i + 1:]
+    return args
+
+
+def cut(figure: Figure, result: Any, p: Principal, bound_jpcs: set[str]) -> Any:
+    """What the principal may see of a figure's (whole-city) result."""
+    if p.sees_all:
+        return result
+    if not p.is_department or not p.dept_id:
+        raise AccessDenied("无权查看")
+    out = figure.rule.cut(result, p, bound_jpcs)
+    if figure.rule is BULLETIN_SECTIONS:
+        out["scope"] = {"dept_id": p.dept_id, "note": "部门账号：仅含本部门的记录与捆绑联合党委；全市合计为全市口径"}
+    return out
+
+
+def cut_bulletin(b: dict, p: Principal, bound_jpcs: set[str]) -> dict:
+    return cut(CATALOGUE[figures.bulletin], b, p, bound_jpcs)
+
+
+def cut_frame(frame: pl.DataFrame, p: Principal, bound_jpcs: set[str]) -> pl.DataFrame:
+    """A frame with department or JPC rows as a department may see it (for the pages' reference look-ups)."""
+    if p.sees_all:
+        return frame
+    if not p.is_department or not p.dept_id:
+        raise AccessDenied("无权查看")
+    if "dept_id" in frame.columns:
+        return OWN_DEPARTMENT.cut(frame, p, bound_jpcs)
+    if "jpc_id" in frame.columns:
+        return BOUND_JPCS.cut(frame, p, bound_jpcs)
+    raise AccessDenied(CITY_ONLY_MESSAGE)

@@ -1,0 +1,72 @@
+"""The figure catalogue fails closed (issue 12): a figure without a scope rule is denied, a bulletin
+section nobody declared is left out of a department's view, and ranks and lists come from the whole city."""
+from __future__ import annotations
+
+import pytest
+
+from govdash import figures
+from govdash.core.principal import AccessDenied, Principal
+from govdash.figures import catalogue
+
+DEPT = Principal("d", "department", "D13")
+CHAIR = Principal("c", "committee")
+
+
+def test_an_undeclared_figure_is_denied_to_everyone():
+    def new_figure(con, month):  # a figure someone wrote and forgot to declare
+        return {"secret": 1}
+
+    for p in (DEPT, CHAIR):
+        with pytest.raises(AccessDenied):
+            catalogue.declared(new_figure)
+
+
+def test_every_public_function_of_the_figures_module_is_declared():
+    """A figure function nobody declared cannot reach a page; this lists the ones the pages could not use."""
+    import inspect
+
+    functions = {fn for name, fn in inspect.getmembers(figures, inspect.isfunction)
+                 if fn.__module__ == figures.__name__ and not name.startswith("_")}
+    declared = set(catalogue.CATALOGUE)
+    helpers = {"apply_settings", "assignment_source", "city_totals", "visit_department_summary", "exempt_weeks",
+               "negative_report_summary", "year_to_date_departments", "assessment_negative_list", "burden_negative_list",
+               "honour_lists", "reference_names", "needed_to_reach", "level_labels", "funnel_levels",
+               "community_resolution_share", "appeal_funnel", "department_table", "overdue_table",
+               "negative_report_weeks"}
+    undeclared = sorted(fn.__name__ for fn in functions - declared if fn.__name__ not in helpers)
+    assert not undeclared, f"figures without a scope rule: {undeclared}"
+
+
+def _bulletin() -> dict:
+    return {
+        "month": "2024-10", "departments": [{"dept_id": "D01", "rank": 1}, {"dept_id": "D13", "rank": 2}],
+        "lists": {"red": ["D01"], "black": ["D13"], "below_threshold": ["D13", "D02"]},
+        "overdue": [{"dept_id": "D01", "event_id": "E1"}, {"dept_id": "D13", "event_id": "E2"}],
+        "negative_reports": [{"jpc_id": "J1"}, {"jpc_id": "J9"}], "funnel": {"levels": []},
+        "city": {"dispatched": 10}, "department_count": 2,
+        "new_section_nobody_declared": [{"dept_id": "D01", "anything": "city-wide"}],
+    }
+
+
+def test_a_department_sees_its_own_rows_and_no_undeclared_section():
+    mine = catalogue.cut_bulletin(_bulletin(), DEPT, {"J1"})
+    assert "new_section_nobody_declared" not in mine
+    assert mine["departments"] == [{"dept_id": "D13", "rank": 2}]
+    assert mine["lists"] == {"red": [], "black": ["D13"], "below_threshold": ["D13"]}
+    assert mine["overdue"] == [{"dept_id": "D13", "event_id": "E2"}]
+    assert mine["negative_reports"] == [{"jpc_id": "J1"}]
+    assert mine["funnel"] is None and mine["city"] == {"dispatched": 10} and mine["department_count"] == 2
+
+
+def test_the_committee_sees_the_whole_bulletin():
+    assert catalogue.cut_bulletin(_bulletin(), CHAIR, set()) == _bulletin()
+
+
+def test_a_city_only_figure_is_denied_to_a_department():
+    with pytest.raises(AccessDenied):
+        catalogue.cut(catalogue.declared(catalogue.community_hotspots), None, DEPT, set())
+
+
+def test_a_role_that_matches_nothing_sees_nothing():
+    with pytest.raises(AccessDenied):
+        catalogue.cut_bulletin(_bulletin(), Principal("x", "none"), set())
