@@ -59,22 +59,18 @@ fig.add_vline(x=0, line_dash="dash")
 ui.plot(fig)
 
 st.subheader("时限达标情况（按月）")
-by_month = live.with_columns(pl.col("dispatched_at").dt.strftime("%Y-%m").alias("月份")).group_by("月份").agg(
-    (pl.col("responded_at") <= pl.col("response_deadline")).mean().alias("及时处置率"),
-    (pl.col("status") == "closed_on_time").sum().alias("on_time"),
-    (pl.col("status") != "open_in_time").sum().alias("due"),
-).with_columns(pl.when(pl.col("due") > 0).then(pl.col("on_time") / pl.col("due")).alias("按期办结率")).sort("月份")
+# the rates come from the figure (one definition with the bulletin), over the same filters as above
+by_month = ui.figure(catalogue.whistle_rates, first, last, as_of, tuple(chosen_depts), tuple(chosen_comms), tuple(chosen_cats),
+                     None if mode == "全部" else ("onsite" if mode == "现场" else "offsite"),
+                     None if difficult == "全部" else difficult == "疑难").rename(
+    {"month": "月份", "timely_handling_rate": "及时处置率", "on_time_closure_rate": "按期办结率"})
 fig = px.line(by_month.unpivot(index="月份", on=["及时处置率", "按期办结率"], variable_name="指标", value_name="比率"),
               x="月份", y="比率", color="指标", markers=True)
 fig.update_yaxes(tickformat=".0%")
 ui.plot(fig)
 
 st.subheader("退单与重办（按部门）")
-reopens = ui.query("""
-    select dept_id, count(*) as reopens from stg_whistle_event_log l
-    where action = 'reopened' and ts >= $start and ts < $end and ts <= $as_of and dept_id is not null
-    group by dept_id
-""", start=month_bounds(first)[0], end=month_bounds(last)[1], as_of=as_of)
+reopens = ui.figure(catalogue.reopen_counts, first, last, as_of)
 ret = a.group_by("dept_id").agg((pl.col("status") == "returned").sum().alias("退单数"))
 rr = ret.join(reopens.rename({"reopens": "重办数"}), on="dept_id", how="left").fill_null(0).with_columns(
     pl.col("dept_id").replace_strict(dept_names, default=pl.col("dept_id")).alias("部门"))

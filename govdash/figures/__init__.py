@@ -79,21 +79,15 @@ def event_timeline(con, event_id: str) -> pl.DataFrame:
     return fetch_frame(con, metric_sql("event_timeline"), {"event_id": event_id})
 
 
-def city_totals(departments: pl.DataFrame) -> dict:
-    """Whole-city counts and rates from the department rows (the same definitions, summed)."""
-    t = {c: int(departments[c].sum()) for c in COUNT_COLUMNS}
-
-    def rate(num, den):
-        return None if den == 0 else round(num / den, 4)
-
-    t.update({
-        "handling_rate": rate(t["handled"], t["dispatched"]),
-        "timely_handling_rate": rate(t["handled_in_time"], t["dispatched"]),
-        "closure_rate": rate(t["closed_on_time"] + t["closed_late"], t["dispatched"]),
-        "on_time_closure_rate": rate(t["closed_on_time"], t["dispatched"] - t["open_in_time"]),
-        "satisfaction_rate": rate(t["satisfied"], t["rated"]),
-    })
-    return t
+def city_totals(con, departments: pl.DataFrame) -> dict:
+    """Whole-city counts and rates: the department rows summed, the rates by their one definition
+    (warehouse/macros/whistle_rates.sql), in warehouse/metrics/city_totals.sql."""
+    con.register("department_rows", departments.select(COUNT_COLUMNS))
+    try:
+        row = _round_rates(con.sql(metric_sql("city_totals")).pl()).row(0, named=True)
+    finally:
+        con.unregister("department_rows")
+    return {k: (int(v) if k in COUNT_COLUMNS else v) for k, v in row.items()}
 
 
 # ---------------------------------------------------------------- visits and negative lists (SPEC §4–§5)
@@ -269,7 +263,7 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
              "deadline": r["deadline"].strftime("%Y-%m-%d %H:%M:%S"), "working_days_overdue": r["working_days_overdue"]}
             for r in overdue.iter_rows(named=True)
         ],
-        "city": city_totals(depts),
+        "city": city_totals(con, depts),
         "visits": _visit_rows(visits),
         "negative_reports": negative_report_summary(report_weeks, report_items),
         "assessment_negative_list": assessment_negative_list(year_to_date_departments(con, month, cutoff), threshold),
@@ -301,36 +295,28 @@ def reference_names(con) -> dict:
 
 
 
-def monthly_rates(con, first_month: str, last_month: str, as_of: dt.datetime, dept_id: str | None = None) -> pl.DataFrame:
-    """Per month (and department): the bulletin's counts and rates, from one pass over the assignments."""
+def whistle_rates(con, first_month: str, last_month: str, as_of: dt.datetime, dept_ids: tuple = (), community_ids: tuple = (),
+                  categories: tuple = (), handling_mode: str | None = None, is_difficult: bool | None = None) -> pl.DataFrame:
+    """Per month of dispatch: the bulletin's counts and rates over the assignments matching the filters
+    (empty = all), summed and divided in SQL by the rates' one definition."""
     start, _ = month_bounds(first_month)
     _, end = month_bounds(last_month)
-    a = assignments(con, start, end, as_of)
-    if dept_id:
-        a = a.filter(pl.col("dept_id") == dept_id)
-    live = pl.col("status") != "returned"
-    frame = (
-        a.with_columns(pl.col("dispatched_at").dt.strftime("%Y-%m").alias("month"))
-        .group_by("month")
-        .agg(
-            live.sum().alias("dispatched"),
-            (live & pl.col("responded_at").is_not_null()).sum().alias("handled"),
-            (live & (pl.col("responded_at") <= pl.col("response_deadline"))).sum().alias("handled_in_time"),
-            (pl.col("status") == "closed_on_time").sum().alias("closed_on_time"),
-            (pl.col("status") == "closed_late").sum().alias("closed_late"),
-            (pl.col("status") == "open_overdue").sum().alias("open_overdue"),
-            (pl.col("status") == "open_in_time").sum().alias("open_in_time"),
-            (pl.col("status") == "returned").sum().alias("returned"),
-        )
-    )
-    months = pl.DataFrame({"month": months_between(first_month, last_month)})
-    frame = months.join(frame, on="month", how="left").fill_null(0)
-    return frame.with_columns(
-        _ratio(pl.col("handled"), pl.col("dispatched")).alias("handling_rate"),
-        _ratio(pl.col("handled_in_time"), pl.col("dispatched")).alias("timely_handling_rate"),
-        _ratio(pl.col("closed_on_time") + pl.col("closed_late"), pl.col("dispatched")).alias("closure_rate"),
-        _ratio(pl.col("closed_on_time"), pl.col("dispatched") - pl.col("open_in_time")).alias("on_time_closure_rate"),
-    ).sort("month")
+    apply_settings(con)
+    params = {"as_of": as_of, "date_from": start, "date_to": end, "dept_ids": list(dept_ids),
+              "community_ids": list(community_ids), "categories": list(categories), "handling_mode": handling_mode,
+              "is_difficult": is_difficult}
+    return _round_rates(fetch_frame(con, _assignment_sql(con, metric_sql("whistle_rates_by_month"), as_of), params))
+
+
+def reopen_counts(con, first_month: str, last_month: str, as_of: dt.datetime) -> pl.DataFrame:
+    """Per department: its closures reopened by the JPCs in the months, as of the cut-off."""
+    return fetch_frame(con, metric_sql("reopen_counts"), {"date_from": month_bounds(first_month)[0],
+                                                          "date_to": month_bounds(last_month)[1], "as_of": as_of})
+
+
+def monthly_rates(con, first_month: str, last_month: str, as_of: dt.datetime, dept_id: str | None = None) -> pl.DataFrame:
+    """Per month: the bulletin's counts and rates for the city, or for one department."""
+    return whistle_rates(con, first_month, last_month, as_of, (dept_id,) if dept_id else ())
 
 
 def community_hotspots(con, month: str, limit: int = 10) -> pl.DataFrame:
@@ -486,7 +472,7 @@ def department_rank_history(con, first_month: str, last_month: str, as_of: dt.da
     frames = []
     for m in months_between(first_month, last_month):
         d = department_table(con, m, as_of)
-        city = city_totals(d)["on_time_closure_rate"] if d.height else None
+        city = city_totals(con, d)["on_time_closure_rate"] if d.height else None
         frames.append(d.select("dept_id", "rank", "on_time_closure_rate").with_columns(
             pl.lit(m).alias("month"), pl.lit(city, dtype=pl.Float64).alias("city_on_time_closure_rate")))
     return pl.concat(frames)

@@ -131,6 +131,8 @@ _DECLARED = [
     (figures.assignments, OWN_DEPARTMENT, "派单明细"),
     (figures.event_timeline, Rule("own_event"), "事件流转记录"),
     (figures.monthly_rates, own_department_argument(3), "月度比率"),
+    (figures.whistle_rates, own_department_argument(3), "吹哨报到比率（按月、可筛选）"),
+    (figures.reopen_counts, OWN_DEPARTMENT, "重办数"),
     (figures.department_rank_history, OWN_DEPARTMENT, "部门排名历史"),
     (figures.community_hotspots, CITY_ONLY, "吹哨最多的社区"),
     # visits and negative lists (SPEC §4–§5)
@@ -178,7 +180,8 @@ def arguments_for(figure: Figure, args: tuple, p: Principal) -> tuple:
     """A department user's arguments: the department argument, if the figure has one, is its own."""
     if p.is_department and figure.rule.dept_arg is not None:
         i = figure.rule.dept_arg
-        args = args[:i] + (p.dept_id,) + args[i + 1:]
+        own = (p.dept_id,) if i < len(args) and isinstance(args[i], (tuple, list)) else p.dept_id
+        args = args[:i] + (own,) + args[i + 1:]
     return args
 
 

@@ -43,11 +43,11 @@ rates as (
         coalesce(c.returned, 0) as returned,
         coalesce(c.escalated, 0) as escalated,
         coalesce(c.calendar_provisional, false) as calendar_provisional,
-        c.handled / nullif(c.dispatched, 0) as handling_rate,
-        c.handled_in_time / nullif(c.dispatched, 0) as timely_handling_rate,
-        (c.closed_on_time + c.closed_late) / nullif(c.dispatched, 0) as closure_rate,
-        c.closed_on_time / nullif(c.dispatched - c.open_in_time, 0) as on_time_closure_rate,
-        c.satisfied / nullif(c.rated, 0) as satisfaction_rate
+        handling_rate(c.handled, c.dispatched) as handling_rate,
+        timely_handling_rate(c.handled_in_time, c.dispatched) as timely_handling_rate,
+        closure_rate(c.closed_on_time, c.closed_late, c.dispatched) as closure_rate,
+        on_time_closure_rate(c.closed_on_time, c.dispatched, c.open_in_time) as on_time_closure_rate,
+        satisfaction_rate(c.satisfied, c.rated) as satisfaction_rate
     from departments d
     left join counts c using (dept_id)
 ),

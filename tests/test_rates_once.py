@@ -1,0 +1,70 @@
+"""Each rate has one definition (warehouse/macros/whistle_rates.sql), so every place that shows it agrees
+(issue 12): the 吹哨报到分析 page once divided 及时处置率 by the assignments that responded (`.mean()` over a
+null-bearing column) instead of by all dispatched, as the bulletin does."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import struct
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from govdash.core.principal import Principal
+from govdash.figures import bulletin, monthly_rates, whistle_rates
+from tests.conftest import REPO
+from warehouse.db import connect_read, read_cursor
+
+AS_OF = dt.datetime(2024, 11, 6)
+RATES = ("handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate", "satisfaction_rate")
+
+
+@pytest.fixture(scope="module")
+def cursor(committed_sample_db):
+    con = connect_read(committed_sample_db)
+    yield read_cursor(con)
+    con.close()
+
+
+def test_monthly_and_filtered_rates_equal_the_bulletin_for_every_month(cursor):
+    by_month = {r["month"]: r for r in monthly_rates(cursor, "2024-01", "2024-10", AS_OF).to_dicts()}
+    compared = 0
+    for m in range(1, 11):
+        month = f"2024-{m:02d}"
+        b = bulletin(cursor, month, AS_OF)
+        for rate in RATES:
+            assert by_month[month][rate] == b["city"][rate], (month, rate)
+            compared += 1
+        for d in b["departments"][:4]:
+            [row] = whistle_rates(cursor, month, month, AS_OF, (d["dept_id"],)).to_dicts()
+            for rate in RATES:
+                assert row[rate] == d[rate], (month, d["dept_id"], rate)
+                compared += 1
+    assert compared == 10 * 5 * 5
+
+
+def _floats(y) -> list[float]:
+    if isinstance(y, dict):  # plotly's typed array: base64 little-endian doubles
+        raw = base64.b64decode(y["bdata"])
+        return list(struct.unpack(f"<{len(raw) // 8}d", raw))
+    return list(y)
+
+
+def test_the_whistle_page_shows_the_bulletins_rates(committed_sample_db, cursor, monkeypatch):
+    monkeypatch.setenv("GOVDASH_DB", str(committed_sample_db))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.session_state["principal"] = Principal("c", "committee")
+    at.run()
+    at.switch_page("pages/whistle_analysis.py")
+    at.run()
+    at.select_slider(key="range").set_value(("2024-10", "2024-10")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                if "及时处置率" in [t.get("name") for t in json.loads(c.proto.spec)["data"]])
+    shown = {t["name"]: _floats(t["y"])[0] for t in spec["data"]}
+    # the page's cut-off is "now" (its sidebar default); the bulletin at the same cut-off
+    now = AS_OF.now().replace(second=0, microsecond=0)
+    city = bulletin(cursor, "2024-10", now)["city"]
+    assert shown["及时处置率"] == pytest.approx(city["timely_handling_rate"], abs=1e-9)
+    assert shown["按期办结率"] == pytest.approx(city["on_time_closure_rate"], abs=1e-9)
