@@ -510,7 +510,9 @@ def test_data_page_shows_exact_counts_and_a_bounded_page_of_rows(tmp_path, monke
     assert not at.exception, [e.value for e in at.exception]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["隔离行数"] == "401"
-    assert any(c.value == "whistle_events.csv：共 400 行被隔离，仅保留前 600 条明细" for c in at.caption)
+    from govdash.core.textsafe import md  # the file name is data: escaped for markdown on the page
+
+    assert any(c.value == md("whistle_events.csv") + "：共 400 行被隔离，仅保留前 600 条明细" for c in at.caption)
     details = next(d.value for d in at.dataframe if "原因" in d.value.columns)
     assert len(details) == 200 and list(details["行号"][:4]) == [2, 2, 2, 3]  # appeals.csv's row first
     assert "下载内容为前 500 条明细（设置 [limits] max_quarantine_download_rows）" in [c.value for c in at.caption]
