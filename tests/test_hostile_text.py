@@ -335,7 +335,8 @@ MARKDOWN_CALLS = {
 PLAIN_TEXT_CALLS = {"selectbox", "multiselect", "select_slider", "text", "dataframe", "table", "plot"}
 # Interpolated values that are not data from the sources: numbers, periods and times the product
 # computes, its own literal text, and configuration files only an administrator edits.
-NUMERIC_CALLS = {"fmt_rate", "len", "int", "sum", "float", "abs", "round"}
+# numbers, and the product's own names of a period (govdash.core.periods.month_label of a validated "YYYY-MM")
+NUMERIC_CALLS = {"fmt_rate", "len", "int", "sum", "float", "abs", "round", "month_label"}
 NUM, WHEN, LIT, CONF = ("a number the product computes", "a period or time the product computes",
                         "the product's own text", "configuration only an administrator edits")
 TRUSTED = {
