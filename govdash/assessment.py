@@ -61,10 +61,11 @@ def component_actuals(con, year: int, quarter: int | None, as_of: dt.datetime) -
     )
 
 
-def deduction_records(con, year: int, quarter: int | None) -> pl.DataFrame:
+def deduction_records(con, year: int, quarter: int | None, as_of: str | dt.datetime | None = None) -> pl.DataFrame:
+    """The records behind the period's burden and 同奖同罚 deductions as of a cut-off (default: now)."""
     p = period_bounds(year, quarter)
     return fetch_frame(con, metric_sql("assessment_deduction_records"),
-                       {k: p[k] for k in ("date_from", "date_to", "month_from", "month_to")})
+                       {**{k: p[k] for k in ("date_from", "date_to", "month_from", "month_to")}, "as_of": parse_as_of(as_of)})
 
 
 def _deductions_of(row: dict, records: list[dict], s: ScoringSettings) -> list[dict]:
@@ -136,10 +137,10 @@ def assessment(con, year: int, quarter: int | None = None, as_of: str | dt.datet
     s = settings or load_scoring()
     cutoff = parse_as_of(as_of)
     p = period_bounds(year, quarter)
-    departments = score_departments(component_actuals(con, year, quarter, cutoff), deduction_records(con, year, quarter), s)
+    departments = score_departments(component_actuals(con, year, quarter, cutoff), deduction_records(con, year, quarter, cutoff), s)
     py, pq = previous_period(year, quarter)
     previous = {d["dept_id"]: d for d in score_departments(component_actuals(con, py, pq, cutoff),
-                                                           deduction_records(con, py, pq), s)}
+                                                           deduction_records(con, py, pq, cutoff), s)}
     for d in departments:
         before = previous.get(d["dept_id"], {})
         d["previous_score"] = before.get("score")

@@ -518,7 +518,7 @@ def assessment_what_if(con, year: int, quarter: int | None, as_of: dt.datetime, 
     from govdash.assessment import component_actuals, deduction_records, score_departments
     from govdash.scoring_settings import load_scoring, parse_scoring
 
-    actuals, records = component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter)
+    actuals, records = component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter, as_of)
     current = score_departments(actuals, records, load_scoring())
     simulated = {d["dept_id"]: d for d in score_departments(actuals, records, parse_scoring(scoring_text, "模拟设置"))}
     rows = [{"dept_id": d["dept_id"], "dept_name": d["dept_name"], "rank": d["rank"], "score": d["score"],
@@ -534,7 +534,7 @@ def assessment_inputs(con, year: int, quarter: int | None, as_of: dt.datetime) -
     """The actuals and deduction records a score is computed from (the what-if panel re-scores them)."""
     from govdash.assessment import component_actuals, deduction_records
 
-    return component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter)
+    return component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter, as_of)
 
 
 def missed_visit_weeks(con, dept_id: str, month_from: str, month_to: str) -> pl.DataFrame:
