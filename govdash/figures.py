@@ -519,8 +519,9 @@ def assessment_what_if(con, year: int, quarter: int | None, as_of: dt.datetime, 
     from govdash.scoring_settings import load_scoring, parse_scoring
 
     actuals, records = component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter, as_of)
-    current = score_departments(actuals, records, load_scoring())
-    simulated = {d["dept_id"]: d for d in score_departments(actuals, records, parse_scoring(scoring_text, "模拟设置"))}
+    current = score_departments(actuals, records, load_scoring(), annual=quarter is None)
+    simulated = {d["dept_id"]: d for d in score_departments(actuals, records, parse_scoring(scoring_text, "模拟设置"),
+                                                            annual=quarter is None)}
     rows = [{"dept_id": d["dept_id"], "dept_name": d["dept_name"], "rank": d["rank"], "score": d["score"],
              "simulated_rank": simulated[d["dept_id"]]["rank"], "simulated_score": simulated[d["dept_id"]]["score"],
              "simulated_grade": simulated[d["dept_id"]]["grade"]} for d in current]
