@@ -369,3 +369,78 @@ def test_appeal_levels_as_of_a_cutoff(warehouse):
     assert levels["community_resolution_share"] is None
     assert rows(LATE) == [("A1", 1, "escalated", 24.0), ("A1", 2, "escalated", 72.0), ("A1", 3, "resolved", 24.0),
                           ("A2", 3, "resolved", 10.0)]
+
+
+# ---------------------------------------------------------------- the bulletin states its readings
+
+def test_the_bulletin_states_the_readings(warehouse):
+    cur = warehouse({})
+    readings = figures.bulletin(cur, "2024-03", LATE)["settings"]["readings"]
+    assert {"same_department_dispatch", "closure", "escalation", "reopen_without_department", "rating_without_department",
+            "negative_report_cutoff", "funnel"} <= set(readings)
+    assert "withdrawn" in readings["same_department_dispatch"] and "new assignment" in readings["same_department_dispatch"]
+    assert "does not exist yet" in readings["funnel"] and "pending" in readings["negative_report_cutoff"]
+
+
+# ---------------------------------------------------------------- the sample city keeps the patterns
+
+PATTERNS = {
+    # a department dispatched again while it holds an open assignment of the event: not closed, not returned since
+    "dispatch_to_open_department": """
+        select count(distinct d2.event_id) from log d1
+        join log d2 on d2.event_id = d1.event_id and d2.dept_id = d1.dept_id and d2.action = 'dispatched' and d2.seq > d1.seq
+        where d1.action = 'dispatched'
+          and not exists (select 1 from log x where x.event_id = d1.event_id and x.seq > d1.seq and x.seq < d2.seq
+                          and x.dept_id = d1.dept_id and x.action in ('closed', 'dispatched'))
+    """,
+    # an escalation between a department's closure and the reopen that voids it
+    "escalation_between_closure_and_reopen": """
+        select count(distinct e.event_id) from log e
+        join log c on c.event_id = e.event_id and c.action = 'closed' and c.seq < e.seq
+        join log r on r.event_id = e.event_id and r.action = 'reopened' and r.seq > e.seq
+                  and (r.dept_id = c.dept_id or r.dept_id is null)
+        where e.action = 'escalated'
+          and not exists (select 1 from log x where x.event_id = e.event_id and x.seq > c.seq and x.seq < r.seq
+                          and (x.action = 'reopened' and (x.dept_id = c.dept_id or x.dept_id is null)
+                               or x.action = 'closed' and x.dept_id = c.dept_id))
+    """,
+}
+
+
+def test_the_sample_generator_keeps_the_patterns(tmp_path):
+    """`govdash sample --seed 2024 --scale 0.2` (the committed sample_data/) re-dispatches to a department that holds
+    the event and escalates between a closure and its reopen; the issue's examples are among them."""
+    import duckdb
+
+    from pipelines.sample import generate
+
+    generate(tmp_path, seed=2024, scale=0.2)
+    con = duckdb.connect()
+    con.execute("create table log as select *, row_number() over (partition by event_id order by ts) as seq "
+                f"from read_csv('{tmp_path / 'whistle_event_log.csv'}', all_varchar = true)")
+    con.execute("create or replace table log as select * replace (cast(ts as timestamp) as ts) from log")
+    counts = {k: con.execute(v).fetchall()[0][0] for k, v in PATTERNS.items()}
+    assert counts["dispatch_to_open_department"] >= 3 and counts["escalation_between_closure_and_reopen"] >= 4
+    events = {r[0] for r in con.execute("select distinct event_id from log").fetchall()}
+    assert {"E20240001152", "E20240003027", "E20240003862", "E20240000855", "E20240001984", "E20240003659",
+            "E20240004455"} <= events
+
+
+def test_the_issue_examples_in_the_committed_sample(committed_sample_db):
+    cur = read_cursor(connect_read(committed_sample_db))
+    year = (dt.datetime(2024, 1, 1), dt.datetime(2025, 1, 1))
+    found = [r for r in assignments(cur, dt.datetime(2025, 3, 31), *year)
+             if r[0] in ("E20240001152", "E20240003027", "E20240003862", "E20240000855", "E20240001984",
+                         "E20240003659", "E20240004455")]
+    rows = {(r[0], r[1]): r for r in found}
+    # one assignment per (event, department): no phantom overdue case, the closing department not escalated
+    assert len(found) == len(rows) == 15
+    assert [rows[k][6] for k in (("E20240001152", "D02"), ("E20240003027", "D14"), ("E20240003862", "D03"))] == [
+        "closed_late", "closed_on_time", "closed_on_time"]
+    assert [rows[k][8] for k in (("E20240000855", "D16"), ("E20240001984", "D02"), ("E20240003659", "D07"),
+                                 ("E20240004455", "D15"))] == [0, 0, 0, 0]
+    # E20240003659: D11 and D05 were open at the escalation
+    assert (rows[("E20240003659", "D11")][8], rows[("E20240003659", "D05")][8]) == (1, 1)
+    # D02's March satisfaction at 2024-04-05: the unsatisfied rating of E20240001152 counted once
+    d02 = department(cur, "2024-03", dt.datetime(2024, 4, 5), "D02")
+    assert (d02["satisfied"], d02["rated"]) == (98, 112)

@@ -257,3 +257,30 @@ def test_ratings_from_unbound_jpcs_are_quarantined_at_ingest(tmp_path):
     again = ingest([tmp_path / "src" / "ratings.csv"], db_path=db)
     g = again.files[0]
     assert (g.rows_loaded, g.rows_quarantined, g.duplicates_skipped) == (0, 4, 5)
+
+
+# ---------------------------------------------------------------- the issue's examples in the committed sample city
+
+def test_the_issue_examples_in_the_committed_sample(committed_sample_db):
+    cur = read_cursor(connect_read(committed_sample_db))
+    q3 = {d["dept_id"]: d for d in assessment(cur, 2024, 3, "2025-03-31 00:00")["departments"]}
+    d14 = q3["D14"]
+    # on-time closure 94 / 114 (the phantom overdue E20240003027/D14 gone): 90.28 优秀
+    assert d14["components"]["on_time_closure"]["actual"] == round(94 / 114, 4)
+    assert (d14["score"], d14["grade"]) == (90.28, "优秀")
+    # at 2024-03-20 12:00 J12's week-13 lines (submitted 03-31) are not there yet: no 0.6 for D16
+    q1 = {d["dept_id"]: d for d in assessment(cur, 2024, 1, "2024-03-20 12:00")["departments"]}
+    d16 = q1["D16"]
+    assert not any("2024-W13" in x["reason"] for x in d16["deductions"])
+    assert (d16["score"], d16["grade"], d16["deduction_points"]) == (90.39, "优秀", 1.1)
+    # every score of every period: the shown parts add up
+    for quarter in (1, 2, 3, 4, None):
+        for d in assessment(cur, 2024, quarter, "2025-03-31 00:00")["departments"]:
+            assert adds_up(d), (quarter, d["dept_id"])
+            assert d["score"] == _half_up(d["exact_score"])
+
+
+def _half_up(x: float) -> float:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float(Decimal(repr(x)).quantize(Decimal("0.01"), ROUND_HALF_UP))
