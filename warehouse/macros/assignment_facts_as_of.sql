@@ -52,10 +52,29 @@ segmented as (
     from stream
 ),
 
-segment_rows as (
-    select * from segmented where segment is not null
+-- each row with its segment's state just before it (a dispatch resets it, so the segment's own rows decide it)
+row_state as (
+    select
+        *,
+        max(case when kind = 'closed' then seq end) over w as close_before,
+        max(case when kind = 'reopened' then seq end) over w as reopen_before,
+        min(case when kind = 'returned' then seq end) over w as return_before,
+        max(case when kind = 'other_dispatch' then seq end) over w as other_dispatch_before
+    from segmented
+    where segment is not null
+    window w as (partition by event_id, dept_id, segment order by seq rows between unbounded preceding and 1 preceding)
 ),
 
+row_flags as (
+    select
+        *,
+        close_before is not null and (reopen_before is null or reopen_before < close_before) as closure_stands,
+        return_before is not null and coalesce(other_dispatch_before > return_before, false) as ended_returned
+    from row_state
+),
+
+-- per segment: how it ends, its first responses, its latest rating (one naming the department, or one naming
+-- none while a closure stood) and its escalations while open (not ended as returned, no standing closure)
 segments as (
     select
         event_id, dept_id, segment,
@@ -64,8 +83,15 @@ segments as (
         arg_max(ts, seq) filter (where kind = 'closed') as last_close_ts,
         max(seq) filter (where kind = 'reopened') as last_reopen_seq,
         min(seq) filter (where kind = 'returned') as first_return_seq,
-        max(seq) filter (where kind = 'other_dispatch') as last_other_dispatch_seq
-    from segment_rows
+        max(seq) filter (where kind = 'other_dispatch') as last_other_dispatch_seq,
+        min(ts) filter (where kind = 'accepted') as accepted_at,
+        min(ts) filter (where kind = 'arrived') as arrived_at,
+        max(seq) filter (where kind = 'rated' or (kind = 'rated_any' and closure_stands)) as rating_seq,
+        arg_max(value, seq) filter (where kind = 'rated' or (kind = 'rated_any' and closure_stands)) as rating,
+        count(*) filter (where kind = 'escalated' and not closure_stands and not ended_returned) as escalations,
+        max(case value when 'daily' then 1 when 'weekly' then 2 when 'city' then 3 end)
+            filter (where kind = 'escalated' and not closure_stands and not ended_returned) as escalation_level
+    from row_flags
     group by all
 ),
 
@@ -96,50 +122,18 @@ assigned as (
     from starts
 ),
 
--- each row with the assignment's state just before it (only the segment's own rows can change it)
-row_state as (
-    select
-        r.*,
-        a.start_seq,
-        max(case when r.kind = 'closed' then r.seq end) over w as close_before,
-        max(case when r.kind = 'reopened' then r.seq end) over w as reopen_before,
-        min(case when r.kind = 'returned' then r.seq end) over w as return_before,
-        max(case when r.kind = 'other_dispatch' then r.seq end) over w as other_dispatch_before
-    from segment_rows r
-    join assigned a using (event_id, dept_id, segment)
-    window w as (partition by r.event_id, r.dept_id, r.segment order by r.seq rows between unbounded preceding and 1 preceding)
-),
-
-row_flags as (
-    select
-        *,
-        close_before is not null and (reopen_before is null or reopen_before < close_before) as closure_stands,
-        return_before is not null and coalesce(other_dispatch_before > return_before, false) as ended_returned
-    from row_state
-),
-
--- per assignment: the first responses; the latest rating (one naming the department, or one naming none while
--- a closure of it stood); escalations while it was open (dispatched, not ended as returned, no standing closure)
-row_facts as (
-    select
-        event_id, dept_id, start_seq,
-        min(ts) filter (where kind = 'accepted') as accepted_at,
-        min(ts) filter (where kind = 'arrived') as arrived_at,
-        arg_max(value, seq) filter (where kind = 'rated' or (kind = 'rated_any' and closure_stands)) as rating,
-        count(*) filter (where kind = 'escalated' and not closure_stands and not ended_returned) as escalations,
-        max(case value when 'daily' then 1 when 'weekly' then 2 when 'city' then 3 end)
-            filter (where kind = 'escalated' and not closure_stands and not ended_returned) as escalation_level
-    from row_flags
-    group by all
-),
-
--- per assignment: its start, and the end of its last segment (only the last can end closed or returned)
-assignment_ends as (
+-- per assignment (only its last segment can end closed or returned)
+assignment_facts as (
     select
         event_id, dept_id, start_seq,
         min(dispatched_at) filter (where segment = start_seq) as dispatched_at,
+        min(accepted_at) as accepted_at,
+        min(arrived_at) as arrived_at,
         max(last_close_ts) filter (where ends_closed) as closed_at,
-        bool_or(ends_returned) as is_returned
+        bool_or(ends_returned) as is_returned,
+        arg_max(rating, rating_seq) as rating,
+        sum(escalations) as escalations,
+        max(escalation_level) as escalation_level
     from assigned
     group by all
 ),
@@ -150,18 +144,17 @@ final as (
         a.dept_id,
         a.start_seq as dispatch_seq,
         a.dispatched_at,
-        f.accepted_at,
-        f.arrived_at,
+        a.accepted_at,
+        a.arrived_at,
         -- the response that counts: arrival for on-site handling, acceptance otherwise (4.1.2 c)
-        case when e.handling_mode = 'onsite' then f.arrived_at else f.accepted_at end as responded_at,
+        case when e.handling_mode = 'onsite' then a.arrived_at else a.accepted_at end as responded_at,
         a.closed_at,
         a.is_returned,
-        f.rating,
-        coalesce(f.escalations, 0) as escalations,
-        f.escalation_level
-    from assignment_ends a
+        a.rating,
+        cast(a.escalations as bigint) as escalations,
+        a.escalation_level
+    from assignment_facts a
     join stg_whistle_events e using (event_id)
-    left join row_facts f using (event_id, dept_id, start_seq)
     where a.dispatched_at >= date_from and a.dispatched_at < date_to
 )
 
