@@ -10,7 +10,9 @@
 -- segment before it ends with a standing closure, or ended as returned (a return followed by a dispatch of the
 -- event to another department). Otherwise it joins the open assignment (which keeps its dispatch time and
 -- deadlines) and withdraws a pending return. Every dispatch leaves the assignment open with no pending return,
--- so the state at the end of a segment depends on that segment's rows only.
+-- so the state at the end of a segment depends on that segment's rows only. Likewise a reopen, a rating or an
+-- escalation applies to the department's latest assignment of the event at that moment (a closure of an earlier
+-- one stood when the department was dispatched again).
 create or replace macro assignment_facts_as_of(as_of, date_from, date_to) as table
 -- only the events with a dispatch in the period matter: every window below is within one event
 with cohort_events as (
