@@ -93,7 +93,9 @@ def test_component_actuals_and_records_from_the_warehouse(october):
     # D1: E1 closed on time, E2 never answered; no ratings; Q4 weeks: J1 13 (Oct 5, Nov 4, Dec 4: W01-2025 is
     # January's) + J2 2 (binding ended Oct 9) = 15 required, 4 covered
     assert (a["D1"]["on_time_closure_rate"], a["D1"]["timely_handling_rate"], a["D1"]["satisfaction_rate"]) == (0.5, 0.5, None)
-    assert (a["D1"]["required_weeks"], a["D1"]["covered_weeks"], a["D1"]["visit_compliance"]) == (15, 4, 0.2667)
+    # visit compliance 4/15 unrounded (SPEC §7: nothing is rounded before the final score)
+    assert (a["D1"]["required_weeks"], a["D1"]["covered_weeks"]) == (15, 4)
+    assert a["D1"]["visit_compliance"] == pytest.approx(4 / 15, abs=1e-12)
     assert a["D1"]["two_way_rating"] is None
     # D2: from Oct 16: 3 + 4 + 4 = 11 required, W42 covered
     assert (a["D2"]["required_weeks"], a["D2"]["covered_weeks"]) == (11, 1)

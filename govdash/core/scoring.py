@@ -33,6 +33,8 @@ FORBIDDEN_METRICS = {
 }
 VETO_KEYS = {"veto", "one_vote_veto", "single_item_veto", "一票否决"}
 DEDUCTION_KEYS = {"assessment_negative_list", "burden_negative_list", "jpc_negative_item_points", "shared_penalty_share"}
+# how the year's burden-list and 同奖同罚 deductions come from its quarters' (SPEC §7; default "mean")
+ANNUAL_DEDUCTIONS = ("mean", "sum")
 COMPONENT_LABELS = {
     "on_time_closure": "按期办结", "timely_handling": "及时处置", "satisfaction": "群众满意",
     "visit_compliance": "联系捆绑走访", "two_way_rating": "双向评价",
@@ -62,6 +64,7 @@ class ScoringSettings:
     grades: tuple[tuple[str, float], ...]
     negative_list_threshold: float
     source: str
+    annual_deductions: str = "mean"
 
     def grade(self, score: float | None) -> str | None:
         if score is None:
@@ -75,6 +78,7 @@ class ScoringSettings:
         return {
             "source": self.source,
             "negative_list_threshold": self.negative_list_threshold,
+            "annual_deductions": self.annual_deductions,
             "components": {c.name: {"label": c.label, "metric": c.metric, "weight": c.weight, "target": c.target}
                            for c in self.components},
             "deductions": dict(self.deductions),
@@ -83,6 +87,15 @@ class ScoringSettings:
                 "missing_component": "left out; its weight spread over the others in proportion",
                 "score_floor": "a score is never below 0",
                 "shared_penalty": "each negative item a JPC reports in a week the department is bound to it",
+                "annual_deductions": ("the year's burden-list and 同奖同罚 deductions are the mean of its four quarters' "
+                                      "(Σ / 4, quarters without records count as 0)" if self.annual_deductions == "mean"
+                                      else "the year's burden-list and 同奖同罚 deductions are the sum of its quarters'"),
+                "annual_negative_list": "the year's assessment negative-list deduction comes from the year's pooled rates",
+                "rounding": "the score is the unrounded components minus the unrounded deductions, rounded once to 2 "
+                            "decimals (half up); the shown 2-decimal components and deductions are apportioned (largest "
+                            "remainder) so that they add up to the shown score; unrounded values are kept as exact_points",
+                "two_way_rating": "only from a JPC bound to the department on some day of the rating's period; other "
+                                  "rating rows are quarantined at ingest",
             },
         }
 
@@ -141,6 +154,11 @@ def parse_scoring(text: str, source: str = "scoring.toml") -> ScoringSettings:
     if not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
         fail(f"negative_list_threshold 应在 0 到 1 之间，当前为 {threshold}", "scoring", "negative_list_threshold")
 
+    annual = scoring.get("annual_deductions", "mean")
+    if annual not in ANNUAL_DEDUCTIONS:
+        fail(f"annual_deductions 应为 \"mean\"（年度扣分取四个季度扣分的平均）或 \"sum\"（四个季度之和），当前为“{annual}”",
+             "scoring", "annual_deductions")
+
     comps = raw.get("components")
     if not isinstance(comps, dict) or not comps:
         fail("缺少 [components.*] 考核项")
@@ -183,7 +201,7 @@ def parse_scoring(text: str, source: str = "scoring.toml") -> ScoringSettings:
     for name, low in grades:
         if not 0 <= low <= 100:
             fail(f"等次“{name}”的分数线应在 0 到 100 之间，当前为 {low:g}", "grades", name)
-    return ScoringSettings(tuple(components), deductions, tuple(grades), float(threshold), source)
+    return ScoringSettings(tuple(components), deductions, tuple(grades), float(threshold), source, annual)
 
 
 def load_scoring(path: Path | None = None) -> ScoringSettings:
@@ -198,7 +216,8 @@ def load_scoring(path: Path | None = None) -> ScoringSettings:
 def dump_scoring(s: ScoringSettings) -> str:
     """TOML text for settings (used by the what-if panel's save)."""
     out = ["# Scoring settings of the department assessment (SPEC §7); saved from the 年度考核 page.", "",
-           "[scoring]", 'subject = "department"', f"negative_list_threshold = {s.negative_list_threshold}", ""]
+           "[scoring]", 'subject = "department"', f"negative_list_threshold = {s.negative_list_threshold}",
+           f'annual_deductions = "{s.annual_deductions}"', ""]
     for c in s.components:
         out += [f"[components.{c.name}]", f'metric = "{c.metric}"', f"weight = {c.weight:g}", f"target = {c.target:g}", ""]
     out.append("[deductions]")

@@ -246,11 +246,26 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
                      "negative_reports": {"due_weekday": settings["negative_reports"]["due_weekday"],
                                           "due_time": settings["negative_reports"]["due_time"]},
                      "readings": {"hour_windows": "wall-clock", "onsite_closure": "WD(d, 0): closed on the spot",
-                                  "reopen_without_department": "voids the last closure of every department of the event",
+                                  "reopen_without_department": "voids the standing closure of every department of the event",
+                                  "closure": "an assignment's last closed row not followed by a reopen; a reopen (naming the "
+                                             "department, or none) applies to the department's latest assignment of the event",
+                                  "same_department_dispatch": "a dispatch to a department that holds an open assignment "
+                                      "of the event (no standing closure, not ended as returned) starts none: the open one "
+                                      "keeps its dispatch time and deadlines and a pending return is withdrawn; a dispatch "
+                                      "to one whose closure stands starts a new assignment with its own clock",
+                                  "escalation": "counts for each assignment of the event open at that moment (dispatched, "
+                                                "not ended as returned, no standing closure); a closure a later reopen "
+                                                "voids still stood in between",
+                                  "rating_without_department": "rates each department whose closure stands at that "
+                                                               "moment; an assignment's rating is its latest",
+                                  "negative_report_cutoff": "a weekly report submitted after the cut-off does not exist "
+                                      "yet (also in the 同奖同罚 deductions); a week not yet due is pending; a clause "
+                                      "line with an empty count is one item",
                                   "assessment_negative_list": "year to date (January to the end of the month) at the cut-off",
                                   "rectified_share": "items on lines marked rectified / items, weighted by each line's count",
                                   "burden_task": "a task to level ≤ 3 whose admission item is empty or not on Appendix B",
-                                  "funnel": "appeals raised in the month; a level left after the cut-off counts as open; "
+                                  "funnel": "appeals raised in the month; a level entered after the cut-off does not "
+                                            "exist yet, a level left after it counts as open; "
                                             "dwell quantiles are interpolated over levels left by the cut-off"},
                      "appeals": {"level_labels": level_labels()}},
         "calendar_provisional": provisional,

@@ -7,6 +7,8 @@ settings, so the what-if panel re-scores without touching the warehouse.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import polars as pl
 
@@ -62,33 +64,69 @@ def component_actuals(con, year: int, quarter: int | None, as_of: dt.datetime) -
     )
 
 
-def deduction_records(con, year: int, quarter: int | None) -> pl.DataFrame:
+def deduction_records(con, year: int, quarter: int | None, as_of: str | dt.datetime | None = None) -> pl.DataFrame:
+    """The records behind the period's burden and 同奖同罚 deductions as of a cut-off (default: now)."""
     p = period_bounds(year, quarter)
     return fetch_frame(con, metric_sql("assessment_deduction_records"),
-                       {k: p[k] for k in ("date_from", "date_to", "month_from", "month_to")})
+                       {**{k: p[k] for k in ("date_from", "date_to", "month_from", "month_to")}, "as_of": parse_as_of(as_of)})
 
 
-def _deductions_of(row: dict, records: list[dict], s: ScoringSettings) -> list[dict]:
+ANNUAL_MEAN_NOTE = "（全年按四个季度平均计：四个季度该类扣分之和 ÷ 4）"
+
+
+def _deductions_of(row: dict, records: list[dict], s: ScoringSettings, annual: bool = False) -> list[dict]:
+    """The department's deductions at full precision (`exact_points`). The assessment negative list comes from the
+    period's own (pooled) rates; a year's burden-list and 同奖同罚 deductions are the mean of its four quarters'
+    (Σ / 4: the quarters partition the year's records) unless [scoring] annual_deductions = "sum"."""
     d, out = s.deductions, []
     below = [(word, row[key]) for key, word in (("handling_rate", "处置率"), ("closure_rate", "办结率"))
              if row.get(key) is not None and row[key] < s.negative_list_threshold]
     if below and d["assessment_negative_list"]:
         out.append({"reason": DEDUCTION_REASONS["assessment_negative_list"] + "（" + "，".join(
             f"{w} {pct(v)} 低于 {s.negative_list_threshold * 100:.0f}%" for w, v in below) + "）",
-            "points": round(d["assessment_negative_list"], 2), "source": "考核期处置率、办结率", "kind": "assessment_negative_list"})
+            "exact_points": float(d["assessment_negative_list"]),
+            "source": ("全年" if annual else "考核期") + "处置率、办结率", "kind": "assessment_negative_list"})
     per_unit = {"burden_negative_list": d["burden_negative_list"],
                 "shared_negative": d["jpc_negative_item_points"] * d["shared_penalty_share"]}
+    quarters = 4 if annual and s.annual_deductions == "mean" else 1
     for r in records:
-        points = per_unit[r["kind"]] * r["units"]
+        points = per_unit[r["kind"]] * r["units"] / quarters
         if points:
-            out.append({"reason": f"{DEDUCTION_REASONS[r['kind']]}：{r['detail']}", "points": round(points, 4),
-                        "source": r["source"], "kind": r["kind"]})
+            out.append({"reason": f"{DEDUCTION_REASONS[r['kind']]}：{r['detail']}" + (ANNUAL_MEAN_NOTE if quarters == 4 else ""),
+                        "exact_points": points, "source": r["source"], "kind": r["kind"]})
     return out
 
 
-def score_departments(actuals: pl.DataFrame, records: pl.DataFrame, s: ScoringSettings) -> list[dict]:
+def _cents(x: float) -> int:
+    """x in cents, rounded half up on its decimal value (the way a reader rounds 99.075 → 99.08)."""
+    return int(Decimal(repr(x)).scaleb(2).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def _apportion(values: list[float], total_cents: int) -> list[float]:
+    """2-decimal values adding up to total_cents, each within a cent of its value (largest remainder:
+    floor every value to the cent, then the cents left go to the largest remainders, ties in order)."""
+    if not values:
+        return []
+    exact = [Decimal(repr(v)).scaleb(2) for v in values]
+    shown = [int(e.to_integral_value(rounding=ROUND_FLOOR)) for e in exact]
+    rest = total_cents - sum(shown)
+    by_remainder = sorted(range(len(values)), key=lambda i: (-(exact[i] - shown[i]), i))
+    step = 1 if rest > 0 else -1
+    order = by_remainder if rest > 0 else [i for i in reversed(by_remainder) if shown[i] > 0] or by_remainder
+    for k in range(abs(rest)):
+        shown[order[k % len(order)]] += step
+    return [c / 100 for c in shown]
+
+
+def score_departments(actuals: pl.DataFrame, records: pl.DataFrame, s: ScoringSettings, annual: bool = False) -> list[dict]:
     """Score every department: Σ weight × min(actual/target, 1) over components with data (their weights
-    spread over the rest in proportion), minus deductions, floored at 0; grade; rank (ties share)."""
+    spread over the rest in proportion), minus deductions, floored at 0; grade; rank (ties share).
+    `annual`: the period is a whole year (its burden-list and 同奖同罚 deductions per [scoring] annual_deductions).
+
+    Nothing is rounded before the score: it is the unrounded components minus the unrounded deductions, rounded
+    once to 2 decimals. The shown `points` (components and deductions, 2 decimals) are apportioned so that shown
+    components − shown deductions = shown score exactly (unless the score is floored at 0); the unrounded values
+    are kept as `exact_points`, `exact_gross_points`, `exact_deduction_points`, `exact_score`."""
     by_dept: dict[str, list[dict]] = {}
     for r in records.iter_rows(named=True):
         by_dept.setdefault(r["dept_id"], []).append(r)
@@ -101,24 +139,35 @@ def score_departments(actuals: pl.DataFrame, records: pl.DataFrame, s: ScoringSe
             actual = row.get(c.metric)
             if actual is None or total_weight == 0:
                 components[c.name] = {"label": c.label, "actual": None, "target": c.target, "weight": c.weight,
-                                      "effective_weight": 0.0, "points": None}
+                                      "effective_weight": 0.0, "points": None, "exact_points": None}
                 continue
             effective = c.weight * 100 / total_weight
             components[c.name] = {"label": c.label, "actual": round(float(actual), 4), "target": c.target, "weight": c.weight,
-                                  "effective_weight": round(effective, 4),
-                                  "points": round(effective * min(float(actual) / c.target, 1.0), 4)}
-        deductions = _deductions_of(row, by_dept.get(row["dept_id"], []), s)
+                                  "effective_weight": round(effective, 4), "points": None,
+                                  "exact_points": effective * min(float(actual) / c.target, 1.0)}
+        deductions = _deductions_of(row, by_dept.get(row["dept_id"], []), s, annual)
+        exact_deduction = math.fsum(x["exact_points"] for x in deductions)
+        scored = [v for v in components.values() if v["exact_points"] is not None]
         if available:
-            gross = sum(v["points"] for v in components.values() if v["points"] is not None)
-            total_deduction = sum(x["points"] for x in deductions)
-            score = round(max(0.0, gross - total_deduction), 2)
+            exact_gross = math.fsum(v["exact_points"] for v in scored)
+            exact_score = max(0.0, exact_gross - exact_deduction)
+            score_cents, gross_cents = _cents(exact_score), _cents(exact_gross)
+            # shown deductions = shown gross − shown score, so the shown figures add up (a floored score cannot)
+            deduction_cents = gross_cents - score_cents if exact_gross >= exact_deduction else _cents(exact_deduction)
+            score = score_cents / 100
         else:
-            gross, total_deduction, score = None, sum(x["points"] for x in deductions), None
+            exact_gross = exact_score = score = gross_cents = None
+            deduction_cents = _cents(exact_deduction)
+        for v, shown in zip(scored, _apportion([v["exact_points"] for v in scored], gross_cents or 0)):
+            v["points"] = shown
+        for x, shown in zip(deductions, _apportion([x["exact_points"] for x in deductions], deduction_cents)):
+            x["points"] = shown
         missing = [c.label for c in s.components if row.get(c.metric) is None]
         out.append({
             "dept_id": row["dept_id"], "dept_name": row["dept_name"], "score": score, "grade": s.grade(score),
-            "rank": None, "gross_points": None if gross is None else round(gross, 2),
-            "deduction_points": round(total_deduction, 2), "components": components, "deductions": deductions,
+            "rank": None, "gross_points": None if gross_cents is None else gross_cents / 100,
+            "deduction_points": deduction_cents / 100, "components": components, "deductions": deductions,
+            "exact_score": exact_score, "exact_gross_points": exact_gross, "exact_deduction_points": exact_deduction,
             "weights_redistributed": bool(missing) and bool(available),
             "note": ("无数据的考核项：" + "、".join(missing) + "，其权重按比例分配给其他考核项") if missing and available
             else ("考核期内没有任何考核数据" if not available else ""),
@@ -137,10 +186,11 @@ def assessment(con, year: int, quarter: int | None = None, as_of: str | dt.datet
     s = settings or load_scoring()
     cutoff = parse_as_of(as_of)
     p = period_bounds(year, quarter)
-    departments = score_departments(component_actuals(con, year, quarter, cutoff), deduction_records(con, year, quarter), s)
+    departments = score_departments(component_actuals(con, year, quarter, cutoff), deduction_records(con, year, quarter, cutoff),
+                                    s, annual=quarter is None)
     py, pq = previous_period(year, quarter)
     previous = {d["dept_id"]: d for d in score_departments(component_actuals(con, py, pq, cutoff),
-                                                           deduction_records(con, py, pq), s)}
+                                                           deduction_records(con, py, pq, cutoff), s, annual=pq is None)}
     for d in departments:
         before = previous.get(d["dept_id"], {})
         d["previous_score"] = before.get("score")
@@ -159,9 +209,10 @@ def assessment_result(con, year: int, quarter: int | None, as_of: dt.datetime) -
 def assessment_what_if(con, year: int, quarter: int | None, as_of: dt.datetime, scoring_text: str) -> pl.DataFrame:
     """Every department scored with the current settings and with a candidate (TOML text), ranked over the whole
     city, one row per department: a department user is cut to its own row only after ranking."""
-    actuals, records = component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter)
-    current = score_departments(actuals, records, load_scoring())
-    simulated = {d["dept_id"]: d for d in score_departments(actuals, records, parse_scoring(scoring_text, "模拟设置"))}
+    actuals, records = component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter, as_of)
+    current = score_departments(actuals, records, load_scoring(), annual=quarter is None)
+    simulated = {d["dept_id"]: d for d in score_departments(actuals, records, parse_scoring(scoring_text, "模拟设置"),
+                                                            annual=quarter is None)}
     rows = [{"dept_id": d["dept_id"], "dept_name": d["dept_name"], "rank": d["rank"], "score": d["score"],
              "simulated_rank": simulated[d["dept_id"]]["rank"], "simulated_score": simulated[d["dept_id"]]["score"],
              "simulated_grade": simulated[d["dept_id"]]["grade"]} for d in current]
@@ -173,4 +224,4 @@ def assessment_what_if(con, year: int, quarter: int | None, as_of: dt.datetime, 
 
 def assessment_inputs(con, year: int, quarter: int | None, as_of: dt.datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The actuals and deduction records a score is computed from (the what-if panel re-scores them)."""
-    return component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter)
+    return component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter, as_of)

@@ -1,8 +1,9 @@
 -- The records behind the assessment's deductions (SPEC §7), one row each:
 -- a burden negative-list entry = a month in which the department pushed off-list tasks or certificates
 -- onto communities (SPEC §5.3; the tasks named as its source), and, for "同奖同罚" (4.4 d), every
--- negative item a JPC reported for a week in which the department was bound to it.
--- Params: $date_from, $date_to, $month_from, $month_to.
+-- negative item a JPC reported for a week in which the department was bound to it. As of a cut-off, a weekly
+-- report submitted after it does not exist yet (SPEC §5.1).
+-- Params: $date_from, $date_to, $month_from, $month_to, $as_of.
 with tasks as (
     select * from fct_tasks where issued_at >= $date_from and issued_at < $date_to
 ),
@@ -23,6 +24,7 @@ burden_months as (
 jpc_items as (
     select * from stg_negative_reports
     where week_month between $month_from and $month_to and clause_code is not null and items > 0
+      and submitted_at <= $as_of
 ),
 
 bound as (

@@ -1,5 +1,7 @@
 -- The JPCs' two-way ratings of each department (A.3.3): the mean score over the period's monthly
--- ratings, and the yearly ratings when the period is a whole year. Params: $month_from, $month_to, $year, $annual.
+-- ratings, and the yearly ratings when the period is a whole year, kept whole (nothing is rounded before the
+-- final score, SPEC §7). Only ratings from a JPC bound to the department in their period are in raw_ratings: the
+-- others are quarantined at ingest (pipelines/ingest.py). Params: $month_from, $month_to, $year, $annual.
 with ratings as (
     select * from raw_ratings
     where (length(period) = 7 and period between $month_from and $month_to)
@@ -7,7 +9,7 @@ with ratings as (
 ),
 
 final as (
-    select dept_id, round(avg(score), 2) as two_way_rating, count(*) as ratings
+    select dept_id, avg(score) as two_way_rating, count(*) as ratings
     from ratings
     group by dept_id
 )
