@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -201,6 +202,101 @@ def test_hand_cases_against_product(tmp_path):
     print()
     print("\n".join(printed))
     print(c.report(f"hand-worked cases ({len(CASES)})"))
+    assert not c.mismatches, f"{len(c.mismatches)} of {c.compared} figures differ from the reference (printed above)"
+
+
+# ---------------------------------------------------------------- an assessment worked by hand (SPEC §7, amended)
+
+ASSESSMENT_CITY = {
+    "departments.csv": "dept_id,dept_name\nD1,甲局\nD2,乙局\n",
+    "communities.csv": "community_id,community_name,jpc_id\nC1,东社区,J1\nC2,西社区,J2\n",
+    # J1–D1 all year; J2–D1 until 06-30; J1–D2 from 07-01
+    "bindings.csv": "jpc_id,role,dept_id,leader_name,valid_from,valid_to\n"
+                    "J1,department,D1,,2024-01-01,\nJ2,department,D1,,2024-01-01,2024-06-30\n"
+                    "J1,department,D2,,2024-07-01,\nJ1,leader,,张市长,2024-01-01,\n",
+    # the August row of J2 → D1 comes from a JPC no longer bound to D1: it must not count (§7)
+    "ratings.csv": "period,jpc_id,dept_id,score\n2024-07,J1,D1,80\n2024-08,J2,D1,40\n2024-07,J1,D2,90\n2024,J1,D1,70\n",
+    "tasks.csv": "task_id,issued_at,dept_id,from_level,to_level,community_id,admission_item,certificate_item\n"
+                 "T1,2024-02-01 09:00,D1,5,3,C1,B01,\nT2,2024-08-05 09:00,D1,5,3,C1,,\n"
+                 "T3,2024-11-04 09:00,D2,4,3,C1,B02,无犯罪记录证明\n",
+    "negative_reports.csv": "report_id,jpc_id,week,submitted_at,clause_code,count,description,rectified\n"
+                            "R1,J1,2024-W03,2024-01-22 10:00,E.2.1,,一项,false\n"
+                            "R2,J1,2024-W32,2024-08-12 10:00,E.1.1,2,两项,true\n",
+    "visits.csv": "visit_id,visit_date,dept_id,jpc_id\nV1,2024-08-06,D1,J1\nV2,2024-08-14,D1,J1\nV3,2024-08-07,D2,J1\n",
+    "whistle_events.csv": "event_id,community_id,reported_at,handling_mode,is_difficult\n"
+                          "E1,C1,2024-08-06 08:50,offsite,false\nE2,C1,2024-08-07 08:50,onsite,false\n",
+    "whistle_event_log.csv": "event_id,ts,action,dept_id,value\n"
+                             "E1,2024-08-06 09:00,dispatched,D1,\nE1,2024-08-06 09:30,accepted,D1,\n"
+                             "E1,2024-08-07 10:00,closed,D1,\nE1,2024-08-07 12:00,rated,D1,satisfied\n"
+                             "E2,2024-08-07 09:00,dispatched,D2,\nE2,2024-08-07 09:30,arrived,D2,\n"
+                             "E2,2024-08-07 17:00,closed,D2,\n",
+}
+ASSESSMENT_CUTOFF = T("2025-01-31 00:00")
+
+
+def _assessment_city(folder: Path) -> Reference:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in ASSESSMENT_CITY.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return Reference(folder, SETTINGS)
+
+
+def _reference_assessment(ref: Reference, quarter: int | None) -> dict:
+    from tests.reference.assessment import assessment
+
+    scoring = tomllib.loads((REPO / "config" / "scoring.toml").read_text(encoding="utf-8"))
+    return assessment(ref.city, ref.whistles(ASSESSMENT_CUTOFF), 2024, quarter, scoring, ref.exempt_weeks)
+
+
+def test_reference_assessment_by_hand(tmp_path):
+    from fractions import Fraction as F
+
+    ref = _assessment_city(tmp_path)
+    q3, year = _reference_assessment(ref, 3), _reference_assessment(ref, None)
+    d1 = q3["D1"]
+    # only the bound JPC's July rating counts; Q3 weeks W27–W39: W32 and W33 covered of 13
+    assert d1["components"]["two_way_rating"]["actual"] == 80
+    assert d1["components"]["visit_compliance"]["actual"] == F(2, 13)
+    # Q3: a burden month (August, T2: empty admission item) 1.0; J1's W32 items 2 × 1 × 0.1
+    assert {k: v["points"] for k, v in d1["deductions"].items()} == {"burden_negative_list": 1, "shared_negative": F(1, 5)}
+    # all components: 30 + 20 + 15 + 20 · 2/13 + 15 · 80/90, nothing rounded before the final score
+    gross = 30 + 20 + 15 + F(40, 13) + F(40, 3)
+    assert d1["gross_points"] == gross and d1["score"] == gross - F(6, 5)
+    assert d1["final_score"] == F(round((gross - F(6, 5)) * 100), 100)
+    # the year: ratings July (80) and the yearly row (70); burden and 同奖同罚 = the mean of the quarters:
+    # burden (0 + 0 + 1 + 0) / 4, shared (W03 1 item + W32 2 items) × 0.1 / 4
+    y1 = year["D1"]
+    assert y1["components"]["two_way_rating"]["actual"] == 75
+    assert {k: v["points"] for k, v in y1["deductions"].items()} == {"burden_negative_list": F(1, 4),
+                                                                     "shared_negative": F(3, 40)}
+    assert y1["deductions"]["shared_negative"]["sources"] == ["R1 E.2.1", "R2 E.1.1"]
+    # D2: bound to J1 from July: W32's 2 items in Q3; a certificate off the list in November (Q4)
+    assert {k: v["points"] for k, v in year["D2"]["deductions"].items()} == {"burden_negative_list": F(1, 4),
+                                                                             "shared_negative": F(1, 20)}
+
+
+def test_assessment_hand_case_against_product(tmp_path):
+    from govdash.assessment import assessment
+    from govdash.scoring_settings import parse_scoring
+    from pipelines.ingest import ingest
+    from tests.reference.compare import compare_assessment
+    from warehouse.db import connect_read, read_cursor
+
+    ref = _assessment_city(tmp_path)
+    result = ingest([tmp_path / n for n in ASSESSMENT_CITY], db_path=tmp_path / "wh.duckdb")
+    assert result.exit_code in (0, 2), result.as_dict()
+    text = (REPO / "config" / "scoring.toml").read_text(encoding="utf-8")
+    c = Comparison()
+    con = connect_read(tmp_path / "wh.duckdb")
+    try:
+        for quarter in (3, 4, None):
+            got = assessment(read_cursor(con), 2024, quarter, ASSESSMENT_CUTOFF, parse_scoring(text))
+            c.at("§7 assessment", f"2024 {'Q%d' % quarter if quarter else 'year'}", f"{ASSESSMENT_CUTOFF}")
+            compare_assessment(c, got, _reference_assessment(ref, quarter), tomllib.loads(text)["components"])
+    finally:
+        con.close()
+    print()
+    print(c.report("an assessment worked by hand"))
     assert not c.mismatches, f"{len(c.mismatches)} of {c.compared} figures differ from the reference (printed above)"
 
 

@@ -213,6 +213,11 @@ def read_table(path: Path, table: str) -> list[dict]:
     return [r for r in rows if by_key[tuple(r[c] for c in KEYS[table])] == 1]
 
 
+# The reference lists transcribed from the seeds (Appendices B, C, E, Table A.1, 002 §三) travel with the product
+# as data; a city without its own reference_items.csv is checked against them (as the product's ingest does).
+BUNDLED_LISTS = Path(__file__).resolve().parents[2] / "reference" / "reference_items.csv"
+
+
 class City:
     """All tables of one city directory (files named <table>.csv), with the contract rules applied."""
 
@@ -221,6 +226,8 @@ class City:
         self.tables: dict[str, list[dict]] = {}
         for table in COLUMNS:
             path = directory / f"{table}.csv"
+            if table == "reference_items" and not path.exists():
+                path = BUNDLED_LISTS
             self.tables[table] = read_table(path, table) if path.exists() else []
         # SPEC §2: a log row before its event was reported is quarantined
         reported = {e["event_id"]: e["reported_at"] for e in self.tables["whistle_events"]}
