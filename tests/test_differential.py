@@ -12,6 +12,21 @@ Every figure is compared (tests/reference/compare.py says how: counts exactly, n
 for display within half a unit of the last shown decimal). Every mismatch is printed with its section,
 period, cut-off, row, field and both values; the test fails while there is any. It is expected to fail
 until the product implements the amended SPEC §3 and §7 rules: do not loosen the comparison to pass it.
+
+Known disagreements on this city today (the product is wrong on each, by the amended SPEC):
+- §3 a `dispatched` row to a department that holds an open assignment starts a second one in the product
+  (E20240001152 D02 2024-03, E20240003027 D14 2024-07, E20240003862 D03 2024-08): one more dispatched, an
+  assignment open (overdue) for ever, its rating counted twice; ranks move;
+- §3 an escalation between a closure and the reopen that voids it counts in the product (E20240000855 D16
+  2024-03, E20240001984 D02 2024-05, E20240003659 D07 2024-08, E20240004455 D15 2024-09);
+- §3 a rating naming a department reaches both its closed assignment and the next one in the product (one
+  rating counted twice: E20240001535 D05 2024-04, E20240003639 D05 2024-08);
+- §7 the year's burden and 同奖同罚 deductions are summed over the year in the product (SPEC default: the mean
+  of the four quarters) — every department's year score, grade and rank;
+- §7 the product rounds visit compliance (4 decimals) and the two-way rating (2 decimals) in SQL, and each
+  component's points and deduction (4 decimals) before the score — final scores off by 0.01, near ties
+  ranked the other way;
+and every figure these feed (city totals, rates, components, scores, grades, ranks, changes).
 """
 from __future__ import annotations
 

@@ -221,7 +221,9 @@ ASSESSMENT_CITY = {
                  "T3,2024-11-04 09:00,D2,4,3,C1,B02,无犯罪记录证明\n",
     "negative_reports.csv": "report_id,jpc_id,week,submitted_at,clause_code,count,description,rectified\n"
                             "R1,J1,2024-W03,2024-01-22 10:00,E.2.1,,一项,false\n"
-                            "R2,J1,2024-W32,2024-08-12 10:00,E.1.1,2,两项,true\n",
+                            "R2,J1,2024-W32,2024-08-12 10:00,E.1.1,2,两项,true\n"
+                            # submitted after the cut-off: it does not exist yet at 2025-01-31 (§5.1)
+                            "R3,J1,2024-W51,2025-02-10 10:00,E.2.2,1,补报,false\n",
     "visits.csv": "visit_id,visit_date,dept_id,jpc_id\nV1,2024-08-06,D1,J1\nV2,2024-08-14,D1,J1\nV3,2024-08-07,D2,J1\n",
     "whistle_events.csv": "event_id,community_id,reported_at,handling_mode,is_difficult\n"
                           "E1,C1,2024-08-06 08:50,offsite,false\nE2,C1,2024-08-07 08:50,onsite,false\n",
@@ -273,6 +275,10 @@ def test_reference_assessment_by_hand(tmp_path):
     # D2: bound to J1 from July: W32's 2 items in Q3; a certificate off the list in November (Q4)
     assert {k: v["points"] for k, v in year["D2"]["deductions"].items()} == {"burden_negative_list": F(1, 4),
                                                                              "shared_negative": F(1, 20)}
+    # Q4: the W51 line was submitted after the cut-off, so no 同奖同罚 yet; D2's certificate costs 1
+    q4 = _reference_assessment(ref, 4)
+    assert q4["D1"]["deductions"] == {}
+    assert {k: v["points"] for k, v in q4["D2"]["deductions"].items()} == {"burden_negative_list": 1}
 
 
 def test_assessment_hand_case_against_product(tmp_path):

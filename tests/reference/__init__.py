@@ -56,6 +56,9 @@ READINGS = {
               "is 'open') is open; dwell = hours from entering to leaving, over levels left by the cut-off; median "
               "and p90 by linear interpolation between order statistics (position (n−1)·q, as DuckDB quantile_cont "
               "and numpy's default); conversion at level 5 is null",
+    "no_cut_off_for_visits_and_tasks": "§4, §5.3: visits and tasks are not cut at the cut-off (SPEC gives a cut-off "
+                                       "rule only for the whistle log §3, weekly reports §5.1 and appeals §6); the "
+                                       "month's visits and tasks count whatever their date relative to as_of",
     "components": "§7: a component's actual is the period's pooled figure as of the cut-off; a component without "
                   "data is left out and the weights of those with data are scaled to 100 in proportion",
     "two_way_rating": "§7: mean of the rating rows (not of JPC means): monthly rows of the period's months, plus the "

@@ -49,7 +49,10 @@ class Assignment:
 def replay_event(event: dict, rows: list[dict]) -> list[Assignment]:
     """All assignments of one event from its log rows (already cut at as_of, in time order)."""
     assignments: list[Assignment] = []
-    current: dict[str, Assignment] = {}   # department → its current (latest) assignment of this event
+    # department → its current (latest) assignment of this event. A department's own rows (accepted, arrived,
+    # returned, closed, and reopened/rated naming it) apply to its current assignment only (READINGS
+    # "rows_of_a_department": one pair never has two open assignments, one rating is never counted twice)
+    current: dict[str, Assignment] = {}
 
     for row in rows:
         action, dept = row["action"], row["dept_id"]
@@ -78,13 +81,14 @@ def replay_event(event: dict, rows: list[dict]) -> list[Assignment]:
                 if action == "arrived" and a.arrived_at is None:
                     a.arrived_at = row["ts"]
         elif action == "returned":
+            # §3: 退回 by the department; it ends the assignment only when a dispatch elsewhere follows
             a = current.get(dept) if dept else None
             if a is not None and not a.ended_returned:
                 a.return_pending = True
         elif action == "closed":
             a = current.get(dept) if dept else None
             if a is not None:
-                a.closed_at = row["ts"]   # the last `closed` is the closure
+                a.closed_at = row["ts"]   # §3: the closure is the last `closed` not followed by a `reopened`
         elif action == "reopened":
             # §3: `reopened` voids the closure before it; without dept_id, the standing closure of every
             # department of that event
