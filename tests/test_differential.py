@@ -143,3 +143,45 @@ def test_assessment_against_reference(product, reference):
     print(c.report(f"assessment, {len(periods)} periods × 2 cut-offs × {len(SCORING)} settings"))
     assert c.compared > 0
     assert not c.mismatches, f"{len(c.mismatches)} of {c.compared} assessment figures differ from the reference (printed above)"
+
+
+def test_hand_worked_october_city_against_reference(october, tmp_path):
+    """The hand-worked October 2024 city of tests/test_visits_negative.py (bindings starting and ending
+    mid-month, a holiday visit, reports on time, late, missing and quarantined, off-list tasks): the bulletin
+    of September to November at four cut-offs, and the assessment of Q4 and of the year."""
+    from govdash.assessment import assessment
+    from govdash.figures import bulletin
+    from govdash.scoring_settings import parse_scoring
+    from tests.test_visits_negative import FILES
+    from warehouse.db import connect_read, read_cursor
+
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    reference = Reference(tmp_path, Path(os.environ.get("GOVDASH_SETTINGS", REPO / "config" / "settings.toml")))
+    c = Comparison()
+    con = connect_read(october[0])
+    try:
+        cur = read_cursor(con)
+        for as_of in (dt.datetime(2024, 10, 15, 12), dt.datetime(2024, 11, 6), dt.datetime(2024, 11, 20),
+                      dt.datetime(2025, 1, 31)):
+            for month in ("2024-09", "2024-10", "2024-11"):
+                compare_bulletin(c, bulletin(cur, month, as_of), reference.bulletin(month, as_of))
+        as_of = dt.datetime(2025, 1, 31)
+        settings = tomllib.loads(DEFAULT_SCORING)
+        for quarter in (4, None):
+            w = reference.whistles(as_of)
+            ref = Assessment(reference.city, w, 2024, quarter, reference.exempt_weeks).score(settings)
+            prev = Assessment(reference.city, w, *previous_period(2024, quarter), reference.exempt_weeks).score(settings)
+            for dept, d in ref.items():
+                b = prev.get(dept, {})
+                d["previous_score"], d["previous_rank"] = b.get("final_score"), b.get("rank")
+                d["change"] = (None if d["final_score"] is None or d["previous_score"] is None
+                               else d["final_score"] - d["previous_score"])
+            got = assessment(cur, 2024, quarter, as_of, parse_scoring(DEFAULT_SCORING))
+            c.at("§7 assessment", f"2024 {'Q4' if quarter else 'year'} [default]", f"{as_of}")
+            compare_assessment(c, got, ref, settings["components"])
+    finally:
+        con.close()
+    print()
+    print(c.report("the hand-worked October city"))
+    assert not c.mismatches, f"{len(c.mismatches)} of {c.compared} figures differ from the reference (printed above)"

@@ -3,9 +3,10 @@
 Only what the figures need: types, header labels, encodings, and the contract rules that decide
 which rows exist (a row breaking a contract is quarantined, i.e. absent from every figure):
 required values, values that do not parse, exact duplicates (skipped), a key carried by rows with
-different content (all of them quarantined), a log row before its event was reported, and (§7) a
-rating from a JPC not bound to the department in the rating's period. Enumerations and foreign keys
-are not re-checked: the compared cities are clean in that respect.
+different content (all of them quarantined), unknown foreign keys (a clause code not in Appendix E
+included), a log row before its event was reported, and (§7) a rating from a JPC not bound to the
+department in the rating's period. Enumerations and the appeal trail's level order are not
+re-checked: the compared cities are clean in that respect.
 """
 from __future__ import annotations
 
@@ -218,6 +219,27 @@ def read_table(path: Path, table: str) -> list[dict]:
 BUNDLED_LISTS = Path(__file__).resolve().parents[2] / "reference" / "reference_items.csv"
 
 
+# (table, column, referenced table, referenced column, which referenced rows count), in load order
+FOREIGN_KEYS = [
+    ("bindings", "jpc_id", "communities", "jpc_id", lambda r: True),
+    ("bindings", "dept_id", "departments", "dept_id", lambda r: True),
+    ("whistle_events", "community_id", "communities", "community_id", lambda r: True),
+    ("whistle_event_log", "event_id", "whistle_events", "event_id", lambda r: True),
+    ("whistle_event_log", "dept_id", "departments", "dept_id", lambda r: True),
+    ("visits", "dept_id", "departments", "dept_id", lambda r: True),
+    ("visits", "jpc_id", "communities", "jpc_id", lambda r: True),
+    ("negative_reports", "jpc_id", "communities", "jpc_id", lambda r: True),
+    # Appendix E: a clause code must be one of its integrity clauses
+    ("negative_reports", "clause_code", "reference_items", "item_id", lambda r: r["list_id"] == "integrity_clause"),
+    ("appeals", "community_id", "communities", "community_id", lambda r: True),
+    ("appeal_log", "appeal_id", "appeals", "appeal_id", lambda r: True),
+    ("tasks", "dept_id", "departments", "dept_id", lambda r: True),
+    ("tasks", "community_id", "communities", "community_id", lambda r: True),
+    ("ratings", "jpc_id", "communities", "jpc_id", lambda r: True),
+    ("ratings", "dept_id", "departments", "dept_id", lambda r: True),
+]
+
+
 class City:
     """All tables of one city directory (files named <table>.csv), with the contract rules applied."""
 
@@ -229,6 +251,11 @@ class City:
             if table == "reference_items" and not path.exists():
                 path = BUNDLED_LISTS
             self.tables[table] = read_table(path, table) if path.exists() else []
+        # SPEC §2: a row naming an unknown key of another table is quarantined (in table load order: a
+        # quarantined row is not there to be referred to)
+        for table, column, ref_table, ref_column, condition in FOREIGN_KEYS:
+            known = {r[ref_column] for r in self.tables[ref_table] if condition(r)}
+            self.tables[table] = [r for r in self.tables[table] if r[column] is None or r[column] in known]
         # SPEC §2: a log row before its event was reported is quarantined
         reported = {e["event_id"]: e["reported_at"] for e in self.tables["whistle_events"]}
         self.tables["whistle_event_log"] = [r for r in self.tables["whistle_event_log"]
