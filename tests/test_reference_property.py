@@ -9,8 +9,21 @@
    city is written as CSV files, ingested by the product, and the bulletin's department figures (department
    rows, ranks, city totals, overdue list) are compared with the reference's for its months.
 
+3. An assessment worked by hand (amended SPEC §7), checked on the reference and compared with the product.
+
 Every mismatch of every case is collected and printed with the case's log; the comparison tests fail while
-there is any. They are expected to fail until the product implements the amended SPEC §3 rules.
+there is any. They are expected to fail until the product implements the amended SPEC §3 and §7 rules.
+Known disagreements today (cases named as in CASES):
+- "re-dispatch to an open department", "withdrawn return" and most random cities: the product starts a new
+  assignment at a dispatch to a department holding an open one (amended §3; the product is wrong);
+- "escalation between closure and reopen": the product counts the escalation (amended §3; product wrong);
+- "rating reaches the current assignment only": one rating counted for two assignments (§3 "one rating is
+  never counted twice"; product wrong);
+- "reopen reaches the current assignment only", "rating without department, then reopen": SPEC leaves these
+  open; the reference's readings (tests/reference READINGS rows_of_a_department, rating_without_department);
+- the assessment: the product sums the year's burden and 同奖同罚 deductions (SPEC default: mean of the
+  quarters), averages a rating from a JPC no longer bound to the department, counts a weekly-report line
+  submitted after the cut-off, and rounds visit compliance, the rating and the points before the score.
 """
 from __future__ import annotations
 
