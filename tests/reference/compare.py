@@ -80,7 +80,7 @@ class Comparison:
             if not ok and abs((exact * 100) % 1 - Fraction(1, 2)) < Fraction(1, 10**6):
                 ok = abs(product - float(exact)) <= HUNDREDTH
         if not ok:
-            self._record(key, field, product, exact)
+            self._record(key, field, product, exact if exact is None else f"{float(final):.2f} (exact {float(exact)!r})")
         return ok
 
     def keyed(self, key_name: str, product: dict, reference: dict) -> list:
