@@ -1,0 +1,89 @@
+"""SPEC §4 — binding visits, "市领导联系、市直部门单位捆绑" (Longgang 4.4)."""
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+from tests.reference.inputs import City
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+def week_id(d: dt.date) -> str:
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def month_weeks(month: str) -> list[tuple[str, dt.date, dt.date]]:
+    """§4: ISO weeks (Mon–Sun); a week belongs to the month that holds its Thursday.
+    Returns (week id, Monday, Sunday) for the month's weeks, in order."""
+    y, m = int(month[:4]), int(month[5:7])
+    d, out = dt.date(y, m, 1), []
+    while d.month == m:
+        if d.isoweekday() == 4:
+            out.append((week_id(d), d - 3 * ONE_DAY, d + 3 * ONE_DAY))
+        d += ONE_DAY
+    return out
+
+
+def months_of(first: str, last: str) -> list[str]:
+    y, m = int(first[:4]), int(first[5:7])
+    out = []
+    while f"{y}-{m:02d}" <= last:
+        out.append(f"{y}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def binding_requires(binding: dict, monday: dt.date, sunday: dt.date) -> bool:
+    """§4: a (JPC, department) binding requires a week when it is active on any day of it."""
+    return binding["valid_from"] <= sunday and (binding["valid_to"] is None or binding["valid_to"] >= monday)
+
+
+def pair_weeks(city: City, months: list[str], exempt_weeks: list[str]) -> dict[tuple[str, str], dict]:
+    """Per (dept, JPC): the required (non-exempt) weeks and the visits in the months' weeks."""
+    bindings = city.department_bindings()
+    pairs: dict[tuple[str, str], dict] = {}
+
+    def pair(dept, jpc):
+        return pairs.setdefault((dept, jpc), {"required": set(), "visits": {}, "missed": []})
+
+    weeks = [w for m in months for w in month_weeks(m)]
+    for wid, monday, sunday in weeks:
+        for b in bindings:
+            if binding_requires(b, monday, sunday) and wid not in exempt_weeks:   # exempt weeks: a setting
+                pair(b["dept_id"], b["jpc_id"])["required"].add(wid)
+        for v in city["visits"]:
+            if monday <= v["visit_date"] <= sunday:
+                pair(v["dept_id"], v["jpc_id"])["visits"].setdefault(wid, []).append(v)
+    return pairs
+
+
+def visit_rows(city: City, month: str, exempt_weeks: list[str]) -> list[dict]:
+    """§4: per (department, JPC) for the month: required and covered weeks, compliance = covered / required,
+    visits, visits led by the city leader, problems raised and solved, missed weeks."""
+    out = []
+    for (dept, jpc), p in sorted(pair_weeks(city, [month], exempt_weeks).items()):
+        covered = {w for w in p["required"] if p["visits"].get(w)}   # §4: at least one visit in the week
+        visits = [v for vs in p["visits"].values() for v in vs]
+        out.append({
+            "dept_id": dept, "jpc_id": jpc,
+            "required_weeks": len(p["required"]), "covered_weeks": len(covered),
+            "visit_compliance": None if not p["required"] else Fraction(len(covered), len(p["required"])),
+            "visits": len(visits),
+            "leader_led_visits": sum(1 for v in visits if v["led_by_city_leader"]),
+            "problems_raised": sum(v["problems_raised"] or 0 for v in visits),
+            "problems_solved": sum(v["problems_solved"] or 0 for v in visits),
+            "missed_weeks": sorted(p["required"] - covered),
+        })
+    return out
+
+
+def department_compliance(city: City, months: list[str], exempt_weeks: list[str]) -> dict[str, Fraction | None]:
+    """§4/§7: a department's visit compliance over a period = covered / required weeks, summed over its bindings."""
+    req: dict[str, int] = {}
+    cov: dict[str, int] = {}
+    for (dept, _jpc), p in pair_weeks(city, months, exempt_weeks).items():
+        req[dept] = req.get(dept, 0) + len(p["required"])
+        cov[dept] = cov.get(dept, 0) + sum(1 for w in p["required"] if p["visits"].get(w))
+    return {d: (Fraction(cov[d], req[d]) if req[d] else None) for d in req}
