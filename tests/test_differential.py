@@ -4,7 +4,7 @@ SPEC §3–§7 (tests/reference/) over the whole committed sample city (sample_d
 - the monthly bulletin (govdash.figures.bulletin) of every month of 2024, at a past cut-off (the 6th of the
   next month, 00:00), after all data (2025-06-30 00:00), and inside the month (the 15th, 12:00: open
   assignments, pending weekly reports, open appeal levels);
-- the assessment (govdash.assessment.assessment) of every quarter and of the year, at a past cut-off (the 6th
+- the assessment (govdash.figures.assessment.assessment) of every quarter and of the year, at a past cut-off (the 6th
   of the month after the period) and after all data, with the default scoring settings and four what-if
   settings (weights; targets and threshold; deduction sizes and grades; other metrics).
 
@@ -115,8 +115,8 @@ def test_bulletin_against_reference(product, reference):
 
 
 def test_assessment_against_reference(product, reference):
-    from govdash.assessment import assessment
-    from govdash.scoring_settings import parse_scoring
+    from govdash.figures.assessment import assessment
+    from govdash.core.scoring import parse_scoring
 
     c = Comparison()
     periods = [(2024, q) for q in (1, 2, 3, 4)] + [(2024, None)]
@@ -149,9 +149,9 @@ def test_hand_worked_october_city_against_reference(october, tmp_path):
     """The hand-worked October 2024 city of tests/test_visits_negative.py (bindings starting and ending
     mid-month, a holiday visit, reports on time, late, missing and quarantined, off-list tasks): the bulletin
     of September to November at four cut-offs, and the assessment of Q4 and of the year."""
-    from govdash.assessment import assessment
+    from govdash.figures.assessment import assessment
     from govdash.figures import bulletin
-    from govdash.scoring_settings import parse_scoring
+    from govdash.core.scoring import parse_scoring
     from tests.test_visits_negative import FILES
     from warehouse.db import connect_read, read_cursor
 

@@ -295,8 +295,8 @@ def test_reference_assessment_by_hand(tmp_path):
 
 
 def test_assessment_hand_case_against_product(tmp_path):
-    from govdash.assessment import assessment
-    from govdash.scoring_settings import parse_scoring
+    from govdash.figures.assessment import assessment
+    from govdash.core.scoring import parse_scoring
     from pipelines.ingest import ingest
     from tests.reference.compare import compare_assessment
     from warehouse.db import connect_read, read_cursor

@@ -15,6 +15,8 @@ from fractions import Fraction
 
 RATE = 0.5e-4 + 1e-9      # 4 shown decimals
 HUNDREDTH = 0.5e-2 + 1e-9  # 2 shown decimals
+EXACT = 1e-9                # an unrounded value (SPEC §7: nothing rounded before the final score)
+CENT = 1e-2 + 1e-9         # a shown part of a score: rounded to cents so the parts add up to the shown score
 
 
 @dataclass
@@ -234,18 +236,23 @@ def compare_assessment(c: Comparison, product: dict, reference: dict[str, dict],
         c.score(dept, "score", pd["score"], rd["score"], rd["final_score"])
         c.same(dept, "grade", pd["grade"], rd["grade"])
         c.same(dept, "rank", pd["rank"], rd["rank"])
-        c.same(dept, "gross_points", pd["gross_points"], rd["gross_points"], HUNDREDTH)
-        c.same(dept, "deduction_points", pd["deduction_points"], rd["deduction_points"], HUNDREDTH)
+        # SPEC §7: nothing is rounded before the final score. The product keeps each part unrounded
+        # (exact_*), which must equal the reference's; the parts it shows are those rounded to cents so that
+        # they add up to the shown score (largest remainder), so each shown part is within a cent.
+        for field in ("gross_points", "deduction_points"):
+            c.same(dept, field, pd.get(f"exact_{field}", pd[field]), rd[field], EXACT)
+            c.same(dept, f"{field} (shown)", pd[field], rd[field], CENT)
         for name in metrics:
             pc, rc = pd["components"][name], rd["components"][name]
             c.same(dept, f"{name}.actual", pc["actual"], rc["actual"], RATE)
             c.same(dept, f"{name}.effective_weight", pc["effective_weight"], rc["effective_weight"], RATE)
-            c.same(dept, f"{name}.points", pc["points"], rc["points"], RATE)
+            c.same(dept, f"{name}.points", pc.get("exact_points", pc["points"]), rc["points"], EXACT)
+            c.same(dept, f"{name}.points (shown)", pc["points"], rc["points"], CENT)
         for kind in ("assessment_negative_list", "burden_negative_list", "shared_negative"):
             records = [x for x in pd["deductions"] if x["kind"] == kind]
             ref = rd["deductions"].get(kind)
-            c.same(dept, f"deduction {kind}", sum(x["points"] for x in records) if records else None,
-                   None if ref is None else ref["points"], RATE * max(1, len(records)))
+            c.same(dept, f"deduction {kind}", sum(x.get("exact_points", x["points"]) for x in records) if records else None,
+                   None if ref is None else ref["points"], EXACT)
             if kind != "assessment_negative_list":
                 c.same(dept, f"deduction {kind} records", sorted(x["source"] for x in records),
                        [] if ref is None else ref["sources"])
