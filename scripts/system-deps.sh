@@ -4,7 +4,9 @@
 set -euo pipefail
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui libreoffice-calc-nogui)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+# (fc-list's output is read whole: `fc-list | grep -q` under pipefail fails when grep stops early)
+fonts=$(fc-list 2>/dev/null || true)
+grep -qi "Noto Sans CJK" <<<"$fonts" || need+=(fonts-noto-cjk)
 # the browser tests drive Debian's Chromium (Playwright cannot download its own browser here)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
