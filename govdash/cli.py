@@ -23,11 +23,13 @@ class _Commands(click.Group):
         import duckdb
 
         from govdash.access import AccountError
+        from govdash.core.scoring import ScoringSettingsError
+        from pipelines.limits import LimitsError
         from warehouse.db import WarehouseError, error_detail
 
         try:
             return super().invoke(ctx)
-        except (WarehouseError, AccountError) as exc:
+        except (WarehouseError, AccountError, LimitsError, ScoringSettingsError) as exc:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(1)
         except duckdb.Error as exc:
@@ -79,15 +81,9 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
     退出码：0 全部导入；2 有行被隔离；1 有文件无法读取。
     """
     from pipelines.ingest import ingest as run_ingest
-    from pipelines.limits import LimitsError
-    from warehouse.db import WarehouseError
 
     log_path = _ingest_log()
-    try:
-        result = run_ingest(list(paths), progress=None if as_json else _progress_echo)
-    except (WarehouseError, LimitsError) as exc:
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(1)
+    result = run_ingest(list(paths), progress=None if as_json else _progress_echo)  # errors: see _Commands
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -113,13 +109,8 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
 def status(as_json: bool) -> None:
     """仓库位置、各表行数、隔离行数与工作日历覆盖情况。"""
     from govdash.status import warehouse_status
-    from warehouse.db import WarehouseError
 
-    try:
-        st = warehouse_status()
-    except WarehouseError as exc:
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(1)
+    st = warehouse_status()
     if as_json:
         click.echo(json.dumps(st, ensure_ascii=False, indent=2))
         return
@@ -175,7 +166,7 @@ def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -
     from govdash.core.periods import parse_as_of, previous_month
     from govdash.figures import bulletin
     from govdash.outputs.documents import render_bulletin
-    from warehouse.db import WarehouseError, connect_read, read_cursor
+    from warehouse.db import connect_read, read_cursor
 
     try:
         cutoff = parse_as_of(as_of)
@@ -183,7 +174,7 @@ def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -
         cur = read_cursor(con)
         b = bulletin(cur, month, cutoff)
         prev = bulletin(cur, previous_month(month), cutoff) if fmt == "docx" else None
-    except (WarehouseError, ValueError) as exc:
+    except ValueError as exc:  # a month or cut-off that does not parse
         click.echo(f"错误：{exc}", err=True)
         sys.exit(1)
     if fmt == "json":
@@ -207,13 +198,13 @@ def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: st
     """季度、年度考核：JSON（默认输出到屏幕）或 Excel。"""
     from govdash.figures.assessment import assessment
     from govdash.outputs.documents import render_assessment
-    from govdash.core.scoring import ScoringSettingsError, load_scoring
-    from warehouse.db import WarehouseError, connect_read, read_cursor
+    from govdash.core.scoring import load_scoring
+    from warehouse.db import connect_read, read_cursor
 
     try:
         settings = load_scoring(settings_file)
         result = assessment(read_cursor(connect_read()), year, quarter, as_of, settings)
-    except (WarehouseError, ValueError, ScoringSettingsError) as exc:
+    except ValueError as exc:  # a cut-off that does not parse
         click.echo(f"错误：{exc}", err=True)
         sys.exit(1)
     if fmt == "json":

@@ -6,7 +6,6 @@ cross-table rules (foreign keys, log order, key conflicts) run in SQL in pipelin
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 import pandera.polars as pa
 import polars as pl
@@ -340,8 +339,3 @@ def check_frame(spec: TableSpec, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.
     # required value that failed to parse: keep the parse reason only
     out = out.unique(subset=["row_index", "column_name"], keep="first", maintain_order=True)
     return typed_frame, out
-
-
-def iso_week_of(d: datetime) -> str:
-    y, w, _ = d.isocalendar()
-    return f"{y}-W{w:02d}"
