@@ -86,7 +86,9 @@ def principal():
 
 def department_names() -> dict[str, str]:
     """Departments the signed-in user may choose: all, or only its own."""
-    frame = query("select dept_id, dept_name from stg_departments order by dept_id")
+    from govdash.figures import catalogue
+
+    frame = figure(catalogue.departments)
     return dict(zip(frame["dept_id"], frame["dept_name"])) if frame is not None else {}
 
 
@@ -156,7 +158,9 @@ def guard_warehouse() -> bool:
 
 
 def available_months() -> list[str]:
-    frame = query("select distinct strftime(reported_at, '%Y-%m') as month from raw_whistle_events order by month", public=True)
+    from govdash.figures import catalogue
+
+    frame = figure(catalogue.months_with_data)
     return frame["month"].to_list() if frame is not None and frame.height else []
 
 
@@ -205,8 +209,7 @@ def show_timeline(event_id: str) -> None:
     if log is None or log.height == 0:
         st.warning(f"找不到事件 {md(event_id)}，或无权查看")
         return
-    events = query("select * from stg_whistle_events where event_id = $event_id", public=True, event_id=event_id)
-    e = events.row(0, named=True)
+    e = figure(catalogue.event_header, event_id).row(0, named=True)
     st.markdown(f"**事件 {md(event_id)}**　{md(e['category'])}　{'现场' if e['handling_mode'] == 'onsite' else '非现场'}"
                 f"{'　疑难' if e['is_difficult'] else ''}　上报：{md(e['reported_at'])}　社区：{md(e['community_id'])}")
     labels = {"dispatched": "派单", "accepted": "受理", "arrived": "到场", "returned": "退回", "closed": "结案反馈",

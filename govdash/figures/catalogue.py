@@ -20,6 +20,7 @@ import polars as pl
 from govdash import figures
 from govdash.core.principal import AccessDenied, Principal
 from govdash.figures import assessment as assessment_figures
+from govdash.figures import lookups
 
 CITY_ONLY_MESSAGE = "部门账号无权查看全市汇总明细"
 
@@ -27,7 +28,7 @@ CITY_ONLY_MESSAGE = "部门账号无权查看全市汇总明细"
 @dataclass(frozen=True)
 class Rule:
     """How a department user's view of a result (or of one section of it) is cut."""
-    kind: str                # public | city_only | own_rows | bound_jpc_rows | own_ids | own_event | sections | each
+    kind: str  # public | city_only | own_rows | bound_jpc_rows | own_ids | own_event | dispatched_to_own | sections | each
     column: str = ""         # own_rows / bound_jpc_rows: the column that names the department / JPC
     sections: tuple = ()     # sections: ((key, Rule), …)
     dept_arg: int | None = None   # the argument that is always the user's own department
@@ -43,6 +44,8 @@ class Rule:
             return _rows(result, self.column, lambda v: v in bound_jpcs)
         if self.kind == "own_ids":   # {list name: [dept_id, …]}: is the user's department on each list
             return {name: [i for i in ids if i == p.dept_id] for name, ids in result.items()}
+        if self.kind == "dispatched_to_own":  # rows of events dispatched to the department
+            return result.filter(pl.col("dispatched_to").list.contains(p.dept_id))
         if self.kind == "own_event":  # an event's trail, only for an event dispatched to the department
             if not (result["action"].eq("dispatched") & result["dept_id"].eq(p.dept_id)).any():
                 return result.clear()
@@ -155,6 +158,12 @@ _DECLARED = [
     (figures.whistle_ladder, CITY_ONLY, "吹哨升级阶梯"),
     (figures.task_flow, CITY_ONLY, "任务下派"),
     (figures.appeal_dwell_times, CITY_ONLY, "层级停留时长"),
+    # look-ups for pickers and labels
+    (lookups.departments, OWN_DEPARTMENT, "部门名单"),
+    (lookups.communities, PUBLIC, "社区名单"),
+    (lookups.categories, PUBLIC, "事件类别"),
+    (lookups.months_with_data, PUBLIC, "有数据的月份"),
+    (lookups.event_header, Rule("dispatched_to_own"), "事件概况"),
     # assessment (SPEC §7)
     (assessment_figures.assessment_result, ASSESSMENT_SECTIONS, "考核结果"),
     (assessment_figures.assessment_what_if, OWN_DEPARTMENT, "模拟调整"),

@@ -1,0 +1,27 @@
+"""Look-ups for pickers and labels (names by id, the months with data, one event's classification)."""
+from __future__ import annotations
+
+import polars as pl
+
+from warehouse.build import metric_sql
+from warehouse.db import fetch_frame
+
+
+def departments(con) -> pl.DataFrame:
+    return fetch_frame(con, metric_sql("lookup_departments"))
+
+
+def communities(con) -> pl.DataFrame:
+    return fetch_frame(con, metric_sql("lookup_communities"))
+
+
+def categories(con) -> pl.DataFrame:
+    return fetch_frame(con, metric_sql("lookup_categories"))
+
+
+def months_with_data(con) -> pl.DataFrame:
+    return fetch_frame(con, metric_sql("lookup_months"))
+
+
+def event_header(con, event_id: str) -> pl.DataFrame:
+    return fetch_frame(con, metric_sql("event_header"), {"event_id": event_id})
