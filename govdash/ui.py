@@ -17,6 +17,7 @@ from govdash.outputs import charts  # noqa: F401  (registers the plotly template
 from govdash.core.formatting import pct, pct_expr
 from govdash.core.periods import month_label
 from govdash.core.textsafe import md, plot_figure
+from warehouse.build import metric_sql
 from warehouse.db import WarehouseError, connect_read, data_version, fetch_frame, read_cursor, warehouse_path
 
 NO_DATA = "数据仓库还没有数据。请在“数据导入与质量”页面上传文件，或运行 govdash ingest sample_data。"
@@ -31,37 +32,11 @@ def current_version() -> tuple | None:
     return data_version(warehouse_path())
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _query(sql: str, params: tuple, version: tuple) -> pl.DataFrame:
-    cur = read_cursor(_connection(str(warehouse_path()), version))
-    try:
-        return fetch_frame(cur, sql, dict(params))
-    finally:
-        cur.close()
-
-
-def query(sql: str, public: bool = False, **params) -> pl.DataFrame | None:
-    """A frame for a query on the current snapshot, or None when there is no warehouse yet.
-
-    The signed-in user's scope applies (govdash.figures.catalogue.cut_frame): `public=True` only for
-    reference lookups without department rows (community names, categories, months)."""
-    from govdash.figures import catalogue
-
-    version = current_version()
-    if version is None:
-        return None
-    frame = _query(sql, tuple(sorted(params.items())), version)
-    p = principal()
-    if public and (p.sees_all or p.is_department):
-        return frame
-    return catalogue.cut_frame(frame, p, bound_jpcs())
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def _bound_jpcs(dept_id: str, version: tuple) -> set[str]:
     cur = read_cursor(_connection(str(warehouse_path()), version))
     try:
-        frame = fetch_frame(cur, "select distinct jpc_id from stg_bindings where dept_id = $dept_id", {"dept_id": dept_id})
+        frame = fetch_frame(cur, metric_sql("bound_jpcs"), {"dept_id": dept_id})
         return set(frame["jpc_id"].to_list())
     finally:
         cur.close()

@@ -13,12 +13,13 @@ import polars as pl
 import streamlit as st
 
 from govdash import ui
-from govdash.status import warehouse_status
+from govdash.figures import catalogue
+from govdash.status import quarantine_detail, warehouse_status
 from govdash.core.textsafe import csv_bytes, md
 from pipelines.ingest import ingest
 from pipelines.limits import Limits, LimitsError, load_limits
-from warehouse.db import WarehouseError, connect_read, fetch_frame, read_cursor
-from warehouse.schema import HAS_QUARANTINE_COUNTS_SQL, quarantine_counts_sql, quarantine_note
+from warehouse.db import WarehouseError, connect_read, read_cursor
+from warehouse.schema import quarantine_note
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +31,6 @@ SUMMARY_LABELS = {"file": "文件", "table": "数据表", "rows_read": "读取�
                   "encoding": "编码", "error": "错误", "warning": "提示"}
 PAGE_ROWS = 200  # quarantine rows shown at a time
 ALL_FILES = "全部"
-# the quarantine's rows of one file ($file) or of all ($file = ''); always read with a LIMIT
-DETAIL_SQL = """
-    select source_file as 文件, table_name as 数据表, source_row as 行号, column_name as 列, value as 值,
-           reason as 原因, quarantined_at as 隔离时间
-    from quarantine where $file = '' or source_file = $file
-    order by source_file, source_row, column_name
-"""
-
 try:
     limits, limits_error = load_limits(), None
 except LimitsError as exc:
@@ -82,8 +75,7 @@ def quarantine_csv(file: str) -> bytes:
     the button is clicked (outside the script run: its own read connection, closed after)."""
     con = connect_read()
     try:
-        frame = fetch_frame(read_cursor(con), DETAIL_SQL + " limit $limit",
-                            {"file": file, "limit": limits.max_quarantine_download_rows})
+        frame = quarantine_detail(read_cursor(con), file, limits.max_quarantine_download_rows, 0)
     finally:
         con.close()
     return csv_bytes(frame)
@@ -137,8 +129,7 @@ if cal["override_years"]:
 st.write(f"暂定（按周一至周五估算）年份：{'、'.join(map(str, cal['provisional_years'])) or '无'}")
 
 st.subheader("隔离区")
-has_counts = ui.query(HAS_QUARANTINE_COUNTS_SQL)["n"][0] > 0
-by_file = ui.query(f"select * from ({quarantine_counts_sql(has_counts)}) order by source_file")
+by_file = ui.figure(catalogue.quarantine_by_file)
 if by_file is None or by_file.height == 0:
     st.success("没有被隔离的数据行。")
 else:
@@ -149,18 +140,16 @@ else:
                             pl.col("rows").alias("隔离行数"), pl.col("reasons").alias("问题条数"),
                             pl.col("reasons_kept").alias("保留明细条数")))
     with st.expander("各列的问题条数"):
-        by_column = ui.query(f"select source_file as 文件, column_name as 列, rows as 隔离行数, reasons as 问题条数, "
-                             f"reasons_kept as 保留明细条数 from ({quarantine_counts_sql(has_counts, by_column=True)}) "
-                             "order by 文件, 问题条数 desc")
-        ui.table(by_column)
+        ui.table(ui.figure(catalogue.quarantine_by_column).select(
+            pl.col("source_file").alias("文件"), pl.col("column_name").alias("列"), pl.col("rows").alias("隔离行数"),
+            pl.col("reasons").alias("问题条数"), pl.col("reasons_kept").alias("保留明细条数")))
     chosen = st.selectbox("按文件筛选", [ALL_FILES] + by_file["source_file"].to_list(), key="quarantine_file")
     file = "" if chosen == ALL_FILES else chosen
     kept = int((by_file.filter(pl.col("source_file") == file) if file else by_file)["reasons_kept"].sum())
     pages = max(math.ceil(kept / PAGE_ROWS), 1)
     page = st.number_input(f"页码（共 {pages:,} 页，每页 {PAGE_ROWS} 条）", min_value=1, max_value=pages, value=1,
                            key="quarantine_page")
-    ui.table(ui.query(DETAIL_SQL + " limit $limit offset $offset", file=file, limit=PAGE_ROWS,
-                      offset=(int(page) - 1) * PAGE_ROWS))
+    ui.table(ui.figure(catalogue.quarantine_detail, file, PAGE_ROWS, (int(page) - 1) * PAGE_ROWS))
     st.download_button("下载隔离明细（CSV，Excel 可直接打开）", lambda: quarantine_csv(file),
                        file_name="隔离明细.csv", mime="text/csv")
     if kept > limits.max_quarantine_download_rows:
@@ -168,10 +157,6 @@ else:
                    "（设置 [limits] max_quarantine_download_rows）")
 
 st.subheader("最近导入")
-runs = ui.query("""
-    select started_at as 时间, run_id as 批次, source_file as 文件, table_name as 数据表, rows_read as 读取,
-           rows_loaded as 导入, rows_quarantined as 隔离, duplicates_skipped as 重复跳过, rows_replaced as 替换
-    from ingest_runs order by started_at desc, source_file limit 50
-""")
+runs = ui.figure(catalogue.recent_ingests)
 if runs is not None:
     ui.table(runs)

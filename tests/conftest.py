@@ -5,6 +5,17 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def _show_error_details_in_apptest() -> None:
+    """The product hides error details from users (.streamlit/config.toml); AppTest's exceptions should
+    still carry the message, so a failing test says what failed."""
+    from streamlit import config
+
+    config.set_option("client.showErrorDetails", "full")
+
+
+_show_error_details_in_apptest()
+
+
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory) -> Path:
     from pipelines.sample import generate

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import polars as pl
 
-from govdash import figures
+from govdash import figures, status
 from govdash.core.principal import AccessDenied, Principal
 from govdash.figures import assessment as assessment_figures
 from govdash.figures import lookups
@@ -164,6 +164,11 @@ _DECLARED = [
     (lookups.categories, PUBLIC, "事件类别"),
     (lookups.months_with_data, PUBLIC, "有数据的月份"),
     (lookups.event_header, Rule("dispatched_to_own"), "事件概况"),
+    # the data page (committee and assessment office only)
+    (status.quarantine_by_file, CITY_ONLY, "隔离区（按文件）"),
+    (status.quarantine_by_column, CITY_ONLY, "隔离区（按列）"),
+    (status.quarantine_detail, CITY_ONLY, "隔离明细"),
+    (status.recent_ingests, CITY_ONLY, "最近导入"),
     # assessment (SPEC §7)
     (assessment_figures.assessment_result, ASSESSMENT_SECTIONS, "考核结果"),
     (assessment_figures.assessment_what_if, OWN_DEPARTMENT, "模拟调整"),
