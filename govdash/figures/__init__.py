@@ -302,8 +302,8 @@ def honour_lists(departments: list[dict], size: int, threshold: float) -> dict:
 
 def reference_names(con) -> dict:
     """Names the Word and Excel bulletins print next to ids: JPCs and Appendix E clause texts."""
-    jpcs = fetch_frame(con, "select jpc_id, jpc_name from dim_jpcs order by jpc_id")
-    clauses = fetch_frame(con, "select item_id, item_name from stg_reference_items where list_id = 'integrity_clause'")
+    jpcs = fetch_frame(con, metric_sql("reference_jpc_names"))
+    clauses = fetch_frame(con, metric_sql("reference_clause_texts"))
     return {"jpc_names": dict(zip(jpcs["jpc_id"], jpcs["jpc_name"])),
             "clause_texts": dict(zip(clauses["item_id"], clauses["item_name"]))}
 
@@ -376,7 +376,7 @@ def negative_report_lines(con, month: str, as_of: dt.datetime, jpc_id: str | Non
 
 
 def reference_list(con, list_id: str) -> pl.DataFrame:
-    return fetch_frame(con, "select * from stg_reference_items where list_id = $list_id order by item_id", {"list_id": list_id})
+    return fetch_frame(con, metric_sql("reference_list"), {"list_id": list_id})
 
 
 # ---------------------------------------------------------------- five-level two-way escalation (SPEC §6)
@@ -441,18 +441,11 @@ def funnel_section(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.
 def appeal_records(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime,
                    level: int | None = None, outcome: str | None = None, community_id: str | None = None) -> pl.DataFrame:
     """The appeals behind a funnel cell: one row per (appeal, level) matching the filters."""
-    return fetch_frame(con, """
-        select appeal_id, community_id, community_name, category, raised_at, origin_level, level, entered_at, exited_at,
-               outcome, round(dwell_hours, 2) as dwell_hours
-        from appeal_levels_as_of($as_of, $date_from, $date_to)
-        where ($level is null or level = $level) and ($outcome is null or outcome = $outcome)
-          and ($community_id is null or community_id = $community_id)
-        order by raised_at, appeal_id, level
-    """, {**_period_params(date_from, date_to, as_of), "level": level, "outcome": outcome, "community_id": community_id})
+    return fetch_frame(con, metric_sql("appeal_records"), {**_period_params(date_from, date_to, as_of), "level": level, "outcome": outcome, "community_id": community_id})
 
 
 def appeal_trail(con, appeal_id: str) -> pl.DataFrame:
-    return fetch_frame(con, "select * from stg_appeal_log where appeal_id = $appeal_id order by level", {"appeal_id": appeal_id})
+    return fetch_frame(con, metric_sql("appeal_trail"), {"appeal_id": appeal_id})
 
 
 def appeal_resolution_by_month(con, date_from, date_to, as_of) -> pl.DataFrame:
@@ -472,9 +465,7 @@ def task_flow(con, date_from, date_to) -> pl.DataFrame:
 
 
 def appeal_dwell_times(con, date_from, date_to, as_of) -> pl.DataFrame:
-    return fetch_frame(con, """
-        select level, dwell_hours from appeal_levels_as_of($as_of, $date_from, $date_to) where dwell_hours is not null
-    """, _period_params(date_from, date_to, as_of))
+    return fetch_frame(con, metric_sql("appeal_dwell_times"), _period_params(date_from, date_to, as_of))
 
 
 def missed_visit_weeks(con, dept_id: str, month_from: str, month_to: str) -> pl.DataFrame:
