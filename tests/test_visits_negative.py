@@ -166,7 +166,8 @@ def test_assessment_and_burden_negative_lists(october):
     b = figures.bulletin(_cur(db), "2024-10", "2024-11-20 00:00")
     # D1: handled 1 of 2 → 50% < 90%; closed 1 of 2 → 50%; D2 handled and closed its one whistle
     assert [r["dept_id"] for r in b["assessment_negative_list"]] == ["D1"]
-    assert b["assessment_negative_list"][0]["reasons"] == ["处置率 50.0% 低于 90%", "结案率 50.0% 低于 90%"]
+    # SPEC §3 names closure_rate 办结率 (the bulletin once said 结案率 here, the assessment 办结率)
+    assert b["assessment_negative_list"][0]["reasons"] == ["处置率 50.0% 低于 90%", "办结率 50.0% 低于 90%"]
     burden = {r["dept_id"]: r for r in b["burden_negative_list"]}
     # D1: T2 (no admission item), T3 (off the list; its certificate C02 is on Appendix C); T6 is September's
     assert (burden["D1"]["tasks_off_list"], burden["D1"]["certificates_off_list"]) == (2, 0)

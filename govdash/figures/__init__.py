@@ -189,17 +189,23 @@ def year_to_date_departments(con, month: str, as_of: dt.datetime) -> pl.DataFram
     )
 
 
-def assessment_negative_list(ytd: pl.DataFrame, threshold: float) -> list[dict]:
-    """4.1.1.1: departments whose year-to-date handling or closure rate is below the threshold."""
+NEGATIVE_LIST_RATES = (("handling_rate", "处置率"), ("closure_rate", "办结率"))
+
+
+def negative_list_reasons(row: dict, threshold: float) -> list[str]:
+    """The assessment negative list's rule (4.1.1.1), once: each of the row's handling and closure rates below
+    the threshold, as a Chinese reason; empty when the department is not on the list (a null rate is not below)."""
     from govdash.core.formatting import pct
 
+    return [f"{word} {pct(row[key])} 低于 {threshold * 100:g}%" for key, word in NEGATIVE_LIST_RATES
+            if row.get(key) is not None and row[key] < threshold]
+
+
+def assessment_negative_list(ytd: pl.DataFrame, threshold: float) -> list[dict]:
+    """4.1.1.1: departments whose year-to-date handling or closure rate is below the threshold."""
     out = []
     for r in ytd.sort("dept_id").iter_rows(named=True):
-        reasons = []
-        for key, word in (("handling_rate", "处置率"), ("closure_rate", "结案率")):
-            if r[key] is not None and r[key] < threshold:
-                reasons.append(f"{word} {pct(r[key])} 低于 {threshold * 100:.0f}%")
-        if reasons:
+        if reasons := negative_list_reasons(r, threshold):
             out.append({"dept_id": r["dept_id"], "dept_name": r["dept_name"], "dispatched": r["dispatched"],
                         "handling_rate": r["handling_rate"], "closure_rate": r["closure_rate"],
                         "reasons": reasons})
@@ -295,8 +301,7 @@ def honour_lists(departments: list[dict], size: int, threshold: float) -> dict:
     ranked = [d["dept_id"] for d in departments if d["on_time_closure_rate"] is not None]
     red = ranked[:size]
     black = list(reversed(ranked[-size:])) if len(ranked) > size else []
-    below = [d["dept_id"] for d in departments
-             if any(d[k] is not None and d[k] < threshold for k in ("handling_rate", "closure_rate"))]
+    below = [d["dept_id"] for d in departments if negative_list_reasons(d, threshold)]
     return {"red": red, "black": black, "below_threshold": below}
 
 

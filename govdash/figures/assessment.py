@@ -13,7 +13,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 import polars as pl
 
 from govdash.core.periods import parse_as_of
-from govdash.figures import _assignment_sql, apply_settings, exempt_weeks
+from govdash.figures import _assignment_sql, apply_settings, exempt_weeks, negative_list_reasons
 from govdash.core.formatting import pct
 from govdash.core.scoring import ScoringSettings, load_scoring, parse_scoring
 from warehouse.build import metric_sql
@@ -79,11 +79,9 @@ def _deductions_of(row: dict, records: list[dict], s: ScoringSettings, annual: b
     period's own (pooled) rates; a year's burden-list and 同奖同罚 deductions are the mean of its four quarters'
     (Σ / 4: the quarters partition the year's records) unless [scoring] annual_deductions = "sum"."""
     d, out = s.deductions, []
-    below = [(word, row[key]) for key, word in (("handling_rate", "处置率"), ("closure_rate", "办结率"))
-             if row.get(key) is not None and row[key] < s.negative_list_threshold]
+    below = negative_list_reasons(row, s.negative_list_threshold)
     if below and d["assessment_negative_list"]:
-        out.append({"reason": DEDUCTION_REASONS["assessment_negative_list"] + "（" + "，".join(
-            f"{w} {pct(v)} 低于 {s.negative_list_threshold * 100:.0f}%" for w, v in below) + "）",
+        out.append({"reason": DEDUCTION_REASONS["assessment_negative_list"] + "（" + "，".join(below) + "）",
             "exact_points": float(d["assessment_negative_list"]),
             "source": ("全年" if annual else "考核期") + "处置率、办结率", "kind": "assessment_negative_list"})
     per_unit = {"burden_negative_list": d["burden_negative_list"],
