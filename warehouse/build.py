@@ -31,6 +31,10 @@ def macro_files() -> dict[str, Path]:
     return {f.stem: f for f in sorted((WAREHOUSE_DIR / "macros").glob("*.sql"))}
 
 
+# table macros earlier builds created and no file defines any more: dropped so a rebuilt warehouse holds none
+RETIRED_MACROS = ("assignments_stored", "assignment_facts_stored")
+
+
 def _refs(sql: str) -> set[str]:
     return set(re.findall(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", sql))
 
@@ -73,6 +77,8 @@ def build(con: duckdb.DuckDBPyConnection, progress=None) -> list[str]:
     # macros bind to the tables they read, so they are (re)created once every model exists
     for f in macros.values():
         con.execute(f.read_text(encoding="utf-8"))
+    for name in RETIRED_MACROS:
+        con.execute(f"drop macro table if exists {name}")
     return order
 
 
