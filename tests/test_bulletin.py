@@ -166,15 +166,17 @@ def test_settings_change_the_figures(con, monkeypatch, tmp_path):
 
 def test_stored_assignment_facts_equal_the_live_computation(sample_db):
     """After the last log row, the bulletin reads facts the build stored; they must equal the live macro."""
-    from govdash.figures import apply_settings, assignment_source
+    from govdash.figures import assignment_params, assignment_source
 
     cur = read_cursor(connect_read(sample_db))
-    apply_settings(cur)
     late = dt.datetime(2025, 6, 30)
-    assert assignment_source(cur, late) == "assignments_stored"
-    assert assignment_source(cur, dt.datetime(2024, 6, 30)) == "assignments_as_of"
+    assert assignment_source(cur, late) == "stored"
+    assert assignment_source(cur, dt.datetime(2024, 6, 30)) == "live"
+    sla = assignment_params(cur, late)["sla"]
     for date_from, date_to in ((dt.datetime(2024, 1, 1), dt.datetime(2025, 1, 1)), (dt.datetime(2024, 10, 1), dt.datetime(2024, 11, 1))):
         cols = "event_id, dept_id, dispatch_seq, status, responded_at, closed_at, rating, escalations, closure_deadline"
-        live = cur.execute(f"select {cols} from assignments_as_of(?, ?, ?) order by all", [late, date_from, date_to]).fetchall()
-        stored = cur.execute(f"select {cols} from assignments_stored(?, ?, ?) order by all", [late, date_from, date_to]).fetchall()
+        sql = f"select {cols} from assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored) order by all"
+        params = {"as_of": late, "date_from": date_from, "date_to": date_to, "sla": sla}
+        live = cur.execute(sql, {**params, "use_stored": False}).fetchall()
+        stored = cur.execute(sql, {**params, "use_stored": True}).fetchall()
         assert len(live) > 0 and live == stored

@@ -31,16 +31,8 @@ def macro_files() -> dict[str, Path]:
     return {f.stem: f for f in sorted((WAREHOUSE_DIR / "macros").glob("*.sql"))}
 
 
-# assignments_stored is assignments_as_of reading the facts the build stored (fct_assignment_facts)
-# instead of computing them from the log: the same deadline and status logic, written once.
-DERIVED_MACROS = {"assignments_stored": ("assignments_as_of", "assignment_facts_as_of(", "assignment_facts_stored(")}
-
-
-def derived_macro_sql(name: str) -> str:
-    base, old, new = DERIVED_MACROS[name]
-    sql = macro_files()[base].read_text(encoding="utf-8")
-    assert old in sql, f"{base}.sql no longer calls {old}"
-    return sql.replace(f"macro {base}(", f"macro {name}(", 1).replace(old, new)
+# table macros earlier builds created and no file defines any more: dropped so a rebuilt warehouse holds none
+RETIRED_MACROS = ("assignments_stored", "assignment_facts_stored")
 
 
 def _refs(sql: str) -> set[str]:
@@ -85,8 +77,8 @@ def build(con: duckdb.DuckDBPyConnection, progress=None) -> list[str]:
     # macros bind to the tables they read, so they are (re)created once every model exists
     for f in macros.values():
         con.execute(f.read_text(encoding="utf-8"))
-    for name in DERIVED_MACROS:
-        con.execute(derived_macro_sql(name))
+    for name in RETIRED_MACROS:
+        con.execute(f"drop macro table if exists {name}")
     return order
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import duckdb
 import polars as pl
@@ -22,32 +21,20 @@ DEPARTMENT_FIELDS = ("dept_id", "dept_name", "dispatched", "handled", "handling_
                      "on_time_closure_rate", "satisfaction_rate", "returned", "escalated", "rank")
 
 
-def apply_settings(con: duckdb.DuckDBPyConnection, settings: dict | None = None) -> dict:
-    """Put the SLA settings into the session, where the assignment macro reads them."""
+def assignment_params(con, as_of: dt.datetime, settings: dict | None = None) -> dict:
+    """The bind parameters every assignment query takes besides its period: `sla`, the SLA settings as one
+    struct (warehouse/macros/assignments_as_of.sql reads it), and `use_stored`, which facts to read
+    (assignment_source). No value is ever formatted into the SQL text."""
     whistle = (settings or load_settings())["whistle"]
-    for name in WHISTLE_VARIABLES:
-        con.execute(f"set variable {name} = {float(whistle[name])}")
-    return whistle
-
-
-
-
-
-
+    return {"sla": {name: float(whistle[name]) for name in WHISTLE_VARIABLES},
+            "use_stored": assignment_source(con, as_of) == "stored"}
 
 
 def assignment_source(con, as_of: dt.datetime) -> str:
-    """`assignments_stored` (facts stored by the build) when no log row is after the cutoff, which gives
-    the same rows as computing them live; `assignments_as_of` otherwise."""
+    """"stored" (the facts the build stored) when no log row is after the cutoff, which gives the same rows
+    as computing them live from the log; "live" otherwise. The queries take it as the `use_stored` parameter."""
     last = con.execute("select last_ts from stg_whistle_log_bounds").fetchall()[0][0]
-    return "assignments_stored" if last is None or parse_as_of(as_of) >= last else "assignments_as_of"
-
-
-def _assignment_sql(con, sql: str, as_of: dt.datetime) -> str:
-    if assignment_source(con, as_of) == "assignments_as_of":
-        return sql
-    sql = re.sub(r"\bassignments_as_of\s*\(", "assignments_stored(", sql)
-    return re.sub(r"\bassignment_facts_as_of\s*\(", "assignment_facts_stored(", sql)
+    return "stored" if last is None or parse_as_of(as_of) >= last else "live"
 
 
 def _round_rates(frame: pl.DataFrame) -> pl.DataFrame:
@@ -60,19 +47,16 @@ def _params(month: str, as_of: dt.datetime) -> dict:
 
 
 def department_table(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
-    apply_settings(con)
-    return _round_rates(fetch_frame(con, _assignment_sql(con, metric_sql("bulletin_departments"), as_of), _params(month, as_of)))
+    return _round_rates(fetch_frame(con, metric_sql("bulletin_departments"), {**_params(month, as_of), **assignment_params(con, as_of)}))
 
 
 def overdue_table(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
-    apply_settings(con)
-    return fetch_frame(con, _assignment_sql(con, metric_sql("bulletin_overdue"), as_of), _params(month, as_of))
+    return fetch_frame(con, metric_sql("bulletin_overdue"), {**_params(month, as_of), **assignment_params(con, as_of)})
 
 
 def assignments(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime) -> pl.DataFrame:
-    apply_settings(con)
-    return fetch_frame(con, _assignment_sql(con, "select * from assignments_as_of($as_of, $date_from, $date_to)", as_of),
-                       {"as_of": as_of, "date_from": date_from, "date_to": date_to})
+    return fetch_frame(con, "select * from assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored)",
+                       {"as_of": as_of, "date_from": date_from, "date_to": date_to, **assignment_params(con, as_of)})
 
 
 def event_timeline(con, event_id: str) -> pl.DataFrame:
@@ -176,12 +160,14 @@ def year_to_date_departments(con, month: str, as_of: dt.datetime) -> pl.DataFram
     From stored facts in one query; at a cut-off inside the data, month by month (the counts add up),
     so memory holds one month's log at a time."""
     start, end = month_bounds(month)
-    sql = _assignment_sql(con, metric_sql("department_ytd_rates"), as_of)
-    if "assignment_facts_stored" in sql:
+    use_stored = assignment_source(con, as_of) == "stored"
+    if use_stored:
         ranges = [(start.replace(month=1), end)]
     else:
         ranges = [month_bounds(m) for m in months_between(start.strftime("%Y-01"), month)]
-    counts = pl.concat([fetch_frame(con, sql, {"as_of": as_of, "date_from": a, "date_to": b}) for a, b in ranges])
+    sql = metric_sql("department_ytd_rates")
+    counts = pl.concat([fetch_frame(con, sql, {"as_of": as_of, "date_from": a, "date_to": b, "use_stored": use_stored})
+                        for a, b in ranges])
     totals = counts.group_by("dept_id", "dept_name").agg(pl.col("dispatched", "handled", "closed").sum()).sort("dept_id")
     return totals.with_columns(
         _ratio(pl.col("handled"), pl.col("dispatched")).alias("handling_rate"),
@@ -321,11 +307,10 @@ def whistle_rates(con, first_month: str, last_month: str, as_of: dt.datetime, de
     (empty = all), summed and divided in SQL by the rates' one definition."""
     start, _ = month_bounds(first_month)
     _, end = month_bounds(last_month)
-    apply_settings(con)
     params = {"as_of": as_of, "date_from": start, "date_to": end, "dept_ids": list(dept_ids),
               "community_ids": list(community_ids), "categories": list(categories), "handling_mode": handling_mode,
-              "is_difficult": is_difficult}
-    return _round_rates(fetch_frame(con, _assignment_sql(con, metric_sql("whistle_rates_by_month"), as_of), params))
+              "is_difficult": is_difficult, **assignment_params(con, as_of)}
+    return _round_rates(fetch_frame(con, metric_sql("whistle_rates_by_month"), params))
 
 
 def reopen_counts(con, first_month: str, last_month: str, as_of: dt.datetime) -> pl.DataFrame:

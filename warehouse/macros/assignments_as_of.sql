@@ -1,8 +1,11 @@
--- Assignments classified as of a cutoff (SPEC §3): the log facts, then deadlines from the SLA settings
--- (session variables set by govdash.figures.apply_settings) and the working-day calendar, then status.
-create or replace macro assignments_as_of(as_of, date_from, date_to) as table
+-- Assignments classified as of a cutoff (SPEC §3): the log facts (stored or live, see assignment_facts_at),
+-- then deadlines from the SLA settings and the working-day calendar, then status.
+-- sla: a struct of the [whistle] settings offsite_response_hours, onsite_response_hours,
+-- offsite_closure_working_days, onsite_closure_working_days, difficult_closure_working_days — passed as one
+-- bind parameter ($sla, govdash.figures.assignment_params), never formatted into the SQL text.
+create or replace macro assignments_as_of(as_of, date_from, date_to, sla, use_stored) as table
 with facts as (
-    select * from assignment_facts_as_of(as_of, date_from, date_to)
+    select * from assignment_facts_at(as_of, date_from, date_to, use_stored)
 ),
 
 events as (
@@ -15,11 +18,11 @@ calendar as (
 
 settings as (
     select
-        getvariable('offsite_response_hours') as offsite_h,
-        getvariable('onsite_response_hours') as onsite_h,
-        getvariable('offsite_closure_working_days') as offsite_n,
-        getvariable('onsite_closure_working_days') as onsite_n,
-        getvariable('difficult_closure_working_days') as difficult_n
+        cast(struct_extract(sla, 'offsite_response_hours') as double) as offsite_h,
+        cast(struct_extract(sla, 'onsite_response_hours') as double) as onsite_h,
+        cast(struct_extract(sla, 'offsite_closure_working_days') as double) as offsite_n,
+        cast(struct_extract(sla, 'onsite_closure_working_days') as double) as onsite_n,
+        cast(struct_extract(sla, 'difficult_closure_working_days') as double) as difficult_n
 ),
 
 deadlines as (

@@ -1,7 +1,7 @@
--- Monthly bulletin, one row per department (SPEC §3). Params: $as_of, $month_start, $month_end.
+-- Monthly bulletin, one row per department (SPEC §3). Params: $as_of, $month_start, $month_end, $sla, $use_stored.
 -- Every department appears; rates are null when their denominator is empty.
 with assignments as (
-    select * from assignments_as_of($as_of, $month_start, $month_end)
+    select * from assignments_as_of($as_of, $month_start, $month_end, $sla, $use_stored)
 ),
 
 departments as (

@@ -1,7 +1,7 @@
 -- Open assignments past their closure deadline at the cutoff, with working days overdue.
--- Params: $as_of, $month_start, $month_end.
+-- Params: $as_of, $month_start, $month_end, $sla (SLA settings struct), $use_stored.
 with assignments as (
-    select * from assignments_as_of($as_of, $month_start, $month_end)
+    select * from assignments_as_of($as_of, $month_start, $month_end, $sla, $use_stored)
 ),
 
 calendar as (

@@ -1,8 +1,8 @@
 -- Per month of dispatch: the bulletin's counts and rates over the assignments that match the filters
 -- (an empty list means all). Params: $as_of, $date_from, $date_to, $dept_ids, $community_ids,
--- $categories (varchar[]), $handling_mode ('onsite' | 'offsite' | null), $is_difficult (bool | null).
+-- $categories (varchar[]), $handling_mode ('onsite' | 'offsite' | null), $is_difficult (bool | null), $sla (SLA settings struct), $use_stored.
 with assignments as (
-    select * from assignments_as_of($as_of, $date_from, $date_to)
+    select * from assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored)
 ),
 
 chosen as (

@@ -1,6 +1,6 @@
 -- Assignment facts for the whole log (cutoff = end of data): what the heavy window work over the log
 -- yields, stored once per build. Reports whose cutoff is at or after the last log row read these
--- (assignments_stored); earlier cutoffs compute them live (assignments_as_of).
+-- (assignment_facts_at with use_stored); earlier cutoffs compute them live (assignment_facts_as_of).
 -- Built month by month of dispatch ($chunk_from, $chunk_to) so memory holds one month's log at a time.
 with facts as (
     select * from assignment_facts_as_of(timestamp '9999-12-31 00:00:00', $chunk_from, $chunk_to)
