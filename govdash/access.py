@@ -12,10 +12,8 @@ import functools
 import hashlib
 import hmac
 import os
-import re
 import secrets
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 

@@ -14,7 +14,6 @@ import polars as pl
 
 from govdash.core.periods import parse_as_of
 from govdash.figures import assignment_params, exempt_weeks, negative_list_reasons
-from govdash.core.formatting import pct
 from govdash.core.scoring import ScoringSettings, load_scoring, parse_scoring
 from warehouse.build import metric_sql
 from warehouse.db import fetch_frame
