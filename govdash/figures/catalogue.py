@@ -155,6 +155,7 @@ _DECLARED = [
     (figures.whistle_ladder, CITY_ONLY, "吹哨升级阶梯"),
     (figures.task_flow, CITY_ONLY, "任务下派"),
     (figures.appeal_dwell_times, CITY_ONLY, "层级停留时长"),
+    (figures.appeal_outcomes, CITY_ONLY, "诉求最终结果"),  # issue 13
     # assessment (SPEC §7)
     (assessment_figures.assessment_result, ASSESSMENT_SECTIONS, "考核结果"),
     (assessment_figures.assessment_what_if, OWN_DEPARTMENT, "模拟调整"),

@@ -1,0 +1,105 @@
+"""Issue 13: what the pages show adds up and is complete.
+
+- 五级双向: for a month, appeals = resolved + withdrawn + open (a reader found 96 − 76 − 12 = 8 explained
+  nowhere: the withdrawn were not shown), and each level's entered = resolved + escalated + withdrawn + open.
+- 联系捆绑走访: the (JPC × week) heatmap runs in calendar order, and a week a binding did not require is empty,
+  not painted 0 %.
+- 部门自查: the overdue list is every open overdue case of the department at the cut-off (not only the last
+  three months' dispatches), oldest first, with its working days overdue.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+import struct
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from govdash.core.periods import month_bounds
+from govdash.core.principal import Principal
+from govdash.figures import (appeal_outcomes, appeal_records, assignments, binding_weeks_for_year, bulletin,
+                             funnel_section)
+from tests.conftest import REPO
+from warehouse.db import connect_read, read_cursor
+
+COMMITTEE = Principal("c", "committee")
+D13 = Principal("d", "department", "D13")
+MONTHS = [f"2024-{m:02d}" for m in range(1, 13)]
+CUTOFF = dt.datetime(2024, 12, 31, 23, 59)
+
+
+@pytest.fixture(scope="module")
+def cursor(committed_sample_db):
+    con = connect_read(committed_sample_db)
+    yield read_cursor(con)
+    con.close()
+
+
+def _app(db, monkeypatch, page: str, principal: Principal) -> AppTest:
+    monkeypatch.setenv("GOVDASH_DB", str(db))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    at.session_state["principal"] = principal
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _int(v) -> int:
+    return int(str(v).replace(",", ""))
+
+
+# ---------------------------------------------------------------- 五级双向
+
+
+def test_the_funnel_figure_adds_up_for_every_month(cursor):
+    for month in MONTHS:
+        start, end = month_bounds(month)
+        f = funnel_section(cursor, start, end, CUTOFF)
+        groups = [f["levels"]] + [c["levels"] for c in f["by_category"]] + [c["levels"] for c in f["by_community"]]
+        for levels in groups:
+            for lv in levels:
+                assert lv["entered"] == lv["resolved"] + lv["escalated"] + lv["withdrawn"] + lv["open"], (month, lv)
+        levels = f["levels"]
+        appeals = appeal_records(cursor, start, end, CUTOFF)["appeal_id"].n_unique()
+        # every appeal ends at exactly one level: resolved, withdrawn or still open there
+        outcomes = appeal_outcomes(cursor, start, end, CUTOFF)
+        city = outcomes["city"]
+        assert city["appeals"] == appeals, month
+        assert appeals == sum(lv["resolved"] + lv["withdrawn"] + lv["open"] for lv in levels), month
+        assert city["in_transit"] == 0, month
+        assert (city["resolved"], city["withdrawn"], city["open"]) == (
+            sum(lv["resolved"] for lv in levels), sum(lv["withdrawn"] for lv in levels), sum(lv["open"] for lv in levels))
+        assert appeals == sum(lv["entered"] for lv in levels) - sum(lv["escalated"] for lv in levels), month
+        for c in f["by_category"]:
+            o = outcomes["by_category"][c["category"]]
+            assert o["appeals"] == o["resolved"] + o["withdrawn"] + o["open"] + o["in_transit"]
+            assert o["resolved"] == sum(lv["resolved"] for lv in c["levels"]), (month, c["category"])
+
+
+def test_the_five_level_page_shows_numbers_that_add_up_for_every_month(committed_sample_db, cursor, monkeypatch):
+    at = _app(committed_sample_db, monkeypatch, "pages/five_level.py", COMMITTEE)
+    for month in MONTHS:
+        at.sidebar.selectbox(key="month").set_value(month).run()
+        assert not at.exception, [e.value for e in at.exception]
+        metrics = {m.label: _int(m.value) for m in at.metric if m.label in ("诉求数", "已解决", "已撤回", "在办")}
+        assert metrics["诉求数"] == metrics["已解决"] + metrics["已撤回"] + metrics["在办"], (month, metrics)
+        start, end = month_bounds(month)
+        assert metrics["诉求数"] == appeal_records(cursor, start, end, dt.datetime.now())["appeal_id"].n_unique(), month
+        # the identity is written out in Chinese next to the metrics
+        assert any(f"诉求数 {metrics['诉求数']} = 已解决 {metrics['已解决']} + 已撤回 {metrics['已撤回']} + 在办 {metrics['在办']}"
+                   in c.value for c in at.caption), month
+        # the per-level table: entered = resolved + escalated + withdrawn + open, with a check column
+        [table] = [d.value for d in at.dataframe if "进入" in d.value.columns and "核对" in d.value.columns]
+        assert len(table) == 5
+        for row in table.to_dict("records"):
+            parts = sum(_int(row[c]) for c in ("解决", "上交", "撤回", "在办"))
+            assert _int(row["进入"]) == parts, (month, row)
+            assert row["核对"] == "✓", (month, row)
+        # the levels' final outcomes add up to the appeals
+        assert sum(_int(r["解决"]) + _int(r["撤回"]) + _int(r["在办"]) for r in table.to_dict("records")) == metrics["诉求数"]
