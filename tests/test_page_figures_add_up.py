@@ -103,3 +103,61 @@ def test_the_five_level_page_shows_numbers_that_add_up_for_every_month(committed
             assert row["核对"] == "✓", (month, row)
         # the levels' final outcomes add up to the appeals
         assert sum(_int(r["解决"]) + _int(r["撤回"]) + _int(r["在办"]) for r in table.to_dict("records")) == metrics["诉求数"]
+
+
+# ---------------------------------------------------------------- 联系捆绑走访
+
+
+def _values(y) -> list:
+    if isinstance(y, dict):  # plotly's typed array: base64 little-endian doubles
+        raw = base64.b64decode(y["bdata"])
+        return list(struct.unpack(f"<{len(raw) // 8}d", raw))
+    return list(y)
+
+
+def _heatmap(at: AppTest) -> dict:
+    """The coverage heatmap as drawn: x and y in axis order and z by cell. A density heatmap (histogram2d,
+    the page before issue 13) is binned by plotly: categories in order of first appearance, an empty bin 0."""
+    for c in at.get("plotly_chart"):
+        spec = json.loads(c.proto.spec)
+        for trace in spec["data"]:
+            if trace.get("type") == "heatmap":
+                return trace
+            if trace.get("type") == "histogram2d":
+                xs, ys, zs = list(trace["x"]), list(trace["y"]), _values(trace["z"])
+                x, y = list(dict.fromkeys(xs)), list(dict.fromkeys(ys))
+                cell = dict(zip(zip(ys, xs), zs))
+                return {"x": x, "y": y, "z": [[cell.get((j, w), 0.0) for w in x] for j in y]}
+    raise AssertionError("no heatmap on the page")
+
+
+@pytest.mark.parametrize("principal", [COMMITTEE, D13], ids=["committee", "department"])
+def test_the_visit_heatmap_is_chronological_and_blank_outside_bindings(committed_sample_db, cursor, monkeypatch,
+                                                                        principal):
+    at = _app(committed_sample_db, monkeypatch, "pages/visits.py", principal)
+    year = next(int(m.group(1)) for c in at.caption if (m := re.match(r"(\d{4})年\d+月", c.value)))
+    trace = _heatmap(at)
+    weeks = [int(re.search(r"(?:第|W)(\d+)", x).group(1)) for x in trace["x"]]
+    assert weeks == sorted(weeks) and len(set(weeks)) == len(weeks), weeks
+    grid = binding_weeks_for_year(cursor, year)
+    if principal.is_department:
+        grid = grid.filter(pl.col("dept_id") == principal.dept_id)
+    required = grid.filter(pl.col("counts_required"))
+    expected = {(r["jpc_name"], r["week_id"]): r["covered"]
+                for r in required.group_by("jpc_name", "week_id").agg(pl.col("covered").mean()).iter_rows(named=True)}
+    assert set(trace["y"]) == {j for j, _ in expected}
+    z = [_values(row) for row in trace["z"]]
+    assert len(z) == len(trace["y"])
+    seen = 0
+    for jpc, row in zip(trace["y"], z):
+        assert len(row) == len(weeks)
+        for w, value in zip(weeks, row):
+            key = (jpc, f"{year}-W{w:02d}")
+            if key in expected:
+                assert value == pytest.approx(expected[key]), key
+                seen += 1
+            else:
+                assert value is None, (key, value)  # not required: empty, not 0 %
+    assert seen == len(expected)
+    if principal.is_department:  # D13's bindings do not cover the whole year: those cells are there, and empty
+        assert any(v is None for row in z for v in row)
