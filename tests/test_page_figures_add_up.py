@@ -161,3 +161,34 @@ def test_the_visit_heatmap_is_chronological_and_blank_outside_bindings(committed
     assert seen == len(expected)
     if principal.is_department:  # D13's bindings do not cover the whole year: those cells are there, and empty
         assert any(v is None for row in z for v in row)
+
+
+# ---------------------------------------------------------------- 部门自查
+
+
+@pytest.mark.parametrize("principal", [COMMITTEE, D13], ids=["committee", "department"])
+def test_self_check_lists_every_open_overdue_case_oldest_first(committed_sample_db, cursor, monkeypatch, principal):
+    at = _app(committed_sample_db, monkeypatch, "pages/department_self_check.py", principal)
+    at.sidebar.selectbox(key="month").set_value("2024-12").run()
+    at.sidebar.toggle(key="as_of_now").set_value(False).run()
+    at.sidebar.date_input(key="as_of_date").set_value(CUTOFF.date()).run()
+    at.sidebar.time_input(key="as_of_time").set_value(CUTOFF.time()).run()
+    if not principal.is_department:
+        at.selectbox(key="self_dept").set_value("D13").run()
+    assert not at.exception, [e.value for e in at.exception]
+
+    every = assignments(cursor, dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1), CUTOFF)
+    expected = (every.filter((pl.col("dept_id") == "D13") & (pl.col("status") == "open_overdue"))
+                .sort("closure_deadline", "dispatched_at", "event_id"))
+    assert expected.height > 20  # far more than the last three months' dispatches
+    # working days overdue as the bulletin counts them, month by month of dispatch
+    wd = {(o["event_id"], o["deadline"]): o["working_days_overdue"]
+          for m in MONTHS for o in bulletin(cursor, m, CUTOFF)["overdue"] if o["dept_id"] == "D13"}
+
+    [table] = [d.value for d in at.dataframe if "紧急程度" in d.value.columns]
+    shown = table[table["紧急程度"] == "已超期"]
+    assert list(shown["事件编号"]) == expected["event_id"].to_list(), (len(shown), expected.height)
+    assert [str(x)[:19] for x in shown["办结期限"]] == [f"{d:%Y-%m-%d %H:%M:%S}" for d in expected["closure_deadline"]]
+    assert [_int(x) for x in shown["超期工作日"]] == [
+        wd[(r["event_id"], f"{r['closure_deadline']:%Y-%m-%d %H:%M:%S}")] for r in expected.iter_rows(named=True)]
+    assert any(f"超期未办结 {expected.height} 件" in m.value for m in at.markdown)
