@@ -40,9 +40,8 @@ else:
              f"办结率：{'已达到' if need_close == 0 else f'还需再办结 {need_close} 件'}（按本月派单 {mine['dispatched']} 件计）。")
 
 st.subheader("在办事项（按期限排序）")
-start = month_bounds(previous_month(previous_month(month)))[0]
-a = ui.figure(catalogue.assignments, start, month_bounds(month)[1], as_of).filter(
-    (pl.col("dept_id") == dept) & pl.col("status").is_in(["open_overdue", "open_in_time"]))
+# every open case of the department at the cut-off, whatever month it was dispatched in (issue 13)
+a = ui.figure(catalogue.department_open_cases, dept, as_of)
 today = as_of.date()
 week_end = today + dt.timedelta(days=6 - today.weekday())
 a = a.with_columns(
@@ -50,13 +49,16 @@ a = a.with_columns(
     .when(pl.col("closure_deadline_date") == today).then(pl.lit("今日到期"))
     .when(pl.col("closure_deadline_date") <= week_end).then(pl.lit("本周到期"))
     .otherwise(pl.lit("未到期")).alias("紧急程度")
-).sort("closure_deadline")
+).sort("closure_deadline", "dispatched_at", "event_id")
+overdue = int((a["status"] == "open_overdue").sum())
 if a.height == 0:
-    st.success("近三个月派出的事项中没有在办事项。")
+    st.success("截至截止时点没有在办事项。")
 else:
+    st.markdown(f"截至 {as_of:%Y-%m-%d %H:%M}：超期未办结 {overdue:d} 件（不论派单月份，全部列出，最早到期的在前），"
+                f"未超期在办 {a.height - overdue:d} 件。")
     shown = a.select(pl.col("紧急程度"), pl.col("event_id").alias("事件编号"), pl.col("category").alias("类别"),
                      pl.col("dispatched_at").alias("派单时间"), pl.col("closure_deadline").alias("办结期限"),
-                     pl.col("community_id").alias("社区编号"))
+                     pl.col("working_days_overdue").alias("超期工作日"), pl.col("community_id").alias("社区编号"))
     sel = ui.table(shown, on_select="rerun", selection_mode="single-row", key="open_table")
     if sel and sel.selection.rows:
         ui.show_timeline(shown["事件编号"][sel.selection.rows[0]])

@@ -23,28 +23,52 @@ period = month_label(month) if scope == "本月" else f"{month[:4]}年"
 funnel = ui.figure(catalogue.funnel_section, start, end, as_of)
 categories = [c["category"] for c in funnel["by_category"]]
 category = c2.selectbox("诉求类别", ["全部"] + categories, key="funnel_category")
+outcomes = ui.figure(catalogue.appeal_outcomes, start, end, as_of)
+zero = {"appeals": 0, "resolved": 0, "withdrawn": 0, "open": 0, "in_transit": 0}
 if category == "全部":
-    levels, share = funnel["levels"], funnel["community_resolution_share"]
+    levels, share, counts = funnel["levels"], funnel["community_resolution_share"], outcomes["city"]
 else:
     chosen = next(c for c in funnel["by_category"] if c["category"] == category)
     levels, share = chosen["levels"], chosen["community_resolution_share"]
+    counts = outcomes["by_category"].get(category, zero)
 st.caption(f"{period}提出的居民诉求 · 截止 {as_of:%Y-%m-%d %H:%M} · 层级自下而上逐级上交（004 5.2）")
 
-m = st.columns(4)
-m[0].metric("诉求数", sum(lv["entered"] for lv in levels) - sum(lv["escalated"] for lv in levels))
-m[1].metric("已解决", sum(lv["resolved"] for lv in levels))
-m[2].metric("在办", sum(lv["open"] for lv in levels))
-m[3].metric("社区内解决占比", ui.fmt_rate(share))
+m = st.columns(5)
+m[0].metric("诉求数", int(counts["appeals"]))
+m[1].metric("已解决", int(counts["resolved"]))
+m[2].metric("已撤回", int(counts["withdrawn"]))
+m[3].metric("在办", int(counts["open"]))
+m[4].metric("社区内解决占比", ui.fmt_rate(share))
+entered, escalated = sum(lv["entered"] for lv in levels), sum(lv["escalated"] for lv in levels)
+st.caption(f"诉求数 {counts['appeals']:d} = 已解决 {counts['resolved']:d} + 已撤回 {counts['withdrawn']:d}"
+           f" + 在办 {counts['open']:d}" + (f" + 上交途中 {counts['in_transit']:d}" if counts["in_transit"] else "")
+           + "。每件诉求按截止时所在的最高层级计一次结果（解决、撤回或在办）"
+           + ("；上交途中：已上交、上一层级截止时尚未接收" if counts["in_transit"] else "")
+           + f"。上交的诉求在上一层级再计一次“进入”，所以各层级“进入”合计 {entered:d} = 诉求数 {counts['appeals']:d}"
+           + f" + 上交 {escalated:d}" + (f" − 上交途中 {counts['in_transit']:d}" if counts["in_transit"] else "") + "。")
+if counts["appeals"] + escalated - counts["in_transit"] != entered:
+    st.warning("诉求数与各层级进入数对不上，请检查诉求流转记录（数据质量页）。")
 
 st.subheader("诉求漏斗")
-frame = pl.DataFrame(levels)
+frame = pl.DataFrame(levels).with_columns(
+    pl.when(pl.col("entered") == pl.col("resolved") + pl.col("escalated") + pl.col("withdrawn") + pl.col("open"))
+    .then(pl.lit("✓"))
+    .otherwise(pl.format("✗ 差 {}", pl.col("entered") - pl.col("resolved") - pl.col("escalated") - pl.col("withdrawn")
+                         - pl.col("open")))
+    .alias("check"))
 fig = go.Figure(go.Funnel(y=[f"{lv['level']} {lv['label']}" for lv in levels], x=[lv["entered"] for lv in levels],
                           textinfo="value"))
 fig.update_layout(height=360)
 ui.plot(fig)
-ui.table(frame.rename({"level": "层级", "label": "层级名称", "entered": "进入", "resolved": "解决", "escalated": "上交",
-                           "withdrawn": "撤回", "open": "在办", "conversion": "上交率",
-                           "median_dwell_hours": "停留中位数（小时）", "p90_dwell_hours": "停留 90 分位（小时）"}), rates=["上交率"])
+ui.table(frame.select("level", "label", "entered", "resolved", "escalated", "withdrawn", "open", "check", "conversion",
+                      "median_dwell_hours", "p90_dwell_hours")
+         .rename({"level": "层级", "label": "层级名称", "entered": "进入", "resolved": "解决", "escalated": "上交",
+                  "withdrawn": "撤回", "open": "在办", "check": "核对", "conversion": "上交率",
+                  "median_dwell_hours": "停留中位数（小时）", "p90_dwell_hours": "停留 90 分位（小时）"}), rates=["上交率"])
+st.caption("每一层级：进入 = 解决 + 上交 + 撤回 + 在办（“核对”列）；上交的诉求进入上一层级。"
+           f"合计：解决 {sum(lv['resolved'] for lv in levels):d} + 撤回 {sum(lv['withdrawn'] for lv in levels):d}"
+           f" + 在办 {sum(lv['open'] for lv in levels):d} = 各层级最终结果 "
+           f"{sum(lv['resolved'] + lv['withdrawn'] + lv['open'] for lv in levels):d}。")
 
 st.subheader("双向流动：工作下派与诉求上交")
 tasks = ui.figure(catalogue.task_flow, start, end)

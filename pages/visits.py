@@ -1,5 +1,6 @@
 """联系捆绑走访: weekly coverage of bound JPCs, compliance by department, city leaders' visits, problems."""
 import plotly.express as px
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -40,16 +41,30 @@ if chosen:
     grid = grid.filter(pl.col("dept_id").is_in(chosen))
 cells = (grid.filter(pl.col("counts_required"))
          .group_by("jpc_name", "week_id")
-         .agg(pl.col("covered").mean().alias("覆盖率"), pl.len().alias("应走访部门"), pl.col("covered").sum().alias("已走访部门"))
-         .sort("jpc_name", "week_id"))
+         .agg(pl.col("covered").mean().alias("覆盖率"), pl.len().alias("应走访部门"), pl.col("covered").sum().alias("已走访部门")))
 if cells.height:
-    fig = px.density_heatmap(cells, x="week_id", y="jpc_name", z="覆盖率", histfunc="avg",
-                             color_continuous_scale="RdYlGn", range_color=(0, 1),
-                             labels={"week_id": "周", "jpc_name": "联合党委", "覆盖率": "覆盖率"})
-    fig.update_layout(height=max(400, 18 * cells["jpc_name"].n_unique()), coloraxis_colorbar_tickformat=".0%",
-                      coloraxis_colorbar_title_text="覆盖率")
+    # weeks in calendar order (by their Monday), labelled 第49周（12.2–12.8）; a (JPC, week) no binding required
+    # stays empty (None), not 0 %
+    weeks = grid.select("week_id", "week_start", "week_end").unique("week_id").sort("week_start")
+    week_labels = [f"第{int(w.split('W')[-1])}周（{a.month}.{a.day}–{b.month}.{b.day}）"
+                   for w, a, b in weeks.iter_rows()]
+    jpcs = sorted(cells["jpc_name"].unique().to_list())
+    by_cell = {(r["jpc_name"], r["week_id"]): r for r in cells.iter_rows(named=True)}
+    z, text = [], []
+    for jpc in jpcs:
+        row = [by_cell.get((jpc, w)) for w in weeks["week_id"]]
+        z.append([None if r is None else r["覆盖率"] for r in row])
+        text.append(["无应走访的捆绑关系" if r is None else f"已走访 {r['已走访部门']} / 应走访 {r['应走访部门']} 个部门"
+                     for r in row])
+    fig = go.Figure(go.Heatmap(x=week_labels, y=jpcs, z=z, text=text, zmin=0, zmax=1, colorscale="RdYlGn",
+                               hoverongaps=False, xgap=1, ygap=1,
+                               hovertemplate="%{y}<br>%{x}<br>覆盖率 %{z:.0%}<br>%{text}<extra></extra>",
+                               colorbar=dict(title="覆盖率", tickformat=".0%")))
+    fig.update_layout(height=max(400, 18 * len(jpcs)), xaxis_title="周", yaxis_title="联合党委",
+                      xaxis=dict(type="category", categoryorder="array", categoryarray=week_labels),
+                      yaxis=dict(type="category", autorange="reversed"))
     ui.plot(fig)
-    st.caption("颜色为该周已走访的捆绑部门占应走访部门的比例；空白为该周无应走访的捆绑关系。")
+    st.caption("颜色为该周已走访的捆绑部门占应走访部门的比例；空白为该周无应走访的捆绑关系（不计为 0%）。周按日历顺序排列。")
 
 st.subheader("各部门走访达标率")
 show = depts.select("dept_id", "dept_name", "bindings", "required_weeks", "covered_weeks", "visit_compliance", "missed",

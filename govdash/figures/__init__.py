@@ -472,3 +472,33 @@ def department_rank_history(con, first_month: str, last_month: str, as_of: dt.da
         frames.append(d.select("dept_id", "rank", "on_time_closure_rate").with_columns(
             pl.lit(m).alias("month"), pl.lit(city, dtype=pl.Float64).alias("city_on_time_closure_rate")))
     return pl.concat(frames)
+
+
+# ---------------------------------------------------------------- issue 13: figures that add up on the pages
+# (five-level appeals by final outcome; every open case of a department at a cut-off)
+
+_OUTCOME_COUNTS = ("appeals", "resolved", "withdrawn", "open", "in_transit")
+
+
+def appeal_outcomes(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime) -> dict:
+    """Each appeal raised in the period counted once, by where it stands at the cut-off (its outcome at the
+    highest level it reached): {"city": counts, "by_category": {category: counts}} with
+    appeals = resolved + withdrawn + open + in_transit."""
+    rows = fetch_frame(con, metric_sql("appeal_outcomes"), _period_params(date_from, date_to, as_of))
+    zero = dict.fromkeys(_OUTCOME_COUNTS, 0)
+    city, by_category = dict(zero), {}
+    for r in rows.iter_rows(named=True):
+        counts = {k: int(r[k] or 0) for k in _OUTCOME_COUNTS}
+        if r["grouping_kind"] == "city":
+            city = counts
+        else:
+            by_category[r["category"]] = counts
+    return {"city": city, "by_category": by_category}
+
+
+def department_open_cases(con, dept_id: str, as_of: dt.datetime) -> pl.DataFrame:
+    """Every open assignment of a department at the cut-off, whatever its dispatch month, oldest deadline
+    first; open_overdue rows carry working_days_overdue as the bulletin's overdue list counts it."""
+    apply_settings(con)
+    return fetch_frame(con, _assignment_sql(con, metric_sql("department_open_cases"), as_of),
+                       {"as_of": as_of, "dept_id": dept_id})

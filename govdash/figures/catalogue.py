@@ -137,6 +137,8 @@ _DECLARED = [
     (figures.whistle_rates, own_department_argument(3), "吹哨报到比率（按月、可筛选）"),
     (figures.reopen_counts, OWN_DEPARTMENT, "重办数"),
     (figures.department_rank_history, OWN_DEPARTMENT, "部门排名历史"),
+    # issue 13: a department's every open case; a department user always gets its own (argument 0), cut to its rows
+    (figures.department_open_cases, Rule("own_rows", column="dept_id", dept_arg=0), "部门全部在办事项"),
     (figures.community_hotspots, CITY_ONLY, "吹哨最多的社区"),
     # visits and negative lists (SPEC §4–§5)
     (figures.visit_table, OWN_DEPARTMENT, "走访达标"),
@@ -169,6 +171,7 @@ _DECLARED = [
     (status.quarantine_by_column, CITY_ONLY, "隔离区（按列）"),
     (status.quarantine_detail, CITY_ONLY, "隔离明细"),
     (status.recent_ingests, CITY_ONLY, "最近导入"),
+    (figures.appeal_outcomes, CITY_ONLY, "诉求最终结果"),
     # assessment (SPEC §7)
     (assessment_figures.assessment_result, ASSESSMENT_SECTIONS, "考核结果"),
     (assessment_figures.assessment_what_if, OWN_DEPARTMENT, "模拟调整"),
