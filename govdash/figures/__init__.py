@@ -499,6 +499,5 @@ def appeal_outcomes(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt
 def department_open_cases(con, dept_id: str, as_of: dt.datetime) -> pl.DataFrame:
     """Every open assignment of a department at the cut-off, whatever its dispatch month, oldest deadline
     first; open_overdue rows carry working_days_overdue as the bulletin's overdue list counts it."""
-    apply_settings(con)
-    return fetch_frame(con, _assignment_sql(con, metric_sql("department_open_cases"), as_of),
-                       {"as_of": as_of, "dept_id": dept_id})
+    return fetch_frame(con, metric_sql("department_open_cases"),
+                       {"as_of": as_of, "dept_id": dept_id, **assignment_params(con, as_of)})

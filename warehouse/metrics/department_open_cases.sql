@@ -1,9 +1,9 @@
 -- Every open assignment of one department at the cut-off, whatever month it was dispatched in (SPEC §3),
 -- for the self-check page: open_overdue with its working days overdue counted as in bulletin_overdue
 -- (wd_index of the cut-off's date − wd_index of the closure deadline's date), open_in_time with none.
--- Params: $as_of, $dept_id.
+-- Params: $as_of, $dept_id, $sla, $use_stored.
 with assignments as (
-    select * from assignments_as_of($as_of, timestamp '1900-01-01', cast($as_of as timestamp) + interval 1 day)
+    select * from assignments_as_of($as_of, timestamp '1900-01-01', cast($as_of as timestamp) + interval 1 day, $sla, $use_stored)
     where dept_id = $dept_id and status in ('open_overdue', 'open_in_time')
 ),
 
