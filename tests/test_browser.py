@@ -83,10 +83,20 @@ def caption(page) -> str:
 
 
 def download(page, button: str) -> bytes:
-    with page.expect_download() as info:
-        page.get_by_role("button", name=button).click()
-    path = info.value.path()
-    return Path(path).read_bytes()
+    """Click a download button once the script run is over; a click that lands while a rerun replaces the
+    button is lost (as it would be for a person, who clicks again), so one more click after a wait."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt, timeout in enumerate((30_000, 60_000)):
+        settle(page)
+        try:
+            with page.expect_download(timeout=timeout) as info:
+                page.get_by_role("button", name=button).click()
+            return Path(info.value.path()).read_bytes()
+        except PlaywrightTimeout:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 def test_no_pages_menu_flash_and_default_page_at_root(browser, server):
