@@ -45,7 +45,7 @@ deadlines as (
     left join calendar cd on cd.date = cast(d.dispatched_at as date)
 ),
 
-final as (
+classified as (
     select
         dl.event_id,
         dl.dept_id,
@@ -74,9 +74,24 @@ final as (
             when dl.closed_at is not null then 'closed_late'
             when cast(cw.date as timestamp) + interval 1 day <= as_of then 'open_overdue'
             else 'open_in_time'
-        end as status
+        end as status,
+        cw.wd_index as deadline_wd_index
     from deadlines dl
     left join calendar cw on cw.wd_index = dl.deadline_wd_index and cw.is_workday
+),
+
+cutoff_day as (
+    select wd_index from calendar where date = cast(as_of as date)
+),
+
+final as (
+    -- working days overdue, one rule for every list that shows it: the cut-off day's working-day index
+    -- minus the deadline day's (null when either day is outside the calendar)
+    select
+        c.* exclude (deadline_wd_index),
+        case when c.status = 'open_overdue' then cn.wd_index - c.deadline_wd_index end as working_days_overdue
+    from classified c
+    left join cutoff_day cn on true
 )
 
 select * from final
