@@ -140,14 +140,15 @@ def test_department_downloads_and_figures_are_scoped(sample_db):
     import polars as pl
 
     frame = pl.DataFrame({"dept_id": ["D01", "D13"], "x": [1, 2]})
-    assert catalogue.cut_frame(frame, p, jpcs)["dept_id"].to_list() == ["D13"]
+    own_rows = catalogue.declared(catalogue.assignments)
+    assert catalogue.cut(own_rows, frame, p, jpcs)["dept_id"].to_list() == ["D13"]
     with pytest.raises(access.AccessDenied):
-        catalogue.cut_frame(pl.DataFrame({"community_id": ["C1"]}), p, jpcs)
+        catalogue.cut(own_rows, pl.DataFrame({"community_id": ["C1"]}), p, jpcs)
     funnel = catalogue.declared(catalogue.funnel_section)
     with pytest.raises(access.AccessDenied):
         catalogue.cut(funnel, {}, p, jpcs)
     with pytest.raises(access.AccessDenied):
-        catalogue.cut_frame(frame, access.NOBODY, set())
+        catalogue.cut(own_rows, frame, access.NOBODY, set())
     # monthly_rates is always its own department's, whatever the page asks for
     rates = catalogue.declared(catalogue.monthly_rates)
     assert catalogue.arguments_for(rates, ("2024-01", "2024-12", None, None), p)[3] == "D13"

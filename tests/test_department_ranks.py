@@ -119,6 +119,6 @@ def test_what_if_ranks_a_department_among_all(city, monkeypatch):
     assert whole.height == 18
     last = whole.sort("simulated_rank", descending=True, nulls_last=True).row(0, named=True)
     assert last["simulated_rank"] > 1
-    mine = catalogue.cut_frame(whole, Principal("d", "department", last["dept_id"]), set())
+    mine = catalogue.cut(catalogue.declared(assessment_what_if), whole, Principal("d", "department", last["dept_id"]), set())
     assert mine.height == 1 and mine["simulated_rank"][0] == last["simulated_rank"]
     assert mine["rank_change"][0] == last["rank"] - last["simulated_rank"]
