@@ -15,6 +15,7 @@ import textwrap
 
 import pytest
 
+from govdash import figures
 from govdash.figures import assignment_params
 from pipelines.ingest import ingest
 from warehouse.db import connect_read, read_cursor
@@ -295,3 +296,36 @@ def test_use_stored_drops_the_other_branch_from_the_plan(cur):
     live_plan = "\n".join(r[1] for r in cur.execute(sql, {**params, "use_stored": False}).fetchall())
     assert "fct_assignment_facts" in stored_plan and "stg_whistle_event_log" not in stored_plan
     assert "stg_whistle_event_log" in live_plan and "fct_assignment_facts" not in live_plan
+
+
+# ---------------------------------------------------------------- working days overdue, and the filtered rates
+
+def test_working_days_overdue_is_counted_once_in_the_macro(cur):
+    """At Sunday 10-20: E4 is due Thursday 10-17 → one working day late (Friday 10-18); E5 is due Tuesday
+    10-15 → three (10-16, 10-17, 10-18). Every other assignment has none. The bulletin's overdue list and the
+    self-check read this one column."""
+    params = {"as_of": LATE, "date_from": SEP, "date_to": NOV, "sla": DEFAULT_SLA, "use_stored": False}
+    rows = cur.execute("select event_id, dept_id, status, working_days_overdue from "
+                       "assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored) order by event_id, dept_id",
+                       params).fetchall()
+    assert rows == [("E1", "D1", "closed_on_time", None), ("E2", "D2", "closed_late", None),
+                    ("E3", "D1", "closed_late", None), ("E3", "D3", "returned", None),
+                    ("E4", "D2", "open_overdue", 1), ("E5", "D1", "open_overdue", 3), ("E6", "D3", "closed_on_time", None)]
+    overdue = figures.overdue_table(cur, "2024-10", LATE)
+    assert overdue.select("event_id", "working_days_overdue").rows() == [("E5", 3), ("E4", 1)]
+
+
+def test_whistle_rates_by_month_with_filters(cur):
+    """October's dispatches at 10-20: E6 (D3, onsite, 噪音: arrived in time, closed on time, rated 基本满意),
+    E4 (D2, onsite: arrived in time, open overdue), E5 (D1, offsite: no response, open overdue)."""
+    def rates(**filters):
+        [row] = figures.whistle_rates(cur, "2024-10", "2024-10", LATE, **filters).to_dicts()
+        return (row["dispatched"], row["handled"], row["handled_in_time"], row["closed_on_time"], row["open_overdue"],
+                row["handling_rate"], row["timely_handling_rate"], row["closure_rate"], row["on_time_closure_rate"],
+                row["satisfaction_rate"])
+
+    assert rates() == (3, 2, 2, 1, 2, 0.6667, 0.6667, 0.3333, 0.3333, 1.0)
+    assert rates(handling_mode="onsite") == (2, 2, 2, 1, 1, 1.0, 1.0, 0.5, 0.5, 1.0)
+    assert rates(dept_ids=("D1",)) == (1, 0, 0, 0, 1, 0.0, 0.0, 0.0, 0.0, None)
+    assert rates(categories=("噪音",)) == (1, 1, 1, 1, 0, 1.0, 1.0, 1.0, 1.0, 1.0)
+    assert rates(community_ids=("C1",), is_difficult=False) == (1, 0, 0, 0, 1, 0.0, 0.0, 0.0, 0.0, None)
