@@ -7,3 +7,20 @@ create or replace macro closure_rate(closed_on_time, closed_late, dispatched) as
 create or replace macro on_time_closure_rate(closed_on_time, dispatched, open_in_time) as
     closed_on_time / nullif(dispatched - open_in_time, 0);
 create or replace macro satisfaction_rate(satisfied, rated) as satisfied / nullif(rated, 0);
+
+-- The counts the rates divide (SPEC §3), over a group of assignments (one department, one month, a filtered
+-- set), as one struct: `select key, whistle_counts(status, responded_at, response_deadline, rating, escalations)
+-- as n … group by key`, then `n.*`. A returned assignment leaves the cohort and counts only as returned.
+create or replace macro whistle_counts(status, responded_at, response_deadline, rating, escalations) as struct_pack(
+    dispatched := count(*) filter (where status <> 'returned'),
+    handled := count(*) filter (where status <> 'returned' and responded_at is not null),
+    handled_in_time := count(*) filter (where status <> 'returned' and responded_at <= response_deadline),
+    closed_on_time := count(*) filter (where status = 'closed_on_time'),
+    closed_late := count(*) filter (where status = 'closed_late'),
+    open_overdue := count(*) filter (where status = 'open_overdue'),
+    open_in_time := count(*) filter (where status = 'open_in_time'),
+    satisfied := count(*) filter (where status <> 'returned' and rating in ('satisfied', 'basic')),
+    rated := count(*) filter (where status <> 'returned' and rating is not null),
+    returned := count(*) filter (where status = 'returned'),
+    escalated := count(*) filter (where status <> 'returned' and escalations > 0)
+);

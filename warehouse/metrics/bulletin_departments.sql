@@ -11,20 +11,14 @@ departments as (
 counts as (
     select
         dept_id,
-        count(*) filter (where status <> 'returned') as dispatched,
-        count(*) filter (where status <> 'returned' and responded_at is not null) as handled,
-        count(*) filter (where status <> 'returned' and responded_at <= response_deadline) as handled_in_time,
-        count(*) filter (where status = 'closed_on_time') as closed_on_time,
-        count(*) filter (where status = 'closed_late') as closed_late,
-        count(*) filter (where status = 'open_overdue') as open_overdue,
-        count(*) filter (where status = 'open_in_time') as open_in_time,
-        count(*) filter (where status <> 'returned' and rating in ('satisfied', 'basic')) as satisfied,
-        count(*) filter (where status <> 'returned' and rating is not null) as rated,
-        count(*) filter (where status = 'returned') as returned,
-        count(*) filter (where status <> 'returned' and escalations > 0) as escalated,
+        whistle_counts(status, responded_at, response_deadline, rating, escalations) as n,
         bool_or(calendar_provisional) as calendar_provisional
     from assignments
     group by dept_id
+),
+
+per_department as (
+    select dept_id, n.*, calendar_provisional from counts
 ),
 
 rates as (
@@ -49,7 +43,7 @@ rates as (
         on_time_closure_rate(c.closed_on_time, c.dispatched, c.open_in_time) as on_time_closure_rate,
         satisfaction_rate(c.satisfied, c.rated) as satisfaction_rate
     from departments d
-    left join counts c using (dept_id)
+    left join per_department c using (dept_id)
 ),
 
 final as (

@@ -14,21 +14,16 @@ chosen as (
       and ($is_difficult is null or is_difficult = $is_difficult)
 ),
 
-counts as (
+monthly as (
     select
         strftime(dispatched_at, '%Y-%m') as month,
-        count(*) filter (where status <> 'returned') as dispatched,
-        count(*) filter (where status <> 'returned' and responded_at is not null) as handled,
-        count(*) filter (where status <> 'returned' and responded_at <= response_deadline) as handled_in_time,
-        count(*) filter (where status = 'closed_on_time') as closed_on_time,
-        count(*) filter (where status = 'closed_late') as closed_late,
-        count(*) filter (where status = 'open_overdue') as open_overdue,
-        count(*) filter (where status = 'open_in_time') as open_in_time,
-        count(*) filter (where status <> 'returned' and rating in ('satisfied', 'basic')) as satisfied,
-        count(*) filter (where status <> 'returned' and rating is not null) as rated,
-        count(*) filter (where status = 'returned') as returned
+        whistle_counts(status, responded_at, response_deadline, rating, escalations) as n
     from chosen
     group by 1
+),
+
+counts as (
+    select month, n.* from monthly
 ),
 
 months as (
