@@ -168,11 +168,12 @@ def year_to_date_departments(con, month: str, as_of: dt.datetime) -> pl.DataFram
     sql = metric_sql("department_ytd_rates")
     counts = pl.concat([fetch_frame(con, sql, {"as_of": as_of, "date_from": a, "date_to": b, "use_stored": use_stored})
                         for a, b in ranges])
-    totals = counts.group_by("dept_id", "dept_name").agg(pl.col("dispatched", "handled", "closed").sum()).sort("dept_id")
-    return totals.with_columns(
-        _ratio(pl.col("handled"), pl.col("dispatched")).alias("handling_rate"),
-        _ratio(pl.col("closed"), pl.col("dispatched")).alias("closure_rate"),
-    )
+    totals = counts.group_by("dept_id", "dept_name").agg(pl.col("dispatched", "handled", "closed").sum())
+    con.register("ytd_counts", totals)
+    try:
+        return con.sql(metric_sql("ytd_rates")).pl()
+    finally:
+        con.unregister("ytd_counts")
 
 
 NEGATIVE_LIST_RATES = (("handling_rate", "处置率"), ("closure_rate", "办结率"))
