@@ -28,7 +28,7 @@ quarter = None if period_choice == "全年" else int(period_choice[1])
 result = ui.figure(catalogue.assessment_result, year, quarter, as_of)
 st.caption(f"{result['period']} · 截止 {result['as_of']} · 对比 {result['previous_period']} · 评分设置：{md(result['settings']['source'])}")
 st.download_button("下载 Excel 考核表", ui.assessment_bytes(result), file_name=f"{result['period']}考核.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="assessment_xlsx")
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="assessment_xlsx", on_click="ignore")
 
 ranking = pl.DataFrame([{k: d[k] for k in ("rank", "dept_id", "dept_name", "score", "grade", "gross_points", "deduction_points",
                                            "previous_score", "change", "note")} for d in result["departments"]])

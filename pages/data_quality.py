@@ -151,7 +151,7 @@ else:
                            key="quarantine_page")
     ui.table(ui.figure(catalogue.quarantine_detail, file, PAGE_ROWS, (int(page) - 1) * PAGE_ROWS))
     st.download_button("下载隔离明细（CSV，Excel 可直接打开）", lambda: quarantine_csv(file),
-                       file_name="隔离明细.csv", mime="text/csv")
+                       file_name="隔离明细.csv", mime="text/csv", on_click="ignore")
     if kept > limits.max_quarantine_download_rows:
         st.caption(f"下载内容为前 {limits.max_quarantine_download_rows:,} 条明细"
                    "（设置 [limits] max_quarantine_download_rows）")

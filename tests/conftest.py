@@ -131,6 +131,10 @@ def streamlit_server(work: Path, env: dict):
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+        # kept beside the screenshots: a browser test that fails in CI is read with the server's side of it
+        kept = REPO / "test-artifacts" / "server-logs"
+        kept.mkdir(parents=True, exist_ok=True)
+        shutil.copy(work / "server.log", kept / f"{work.name}-{port}.log")
 
 
 @pytest.fixture(scope="module")

@@ -89,6 +89,11 @@ def download(page, button: str) -> bytes:
 
     for attempt, timeout in enumerate((30_000, 60_000)):
         settle(page)
+        if page.get_by_role("button", name=button).is_disabled():
+            # Streamlit disables every widget while its websocket is down: say so rather than time out
+            page.wait_for_timeout(5_000)
+            assert not page.get_by_role("button", name=button).is_disabled(), (
+                f"{button}: the page lost its connection to the server (see test-artifacts/server-logs)")
         try:
             with page.expect_download(timeout=timeout) as info:
                 page.get_by_role("button", name=button).click()
