@@ -49,3 +49,38 @@ def month_label(month: str) -> str:
     """"2024-01" → "2024年1月", as every page, axis and document names a month."""
     start, _ = month_bounds(month)
     return f"{start.year}年{start.month}月"
+
+
+def _moment(value: str | dt.date | dt.datetime) -> dt.date | dt.datetime:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value
+    text = str(value).strip()
+    try:
+        return parse_as_of(text) if len(text) > 10 else dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"无法识别的日期“{value}”，应为 YYYY-MM-DD[ HH:MM:SS]") from None
+
+
+def date_label(value: str | dt.date | dt.datetime) -> str:
+    """A date as every document writes it: "2024年11月8日" (the year in full, no leading zeros: GB/T 9704
+    7.3.5.4 for 成文日期 and 印发日期, and the same for deadlines and cut-offs)."""
+    d = _moment(value)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def moment_label(value: str | dt.date | dt.datetime) -> str:
+    """A moment for a reader: the date alone when it is the end of a day (23:59:59, a deadline) or a bare
+    date, else the date and the time to the minute ("2024年11月6日 00:00")."""
+    d = _moment(value)
+    if not isinstance(d, dt.datetime) or d.time() == dt.time(23, 59, 59):
+        return date_label(d)
+    return f"{date_label(d)} {d:%H:%M}"
+
+
+def week_label(iso_week: str) -> str:
+    """An ISO week ("2024-W42") for a reader: "第42周（10月14日起）" (its Monday)."""
+    try:
+        monday = dt.datetime.strptime(iso_week + "-1", "%G-W%V-%u")
+    except ValueError:
+        return iso_week
+    return f"第{monday.isocalendar().week}周（{monday.month}月{monday.day}日起）"

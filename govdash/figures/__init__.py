@@ -293,11 +293,13 @@ def honour_lists(departments: list[dict], size: int, threshold: float) -> dict:
 
 
 def reference_names(con) -> dict:
-    """Names the Word and Excel bulletins print next to ids: JPCs and Appendix E clause texts."""
+    """Names the Word and Excel bulletins print instead of ids: JPCs, communities and Appendix E clause texts."""
     jpcs = fetch_frame(con, metric_sql("reference_jpc_names"))
     clauses = fetch_frame(con, metric_sql("reference_clause_texts"))
+    communities = fetch_frame(con, metric_sql("lookup_communities"))
     return {"jpc_names": dict(zip(jpcs["jpc_id"], jpcs["jpc_name"])),
-            "clause_texts": dict(zip(clauses["item_id"], clauses["item_name"]))}
+            "clause_texts": dict(zip(clauses["item_id"], clauses["item_name"])),
+            "community_names": dict(zip(communities["community_id"], communities["community_name"]))}
 
 
 
