@@ -24,12 +24,13 @@ class _Commands(click.Group):
 
         from govdash.access import AccountError
         from govdash.core.scoring import ScoringSettingsError
+        from govdash.outputs.pdf import DocumentError
         from pipelines.limits import LimitsError
         from warehouse.db import WarehouseError, error_detail
 
         try:
             return super().invoke(ctx)
-        except (WarehouseError, AccountError, LimitsError, ScoringSettingsError) as exc:
+        except (WarehouseError, AccountError, LimitsError, ScoringSettingsError, DocumentError) as exc:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(1)
         except duckdb.Error as exc:
@@ -159,10 +160,10 @@ def _emit_json(data: dict, out: Path | None) -> None:
 @report.command("bulletin")
 @click.option("--month", required=True, help="统计月份 YYYY-MM")
 @click.option("--as-of", "as_of", default=None, help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：现在）")
-@click.option("--format", "fmt", type=click.Choice(["json", "xlsx", "docx"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx", "docx", "pdf"]), default="json", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件")
 def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -> None:
-    """月度通报：JSON（默认输出到屏幕）、Excel 或 Word。"""
+    """月度通报：JSON（默认输出到屏幕）、Excel、Word 或 PDF。"""
     from govdash.core.periods import parse_as_of, previous_month
     from govdash.figures import bulletin
     from govdash.outputs.documents import render_bulletin
@@ -173,7 +174,7 @@ def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -
         con = connect_read()
         cur = read_cursor(con)
         b = bulletin(cur, month, cutoff)
-        prev = bulletin(cur, previous_month(month), cutoff) if fmt == "docx" else None
+        prev = bulletin(cur, previous_month(month), cutoff) if fmt in ("docx", "pdf") else None
     except ValueError as exc:  # a month or cut-off that does not parse
         click.echo(f"错误：{exc}", err=True)
         sys.exit(1)

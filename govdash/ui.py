@@ -207,11 +207,11 @@ def _report_bytes(kind: str, month: str, as_of, version: tuple, _principal, scop
     def bulletin_for(m: str) -> dict:
         return catalogue.cut(entry, _cached_call(entry.name, (m, as_of), version), _principal, jpcs)
 
-    return render_bulletin(kind, bulletin_for(month), bulletin_for(previous_month(month)) if kind == "docx" else None)
+    return render_bulletin(kind, bulletin_for(month), bulletin_for(previous_month(month)) if kind in ("docx", "pdf") else None)
 
 
 def report_bytes(kind: str, month: str, as_of):
-    """The Word or Excel bulletin for the signed-in user, built when the button is clicked (not on
+    """The Word, PDF or Excel bulletin for the signed-in user, built when the button is clicked (not on
     every render), once per snapshot, month, cut-off and scope. The user and the snapshot are fixed
     now: the download runs outside the script run, where the session is not at hand."""
     p = principal()

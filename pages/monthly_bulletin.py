@@ -38,10 +38,12 @@ cols[3].metric("办结率", ui.fmt_rate(c["closure_rate"]), delta=delta_pts("clo
 cols[4].metric("按期办结率", ui.fmt_rate(c["on_time_closure_rate"]), delta=delta_pts("on_time_closure_rate"))
 cols[5].metric("超期未办结", c["open_overdue"], delta=c["open_overdue"] - p["open_overdue"], delta_color="inverse")
 
-d1, d2 = st.columns(2)
+d1, d2, d3 = st.columns(3)
 d1.download_button("下载 Word 通报", ui.report_bytes("docx", month, as_of), file_name=f"{month}-月度通报.docx", on_click="ignore",
                    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-d2.download_button("下载 Excel 通报", ui.report_bytes("xlsx", month, as_of), file_name=f"{month}-月度通报.xlsx", on_click="ignore",
+d2.download_button("下载 PDF 通报", ui.report_bytes("pdf", month, as_of), file_name=f"{month}-月度通报.pdf", on_click="ignore",
+                   mime="application/pdf")
+d3.download_button("下载 Excel 通报", ui.report_bytes("xlsx", month, as_of), file_name=f"{month}-月度通报.xlsx", on_click="ignore",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 st.subheader("部门排名")

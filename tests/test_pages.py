@@ -55,7 +55,7 @@ def test_monthly_bulletin_page_matches_the_bulletin(sample_warehouse):
     assert list(ranking["部门"]) == [d["dept_name"] for d in b["departments"]]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["派单数"] == str(b["city"]["dispatched"])
-    assert {d.label for d in at.get("download_button")} == {"下载 Word 通报", "下载 Excel 通报"}
+    assert {d.label for d in at.get("download_button")} == {"下载 Word 通报", "下载 PDF 通报", "下载 Excel 通报"}
     # another month changes what is shown
     at.sidebar.selectbox(key="month").set_value("2024-06").run()
     b6 = bulletin(read_cursor(con), "2024-06", None)
