@@ -44,6 +44,7 @@ SIZE_4 = 14    # 4号: page numbers, 版记
 SIZE_TABLE = 12  # 小四: table text (GB/T 9704 leaves tables' sizes open)
 SIZE_TABLE_WIDE = 10.5  # 五号: tables of many columns
 RED = "FF0000"
+CELL_MARGIN = 57   # twips (1 mm) left and right in a table cell
 
 PAGE_W, PAGE_H = 210, 297
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 37, 35, 28, 26
@@ -374,6 +375,9 @@ class Gongwen:
         _replace(tblpr, "w:tblW", **{"w:w": sum(widths), "w:type": "dxa"})
         _replace(tblpr, "w:jc", **{"w:val": "center"})
         _replace(tblpr, "w:tblLayout", **{"w:type": "fixed"})
+        margins = _replace(tblpr, "w:tblCellMar")
+        for side in ("left", "right"):
+            margins.append(_el(f"w:{side}", **{"w:w": CELL_MARGIN, "w:type": "dxa"}))
         grid = tbl.tblGrid
         for gc, w in zip(grid.findall(qn("w:gridCol")), widths):
             gc.set(qn("w:w"), str(w))
@@ -452,25 +456,25 @@ class Gongwen:
         self.doc.save(out)
 
 
-def _looks_numeric(text: str) -> bool:
-    return text.replace(".", "").replace("%", "").replace("-", "").replace("—", "").isdigit() or text == "—"
+def _latin_wide(text: str) -> float:
+    return text_width(text) + 0.1 * sum(1 for c in text if ord(c) < 0x2E80)
 
 
 def _column_widths(header: list[str], rows: list[list[str]], size: float, fixed: list[float] | None) -> list[int]:
     """Column widths in twips filling the type area: each column as wide as its longest value (a header may
     wrap onto two lines, a long text onto several), the rest shared in proportion."""
     area = int(TYPE_AREA_W / 25.4 * 1440)
-    pad = 2 * 108 + 40   # Table Grid's cell margins and the borders
+    pad = 2 * CELL_MARGIN + 20   # the cells' left and right margins and a border
     char = size * 20
     if fixed:
         need = [c * char + pad for c in fixed]
     else:
         values, heads = [], []
         for j, h in enumerate(header):
-            longest = max([text_width(r[j]) for r in rows] or [0])
-            # numbers: room for a percent sign and a minus; text: no wrap below 14 characters
-            floor = 3.5 if rows and all(_looks_numeric(r[j]) for r in rows) else 2
-            values.append(max(min(longest, 14), floor) + 0.5)
+            # a Latin digit or sign is a little over half a Chinese character in the CJK faces
+            longest = max([_latin_wide(r[j]) for r in rows] or [0])
+            # text: no wrap below 14 characters
+            values.append(max(min(longest, 14), 2) + 0.5)
             heads.append(text_width(h))
         # headers wrap onto two lines, or three when two do not fit; values keep their width
         for lines in (2, 3):
