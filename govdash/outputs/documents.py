@@ -313,7 +313,7 @@ def _excel_width(value) -> float:
     return sum(2.1 if ord(c) >= 0x2E80 else 1.1 for c in text)
 
 
-class _Workbook:
+class _PrintSheets:
     """A print-ready workbook: on every sheet a title block, frozen headers, an autofilter, widths and
     wrapping, landscape A4 fitted to the page width with the header row repeated on every page."""
 
@@ -410,7 +410,7 @@ def _named_weeks(bindings: list[dict]) -> list[dict]:
 
 
 def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
-    wb = _Workbook(out, bulletin_title(b), _workbook_meta(b, f"统计月份：{month_label(b['month'])}"), b.get("data_note"))
+    wb = _PrintSheets(out, bulletin_title(b), _workbook_meta(b, f"统计月份：{month_label(b['month'])}"), b.get("data_note"))
     wb.table("部门排名", DEPT_COLUMNS, b["departments"])
     city = {**b["city"], "dept_name": "全市合计", "rank": None}
     wb.table("全市汇总", [c for c in DEPT_COLUMNS if c[0] != "rank"], [city])
@@ -649,7 +649,7 @@ ASSESSMENT_DEDUCTION_COLUMNS = [("dept_name", "部门", "text"), ("reason", "扣
 
 def assessment_xlsx(a: dict, out) -> None:
     s = a["settings"]
-    wb = _Workbook(out, f"{a['period']}部门考核评分表{title_mark(a)}", _workbook_meta(a, f"考核期间：{a['period']}"),
+    wb = _PrintSheets(out, f"{a['period']}部门考核评分表{title_mark(a)}", _workbook_meta(a, f"考核期间：{a['period']}"),
                    a.get("data_note"))
     ranking, components, deductions = assessment_rows(a)
     wb.table("排名", ASSESSMENT_RANK_COLUMNS, ranking)
