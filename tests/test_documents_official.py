@@ -156,6 +156,11 @@ def test_attachments_tables_signature_and_imprint(city, doc):
     texts = [p.text for p in paras]
     i = texts.index("2024年11月6日")
     assert texts[i - 1] == "龙港市基层治理委员会办公室" and i < texts.index("附件1")
+    # hand-worked: a 28-character line of 315-twip characters; the organ (13 characters) two in from the
+    # right starts at 28 − 2 − 13 = 13 characters, the date two characters right of it, at 15
+    lefts = [int(paras[k]._p.find(f"{W}pPr/{W}ind").get(f"{W}left")) for k in (i - 1, i)]
+    assert lefts == [13 * 315, 15 * 315]
+    assert paras[i - 1].paragraph_format.keep_with_next   # the 落款 never stands alone on a page
     headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
     ranking = doc.tables[headers.index(["排名", "部门", "派单数", "处置率", "及时处置率", "办结率", "按期办结率", "满意率",
                                         "退单数"])]
