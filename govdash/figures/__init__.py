@@ -7,6 +7,7 @@ import duckdb
 import polars as pl
 
 from govdash.core.periods import month_bounds, months_between, parse_as_of, previous_month  # noqa: F401
+from govdash.core.scoring import load_scoring
 from govdash.core.settings import load_settings
 from warehouse.build import metric_sql
 from warehouse.db import fetch_frame
@@ -222,7 +223,10 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
     depts = department_table(con, month, cutoff)
     overdue = overdue_table(con, month, cutoff)
     provisional = bool(depts["calendar_provisional"].any()) if depts.height else False
-    threshold = float(settings["whistle"]["negative_list_threshold"])
+    # the assessment negative list's threshold has one home, the scoring settings (4.1.1.1); the bulletin
+    # previews that list and states the value under its whistle settings
+    threshold = load_scoring().negative_list_threshold
+    settings = {**settings, "whistle": {**settings["whistle"], "negative_list_threshold": threshold}}
     visits = visit_table(con, month)
     report_weeks = negative_report_weeks(con, month, cutoff)
     report_items = negative_report_items(con, month, cutoff)
