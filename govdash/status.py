@@ -52,7 +52,7 @@ def recent_ingests(con) -> pl.DataFrame:
 
 def warehouse_status(path: Path | None = None) -> dict:
     path = path or warehouse_path()
-    con = connect_read(path)
+    con = connect_read(path, check_build=False)   # status shows what is loaded even before a rebuild
     try:
         counts = raw_row_counts(con)
         tables = [{"table": spec.name, "label": spec.label, "rows": counts[spec.name]} for spec in table_specs().values()]
