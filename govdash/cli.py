@@ -158,7 +158,8 @@ def _emit_json(data: dict, out: Path | None) -> None:
 
 @report.command("bulletin")
 @click.option("--month", required=True, help="统计月份 YYYY-MM")
-@click.option("--as-of", "as_of", default=None, help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：现在）")
+@click.option("--as-of", "as_of", default=None,
+              help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：月末后第 5 个工作日末，见 settings.toml [cutoff]；未到时为现在）")
 @click.option("--format", "fmt", type=click.Choice(["json", "xlsx", "docx"]), default="json", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件")
 def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -> None:
@@ -169,11 +170,11 @@ def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -
     from warehouse.db import connect_read, read_cursor
 
     try:
-        cutoff = parse_as_of(as_of)
+        cutoff = parse_as_of(as_of) if as_of else None  # none given: the month's default cut-off ([cutoff])
         con = connect_read()
         cur = read_cursor(con)
         b = bulletin(cur, month, cutoff)
-        prev = bulletin(cur, previous_month(month), cutoff) if fmt == "docx" else None
+        prev = bulletin(cur, previous_month(month), b["as_of"]) if fmt == "docx" else None
     except ValueError as exc:  # a month or cut-off that does not parse
         click.echo(f"错误：{exc}", err=True)
         sys.exit(1)
@@ -188,7 +189,8 @@ def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -
 @report.command("assessment")
 @click.option("--year", type=int, required=True, help="考核年度 YYYY")
 @click.option("--quarter", type=int, default=None, help="季度 1–4（不填为年度考核）")
-@click.option("--as-of", "as_of", default=None, help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：现在）")
+@click.option("--as-of", "as_of", default=None,
+              help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：期末后第 5 个工作日末，见 settings.toml [cutoff]；未到时为现在）")
 @click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default="json", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件")
 @click.option("--settings", "settings_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,

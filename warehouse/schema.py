@@ -55,7 +55,10 @@ def raw_table(name: str) -> str:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    from warehouse.archive import ensure_archive
+
     con.execute(BOOKKEEPING)
+    ensure_archive(con)  # the archive of published bulletins (create if missing; never dropped or rebuilt)
     for spec in table_specs().values():
         cols = ", ".join(f'"{c.name}" {DUCKDB_TYPES[c.type]}' for c in spec.columns)
         con.execute(
