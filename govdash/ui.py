@@ -204,7 +204,7 @@ def cutoff_notice(result: dict) -> None:
         st.warning(f"初步数据：截止时点早于本期正式截止时点 {moment_label(parse_as_of(result['final_cutoff']))}，"
                    "数字在此之前仍可能变化。")
     if result.get("data_note"):
-        st.warning(md(result["data_note"]))
+        st.warning(result["data_note"])  # the product's own sentence (a date and a time)
 
 
 def show_timeline(event_id: str) -> None:

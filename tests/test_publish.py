@@ -97,3 +97,242 @@ def test_the_cli_bulletin_defaults_to_the_rule(committed_sample_db, monkeypatch)
     assert result.exit_code == 0, result.stderr
     b = json.loads(result.stdout)
     assert b["as_of"] == "2024-11-07 23:59:59" and b["provisional"] is False
+
+
+# ---------------------------------------------------------------- publishing and corrections
+
+FILE_KINDS = ("json", "docx", "xlsx")
+
+
+@pytest.fixture
+def city(committed_sample_db, tmp_path, monkeypatch) -> Path:
+    """A writable copy of the committed sample city."""
+    db = tmp_path / "city.duckdb"
+    shutil.copyfile(committed_sample_db, db)
+    monkeypatch.setenv("GOVDASH_DB", str(db))
+    return db
+
+
+def _files(db: Path, publication_id: str) -> dict[str, bytes]:
+    cur = _cur(db)
+    return {kind: archive.file(cur, publication_id, kind)[2] for kind in FILE_KINDS}
+
+
+def corrected_export(db: Path, folder: Path, events: int = 3) -> tuple[list[tuple[str, str]], Path]:
+    """A corrected re-export of the whistle log: the first `events` assignments of October's overdue list
+    were in fact closed (late) on 7 Nov 2024 at 22:00, before the cut-off; each event's rows are re-sent whole
+    (an event's rows in a file replace its rows in the warehouse)."""
+    b = bulletin(_cur(db), MONTH)
+    chosen = []
+    for r in b["overdue"]:
+        if r["event_id"] not in {e for e, _ in chosen}:
+            chosen.append((r["event_id"], r["dept_id"]))
+        if len(chosen) == events:
+            break
+    with open(REPO / "sample_data" / "whistle_event_log.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], rows[1:]
+    ids = {e for e, _ in chosen}
+    kept = [r for r in body if r[0] in ids] + [[e, "2024-11-07 22:00:00", "closed", d, "", "更正补录"] for e, d in chosen]
+    folder.mkdir(parents=True, exist_ok=True)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header] + kept)
+    path = folder / "whistle_event_log.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return chosen, path
+
+
+def test_publish_is_refused_to_anyone_but_the_committee(city):
+    for p in (Principal("office", "assessment"), Principal("d", "department", "D01"), Principal("x", "none")):
+        with pytest.raises(AccessDenied, match="只有基层治理委员会账号可以定稿发布"):
+            publish_month(MONTH, p)
+    assert archive.publications(_cur(city)) == []
+
+
+def test_a_published_month_is_served_unchanged_and_a_correction_lists_every_changed_figure(city, tmp_path):
+    record = publish_month(MONTH, CHAIR)
+    assert record["publication_id"] == "2024-10-v1" and record["status"] == "published"
+    assert record["as_of"] == dt.datetime(2024, 11, 7, 23, 59, 59) and record["provisional"] is False
+    assert {f["kind"] for f in record["files"]} == set(FILE_KINDS)
+    assert record["skipped_kinds"].keys() <= {"pdf"}  # a kind the renderer does not offer yet is skipped, with its reason
+    assert record["ingest_runs"] and record["settings_sha256"] and record["scoring_version"]
+    original = _files(city, "2024-10-v1")
+    assert {f["kind"]: f["sha256"] for f in record["files"]} == {k: hashlib.sha256(v).hexdigest() for k, v in original.items()}
+    published = json.loads(original["json"])
+    assert published["publication"]["status"] == "published" and published["publication"]["published_by"] == "chair"
+    assert published == archive.bulletin(_cur(city), "2024-10-v1")
+
+    # the same month twice: refused, in Chinese, nothing written
+    with pytest.raises(PublishError, match="不能重复发布"):
+        publish_month(MONTH, CHAIR)
+    with pytest.raises(PublishError, match="无需更正"):
+        publish_month(MONTH, CHAIR, correction=True)
+    assert len(archive.publications(_cur(city), MONTH)) == 1
+
+    # a rebuild and three re-ingests of the same files keep the archive byte for byte
+    result = CliRunner().invoke(cli, ["build"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert _files(city, "2024-10-v1") == original
+    for _ in range(3):
+        assert ingest([REPO / "sample_data"], db_path=city).exit_code in (0, 2)
+        assert _files(city, "2024-10-v1") == original
+
+    # a corrected re-export: the archive still returns the original files, the recomputation differs
+    chosen, fix = corrected_export(city, tmp_path / "fix")
+    assert ingest([fix], db_path=city).exit_code == 0
+    assert _files(city, "2024-10-v1") == original
+    out = tmp_path / "served.docx"
+    result = CliRunner().invoke(cli, ["report", "bulletin", "--month", MONTH, "--published", "--format", "docx", "--out", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes() == original["docx"]
+    result = CliRunner().invoke(cli, ["report", "bulletin", "--month", MONTH, "--published"], catch_exceptions=False)
+    assert result.stdout.encode("utf-8") == original["json"] + b"\n"
+
+    from govdash.figures.corrections import changed_figures
+
+    live = bulletin(_cur(city), MONTH, published["as_of"])
+    changes = changed_figures(published, live)
+    by_path = {c["path"]: c for c in changes}
+    k = len(chosen)
+    old_city, new_city = published["city"], live["city"]
+    assert new_city["open_overdue"] == old_city["open_overdue"] - k and new_city["closed_late"] == old_city["closed_late"] + k
+    assert (by_path["city/open_overdue"]["old"], by_path["city/open_overdue"]["new"]) == (
+        str(old_city["open_overdue"]), str(old_city["open_overdue"] - k))
+    assert by_path["city/open_overdue"]["section"] == "全市合计" and by_path["city/open_overdue"]["figure"] == "超期未办结"
+    assert by_path["city/closed_late"]["new"] == str(old_city["closed_late"] + k)
+    removed = [c for c in changes if c["section"] == "超期未办结清单"]
+    assert sorted((c["item"], c["old"], c["new"]) for c in removed) == sorted(
+        (f"事件 {e}，部门 {_name(published, d)}", "列入", "无") for e, d in chosen)
+    # nothing unchanged is listed, and every figure that changed is: the listed paths are exactly the differing leaves
+    assert all(c["old"] != c["new"] or c["figure"].endswith("率") for c in changes)
+    assert {c["path"] for c in changes} == _differing_paths(published, live)
+
+    # the correction: a new version superseding the first, both kept; the first's files unchanged
+    with pytest.raises(PublishError, match="不能重复发布"):
+        publish_month(MONTH, CHAIR)
+    fixed = publish_month(MONTH, CHAIR, correction=True, reason="住建局补报结案记录")
+    assert (fixed["publication_id"], fixed["status"], fixed["supersedes"], fixed["version"]) == ("2024-10-v2", "correction", "2024-10-v1", 2)
+    assert fixed["as_of"] == record["as_of"] and fixed["changes"] == changes
+    pubs = archive.publications(_cur(city), MONTH)
+    assert [p["publication_id"] for p in pubs] == ["2024-10-v1", "2024-10-v2"] and archive.latest(_cur(city), MONTH)["version"] == 2
+    assert _files(city, "2024-10-v1") == original
+    served = json.loads(_files(city, "2024-10-v2")["json"])
+    assert served["city"] == live["city"] and served["publication"]["status"] == "correction"
+
+
+def _name(b: dict, dept_id: str) -> str:
+    return {d["dept_id"]: d["dept_name"] for d in b["departments"]}[dept_id]
+
+
+def _differing_paths(a: dict, b: dict) -> set[str]:
+    """An independent reading of "what changed": sections compared row by row with plain loops."""
+    out = set()
+    for key in ("city",):
+        out |= {f"{key}/{k}" for k in a[key] if a[key][k] != b[key][k]}
+    keyed = {"departments": ("dept_id",), "overdue": ("event_id", "dept_id"), "visits": ("dept_id", "jpc_id"),
+             "negative_reports": ("jpc_id",), "assessment_negative_list": ("dept_id",), "burden_negative_list": ("dept_id",)}
+    for section, fields in keyed.items():
+        rows_a = {tuple(r[f] for f in fields): r for r in a[section]}
+        rows_b = {tuple(r[f] for f in fields): r for r in b[section]}
+        for key in rows_a.keys() | rows_b.keys():
+            ident = ",".join(f"{f}={v}" for f, v in zip(fields, key))
+            if (key in rows_a) != (key in rows_b):
+                out.add(f"{section}/{ident}/@row")
+                continue
+            for f in rows_a[key]:
+                if f not in fields and rows_a[key][f] != rows_b[key][f]:
+                    if isinstance(rows_a[key][f], dict):
+                        out |= {f"{section}/{ident}/{f}/{k}" for k in rows_a[key][f].keys() | rows_b[key][f].keys()
+                                if rows_a[key][f].get(k) != rows_b[key][f].get(k)}
+                    else:
+                        out.add(f"{section}/{ident}/{f}")
+    for name in ("red", "black", "below_threshold"):
+        if a["lists"][name] != b["lists"][name]:
+            out.add(f"lists/{name}")
+    if a["department_count"] != b["department_count"]:
+        out.add("department_count")
+    assert a["funnel"] == b["funnel"] and a["settings"] == b["settings"]  # the correction touched whistles only
+    return out
+
+
+def test_the_archive_tables_are_no_model():
+    from warehouse.build import model_files
+
+    assert not [name for name in model_files() if name.startswith(archive.ARCHIVE_PREFIX)]
+
+
+def test_publish_cli_refuses_an_account_outside_the_committee(city, tmp_path, monkeypatch):
+    from govdash.access import set_user
+
+    monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
+    set_user("office", "assessment", "pw-long-enough-1")
+    set_user("chair", "committee", "pw-long-enough-2")
+    result = CliRunner().invoke(cli, ["publish", "--month", MONTH, "--user", "office"], catch_exceptions=False)
+    assert result.exit_code == 1 and "只有基层治理委员会账号" in result.stderr
+    result = CliRunner().invoke(cli, ["publish", "--month", MONTH, "--user", "chair"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert "2024-10-v1" in result.stdout
+    result = CliRunner().invoke(cli, ["publish", "--month", MONTH, "--user", "chair"], catch_exceptions=False)
+    assert result.exit_code == 1 and "不能重复发布" in result.stderr
+
+
+def _page(principal: Principal, month: str = MONTH):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.session_state["principal"] = principal
+    at.session_state["month"] = month
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_page_publishes_with_confirmation_and_lists_a_correction(city, tmp_path):
+    at = _page(CHAIR)
+    assert any("截止 2024年11月7日 23:59" in m.value and "正式数据" in m.value for m in at.markdown)
+    button = next(b for b in at.button if b.key == "publish_button")
+    assert button.disabled  # not before the confirmation
+    at.checkbox(key="publish_confirm").check().run()
+    next(b for b in at.button if b.key == "publish_button").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("已定稿发布 2024-10-v1" in s.value for s in at.success)
+    assert any("定稿发布，截止时点 2024年11月7日 23:59" in s.value for s in at.success)
+    labels = {d.label for d in at.get("download_button")}
+    assert {"下载 Word 通报（已发布）", "下载 Excel 通报（已发布）", "下载 JSON 通报（已发布）"} <= labels
+    assert not [b for b in at.button if b.key == "publish_button"]
+
+    # a department user sees the published figures but no publish or correction control
+    chosen, fix = corrected_export(city, tmp_path / "fix")
+    assert ingest([fix], db_path=city).exit_code == 0
+    dept = _page(Principal("d", "department", chosen[0][1]))
+    assert not [b for b in dept.button if b.key in ("publish_button", "correction_button")]
+    assert not any("更正" in w.value for w in dept.warning)
+
+    # the committee sees the 更正 notice with every changed figure, then publishes the correction
+    at = _page(CHAIR)
+    notice = next(w.value for w in at.warning if "更正" in w.value)
+    table = next(df.value for df in at.dataframe if "重新计算" in df.value.columns)
+    assert f"有 {len(table)} 项数字" in notice
+    removed = table[table["部分"] == "超期未办结清单"]
+    assert sorted(removed["对象"].str.split("，").str[0]) == sorted(f"事件 {e}" for e, _ in chosen)
+    metrics = {m.label: m.value for m in at.metric}
+    published = archive.bulletin(_cur(city), "2024-10-v1")
+    assert metrics["超期未办结"] == str(published["city"]["open_overdue"])  # the page still shows what was published
+    at.text_input(key="correction_reason").input("补录结案记录").run()
+    at.checkbox(key="correction_confirm").check().run()
+    next(b for b in at.button if b.key == "correction_button").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("已发布更正版 2024-10-v2" in s.value for s in at.success)
+    assert {m.label: m.value for m in at.metric}["超期未办结"] == str(published["city"]["open_overdue"] - len(chosen))
+    assert not any("更正：" in w.value for w in at.warning)
+
+
+def test_the_page_marks_a_provisional_cutoff_and_late_data(city):
+    at = _page(CHAIR, "2024-12")
+    assert any(w.value.startswith("数据截至 2025年1月1日 01:02") for w in at.warning)
+    at.sidebar.toggle(key="as_of_default").set_value(False).run()
+    at.sidebar.date_input(key="as_of_date").set_value(dt.date(2025, 1, 3)).run()
+    assert not at.exception
+    assert any("初步数据" in m.value for m in at.markdown)
+    assert any("初步数据：截止时点早于本期正式截止时点 2025年1月8日 23:59" in w.value for w in at.warning)
