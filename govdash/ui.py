@@ -266,6 +266,17 @@ def current_month() -> str:
     return months[-1] if months else dt.date.today().strftime("%Y-%m")
 
 
+def scoring_key() -> str:
+    """The live scoring settings' digest: an argument of the assessment figures, so their cache follows a save."""
+    from govdash.core.scoring import scoring_path
+    from govdash.core.scoring_versions import digest
+
+    try:
+        return digest(scoring_path().read_text(encoding="utf-8"))
+    except OSError:
+        return ""
+
+
 def can_edit_scoring() -> bool:
     """Only the assessment office may save scoring settings (see govdash.access)."""
     from govdash import access

@@ -336,3 +336,130 @@ def test_the_page_marks_a_provisional_cutoff_and_late_data(city):
     assert not at.exception
     assert any("初步数据" in m.value for m in at.markdown)
     assert any("初步数据：截止时点早于本期正式截止时点 2025年1月8日 23:59" in w.value for w in at.warning)
+
+
+# ---------------------------------------------------------------- scoring settings as versions
+
+
+@pytest.fixture
+def scoring_file(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "config" / "scoring.toml"
+    path.parent.mkdir()
+    shutil.copyfile(REPO / "config" / "scoring.toml", path)
+    monkeypatch.setenv("GOVDASH_SCORING", str(path))
+    return path
+
+
+def _with_weights(text: str, on_time: int, timely: int) -> str:
+    import dataclasses
+
+    from govdash.core.scoring import dump_scoring, parse_scoring
+
+    s = parse_scoring(text)
+    weights = {"on_time_closure": on_time, "timely_handling": timely}
+    return dump_scoring(dataclasses.replace(s, components=tuple(
+        dataclasses.replace(c, weight=weights.get(c.name, c.weight)) for c in s.components)))
+
+
+def test_scoring_versions_save_view_and_apply_round_trip(scoring_file):
+    from govdash.core import scoring_versions as sv
+    from govdash.core.scoring import ScoringSettingsError, apply_scoring_version, load_scoring, save_scoring_version
+
+    shipped = load_scoring()
+    assert shipped.version.startswith("未登记版本 ") and shipped.version in shipped.source
+    with pytest.raises(ValueError, match="请填写保存原因"):
+        save_scoring_version(_with_weights(scoring_file.read_text(encoding="utf-8"), 40, 10), "office", "  ")
+    with pytest.raises(ScoringSettingsError, match="权重之和应为 100"):
+        save_scoring_version(_with_weights(scoring_file.read_text(encoding="utf-8"), 50, 10), "office", "试算")
+    assert sv.list_versions() == []
+
+    v1 = save_scoring_version(_with_weights(scoring_file.read_text(encoding="utf-8"), 40, 10), "office", "突出按期办结",
+                              )
+    assert v1 == "v0001"
+    live = load_scoring()
+    assert live.version == "v0001" and live.source == "scoring.toml（v0001）"
+    assert {c.name: c.weight for c in live.components}["on_time_closure"] == 40
+    v2 = save_scoring_version(_with_weights(scoring_file.read_text(encoding="utf-8"), 30, 20), "office2", "恢复原权重")
+    assert v2 == "v0002" and load_scoring().version == "v0002"
+    listed = sv.list_versions()
+    assert [(v["id"], v["author"], v["reason"], v["based_on"], v["intact"]) for v in listed] == [
+        ("v0001", "office", "突出按期办结", shipped.version, True), ("v0002", "office2", "恢复原权重", "v0001", True)]
+    first_text = sv.version_text("v0001")
+
+    assert apply_scoring_version("v0001", "office") == "v0001"
+    assert load_scoring().version == "v0001" and scoring_file.read_text(encoding="utf-8") == first_text
+    assert sv.version_text("v0001") == first_text  # applying never rewrites a version
+    assert [(h["action"], h["version"], h["author"]) for h in sv.history()] == [
+        ("save", "v0001", "office"), ("save", "v0002", "office2"), ("apply", "v0001", "office")]
+    # a hand edit of the live file is no longer the version it claims to be
+    scoring_file.write_text(first_text.replace("weight = 40", "weight = 41").replace("weight = 15\n", "weight = 14\n", 1),
+                            encoding="utf-8")
+    assert load_scoring().version.startswith("未登记版本 ")
+    with pytest.raises(ValueError, match="没有评分设置版本"):
+        apply_scoring_version("v0009", "office")
+
+
+def test_every_score_and_export_names_the_version(committed_sample_db, scoring_file):
+    from openpyxl import load_workbook
+
+    from govdash.core.scoring import save_scoring_version
+    from govdash.outputs.documents import render_assessment
+
+    save_scoring_version(_with_weights(scoring_file.read_text(encoding="utf-8"), 40, 10), "office", "测试")
+    a = assessment(_cur(committed_sample_db), 2024, None)
+    assert a["settings"]["version"] == "v0001"
+    sheet = load_workbook(io.BytesIO(render_assessment(a)))["评分设置"]
+    assert ("设置文件", "scoring.toml（v0001）") in [(r[0].value, r[1].value) for r in sheet.iter_rows()]
+
+
+def test_the_page_saves_a_version_and_shows_the_new_ranking_at_once(committed_sample_db, scoring_file, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from govdash.core.scoring import load_scoring
+
+    monkeypatch.setenv("GOVDASH_DB", str(committed_sample_db))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.session_state["principal"] = Principal("office", "assessment")
+    at.run()
+    at.switch_page("pages/assessment.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    before = next(df.value for df in at.dataframe if "等次" in df.value.columns)
+    at.number_input(key="w_on_time_closure").set_value(60.0).run()
+    assert any(w.value == "权重合计：130 / 100（应为 100）" for w in at.warning)
+    at.number_input(key="w_timely_handling").set_value(0.0).run()
+    at.number_input(key="w_satisfaction").set_value(5.0).run()
+    assert any(s.value == "权重合计：100 / 100" for s in at.success)
+    save = next(b for b in at.button if b.key == "save_scoring")
+    assert save.disabled  # reason and confirmation first
+    at.text_input(key="scoring_reason").input("按期办结为重").run()
+    at.checkbox(key="scoring_confirm").check().run()
+    next(b for b in at.button if b.key == "save_scoring").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("已保存评分设置版本 v0001" in s.value for s in at.success)
+    assert load_scoring().version == "v0001"
+    assert any("评分设置版本：v0001" in c.value for c in at.caption)
+    after = next(df.value for df in at.dataframe if "等次" in df.value.columns)
+    expected = assessment(_cur(committed_sample_db), 2024, None, None, load_scoring())
+    assert list(after["得分"]) == [d["score"] for d in expected["departments"]]
+    assert list(after["得分"]) != list(before["得分"])
+    assert at.number_input(key="w_on_time_closure").value == 60.0  # the inputs now start from the saved version
+
+    at.selectbox(key="scoring_version_view").set_value("v0001").run()
+    assert not [b for b in at.button if b.key == "apply_scoring"]  # the live version is not offered again
+
+    # a second version, then the first viewed and applied again
+    at.number_input(key="w_on_time_closure").set_value(30.0).run()
+    at.number_input(key="w_timely_handling").set_value(30.0).run()
+    at.text_input(key="scoring_reason").input("及时处置为重").run()
+    at.checkbox(key="scoring_confirm").check().run()
+    next(b for b in at.button if b.key == "save_scoring").click().run()
+    assert load_scoring().version == "v0002" and any("评分设置版本：v0002" in c.value for c in at.caption)
+    at.selectbox(key="scoring_version_view").set_value("v0001").run()
+    viewed = next(df.value for df in at.dataframe if "考核项" in df.value.columns and len(df.value.columns) == 3)
+    assert dict(zip(viewed["考核项"], viewed["权重"]))["按期办结"] == 60
+    at.checkbox(key="scoring_apply_confirm").check().run()
+    next(b for b in at.button if b.key == "apply_scoring").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert load_scoring().version == "v0001" and any("评分设置版本：v0001" in c.value for c in at.caption)
+    again = next(df.value for df in at.dataframe if "等次" in df.value.columns)
+    assert list(again["得分"]) == list(after["得分"])
