@@ -38,6 +38,12 @@ def scoring_path() -> Path:
 _scoring_path = scoring_path
 
 
+def _local_now() -> dt.datetime:
+    from govdash.core.periods import parse_as_of
+
+    return parse_as_of(None)  # local China time, as every timestamp of the product
+
+
 def versions_dir() -> Path:
     return Path(os.environ.get("GOVDASH_SCORING_VERSIONS", _scoring_path().parent / "scoring_versions"))
 
@@ -128,7 +134,7 @@ def save_version(body: str, author: str, reason: str, now: dt.datetime | None = 
         raise ValueError("保存评分设置需要登录账号")
     folder = versions_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    saved_at = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
+    saved_at = (now or _local_now()).strftime("%Y-%m-%d %H:%M:%S")
     based_on = version_label(_scoring_path().read_text(encoding="utf-8")) if _scoring_path().exists() else ""
     number = len(list(folder.glob("v[0-9][0-9][0-9][0-9].toml"))) + 1
     while True:
@@ -158,6 +164,6 @@ def apply_version(version_id: str, author: str, reason: str = "", now: dt.dateti
     if version_label(text) != version_id:
         raise ValueError(f"版本文件 {version_id}.toml 的内容与记录的校验值不符，不能应用")
     _replace_live(text)
-    at = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
+    at = (now or _local_now()).strftime("%Y-%m-%d %H:%M:%S")
     _history({"action": "apply", "version": version_id, "author": author.strip(), "at": at, "reason": (reason or "").strip()})
     return version_id

@@ -99,7 +99,7 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
             if not changes:
                 raise PublishError("重新计算的数字与已发布版本完全相同，无需更正")
         version = 1 if current is None else current["version"] + 1
-        published_at = (now or dt.datetime.now()).replace(microsecond=0)
+        published_at = (now or parse_as_of(None)).replace(microsecond=0)  # local China time, as every timestamp
         publication = {"status": "correction" if correction else "published",
                        "published_at": published_at.strftime("%Y-%m-%d %H:%M:%S"),
                        "published_by": principal.username, "version": version}
