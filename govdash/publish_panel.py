@@ -147,4 +147,4 @@ def downloads(view: BulletinView) -> None:
         else:
             data = ui.report_bytes(kind, view.month, view.as_of)
         col.download_button(f"下载 {KIND_LABELS[kind]} 通报", data, file_name=f"{view.month}-月度通报.{kind}",
-                            mime=mimes[kind], on_click="ignore", key=f"download_{kind}")
+                            mime=mimes[kind], on_click="ignore")
