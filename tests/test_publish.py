@@ -463,3 +463,11 @@ def test_the_page_saves_a_version_and_shows_the_new_ranking_at_once(committed_sa
     assert load_scoring().version == "v0001" and any("评分设置版本：v0001" in c.value for c in at.caption)
     again = next(df.value for df in at.dataframe if "等次" in df.value.columns)
     assert list(again["得分"]) == list(after["得分"])
+
+
+def test_the_page_offers_publishing_to_the_committee_only(city):
+    for principal in (Principal("office", "assessment"), Principal("d", "department", "D13")):
+        at = _page(principal)
+        assert not [b for b in at.button if b.key == "publish_button"], principal
+        assert any("截止 2024年11月7日 23:59" in m.value for m in at.markdown)  # the cut-off beside the title
+    assert [b for b in _page(CHAIR).button if b.key == "publish_button"]
