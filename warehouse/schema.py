@@ -44,7 +44,10 @@ def raw_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    from warehouse.archive import ensure_archive
+
     con.execute(BOOKKEEPING)
+    ensure_archive(con)  # the archive of published bulletins (create if missing; never dropped or rebuilt)
     for spec in table_specs().values():
         cols = ", ".join(f'"{c.name}" {DUCKDB_TYPES[c.type]}' for c in spec.columns)
         con.execute(

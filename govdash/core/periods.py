@@ -49,3 +49,13 @@ def month_label(month: str) -> str:
     """"2024-01" → "2024年1月", as every page, axis and document names a month."""
     start, _ = month_bounds(month)
     return f"{start.year}年{start.month}月"
+
+
+def day_label(day: dt.date) -> str:
+    """A date as a reader reads it: 2024-11-07 → "2024年11月7日" (pages, notes and documents)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def moment_label(moment: dt.datetime) -> str:
+    """A cut-off or data timestamp to the minute: "2024年11月7日 23:59"."""
+    return f"{day_label(moment)} {moment:%H:%M}"

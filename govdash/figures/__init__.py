@@ -217,8 +217,12 @@ def _visit_rows(visits: pl.DataFrame) -> list[dict]:
 
 
 def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetime | None = None) -> dict:
-    """The monthly bulletin as a JSON-ready dict (SPEC §3–§5; settings stated)."""
-    cutoff = parse_as_of(as_of)
+    """The monthly bulletin as a JSON-ready dict (SPEC §3–§5; settings stated). No cut-off given: the
+    default cut-off of the month (govdash.figures.cutoff, settings [cutoff])."""
+    from govdash.figures import cutoff as cutoff_rule
+
+    cutoff = cutoff_rule.month_default_cutoff(con, month) if as_of is None else parse_as_of(as_of)
+    stated = cutoff_rule.cutoff_status(con, month_bounds(month)[1], cutoff)
     settings = load_settings()
     depts = department_table(con, month, cutoff)
     overdue = overdue_table(con, month, cutoff)
@@ -266,6 +270,11 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
                                             "dwell quantiles are interpolated over levels left by the cut-off"},
                      "appeals": {"level_labels": level_labels()}},
         "calendar_provisional": provisional,
+        # the cut-off rule (settings [cutoff]): before the period's final cut-off the figures are 初步
+        "provisional": stated["provisional"],
+        "final_cutoff": stated["final_cutoff"],
+        "data_end": stated["data_end"],
+        "data_note": stated["data_note"],
         "departments": department_rows,
         # ranked and listed on the whole city before anyone's view is cut (a department sees whether it is on them)
         "department_count": len(department_rows),
