@@ -163,17 +163,48 @@ def fmt_rate(x) -> str:
     return pct(x)
 
 
-def cutoff_picker(key: str = "as_of") -> dt.datetime:
-    """The report cut-off: now by default; a past cut-off gives the figures as they stood then."""
+def cutoff_picker(key: str = "as_of", default: dt.datetime | None = None) -> dt.datetime:
+    """The report cut-off: `default` when given (the bulletin's and the assessment's period default, settings
+    [cutoff]), else now; a chosen cut-off gives the figures as they stood then."""
     from govdash.core.periods import parse_as_of
+    from govdash.figures.cutoff import cutoff_rule
 
     with st.sidebar:
-        use_now = st.toggle("截止时点为现在", value=True, key=f"{key}_now")
-        if use_now:
+        if default is not None:
+            n, _ = cutoff_rule(settings())
+            if st.toggle(f"默认截止时点（期末后第 {n} 个工作日末）", value=True, key=f"{key}_default"):
+                return default
+        elif st.toggle("截止时点为现在", value=True, key=f"{key}_now"):
             return parse_as_of(None).replace(second=0)  # one cache key a minute
-        d = st.date_input("截止日期", key=f"{key}_date")
+        d = st.date_input("截止日期", value=(default or parse_as_of(None)).date(), key=f"{key}_date")
         t = st.time_input("截止时间", value=dt.time(23, 59), key=f"{key}_time")
         return dt.datetime.combine(d, t)
+
+
+def period_cutoff(final_cutoff_figure, *args) -> dt.datetime:
+    """The default cut-off of a period: its final cut-off by the rule (a catalogue figure,
+    catalogue.month_final_cutoff or catalogue.assessment_final_cutoff, cached per snapshot), or now while
+    that moment is still ahead (rounded to the minute: one cache key a minute)."""
+    from govdash.core.periods import parse_as_of
+
+    now = parse_as_of(None).replace(second=0)
+    value = figure(final_cutoff_figure, *args)
+    return now if value is None or value > now else value
+
+
+def cutoff_notice(result: dict) -> None:
+    """Beside the title: the cut-off, 初步 while before the period's final cut-off, and the note when the
+    cut-off is later than the last loaded data (a bulletin or an assessment result)."""
+    from govdash.core.periods import moment_label, parse_as_of
+
+    as_of = parse_as_of(result["as_of"])
+    status = "初步数据" if result.get("provisional") else "正式数据"
+    st.markdown(f"**截止 {moment_label(as_of)}**　·　{status}")
+    if result.get("provisional"):
+        st.warning(f"初步数据：截止时点早于本期正式截止时点 {moment_label(parse_as_of(result['final_cutoff']))}，"
+                   "数字在此之前仍可能变化。")
+    if result.get("data_note"):
+        st.warning(result["data_note"])  # the product's own sentence (a date and a time)
 
 
 def show_timeline(event_id: str) -> None:
@@ -233,6 +264,17 @@ def current_month() -> str:
         return month
     months = available_months()
     return months[-1] if months else dt.date.today().strftime("%Y-%m")
+
+
+def scoring_key() -> str:
+    """The live scoring settings' digest: an argument of the assessment figures, so their cache follows a save."""
+    from govdash.core.scoring import scoring_path
+    from govdash.core.scoring_versions import digest
+
+    try:
+        return digest(scoring_path().read_text(encoding="utf-8"))
+    except OSError:
+        return ""
 
 
 def can_edit_scoring() -> bool:

@@ -3,7 +3,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash import ui
+from govdash import publish_panel, ui
 from govdash.figures import catalogue
 from govdash.core.periods import month_label, previous_month
 from govdash.core.labels import DEPT_LABELS, RATE_LABELS
@@ -12,9 +12,9 @@ from govdash.core.textsafe import md
 
 ui.start_page("月度通报", "bulletin")
 month = ui.current_month()
-as_of = ui.cutoff_picker()
-b = ui.figure(catalogue.bulletin, month, as_of)
-prev = ui.figure(catalogue.bulletin, previous_month(month), as_of)
+# published: served from the archive; else at the month's default cut-off; 初步 / 数据截至 / 定稿发布 / 更正
+view = publish_panel.bulletin_view(month)
+as_of, b, prev = view.as_of, view.b, view.prev
 st.caption(f"{month_label(month)} · 截止 {b['as_of']} · 时限设置：非现场 {b['settings']['whistle']['offsite_response_hours']} 小时受理、"
            f"{b['settings']['whistle']['offsite_closure_working_days']} 个工作日结案；现场 {b['settings']['whistle']['onsite_response_hours']} 小时到场；"
            f"疑难 {b['settings']['whistle']['difficult_closure_working_days']} 个工作日")
@@ -38,13 +38,7 @@ cols[3].metric("办结率", ui.fmt_rate(c["closure_rate"]), delta=delta_pts("clo
 cols[4].metric("按期办结率", ui.fmt_rate(c["on_time_closure_rate"]), delta=delta_pts("on_time_closure_rate"))
 cols[5].metric("超期未办结", c["open_overdue"], delta=c["open_overdue"] - p["open_overdue"], delta_color="inverse")
 
-d1, d2, d3 = st.columns(3)
-d1.download_button("下载 Word 通报", ui.report_bytes("docx", month, as_of), file_name=f"{month}-月度通报.docx", on_click="ignore",
-                   mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-d2.download_button("下载 PDF 通报", ui.report_bytes("pdf", month, as_of), file_name=f"{month}-月度通报.pdf", on_click="ignore",
-                   mime="application/pdf")
-d3.download_button("下载 Excel 通报", ui.report_bytes("xlsx", month, as_of), file_name=f"{month}-月度通报.xlsx", on_click="ignore",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+publish_panel.downloads(view)
 
 st.subheader("部门排名")
 threshold = b["settings"]["whistle"]["negative_list_threshold"]

@@ -16,7 +16,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from govdash.core.periods import date_label, moment_label, week_label
+from govdash.core.periods import day_label, deadline_label, moment_label, week_label
 from govdash.figures import bulletin
 from govdash.figures.assessment import assessment
 from govdash.outputs import gongwen
@@ -70,10 +70,12 @@ def _text(doc) -> str:
 # ---------------------------------------------------------------- periods: one date format
 
 def test_dates_hand_worked():
-    assert date_label("2024-11-08") == "2024年11月8日"
-    assert date_label("2024-01-05 00:00:00") == "2024年1月5日"
-    assert moment_label("2024-10-08 23:59:59") == "2024年10月8日"           # a deadline: the date only
+    assert day_label("2024-11-08") == "2024年11月8日"
+    assert day_label("2024-01-05 00:00:00") == "2024年1月5日"
+    assert deadline_label("2024-10-08 23:59:59") == "2024年10月8日"         # the end of a day: the date only
+    assert deadline_label("2024-10-08 12:00:00") == "2024年10月8日 12:00"
     assert moment_label("2024-11-06 00:00:00") == "2024年11月6日 00:00"
+    assert moment_label("2024-11-07 23:59:59") == "2024年11月7日 23:59"    # a cut-off keeps its time
     assert week_label("2024-W42") == "第42周（10月14日起）"
     assert week_label("2025-W01") == "第1周（12月30日起）"                  # the ISO week starts in 2024
 

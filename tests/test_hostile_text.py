@@ -341,8 +341,17 @@ NUM, WHEN, LIT, CONF = ("a number the product computes", "a period or time the p
                         "the product's own text", "configuration only an administrator edits")
 TRUSTED = {
     "app.py": {"section": LIT, "page.title": LIT},
-    "govdash/ui.py": {"NO_DATA": LIT, "title": LIT + " (each page's heading)"},
-    "pages/assessment.py": {"result['as_of']": WHEN, "result['period']": WHEN, "result['previous_period']": WHEN,
+    "govdash/ui.py": {"NO_DATA": LIT, "title": LIT + " (each page's heading)", "moment_label(as_of)": WHEN,
+                      "status": LIT, "moment_label(parse_as_of(result['final_cutoff']))": WHEN, "n": CONF,
+                      "result['data_note']": LIT + " with a timestamp (govdash.figures.cutoff)"},
+    "govdash/publish_panel.py": {
+        "current['version']": NUM, "moment_label(as_of)": WHEN, "moment_label(parse_as_of(b['final_cutoff']))": WHEN,
+        "KIND_LABELS[kind]": LIT, "KIND_LABELS.get(kind, kind)": LIT,
+        "publication_note({**current, 'published_by': md(current['published_by'])})":
+            LIT + " with dates and the publisher's name through md (govdash.outputs.publication)",
+        "flash": LIT + " with the publication id and the archived file names (month and version only)"},
+    "pages/assessment.py": {"flash": LIT + " with a version id (vNNNN)", "chosen": "a version id (vNNNN, a file name pattern)",
+                            "result['as_of']": WHEN, "result['period']": WHEN, "result['previous_period']": WHEN,
                             "mine['rank']": NUM},
     "pages/data_quality.py": {"note": LIT + " with counts (warehouse.schema.quarantine_note)", "PAGE_ROWS": NUM,
                               "max_mb": CONF, "i": NUM, "n": NUM, "words.get(stage, stage)": LIT, "label": LIT,
@@ -417,7 +426,8 @@ def _text_args(call: ast.Call) -> list[ast.AST]:
 def _rendering_sources():
     from tests.conftest import REPO
 
-    return [REPO / "app.py", REPO / "govdash" / "ui.py", *sorted((REPO / "pages").glob("*.py"))]
+    return [REPO / "app.py", REPO / "govdash" / "ui.py", REPO / "govdash" / "publish_panel.py",
+            *sorted((REPO / "pages").glob("*.py"))]
 
 
 def test_data_into_markdown_goes_through_textsafe_md():

@@ -61,20 +61,26 @@ def _moment(value: str | dt.date | dt.datetime) -> dt.date | dt.datetime:
         raise ValueError(f"无法识别的日期“{value}”，应为 YYYY-MM-DD[ HH:MM:SS]") from None
 
 
-def date_label(value: str | dt.date | dt.datetime) -> str:
-    """A date as every document writes it: "2024年11月8日" (the year in full, no leading zeros: GB/T 9704
-    7.3.5.4 for 成文日期 and 印发日期, and the same for deadlines and cut-offs)."""
-    d = _moment(value)
+def day_label(day: str | dt.date | dt.datetime) -> str:
+    """A date as a reader reads it: 2024-11-07 → "2024年11月7日" (pages, notes and documents: the year in full,
+    no leading zeros, as GB/T 9704 7.3.5.4 writes 成文日期 and 印发日期)."""
+    d = _moment(day)
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def moment_label(value: str | dt.date | dt.datetime) -> str:
-    """A moment for a reader: the date alone when it is the end of a day (23:59:59, a deadline) or a bare
-    date, else the date and the time to the minute ("2024年11月6日 00:00")."""
-    d = _moment(value)
+def moment_label(moment: str | dt.datetime) -> str:
+    """A cut-off or data timestamp to the minute: "2024年11月7日 23:59"."""
+    m = _moment(moment)
+    return f"{day_label(m)} {m:%H:%M}"
+
+
+def deadline_label(deadline: str | dt.datetime) -> str:
+    """A deadline: the date alone when it is the end of a day (23:59:59, as every closure deadline is),
+    else `moment_label`."""
+    d = _moment(deadline)
     if not isinstance(d, dt.datetime) or d.time() == dt.time(23, 59, 59):
-        return date_label(d)
-    return f"{date_label(d)} {d:%H:%M}"
+        return day_label(d)
+    return moment_label(d)
 
 
 def week_label(iso_week: str) -> str:

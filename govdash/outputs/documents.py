@@ -11,7 +11,7 @@ from pathlib import Path
 
 from govdash.core import textsafe
 from govdash.core.formatting import EMPTY, pct
-from govdash.core.periods import date_label, month_bounds, month_label, moment_label, week_label
+from govdash.core.periods import day_label, deadline_label, month_bounds, month_label, moment_label, week_label
 
 FONT = "Noto Sans CJK SC"  # the workbooks' face (a Simplified Chinese face; Excel/WPS substitute their own)
 
@@ -273,7 +273,7 @@ def document_number(b: dict, s: dict) -> str:
 def document_date(b: dict) -> str:
     """成文日期: the publication date of a published bulletin, else the date of the cut-off."""
     pub = b.get("publication") or {}
-    return date_label(pub.get("published_at") or b["as_of"])
+    return day_label(pub.get("published_at") or b["as_of"])
 
 
 def title_mark(b: dict) -> str:
@@ -402,7 +402,7 @@ def _overdue_rows(b: dict) -> list[dict]:
     names, communities = _dept_names(b), b.get("reference", {}).get("community_names", {})
     return [{**o, "dept_name": names.get(o["dept_id"], o["dept_id"]),
              "community_name": communities.get(o["community_id"], o["community_id"]),
-             "deadline": moment_label(o["deadline"])} for o in b["overdue"]]
+             "deadline": deadline_label(o["deadline"])} for o in b["overdue"]]
 
 
 def _named_weeks(bindings: list[dict]) -> list[dict]:
