@@ -137,6 +137,7 @@ class IngestResult:
     run_id: str
     files: list[FileSummary] = field(default_factory=list)
     seconds: float = 0.0
+    models: dict[str, str] = field(default_factory=dict)  # per model: "whole", "events" or "kept" (warehouse.build)
 
     @property
     def exit_code(self) -> int:
@@ -301,6 +302,7 @@ def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, n
         in_file_dups = n_valid_rows - n_distinct
 
         raw_is_empty = con.execute(f"select count(*) from (select 1 from {raw} limit 1)").fetchall()[0][0] == 0
+        _record_changed_events(con, spec, raw, content, raw_is_empty)
         if raw_is_empty:
             # first load of this table: nothing to compare against or replace
             already, replaced = 0, 0
@@ -339,6 +341,32 @@ def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, n
         raise
     _drop_temp_tables(con)
     return summary
+
+
+# the tables whose rows warehouse.build brings up to date event by event: the events of every row the load
+# inserts or deletes are recorded in build_changed_events
+EVENT_TABLES = ("whistle_event_log", "whistle_events")
+
+
+def _record_changed_events(con: duckdb.DuckDBPyConnection, spec: TableSpec, raw: str, content: list[str],
+                           raw_is_empty: bool) -> None:
+    """Before `valid` is loaded into `raw`: the event ids of the rows it will insert (not already there) and
+    of the rows it will delete (a corrected re-export: the rest of the log of an event it covers, or an event
+    row whose content changed)."""
+    if spec.name not in EVENT_TABLES:
+        return
+    if raw_is_empty:
+        con.execute("insert into build_changed_events select distinct event_id from valid")
+        return
+    inserted = f"select v.event_id from valid v where not exists (select 1 from {raw} r where {_same(content, 'r', 'v')})"
+    if spec.parent:
+        deleted = (f"select r.event_id from {raw} r where r.event_id in (select event_id from valid) "
+                   f"and not exists (select 1 from valid v where {_same(content, 'r', 'v')})")
+    else:
+        key = list(spec.key)
+        deleted = (f"select r.event_id from {raw} r where exists (select 1 from valid v where {_same(key, 'r', 'v')}) "
+                   f"and not exists (select 1 from valid v where {_same(content, 'r', 'v')})")
+    con.execute(f"insert into build_changed_events select distinct event_id from ({inserted} union all {deleted})")
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, path: Path, run_id: str, now: dt.datetime,
@@ -398,7 +426,11 @@ def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, 
                 progress("load", i, len(planned), path.name)
             loaded.append((position.get(path, -1), _load_file(con, path, run_id, now, limits)))
         if do_build:
-            build(con, progress=(lambda i, n, name: progress("build", i, n, name)) if progress else None)
+            # only what the loaded rows change is rebuilt (warehouse.build): the raw tables rows went into or out of
+            changed = {raw_table(s.table) for _, summaries in loaded for s in summaries
+                       if s.table and (s.rows_loaded or s.rows_replaced)}
+            result.models = build(con, progress=(lambda i, n, name: progress("build", i, n, name)) if progress else None,
+                                  changed_tables=changed)
         con.execute("commit")
     # in the order the files were given (the bundled reference lists first)
     result.files = [s for _, summaries in sorted(loaded, key=lambda x: x[0]) for s in summaries]

@@ -1,9 +1,9 @@
 -- Handling and closure counts per department over a period (January to the month's end for the
--- assessment negative list, 4.1.1.1). Neither needs deadlines, so it reads the assignment facts only.
--- The counts add up over periods, so a long period can be summed month by month.
--- Params: $as_of, $date_from, $date_to, $use_stored.
+-- assessment negative list, 4.1.1.1). Reads period_assignments (see bulletin_departments.sql), computed once
+-- for January to the month's end. Params: $date_from, $date_to.
 with facts as (
-    select * from assignment_facts_at($as_of, $date_from, $date_to, $use_stored)
+    select * from period_assignments
+    where dispatched_at >= $date_from and dispatched_at < $date_to
 ),
 
 departments as (
