@@ -132,6 +132,9 @@ def test_incremental_ingests_equal_a_full_rebuild(slices, tmp_path, monkeypatch)
     assert {k["stg_whistle_events"] for i, k in enumerate(kinds[1:], 1) if i != len(kinds) - 2} == {"events"}
     # an ingest that touches no input of a model keeps it: the corrected re-export has no appeals or visits
     assert kinds[-1]["stg_appeals"] == "kept" and kinds[-1]["stg_appeal_log"] == "kept"
+    # the calendar's span did not change with the corrected re-export: computed again, equal, left as it was,
+    # so the models reading it are kept
+    assert kinds[-1]["dim_calendar"] == "unchanged" and kinds[-1]["fct_binding_weeks"] == "kept"
 
 
 def test_an_ingest_of_nothing_new_keeps_every_model(slices, tmp_path):

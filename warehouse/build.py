@@ -100,7 +100,9 @@ def build(con: duckdb.DuckDBPyConnection, progress=None, changed_tables: set[str
     events' rows only; every other model with a changed input is rebuilt whole (and counts as changed for the
     models that read it). A model missing from the warehouse, or whose SQL changed since it was built, is
     rebuilt whole. Tables that are not models (raw_*, archive_*, bookkeeping) are never dropped or rebuilt.
-    Returns, per model in build order, what was done: "whole", "events" (event by event) or "kept"."""
+    A small model rebuilt because an input changed, whose rows come out the same, is left as it was.
+    Returns, per model in build order, what was done: "whole", "events" (event by event), "unchanged"
+    (computed again, equal, left as it was) or "kept" (no input changed)."""
     ensure_schema(con)
     calendar_reloaded = load_official_calendar(con)
     files = model_files()
@@ -135,6 +137,10 @@ def build(con: duckdb.DuckDBPyConnection, progress=None, changed_tables: set[str
             _build_events(con, name, sql)
             by_event.add(name)
             done[name] = "events"
+        elif not stale and _rebuilt_equal(con, name, sql):
+            # a small model its changed inputs did not change (the calendar's span on most days): left as it
+            # was, so the models reading it are not rebuilt and the commit does not rewrite it
+            done[name] = "unchanged"
         else:
             _build_whole(con, name, sql)
             changed.add(name)
@@ -155,6 +161,30 @@ def _build_whole(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
         _build_by_month(con, name, sql, params)
     else:
         con.execute(f"create or replace table {name} as {sql}", params or None)
+
+
+SMALL_MODEL_ROWS = 200_000
+
+
+def _rebuilt_equal(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> bool:
+    """For a small model built whole from one query: compute it into a temp table and compare its rows with the
+    stored ones (True: equal, the model is left as it is; False: the caller rebuilds it). A large or chunked
+    model is never compared (False)."""
+    if "$chunk_from" in sql:
+        return False
+    (rows,) = con.execute(f"select count(*) from {name}").fetchall()[0]
+    if rows > SMALL_MODEL_ROWS:
+        return False
+    params = {"changed_only": False} if "$changed_only" in sql else None
+    con.execute(f"create or replace temp table _model_rebuilt as {sql}", params)
+    try:
+        (differ,) = con.execute(f"select count(*) from ((select * from temp._model_rebuilt except all select * from {name}) "
+                                f"union all (select * from {name} except all select * from temp._model_rebuilt))").fetchall()[0]
+        same_shape = (con.execute(f"select count(*) from (describe temp._model_rebuilt)").fetchall()
+                      == con.execute(f"select count(*) from (describe {name})").fetchall())
+        return differ == 0 and same_shape
+    finally:
+        con.execute("drop table if exists temp._model_rebuilt")
 
 
 def _build_events(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:

@@ -50,8 +50,8 @@ PERIOD_ASSIGNMENTS = "period_assignments"
 def period_assignments(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime):
     """The assignments dispatched in [date_from, date_to) as of the cut-off (assignments_as_of), computed once
     into the connection's temp table `period_assignments`, which the bulletin's department table, overdue list
-    and year-to-date counts read (warehouse/metrics/bulletin_*.sql, department_ytd_rates.sql), each its own
-    part of the period. Temp tables belong to the connection (a cursor is one), so readers never share it."""
+    and the month's part of the year-to-date counts read (warehouse/metrics/bulletin_*.sql,
+    department_ytd_rates.sql). Temp tables belong to the connection (a cursor is one), so readers never share it."""
     con.execute(f"create or replace temp table {PERIOD_ASSIGNMENTS} as "
                 "select * from assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored)",
                 {"as_of": as_of, "date_from": date_from, "date_to": date_to, **assignment_params(con, as_of)})
@@ -191,15 +191,17 @@ def _clause_order(code: str) -> tuple:
 def year_to_date_departments(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
     """Handling and closure rates over January to the end of `month` (for the assessment negative list)."""
     start, end = month_bounds(month)
-    with period_assignments(con, start.replace(month=1), end, as_of):
-        return _year_to_date_rows(con, month)
+    with period_assignments(con, start, end, as_of):
+        return _year_to_date_rows(con, month, as_of)
 
 
-def _year_to_date_rows(con, month: str) -> pl.DataFrame:
-    """Year-to-date counts per department over period_assignments (January to the month's end), then the rates
-    by their one definition."""
+def _year_to_date_rows(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+    """Year-to-date counts per department — the month's from period_assignments (which must hold the month),
+    the earlier months' from the assignment facts — then the rates by their one definition."""
     start, end = month_bounds(month)
-    counts = fetch_frame(con, metric_sql("department_ytd_rates"), {"date_from": start.replace(month=1), "date_to": end})
+    counts = fetch_frame(con, metric_sql("department_ytd_rates"),
+                         {"as_of": as_of, "year_start": start.replace(month=1), "month_start": start, "month_end": end,
+                          "use_stored": assignment_params(con, as_of)["use_stored"]})
     con.register("ytd_counts", counts)
     try:
         return con.sql(metric_sql("ytd_rates")).pl()
@@ -251,12 +253,12 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
     cutoff = parse_as_of(as_of)
     settings = load_settings()
     month_start, month_end = month_bounds(month)
-    # the assignments of January to the month's end, computed once: the month's department table and overdue
-    # list are its month, the assessment negative list its whole
-    with period_assignments(con, month_start.replace(month=1), month_end, cutoff):
+    # the month's assignments, computed once: the department table, the overdue list and the month's part of
+    # the year-to-date counts read them (the earlier months' counts need no deadlines: facts only)
+    with period_assignments(con, month_start, month_end, cutoff):
         depts = _department_rows(con, month, cutoff)
         overdue = _overdue_rows(con, month, cutoff)
-        year_to_date = _year_to_date_rows(con, month)
+        year_to_date = _year_to_date_rows(con, month, cutoff)
     provisional = bool(depts["calendar_provisional"].any()) if depts.height else False
     threshold = float(settings["whistle"]["negative_list_threshold"])
     visits = visit_table(con, month)
