@@ -425,12 +425,14 @@ def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, 
             if progress:
                 progress("load", i, len(planned), path.name)
             loaded.append((position.get(path, -1), _load_file(con, path, run_id, now, limits)))
+        # only what the loaded rows change is rebuilt (warehouse.build): the raw tables rows went into or out of,
+        # recorded so that an ingest without a build leaves them to the next build
+        for table in sorted({raw_table(s.table) for _, summaries in loaded for s in summaries
+                             if s.table and (s.rows_loaded or s.rows_replaced)}):
+            con.execute("insert into build_changed_tables values (?)", [table])
         if do_build:
-            # only what the loaded rows change is rebuilt (warehouse.build): the raw tables rows went into or out of
-            changed = {raw_table(s.table) for _, summaries in loaded for s in summaries
-                       if s.table and (s.rows_loaded or s.rows_replaced)}
             result.models = build(con, progress=(lambda i, n, name: progress("build", i, n, name)) if progress else None,
-                                  changed_tables=changed)
+                                  incremental=True)
         con.execute("commit")
     # in the order the files were given (the bundled reference lists first)
     result.files = [s for _, summaries in sorted(loaded, key=lambda x: x[0]) for s in summaries]

@@ -168,3 +168,15 @@ def test_many_changed_events_rebuild_whole(slices, tmp_path):
     assert ingest([slices[0]], db_path=db).exit_code == 0
     again = ingest([slices[1]], db_path=db)     # about half of the events then in the warehouse are new
     assert {again.models[m] for m in EVENT_KEYED_MODELS} == {"whole"}
+
+
+def test_an_ingest_without_a_build_is_caught_up_by_the_next(slices, tmp_path, monkeypatch):
+    """The raw tables and events an ingest changed wait in build_changed_tables / build_changed_events until a
+    build: an ingest that does not build leaves them to the next one."""
+    monkeypatch.setattr("warehouse.build.INCREMENTAL_MAX_SHARE", 1.0)
+    db = tmp_path / "deferred.duckdb"
+    assert ingest([slices[0]], db_path=db).exit_code == 0
+    assert ingest([slices[1]], db_path=db, do_build=False).exit_code == 0
+    last = ingest([slices[-2]], db_path=db)        # the completed logs only: no appeals in it
+    assert last.models["stg_appeals"] == "whole" and last.models["fct_assignment_facts"] == "events"
+    assert_models_equal_full_rebuild(db, tmp_path)

@@ -91,11 +91,12 @@ def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
         [db]).fetchall()}
 
 
-def build(con: duckdb.DuckDBPyConnection, progress=None, changed_tables: set[str] | None = None) -> dict[str, str]:
+def build(con: duckdb.DuckDBPyConnection, progress=None, incremental: bool = False) -> dict[str, str]:
     """Create raw tables if missing, load the official calendar, bring every model up to date.
 
-    changed_tables None (govdash build, a full rebuild): every model is rebuilt from its SQL. Otherwise (an
-    ingest) the raw tables the session changed: a model none of whose inputs changed is left as it is; an
+    Not incremental (govdash build, a full rebuild): every model is rebuilt from its SQL. Incremental (an
+    ingest), from the raw tables ingests changed since the last build (build_changed_tables) and the events
+    they changed (build_changed_events): a model none of whose inputs changed is left as it is; an
     event-keyed model whose changed inputs are all recorded by event in build_changed_events recomputes those
     events' rows only; every other model with a changed input is rebuilt whole (and counts as changed for the
     models that read it). A model missing from the warehouse, or whose SQL changed since it was built, is
@@ -111,8 +112,9 @@ def build(con: duckdb.DuckDBPyConnection, progress=None, changed_tables: set[str
     existing = _existing_tables(con)
     con.execute(f"create table if not exists {BUILD_STATE} (model varchar primary key, definition_hash varchar)")
     built_hash = dict(con.execute(f"select model, definition_hash from {BUILD_STATE}").fetchall())
-    full = changed_tables is None
-    changed: set[str] = set() if full else set(changed_tables) | ({"ref_calendar_official"} if calendar_reloaded else set())
+    full = not incremental
+    changed_tables = {r[0] for r in con.execute("select distinct table_name from build_changed_tables").fetchall()}
+    changed: set[str] = set() if full else changed_tables | ({"ref_calendar_official"} if calendar_reloaded else set())
     n_changed_events = con.execute("select count(distinct event_id) from build_changed_events").fetchall()[0][0]
     n_events = con.execute("select count(*) from raw_whistle_events").fetchall()[0][0]
     few_events = n_changed_events <= INCREMENTAL_MAX_SHARE * max(n_events, 1)
@@ -152,6 +154,7 @@ def build(con: duckdb.DuckDBPyConnection, progress=None, changed_tables: set[str
     for name in RETIRED_MACROS:
         con.execute(f"drop macro table if exists {name}")
     con.execute("delete from build_changed_events")
+    con.execute("delete from build_changed_tables")
     return done
 
 
