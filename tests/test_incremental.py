@@ -180,3 +180,17 @@ def test_an_ingest_without_a_build_is_caught_up_by_the_next(slices, tmp_path, mo
     last = ingest([slices[-2]], db_path=db)        # the completed logs only: no appeals in it
     assert last.models["stg_appeals"] == "whole" and last.models["fct_assignment_facts"] == "events"
     assert_models_equal_full_rebuild(db, tmp_path)
+
+
+def test_archive_tables_survive_ingest_and_full_build(slices, tmp_path):
+    """Published bulletins are archived in archive_* tables: neither an ingest nor govdash build touches them."""
+    db = tmp_path / "archive.duckdb"
+    assert ingest([slices[0]], db_path=db).exit_code == 0
+    with write_session(db) as con:
+        con.execute("create table archive_bulletins (month varchar, body varchar)")
+        con.execute("insert into archive_bulletins values ('2024-10', '{}')")
+    assert ingest([slices[1]], db_path=db).exit_code == 0
+    with write_session(db) as con:
+        build(con)
+    with write_session(db) as con:
+        assert con.execute("select * from archive_bulletins").fetchall() == [("2024-10", "{}")]
