@@ -148,6 +148,9 @@ def main(argv: list[str]) -> None:
     result = {"sample": str(sample), "end": end.isoformat(), "increments": [bench_days(sample, work, k, end) for k in days]}
     # the bulletin on the warehouse holding everything up to `end` (the incremental one of the last run)
     result["bulletin"] = bench_bulletin(work / f"days-{days[-1]}" / "incremental.duckdb")
+    import resource
+
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(result, ensure_ascii=False))
 
 

@@ -107,6 +107,9 @@ def main(argv: list[str]) -> None:
         out[k + "_best"] = min(out[k])
     out["ratio_product_to_floor"] = out["product_s_best"] / out["floor_s_best"]
     out["ratio_load_only_to_floor"] = out["product_load_only_s_best"] / out["floor_s_best"]
+    import resource
+
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(out))
 
 
