@@ -137,6 +137,7 @@ class IngestResult:
     run_id: str
     files: list[FileSummary] = field(default_factory=list)
     seconds: float = 0.0
+    models: dict[str, str] = field(default_factory=dict)  # per model: "whole", "events" or "kept" (warehouse.build)
 
     @property
     def exit_code(self) -> int:
@@ -203,7 +204,10 @@ def _stage_incoming(con: duckdb.DuckDBPyConnection, src: SourceFrame) -> int:
     return offset
 
 
-TEMP_TABLES = ("incoming", "contract_failures", "file_contents", "valid", "failures", "failures_kept")
+TEMP_TABLES = ("incoming", "contract_failures", "file_contents", "valid", "failures", "failures_kept", "new_rows")
+# the tables whose rows warehouse.build brings up to date event by event: the events of every row the load
+# inserts or deletes are recorded in build_changed_events
+EVENT_TABLES = ("whistle_event_log", "whistle_events")
 
 
 def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -301,35 +305,36 @@ def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, n
         in_file_dups = n_valid_rows - n_distinct
 
         raw_is_empty = con.execute(f"select count(*) from (select 1 from {raw} limit 1)").fetchall()[0][0] == 0
+        events = spec.name in EVENT_TABLES  # their changed events are recorded for the build (warehouse.build)
         if raw_is_empty:
             # first load of this table: nothing to compare against or replace
             already, replaced = 0, 0
-            con.execute(f"""
-                insert into {raw} ({content_list}, _source_file, _source_row, _run_id)
-                select {", ".join('v.' + _q(c) for c in content)}, ?, v._row + 2, ? from valid v
-            """, [file_name, run_id])
+            new_rows = "valid"
         else:
-            already = con.execute(
-                f"select count(*) from valid v where exists (select 1 from {raw} r where {_same(content, 'r', 'v')})"
-            ).fetchall()[0][0]
-            if spec.parent:
-                parent = _q(spec.parent)
-                replaced = con.execute(f"""
-                    delete from {raw} r
-                    where r.{parent} in (select {parent} from valid)
-                      and not exists (select 1 from valid v where {_same(content, 'r', 'v')})
-                """).fetchall()[0][0]
-            else:
-                replaced = con.execute(f"""
-                    delete from {raw} r
-                    where exists (select 1 from valid v where {_same(key, 'r', 'v')})
-                      and not exists (select 1 from valid v where {_same(content, 'r', 'v')})
-                """).fetchall()[0][0]
-            con.execute(f"""
-                insert into {raw} ({content_list}, _source_file, _source_row, _run_id)
-                select {", ".join('v.' + _q(c) for c in content)}, ?, v._row + 2, ?
-                from valid v where not exists (select 1 from {raw} r where {_same(content, 'r', 'v')})
-            """, [file_name, run_id])
+            # the rows not loaded yet, found once (one pass over the raw table): counted, recorded and inserted
+            con.execute(f"create or replace temp table new_rows as select v.* from valid v "
+                        f"where not exists (select 1 from {raw} r where {_same(content, 'r', 'v')})")
+            already = n_distinct - con.execute("select count(*) from new_rows").fetchall()[0][0]
+            new_rows = "new_rows"
+            # a corrected re-export: the rows of what it covers (the log of an event it holds, a keyed row) that it
+            # no longer holds; an event table returns the deleted rows' event ids, recorded for the build
+            covered = (f"r.{_q(spec.parent)} in (select {_q(spec.parent)} from valid)" if spec.parent
+                       else f"exists (select 1 from valid v where {_same(key, 'r', 'v')})")
+            deleted = con.execute(f"""
+                delete from {raw} r
+                where {covered} and not exists (select 1 from valid v where {_same(content, 'r', 'v')})
+                {"returning event_id" if events else ""}
+            """).fetchall()
+            replaced = len(deleted) if events else deleted[0][0]
+            if events and deleted:
+                con.execute("insert into build_changed_events select distinct unnest($ids::varchar[])",
+                            {"ids": sorted({r[0] for r in deleted})})
+        if events:
+            con.execute(f"insert into build_changed_events select distinct event_id from {new_rows}")
+        con.execute(f"""
+            insert into {raw} ({content_list}, _source_file, _source_row, _run_id)
+            select {", ".join('v.' + _q(c) for c in content)}, ?, v._row + 2, ? from {new_rows} v
+        """, [file_name, run_id])
         summary.rows_loaded = n_distinct - already
         summary.rows_replaced = replaced
         summary.duplicates_skipped = in_file_dups + already
@@ -397,8 +402,14 @@ def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, 
             if progress:
                 progress("load", i, len(planned), path.name)
             loaded.append((position.get(path, -1), _load_file(con, path, run_id, now, limits)))
+        # only what the loaded rows change is rebuilt (warehouse.build): the raw tables rows went into or out of,
+        # recorded so that an ingest without a build leaves them to the next build
+        for table in sorted({raw_table(s.table) for _, summaries in loaded for s in summaries
+                             if s.table and (s.rows_loaded or s.rows_replaced)}):
+            con.execute("insert into build_changed_tables values (?)", [table])
         if do_build:
-            build(con, progress=(lambda i, n, name: progress("build", i, n, name)) if progress else None)
+            result.models = build(con, progress=(lambda i, n, name: progress("build", i, n, name)) if progress else None,
+                                  incremental=True)
         con.execute("commit")
     # in the order the files were given (the bundled reference lists first)
     result.files = [s for _, summaries in sorted(loaded, key=lambda x: x[0]) for s in summaries]

@@ -214,10 +214,13 @@ def test_assignments_after_the_last_log_row_live_and_stored(cur):
     assert assignments(cur, LATE, use_stored=True) == LATE_ROWS
 
 
-def test_assignments_at_past_cutoffs(cur):
-    assert assignment_params(cur, T("10-10 12:00"))["use_stored"] is False
+@pytest.mark.parametrize("use_stored", [False, True])
+def test_assignments_at_past_cutoffs(cur, use_stored):
+    """Hand-worked, all live and from the stored facts plus the live delta (the events with a log row after
+    the cut-off): both must give these rows."""
+    assert figures.assignment_source(cur, T("10-10 12:00")) == "stored+live"
     # 10-10 12:00: E3 reopened, its deadline (end of 10-10) not passed yet; E4 and E5 not dispatched yet
-    assert [(r[0], r[1], r[10], r[12], r[13], r[14], r[16]) for r in assignments(cur, T("10-10 12:00"))] == [
+    assert [(r[0], r[1], r[10], r[12], r[13], r[14], r[16]) for r in assignments(cur, T("10-10 12:00"), use_stored=use_stored)] == [
         ("E1", "D1", T("10-08 15:00"), "satisfied", 0, None, "closed_on_time"),
         ("E2", "D2", T("10-08 09:00"), None, 1, 1, "closed_late"),
         ("E3", "D1", None, None, 1, 2, "open_in_time"),
@@ -225,10 +228,10 @@ def test_assignments_at_past_cutoffs(cur):
         ("E6", "D3", T("10-08 18:00"), "basic", 0, None, "closed_on_time"),
     ]
     # 10-11 00:00: E3's deadline has passed while it is open
-    e3 = [r for r in assignments(cur, T("10-11 00:00")) if r[:2] == ("E3", "D1")]
+    e3 = [r for r in assignments(cur, T("10-11 00:00"), use_stored=use_stored) if r[:2] == ("E3", "D1")]
     assert [(r[10], r[16]) for r in e3] == [(None, "open_overdue")]
     # 10-15 12:00: E4 and E5 open within their deadlines
-    late_ones = [(r[0], r[16]) for r in assignments(cur, T("10-15 12:00")) if r[0] in ("E4", "E5")]
+    late_ones = [(r[0], r[16]) for r in assignments(cur, T("10-15 12:00"), use_stored=use_stored) if r[0] in ("E4", "E5")]
     assert late_ones == [("E4", "open_in_time"), ("E5", "open_in_time")]
 
 
@@ -287,15 +290,17 @@ def test_appeal_levels_after_the_trail(cur):
         ("A4", "C2", 1, T("09-30 09:00"), T("10-02 09:00"), "resolved", 48.0)]
 
 
-def test_use_stored_drops_the_other_branch_from_the_plan(cur):
-    """The SQL text is the same either way; use_stored's value, known when the query is planned, removes the
-    branch it rules out: the "now" path never scans the log, a past cut-off never reads the stored facts."""
+def test_use_stored_plans(cur):
+    """The SQL text is the same either way; use_stored's value, known when the query is planned, shapes the plan:
+    false computes everything from the log and never reads the stored facts; true reads the stored facts and
+    finds the events with a log row after the cut-off in the small per-event table (the log is read for those)."""
     sql = "explain select * from assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored)"
-    params = {"as_of": LATE, "date_from": SEP, "date_to": NOV, "sla": DEFAULT_SLA}
+    params = {"as_of": T("10-10 12:00"), "date_from": SEP, "date_to": NOV, "sla": DEFAULT_SLA}
     stored_plan = "\n".join(r[1] for r in cur.execute(sql, {**params, "use_stored": True}).fetchall())
     live_plan = "\n".join(r[1] for r in cur.execute(sql, {**params, "use_stored": False}).fetchall())
-    assert "fct_assignment_facts" in stored_plan and "stg_whistle_event_log" not in stored_plan
+    assert "fct_assignment_facts" in stored_plan and "stg_whistle_event_log_ends" in stored_plan
     assert "stg_whistle_event_log" in live_plan and "fct_assignment_facts" not in live_plan
+    assert "stg_whistle_event_log_ends" not in live_plan
 
 
 # ---------------------------------------------------------------- working days overdue, and the filtered rates

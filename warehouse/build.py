@@ -71,34 +71,154 @@ def model_order() -> list[str]:
     return list(TopologicalSorter(graph).static_order())
 
 
-def build(con: duckdb.DuckDBPyConnection, progress=None) -> list[str]:
-    """Create raw tables if missing, load the official calendar, rebuild every model."""
+# Models an ingest can bring up to date event by event: the rows of the events in build_changed_events are
+# deleted and computed again ($changed_only true), every other row stays. The raw tables whose changes the
+# ingest records there by event (pipelines.ingest: the event ids of every loaded log or event row).
+EVENT_KEYED_MODELS = ("stg_whistle_event_log", "stg_whistle_event_log_ends", "stg_whistle_events", "fct_assignment_facts")
+EVENT_KEYED_RAW = ("raw_whistle_event_log", "raw_whistle_events")
+# above this share of the events changed, an event-keyed model is rebuilt whole (a re-export of everything)
+INCREMENTAL_MAX_SHARE = 0.25
+BUILD_STATE = "build_models"
+
+
+def _model_inputs(name: str, files: dict[str, Path]) -> set[str]:
+    """The tables a model reads, directly or through the table macros it calls."""
+    sql = files[name].read_text(encoding="utf-8")
+    refs = _refs(sql)
+    for m in _macros_used(sql):
+        refs |= _refs(macro_files()[m].read_text(encoding="utf-8"))
+    return refs - {name}
+
+
+def _definition_hash(name: str, files: dict[str, Path]) -> str:
+    """A model's SQL and the macros it calls: a change (a new release) rebuilds the model whole."""
+    import hashlib
+
+    sql = files[name].read_text(encoding="utf-8")
+    text = sql + "".join(macro_files()[m].read_text(encoding="utf-8") for m in _macros_used(sql))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    db = con.execute("select current_database()").fetchall()[0][0]
+    return {r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = ? and schema_name = 'main' and not temporary",
+        [db]).fetchall()}
+
+
+def build(con: duckdb.DuckDBPyConnection, progress=None, incremental: bool = False) -> dict[str, str]:
+    """Create raw tables if missing, load the official calendar, bring every model up to date.
+
+    Not incremental (govdash build, a full rebuild): every model is rebuilt from its SQL. Incremental (an
+    ingest), from the raw tables ingests changed since the last build (build_changed_tables) and the events
+    they changed (build_changed_events): a model none of whose inputs changed is left as it is; an
+    event-keyed model whose changed inputs are all recorded by event in build_changed_events recomputes those
+    events' rows only; every other model with a changed input is rebuilt whole (and counts as changed for the
+    models that read it). A model missing from the warehouse, or whose SQL changed since it was built, is
+    rebuilt whole. Tables that are not models (raw_*, archive_*, bookkeeping) are never dropped or rebuilt.
+    A small model rebuilt because an input changed, whose rows come out the same, is left as it was.
+    Returns, per model in build order, what was done: "whole", "events" (event by event), "unchanged"
+    (computed again, equal, left as it was) or "kept" (no input changed)."""
     ensure_schema(con)
-    load_official_calendar(con)
+    calendar_reloaded = load_official_calendar(con)
     files = model_files()
     order = model_order()
     macros = macro_files()
+    existing = _existing_tables(con)
+    con.execute(f"create table if not exists {BUILD_STATE} (model varchar primary key, definition_hash varchar)")
+    built_hash = dict(con.execute(f"select model, definition_hash from {BUILD_STATE}").fetchall())
+    full = not incremental
+    changed_tables = {r[0] for r in con.execute("select distinct table_name from build_changed_tables").fetchall()}
+    changed: set[str] = set() if full else changed_tables | ({"ref_calendar_official"} if calendar_reloaded else set())
+    n_changed_events = con.execute("select count(distinct event_id) from build_changed_events").fetchall()[0][0]
+    n_events = con.execute("select count(*) from raw_whistle_events").fetchall()[0][0]
+    few_events = n_changed_events <= INCREMENTAL_MAX_SHARE * max(n_events, 1)
+    by_event: set[str] = set()   # models brought up to date event by event
+    done: dict[str, str] = {}
     for i, name in enumerate(order, 1):
         if progress:
             progress(i, len(order), name)
         sql = files[name].read_text(encoding="utf-8")
+        inputs = _model_inputs(name, files)
+        definition = _definition_hash(name, files)
+        stale = full or name not in existing or built_hash.get(name) != definition
+        changed_inputs = inputs & (changed | by_event)
+        if not stale and not changed_inputs:
+            done[name] = "kept"
+            continue
         # a macro a model calls is created just before it (its own inputs are built by then)
         for m in _macros_used(sql):
             con.execute(macros[m].read_text(encoding="utf-8"))
-        if "$chunk_from" in sql:
-            _build_by_month(con, name, sql)
+        if (not stale and name in EVENT_KEYED_MODELS and few_events
+                and changed_inputs <= by_event | set(EVENT_KEYED_RAW)):
+            _build_events(con, name, sql)
+            by_event.add(name)
+            done[name] = "events"
+        elif not stale and _rebuilt_equal(con, name, sql):
+            # a small model its changed inputs did not change (the calendar's span on most days): left as it
+            # was, so the models reading it are not rebuilt and the commit does not rewrite it
+            done[name] = "unchanged"
         else:
-            con.execute(f"create or replace table {name} as {sql}")
+            _build_whole(con, name, sql)
+            changed.add(name)
+            done[name] = "whole"
+            con.execute(f"insert or replace into {BUILD_STATE} values (?, ?)", [name, definition])
     # macros bind to the tables they read, so they are (re)created once every model exists
     for f in macros.values():
         con.execute(f.read_text(encoding="utf-8"))
     for name in RETIRED_MACROS:
         con.execute(f"drop macro table if exists {name}")
     con.execute((DDL_DIR / "build_info.sql").read_text(encoding="utf-8"), {"fingerprint": build_fingerprint()})
-    return order
+    con.execute("delete from build_changed_events")
+    con.execute("delete from build_changed_tables")
+    return done
 
 
-def _build_by_month(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
+def _build_whole(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
+    params = {"changed_only": False} if "$changed_only" in sql else {}
+    if "$chunk_from" in sql:
+        _build_by_month(con, name, sql, params)
+    else:
+        con.execute(f"create or replace table {name} as {sql}", params or None)
+
+
+SMALL_MODEL_ROWS = 200_000
+
+
+def _rebuilt_equal(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> bool:
+    """For a small model built whole from one query: compute it into a temp table and compare its rows with the
+    stored ones (True: equal, the model is left as it is; False: the caller rebuilds it). A large or chunked
+    model is never compared (False)."""
+    if "$chunk_from" in sql:
+        return False
+    (rows,) = con.execute(f"select count(*) from {name}").fetchall()[0]
+    if rows > SMALL_MODEL_ROWS:
+        return False
+    params = {"changed_only": False} if "$changed_only" in sql else None
+    con.execute(f"create or replace temp table _model_rebuilt as {sql}", params)
+    try:
+        (differ,) = con.execute(f"select count(*) from ((select * from temp._model_rebuilt except all select * from {name}) "
+                                f"union all (select * from {name} except all select * from temp._model_rebuilt))").fetchall()[0]
+        same_shape = (con.execute(f"select count(*) from (describe temp._model_rebuilt)").fetchall()
+                      == con.execute(f"select count(*) from (describe {name})").fetchall())
+        return differ == 0 and same_shape
+    finally:
+        con.execute("drop table if exists temp._model_rebuilt")
+
+
+def _build_events(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
+    """The rows of the changed events deleted and computed again; the model's SQL reads only those events
+    when $changed_only is true."""
+    import datetime as dt
+
+    params = {"changed_only": True}
+    if "$chunk_from" in sql:
+        params |= {"chunk_from": dt.datetime(1, 1, 1), "chunk_to": dt.datetime(9999, 12, 31)}
+    con.execute(f"delete from {name} where event_id in (select event_id from build_changed_events)")
+    con.execute(f"insert into {name} {sql}", params)
+
+
+def _build_by_month(con: duckdb.DuckDBPyConnection, name: str, sql: str, extra: dict | None = None) -> None:
     """A model over the whole whistle log, built one month of dispatches at a time."""
     import datetime as dt
 
@@ -108,7 +228,7 @@ def _build_by_month(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None
         (dt.datetime.combine(m, dt.time()), dt.datetime.combine((m.replace(day=28) + dt.timedelta(days=4)).replace(day=1), dt.time()))
         for m in months]
     for i, (start, end) in enumerate(bounds):
-        params = {"chunk_from": start, "chunk_to": end}
+        params = {"chunk_from": start, "chunk_to": end, **(extra or {})}
         if i == 0:
             con.execute(f"create or replace table {name} as {sql}", params)
         else:

@@ -38,13 +38,14 @@ def official_calendar() -> pl.DataFrame:
     return pl.DataFrame({"date": dates, "is_workday": is_work, "note": notes})
 
 
-def load_official_calendar(con: duckdb.DuckDBPyConnection) -> None:
+def load_official_calendar(con: duckdb.DuckDBPyConnection) -> bool:
     first, last = official_years()
     have = con.execute("select min(date), max(date), count(*) from ref_calendar_official").fetchone()
     if have[0] == dt.date(first, 1, 1) and have[1] == dt.date(last, 12, 31):
-        return
+        return False
     frame = official_calendar()
     con.execute("delete from ref_calendar_official")
     con.register("official_frame", frame)
     con.execute("insert into ref_calendar_official select date, is_workday, note from official_frame")
     con.unregister("official_frame")
+    return True

@@ -21,6 +21,11 @@ create table if not exists ingest_runs (
     table_name varchar, encoding varchar, rows_read bigint, rows_loaded bigint,
     rows_replaced bigint, rows_quarantined bigint, duplicates_skipped bigint
 );
+-- the events an ingest loaded log or event rows of (pipelines.ingest), which warehouse.build brings up to
+-- date event by event; emptied by every build
+create table if not exists build_changed_events (event_id varchar);
+-- the raw tables an ingest changed since the last build (an ingest without a build leaves them for the next)
+create table if not exists build_changed_tables (table_name varchar);
 create table if not exists ref_calendar_official (
     date date primary key, is_workday boolean not null, note varchar
 );

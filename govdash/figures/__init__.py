@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 
 import duckdb
 import polars as pl
@@ -24,35 +25,67 @@ DEPARTMENT_FIELDS = ("dept_id", "dept_name", "dispatched", "handled", "handling_
 
 def assignment_params(con, as_of: dt.datetime, settings: dict | None = None) -> dict:
     """The bind parameters every assignment query takes besides its period: `sla`, the SLA settings as one
-    struct (warehouse/macros/assignments_as_of.sql reads it), and `use_stored`, which facts to read
-    (assignment_source). No value is ever formatted into the SQL text."""
+    struct (warehouse/macros/assignments_as_of.sql reads it), and `use_stored` (true): the facts the build
+    stored for every event whose log ends by the cut-off, computed live only for the events with a log row
+    after it (warehouse/macros/assignment_facts_at.sql; false computes everything live, the reference the
+    equality tests compare against). No value is ever formatted into the SQL text."""
     whistle = (settings or load_settings())["whistle"]
-    return {"sla": {name: float(whistle[name]) for name in WHISTLE_VARIABLES},
-            "use_stored": assignment_source(con, as_of) == "stored"}
+    return {"sla": {name: float(whistle[name]) for name in WHISTLE_VARIABLES}, "use_stored": True}
 
 
 def assignment_source(con, as_of: dt.datetime) -> str:
-    """"stored" (the facts the build stored) when no log row is after the cutoff, which gives the same rows
-    as computing them live from the log; "live" otherwise. The queries take it as the `use_stored` parameter."""
+    """Where a cut-off's assignment facts come from: "stored" when no log row is after the cut-off (every event's
+    facts are the stored ones), "stored+live" otherwise (the events with a log row after it computed live)."""
     last = con.execute("select last_ts from stg_whistle_log_bounds").fetchall()[0][0]
-    return "stored" if last is None or parse_as_of(as_of) >= last else "live"
+    return "stored" if last is None or parse_as_of(as_of) >= last else "stored+live"
 
 
 def _round_rates(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns([pl.col(c).cast(pl.Float64).round(4) for c in RATE_COLUMNS if c in frame.columns])
 
 
-def _params(month: str, as_of: dt.datetime) -> dict:
+PERIOD_ASSIGNMENTS = "period_assignments"
+
+
+@contextmanager
+def period_assignments(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime):
+    """The assignments dispatched in [date_from, date_to) as of the cut-off (assignments_as_of), computed once
+    into the connection's temp table `period_assignments`, which the bulletin's department table, overdue list
+    and the month's part of the year-to-date counts read (warehouse/metrics/bulletin_*.sql,
+    department_ytd_rates.sql). Temp tables belong to the connection (a cursor is one), so readers never share it."""
+    con.execute(f"create or replace temp table {PERIOD_ASSIGNMENTS} as "
+                "select * from assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored)",
+                {"as_of": as_of, "date_from": date_from, "date_to": date_to, **assignment_params(con, as_of)})
+    try:
+        yield
+    finally:
+        con.execute(f"drop table if exists temp.{PERIOD_ASSIGNMENTS}")
+
+
+def _month_params(month: str) -> dict:
     start, end = month_bounds(month)
-    return {"as_of": as_of, "month_start": start, "month_end": end}
+    return {"month_start": start, "month_end": end}
+
+
+def _department_rows(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+    """The department table over the month's part of period_assignments."""
+    return _round_rates(fetch_frame(con, metric_sql("bulletin_departments"), _month_params(month)))
+
+
+def _overdue_rows(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+    return fetch_frame(con, metric_sql("bulletin_overdue"), _month_params(month))
 
 
 def department_table(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
-    return _round_rates(fetch_frame(con, metric_sql("bulletin_departments"), {**_params(month, as_of), **assignment_params(con, as_of)}))
+    start, end = month_bounds(month)
+    with period_assignments(con, start, end, as_of):
+        return _department_rows(con, month, as_of)
 
 
 def overdue_table(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
-    return fetch_frame(con, metric_sql("bulletin_overdue"), {**_params(month, as_of), **assignment_params(con, as_of)})
+    start, end = month_bounds(month)
+    with period_assignments(con, start, end, as_of):
+        return _overdue_rows(con, month, as_of)
 
 
 def assignments(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime) -> pl.DataFrame:
@@ -157,20 +190,20 @@ def _clause_order(code: str) -> tuple:
 
 
 def year_to_date_departments(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
-    """Handling and closure rates over January to the end of `month` (for the assessment negative list).
-    From stored facts in one query; at a cut-off inside the data, month by month (the counts add up),
-    so memory holds one month's log at a time."""
+    """Handling and closure rates over January to the end of `month` (for the assessment negative list)."""
     start, end = month_bounds(month)
-    use_stored = assignment_source(con, as_of) == "stored"
-    if use_stored:
-        ranges = [(start.replace(month=1), end)]
-    else:
-        ranges = [month_bounds(m) for m in months_between(start.strftime("%Y-01"), month)]
-    sql = metric_sql("department_ytd_rates")
-    counts = pl.concat([fetch_frame(con, sql, {"as_of": as_of, "date_from": a, "date_to": b, "use_stored": use_stored})
-                        for a, b in ranges])
-    totals = counts.group_by("dept_id", "dept_name").agg(pl.col("dispatched", "handled", "closed").sum())
-    con.register("ytd_counts", totals)
+    with period_assignments(con, start, end, as_of):
+        return _year_to_date_rows(con, month, as_of)
+
+
+def _year_to_date_rows(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+    """Year-to-date counts per department — the month's from period_assignments (which must hold the month),
+    the earlier months' from the assignment facts — then the rates by their one definition."""
+    start, end = month_bounds(month)
+    counts = fetch_frame(con, metric_sql("department_ytd_rates"),
+                         {"as_of": as_of, "year_start": start.replace(month=1), "month_start": start, "month_end": end,
+                          "use_stored": assignment_params(con, as_of)["use_stored"]})
+    con.register("ytd_counts", counts)
     try:
         return con.sql(metric_sql("ytd_rates")).pl()
     finally:
@@ -224,8 +257,13 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
     cutoff = cutoff_rule.month_default_cutoff(con, month) if as_of is None else parse_as_of(as_of)
     stated = cutoff_rule.cutoff_status(con, month_bounds(month)[1], cutoff)
     settings = load_settings()
-    depts = department_table(con, month, cutoff)
-    overdue = overdue_table(con, month, cutoff)
+    month_start, month_end = month_bounds(month)
+    # the month's assignments, computed once: the department table, the overdue list and the month's part of
+    # the year-to-date counts read them (the earlier months' counts need no deadlines: facts only)
+    with period_assignments(con, month_start, month_end, cutoff):
+        depts = _department_rows(con, month, cutoff)
+        overdue = _overdue_rows(con, month, cutoff)
+        year_to_date = _year_to_date_rows(con, month, cutoff)
     provisional = bool(depts["calendar_provisional"].any()) if depts.height else False
     # the assessment negative list's threshold has one home, the scoring settings (4.1.1.1); the bulletin
     # previews that list and states the value under its whistle settings
@@ -235,7 +273,6 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
     report_weeks = negative_report_weeks(con, month, cutoff)
     report_items = negative_report_items(con, month, cutoff)
     burden = burden_negative_list(con, month)
-    month_start, month_end = month_bounds(month)
     funnel = funnel_section(con, month_start, month_end, cutoff)
     department_rows = [{k: row[k] for k in DEPARTMENT_FIELDS} for row in depts.iter_rows(named=True)]
     return {
@@ -287,7 +324,7 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
         "city": city_totals(con, depts),
         "visits": _visit_rows(visits),
         "negative_reports": negative_report_summary(report_weeks, report_items),
-        "assessment_negative_list": assessment_negative_list(year_to_date_departments(con, month, cutoff), threshold),
+        "assessment_negative_list": assessment_negative_list(year_to_date, threshold),
         "burden_negative_list": burden.to_dicts(),
         "funnel": funnel,
         "reference": reference_names(con),

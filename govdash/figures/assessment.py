@@ -13,7 +13,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 import polars as pl
 
 from govdash.core.periods import parse_as_of
-from govdash.figures import assignment_params, exempt_weeks, negative_list_reasons
+from govdash.figures import exempt_weeks, negative_list_reasons, period_assignments
 from govdash.core.scoring import ScoringSettings, load_scoring, parse_scoring
 from warehouse.build import metric_sql
 from warehouse.db import fetch_frame
@@ -47,9 +47,9 @@ def previous_period(year: int, quarter: int | None) -> tuple[int, int | None]:
 def component_actuals(con, year: int, quarter: int | None, as_of: dt.datetime) -> pl.DataFrame:
     """One row per department: every metric a component may use, null where there is no data."""
     p = period_bounds(year, quarter)
-    whistle = fetch_frame(con, metric_sql("bulletin_departments"),
-                          {"as_of": as_of, "month_start": p["date_from"], "month_end": p["date_to"],
-                           **assignment_params(con, as_of)})
+    with period_assignments(con, p["date_from"], p["date_to"], as_of):
+        whistle = fetch_frame(con, metric_sql("bulletin_departments"),
+                              {"month_start": p["date_from"], "month_end": p["date_to"]})
     visits = fetch_frame(con, metric_sql("assessment_visits"),
                          {"month_from": p["month_from"], "month_to": p["month_to"], "exempt_weeks": exempt_weeks()})
     ratings = fetch_frame(con, metric_sql("assessment_ratings"),

@@ -13,11 +13,27 @@
 -- so the state at the end of a segment depends on that segment's rows only. Likewise a reopen, a rating or an
 -- escalation applies to the department's latest assignment of the event at that moment (a closure of an earlier
 -- one stood when the department was dispatched again).
-create or replace macro assignment_facts_as_of(as_of, date_from, date_to) as table
+--
+-- late_only (default false): only the events with a log row after the cutoff (stg_whistle_event_log_ends), the
+-- live part of assignment_facts_at; every other event's facts at the cutoff are the stored ones.
+-- changed_only (default false): only the events an ingest changed (build_changed_events), for the build to
+-- bring fct_assignment_facts up to date event by event.
+create or replace macro assignment_facts_as_of(as_of, date_from, date_to, late_only := false, changed_only := false) as table
 -- only the events with a dispatch in the period matter: every window below is within one event
-with cohort_events as (
+-- (late_only is known when the query is planned: the branch it rules out is dropped from the plan)
+with dispatched_events as (
     select distinct event_id from stg_whistle_event_log
     where action = 'dispatched' and ts >= date_from and ts < date_to and ts <= as_of
+),
+
+cohort_events as (
+    select event_id from dispatched_events where not late_only and not changed_only
+    union all
+    select event_id from dispatched_events
+    where changed_only and event_id in (select event_id from build_changed_events)
+    union all
+    select event_id from dispatched_events
+    where late_only and event_id in (select event_id from stg_whistle_event_log_ends where last_ts > as_of)
 ),
 
 event_log as (

@@ -1,12 +1,13 @@
--- The assignment facts as of a cutoff, read from the facts the build stored (fct_assignment_facts) when
--- use_stored, computed live from the log (assignment_facts_as_of) otherwise. The facts hold no deadline, so
--- the stored ones do not depend on the SLA settings. The caller passes use_stored (a bind parameter) true only
--- when no log row is after the cutoff (govdash.figures.assignment_source), where both give the same rows.
--- The query text is the same either way: with use_stored's value known when DuckDB plans the query, the branch
--- it rules out is dropped from the plan (the "now" path never scans the log).
+-- The assignment facts as of a cutoff. With use_stored (what every figure passes): the facts the build stored
+-- (fct_assignment_facts) for each event whose log ends by the cutoff — at the cutoff it has every row it will
+-- ever have, so its facts are the stored ones — and, computed live from the log (assignment_facts_as_of with
+-- late_only), the facts of the events with a log row after the cutoff only. At or after the last log row no
+-- event is late and nothing is computed live. Without use_stored: everything live from the log (the reference
+-- the equality tests compare against). The facts hold no deadline, so the stored ones do not depend on the SLA
+-- settings. use_stored is a bind parameter known when DuckDB plans the query: false drops the stored branch.
 create or replace macro assignment_facts_at(as_of, date_from, date_to, use_stored) as table
-select * from fct_assignment_facts
-where use_stored and dispatched_at >= date_from and dispatched_at < date_to
+select f.* from fct_assignment_facts f
+where use_stored and f.dispatched_at >= date_from and f.dispatched_at < date_to
+  and f.event_id not in (select event_id from stg_whistle_event_log_ends where last_ts > as_of)
 union all
-select * from assignment_facts_as_of(as_of, date_from, date_to)
-where not use_stored;
+select * from assignment_facts_as_of(as_of, date_from, date_to, late_only := use_stored);

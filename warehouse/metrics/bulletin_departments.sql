@@ -1,7 +1,10 @@
--- Monthly bulletin, one row per department (SPEC §3). Params: $as_of, $month_start, $month_end, $sla, $use_stored.
--- Every department appears; rates are null when their denominator is empty.
+-- Monthly bulletin, one row per department (SPEC §3). Params: $month_start, $month_end.
+-- Reads period_assignments: the assignments as of the cut-off (assignments_as_of), which the caller computed
+-- once for a period holding the month (govdash.figures.period_assignments), shared with the overdue list
+-- and the year-to-date counts. Every department appears; rates are null when their denominator is empty.
 with assignments as (
-    select * from assignments_as_of($as_of, $month_start, $month_end, $sla, $use_stored)
+    select * from period_assignments
+    where dispatched_at >= $month_start and dispatched_at < $month_end
 ),
 
 departments as (

@@ -1,7 +1,8 @@
 -- Open assignments past their closure deadline at the cutoff, with working days overdue.
--- Params: $as_of, $month_start, $month_end, $sla (SLA settings struct), $use_stored.
+-- Params: $month_start, $month_end. Reads period_assignments (see bulletin_departments.sql).
 with assignments as (
-    select * from assignments_as_of($as_of, $month_start, $month_end, $sla, $use_stored)
+    select * from period_assignments
+    where dispatched_at >= $month_start and dispatched_at < $month_end
 ),
 
 final as (

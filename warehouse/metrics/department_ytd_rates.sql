@@ -1,9 +1,14 @@
--- Handling and closure counts per department over a period (January to the month's end for the
--- assessment negative list, 4.1.1.1). Neither needs deadlines, so it reads the assignment facts only.
--- The counts add up over periods, so a long period can be summed month by month.
--- Params: $as_of, $date_from, $date_to, $use_stored.
+-- Handling and closure counts per department from January to the month's end (the assessment negative list,
+-- 4.1.1.1). Neither needs deadlines: the month's from period_assignments (the month's assignments the caller
+-- computed once, shared with the department table and the overdue list; see bulletin_departments.sql), the
+-- earlier months' from the assignment facts (stored, plus the live delta at a past cut-off).
+-- Params: $as_of, $year_start, $month_start, $month_end, $use_stored.
 with facts as (
-    select * from assignment_facts_at($as_of, $date_from, $date_to, $use_stored)
+    select dept_id, is_returned, responded_at, closed_at from period_assignments
+    where dispatched_at >= $month_start and dispatched_at < $month_end
+    union all
+    select dept_id, is_returned, responded_at, closed_at
+    from assignment_facts_at($as_of, $year_start, $month_start, $use_stored)
 ),
 
 departments as (

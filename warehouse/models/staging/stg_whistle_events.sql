@@ -1,5 +1,9 @@
+-- $changed_only: only the events an ingest changed (build_changed_events); see warehouse/build.py.
 with events as (
+    select * from raw_whistle_events where not $changed_only
+    union all
     select * from raw_whistle_events
+    where $changed_only and event_id in (select event_id from build_changed_events)
 ),
 
 communities as (
