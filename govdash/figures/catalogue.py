@@ -163,6 +163,7 @@ _DECLARED = [
     # look-ups for pickers and labels
     (lookups.departments, OWN_DEPARTMENT, "部门名单"),
     (lookups.communities, PUBLIC, "社区名单"),
+    (lookups.jpcs, PUBLIC, "联合党委名单"),
     (lookups.categories, PUBLIC, "事件类别"),
     (lookups.months_with_data, PUBLIC, "有数据的月份"),
     (lookups.event_header, Rule("dispatched_to_own"), "事件概况"),
