@@ -133,6 +133,7 @@ _DECLARED = [
     (figures.bulletin, BULLETIN_SECTIONS, "月度通报"),
     (figures.assignments, OWN_DEPARTMENT, "派单明细"),
     (figures.event_timeline, Rule("own_event"), "事件流转记录"),
+    (figures.event_assignments, OWN_DEPARTMENT, "事件的各部门派单"),
     (figures.monthly_rates, own_department_argument(3), "月度比率"),
     (figures.whistle_rates, own_department_argument(3), "吹哨报到比率（按月、可筛选）"),
     (figures.reopen_counts, OWN_DEPARTMENT, "重办数"),
