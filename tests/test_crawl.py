@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from govdash.access import ALL_PAGES, DEPARTMENT_PAGES, Principal
 from tests.conftest import REPO
+from tests.textlint import city_names, lint, rendered_texts, summarise
 from warehouse.db import connect_read
 
 PAGES = {  # url_path → (file, heading)
@@ -93,7 +94,12 @@ def test_every_role_page_and_month(committed_sample_db, monkeypatch, request):
         chosen |= set(rng.sample(rest, max(0, min(len(rest), size - len(chosen)))))
         cases = sorted(chosen)
         print(f"\n页面巡检抽样：种子 {seed}，{len(cases)} 项（全集 {len(_cases(depts, months))} 项，用 --crawl=full 全跑）")
-    failures = []
+    con = connect_read(committed_sample_db)
+    try:
+        names = city_names(con)
+    finally:
+        con.close()
+    failures, lint_findings = [], []
     started = time.perf_counter()
     by_principal: dict[tuple, AppTest] = {}
     for role, dept, page, month in cases:
@@ -103,6 +109,11 @@ def test_every_role_page_and_month(committed_sample_db, monkeypatch, request):
             at = _open(by_principal.get(key), principal, page, month)
             by_principal[key] = at
             problems = _problems(at, page)
+            # the text lint over everything the page rendered (tests/textlint.py RULES)
+            found = lint(rendered_texts(at, page), names)
+            lint_findings += [(rule, f"{role}:{dept or ''} {month} {where}", text) for rule, where, text in found]
+            if found:
+                problems.append(f"文字检查 {len(found)} 处：" + "；".join(f"{r}“{t[:40]}”" for r, _, t in found[:5]))
         except Exception as exc:  # the AppTest harness itself failed (a timeout): report the case
             problems = [f"{type(exc).__name__}: {str(exc)[:300]}"]
             by_principal.pop(key, None)
@@ -112,4 +123,5 @@ def test_every_role_page_and_month(committed_sample_db, monkeypatch, request):
     report = REPO / "test-artifacts" / "crawl-failures.txt"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text("\n".join(failures), encoding="utf-8")
+    (report.parent / "text-lint.txt").write_text(summarise(lint_findings), encoding="utf-8")
     assert not failures, "\n".join(failures[:40])
