@@ -24,6 +24,7 @@ PAGES = {  # url_path → (file, heading)
     "bulletin": ("pages/monthly_bulletin.py", "月度通报"),
     "whistle": ("pages/whistle_analysis.py", "吹哨报到分析"),
     "self-check": ("pages/department_self_check.py", "部门自查"),
+    "case": ("pages/case.py", "事件查询"),
     "visits": ("pages/visits.py", "联系捆绑走访"),
     "negative-lists": ("pages/negative_lists.py", "负面清单"),
     "five-level": ("pages/five_level.py", "五级双向"),

@@ -96,6 +96,11 @@ def lint(texts, names: Names) -> list[tuple[str, str, str]]:
 
 # ---------------------------------------------------------------- what AppTest rendered
 
+def as_read(markdown: str) -> str:
+    """Markdown as the reader sees it: textsafe.md()'s backslash escapes and word joiners removed."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
 def _strings(values, limit=400):
     out = []
     if isinstance(values, dict):  # plotly's typed arrays ({"dtype":…, "bdata":…}) are numbers
@@ -219,8 +224,7 @@ def rendered_texts(at, page: str = ""):
                 if hasattr(proto, "placeholder") and isinstance(proto.placeholder, str):
                     yield Text(where, proto.placeholder)
             elif hasattr(node, "value") and isinstance(node.value, str):
-                # markdown as the reader sees it: md()'s backslash escapes removed
-                yield Text(where, re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~$])", r"\1", node.value))
+                yield Text(where, as_read(node.value))
         except (AttributeError, ValueError, TypeError) as exc:  # an element kind the walker does not know
             yield Text(where, "", row=(f"{type(exc).__name__}: {exc}",))
 

@@ -38,6 +38,11 @@ METRIC_LABELS = {"on_time_closure_rate": "按期办结率", "timely_handling_rat
 METRIC_UNITS = {"two_way_rating": "分"}
 # the settings files, described to a reader instead of named
 SETTINGS_FILE_LABELS = {"scoring.toml": "考核评分设置", "settings.toml": "时限与口径设置", "limits.toml": "导入限制设置"}
+# the assessment's deduction settings ([deductions] of config/scoring.toml)
+DEDUCTION_SETTING_LABELS = {"assessment_negative_list": "列入考核负面清单（每次扣分）",
+                            "burden_negative_list": "列入减负负面清单（每月扣分）",
+                            "jpc_negative_item_points": "联合党委每项负面事项扣分",
+                            "shared_penalty_share": "同奖同罚：捆绑部门分担比例"}
 YES_NO = {True: "是", False: "否"}
 
 
