@@ -234,10 +234,13 @@ def show_timeline(event_id: str, as_of: dt.datetime | None = None) -> None:
 
 def case_search() -> None:
     """Search by event id from any page (the sidebar): a known id opens the case page."""
+    def go() -> None:  # the id is kept outside the widget: a page switch drops the widget's own state
+        st.session_state["case_event"] = (st.session_state.get("case_query") or "").strip()
+        st.session_state["case_go"] = bool(st.session_state["case_event"])
+
     with st.sidebar:
-        st.text_input("按事件编号查询", key="case_query", placeholder="例如 E20240000094",
-                      on_change=lambda: st.session_state.__setitem__("case_go", True))
-    if st.session_state.pop("case_go", False) and (st.session_state.get("case_query") or "").strip():
+        st.text_input("按事件编号查询", key="case_query", placeholder="例如 E20240000094", on_change=go)
+    if st.session_state.pop("case_go", False):
         st.switch_page("pages/case.py")
 
 
@@ -329,6 +332,8 @@ MONTH_COLUMNS = ("月份", "所属月份")
 RATE_FORMAT = "%.1f%%"   # a rate column holds the rate in percent, rounded to tenths by the house rule (formatting.py)
 DECIMAL_FORMAT = "%.1f"  # hours, days and other measures: one decimal
 POINTS_FORMAT = "%.2f"   # assessment points: two decimals, apportioned so that they add up to the score (scoring.py)
+PINNED_COLUMNS = ("排名", "部门")
+DATETIME_FORMAT = "YYYY-MM-DD HH:mm"
 POINTS_COLUMNS = ("得分", "扣分", "考核项得分", "上期得分", "较上期", "现得分", "模拟得分", "权重", "实际计分权重")
 
 
@@ -444,8 +449,13 @@ def table(frame: pl.DataFrame, rates=(), breaches: dict | None = None, **kwargs)
         frame = frame.select(*first, "⚠", pl.exclude(*first, "⚠"))
     shown = for_display(frame, rates)
     config = {}
+    pinned = PINNED_COLUMNS if "排名" in shown.columns else ()
     for name, dtype in shown.schema.items():
-        if name in rates:
+        if name in pinned:  # a ranking's rank and name stay in view when the wide table scrolls sideways
+            config[name] = st.column_config.Column(name, pinned=True)
+        elif isinstance(dtype, pl.Datetime):  # one date-time format, to the minute, as the captions show cut-offs
+            config[name] = st.column_config.DatetimeColumn(name, format=DATETIME_FORMAT)
+        elif name in rates:
             config[name] = st.column_config.NumberColumn(name, format=RATE_FORMAT)
         elif dtype.is_float():
             config[name] = st.column_config.NumberColumn(name, format=POINTS_FORMAT if name in POINTS_COLUMNS else DECIMAL_FORMAT)

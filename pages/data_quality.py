@@ -45,7 +45,7 @@ def uploader_in_chinese(max_mb: int) -> None:
     """Streamlit's file uploader speaks English ("Upload", "200MB per file • CSV, XLSX") and 1.67 has no option for
     its texts: the page's own CSS shows Chinese help instead (the label and the caption above say the rest)."""
     st.html(f"""<style>
-[data-testid="stFileUploaderDropzone"] button {{ font-size: 0 !important; }}
+[data-testid="stFileUploaderDropzone"] button > * {{ display: none !important; }}
 [data-testid="stFileUploaderDropzone"] button::after {{ content: "选择文件"; font-size: 14px; }}
 [data-testid="stFileUploaderDropzoneInstructions"] > * {{ display: none !important; }}
 [data-testid="stFileUploaderDropzoneInstructions"]::after {{

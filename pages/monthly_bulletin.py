@@ -22,6 +22,11 @@ SECTIONS = ["一、总体情况", "二、部门排名", "三、红黑榜", "四�
             "七、负面清单周报", "八、减负负面清单", "九、五级双向诉求", "十、口径与设置"]
 
 
+# the columns of the Word bulletin's ranking table (bulletin_docx's short table)
+WORD_RANK_COLUMNS = ("rank", "dept_name", "dispatched", "handling_rate", "timely_handling_rate", "closure_rate",
+                     "on_time_closure_rate", "satisfaction_rate", "returned")
+
+
 def doc_table(columns, rows, **kwargs) -> None:
     """Rows shaped for the Word bulletin, shown with the Word bulletin's columns and labels."""
     keys = [k for k, _, _ in columns]
@@ -104,7 +109,9 @@ if not department_user:
 st.subheader(SECTIONS[1])
 st.caption("按按期办结率、办结率、派单数依次从高到低排名，并列者名次相同。")
 rate_names = {key: label for key, label, kind in DEPT_COLUMNS if kind == "pct"}
-ranking = pl.DataFrame(b["departments"]).select([k for k, _, _ in DEPT_COLUMNS]).rename({k: lb for k, lb, _ in DEPT_COLUMNS})
+# the Word table's columns first (visible without scrolling at 1440 px; 排名 and 部门 stay pinned), then the other counts
+key_first = sorted(DEPT_COLUMNS, key=lambda c: c[0] not in WORD_RANK_COLUMNS)
+ranking = pl.DataFrame(b["departments"]).select([k for k, _, _ in key_first]).rename({k: lb for k, lb, _ in key_first})
 ui.table(ranking, rates=list(rate_names.values()), breaches={"处置率": threshold, "办结率": threshold})
 
 st.subheader(SECTIONS[2])

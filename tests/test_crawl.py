@@ -39,9 +39,19 @@ def _city(db):
         depts = [d for (d,) in con.execute("select dept_id from stg_departments order by dept_id").fetchall()]
         months = [m for (m,) in con.execute(
             "select distinct strftime(reported_at, '%Y-%m') from raw_whistle_events order by 1").fetchall()]
+        # the case page opens an event of the month that was dispatched to the department (any for the city's roles)
+        rows = con.execute("select dept_id, strftime(ts, '%Y-%m'), min(event_id) from stg_whistle_event_log "
+                           "where action = 'dispatched' group by all").fetchall()
     finally:
         con.close()
+    CASE_EVENTS.clear()
+    for dept, month, event in rows:
+        CASE_EVENTS[(dept, month)] = event
+        CASE_EVENTS[(None, month)] = min(event, CASE_EVENTS.get((None, month), event))
     return depts, months
+
+
+CASE_EVENTS: dict[tuple, str] = {}
 
 
 def _cases(depts, months):
@@ -61,6 +71,8 @@ def _open(at: AppTest | None, principal: Principal, page: str, month: str) -> Ap
         at.session_state["principal"] = principal
         at.run()
     at.session_state["month"] = month
+    if page == "case":
+        at.session_state["case_event"] = CASE_EVENTS.get((principal.dept_id, month), "")
     at.switch_page(PAGES[page][0])
     at.run()
     return at
