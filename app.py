@@ -63,13 +63,18 @@ else:
 
     pages = {}
     for section, entries in PAGES.items():
-        visible = [st.Page(path, title=title, icon=icon, url_path=url, default=(url == "bulletin"))
+        visible = [st.Page(path, title=title, icon=icon, url_path="" if url == "bulletin" else url, default=(url == "bulletin"))
                    for path, title, icon, url in entries if url in allowed]
         if visible:
             pages[section] = visible
     # a page the role may not open answers at its address with a refusal (no menu entry, no data)
     refused = [st.Page(not_allowed, title="无权查看", url_path=url) for url in ALL_URLS if url not in allowed]
-    navigation = st.navigation({**pages, **({"": refused} if refused else {})}, position="hidden")
+    # the default page answers at "/" only: its own address (a bookmark, a link in a message) would show Streamlit's
+    # "Page not found", so the same page also answers there (hidden, no menu entry)
+    aliases = [st.Page(path, title=title, url_path=url) for entries in PAGES.values()
+               for path, title, _, url in entries if url == "bulletin" and url in allowed]
+    hidden = refused + aliases
+    navigation = st.navigation({**pages, **({"": hidden} if hidden else {})}, position="hidden")
     # the month and the cut-off at the top of the sidebar (reachable without scrolling at 1280×720 and on a phone),
     # then the search by event id, then the menu
     ui.sidebar_period(navigation.url_path or "bulletin")
