@@ -1,6 +1,7 @@
 """Who may see what (issue 6): accounts with hashed passwords, roles, and the scoping of every frame.
 
-Roles: `committee` (all pages, all departments), `assessment` (the same, plus saving scoring settings),
+Roles: `committee` (all pages, all departments, plus publishing the monthly bulletin: PUBLISH_ROLES),
+`assessment` (all pages and departments, plus saving scoring settings versions),
 `department:<dept_id>` (only its own rows, on every page, chart, download and report). Deny by default:
 a role that matches nothing sees nothing, and a department user gets only frames that can be scoped.
 Passwords are stored as scrypt hashes (never plain text) in data/accounts.toml (or $GOVDASH_ACCOUNTS).

@@ -24,12 +24,13 @@ class _Commands(click.Group):
 
         from govdash.access import AccountError
         from govdash.core.scoring import ScoringSettingsError
+        from govdash.outputs.pdf import DocumentError
         from pipelines.limits import LimitsError
         from warehouse.db import WarehouseError, error_detail
 
         try:
             return super().invoke(ctx)
-        except (WarehouseError, AccountError, LimitsError, ScoringSettingsError) as exc:
+        except (WarehouseError, AccountError, LimitsError, ScoringSettingsError, DocumentError) as exc:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(1)
         except duckdb.Error as exc:
@@ -158,22 +159,27 @@ def _emit_json(data: dict, out: Path | None) -> None:
 
 @report.command("bulletin")
 @click.option("--month", required=True, help="统计月份 YYYY-MM")
-@click.option("--as-of", "as_of", default=None, help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：现在）")
-@click.option("--format", "fmt", type=click.Choice(["json", "xlsx", "docx"]), default="json", show_default=True)
+@click.option("--published", is_flag=True, help="输出已定稿发布的版本（归档中的原文件，逐字节不变）")
+@click.option("--as-of", "as_of", default=None,
+              help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：月末后第 5 个工作日末，见 settings.toml [cutoff]；未到时为现在）")
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx", "docx", "pdf"]), default="json", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件")
-def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -> None:
-    """月度通报：JSON（默认输出到屏幕）、Excel 或 Word。"""
+def report_bulletin(month: str, published: bool, as_of: str | None, fmt: str, out: Path | None) -> None:
+    """月度通报：JSON（默认输出到屏幕）、Excel、Word 或 PDF；--published 为已发布的版本。"""
+    if published:
+        _published_bulletin(month, as_of, fmt, out)
+        return
     from govdash.core.periods import parse_as_of, previous_month
     from govdash.figures import bulletin
     from govdash.outputs.documents import render_bulletin
     from warehouse.db import connect_read, read_cursor
 
     try:
-        cutoff = parse_as_of(as_of)
+        cutoff = parse_as_of(as_of) if as_of else None  # none given: the month's default cut-off ([cutoff])
         con = connect_read()
         cur = read_cursor(con)
         b = bulletin(cur, month, cutoff)
-        prev = bulletin(cur, previous_month(month), cutoff) if fmt == "docx" else None
+        prev = bulletin(cur, previous_month(month), b["as_of"]) if fmt in ("docx", "pdf") else None
     except ValueError as exc:  # a month or cut-off that does not parse
         click.echo(f"错误：{exc}", err=True)
         sys.exit(1)
@@ -181,14 +187,80 @@ def report_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -
         _emit_json(b, out)
         return
     out = out or Path(f"{month}-月度通报.{fmt}")
-    out.write_bytes(render_bulletin(fmt, b, prev))
+    try:
+        content = render_bulletin(fmt, b, prev)
+    except ValueError as exc:  # a format this installation cannot produce
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    out.write_bytes(content)
     click.echo(f"已写入 {out}")
+
+
+def _published_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -> None:
+    """The month's publication in force, served from the archive byte for byte."""
+    from govdash.core.periods import month_label
+    from warehouse import archive
+    from warehouse.db import connect_read, read_cursor
+
+    if as_of:
+        click.echo("错误：已发布的通报按发布时的截止时点固定，不能与 --as-of 同用", err=True)
+        sys.exit(1)
+    cur = read_cursor(connect_read())
+    current = archive.latest(cur, month)
+    if current is None:
+        click.echo(f"错误：{month_label(month)}通报尚未定稿发布（govdash publish --month {month}）", err=True)
+        sys.exit(1)
+    try:
+        name, _mime, content = archive.file(cur, current["publication_id"], fmt)
+    except archive.ArchiveError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    if fmt == "json" and out is None:
+        click.echo(content.decode("utf-8"))
+        return
+    out = out or Path(name)
+    out.write_bytes(content)
+    click.echo(f"已写入 {out}（{current['publication_id']}，sha256 {archive.sha256(content)}）")
+
+
+@main.command()
+@click.option("--month", required=True, help="统计月份 YYYY-MM")
+@click.option("--user", "username", required=True, help="发布人账号（须为基层治理委员会 committee 角色）")
+@click.option("--as-of", "as_of", default=None, help="截止时点（默认：月末后第 5 个工作日末，见 settings.toml [cutoff]）")
+@click.option("--correction", is_flag=True, help="发布更正版（重新计算的数字与已发布版本不同时）")
+@click.option("--reason", default="", help="更正原因")
+def publish(month: str, username: str, as_of: str | None, correction: bool, reason: str) -> None:
+    """定稿发布月度通报：JSON、Word、Excel（及 PDF）连同校验值存入数据仓库归档，此后按原样提供。"""
+    from govdash.access import load_accounts
+    from govdash.core.principal import AccessDenied, Principal, parse_role
+    from govdash.outputs.publication import PublishError, publish_month
+
+    account = load_accounts().get(username)
+    if account is None:
+        click.echo(f"错误：没有账号“{username}”", err=True)
+        sys.exit(1)
+    role, dept_id = parse_role(account.get("role", ""))
+    try:
+        record = publish_month(month, Principal(username, role, dept_id), as_of=as_of, correction=correction, reason=reason)
+    except (PublishError, AccessDenied, ValueError) as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"已发布 {record['publication_id']}（{'更正版' if correction else '定稿'}），截止时点 {record['as_of']:%Y-%m-%d %H:%M:%S}")
+    for f in record["files"]:
+        click.echo(f"  {f['file_name']}\t{f['size']:,} 字节\tsha256 {f['sha256']}")
+    for kind, why in record["skipped_kinds"].items():
+        click.echo(f"  未生成 {kind}：{why}")
+    if record["changes"]:
+        click.echo(f"更正的数字：{len(record['changes'])} 项")
+        for c in record["changes"]:
+            click.echo(f"  {c['section']} {c['item']} {c['figure']}：{c['old']} → {c['new']}")
 
 
 @report.command("assessment")
 @click.option("--year", type=int, required=True, help="考核年度 YYYY")
 @click.option("--quarter", type=int, default=None, help="季度 1–4（不填为年度考核）")
-@click.option("--as-of", "as_of", default=None, help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：现在）")
+@click.option("--as-of", "as_of", default=None,
+              help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：期末后第 5 个工作日末，见 settings.toml [cutoff]；未到时为现在）")
 @click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default="json", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件")
 @click.option("--settings", "settings_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,

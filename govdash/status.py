@@ -9,7 +9,7 @@ import polars as pl
 from govdash.core.tables import table_specs
 from warehouse.build import metric_sql
 from warehouse.db import connect_read, fetch_frame, warehouse_path
-from warehouse.schema import HAS_QUARANTINE_COUNTS_SQL, quarantine_counts_sql, quarantine_note, raw_table
+from warehouse.schema import quarantine_note, raw_row_counts
 
 def calendar_coverage(con: duckdb.DuckDBPyConnection) -> dict:
     rows = con.execute(metric_sql("status_calendar_years")).fetchall()
@@ -26,16 +26,19 @@ def calendar_coverage(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
+def _quarantine_counts(con, by: str) -> pl.DataFrame:
+    """Exact quarantine counts by "file" or "column" (the detail keeps only the first reasons of each column,
+    [limits]); a warehouse from before the counts table is counted from its detail."""
+    has_counts = con.execute(metric_sql("status_has_quarantine_counts")).fetchall()[0][0]
+    return fetch_frame(con, metric_sql(f"quarantine_by_{by}" + ("" if has_counts else "_legacy")))
+
+
 def quarantine_by_file(con) -> pl.DataFrame:
-    """Exact quarantine counts per file (the detail keeps only the first reasons of each column, [limits])."""
-    has_counts = con.execute(HAS_QUARANTINE_COUNTS_SQL).fetchall()[0][0] > 0
-    return con.sql(quarantine_counts_sql(has_counts)).pl().sort("source_file")
+    return _quarantine_counts(con, "file").sort("source_file")
 
 
 def quarantine_by_column(con) -> pl.DataFrame:
-    has_counts = con.execute(HAS_QUARANTINE_COUNTS_SQL).fetchall()[0][0] > 0
-    return con.sql(quarantine_counts_sql(has_counts, by_column=True)).pl().sort(
-        ["source_file", "reasons"], descending=[False, True])
+    return _quarantine_counts(con, "column").sort(["source_file", "reasons"], descending=[False, True])
 
 
 def quarantine_detail(con, file: str, limit: int, offset: int) -> pl.DataFrame:
@@ -49,18 +52,13 @@ def recent_ingests(con) -> pl.DataFrame:
 
 def warehouse_status(path: Path | None = None) -> dict:
     path = path or warehouse_path()
-    con = connect_read(path)
+    con = connect_read(path, check_build=False)   # status shows what is loaded even before a rebuild
     try:
-        tables = []
-        for spec in table_specs().values():
-            n = con.execute(f"select count(*) from {raw_table(spec.name)}").fetchone()[0]
-            tables.append({"table": spec.name, "label": spec.label, "rows": n})
+        counts = raw_row_counts(con)
+        tables = [{"table": spec.name, "label": spec.label, "rows": counts[spec.name]} for spec in table_specs().values()]
         # exact counts: the quarantine keeps only the first reasons of each column ([limits])
-        has_counts = con.execute(HAS_QUARANTINE_COUNTS_SQL).fetchall()[0][0] > 0
-        quarantine = con.execute(f"""
-            select table_name, source_file, rows, reasons, reasons_kept
-            from ({quarantine_counts_sql(has_counts)}) order by table_name, source_file
-        """).fetchall()
+        quarantine = quarantine_by_file(con).sort("table_name", "source_file").select(
+            "table_name", "source_file", "rows", "reasons", "reasons_kept").rows()
         return {
             "warehouse": str(path),
             "tables": tables,

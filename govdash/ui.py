@@ -16,7 +16,7 @@ import streamlit as st
 from govdash.outputs import charts  # noqa: F401  (registers the plotly template with the Simplified Chinese face)
 from govdash.core import labels
 from govdash.core.formatting import EMPTY, pct, rate_tenths_expr
-from govdash.core.periods import month_label, month_label_expr, week_label_expr
+from govdash.core.periods import month_label, month_label_expr, week_range_label_expr
 from govdash.core.textsafe import md, plot_figure
 from warehouse.build import metric_sql
 from warehouse.db import WarehouseError, connect_read, data_version, fetch_frame, read_cursor, warehouse_path
@@ -170,17 +170,23 @@ def sidebar_period(url_path: str | None = None) -> None:
 
 
 def _cutoff_widget(key: str = "as_of") -> None:
-    st.datetime_input("截止时点（留空为现在）", value=None, key=f"{key}_at", format="YYYY-MM-DD",
-                      step=dt.timedelta(minutes=1), help="统计截止的日期和时间；留空表示截至现在。过去的截止时点给出当时的数字。")
+    from govdash.figures.cutoff import cutoff_rule
+
+    n, _ = cutoff_rule(settings())
+    st.datetime_input("截止时点（留空为默认）", value=None, key=f"{key}_at", format="YYYY-MM-DD",
+                      step=dt.timedelta(minutes=1),
+                      help=f"统计截止的日期和时间。留空：月度通报和年度考核为本期的正式截止时点（期末后第 {n} 个工作日末；"
+                           "未到时为现在），其他页面为现在。过去的截止时点给出当时的数字。")
 
 
 def fmt_rate(x) -> str:
     return pct(x)
 
 
-def cutoff_picker(key: str = "as_of") -> dt.datetime:
-    """The report cut-off, picked in one step in the sidebar under the month: now when left empty; a past cut-off
-    gives the figures as they stood then."""
+def cutoff_picker(key: str = "as_of", default: dt.datetime | None = None) -> dt.datetime:
+    """The report cut-off, picked in one step in the sidebar under the month; left empty it is `default` (the
+    bulletin's and the assessment's period default, settings [cutoff]) or else now. A chosen cut-off gives the
+    figures as they stood then."""
     from govdash.core.periods import parse_as_of
 
     if not st.session_state.get("_cutoff_drawn"):  # a page run on its own (tests): the picker in its sidebar
@@ -188,8 +194,34 @@ def cutoff_picker(key: str = "as_of") -> dt.datetime:
             _cutoff_widget(key)
     picked = st.session_state.get(f"{key}_at")
     if picked is None:
-        return parse_as_of(None).replace(second=0)  # one cache key a minute
+        return default if default is not None else parse_as_of(None).replace(second=0)  # one cache key a minute
     return picked.replace(tzinfo=None, second=0, microsecond=0)
+
+
+def period_cutoff(final_cutoff_figure, *args) -> dt.datetime:
+    """The default cut-off of a period: its final cut-off by the rule (a catalogue figure,
+    catalogue.month_final_cutoff or catalogue.assessment_final_cutoff, cached per snapshot), or now while
+    that moment is still ahead (rounded to the minute: one cache key a minute)."""
+    from govdash.core.periods import parse_as_of
+
+    now = parse_as_of(None).replace(second=0)
+    value = figure(final_cutoff_figure, *args)
+    return now if value is None or value > now else value
+
+
+def cutoff_notice(result: dict) -> None:
+    """Beside the title: the cut-off, 初步 while before the period's final cut-off, and the note when the
+    cut-off is later than the last loaded data (a bulletin or an assessment result)."""
+    from govdash.core.periods import moment_label, parse_as_of
+
+    as_of = parse_as_of(result["as_of"])
+    status = "初步数据" if result.get("provisional") else "正式数据"
+    st.markdown(f"**截止 {moment_label(as_of)}**　·　{status}")
+    if result.get("provisional"):
+        st.warning(f"初步数据：截止时点早于本期正式截止时点 {moment_label(parse_as_of(result['final_cutoff']))}，"
+                   "数字在此之前仍可能变化。")
+    if result.get("data_note"):
+        st.warning(result["data_note"])  # the product's own sentence (a date and a time)
 
 
 def show_case(event_id: str, as_of: dt.datetime | None = None) -> bool:
@@ -257,11 +289,11 @@ def _report_bytes(kind: str, month: str, as_of, version: tuple, _principal, scop
     def bulletin_for(m: str) -> dict:
         return catalogue.cut(entry, _cached_call(entry.name, (m, as_of), version), _principal, jpcs)
 
-    return render_bulletin(kind, bulletin_for(month), bulletin_for(previous_month(month)) if kind == "docx" else None)
+    return render_bulletin(kind, bulletin_for(month), bulletin_for(previous_month(month)) if kind in ("docx", "pdf") else None)
 
 
 def report_bytes(kind: str, month: str, as_of):
-    """The Word or Excel bulletin for the signed-in user, built when the button is clicked (not on
+    """The Word, PDF or Excel bulletin for the signed-in user, built when the button is clicked (not on
     every render), once per snapshot, month, cut-off and scope. The user and the snapshot are fixed
     now: the download runs outside the script run, where the session is not at hand."""
     p = principal()
@@ -283,6 +315,17 @@ def current_month() -> str:
         return month
     months = available_months()
     return months[-1] if months else dt.date.today().strftime("%Y-%m")
+
+
+def scoring_key() -> str:
+    """The live scoring settings' digest: an argument of the assessment figures, so their cache follows a save."""
+    from govdash.core.scoring import scoring_path
+    from govdash.core.scoring_versions import digest
+
+    try:
+        return digest(scoring_path().read_text(encoding="utf-8"))
+    except OSError:
+        return ""
 
 
 def can_edit_scoring() -> bool:
@@ -360,7 +403,7 @@ def code_names() -> dict[str, dict[str, str]]:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _code_text_mapping(version: tuple, scope_key: str) -> dict[str, str]:
-    from govdash.core.periods import month_label, week_label
+    from govdash.core.periods import month_label, week_range_label
     from govdash.figures import catalogue
 
     names = code_names()
@@ -371,7 +414,7 @@ def _code_text_mapping(version: tuple, scope_key: str) -> dict[str, str]:
     years = sorted({int(m[:4]) for m in available_months()}) or [dt.date.today().year]
     for y in range(years[0] - 1, years[-1] + 2):
         for w in range(1, dt.date(y, 12, 28).isocalendar()[1] + 1):
-            mapping[f"{y}-W{w:02d}"] = week_label(f"{y}-W{w:02d}")
+            mapping[f"{y}-W{w:02d}"] = week_range_label(f"{y}-W{w:02d}")
         for m in range(1, 13):
             mapping[f"{y}-{m:02d}"] = month_label(f"{y}-{m:02d}")
     return dict(sorted(mapping.items(), key=lambda kv: -len(kv[0])))  # the longest code first where two overlap
@@ -421,9 +464,9 @@ def for_display(frame: pl.DataFrame, rates=()) -> pl.DataFrame:
         elif name in VALUE_LABEL_COLUMNS and dtype == pl.Utf8:
             out.append(labels.label_expr(col, VALUE_LABEL_COLUMNS[name]).alias(name))
         elif name in WEEK_COLUMNS and dtype == pl.Utf8:
-            out.append(week_label_expr(col).alias(name))
+            out.append(week_range_label_expr(col).alias(name))
         elif name in WEEK_COLUMNS and isinstance(dtype, pl.List):
-            out.append(col.list.eval(week_label_expr(pl.element())).list.join("、").alias(name))
+            out.append(col.list.eval(week_range_label_expr(pl.element())).list.join("、").alias(name))
         elif name in MONTH_COLUMNS and dtype == pl.Utf8:
             out.append(month_label_expr(col).alias(name))
         else:

@@ -10,7 +10,9 @@ from govdash.figures import catalogue
 from govdash.figures.assessment import period_bounds
 from govdash.core.formatting import pct
 from govdash.core.labels import DEDUCTION_SETTING_LABELS, METRIC_UNITS, settings_source_label
-from govdash.core.scoring import ScoringSettingsError, dump_scoring, load_scoring, parse_scoring, scoring_path
+from govdash.core.scoring import (ScoringSettingsError, apply_scoring_version, dump_scoring, load_scoring, parse_scoring,
+                                  save_scoring_version)
+from govdash.core.scoring_versions import list_versions, version_text
 from govdash.core.textsafe import md
 
 ui.start_page("年度考核", "assessment")
@@ -21,13 +23,20 @@ except ScoringSettingsError as exc:
     st.stop()
 months = ui.available_months()
 years = sorted({int(m[:4]) for m in months}, reverse=True)
-as_of = ui.cutoff_picker()
 c1, c2 = st.columns(2)
 year = c1.selectbox("考核年度", years, key="assess_year")
 period_choice = c2.radio("考核期间", ["全年", "第1季度", "第2季度", "第3季度", "第4季度"], horizontal=True, key="assess_period")
 quarter = None if period_choice == "全年" else int(period_choice[1])
-result = ui.figure(catalogue.assessment_result, year, quarter, as_of)
-st.caption(f"{result['period']} · 截止 {result['as_of']} · 对比 {result['previous_period']} · 评分设置：{md(settings_source_label(result['settings']['source']))}")
+# the period's default cut-off (settings [cutoff]): the end of the 5th working day after it, or now before then
+as_of = ui.cutoff_picker(default=ui.period_cutoff(catalogue.assessment_final_cutoff, year, quarter))
+scoring_key = ui.scoring_key()
+result = ui.figure(catalogue.assessment_result, year, quarter, as_of, scoring_key)
+ui.cutoff_notice(result)
+st.caption(f"{result['period']} · 截止 {result['as_of']} · 对比 {result['previous_period']} · "
+           f"评分设置版本：{md(result['settings']['version'])}（{md(settings_source_label(result['settings']['source']))}）")
+flash = st.session_state.pop("scoring_flash", None)
+if flash:
+    st.success(flash)
 st.download_button("下载 Excel 考核表", ui.assessment_bytes(result), file_name=f"{result['period']}考核.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="assessment_xlsx", on_click="ignore")
 
@@ -95,18 +104,26 @@ else:
         pl.col("units").alias("数量")))
 
 st.subheader("模拟调整")
-st.caption("改变权重或目标值，先看排名如何变化，再决定是否保存为新的评分设置。")
-with st.form("what_if"):
-    cols = st.columns(len(settings.components))
-    new_components = []
-    for col, c in zip(cols, settings.components):
-        col.markdown(f"**{md(c.label)}**")
-        w = col.number_input("权重（分）", 0.0, 100.0, float(c.weight), 1.0, key=f"w_{c.name}")
-        high = 100.0 if c.metric == "two_way_rating" else 1.0
-        t = col.number_input("目标值（分）" if high == 100.0 else "目标值（比率，0.95 即 95%）", 0.01, high, float(c.target),
-                             0.01 if high == 1.0 else 1.0, key=f"t_{c.name}")
-        new_components.append(dataclasses.replace(c, weight=w, target=t))
-    submitted = st.form_submit_button("模拟计算")
+st.caption("改变权重或目标值，先看排名如何变化，再决定是否保存为新的评分设置版本。")
+
+
+def _forget_inputs() -> None:
+    """After a save or an apply the inputs start again from the live settings."""
+    for key in [k for k in st.session_state if str(k).startswith(("w_", "t_"))]:
+        del st.session_state[key]
+
+
+cols = st.columns(len(settings.components))
+new_components = []
+for col, c in zip(cols, settings.components):
+    col.markdown(f"**{md(c.label)}**")
+    w = col.number_input("权重（分）", 0.0, 100.0, float(c.weight), 1.0, key=f"w_{c.name}")
+    high = 100.0 if c.metric == "two_way_rating" else 1.0
+    t = col.number_input("目标值（分）" if high == 100.0 else "目标值（比率，0.95 即 95%）", 0.01, high, float(c.target),
+                         0.01 if high == 1.0 else 1.0, key=f"t_{c.name}")
+    new_components.append(dataclasses.replace(c, weight=w, target=t))
+total = sum(c.weight for c in new_components)
+(st.success if abs(total - 100) < 1e-6 else st.warning)(f"权重合计：{total:g} / 100" + ("" if abs(total - 100) < 1e-6 else "（应为 100）"))
 candidate_text = dump_scoring(dataclasses.replace(settings, components=tuple(new_components)))
 try:
     candidate = parse_scoring(candidate_text, "模拟设置")
@@ -115,24 +132,63 @@ except ScoringSettingsError as exc:
     candidate = None
 if candidate is not None and candidate.components != settings.components:
     # scored and ranked on the whole city, then cut to what the user may see (a department: its own row)
-    moved = ui.figure(catalogue.assessment_what_if, year, quarter, as_of, candidate_text).select(
+    moved = ui.figure(catalogue.assessment_what_if, year, quarter, as_of, candidate_text, scoring_key).select(
         pl.col("dept_name").alias("部门"), pl.col("rank").alias("现排名"), pl.col("score").alias("现得分"),
         pl.col("simulated_rank").alias("模拟排名"), pl.col("simulated_score").alias("模拟得分"),
         pl.col("simulated_grade").alias("模拟等次"), pl.col("rank_change").alias("名次变化（正数为上升）"))
     ui.table(moved)
     if ui.can_edit_scoring():
-        if st.button("保存为新的评分设置", key="save_scoring"):
-            scoring_path().write_text(candidate_text, encoding="utf-8")
-            st.cache_data.clear()
-            st.success(f"已保存到 {md(scoring_path())}")
+        reason = st.text_input("保存原因（记入版本记录）", key="scoring_reason")
+        confirmed = st.checkbox(f"确认以上权重和目标值保存为新的评分设置版本（替代当前 {md(settings.version)}），"
+                                "此后的得分、页面和导出均按新版本计算", key="scoring_confirm")
+        if st.button("保存为新的评分设置", key="save_scoring", disabled=not (confirmed and reason.strip())):
+            try:
+                vid = save_scoring_version(candidate_text, ui.principal().username, reason)
+            except (ScoringSettingsError, ValueError, OSError) as exc:
+                st.error(md(exc))
+            else:
+                _forget_inputs()
+                st.session_state["scoring_flash"] = f"已保存评分设置版本 {vid}，以下排名已按新版本重新计算。"
+                st.session_state.pop("scoring_confirm", None)
+                st.rerun()
     else:
         st.caption("只有考绩办账号可以保存评分设置。")
 elif candidate is not None:
     st.caption("权重和目标值与当前设置相同。")
 
+with st.expander("评分设置版本（查看、重新应用）"):
+    versions = list_versions()
+    if not versions:
+        st.caption(f"尚无保存的版本；当前设置为 {md(settings.version)}。")
+    else:
+        ui.table(pl.DataFrame([{"版本": v["id"], "保存人": v["author"], "保存时间": v["saved_at"], "原因": v["reason"],
+                                "基于": v["based_on"], "当前": "是" if v["id"] == settings.version else "",
+                                "完整": "是" if v["intact"] else "否（内容与校验值不符）"} for v in versions]))
+        ids = [v["id"] for v in versions]
+        chosen = st.selectbox("查看版本", ids, index=len(ids) - 1, key="scoring_version_view")
+        try:
+            viewed = parse_scoring(version_text(chosen), f"{chosen}.toml")
+        except (ScoringSettingsError, ValueError) as exc:
+            st.error(md(exc))
+            viewed = None
+        if viewed is not None:
+            ui.table(pl.DataFrame([{"考核项": c.label, "权重": c.weight, "目标值": c.target} for c in viewed.components]))
+            if ui.can_edit_scoring() and chosen != settings.version:
+                ok = st.checkbox(f"确认重新应用版本 {chosen}（替代当前 {md(settings.version)}）", key="scoring_apply_confirm")
+                if st.button(f"重新应用 {chosen}", key="apply_scoring", disabled=not ok):
+                    try:
+                        apply_scoring_version(chosen, ui.principal().username)
+                    except (ScoringSettingsError, ValueError, OSError) as exc:
+                        st.error(md(exc))
+                    else:
+                        _forget_inputs()
+                        st.session_state["scoring_flash"] = f"已重新应用评分设置版本 {chosen}，以下排名已按该版本重新计算。"
+                        st.session_state.pop("scoring_apply_confirm", None)
+                        st.rerun()
+
 st.subheader("与上年对比")
 if quarter is None:
-    previous = ui.figure(catalogue.assessment_result, year - 1, None, as_of)
+    previous = ui.figure(catalogue.assessment_result, year - 1, None, as_of, scoring_key)
     prev_scores = {d["dept_id"]: d["score"] for d in previous["departments"]}
     yoy = pl.DataFrame([{"部门": d["dept_name"], f"{year}年": d["score"], f"{year - 1}年": prev_scores.get(d["dept_id"])}
                         for d in result["departments"]])

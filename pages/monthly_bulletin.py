@@ -6,10 +6,10 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash import ui
+from govdash import publish_panel, ui
 from govdash.core.formatting import pct
 from govdash.core.labels import DEPT_LABELS
-from govdash.core.periods import month_label, month_label_expr, previous_month, week_label
+from govdash.core.periods import month_label, month_label_expr, previous_month, week_range_label
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
 from govdash.outputs.documents import (
@@ -46,14 +46,14 @@ def name_clauses(text: str) -> str:
 
 
 def weeks_text(weeks) -> str:
-    return "、".join(week_label(w) for w in weeks or [])
+    return "、".join(week_range_label(w) for w in weeks or [])
 
 
 ui.start_page("月度通报", "bulletin")
 month = ui.current_month()
-as_of = ui.cutoff_picker()
-b = ui.figure(catalogue.bulletin, month, as_of)
-prev = ui.figure(catalogue.bulletin, previous_month(month), as_of)
+# published: served from the archive; else at the month's default cut-off; 初步 / 数据截至 / 定稿发布 / 更正
+view = publish_panel.bulletin_view(month)
+as_of, b, prev = view.as_of, view.b, view.prev
 st.caption(f"{month_label(month)} · 统计截止 {b['as_of']}（在左侧“截止时点”修改）")
 if b["calendar_provisional"]:
     st.warning("部分期限所在年份尚无官方节假日安排，按周一至周五暂定计算。")
@@ -68,19 +68,14 @@ def delta_pts(key):
 
 
 cols = st.columns(6)
-cols[0].metric("派单数", f"{c['dispatched']} 件", delta=f"{c['dispatched'] - p['dispatched']:+d} 件" if p["dispatched"] else None)
+cols[0].metric("派单数", c["dispatched"], delta=c["dispatched"] - p["dispatched"] if p["dispatched"] else None)
 cols[1].metric("处置率", ui.fmt_rate(c["handling_rate"]), delta=delta_pts("handling_rate"))
 cols[2].metric("及时处置率", ui.fmt_rate(c["timely_handling_rate"]), delta=delta_pts("timely_handling_rate"))
 cols[3].metric("办结率", ui.fmt_rate(c["closure_rate"]), delta=delta_pts("closure_rate"))
 cols[4].metric("按期办结率", ui.fmt_rate(c["on_time_closure_rate"]), delta=delta_pts("on_time_closure_rate"))
-cols[5].metric("超期未办结", f"{c['open_overdue']} 件", delta=f"{c['open_overdue'] - p['open_overdue']:+d} 件",
-               delta_color="inverse")
+cols[5].metric("超期未办结", c["open_overdue"], delta=c["open_overdue"] - p["open_overdue"], delta_color="inverse")
 
-d1, d2 = st.columns(2)
-d1.download_button("下载 Word 通报", ui.report_bytes("docx", month, as_of), file_name=f"{month_label(month)}月度通报.docx",
-                   on_click="ignore", mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-d2.download_button("下载 Excel 通报", ui.report_bytes("xlsx", month, as_of), file_name=f"{month_label(month)}月度通报.xlsx",
-                   on_click="ignore", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+publish_panel.downloads(view)
 department_user = ui.principal().is_department
 if department_user:
     st.info(b["scope"]["note"])

@@ -6,7 +6,7 @@ import streamlit as st
 from govdash import ui
 from govdash.figures import catalogue
 from govdash.core.labels import REPORT_STATUS_LABELS
-from govdash.core.periods import month_bounds, month_label, week_label_expr
+from govdash.core.periods import month_bounds, month_label, week_range_label_expr
 
 STATUS = REPORT_STATUS_LABELS
 STATUS_COLOURS = {"按时": "#2e7d32", "迟报": "#f9a825", "漏报": "#c62828", "未到期": "#bdbdbd"}
@@ -44,7 +44,7 @@ with tab_reports:
             pl.col("status").replace_strict(STATUS).alias("状态"),
             # shown as local times in the hover text (one dtype per hover column for plotly)
             pl.col("submitted_at", "due_at").dt.strftime("%Y-%m-%d %H:%M").fill_null("—"),
-            week_label_expr("week_id").alias("周次"))
+            week_range_label_expr("week_id").alias("周次"))
         only_problems = st.toggle("只看迟报和漏报", key="only_problems")
         if only_problems:
             bad = grid.filter(pl.col("status").is_in(["late", "missing"]))["jpc_id"].unique()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from govdash import ui
 from govdash.figures import catalogue
-from govdash.core.periods import month_label, week_label
+from govdash.core.periods import month_label, week_range_label
 from govdash.figures import visit_department_summary
 from govdash.core.textsafe import md
 
@@ -14,7 +14,7 @@ ui.start_page("联系捆绑走访", "visits")
 month = ui.current_month()
 year = int(month[:4])
 st.caption(f"{month_label(month)} · 每个捆绑部门每周至少走访所捆绑的联合党委一次（4.4 c）；"
-           "ISO 周（周一至周日）归属其周四所在月份。豁免周：" + ("、".join(week_label(w) for w in ui.settings()["visits"]["exempt_weeks"]) or "无"))
+           "ISO 周（周一至周日）归属其周四所在月份。豁免周：" + ("、".join(week_range_label(w) for w in ui.settings()["visits"]["exempt_weeks"]) or "无"))
 
 visits = ui.figure(catalogue.visit_table, month)
 if visits is None or visits.height == 0:
@@ -46,7 +46,7 @@ if cells.height:
     # weeks in calendar order (by their Monday), labelled 第49周（12.2–12.8）; a (JPC, week) no binding required
     # stays empty (None), not 0 %
     weeks = grid.select("week_id", "week_start", "week_end").unique("week_id").sort("week_start")
-    week_labels = [week_label(w) for w in weeks["week_id"]]
+    week_labels = [week_range_label(w) for w in weeks["week_id"]]
     jpcs = sorted(cells["jpc_name"].unique().to_list())
     by_cell = {(r["jpc_name"], r["week_id"]): r for r in cells.iter_rows(named=True)}
     z, text = [], []

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# System packages the tests use: LibreOffice (a real reader for the Word/Excel files),
-# Chromium and CJK fonts (browser tests). Installed from Debian's packages when missing.
+# System packages the tests use: LibreOffice (a real reader for the Word/Excel files, and the PDF of the
+# 通报), poppler-utils (pdffonts/pdftoppm: the PDF's fonts and page images), Chromium and CJK fonts
+# (browser tests). Installed from Debian's packages when missing.
 set -euo pipefail
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui libreoffice-calc-nogui)
 # (fc-list's output is read whole: `fc-list | grep -q` under pipefail fails when grep stops early)
 fonts=$(fc-list 2>/dev/null || true)
 grep -qi "Noto Sans CJK" <<<"$fonts" || need+=(fonts-noto-cjk)
+command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
 # the browser tests drive Debian's Chromium (Playwright cannot download its own browser here)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
@@ -18,4 +20,10 @@ if [ ${#need[@]} -gt 0 ]; then
   else
     echo "缺少系统依赖：${need[*]}（需要 root 与 apt-get）；相关测试将被跳过。" >&2
   fi
+fi
+# The faces the 通报 names (仿宋_GB2312, 方正小标宋简体, 黑体, 楷体_GB2312, 宋体) mapped to the Noto CJK faces for
+# a desktop LibreOffice too (the PDF conversion uses the same file through FONTCONFIG_FILE in any case).
+conf="$(cd "$(dirname "$0")/.." && pwd)/config/fonts/govdash-fonts.conf"
+if [ "$(id -u)" = 0 ] && [ -d /etc/fonts/conf.d ] && ! cmp -s "$conf" /etc/fonts/conf.d/65-govdash-fonts.conf; then
+  cp "$conf" /etc/fonts/conf.d/65-govdash-fonts.conf
 fi

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from govdash import access
 from govdash.figures import bulletin
-from govdash.outputs.documents import bulletin_xlsx
+from govdash.outputs.documents import HEADER_ROW, bulletin_xlsx
 from tests.conftest import REPO
 from tests.test_pages import run_app
 from warehouse.db import connect_read, read_cursor
@@ -133,9 +133,9 @@ def test_department_downloads_and_figures_are_scoped(sample_db):
     bulletin_xlsx(scoped, buf)
     wb = openpyxl.load_workbook(buf)
     ranking = wb["部门排名"]
-    assert [ranking.cell(i, 2).value for i in range(2, ranking.max_row + 1)] == ["住建局"]
+    assert [ranking.cell(i, 2).value for i in range(HEADER_ROW + 1, ranking.max_row + 1)] == ["住建局"]
     visits = wb["走访明细（捆绑关系）"]
-    assert {visits.cell(i, 1).value for i in range(2, visits.max_row + 1)} == {"住建局"}
+    assert {visits.cell(i, 1).value for i in range(HEADER_ROW + 1, visits.max_row + 1)} == {"住建局"}
     assert {r["jpc_id"] for r in scoped["negative_reports"]} <= jpcs and scoped["funnel"] is None
     # frames: own rows, bound JPCs, or denied
     import polars as pl

@@ -16,7 +16,7 @@ FLOORS = [
     ("govdash.figures", 3), ("govdash.figures.assessment", 3), ("govdash.status", 3),
     ("govdash.outputs", 4), ("govdash.outputs.documents", 4), ("govdash.outputs.charts", 4),
     ("govdash.access", 5), ("govdash.sessions", 5), ("govdash.incidents", 5),
-    ("govdash.ui", 6), ("govdash.server", 6), ("govdash.cli", 6), ("govdash.bench", 6), ("app", 6), ("pages", 6),
+    ("govdash.ui", 6), ("govdash.publish_panel", 6), ("govdash.server", 6), ("govdash.cli", 6), ("govdash.bench", 6), ("app", 6), ("pages", 6),
 ]
 PACKAGES = ("govdash", "warehouse", "pipelines", "pages", "app")
 

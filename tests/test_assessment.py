@@ -140,10 +140,12 @@ def test_cli_assessment_json_and_excel(sample_warehouse, tmp_path):
     assert out.returncode == 0, out.stderr
     wb = openpyxl.load_workbook(xlsx)
     assert wb.sheetnames == ["排名", "考核项", "扣分明细", "评分设置"]
-    assert wb["排名"].max_row == 19
+    from govdash.outputs.documents import HEADER_ROW
+
+    assert wb["排名"].max_row == 18 + HEADER_ROW
     year = json.loads(subprocess.run([sys.executable, "-m", "govdash.cli", "report", "assessment", "--year", "2024"],
                                      capture_output=True, text=True, cwd=REPO).stdout)
-    assert wb["扣分明细"].max_row == 1 + sum(len(d["deductions"]) for d in year["departments"])
+    assert wb["扣分明细"].max_row == HEADER_ROW + sum(len(d["deductions"]) for d in year["departments"])
     bad = subprocess.run([sys.executable, "-m", "govdash.cli", "report", "assessment", "--year", "2024", "--quarter", "5"],
                          capture_output=True, text=True, cwd=REPO)
     assert bad.returncode != 0 and "季度" in bad.stderr

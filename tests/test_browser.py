@@ -18,6 +18,7 @@ import pytest
 from docx import Document
 
 from govdash import access
+from govdash.outputs.documents import HEADER_ROW
 from tests.conftest import CHROMIUM, REPO, new_page, settle, streamlit_server
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
@@ -136,11 +137,18 @@ def test_bulletin_page(browser, server):
         ".js-plotly-plot text", "els => els.filter(e => e.textContent.trim()).map(e => getComputedStyle(e).fontFamily)"))
     assert families and all(f.startswith('"Noto Sans CJK SC"') for f in families), families
     word = download(page, "下载 Word 通报")
-    assert "2024年12月“社区吹哨、部门报到”工作情况通报" in [p.text for p in Document(io.BytesIO(word)).paragraphs][0]
+    # the 版头 (issuing organ, number) first, then the title
+    assert any(p.text.startswith("2024年12月“社区吹哨、部门报到”工作情况通报") for p in Document(io.BytesIO(word)).paragraphs[:4])
     excel = openpyxl.load_workbook(io.BytesIO(download(page, "下载 Excel 通报")))
-    assert excel["部门排名"].max_row == 19
+    assert excel["部门排名"].max_row == 18 + HEADER_ROW
     assert_clean(page, "01-bulletin")
     choose(page, "月份", "2024年6月", sidebar=True)
+    # a past month at its default cut-off (inside the data) is computed from the log: the run can outlast settle()
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first).to_contain_text(
+        "2024年6月 · 截止 2024-07-05", timeout=60_000)
+    settle(page)
     assert caption(page).startswith("2024年6月")
     assert metric(page, "派单数") != before
     assert_clean(page, "01-bulletin-june")
@@ -221,7 +229,7 @@ def test_department_user_menu(browser, server):
     # the department's own download holds its own row only
     excel = openpyxl.load_workbook(io.BytesIO(download(page, "下载 Excel 通报")))
     ranking = excel["部门排名"]
-    assert [ranking.cell(i, 2).value for i in range(2, ranking.max_row + 1)] == ["住建局"]
+    assert [ranking.cell(i, 2).value for i in range(HEADER_ROW + 1, ranking.max_row + 1)] == ["住建局"]
     assert_clean(page, "dept-bulletin")
     # a city-only page is not reachable by its address either: it answers with a refusal, no data
     page.goto(server["url"] + "/data")

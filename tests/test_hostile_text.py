@@ -343,9 +343,18 @@ NUM, WHEN, LIT, CONF = ("a number the product computes", "a period or time the p
                         "the product's own text", "configuration only an administrator edits")
 TRUSTED = {
     "app.py": {"section": LIT, "page.title": LIT},
-    "govdash/ui.py": {"NO_DATA": LIT, "title": LIT + " (each page's heading)",
+    "govdash/ui.py": {"NO_DATA": LIT, "title": LIT + " (each page's heading)", "moment_label(as_of)": WHEN,
+                      "status": LIT, "moment_label(parse_as_of(result['final_cutoff']))": WHEN, "n": CONF,
+                      "result['data_note']": LIT + " with a timestamp (govdash.figures.cutoff)",
                       "labels.HANDLING_MODE_LABELS.get(e['handling_mode'], '—')": LIT + " (govdash.core.labels)"},
-    "pages/assessment.py": {"result['as_of']": WHEN, "result['period']": WHEN, "result['previous_period']": WHEN,
+    "govdash/publish_panel.py": {
+        "current['version']": NUM, "moment_label(as_of)": WHEN, "moment_label(parse_as_of(b['final_cutoff']))": WHEN,
+        "KIND_LABELS[kind]": LIT, "KIND_LABELS.get(kind, kind)": LIT,
+        "publication_note({**current, 'published_by': md(current['published_by'])})":
+            LIT + " with dates and the publisher's name through md (govdash.outputs.publication)",
+        "flash": LIT + " with the publication id and the archived file names (month and version only)"},
+    "pages/assessment.py": {"flash": LIT + " with a version id (vNNNN)", "chosen": "a version id (vNNNN, a file name pattern)",
+                            "result['as_of']": WHEN, "result['period']": WHEN, "result['previous_period']": WHEN,
                             "mine['rank']": NUM},
     "pages/data_quality.py": {"note": LIT + " with counts (warehouse.schema.quarantine_note)", "PAGE_ROWS": NUM,
                               "max_mb": CONF, "i": NUM, "n": NUM, "words.get(stage, stage)": LIT, "label": LIT,
@@ -368,7 +377,7 @@ TRUSTED = {
         "delta_pts('on_time_closure_rate')": NUM, "b['scope']['note']": LIT + " (govdash.access)",
         **{f"SECTIONS[{i}]": LIT + " (the Word bulletin's headings)" for i in range(10)}},
     "pages/negative_lists.py": {"nr['due_time']": CONF, "nr['due_weekday']": CONF, "year": WHEN, "due": NUM, "label": LIT},
-    "pages/visits.py": {"ui.settings()['visits']['exempt_weeks']": CONF, "week_label(w)": CONF, "year": WHEN, "required": NUM, "covered": NUM},
+    "pages/visits.py": {"ui.settings()['visits']['exempt_weeks']": CONF, "week_range_label(w)": CONF, "year": WHEN, "required": NUM, "covered": NUM},
     "pages/whistle_analysis.py": {"v": LIT + " (STATUS_LABELS)"},
 }
 
@@ -421,7 +430,8 @@ def _text_args(call: ast.Call) -> list[ast.AST]:
 def _rendering_sources():
     from tests.conftest import REPO
 
-    return [REPO / "app.py", REPO / "govdash" / "ui.py", *sorted((REPO / "pages").glob("*.py"))]
+    return [REPO / "app.py", REPO / "govdash" / "ui.py", REPO / "govdash" / "publish_panel.py",
+            *sorted((REPO / "pages").glob("*.py"))]
 
 
 def test_data_into_markdown_goes_through_textsafe_md():

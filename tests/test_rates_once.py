@@ -68,3 +68,27 @@ def test_the_whistle_page_shows_the_bulletins_rates(committed_sample_db, cursor,
     city = bulletin(cursor, "2024-10", now)["city"]
     assert shown["及时处置率"] == pytest.approx(city["timely_handling_rate"], abs=1e-9)
     assert shown["按期办结率"] == pytest.approx(city["on_time_closure_rate"], abs=1e-9)
+
+
+def test_negative_list_threshold_has_one_home_the_scoring_settings(cursor, tmp_path, monkeypatch):
+    """4.1.1.1's threshold was set twice (settings.toml [whistle] and scoring.toml [scoring]) and the copies could
+    differ: the bulletin's below-threshold list and the assessment's negative list now read the scoring settings."""
+    import tomllib
+
+    from govdash.core.scoring import dump_scoring, load_scoring
+    from govdash.outputs.documents import below_threshold
+
+    assert "negative_list_threshold" not in tomllib.loads((REPO / "config" / "settings.toml").read_text(encoding="utf-8"))["whistle"]
+    month = "2024-10"
+    default = bulletin(cursor, month, AS_OF)
+    assert default["settings"]["whistle"]["negative_list_threshold"] == load_scoring().negative_list_threshold == 0.9
+    stricter = tmp_path / "scoring.toml"
+    stricter.write_text(dump_scoring(load_scoring()).replace("negative_list_threshold = 0.9", "negative_list_threshold = 0.99"),
+                        encoding="utf-8")
+    monkeypatch.setenv("GOVDASH_SCORING", str(stricter))
+    strict = bulletin(cursor, month, AS_OF)
+    assert strict["settings"]["whistle"]["negative_list_threshold"] == 0.99
+    expected = {d["dept_id"] for d in strict["departments"]
+                if any(d[k] is not None and d[k] < 0.99 for k in ("handling_rate", "closure_rate"))}
+    assert {d["dept_id"] for d in below_threshold(strict)} == expected
+    assert len(expected) > len(below_threshold(default))

@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 
 from govdash.figures import assignments, bulletin, month_bounds
-from govdash.outputs.documents import bulletin_docx, bulletin_xlsx
+from govdash.outputs.documents import HEADER_ROW, bulletin_docx, bulletin_xlsx
 from tests.conftest import REPO
 from warehouse.db import connect_read, read_cursor
 
@@ -55,7 +55,7 @@ def test_counts_add_up_and_every_assignment_has_one_class(cur):
         xbuf, dbuf = io.BytesIO(), io.BytesIO()
         bulletin_xlsx(b, xbuf)
         bulletin_docx(b, None, dbuf)
-        assert openpyxl.load_workbook(xbuf)["走访明细（捆绑关系）"].max_row == len(b["visits"]) + 1
+        assert openpyxl.load_workbook(xbuf)["走访明细（捆绑关系）"].max_row == len(b["visits"]) + HEADER_ROW
         assert "七、负面清单周报" in [p.text for p in Document(dbuf).paragraphs]
         assert "九、五级双向诉求" in [p.text for p in Document(dbuf).paragraphs]
         levels = b["funnel"]["levels"]
@@ -115,9 +115,10 @@ def test_word_bulletin(cur, tmp_path):
     visit_table = doc.tables[headers.index(["部门", "捆绑联合党委数", "应走访周数", "已走访周数", "走访达标率", "走访次数",
                                             "市领导带队次数", "发现问题", "解决问题", "缺访周次"])]
     assert sum(int(r.cells[3].text) for r in visit_table.rows[1:]) == covered
-    clause_table = doc.tables[headers.index(["条款", "事项数", "涉及联合党委数", "条款内容"])]
-    assert clause_table.rows[1].cells[3].text.startswith(("严禁", "不准"))
-    ranking = doc.tables[0]
+    # clauses by their text, not their code
+    clause_table = doc.tables[headers.index(["条款内容", "事项数", "涉及联合党委数"])]
+    assert clause_table.rows[1].cells[0].text.startswith(("严禁", "不准"))
+    ranking = doc.tables[headers.index(["排名", "部门", "派单数", "处置率", "及时处置率", "办结率", "按期办结率", "满意率", "退单数"])]
     assert ranking.rows[0].cells[1].text == "部门"
     assert ranking.rows[1].cells[1].text == b["departments"][0]["dept_name"]
     _libreoffice_opens(path, tmp_path)
@@ -132,20 +133,21 @@ def test_excel_bulletin(cur, tmp_path):
                              "走访明细（捆绑关系）", "负面清单周报", "负面事项按条款", "考核负面清单", "减负负面清单",
                              "五级诉求漏斗", "漏斗（按社区和类别）", "设置与口径"]
     funnel = wb["五级诉求漏斗"]
-    assert [funnel.cell(i, 3).value for i in range(2, 7)] == [lv["entered"] for lv in b["funnel"]["levels"]]
-    assert wb["走访明细（捆绑关系）"].max_row == len(b["visits"]) + 1
-    assert wb["负面清单周报"].max_row == len(b["negative_reports"]) + 1
-    assert wb["减负负面清单"].max_row == len(b["burden_negative_list"]) + 1
+    first = HEADER_ROW + 1   # below the title block and the header row
+    assert [funnel.cell(i, 3).value for i in range(first, first + 5)] == [lv["entered"] for lv in b["funnel"]["levels"]]
+    assert wb["走访明细（捆绑关系）"].max_row == len(b["visits"]) + HEADER_ROW
+    assert wb["负面清单周报"].max_row == len(b["negative_reports"]) + HEADER_ROW
+    assert wb["减负负面清单"].max_row == len(b["burden_negative_list"]) + HEADER_ROW
     weekly = wb["负面清单周报"]
-    wh = [c.value for c in weekly[1]]
-    assert sum(weekly.cell(i, wh.index("漏报") + 1).value for i in range(2, weekly.max_row + 1)) == sum(
+    wh = [c.value for c in weekly[HEADER_ROW]]
+    assert sum(weekly.cell(i, wh.index("漏报") + 1).value for i in range(first, weekly.max_row + 1)) == sum(
         r["missing"] for r in b["negative_reports"])
     ws = wb["部门排名"]
-    header = [c.value for c in ws[1]]
+    header = [c.value for c in ws[HEADER_ROW]]
     col = header.index("按期办结率") + 1
-    first = b["departments"][0]
-    assert ws.cell(2, col).value == pytest.approx(first["on_time_closure_rate"])
-    assert ws.cell(2, col).number_format == "0.0%"
-    assert ws.cell(2, header.index("派单数") + 1).value == first["dispatched"]
-    assert wb["超期未办结"].max_row == len(b["overdue"]) + 1
+    top = b["departments"][0]
+    assert ws.cell(first, col).value == pytest.approx(top["on_time_closure_rate"])
+    assert ws.cell(first, col).number_format == "0.0%"
+    assert ws.cell(first, header.index("派单数") + 1).value == top["dispatched"]
+    assert wb["超期未办结"].max_row == len(b["overdue"]) + HEADER_ROW
     _libreoffice_opens(path, tmp_path)

@@ -17,6 +17,21 @@ from warehouse.schema import ensure_schema
 WAREHOUSE_DIR = Path(__file__).resolve().parent
 MODEL_LAYERS = ("staging", "marts")
 METRICS_DIR = WAREHOUSE_DIR / "metrics"
+DDL_DIR = WAREHOUSE_DIR / "ddl"
+
+
+def build_fingerprint() -> str:
+    """What a build's result depends on besides the data: the model and macro files and the table specs.
+    A warehouse built from other versions of them must be rebuilt before the current metrics can read it."""
+    import hashlib
+
+    from govdash.core.paths import CONFIG_DIR
+
+    digest = hashlib.sha256()
+    files = sorted((WAREHOUSE_DIR / "models").rglob("*.sql")) + sorted((WAREHOUSE_DIR / "macros").glob("*.sql"))
+    for f in [*files, CONFIG_DIR / "tables.toml"]:
+        digest.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def model_files() -> dict[str, Path]:
@@ -79,6 +94,7 @@ def build(con: duckdb.DuckDBPyConnection, progress=None) -> list[str]:
         con.execute(f.read_text(encoding="utf-8"))
     for name in RETIRED_MACROS:
         con.execute(f"drop macro table if exists {name}")
+    con.execute((DDL_DIR / "build_info.sql").read_text(encoding="utf-8"), {"fingerprint": build_fingerprint()})
     return order
 
 

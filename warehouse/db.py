@@ -42,7 +42,10 @@ def data_version(path: Path | None = None) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-def connect_read(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+def connect_read(path: Path | None = None, check_build: bool = True) -> duckdb.DuckDBPyConnection:
+    """A read-only view of the warehouse's current snapshot. With `check_build`, a warehouse that another
+    version of the models and macros built is refused with what to do (govdash build), rather than
+    failing later on a macro or column this version expects."""
     path = path or warehouse_path()
     if not path.exists():
         raise WarehouseError(f"数据仓库文件不存在：{path.name}。请先运行 govdash ingest 导入数据。")
@@ -56,6 +59,8 @@ def connect_read(path: Path | None = None) -> duckdb.DuckDBPyConnection:
         con.execute("attach ? as warehouse (read_only)", [str(path)])
         con.execute("use warehouse")
         check_complete(con, path)
+        if check_build:
+            check_built_by_this_version(con)
         return con
     except duckdb.Error as exc:
         con.close()
@@ -63,6 +68,22 @@ def connect_read(path: Path | None = None) -> duckdb.DuckDBPyConnection:
             f"数据仓库文件无法打开（可能已损坏或不是 DuckDB 文件）：{path.name}。"
             f"可删除该文件后重新运行 govdash ingest 重建。详情：{error_detail(exc)}"
         ) from None
+
+
+OUTDATED_BUILD = ("数据仓库由另一版本的程序构建，与当前版本的统计口径不一致。请运行 govdash build 按当前版本重建"
+                  "（或在“数据导入与质量”页面重新导入任一文件），已导入的数据不会丢失。")
+
+
+def check_built_by_this_version(con: duckdb.DuckDBPyConnection) -> None:
+    from warehouse.build import build_fingerprint, metric_sql
+
+    try:
+        rows = con.execute(metric_sql("build_fingerprint")).fetchall()
+    except duckdb.CatalogException:   # built before build_info existed
+        rows = []
+    if [r[0] for r in rows] != [build_fingerprint()]:
+        con.close()
+        raise WarehouseError(OUTDATED_BUILD)
 
 
 def error_detail(exc: BaseException) -> str:

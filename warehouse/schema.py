@@ -27,24 +27,6 @@ create table if not exists ref_calendar_official (
 """
 
 
-HAS_QUARANTINE_COUNTS_SQL = "select count(*) as n from duckdb_tables() where table_name = 'quarantine_counts'"
-
-
-def quarantine_counts_sql(has_counts: bool, by_column: bool = False) -> str:
-    """Exact quarantine counts, per file or per (file, column): source_file, table_name, column_name (null
-    per file), rows, reasons, reasons_kept. From quarantine_counts; for a file loaded before that table
-    existed (`has_counts` False: the whole warehouse), from its complete detail in `quarantine`."""
-    column = "column_name" if by_column else "null"
-    detail = (f"select source_file, any_value(table_name) as table_name, {column} as column_name, "
-              "count(distinct source_row) as rows, count(*) as reasons, count(*) as reasons_kept from quarantine {where} "
-              f"group by source_file{', column_name' if by_column else ''}")
-    if not has_counts:
-        return detail.format(where="")
-    return (f"select source_file, table_name, column_name, rows, reasons, reasons_kept from quarantine_counts "
-            f"where column_name is {'not ' if by_column else ''}null union all "
-            + detail.format(where="where source_file not in (select source_file from quarantine_counts)"))
-
-
 def quarantine_note(rows: int, reasons: int, kept: int) -> str | None:
     """What to tell the user when the quarantine keeps only part of a file's reasons ([limits])."""
     return f"共 {rows:,} 行被隔离，仅保留前 {kept:,} 条明细" if kept < reasons else None
@@ -54,8 +36,18 @@ def raw_table(name: str) -> str:
     return f"raw_{name}"
 
 
+def raw_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows per input table. The raw tables are generated from config/tables.toml, so is this query (one scan)."""
+    names = list(table_specs())
+    sql = " union all ".join(f"select '{n}' as name, count(*) as n from {raw_table(n)}" for n in names)
+    return dict(con.execute(sql).fetchall())
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    from warehouse.archive import ensure_archive
+
     con.execute(BOOKKEEPING)
+    ensure_archive(con)  # the archive of published bulletins (create if missing; never dropped or rebuilt)
     for spec in table_specs().values():
         cols = ", ".join(f'"{c.name}" {DUCKDB_TYPES[c.type]}' for c in spec.columns)
         con.execute(

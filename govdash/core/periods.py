@@ -53,14 +53,56 @@ def month_label(month: str) -> str:
     return f"{start.year}年{start.month}月"
 
 
+def _moment(value: str | dt.date | dt.datetime) -> dt.date | dt.datetime:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value
+    text = str(value).strip()
+    try:
+        return parse_as_of(text) if len(text) > 10 else dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"无法识别的日期“{value}”，应为 YYYY-MM-DD[ HH:MM:SS]") from None
+
+
+def day_label(day: str | dt.date | dt.datetime) -> str:
+    """A date as a reader reads it: 2024-11-07 → "2024年11月7日" (pages, notes and documents: the year in full,
+    no leading zeros, as GB/T 9704 7.3.5.4 writes 成文日期 and 印发日期)."""
+    d = _moment(day)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def moment_label(moment: str | dt.datetime) -> str:
+    """A cut-off or data timestamp to the minute: "2024年11月7日 23:59"."""
+    m = _moment(moment)
+    return f"{day_label(m)} {m:%H:%M}"
+
+
+def deadline_label(deadline: str | dt.datetime) -> str:
+    """A deadline: the date alone when it is the end of a day (23:59:59, as every closure deadline is),
+    else `moment_label`."""
+    d = _moment(deadline)
+    if not isinstance(d, dt.datetime) or d.time() == dt.time(23, 59, 59):
+        return day_label(d)
+    return moment_label(d)
+
+
+def week_label(iso_week: str) -> str:
+    """An ISO week ("2024-W42") for a reader: "第42周（10月14日起）" (its Monday)."""
+    try:
+        monday = dt.datetime.strptime(iso_week + "-1", "%G-W%V-%u")
+    except ValueError:
+        return iso_week
+    return f"第{monday.isocalendar().week}周（{monday.month}月{monday.day}日起）"
+
+
 def week_monday(week_id: str) -> dt.date:
     """"2024-W49" → the Monday of that ISO week."""
     year, week = week_id.split("-W")
     return dt.date.fromisocalendar(int(year), int(week), 1)
 
 
-def week_label(week_id: str) -> str:
-    """"2024-W49" → "第49周（12.2–12.8）", as every page names an ISO week (Monday–Sunday); an unreadable id stays as it is."""
+def week_range_label(week_id: str) -> str:
+    """"2024-W49" → "第49周（12.2–12.8）", as every page names an ISO week (Monday–Sunday, issue 14); an unreadable id
+    stays as it is. (The documents name a week by its Monday: `week_label`.)"""
     try:
         monday = week_monday(week_id)
     except (ValueError, AttributeError):
@@ -69,8 +111,8 @@ def week_label(week_id: str) -> str:
     return f"第{int(week_id.split('-W')[1])}周（{monday.month}.{monday.day}–{sunday.month}.{sunday.day}）"
 
 
-def week_label_expr(column: str | pl.Expr) -> pl.Expr:
-    """`week_label` for a whole column of "YYYY-Www" ids, in polars expressions only."""
+def week_range_label_expr(column: str | pl.Expr) -> pl.Expr:
+    """`week_range_label` for a whole column of "YYYY-Www" ids, in polars expressions only."""
     col = pl.col(column) if isinstance(column, str) else column
     year = col.str.slice(0, 4).cast(pl.Int32, strict=False)
     week = col.str.extract(r"-W(\d{1,2})$", 1).cast(pl.Int32, strict=False)

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 ROLE_LABELS = {"committee": "基层治理委员会", "assessment": "考绩办", "department": "部门"}
 # pages (url_path) each role may open; anything else is not routed for that role
 ALL_PAGES = {"bulletin", "whistle", "self-check", "case", "visits", "negative-lists", "five-level", "assessment", "data"}
+# who may publish (定稿发布) a month's bulletin or a correction of it: the committee; never a department or
+# the assessment office
+PUBLISH_ROLES = ("committee",)
 DEPARTMENT_PAGES = {"bulletin", "whistle", "self-check", "case", "visits", "negative-lists", "assessment"}
 
 
@@ -32,6 +35,11 @@ class Principal:
     @property
     def can_edit_scoring(self) -> bool:
         return self.role == "assessment"
+
+    @property
+    def can_publish(self) -> bool:
+        """定稿发布 of the monthly bulletin (and its corrections): the committee only (PUBLISH_ROLES)."""
+        return self.role in PUBLISH_ROLES
 
     def allowed_pages(self) -> set[str]:
         if self.sees_all:

@@ -5,13 +5,12 @@ rules for communities (a single-item veto; ranking on app check-ins or task coun
 """
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from govdash.core.paths import CONFIG_DIR
+from govdash.core.scoring_versions import scoring_path, version_label
 
 # metric → (Chinese label, lowest allowed target, highest allowed target)
 KNOWN_METRICS = {
@@ -65,6 +64,7 @@ class ScoringSettings:
     negative_list_threshold: float
     source: str
     annual_deductions: str = "mean"
+    version: str = ""   # the version label (scoring_versions.version_label): every score and export names it
 
     def grade(self, score: float | None) -> str | None:
         if score is None:
@@ -77,6 +77,7 @@ class ScoringSettings:
     def as_dict(self) -> dict:
         return {
             "source": self.source,
+            "version": self.version,
             "negative_list_threshold": self.negative_list_threshold,
             "annual_deductions": self.annual_deductions,
             "components": {c.name: {"label": c.label, "metric": c.metric, "weight": c.weight, "target": c.target}
@@ -100,8 +101,20 @@ class ScoringSettings:
         }
 
 
-def scoring_path() -> Path:
-    return Path(os.environ.get("GOVDASH_SCORING", CONFIG_DIR / "scoring.toml"))
+def save_scoring_version(text: str, author: str, reason: str) -> str:
+    """Check settings text and save it as a new version (author, time, reason), now the live settings."""
+    from govdash.core import scoring_versions
+
+    parse_scoring(text, "新版本")
+    return scoring_versions.save_version(text, author, reason)
+
+
+def apply_scoring_version(version_id: str, author: str, reason: str = "") -> str:
+    """Check an earlier version and make it the live settings again."""
+    from govdash.core import scoring_versions
+
+    parse_scoring(scoring_versions.version_text(version_id), f"{version_id}.toml")
+    return scoring_versions.apply_version(version_id, author, reason)
 
 
 def _line_of(text: str, section: str | None, key: str | None) -> int | None:
@@ -201,7 +214,10 @@ def parse_scoring(text: str, source: str = "scoring.toml") -> ScoringSettings:
     for name, low in grades:
         if not 0 <= low <= 100:
             fail(f"等次“{name}”的分数线应在 0 到 100 之间，当前为 {low:g}", "grades", name)
-    return ScoringSettings(tuple(components), deductions, tuple(grades), float(threshold), source, annual)
+    version = version_label(text)
+    # the file's name with its version: the Excel sheet's 设置文件 line and every caption name the version
+    return ScoringSettings(tuple(components), deductions, tuple(grades), float(threshold), f"{source}（{version}）",
+                           annual, version)
 
 
 def load_scoring(path: Path | None = None) -> ScoringSettings:
@@ -215,8 +231,7 @@ def load_scoring(path: Path | None = None) -> ScoringSettings:
 
 def dump_scoring(s: ScoringSettings) -> str:
     """TOML text for settings (used by the what-if panel's save)."""
-    out = ["# Scoring settings of the department assessment (SPEC §7); saved from the 年度考核 page.", "",
-           "[scoring]", 'subject = "department"', f"negative_list_threshold = {s.negative_list_threshold}",
+    out = ["[scoring]", 'subject = "department"', f"negative_list_threshold = {s.negative_list_threshold}",
            f'annual_deductions = "{s.annual_deductions}"', ""]
     for c in s.components:
         out += [f"[components.{c.name}]", f'metric = "{c.metric}"', f"weight = {c.weight:g}", f"target = {c.target:g}", ""]

@@ -7,6 +7,7 @@ import duckdb
 import polars as pl
 
 from govdash.core.periods import month_bounds, months_between, parse_as_of, previous_month  # noqa: F401
+from govdash.core.scoring import load_scoring
 from govdash.core.settings import load_settings
 from warehouse.build import metric_sql
 from warehouse.db import fetch_frame
@@ -221,13 +222,20 @@ def _visit_rows(visits: pl.DataFrame) -> list[dict]:
 
 
 def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetime | None = None) -> dict:
-    """The monthly bulletin as a JSON-ready dict (SPEC §3–§5; settings stated)."""
-    cutoff = parse_as_of(as_of)
+    """The monthly bulletin as a JSON-ready dict (SPEC §3–§5; settings stated). No cut-off given: the
+    default cut-off of the month (govdash.figures.cutoff, settings [cutoff])."""
+    from govdash.figures import cutoff as cutoff_rule
+
+    cutoff = cutoff_rule.month_default_cutoff(con, month) if as_of is None else parse_as_of(as_of)
+    stated = cutoff_rule.cutoff_status(con, month_bounds(month)[1], cutoff)
     settings = load_settings()
     depts = department_table(con, month, cutoff)
     overdue = overdue_table(con, month, cutoff)
     provisional = bool(depts["calendar_provisional"].any()) if depts.height else False
-    threshold = float(settings["whistle"]["negative_list_threshold"])
+    # the assessment negative list's threshold has one home, the scoring settings (4.1.1.1); the bulletin
+    # previews that list and states the value under its whistle settings
+    threshold = load_scoring().negative_list_threshold
+    settings = {**settings, "whistle": {**settings["whistle"], "negative_list_threshold": threshold}}
     visits = visit_table(con, month)
     report_weeks = negative_report_weeks(con, month, cutoff)
     report_items = negative_report_items(con, month, cutoff)
@@ -267,6 +275,11 @@ def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetim
                                             "dwell quantiles are interpolated over levels left by the cut-off"},
                      "appeals": {"level_labels": level_labels()}},
         "calendar_provisional": provisional,
+        # the cut-off rule (settings [cutoff]): before the period's final cut-off the figures are 初步
+        "provisional": stated["provisional"],
+        "final_cutoff": stated["final_cutoff"],
+        "data_end": stated["data_end"],
+        "data_note": stated["data_note"],
         "departments": department_rows,
         # ranked and listed on the whole city before anyone's view is cut (a department sees whether it is on them)
         "department_count": len(department_rows),
@@ -298,11 +311,13 @@ def honour_lists(departments: list[dict], size: int, threshold: float) -> dict:
 
 
 def reference_names(con) -> dict:
-    """Names the Word and Excel bulletins print next to ids: JPCs and Appendix E clause texts."""
+    """Names the Word and Excel bulletins print instead of ids: JPCs, communities and Appendix E clause texts."""
     jpcs = fetch_frame(con, metric_sql("reference_jpc_names"))
     clauses = fetch_frame(con, metric_sql("reference_clause_texts"))
+    communities = fetch_frame(con, metric_sql("lookup_communities"))
     return {"jpc_names": dict(zip(jpcs["jpc_id"], jpcs["jpc_name"])),
-            "clause_texts": dict(zip(clauses["item_id"], clauses["item_name"]))}
+            "clause_texts": dict(zip(clauses["item_id"], clauses["item_name"])),
+            "community_names": dict(zip(communities["community_id"], communities["community_name"]))}
 
 
 

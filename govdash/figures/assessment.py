@@ -180,9 +180,13 @@ def score_departments(actuals: pl.DataFrame, records: pl.DataFrame, s: ScoringSe
 def assessment(con, year: int, quarter: int | None = None, as_of: str | dt.datetime | None = None,
                settings: ScoringSettings | None = None) -> dict:
     """The period's assessment as a JSON-ready dict, with the change against the previous period."""
+    from govdash.figures import cutoff as cutoff_rule
+
     s = settings or load_scoring()
-    cutoff = parse_as_of(as_of)
     p = period_bounds(year, quarter)
+    # no cut-off given: the period's default cut-off (settings [cutoff]), as the bulletin's
+    cutoff = cutoff_rule.default_cutoff(con, p["date_to"]) if as_of is None else parse_as_of(as_of)
+    stated = cutoff_rule.cutoff_status(con, p["date_to"], cutoff)
     departments = score_departments(component_actuals(con, year, quarter, cutoff), deduction_records(con, year, quarter, cutoff),
                                     s, annual=quarter is None)
     py, pq = previous_period(year, quarter)
@@ -194,16 +198,27 @@ def assessment(con, year: int, quarter: int | None = None, as_of: str | dt.datet
         d["previous_rank"] = before.get("rank")
         d["change"] = None if d["score"] is None or d["previous_score"] is None else round(d["score"] - d["previous_score"], 2)
     return {"year": year, "quarter": quarter, "period": p["label"], "as_of": cutoff.strftime("%Y-%m-%d %H:%M:%S"),
-            "previous_period": period_bounds(py, pq)["label"], "settings": s.as_dict(), "departments": departments}
+            "previous_period": period_bounds(py, pq)["label"], "settings": s.as_dict(), **stated, "departments": departments}
 
 
 # ---------------------------------------------------------------- the pages' entry points
 
-def assessment_result(con, year: int, quarter: int | None, as_of: dt.datetime) -> dict:
+def assessment_final_cutoff(con, year: int, quarter: int | None) -> dt.datetime:
+    """The period's final cut-off by the rule (settings [cutoff]); the page caps it at now for its default."""
+    from govdash.figures import cutoff as cutoff_rule
+
+    return cutoff_rule.rule_cutoff(con, period_bounds(year, quarter)["date_to"])
+
+
+def assessment_result(con, year: int, quarter: int | None, as_of: dt.datetime, scoring_key: str = "") -> dict:
+    """The period's assessment with the live scoring settings. `scoring_key` names those settings (their digest,
+    govdash.core.scoring_versions.digest): the pages' cache keys on it, so a saved or re-applied version is
+    scored at once and no result of the previous settings is served."""
     return assessment(con, year, quarter, as_of)
 
 
-def assessment_what_if(con, year: int, quarter: int | None, as_of: dt.datetime, scoring_text: str) -> pl.DataFrame:
+def assessment_what_if(con, year: int, quarter: int | None, as_of: dt.datetime, scoring_text: str,
+                       scoring_key: str = "") -> pl.DataFrame:
     """Every department scored with the current settings and with a candidate (TOML text), ranked over the whole
     city, one row per department: a department user is cut to its own row only after ranking."""
     actuals, records = component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter, as_of)

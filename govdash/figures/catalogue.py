@@ -20,7 +20,7 @@ import polars as pl
 from govdash import figures, status
 from govdash.core.principal import AccessDenied, Principal
 from govdash.figures import assessment as assessment_figures
-from govdash.figures import lookups
+from govdash.figures import cutoff, lookups, published
 
 CITY_ONLY_MESSAGE = "部门账号无权查看全市汇总明细"
 
@@ -102,6 +102,8 @@ def each(rule: Rule) -> Rule:
 # every section of the monthly bulletin and what a department sees of it
 BULLETIN_SECTIONS = sections(
     month=PUBLIC, as_of=PUBLIC, settings=PUBLIC, calendar_provisional=PUBLIC, reference=PUBLIC,
+    provisional=PUBLIC, final_cutoff=PUBLIC, data_end=PUBLIC, data_note=PUBLIC,  # the cut-off rule's statement
+    publication=PUBLIC,                # when served from the archive: published / correction, when, by whom
     city=PUBLIC,                       # the city's totals are the city's for everyone (stated on the page)
     department_count=PUBLIC,           # how many departments the ranks are out of
     departments=OWN_DEPARTMENT,        # its own row, with its city rank
@@ -116,6 +118,7 @@ BULLETIN_SECTIONS = sections(
 )
 ASSESSMENT_SECTIONS = sections(
     year=PUBLIC, quarter=PUBLIC, period=PUBLIC, as_of=PUBLIC, previous_period=PUBLIC, settings=PUBLIC,
+    provisional=PUBLIC, final_cutoff=PUBLIC, data_end=PUBLIC, data_note=PUBLIC,
     departments=OWN_DEPARTMENT,
 )
 
@@ -131,6 +134,13 @@ class Figure:
 _DECLARED = [
     # whistles (SPEC §3)
     (figures.bulletin, BULLETIN_SECTIONS, "月度通报"),
+    (cutoff.month_final_cutoff, PUBLIC, "通报正式截止时点"),
+    # the archive of published bulletins (定稿发布): who published when is public; the bulletin is cut like any
+    # bulletin; the stored files and the full record (ingest batches, a correction's city-wide changes) are the city's
+    (published.publications, PUBLIC, "通报发布记录"),
+    (published.published_bulletin, BULLETIN_SECTIONS, "已发布的月度通报"),
+    (published.published_file, CITY_ONLY, "已发布的通报文件"),
+    (published.publication_record, CITY_ONLY, "通报发布记录（完整）"),
     (figures.assignments, OWN_DEPARTMENT, "派单明细"),
     (figures.event_timeline, Rule("own_event"), "事件流转记录"),
     (figures.event_assignments, OWN_DEPARTMENT, "事件的各部门派单"),
@@ -176,6 +186,7 @@ _DECLARED = [
     (figures.appeal_outcomes, CITY_ONLY, "诉求最终结果"),
     # assessment (SPEC §7)
     (assessment_figures.assessment_result, ASSESSMENT_SECTIONS, "考核结果"),
+    (assessment_figures.assessment_final_cutoff, PUBLIC, "考核正式截止时点"),
     (assessment_figures.assessment_what_if, OWN_DEPARTMENT, "模拟调整"),
     (assessment_figures.assessment_inputs, each(OWN_DEPARTMENT), "考核依据"),
 ]
@@ -211,7 +222,7 @@ def cut(figure: Figure, result: Any, p: Principal, bound_jpcs: set[str]) -> Any:
     if not p.is_department or not p.dept_id:
         raise AccessDenied("无权查看")
     out = figure.rule.cut(result, p, bound_jpcs)
-    if figure.rule is BULLETIN_SECTIONS:
+    if figure.rule is BULLETIN_SECTIONS:  # a bulletin, computed or as published
         out["scope"] = {"dept_id": p.dept_id, "note": "部门账号：仅含本部门的记录与捆绑联合党委；全市合计为全市口径"}
     return out
 

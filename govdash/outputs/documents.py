@@ -1,19 +1,19 @@
-"""The monthly bulletin as Excel (.xlsx) and Word (.docx) files, in Chinese, ready to circulate."""
+"""The monthly bulletin as an official document: a GB/T 9704 通报 in Word (.docx) and PDF, and a print-ready
+Excel workbook (.xlsx); the quarterly/annual scoring sheet in Excel. In Chinese, ready to circulate.
+
+Empty values: a figure that cannot be computed (no data, or a zero denominator) is "—" in every file, in
+text and in numeric columns alike; rates are numbers in a percent format in Excel, "12.3%" in Word.
+"""
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
-
 from govdash.core import textsafe
-from govdash.core.formatting import pct
-from govdash.core.periods import month_label
+from govdash.core.formatting import EMPTY, pct
+from govdash.core.periods import day_label, deadline_label, month_bounds, month_label, moment_label, week_label
 
-FONT = "Noto Sans CJK SC"  # a Simplified Chinese face; Word falls back to its own CJK font when absent
+FONT = "Noto Sans CJK SC"  # the workbooks' face (a Simplified Chinese face; Excel/WPS substitute their own)
 
 DEPT_COLUMNS = [
     ("rank", "排名", "int"), ("dept_name", "部门", "text"), ("dispatched", "派单数", "int"),
@@ -23,7 +23,7 @@ DEPT_COLUMNS = [
     ("on_time_closure_rate", "按期办结率", "pct"), ("satisfaction_rate", "满意率", "pct"),
     ("returned", "退单数", "int"), ("escalated", "升级数", "int"),
 ]
-OVERDUE_COLUMNS = [("event_id", "事件编号", "text"), ("dept_name", "部门", "text"), ("community_id", "社区编号", "text"),
+OVERDUE_COLUMNS = [("event_id", "事件编号", "text"), ("dept_name", "部门", "text"), ("community_name", "社区", "text"),
                    ("deadline", "办结期限", "text"), ("working_days_overdue", "超期工作日", "int")]
 SETTING_LABELS = {
     "offsite_response_hours": "非现场类受理时限（小时）",
@@ -89,11 +89,11 @@ DEFINITIONS = [
     ("走访达标率", "已走访周数 / 应走访周数；ISO 周（周一至周日）归属其周四所在月份，捆绑关系在该周任一天有效即应走访，该周内该部门到该联合党委走访一次即达标"),
     ("按时上报率", "按时上报周数 / 已到期周数；周报截止为该周结束后的周一 12:00（设置），截止时点前未报且已到期为漏报"),
     ("整改率", "标记已整改的负面事项数 / 负面事项数（按每行数量计）"),
-    ("考核负面清单", "1 月至本月累计处置率或办结率低于阈值的部门（4.1.1.1）"),
+    ("考核负面清单", "1 月至本月累计处置率或办结率低于阈值的部门"),
     ("减负负面清单", "下派到社区（层级 ≤ 3）且准入事项为空或不在附录 B 准入清单的事项，及不在附录 C 证明清单的证明事项，按部门计"),
     ("五级诉求漏斗", "当月提出的居民诉求在各层级的进入、解决、上交、撤回、在办数；上交率 = 上交 / 进入；停留时长按截止时点前已离开该层级的记录计算（插值分位数）"),
-    ("社区内解决占比", "在第 1–3 级（居民、居民小组、社区）解决的诉求 / 全部已解决诉求（004 4.3 g）"),
-    ("“—”", "分母为零，无法计算"),
+    ("社区内解决占比", "在第 1–3 级（居民、居民小组、社区）解决的诉求 / 全部已解决诉求"),
+    ("“—”", "无数据或分母为零，无法计算（各文件一律如此表示）"),
 ]
 
 
@@ -123,7 +123,7 @@ def summary_text(b: dict, previous: dict | None) -> str:
     text = (f"{title}，全市共派出吹哨任务 {c['dispatched']} 件，处置 {c['handled']} 件，处置率 {pct(c['handling_rate'])}，"
             f"及时处置率 {pct(c['timely_handling_rate'])}；办结 {c['closed_on_time'] + c['closed_late']} 件，办结率 "
             f"{pct(c['closure_rate'])}，按期办结率 {pct(c['on_time_closure_rate'])}，满意率 {pct(c['satisfaction_rate'])}；"
-            f"部门退单 {c['returned']} 件，升级协调 {c['escalated']} 件，截至 {b['as_of']} 仍有 {c['open_overdue']} 件超期未办结。")
+            f"部门退单 {c['returned']} 件，升级协调 {c['escalated']} 件，截至 {moment_label(b['as_of'])} 仍有 {c['open_overdue']} 件超期未办结。")
     if previous and previous["city"]["dispatched"]:
         p = previous["city"]
         diff = c["dispatched"] - p["dispatched"]
@@ -243,67 +243,208 @@ def reports_text(b: dict) -> str:
     if per_clause:
         top = max(per_clause, key=lambda c: c["items"])
         done = sum(r["rectified_items"] for r in per_jpc)
-        text += f"，最多的条款是 {top['clause_code']}（{top['items']} 项），整改率 {pct(done / items)}"
+        name = f"“{top['clause_text']}”" if top["clause_text"] else top["clause_code"]
+        text += f"，最多的是{name}（{top['items']} 项），整改率 {pct(done / items)}"
     return text + "。"
+
+
+# ---------------------------------------------------------------- the document's identity (settings, status)
+
+DOCUMENT_DEFAULTS = {"issuer": "社区治理委员会办公室", "document_number": "〔{year}〕{number}号", "number": 0,
+                     "recipients": "", "copy_to": ""}
+BULLETIN_TITLE = "“社区吹哨、部门报到”工作情况通报"
+
+
+def document_settings(b: dict | None = None) -> dict:
+    """[bulletin] of config/settings.toml (issuer, number pattern, recipients, copy-to); a bulletin may carry
+    its own (b["settings"]["bulletin"], e.g. an archived one)."""
+    from govdash.core.settings import load_settings
+
+    out = {**DOCUMENT_DEFAULTS, **load_settings().get("bulletin", {})}
+    out.update(((b or {}).get("settings") or {}).get("bulletin") or {})
+    return out
+
+
+def document_number(b: dict, s: dict) -> str:
+    start, _ = month_bounds(b["month"])
+    return s["document_number"].format(year=start.year, number=int(s.get("number") or 0) or start.month)
+
+
+def document_date(b: dict) -> str:
+    """成文日期: the publication date of a published bulletin, else the date of the cut-off."""
+    pub = b.get("publication") or {}
+    return day_label(pub.get("published_at") or b["as_of"])
+
+
+def title_mark(b: dict) -> str:
+    """What follows the title: "（初步）" before the cut-off rule's moment, "（更正）" for a correction."""
+    pub = b.get("publication") or {}
+    if pub.get("status") == "correction":
+        return "（更正）"
+    return "（初步）" if b.get("provisional") else ""
+
+
+def bulletin_title(b: dict) -> str:
+    return f"{month_label(b['month'])}{BULLETIN_TITLE}{title_mark(b)}"
+
+
+def status_text(doc: dict) -> str:
+    """初步 / 已发布 / 更正 / 未发布, with the publication's version, time and publisher."""
+    pub = doc.get("publication") or {}
+    if pub.get("status") in ("published", "correction"):
+        label = "更正" if pub["status"] == "correction" else "已发布"
+        parts = [f"第 {pub['version']} 版" if pub.get("version") is not None else "",
+                 moment_label(pub["published_at"]) if pub.get("published_at") else "",
+                 f"发布人 {pub['published_by']}" if pub.get("published_by") else ""]
+        detail = "，".join(p for p in parts if p)
+        return f"{label}（{detail}）" if detail else label
+    return "初步（数据尚未到截止规则规定的时点，可能变动）" if doc.get("provisional") else "未发布"
 
 
 # ---------------------------------------------------------------- Excel
 
-def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
-    wb = textsafe.Workbook(out)
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "font_name": FONT})
-    text = wb.add_format({"border": 1, "font_name": FONT})
-    num = wb.add_format({"border": 1, "num_format": "0", "font_name": FONT})
-    pctf = wb.add_format({"border": 1, "num_format": "0.0%", "font_name": FONT})
-    fmt = {"text": text, "int": num, "pct": pctf,
-           "float": wb.add_format({"border": 1, "num_format": "0.0", "font_name": FONT})}
-    names = _dept_names(b)
+TITLE_ROWS = 3          # title, month/cut-off/issuer/status, data note (or empty)
+HEADER_ROW = TITLE_ROWS + 1   # the column headers' row in Excel's numbering (1-based)
+NUMERIC = ("int", "pct", "float", "float2", "float4")
 
-    def sheet(name, columns, rows):
-        ws = wb.add_worksheet(name)
-        for j, (_, label, _) in enumerate(columns):
-            wb.cell(ws, 0, j, label, head)
-            ws.set_column(j, j, max(10, len(label) * 2 + 2))
-        for i, r in enumerate(rows, 1):
+
+def _excel_width(value) -> float:
+    text = pct(value) if isinstance(value, float) and 0 <= value <= 1 else str(value)
+    return sum(2.1 if ord(c) >= 0x2E80 else 1.1 for c in text)
+
+
+class _PrintSheets:
+    """A print-ready workbook: on every sheet a title block, frozen headers, an autofilter, widths and
+    wrapping, landscape A4 fitted to the page width with the header row repeated on every page."""
+
+    def __init__(self, out, title: str, meta: str, note: str | None):
+        self.wb = textsafe.Workbook(out)
+        self.title, self.meta, self.note = title, meta, note
+        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
+        add = self.wb.add_format
+        self.f_title = add({**base, "bold": True, "font_size": 14, "text_wrap": True})
+        self.f_meta = add({**base, "font_color": "#404040", "text_wrap": True})
+        self.f_note = add({**base, "font_color": "#C00000", "text_wrap": True})
+        self.f_head = add({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "align": "center"})
+        num = {**base, "border": 1, "align": "right"}
+        self.fmt = {"text": add({**base, "border": 1, "text_wrap": True}), "int": add({**num, "num_format": "0"}),
+                    "pct": add({**num, "num_format": "0.0%"}), "float": add({**num, "num_format": "0.0"}),
+                    "float2": add({**num, "num_format": "0.00"}), "float4": add({**num, "num_format": "0.0000"})}
+
+    def _title_block(self, ws, name: str, widths: list[float]) -> None:
+        """Title, month/cut-off/issuer/status and the data note, each across the sheet's columns (merged,
+        wrapped, the row as high as its lines) so all of it prints within the page's width."""
+        last = len(widths) - 1
+        for row, text, fmt, line_height in ((0, f"{self.title} — {name}", self.f_title, 22),
+                                            (1, self.meta, self.f_meta, 15), (2, self.note, self.f_note, 15)):
+            if not text:
+                continue
+            if last > 0:
+                ws.merge_range(row, 0, row, last, "", fmt)
+            self.wb.cell(ws, row, 0, text, fmt)
+            lines = -(-_excel_width(text) * (14 / 10 if row == 0 else 1) // max(sum(widths) - 2, 1))
+            ws.set_row(row, line_height * max(lines, 1))
+
+    @staticmethod
+    def _print_setup(ws, last_row: int, ncol: int) -> None:
+        ws.set_landscape()
+        ws.set_paper(9)                      # A4
+        ws.fit_to_pages(1, 0)                # the width of one page, as many pages down as the rows need
+        ws.repeat_rows(TITLE_ROWS)           # the header row on every page
+        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        ws.center_horizontally()
+        ws.set_footer("&C第 &P 页，共 &N 页")
+        ws.print_area(0, 0, max(last_row, TITLE_ROWS), ncol - 1)
+
+    def table(self, name: str, columns, rows: list[dict], fixed_widths: list[float] | None = None) -> None:
+        ws = self.wb.add_worksheet(name)
+        h = TITLE_ROWS
+        widths = []
+        for j, (key, label, kind) in enumerate(columns):
+            self.wb.cell(ws, h, j, label, self.f_head)
+            values = [r.get(key) for r in rows if r.get(key) is not None]
+            longest = max([_excel_width(v) for v in values] or [0])
+            head = _excel_width(label)
+            widths.append(fixed_widths[j] if fixed_widths else max(min(longest, 40), head / 2 if head > 12 else head, 6) + 2)
+            ws.set_column(j, j, widths[-1])
+        self._title_block(ws, name, widths)
+        ws.set_row(h, 30)
+        for i, r in enumerate(rows, h + 1):
             for j, (key, _, kind) in enumerate(columns):
                 v = r.get(key)
-                if v is None:
-                    wb.cell(ws, i, j, "—" if kind == "pct" else None, text)
-                else:
-                    wb.cell(ws, i, j, v, fmt[kind])
-        ws.freeze_panes(1, 0)
-        return ws
+                self.wb.cell(ws, i, j, EMPTY if v is None else v, self.fmt[kind])
+        last = h + len(rows)
+        ws.freeze_panes(h + 1, 0)
+        ws.autofilter(h, 0, last, len(columns) - 1)
+        self._print_setup(ws, last, len(columns))
 
-    sheet("部门排名", DEPT_COLUMNS, b["departments"])
+    def pairs(self, name: str, rows: list[tuple[str, object, str]]) -> None:
+        """A two-column sheet (setting or definition, value)."""
+        self.table(name, [("k", "项目", "text"), ("v", "内容", "text")], [], fixed_widths=[36, 80])
+        ws = self.wb.get_worksheet_by_name(name)
+        for i, (k, v, kind) in enumerate(rows, TITLE_ROWS + 1):
+            self.wb.cell(ws, i, 0, k, self.fmt["text"])
+            self.wb.cell(ws, i, 1, EMPTY if v is None else v, self.fmt[kind])
+        last = TITLE_ROWS + len(rows)
+        ws.autofilter(TITLE_ROWS, 0, last, 1)
+        self._print_setup(ws, last, 2)
+
+    def close(self) -> None:
+        self.wb.close()
+
+
+def _workbook_meta(doc: dict, period: str) -> str:
+    s = document_settings(doc)
+    return f"{period}　　截止时点：{moment_label(doc['as_of'])}　　发布单位：{s['issuer']}　　状态：{status_text(doc)}"
+
+
+def _overdue_rows(b: dict) -> list[dict]:
+    names, communities = _dept_names(b), b.get("reference", {}).get("community_names", {})
+    return [{**o, "dept_name": names.get(o["dept_id"], o["dept_id"]),
+             "community_name": communities.get(o["community_id"], o["community_id"]),
+             "deadline": deadline_label(o["deadline"])} for o in b["overdue"]]
+
+
+def _named_weeks(bindings: list[dict]) -> list[dict]:
+    return [{**v, "missed_weeks_text": "、".join(week_label(w) for w in v["missed_weeks"])} for v in bindings]
+
+
+def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
+    wb = _PrintSheets(out, bulletin_title(b), _workbook_meta(b, f"统计月份：{month_label(b['month'])}"), b.get("data_note"))
+    wb.table("部门排名", DEPT_COLUMNS, b["departments"])
     city = {**b["city"], "dept_name": "全市合计", "rank": None}
-    sheet("全市汇总", [c for c in DEPT_COLUMNS if c[0] != "rank"], [city])
+    wb.table("全市汇总", [c for c in DEPT_COLUMNS if c[0] != "rank"], [city])
     red, black = red_black_lists(b)
-    sheet("红榜", DEPT_COLUMNS, red)
-    sheet("黑榜", DEPT_COLUMNS, black)
-    sheet("低于阈值", DEPT_COLUMNS, below_threshold(b))
-    sheet("超期未办结", OVERDUE_COLUMNS, [{**o, "dept_name": names.get(o["dept_id"], o["dept_id"])} for o in b["overdue"]])
+    wb.table("红榜", DEPT_COLUMNS, red)
+    wb.table("黑榜", DEPT_COLUMNS, black)
+    wb.table("低于阈值", DEPT_COLUMNS, below_threshold(b))
+    wb.table("超期未办结", OVERDUE_COLUMNS, _overdue_rows(b))
     visit_depts, visit_bindings = visit_rows(b)
-    sheet("走访达标（部门）", VISIT_DEPT_COLUMNS, visit_depts)
-    sheet("走访明细（捆绑关系）", VISIT_BINDING_COLUMNS, visit_bindings)
+    wb.table("走访达标（部门）", VISIT_DEPT_COLUMNS, visit_depts)
+    wb.table("走访明细（捆绑关系）", VISIT_BINDING_COLUMNS, _named_weeks(visit_bindings))
     per_jpc, per_clause = report_rows(b)
-    sheet("负面清单周报", REPORT_COLUMNS, per_jpc)
-    sheet("负面事项按条款", CLAUSE_COLUMNS, per_clause)
+    wb.table("负面清单周报", REPORT_COLUMNS, [{**r, "missing_weeks_text": "、".join(week_label(w) for w in r["missing_weeks"])}
+                                          for r in per_jpc])
+    wb.table("负面事项按条款", CLAUSE_COLUMNS, per_clause)
     assessment, burden = negative_list_rows(b)
-    sheet("考核负面清单", ASSESSMENT_NEGATIVE_COLUMNS, assessment)
-    sheet("减负负面清单", BURDEN_COLUMNS, burden)
-    sheet("五级诉求漏斗", FUNNEL_COLUMNS, (b.get("funnel") or {}).get("levels", []))
-    sheet("漏斗（按社区和类别）", FUNNEL_GROUP_COLUMNS, funnel_group_rows(b))
-    ws = wb.add_worksheet("设置与口径")
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 70)
-    rows = [("统计月份", b["month"]), ("截止时点", b["as_of"])]
-    rows += [(SETTING_LABELS.get(k, k), v) for k, v in b["settings"]["whistle"].items()]
-    rows += _section_settings(b)
-    rows += [(k, v) for k, v in DEFINITIONS]
-    for i, (k, v) in enumerate(rows):
-        wb.cell(ws, i, 0, k, text)
-        wb.cell(ws, i, 1, v, text)
+    wb.table("考核负面清单", ASSESSMENT_NEGATIVE_COLUMNS, assessment)
+    wb.table("减负负面清单", BURDEN_COLUMNS, burden)
+    wb.table("五级诉求漏斗", FUNNEL_COLUMNS, (b.get("funnel") or {}).get("levels", []))
+    wb.table("漏斗（按社区和类别）", FUNNEL_GROUP_COLUMNS, funnel_group_rows(b))
+    rows = [("统计月份", month_label(b["month"]), "text"), ("截止时点", moment_label(b["as_of"]), "text"),
+            ("状态", status_text(b), "text")]
+    rows += [(SETTING_LABELS.get(k, k), *_setting_value(k, v)) for k, v in b["settings"]["whistle"].items()]
+    rows += [(k, v, "text") for k, v in _section_settings(b)]
+    rows += [(k, v, "text") for k, v in DEFINITIONS]
+    wb.pairs("设置与口径", rows)
     wb.close()
+
+
+def _setting_value(key: str, value) -> tuple[object, str]:
+    """A whistle setting as a cell: the threshold as a rate (90.0 %), counts as numbers."""
+    if key == "negative_list_threshold":
+        return value, "pct"
+    return value, ("int" if isinstance(value, int) and not isinstance(value, bool) else "text")
 
 
 def _section_settings(b: dict) -> list[tuple[str, str]]:
@@ -311,109 +452,171 @@ def _section_settings(b: dict) -> list[tuple[str, str]]:
     for (section, key), label in SECTION_SETTING_LABELS.items():
         v = b["settings"].get(section, {}).get(key)
         if v is not None:
+            if key == "exempt_weeks":
+                v = [week_label(w) for w in v]
             out.append((label, "、".join(v) if isinstance(v, list) and v else ("无" if isinstance(v, list) else str(v))))
     return out
 
 
-# ---------------------------------------------------------------- Word
+# ---------------------------------------------------------------- Word: the 通报 (GB/T 9704)
 
-def _set_font(doc: Document) -> None:
-    style = doc.styles["Normal"]
-    style.font.name = FONT
-    style.font.size = Pt(10.5)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
-    for name in ("Title", "Heading 1", "Heading 2"):
-        st = doc.styles[name]
-        st.font.name = FONT
-        rpr = st.element.get_or_add_rPr()
-        rpr.get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+ATTACH_OVER = 8   # a table of more rows than this goes to a numbered 附件 after the body
 
 
-def _table(doc: Document, columns, rows) -> None:
-    t = doc.add_table(rows=1, cols=len(columns))
-    t.style = "Table Grid"
-    for j, (_, label, _) in enumerate(columns):
-        t.rows[0].cells[j].text = label
-    for r in rows:
-        cells = t.add_row().cells
-        for j, (key, _, kind) in enumerate(columns):
-            v = r.get(key)
-            cells[j].text = pct(v) if kind == "pct" else ("—" if v is None and kind == "float" else ("" if v is None else str(v)))
+def _cell_text(v, kind: str) -> str:
+    if v is None:
+        return EMPTY
+    if kind == "pct":
+        return pct(v)
+    if kind == "float":
+        return f"{v:.1f}"
+    return str(v)
+
+
+class _Tongbao:
+    """The bulletin's body with its long tables (and the definitions) collected as numbered 附件."""
+
+    def __init__(self, b: dict):
+        from govdash.outputs.gongwen import Gongwen
+
+        self.b, self.g = b, Gongwen()
+        self.attachments: list[tuple[str, object]] = []   # (title, a function writing its content)
+
+    def attach(self, title: str, build) -> int:
+        self.attachments.append((title, build))
+        return len(self.attachments)
+
+    def table(self, intro: str, title: str, columns, rows: list[dict], *, always_attach: bool = False) -> None:
+        """A paragraph introducing a table, and the table inline when short, else as the next 附件."""
+        if not rows:
+            if intro:
+                self.g.para(intro + "无。")
+            return
+        if always_attach or len(rows) > ATTACH_OVER:
+            n = self.attach(title, lambda: self.put(columns, rows))
+            self.g.para(f"{intro}详见附件{n}。")
+            return
+        if intro:
+            self.g.para(intro.rstrip("：:") + "：")
+        self.put(columns, rows)
+
+    def put(self, columns, rows: list[dict]) -> None:
+        self.g.table([label for _, label, _ in columns],
+                     [[_cell_text(r.get(key), kind) for key, _, kind in columns] for r in rows],
+                     [kind in NUMERIC for _, _, kind in columns])
+
+
+RANK_SHORT = ("rank", "dept_name", "dispatched", "handling_rate", "timely_handling_rate", "closure_rate",
+              "on_time_closure_rate", "satisfaction_rate", "returned")
+DEFINITION_GROUPS = (("吹哨报到", 0, 8), ("走访与周报", 8, 11), ("负面清单", 11, 13), ("五级诉求", 13, 15), ("其他", 15, 16))
 
 
 def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> None:
-    doc = Document()
-    _set_font(doc)
-    title = doc.add_heading(f"{month_label(b['month'])}“社区吹哨、部门报到”工作情况通报", level=0)
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph(f"统计截止：{b['as_of']}").alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_heading("一、总体情况", level=1)
-    doc.add_paragraph(summary_text(b, previous))
-    doc.add_heading("二、部门排名", level=1)
-    doc.add_paragraph("按按期办结率、办结率、派单数依次从高到低排名，并列者名次相同。")
-    short = [c for c in DEPT_COLUMNS if c[0] in ("rank", "dept_name", "dispatched", "handling_rate", "timely_handling_rate",
-                                                  "closure_rate", "on_time_closure_rate", "satisfaction_rate", "returned")]
-    _table(doc, short, b["departments"])
+    s = document_settings(b)
+    t = _Tongbao(b)
+    g = t.g
+    g.masthead(s["issuer"], document_number(b, s))
+    g.title(f"{month_label(b['month'])}{BULLETIN_TITLE}{title_mark(b)}")
+    g.subtitle(f"（统计截止：{moment_label(b['as_of'])}）")
+    if b.get("data_note"):
+        g.subtitle(str(b["data_note"]))
+    if s.get("recipients"):
+        g.recipients(s["recipients"])
+    threshold = b["settings"]["whistle"]["negative_list_threshold"]
+
+    g.heading(1, "一、总体情况")
+    g.para(summary_text(b, previous))
+
+    g.heading(1, "二、部门排名")
+    t.table("按按期办结率、办结率、派单数依次从高到低排名，并列者名次相同。", "各部门“社区吹哨、部门报到”工作排名",
+            [c for c in DEPT_COLUMNS if c[0] in RANK_SHORT], b["departments"])
+
+    g.heading(1, "三、红黑榜")
     red, black = red_black_lists(b)
-    doc.add_heading("三、红黑榜", level=1)
-    doc.add_paragraph("红榜（按期办结率前列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）" for d in red) or "无"))
-    doc.add_paragraph("黑榜（按期办结率后列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）" for d in black) or "无"))
-    doc.add_heading("四、考核负面清单（年度累计）", level=1)
+    g.para("红榜（按期办结率前列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）" for d in red) or "无"))
+    g.para("黑榜（按期办结率后列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）" for d in black) or "无"))
+
+    g.heading(1, "四、考核负面清单（年度累计）")
     assessment, burden = negative_list_rows(b)
-    t = pct(b["settings"]["whistle"]["negative_list_threshold"])
-    doc.add_paragraph(f"1 月至本月累计处置率或办结率低于 {t} 的部门，纳入年度考核负面清单（4.1.1.1）：" + ("无。" if not assessment else ""))
-    if assessment:
-        _table(doc, ASSESSMENT_NEGATIVE_COLUMNS, assessment)
+    t.table(f"1 月至本月累计处置率或办结率低于 {pct(threshold)} 的部门，纳入年度考核负面清单：", "年度考核负面清单",
+            ASSESSMENT_NEGATIVE_COLUMNS, assessment)
     low = below_threshold(b)
     if low:
-        doc.add_paragraph("本月单月处置率或办结率低于阈值：" + "、".join(
+        g.para(f"本月单月处置率或办结率低于 {pct(threshold)} 的部门：" + "、".join(
             f"{d['dept_name']}（处置率 {pct(d['handling_rate'])}，办结率 {pct(d['closure_rate'])}）" for d in low) + "。")
-    doc.add_heading("五、超期未办结事项", level=1)
-    names = _dept_names(b)
-    overdue = [{**o, "dept_name": names.get(o["dept_id"], o["dept_id"])} for o in b["overdue"]]
+
+    g.heading(1, "五、超期未办结事项")
+    overdue = _overdue_rows(b)
     if overdue:
-        if len(overdue) > 50:
-            doc.add_paragraph(f"共 {len(overdue)} 件，以下列出超期最久的 50 件，完整清单见 Excel 通报。")
-        _table(doc, OVERDUE_COLUMNS, overdue[:50])
+        by_dept: dict[str, int] = {}
+        for o in overdue:
+            by_dept[o["dept_name"]] = by_dept.get(o["dept_name"], 0) + 1
+        most = sorted(by_dept.items(), key=lambda kv: -kv[1])[:3]
+        intro = (f"截至 {moment_label(b['as_of'])}，本月派出的任务中有 {len(overdue)} 件超期未办结，涉及 {len(by_dept)} 个部门，"
+                 f"其中较多的是" + "、".join(f"{n}（{k} 件）" for n, k in most) + "。")
+        t.table(intro, "超期未办结事项清单", OVERDUE_COLUMNS, overdue, always_attach=True)
     else:
-        doc.add_paragraph("无。")
-    doc.add_heading("六、联系捆绑走访", level=1)
-    doc.add_paragraph(visits_text(b))
+        g.para("无。")
+
+    g.heading(1, "六、联系捆绑走访")
     visit_depts, visit_bindings = visit_rows(b)
+    g.heading(2, "（一）走访达标情况")
+    g.para(visits_text(b))
     if visit_depts:
-        _table(doc, VISIT_DEPT_COLUMNS, visit_depts)
-    missed = [v for v in visit_bindings if v["missed_weeks"]]
-    if missed:
-        doc.add_paragraph("缺访明细：")
-        _table(doc, [c for c in VISIT_BINDING_COLUMNS if c[0] in ("dept_name", "jpc_name", "required_weeks",
-                                                                    "covered_weeks", "missed_weeks_text")], missed)
-    doc.add_heading("七、负面清单周报", level=1)
-    doc.add_paragraph(reports_text(b))
+        t.table("", "各部门联系捆绑走访情况", VISIT_DEPT_COLUMNS, visit_depts)
+    missed = [v for v in _named_weeks(visit_bindings) if v["missed_weeks"]]
+    g.heading(2, "（二）缺访明细")
+    t.table(f"有缺访的捆绑关系 {len(missed)} 个。" if missed else "本月没有缺访的捆绑关系。", "联系捆绑走访缺访明细",
+            [c for c in VISIT_BINDING_COLUMNS if c[0] in ("dept_name", "jpc_name", "required_weeks", "covered_weeks",
+                                                          "missed_weeks_text")], missed, always_attach=True)
+
+    g.heading(1, "七、负面清单周报")
     per_jpc, per_clause = report_rows(b)
+    g.heading(2, "（一）上报情况")
+    g.para(reports_text(b))
     if per_jpc:
-        _table(doc, [c for c in REPORT_COLUMNS if c[0] != "clauses_text"], per_jpc)
-    if per_clause:
-        doc.add_paragraph("负面事项按条款（附录 E）：")
-        _table(doc, CLAUSE_COLUMNS, per_clause)
-    doc.add_heading("八、减负负面清单", level=1)
-    doc.add_paragraph("下派到社区的清单外事项（准入事项为空或不在附录 B）及清单外证明事项（不在附录 C），按部门统计："
-                      + ("无。" if not burden else ""))
-    if burden:
-        _table(doc, BURDEN_COLUMNS, burden)
-    doc.add_heading("九、五级双向诉求", level=1)
-    doc.add_paragraph(funnel_text(b))
-    if (b.get("funnel") or {}).get("levels"):
-        _table(doc, FUNNEL_COLUMNS, b["funnel"]["levels"])
-    doc.add_heading("十、口径与设置", level=1)
-    for k, v in DEFINITIONS:
-        doc.add_paragraph(f"{k}：{v}", style="List Bullet")
-    for k, v in b["settings"]["whistle"].items():
-        doc.add_paragraph(f"{SETTING_LABELS.get(k, k)}：{v}", style="List Bullet")
-    for k, v in _section_settings(b):
-        doc.add_paragraph(f"{k}：{v}", style="List Bullet")
-    doc.add_paragraph("期限按国家法定节假日及调休安排的工作日计算；小时时限按自然时间计算；"
-                      "截止时点之后的记录不计入，历史时点的通报数字不会改变。")
-    doc.save(out)
+        t.table("", "各联合党委负面清单周报上报情况", [c for c in REPORT_COLUMNS if c[0] not in ("clauses_text",
+                                                                                    "missing_weeks_text")], per_jpc)
+    g.heading(2, "（二）负面事项按条款")
+    clause_columns = [("clause_text", "条款内容", "text"), ("items", "事项数", "int"), ("jpcs", "涉及联合党委数", "int")]
+    t.table("负面事项按负面清单条款统计：", "负面事项按条款统计",
+            clause_columns, [{**c, "clause_text": c["clause_text"] or c["clause_code"]} for c in per_clause])
+
+    g.heading(1, "八、减负负面清单")
+    t.table("下派到社区的清单外事项（准入事项为空或不在社区工作事项准入清单）及清单外证明事项（不在证明事项清单），按部门统计：",
+            "减负负面清单", BURDEN_COLUMNS, burden)
+
+    g.heading(1, "九、五级双向诉求")
+    g.para(funnel_text(b))
+    levels = (b.get("funnel") or {}).get("levels") or []
+    if levels:
+        t.table("", "五级双向诉求漏斗", [c for c in FUNNEL_COLUMNS if c[0] != "level"], levels)
+
+    g.heading(1, "十、口径与设置")
+    settings_lines = [f"{SETTING_LABELS.get(k, k)}：{pct(v) if k == 'negative_list_threshold' else v}"
+                      for k, v in b["settings"]["whistle"].items()] + [f"{k}：{v}" for k, v in _section_settings(b)]
+
+    def definitions() -> None:
+        g.heading(2, "（一）统计口径")
+        for n, (group, first, last) in enumerate(DEFINITION_GROUPS, 1):
+            g.heading(3, f"{n}. {group}")
+            for m, (k, v) in enumerate(DEFINITIONS[first:last], 1):
+                g.heading(4, f"（{m}）{k}：{v}")
+        g.heading(2, "（二）计算设置")
+        for n, line in enumerate(settings_lines, 1):
+            g.heading(3, f"{n}. {line}")
+
+    n = t.attach("统计口径与计算设置", definitions)
+    g.para(f"本通报的统计口径与计算设置详见附件{n}。期限按国家法定节假日及调休安排的工作日计算；小时时限按自然时间计算；"
+           "截止时点之后的记录不计入，历史时点的通报数字不会改变。")
+
+    g.attachment_note([title for title, _ in t.attachments])
+    g.signature(s["issuer"], document_date(b))
+    for n, (title, build) in enumerate(t.attachments, 1):
+        g.attachment(n, title)
+        build()
+    g.imprint(s.get("copy_to") or "", s["issuer"], document_date(b))
+    g.save(out)
 
 
 # ---------------------------------------------------------------- assessment (Excel)
@@ -445,60 +648,50 @@ ASSESSMENT_DEDUCTION_COLUMNS = [("dept_name", "部门", "text"), ("reason", "扣
 
 
 def assessment_xlsx(a: dict, out) -> None:
-    wb = textsafe.Workbook(out)
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "font_name": FONT})
-    fmt = {"text": wb.add_format({"border": 1, "font_name": FONT}),
-           "int": wb.add_format({"border": 1, "num_format": "0", "font_name": FONT}),
-           "float2": wb.add_format({"border": 1, "num_format": "0.00", "font_name": FONT}),
-           "float4": wb.add_format({"border": 1, "num_format": "0.0000", "font_name": FONT})}
-    ranking, components, deductions = assessment_rows(a)
-    for name, columns, rows in (("排名", ASSESSMENT_RANK_COLUMNS, ranking), ("考核项", ASSESSMENT_COMPONENT_COLUMNS, components),
-                                ("扣分明细", ASSESSMENT_DEDUCTION_COLUMNS, deductions)):
-        ws = wb.add_worksheet(name)
-        for j, (_, label, _) in enumerate(columns):
-            wb.cell(ws, 0, j, label, head)
-            ws.set_column(j, j, 40 if label in ("扣分原因", "依据记录", "说明") else max(10, len(label) * 2 + 2))
-        for i, r in enumerate(rows, 1):
-            for j, (key, _, kind) in enumerate(columns):
-                v = r.get(key)
-                if v is None:
-                    wb.cell(ws, i, j, "—", fmt["text"])
-                else:
-                    wb.cell(ws, i, j, v, fmt[kind])
-        ws.freeze_panes(1, 0)
-    ws = wb.add_worksheet("评分设置")
-    ws.set_column(0, 0, 36)
-    ws.set_column(1, 1, 60)
     s = a["settings"]
-    rows = [("考核期间", a["period"]), ("截止时点", a["as_of"]), ("对比期间", a["previous_period"]),
-            ("设置文件", s["source"]), ("考核负面清单阈值（处置率、办结率）", s["negative_list_threshold"])]
-    rows += [(f"考核项：{c['label']}（{c['metric']}）", f"权重 {c['weight']:g}，目标 {c['target']:g}") for c in s["components"].values()]
+    wb = _PrintSheets(out, f"{a['period']}部门考核评分表{title_mark(a)}", _workbook_meta(a, f"考核期间：{a['period']}"),
+                   a.get("data_note"))
+    ranking, components, deductions = assessment_rows(a)
+    wb.table("排名", ASSESSMENT_RANK_COLUMNS, ranking)
+    wb.table("考核项", ASSESSMENT_COMPONENT_COLUMNS, components)
+    wb.table("扣分明细", ASSESSMENT_DEDUCTION_COLUMNS, deductions)
+    rows = [("考核期间", a["period"], "text"), ("截止时点", moment_label(a["as_of"]), "text"),
+            ("对比期间", a["previous_period"], "text"), ("状态", status_text(a), "text"), ("设置文件", s["source"], "text"),
+            ("考核负面清单阈值（处置率、办结率）", s["negative_list_threshold"], "pct")]
+    rows += [(f"考核项：{c['label']}", f"权重 {c['weight']:g}，目标 {c['target']:g}", "text") for c in s["components"].values()]
     labels = {"assessment_negative_list": "每次列入考核负面清单扣分", "burden_negative_list": "每月列入减负负面清单扣分",
               "jpc_negative_item_points": "联合党委每项负面事项分值", "shared_penalty_share": "同奖同罚：捆绑部门分担比例"}
-    rows += [(labels.get(k, k), v) for k, v in s["deductions"].items()]
-    rows += [(f"等次：{k}", f"≥ {v:g} 分") for k, v in s["grades"].items()] + [("等次：不合格", "低于最低分数线")]
-    rows += [("计分方法", "得分 = Σ 权重 × min(实际值 / 目标值, 1) − 扣分，最低 0 分；无数据的考核项不计，其权重按比例分配给其他考核项"),
-             ("排名", "按得分从高到低，同分同名次")]
-    for i, (k, v) in enumerate(rows):
-        wb.cell(ws, i, 0, k, fmt["text"])
-        wb.cell(ws, i, 1, v, fmt["text"])
+    rows += [(labels.get(k, k), v, "pct" if k == "shared_penalty_share" else "float2") for k, v in s["deductions"].items()]
+    rows += [(f"等次：{k}", f"≥ {v:g} 分", "text") for k, v in s["grades"].items()] + [("等次：不合格", "低于最低分数线", "text")]
+    rows += [("计分方法", "得分 = Σ 权重 × min(实际值 / 目标值, 1) − 扣分，最低 0 分；无数据的考核项不计，其权重按比例分配给其他考核项", "text"),
+             ("排名", "按得分从高到低，同分同名次", "text")]
+    wb.pairs("评分设置", rows)
     wb.close()
 
 
 # ---------------------------------------------------------------- the one render path (CLI and pages)
 
-BULLETIN_FORMATS = ("docx", "xlsx")
+BULLETIN_FORMATS = ("docx", "xlsx", "pdf", "json")
 
 
 def render_bulletin(kind: str, b: dict, previous: dict | None = None) -> bytes:
-    """The monthly bulletin as a Word or Excel file, from a bulletin already cut to its reader's view."""
+    """The monthly bulletin as a Word, PDF or Excel file, from a bulletin already cut to its reader's view.
+    The PDF is the Word file as LibreOffice prints it (govdash.outputs.pdf; raises DocumentError)."""
     if kind not in BULLETIN_FORMATS:
-        raise ValueError(f"不支持的通报格式“{kind}”，应为 docx 或 xlsx")
+        raise ValueError(f"不支持的通报格式“{kind}”，应为 docx、pdf、xlsx 或 json")
+    if kind == "json":   # as `govdash report bulletin --format json` writes it
+        import json
+
+        return json.dumps(b, ensure_ascii=False, indent=2).encode("utf-8")
     buf = io.BytesIO()
-    if kind == "docx":
-        bulletin_docx(b, previous, buf)
-    else:
+    if kind == "xlsx":
         bulletin_xlsx(b, buf)
+        return buf.getvalue()
+    bulletin_docx(b, previous, buf)
+    if kind == "pdf":
+        from govdash.outputs.pdf import docx_to_pdf
+
+        return docx_to_pdf(buf.getvalue())
     return buf.getvalue()
 
 

@@ -24,3 +24,25 @@ create or replace macro whistle_counts(status, responded_at, response_deadline, 
     returned := count(*) filter (where status = 'returned'),
     escalated := count(*) filter (where status <> 'returned' and escalations > 0)
 );
+
+-- A group's published figures from its counts struct `n` (null for a group without assignments: every
+-- count 0, every rate null), as one struct: `select key, whistle_figures(n).* …`. The counts and rates the
+-- bulletin's department table and the monthly rates show, in one order.
+create or replace macro whistle_figures(n) as struct_pack(
+    dispatched := coalesce(n.dispatched, 0),
+    handled := coalesce(n.handled, 0),
+    handled_in_time := coalesce(n.handled_in_time, 0),
+    closed_on_time := coalesce(n.closed_on_time, 0),
+    closed_late := coalesce(n.closed_late, 0),
+    open_overdue := coalesce(n.open_overdue, 0),
+    open_in_time := coalesce(n.open_in_time, 0),
+    satisfied := coalesce(n.satisfied, 0),
+    rated := coalesce(n.rated, 0),
+    returned := coalesce(n.returned, 0),
+    escalated := coalesce(n.escalated, 0),
+    handling_rate := handling_rate(n.handled, n.dispatched),
+    timely_handling_rate := timely_handling_rate(n.handled_in_time, n.dispatched),
+    closure_rate := closure_rate(n.closed_on_time, n.closed_late, n.dispatched),
+    on_time_closure_rate := on_time_closure_rate(n.closed_on_time, n.dispatched, n.open_in_time),
+    satisfaction_rate := satisfaction_rate(n.satisfied, n.rated)
+);

@@ -17,33 +17,14 @@ counts as (
     group by dept_id
 ),
 
-per_department as (
-    select dept_id, n.*, calendar_provisional from counts
-),
-
 rates as (
     select
         d.dept_id,
         d.dept_name,
-        coalesce(c.dispatched, 0) as dispatched,
-        coalesce(c.handled, 0) as handled,
-        coalesce(c.handled_in_time, 0) as handled_in_time,
-        coalesce(c.closed_on_time, 0) as closed_on_time,
-        coalesce(c.closed_late, 0) as closed_late,
-        coalesce(c.open_overdue, 0) as open_overdue,
-        coalesce(c.open_in_time, 0) as open_in_time,
-        coalesce(c.satisfied, 0) as satisfied,
-        coalesce(c.rated, 0) as rated,
-        coalesce(c.returned, 0) as returned,
-        coalesce(c.escalated, 0) as escalated,
-        coalesce(c.calendar_provisional, false) as calendar_provisional,
-        handling_rate(c.handled, c.dispatched) as handling_rate,
-        timely_handling_rate(c.handled_in_time, c.dispatched) as timely_handling_rate,
-        closure_rate(c.closed_on_time, c.closed_late, c.dispatched) as closure_rate,
-        on_time_closure_rate(c.closed_on_time, c.dispatched, c.open_in_time) as on_time_closure_rate,
-        satisfaction_rate(c.satisfied, c.rated) as satisfaction_rate
+        unnest(whistle_figures(c.n)),
+        coalesce(c.calendar_provisional, false) as calendar_provisional
     from departments d
-    left join per_department c using (dept_id)
+    left join counts c using (dept_id)
 ),
 
 final as (

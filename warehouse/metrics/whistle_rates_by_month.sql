@@ -22,35 +22,19 @@ monthly as (
     group by 1
 ),
 
-counts as (
-    select month, n.* from monthly
-),
-
 months as (
     select strftime(m, '%Y-%m') as month
     from generate_series(date_trunc('month', $date_from::timestamp), $date_to::timestamp - interval 1 day, interval 1 month) t(m)
 ),
 
-final as (
-    select
-        m.month,
-        coalesce(c.dispatched, 0) as dispatched,
-        coalesce(c.handled, 0) as handled,
-        coalesce(c.handled_in_time, 0) as handled_in_time,
-        coalesce(c.closed_on_time, 0) as closed_on_time,
-        coalesce(c.closed_late, 0) as closed_late,
-        coalesce(c.open_overdue, 0) as open_overdue,
-        coalesce(c.open_in_time, 0) as open_in_time,
-        coalesce(c.satisfied, 0) as satisfied,
-        coalesce(c.rated, 0) as rated,
-        coalesce(c.returned, 0) as returned,
-        handling_rate(c.handled, c.dispatched) as handling_rate,
-        timely_handling_rate(c.handled_in_time, c.dispatched) as timely_handling_rate,
-        closure_rate(c.closed_on_time, c.closed_late, c.dispatched) as closure_rate,
-        on_time_closure_rate(c.closed_on_time, c.dispatched, c.open_in_time) as on_time_closure_rate,
-        satisfaction_rate(c.satisfied, c.rated) as satisfaction_rate
+figures as (
+    select m.month, whistle_figures(c.n) as f
     from months m
-    left join counts c using (month)
+    left join monthly c using (month)
+),
+
+final as (
+    select month, f.* exclude (escalated) from figures
 )
 
 select * from final order by month

@@ -1,0 +1,150 @@
+"""The 月度通报 page's top block: which bulletin is shown (the published one from the archive, or the one
+computed at the month's default cut-off), the cut-off beside the title, 初步 and 数据截至 notices, the
+定稿发布 button, the 更正 notice with every changed figure, and the downloads (archived files unchanged)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+from govdash import ui
+from govdash.core.periods import month_label, moment_label, parse_as_of, previous_month
+from govdash.core.textsafe import md
+
+KIND_LABELS = {"docx": "Word", "xlsx": "Excel", "pdf": "PDF", "json": "JSON"}
+CHANGE_COLUMNS = {"section": "部分", "item": "对象", "figure": "数字", "old": "已发布", "new": "重新计算"}
+
+
+@dataclass
+class BulletinView:
+    month: str
+    as_of: dt.datetime
+    b: dict
+    prev: dict
+    publication: dict | None   # the publication in force (served from the archive), or None
+
+
+def _published(month: str) -> dict | None:
+    from govdash.figures import catalogue
+
+    pubs = ui.figure(catalogue.publications, month) or []
+    return pubs[-1] if pubs else None
+
+
+def _bulletin_of(month: str, as_of: dt.datetime) -> dict:
+    """A month as the reader should see it: as published when it is, else computed at the cut-off."""
+    from govdash.figures import catalogue
+
+    current = _published(month)
+    if current is not None:
+        return ui.figure(catalogue.published_bulletin, current["publication_id"])
+    return ui.figure(catalogue.bulletin, month, as_of)
+
+
+def bulletin_view(month: str) -> BulletinView:
+    """The month's bulletin for the page (see the module's docstring); shows the notices and the buttons."""
+    from govdash.figures import catalogue
+    from govdash.outputs.publication import publication_note
+
+    p = ui.principal()
+    current = _published(month)
+    if current is not None:
+        as_of = parse_as_of(current["as_of"])
+        with st.sidebar:
+            st.caption("本月通报已定稿发布：按发布时的截止时点显示，不随之后导入的数据变化。")
+        b = ui.figure(catalogue.published_bulletin, current["publication_id"])
+        # the publisher's name is an account name (text from outside): escaped; the rest is the product's own text
+        st.success(publication_note({**current, "published_by": md(current["published_by"])}))
+    else:
+        as_of = ui.cutoff_picker(default=ui.period_cutoff(catalogue.month_final_cutoff, month))
+        b = ui.figure(catalogue.bulletin, month, as_of)
+    ui.cutoff_notice(b)
+    prev = _bulletin_of(previous_month(month), as_of)
+    if current is None and p.can_publish:
+        _publish_block(month, as_of, b)
+    elif current is not None and p.sees_all:
+        _correction_block(month, current, b, ui.figure(catalogue.bulletin, month, as_of))
+    flash = st.session_state.pop("publish_flash", None)
+    if flash:
+        st.success(flash)
+    return BulletinView(month, as_of, b, prev, current)
+
+
+def _publish(month: str, as_of: dt.datetime | None, correction: bool = False, reason: str = "") -> None:
+    from govdash.core.principal import AccessDenied
+    from govdash.outputs.publication import PublishError, publish_month
+    from warehouse.db import WarehouseError
+
+    try:
+        record = publish_month(month, ui.principal(), as_of=as_of, correction=correction, reason=reason)
+    except (PublishError, AccessDenied, WarehouseError) as exc:
+        st.error(md(exc))
+        return
+    st.session_state["publish_flash"] = (f"已{'发布更正版' if correction else '定稿发布'} {record['publication_id']}："
+                                         + "、".join(f["file_name"] for f in record["files"]))
+    st.rerun()
+
+
+def _publish_block(month: str, as_of: dt.datetime, b: dict) -> None:
+    with st.expander("定稿发布", expanded=False):
+        if b.get("provisional"):
+            st.info(f"截止时点早于本月正式截止时点 {moment_label(parse_as_of(b['final_cutoff']))}，初步数据不能定稿发布。")
+            return
+        st.markdown(f"以截止 **{moment_label(as_of)}** 的数字定稿发布{month_label(month)}通报：JSON、Word、Excel"
+                    "（及 PDF）连同校验值存入数据仓库归档，此后页面、下载和命令行均按原样提供，不随之后导入的数据变化。")
+        ok = st.checkbox(f"我已核对{month_label(month)}通报，确认定稿发布（发布后不可修改）", key="publish_confirm")
+        if st.button("定稿发布", disabled=not ok, key="publish_button", type="primary"):
+            _publish(month, as_of)
+
+
+def _correction_block(month: str, current: dict, published: dict, live: dict) -> None:
+    from govdash.figures.corrections import changed_figures
+
+    changes = changed_figures(published, live)
+    if not changes:
+        return
+    st.warning(f"更正：按同一截止时点重新计算，{month_label(month)}通报有 {len(changes)} 项数字与已发布版本不同"
+               "（之后导入了更正的数据）。已发布的文件保持不变。")
+    ui.table(pl.DataFrame(changes).select(list(CHANGE_COLUMNS)).rename(CHANGE_COLUMNS), key="correction_changes")
+    if not ui.principal().can_publish:
+        st.caption("只有基层治理委员会账号可以发布更正版。")
+        return
+    reason = st.text_input("更正原因", key="correction_reason")
+    ok = st.checkbox(f"确认发布更正版（第 {current['version'] + 1} 版，替代第 {current['version']} 版；原版本保留）",
+                     key="correction_confirm")
+    if st.button("发布更正版", disabled=not (ok and reason.strip()), key="correction_button"):
+        _publish(month, None, correction=True, reason=reason)
+
+
+def downloads(view: BulletinView) -> None:
+    """Download buttons: a published month's stored files byte for byte (committee, assessment office); a
+    department's view of a published month rendered from the published figures; else the computed bulletin."""
+    from govdash.figures import catalogue
+    from govdash.outputs import documents
+
+    p = ui.principal()
+    pub = view.publication
+    if pub is not None and p.sees_all:
+        kinds = [k for k in ("docx", "xlsx", "pdf", "json") if k in pub["kinds"]]
+        cols = st.columns(len(kinds))
+        for col, kind in zip(cols, kinds):
+            name, mime, content = ui.figure(catalogue.published_file, pub["publication_id"], kind)
+            col.download_button(f"下载 {KIND_LABELS[kind]} 通报（已发布）", content, file_name=name, mime=mime,
+                                on_click="ignore", key=f"published_{kind}")
+        for kind, why in (pub.get("skipped_kinds") or {}).items():
+            st.caption(f"未归档 {KIND_LABELS.get(kind, kind)}：{md(why)}")
+        return
+    kinds = ["docx", "xlsx"] + (["pdf"] if "pdf" in getattr(documents, "BULLETIN_FORMATS", ()) else [])
+    mimes = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
+    cols = st.columns(len(kinds))
+    for col, kind in zip(cols, kinds):
+        if pub is not None:  # a department: its own view, from the figures as published
+            b, prev = view.b, view.prev
+            data = (lambda k=kind: documents.render_bulletin(k, b, prev if k in ("docx", "pdf") else None))
+        else:
+            data = ui.report_bytes(kind, view.month, view.as_of)
+        col.download_button(f"下载 {KIND_LABELS[kind]} 通报", data, file_name=f"{view.month}-月度通报.{kind}",
+                            mime=mimes[kind], on_click="ignore")

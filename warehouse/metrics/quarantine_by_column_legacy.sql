@@ -1,0 +1,11 @@
+-- a warehouse from before quarantine_counts existed: every file's quarantine detail was complete
+with
+
+final as (
+    select source_file, any_value(table_name) as table_name, column_name as column_name,
+           count(distinct source_row) as rows, count(*) as reasons, count(*) as reasons_kept
+    from quarantine
+    group by source_file, column_name
+)
+
+select * from final
