@@ -16,8 +16,6 @@ import openpyxl
 import polars as pl
 import pytest
 
-from govdash.core.periods import month_label
-
 from tests.conftest import CHROMIUM, settle, streamlit_server
 from tests.test_browser import assert_clean, download, go, sign_in
 
@@ -236,7 +234,7 @@ def test_page_downloads_have_no_formulas(hostile_warehouse, hostile_port, monkey
     downloads = _captured_downloads(monkeypatch)
     month = run_app().session_state["month"]          # 月度通报
     run_app("pages/assessment.py")
-    assert_no_formulas(downloads[f"{month_label(month)}月度通报.xlsx"](), {bad[0], bad[1]})
+    assert_no_formulas(downloads[f"{month}-月度通报.xlsx"](), {bad[0], bad[1]})
     assert_no_formulas(next(build for name, build in downloads.items() if name.endswith("考核.xlsx"))(),
                        {bad[0], bad[1]})
 

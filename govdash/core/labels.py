@@ -3,6 +3,8 @@ user can meet, mapped once here (pages, the case view and downloads all use thes
 polars column (expressions only, no Python per row); a value with no label is shown as it is."""
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 DEPT_LABELS = {
@@ -60,6 +62,8 @@ def yes_no_expr(column: str | pl.Expr) -> pl.Expr:
 
 
 def settings_source_label(source: str) -> str:
-    """"config/scoring.toml" → "考核评分设置（系统配置）"; a what-if's own name stays as it is."""
-    name = str(source).replace("\\", "/").rsplit("/", 1)[-1]
-    return SETTINGS_FILE_LABELS.get(name, name if not name.endswith(".toml") else "系统设置")
+    """A settings source as a reader reads it: every settings file named by what it holds ("config/scoring.toml" →
+    "考核评分设置"; "scoring.toml（未登记版本 8d3569a5）" → "考核评分设置（未登记版本 8d3569a5）"); other text stays."""
+    def named(m: re.Match) -> str:
+        return SETTINGS_FILE_LABELS.get(m.group(1), "系统设置")
+    return re.sub(r"(?:[\w.:\\/-]*[\\/])?([\w-]+\.toml)", named, str(source))
