@@ -60,4 +60,4 @@ def test_the_screen_has_the_word_bulletins_sections_in_order_with_its_sentences(
     shown = [re.sub(r"「[^」]*」", "", as_read(m.value)) for m in at.markdown]
     for heading in ("一、总体情况", "六、联系捆绑走访", "七、负面清单周报") + (() if principal.is_department else ("九、五级双向诉求",)):
         assert first_after[heading] in shown, heading
-    assert f"统计截止 {b['as_of']}" in at.caption[0].value
+    assert f"截止 {b['as_of']}" in at.caption[0].value
