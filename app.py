@@ -28,6 +28,7 @@ else:
             ("pages/monthly_bulletin.py", "月度通报", ":material/newspaper:", "bulletin"),
             ("pages/whistle_analysis.py", "吹哨报到分析", ":material/monitoring:", "whistle"),
             ("pages/department_self_check.py", "部门自查", ":material/manage_search:", "self-check"),
+            ("pages/case.py", "事件查询", ":material/search:", "case"),
         ],
         "走访、清单与诉求": [
             ("pages/visits.py", "联系捆绑走访", ":material/handshake:", "visits"),
@@ -62,26 +63,38 @@ else:
 
     pages = {}
     for section, entries in PAGES.items():
-        visible = [st.Page(path, title=title, icon=icon, url_path=url, default=(url == "bulletin"))
+        visible = [st.Page(path, title=title, icon=icon, url_path="" if url == "bulletin" else url, default=(url == "bulletin"))
                    for path, title, icon, url in entries if url in allowed]
         if visible:
             pages[section] = visible
     # a page the role may not open answers at its address with a refusal (no menu entry, no data)
     refused = [st.Page(not_allowed, title="无权查看", url_path=url) for url in ALL_URLS if url not in allowed]
-    navigation = st.navigation({**pages, **({"": refused} if refused else {})}, position="hidden")
+    # the default page answers at "/" only: its own address (a bookmark, a link in a message) would show Streamlit's
+    # "Page not found", so the same page also answers there (hidden, no menu entry)
+    aliases = [st.Page(path, title=title, url_path=url) for entries in PAGES.values()
+               for path, title, _, url in entries if url == "bulletin" and url in allowed]
+    hidden = refused + aliases
+    navigation = st.navigation({**pages, **({"": hidden} if hidden else {})}, position="hidden")
+    # the month and the cut-off at the top of the sidebar (reachable without scrolling at 1280×720 and on a phone),
+    # then the search by event id, then the menu
+    ui.sidebar_period(navigation.url_path or "bulletin")
+    if "case" in allowed:
+        ui.case_search()
     with st.sidebar:
         for section, entries in pages.items():
             st.markdown(f"**{section}**")
             for page in entries:
                 st.page_link(page, label=page.title, icon=page.icon)
         st.divider()
-        st.caption(f"已登录：{md(principal.label)}")
+        who = principal.label
+        if principal.is_department:  # the department's name, not its code
+            who = f"{principal.username}（{ui.code_names()['部门'].get(principal.dept_id, principal.dept_id)}）"
+        st.caption(f"已登录：{md(who)}")
         # signing out is an HTTP POST: the server revokes the session and deletes the cookie
         st.html(f'<form method="post" action="{SIGN_OUT}" style="margin:0">'
                 '<button type="submit" data-testid="govdashSignOut" style="font:inherit;font-size:14px;padding:6px 14px;'
                 'border:1px solid rgba(49,51,63,0.2);border-radius:8px;background:#fff;color:inherit;cursor:pointer">'
                 '退出登录</button></form>')
-    ui.sidebar_period()
     try:
         navigation.run()
     finally:

@@ -14,8 +14,9 @@ import polars as pl
 import streamlit as st
 
 from govdash.outputs import charts  # noqa: F401  (registers the plotly template with the Simplified Chinese face)
-from govdash.core.formatting import pct, pct_expr
-from govdash.core.periods import month_label
+from govdash.core import labels
+from govdash.core.formatting import EMPTY, pct, rate_tenths_expr
+from govdash.core.periods import month_label, month_label_expr, week_range_label_expr
 from govdash.core.textsafe import md, plot_figure
 from warehouse.build import metric_sql
 from warehouse.db import WarehouseError, connect_read, data_version, fetch_frame, read_cursor, warehouse_path
@@ -139,24 +140,43 @@ def available_months() -> list[str]:
     return frame["month"].to_list() if frame is not None and frame.height else []
 
 
-def sidebar_period() -> None:
-    """The shared period picker (month); pages read st.session_state['month']."""
+# the pages whose figures depend on the report cut-off: the sidebar shows its picker under the month
+CUTOFF_PAGES = {"bulletin", "whistle", "self-check", "negative-lists", "five-level", "assessment", "case"}
+
+
+def sidebar_period(url_path: str | None = None) -> None:
+    """The shared period picker at the top of the sidebar (reachable without scrolling on a laptop or a phone): the
+    month, and for a page in CUTOFF_PAGES the cut-off under it. Pages read st.session_state['month'] and
+    `cutoff_picker()`."""
     months = []
     try:
         months = available_months()
     except (WarehouseError, duckdb.Error):
         months = []
+    st.session_state["_cutoff_drawn"] = False
     with st.sidebar:
-        st.markdown("### 统计期间")
+        st.markdown("**统计期间**")
         if not months:
             st.caption("暂无数据")
             st.session_state.setdefault("month", dt.date.today().strftime("%Y-%m"))
-            return
-        default = st.session_state.get("month")
-        if default not in months:
-            default = months[-1]
-        st.selectbox("月份", months, index=months.index(default), key="month",
-                     format_func=month_label)
+        else:
+            default = st.session_state.get("month")
+            if default not in months:
+                default = months[-1]
+            st.selectbox("月份", months, index=months.index(default), key="month", format_func=month_label)
+        if url_path in CUTOFF_PAGES:
+            _cutoff_widget()
+            st.session_state["_cutoff_drawn"] = True
+
+
+def _cutoff_widget(key: str = "as_of") -> None:
+    from govdash.figures.cutoff import cutoff_rule
+
+    n, _ = cutoff_rule(settings())
+    st.datetime_input("截止时点（留空为默认）", value=None, key=f"{key}_at", format="YYYY-MM-DD",
+                      step=dt.timedelta(minutes=1),
+                      help=f"统计截止的日期和时间。留空：月度通报和年度考核为本期的正式截止时点（期末后第 {n} 个工作日末；"
+                           "未到时为现在），其他页面为现在。过去的截止时点给出当时的数字。")
 
 
 def fmt_rate(x) -> str:
@@ -164,21 +184,18 @@ def fmt_rate(x) -> str:
 
 
 def cutoff_picker(key: str = "as_of", default: dt.datetime | None = None) -> dt.datetime:
-    """The report cut-off: `default` when given (the bulletin's and the assessment's period default, settings
-    [cutoff]), else now; a chosen cut-off gives the figures as they stood then."""
+    """The report cut-off, picked in one step in the sidebar under the month; left empty it is `default` (the
+    bulletin's and the assessment's period default, settings [cutoff]) or else now. A chosen cut-off gives the
+    figures as they stood then."""
     from govdash.core.periods import parse_as_of
-    from govdash.figures.cutoff import cutoff_rule
 
-    with st.sidebar:
-        if default is not None:
-            n, _ = cutoff_rule(settings())
-            if st.toggle(f"默认截止时点（期末后第 {n} 个工作日末）", value=True, key=f"{key}_default"):
-                return default
-        elif st.toggle("截止时点为现在", value=True, key=f"{key}_now"):
-            return parse_as_of(None).replace(second=0)  # one cache key a minute
-        d = st.date_input("截止日期", value=(default or parse_as_of(None)).date(), key=f"{key}_date")
-        t = st.time_input("截止时间", value=dt.time(23, 59), key=f"{key}_time")
-        return dt.datetime.combine(d, t)
+    if not st.session_state.get("_cutoff_drawn"):  # a page run on its own (tests): the picker in its sidebar
+        with st.sidebar:
+            _cutoff_widget(key)
+    picked = st.session_state.get(f"{key}_at")
+    if picked is None:
+        return default if default is not None else parse_as_of(None).replace(second=0)  # one cache key a minute
+    return picked.replace(tzinfo=None, second=0, microsecond=0)
 
 
 def period_cutoff(final_cutoff_figure, *args) -> dt.datetime:
@@ -207,22 +224,56 @@ def cutoff_notice(result: dict) -> None:
         st.warning(result["data_note"])  # the product's own sentence (a date and a time)
 
 
-def show_timeline(event_id: str) -> None:
-    """An event's full trail: classification, log rows and deadlines."""
+def show_case(event_id: str, as_of: dt.datetime | None = None) -> bool:
+    """A whistle event as a case: its classification, every assignment with its deadlines, status and working days
+    overdue at the cut-off, and its full log, all in Chinese. A department sees only an event dispatched to it (and
+    its own assignments). False when there is no such event for this user."""
+    from govdash.core.periods import parse_as_of
     from govdash.figures import catalogue
 
+    as_of = as_of or parse_as_of(None).replace(second=0)
+    event_id = event_id.strip()
     log = figure(catalogue.event_timeline, event_id)  # scoped: empty when the user may not see this event
-    if log is None or log.height == 0:
+    header = figure(catalogue.event_header, event_id)
+    if log is None or log.height == 0 or header is None or header.height == 0:
         st.warning(f"找不到事件 {md(event_id)}，或无权查看")
-        return
-    e = figure(catalogue.event_header, event_id).row(0, named=True)
-    st.markdown(f"**事件 {md(event_id)}**　{md(e['category'])}　{'现场' if e['handling_mode'] == 'onsite' else '非现场'}"
-                f"{'　疑难' if e['is_difficult'] else ''}　上报：{md(e['reported_at'])}　社区：{md(e['community_id'])}")
-    labels = {"dispatched": "派单", "accepted": "受理", "arrived": "到场", "returned": "退回", "closed": "结案反馈",
-              "reopened": "重办", "escalated": "升级协调", "rated": "评价"}
-    st.dataframe(log.with_columns(pl.col("action").replace_strict(labels, default=pl.col("action")))
-                 .rename({"seq": "序号", "ts": "时间", "action": "动作", "dept_id": "部门编号", "dept_name": "部门",
-                          "value": "值", "note": "备注"}), hide_index=True, width="stretch")
+        return False
+    e = header.row(0, named=True)
+    community = code_names()["社区"].get(e["community_id"], e["community_id"])
+    st.markdown(f"**事件 {md(event_id)}**　{md(e['category'])}　{labels.HANDLING_MODE_LABELS.get(e['handling_mode'], '—')}"
+                f"{'　疑难' if e['is_difficult'] else ''}　上报：{e['reported_at']:%Y-%m-%d %H:%M}　社区：{md(community)}")
+    st.caption(f"截至 {as_of:%Y-%m-%d %H:%M} 的派单状态；超期工作日按法定工作日计算，与月度通报的超期清单一致。")
+    assignments = figure(catalogue.event_assignments, event_id, as_of)
+    if assignments is not None and assignments.height:
+        table(assignments.select(
+            pl.col("dept_name").alias("部门"), pl.col("dispatched_at").alias("派单时间"),
+            pl.col("response_deadline").alias("响应时限"), pl.col("responded_at").alias("响应时间"),
+            pl.col("closure_deadline").alias("办结期限"), pl.col("closed_at").alias("结案时间"),
+            pl.col("status").alias("状态"), pl.col("working_days_overdue").alias("超期工作日"),
+            pl.col("rating").alias("评价")), key=f"case_assignments_{event_id}")
+    value_labels = {**labels.RATING_LABELS, **labels.ESCALATION_LABELS}
+    table(log.select(
+        pl.col("seq").alias("序号"), pl.col("ts").alias("时间"), labels.label_expr("action", labels.ACTION_LABELS).alias("动作"),
+        pl.col("dept_name").alias("部门"), labels.label_expr("value", value_labels).alias("结果"),
+        pl.col("note").alias("备注")), key=f"case_log_{event_id}")
+    return True
+
+
+def show_timeline(event_id: str, as_of: dt.datetime | None = None) -> None:
+    """A selected row's event, as the case view shows it (kept for the pages' row selections)."""
+    show_case(event_id, as_of)
+
+
+def case_search() -> None:
+    """Search by event id from any page (the sidebar): a known id opens the case page."""
+    def go() -> None:  # the id is kept outside the widget: a page switch drops the widget's own state
+        st.session_state["case_event"] = (st.session_state.get("case_query") or "").strip()
+        st.session_state["case_go"] = bool(st.session_state["case_event"])
+
+    with st.sidebar:
+        st.text_input("按事件编号查询", key="case_query", placeholder="例如 E20240000094", on_change=go)
+    if st.session_state.pop("case_go", False):
+        st.switch_page("pages/case.py")
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -313,29 +364,147 @@ def plot(fig, container=None) -> None:
     (container or st).plotly_chart(fig, width="stretch")
 
 
+# columns whose code has a name: the table shows the name (the code column is dropped, its name added if missing)
+CODE_COLUMNS = {"部门编号": "部门", "社区编号": "社区", "联合党委编号": "联合党委"}
+# columns whose values are codes with Chinese labels (govdash.core.labels), mapped wherever a table shows them
+VALUE_LABEL_COLUMNS = {"状态": {**labels.STATUS_LABELS, **labels.REPORT_STATUS_LABELS}, "评价": labels.RATING_LABELS,
+                       "结果": labels.OUTCOME_LABELS, "动作": labels.ACTION_LABELS, "处置方式": labels.HANDLING_MODE_LABELS,
+                       "指标": labels.METRIC_LABELS, "类别": labels.RECORD_KIND_LABELS}
+WEEK_COLUMNS = ("周", "缺访周", "漏报周", "迟报周")
+MONTH_COLUMNS = ("月份", "所属月份")
+RATE_FORMAT = "%.1f%%"   # a rate column holds the rate in percent, rounded to tenths by the house rule (formatting.py)
+DECIMAL_FORMAT = "%.1f"  # hours, days and other measures: one decimal
+POINTS_FORMAT = "%.2f"   # assessment points: two decimals, apportioned so that they add up to the score (scoring.py)
+PINNED_COLUMNS = ("排名", "部门")
+DATETIME_FORMAT = "YYYY-MM-DD HH:mm"
+POINTS_COLUMNS = ("得分", "扣分", "考核项得分", "上期得分", "较上期", "现得分", "模拟得分", "权重", "实际计分权重")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _code_names(version: tuple, scope_key: str) -> dict[str, dict[str, str]]:
+    from govdash.figures import catalogue
+
+    out = {"部门": department_names()}
+    communities = figure(catalogue.communities)
+    out["社区"] = dict(zip(communities["community_id"], communities["community_name"])) if communities is not None else {}
+    jpcs = figure(catalogue.jpcs)
+    out["联合党委"] = dict(zip(jpcs["jpc_id"], jpcs["jpc_name"])) if jpcs is not None else {}
+    return out
+
+
+def code_names() -> dict[str, dict[str, str]]:
+    """Names by code the signed-in user may see: {"部门": {"D01": …}, "社区": {…}, "联合党委": {…}}."""
+    version = current_version()
+    if version is None:
+        return {"部门": {}, "社区": {}, "联合党委": {}}
+    p = principal()
+    return _code_names(version, "all" if p.sees_all else f"{p.role}:{p.dept_id}")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _code_text_mapping(version: tuple, scope_key: str) -> dict[str, str]:
+    from govdash.core.periods import month_label, week_range_label
+    from govdash.figures import catalogue
+
+    names = code_names()
+    mapping = {**names["部门"], **names["联合党委"], **names["社区"]}
+    clauses = figure(catalogue.reference_list, "integrity_clause")
+    for code, text in zip(clauses["item_id"], clauses["item_name"]) if clauses is not None else ():
+        mapping[code] = f"{code}「{text[:12]}{'…' if len(text) > 12 else ''}」"
+    years = sorted({int(m[:4]) for m in available_months()}) or [dt.date.today().year]
+    for y in range(years[0] - 1, years[-1] + 2):
+        for w in range(1, dt.date(y, 12, 28).isocalendar()[1] + 1):
+            mapping[f"{y}-W{w:02d}"] = week_range_label(f"{y}-W{w:02d}")
+        for m in range(1, 13):
+            mapping[f"{y}-{m:02d}"] = month_label(f"{y}-{m:02d}")
+    return dict(sorted(mapping.items(), key=lambda kv: -len(kv[0])))  # the longest code first where two overlap
+
+
+def readable_codes_expr(column: str | pl.Expr) -> pl.Expr:
+    """Free text that names departments, communities, JPCs, Appendix E clauses, ISO weeks or months by their codes
+    (the assessment's deduction reasons, built in SQL): each code replaced by its name, as a reader needs it."""
+    col = pl.col(column) if isinstance(column, str) else column
+    version = current_version()
+    if version is None:
+        return col
+    p = principal()
+    mapping = _code_text_mapping(version, "all" if p.sees_all else f"{p.role}:{p.dept_id}")
+    return col.str.replace_many(list(mapping), list(mapping.values()), leftmost=True)
+
+
+def names_not_codes(frame: pl.DataFrame) -> pl.DataFrame:
+    """A 部门编号 / 社区编号 / 联合党委编号 column replaced by the name (kept where the name column already is)."""
+    names = None
+    for code, name in CODE_COLUMNS.items():
+        if code not in frame.columns:
+            continue
+        if name not in frame.columns:
+            names = names or code_names()
+            frame = frame.with_columns(labels.label_expr(code, names[name]).alias(code)).rename({code: name})
+        else:
+            frame = frame.drop(code)
+    return frame
+
+
 def for_display(frame: pl.DataFrame, rates=()) -> pl.DataFrame:
-    """Rates as percentages and every empty value as "—" (SPEC: a null rate shows as "—", never 0%)."""
+    """The house display rules for a table: names instead of codes, Chinese labels for statuses, ratings, outcomes
+    and kinds, 是/否 for true/false, weeks as 第49周（12.2–12.8）, months as 2024年1月, 排名 first, and rates as
+    numbers in percent rounded to tenths as the documents round them (so the column sorts by value; `table`
+    shows them with RATE_FORMAT and "—" for an empty value, SPEC: a null rate shows as "—", never 0%)."""
+    frame = names_not_codes(frame)
     out = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
         if name in rates:
-            # the same rule as the Word bulletin (govdash.core.formatting), as polars expressions: a Python
+            # the same rounding as the Word bulletin (govdash.core.formatting), as polars expressions: a Python
             # function inside polars' thread pool deadlocked the server under concurrent sessions
-            out.append(pct_expr(name).alias(name))
-        elif dtype.is_numeric() and frame[name].null_count():
-            text = col.round(2).cast(pl.Utf8) if dtype.is_float() else col.cast(pl.Utf8)
-            out.append(pl.when(col.is_null()).then(pl.lit("—")).otherwise(text).alias(name))
+            out.append((rate_tenths_expr(col) / 10).round(1).alias(name))
+        elif dtype == pl.Boolean:
+            out.append(labels.yes_no_expr(col).alias(name))
+        elif name in VALUE_LABEL_COLUMNS and dtype == pl.Utf8:
+            out.append(labels.label_expr(col, VALUE_LABEL_COLUMNS[name]).alias(name))
+        elif name in WEEK_COLUMNS and dtype == pl.Utf8:
+            out.append(week_range_label_expr(col).alias(name))
+        elif name in WEEK_COLUMNS and isinstance(dtype, pl.List):
+            out.append(col.list.eval(week_range_label_expr(pl.element())).list.join("、").alias(name))
+        elif name in MONTH_COLUMNS and dtype == pl.Utf8:
+            out.append(month_label_expr(col).alias(name))
         else:
             out.append(col)
-    return frame.select(out)
+    frame = frame.select(out)
+    if "排名" in frame.columns:
+        frame = frame.select("排名", pl.exclude("排名"))
+    return frame
 
 
-def table(frame: pl.DataFrame, rates=(), **kwargs):
-    """st.dataframe with the house display rules (see for_display), full width, no index."""
+def table(frame: pl.DataFrame, rates=(), breaches: dict | None = None, **kwargs):
+    """st.dataframe with the house display rules (see for_display), full width, no index, "—" for an empty
+    value. `breaches` {column: lowest acceptable rate} adds a ⚠ column (after 排名) naming the rates below it."""
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
+    kwargs.setdefault("placeholder", EMPTY)
+    if breaches:
+        flags = [pl.when(pl.col(c) < t).then(pl.lit(f"{c}低于{pct(t)}")) for c, t in breaches.items() if c in frame.columns]
+        frame = frame.with_columns(pl.concat_str(flags, separator="、", ignore_nulls=True).alias("⚠"))
+        frame = frame.with_columns(pl.when(pl.col("⚠") == "").then(pl.lit(""))
+                                   .otherwise(pl.concat_str([pl.lit("⚠ "), pl.col("⚠")])).alias("⚠"))
+        first = [c for c in ("排名", "部门", "部门编号") if c in frame.columns]
+        frame = frame.select(*first, "⚠", pl.exclude(*first, "⚠"))
+    shown = for_display(frame, rates)
+    config = {}
+    pinned = PINNED_COLUMNS if "排名" in shown.columns else ()
+    for name, dtype in shown.schema.items():
+        if name in pinned:  # a ranking's rank and name stay in view when the wide table scrolls sideways
+            config[name] = st.column_config.Column(name, pinned=True)
+        elif isinstance(dtype, pl.Datetime):  # one date-time format, to the minute, as the captions show cut-offs
+            config[name] = st.column_config.DatetimeColumn(name, format=DATETIME_FORMAT)
+        elif name in rates:
+            config[name] = st.column_config.NumberColumn(name, format=RATE_FORMAT)
+        elif dtype.is_float():
+            config[name] = st.column_config.NumberColumn(name, format=POINTS_FORMAT if name in POINTS_COLUMNS else DECIMAL_FORMAT)
+    config.update(kwargs.pop("column_config", None) or {})
     # handed over as Arrow: Streamlit serialises a pyarrow table directly, without a pandas copy per run
-    return st.dataframe(for_display(frame, rates).to_arrow(), **kwargs)
+    return st.dataframe(shown.to_arrow(), column_config=config, **kwargs)
 
 
 def start_page(title: str, url_path: str) -> None:

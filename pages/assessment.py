@@ -8,7 +8,8 @@ import streamlit as st
 from govdash import ui
 from govdash.figures import catalogue
 from govdash.figures.assessment import period_bounds
-from govdash.core.labels import STATUS_LABELS
+from govdash.core.formatting import pct
+from govdash.core.labels import DEDUCTION_SETTING_LABELS, METRIC_UNITS, settings_source_label
 from govdash.core.scoring import (ScoringSettingsError, apply_scoring_version, dump_scoring, load_scoring, parse_scoring,
                                   save_scoring_version)
 from govdash.core.scoring_versions import list_versions, version_text
@@ -32,24 +33,35 @@ scoring_key = ui.scoring_key()
 result = ui.figure(catalogue.assessment_result, year, quarter, as_of, scoring_key)
 ui.cutoff_notice(result)
 st.caption(f"{result['period']} · 截止 {result['as_of']} · 对比 {result['previous_period']} · "
-           f"评分设置版本：{md(result['settings']['version'])}（{md(result['settings']['source'])}）")
+           f"评分设置版本：{md(result['settings']['version'])}（{md(settings_source_label(result['settings']['source']))}）")
 flash = st.session_state.pop("scoring_flash", None)
 if flash:
     st.success(flash)
 st.download_button("下载 Excel 考核表", ui.assessment_bytes(result), file_name=f"{result['period']}考核.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="assessment_xlsx", on_click="ignore")
 
+
+
+def with_unit(metric: str, value) -> str:
+    """An actual or target in its unit: a rate as 95.0%, the two-way rating as 90.0 分."""
+    if value is None:
+        return "—"
+    return f"{value:.1f} {METRIC_UNITS[metric]}" if metric in METRIC_UNITS else pct(value)
+
+
 ranking = pl.DataFrame([{k: d[k] for k in ("rank", "dept_id", "dept_name", "score", "grade", "gross_points", "deduction_points",
-                                           "previous_score", "change", "note")} for d in result["departments"]])
+                                           "previous_score", "change", "note")} for d in result["departments"]],
+                       schema_overrides={"previous_score": pl.Float64, "change": pl.Float64, "note": pl.Utf8})
 st.subheader("排名与等次")
 ui.table(ranking.rename({"rank": "排名", "dept_id": "部门编号", "dept_name": "部门", "score": "得分", "grade": "等次",
                              "gross_points": "考核项得分", "deduction_points": "扣分", "previous_score": "上期得分",
                              "change": "较上期", "note": "说明"}))
 with st.expander("评分设置（各项权重、目标与扣分）"):
     s = result["settings"]
-    ui.table(pl.DataFrame([{"考核项": c["label"], "指标": c["metric"], "权重": c["weight"], "目标值": c["target"]}
-                               for c in s["components"].values()]), hide_index=True)
-    st.write("扣分：" + "；".join(f"{md(k)} = {v:g}" for k, v in s["deductions"].items()))
+    ui.table(pl.DataFrame([{"考核项": c["label"], "指标": c["metric"], "权重（分）": float(c["weight"]),
+                            "目标值": with_unit(c["metric"], c["target"])} for c in s["components"].values()]), hide_index=True)
+    st.write("扣分：" + "；".join(f"{md(DEDUCTION_SETTING_LABELS.get(k, k))} {pct(v) if k == 'shared_penalty_share' else f'{v:g} 分'}"
+                                 for k, v in s["deductions"].items()))
     st.write("等次：" + "；".join(f"{md(k)} ≥ {v:g}" for k, v in s["grades"].items()) + "；其余不合格")
 
 st.subheader("部门得分明细")
@@ -64,11 +76,14 @@ m[2].metric("排名", "—" if mine["rank"] is None else f"第 {mine['rank']} �
 m[3].metric("扣分", f"{mine['deduction_points']:.2f}")
 if mine["note"]:
     st.info(md(mine["note"]))
-ui.table(pl.DataFrame([{"考核项": c["label"], "实际值": c["actual"], "目标值": c["target"], "权重": c["weight"],
-                            "实际计分权重": c["effective_weight"], "得分": c["points"]} for c in mine["components"].values()]))
+metrics = {name: c["metric"] for name, c in result["settings"]["components"].items()}
+ui.table(pl.DataFrame([{"考核项": c["label"], "实际值": with_unit(metrics.get(name, ""), c["actual"]),
+                        "目标值": with_unit(metrics.get(name, ""), c["target"]), "权重": c["weight"],
+                        "实际计分权重": c["effective_weight"], "得分": c["points"]} for name, c in mine["components"].items()],
+                      schema_overrides={"权重": pl.Float64, "实际计分权重": pl.Float64, "得分": pl.Float64}))
 if mine["deductions"]:
-    ui.table(pl.DataFrame(mine["deductions"]).select("reason", "points", "source").rename(
-        {"reason": "扣分原因", "points": "扣分", "source": "依据记录"}))
+    ui.table(pl.DataFrame(mine["deductions"]).select(ui.readable_codes_expr("reason").alias("扣分原因"),
+                                                     pl.col("points").alias("扣分"), pl.col("source").alias("依据记录")))
 
 p = period_bounds(year, quarter)
 view = st.radio("查看考核项背后的记录", ["吹哨派单", "缺访周", "负面清单与扣分记录"], horizontal=True, key="assess_records")
@@ -76,19 +91,19 @@ if view == "吹哨派单":
     a = ui.figure(catalogue.assignments, p["date_from"], p["date_to"], as_of).filter(pl.col("dept_id") == dept)
     ui.table(a.select("event_id", "community_id", "dispatched_at", "responded_at", "response_deadline", "closed_at",
                           "closure_deadline", "rating", "status")
-                 .with_columns(pl.col("status").replace_strict(STATUS_LABELS, default=pl.col("status")))
                  .rename({"event_id": "事件编号", "community_id": "社区编号", "dispatched_at": "派单时间", "responded_at": "响应时间",
                           "response_deadline": "响应时限", "closed_at": "结案时间", "closure_deadline": "办结期限",
                           "rating": "评价", "status": "状态"}))
 elif view == "缺访周":
-    ui.table(ui.figure(catalogue.missed_visit_weeks, dept, p["month_from"], p["month_to"]).drop("dept_id").rename(
-        {"jpc_id": "联合党委编号", "week_id": "周", "week_start": "周一", "week_end": "周日", "month": "所属月份"}))
+    ui.table(ui.figure(catalogue.missed_visit_weeks, dept, p["month_from"], p["month_to"]).select(
+        pl.col("jpc_id").alias("联合党委编号"), pl.col("week_id").alias("周"), pl.col("month").alias("所属月份")))
 else:
     _, records = ui.figure(catalogue.assessment_inputs, year, quarter, as_of)
-    ui.table(records.filter(pl.col("dept_id") == dept).rename(
-        {"dept_id": "部门编号", "kind": "类别", "source": "依据记录", "detail": "说明", "units": "数量"}))
+    ui.table(records.filter(pl.col("dept_id") == dept).select(
+        pl.col("kind").alias("类别"), ui.readable_codes_expr("detail").alias("说明"), pl.col("source").alias("依据记录"),
+        pl.col("units").alias("数量")))
 
-st.subheader("模拟调整（what-if）")
+st.subheader("模拟调整")
 st.caption("改变权重或目标值，先看排名如何变化，再决定是否保存为新的评分设置版本。")
 
 
@@ -102,9 +117,10 @@ cols = st.columns(len(settings.components))
 new_components = []
 for col, c in zip(cols, settings.components):
     col.markdown(f"**{md(c.label)}**")
-    w = col.number_input("权重", 0.0, 100.0, float(c.weight), 1.0, key=f"w_{c.name}")
+    w = col.number_input("权重（分）", 0.0, 100.0, float(c.weight), 1.0, key=f"w_{c.name}")
     high = 100.0 if c.metric == "two_way_rating" else 1.0
-    t = col.number_input("目标值", 0.01, high, float(c.target), 0.01 if high == 1.0 else 1.0, key=f"t_{c.name}")
+    t = col.number_input("目标值（分）" if high == 100.0 else "目标值（比率，0.95 即 95%）", 0.01, high, float(c.target),
+                         0.01 if high == 1.0 else 1.0, key=f"t_{c.name}")
     new_components.append(dataclasses.replace(c, weight=w, target=t))
 total = sum(c.weight for c in new_components)
 (st.success if abs(total - 100) < 1e-6 else st.warning)(f"权重合计：{total:g} / 100" + ("" if abs(total - 100) < 1e-6 else "（应为 100）"))

@@ -14,6 +14,9 @@ import streamlit as st
 
 from govdash import ui
 from govdash.figures import catalogue
+from govdash.core.labels import label_expr
+from govdash.core.periods import server_to_local_expr
+from govdash.core.tables import table_specs
 from govdash.status import quarantine_detail, warehouse_status
 from govdash.core.textsafe import csv_bytes, md
 from pipelines.ingest import ingest
@@ -30,6 +33,24 @@ SUMMARY_LABELS = {"file": "文件", "table": "数据表", "rows_read": "读取�
                   "rows_quarantined": "隔离行数", "duplicates_skipped": "重复跳过", "rows_replaced": "替换旧行",
                   "encoding": "编码", "error": "错误", "warning": "提示"}
 PAGE_ROWS = 200  # quarantine rows shown at a time
+# a data table is named by its Chinese label (govdash.core.tables), never by its name in the warehouse
+TABLE_LABELS = {spec.name: spec.label for spec in table_specs().values()}
+
+
+def table_named(frame: pl.DataFrame, column: str = "数据表") -> pl.DataFrame:
+    return frame.with_columns(label_expr(column, TABLE_LABELS).alias(column)) if column in frame.columns else frame
+
+
+def uploader_in_chinese(max_mb: int) -> None:
+    """Streamlit's file uploader speaks English ("Upload", "200MB per file • CSV, XLSX") and 1.67 has no option for
+    its texts: the page's own CSS shows Chinese help instead (the label and the caption above say the rest)."""
+    st.html(f"""<style>
+[data-testid="stFileUploaderDropzone"] button > * {{ display: none !important; }}
+[data-testid="stFileUploaderDropzone"] button::after {{ content: "选择文件"; font-size: 14px; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > * {{ display: none !important; }}
+[data-testid="stFileUploaderDropzoneInstructions"]::after {{
+  content: "或把文件拖到这里 · CSV 或 Excel（.xlsx），单个文件不超过 {int(max_mb)} MB"; font-size: 14px; opacity: 0.7; }}
+</style>""")
 ALL_FILES = "全部"
 try:
     limits, limits_error = load_limits(), None
@@ -86,7 +107,8 @@ with st.expander("上传数据文件", expanded=ui.current_version() is None):
                "按文件名或表头识别数据表（Excel 的每个工作表分别识别）；有问题的行会被隔离并说明原因，其余行照常导入。")
     if limits_error:
         st.error(f"导入设置有误，暂不能导入：{md(limits_error)}")
-    uploads = st.file_uploader("选择文件", type=["csv", "xlsx"], accept_multiple_files=True, max_upload_size=max_mb,
+    uploader_in_chinese(max_mb)
+    uploads = st.file_uploader("选择数据文件（可多选）", type=["csv", "xlsx"], accept_multiple_files=True, max_upload_size=max_mb,
                                key=f"uploads_{st.session_state.get('upload_round', 0)}", disabled=bool(limits_error))
     if st.button("开始导入", type="primary", disabled=not uploads or bool(limits_error)):
         too_big = [u.name for u in uploads if u.size > max_mb * 1024 * 1024]
@@ -96,7 +118,7 @@ with st.expander("上传数据文件", expanded=ui.current_version() is None):
             run_upload(uploads)
     if "last_ingest" in st.session_state:
         summary = pl.DataFrame(st.session_state["last_ingest"]["files"]).rename(SUMMARY_LABELS, strict=False)
-        ui.table(summary)
+        ui.table(table_named(summary))
 
 if not ui.guard_warehouse():
     st.stop()
@@ -110,7 +132,7 @@ except WarehouseError as exc:
 cal = status["calendar"]
 if cal["uncovered_data_years"]:
     st.warning(f"{'、'.join(map(str, cal['uncovered_data_years']))} 年没有官方或录入的节假日安排：这些年份的期限按周一至周五"
-               "临时估算，相关数字标注为“暂定”。请以 calendar_overrides 文件录入该年的放假与调休安排。")
+               "临时估算，相关数字标注为“暂定”。请上传节假日调整文件（calendar_overrides.csv）录入该年的放假与调休安排。")
 
 c1, c2, c3 = st.columns(3)
 c1.metric("数据表总行数", f"{sum(t['rows'] for t in status['tables']):,}")
@@ -119,13 +141,13 @@ c3.metric("数据涉及年份", "、".join(map(str, cal["data_years"])) or "—"
 st.caption(f"数据仓库：{md(status['warehouse'])}")
 
 st.subheader("数据表与行数")
-ui.table(pl.DataFrame(status["tables"]).rename({"table": "数据表", "label": "名称", "rows": "行数"}))
+ui.table(pl.DataFrame(status["tables"]).select(pl.col("label").alias("数据表"), pl.col("rows").alias("行数")))
 
 st.subheader("工作日历覆盖")
 official = cal["official_years"]
 st.write(f"官方放假与调休安排：{official[0]}–{official[1]} 年" if official else "官方放假与调休安排：无")
 if cal["override_years"]:
-    st.write(f"手工录入（calendar_overrides）覆盖：{'、'.join(map(str, cal['override_years']))} 年")
+    st.write(f"手工录入的节假日安排覆盖：{'、'.join(map(str, cal['override_years']))} 年")
 st.write(f"暂定（按周一至周五估算）年份：{'、'.join(map(str, cal['provisional_years'])) or '无'}")
 
 st.subheader("隔离区")
@@ -136,9 +158,9 @@ else:
     for f in by_file.iter_rows(named=True):
         if note := quarantine_note(f["rows"], f["reasons"], f["reasons_kept"]):
             st.caption(f"{md(f['source_file'])}：{note}")
-    ui.table(by_file.select(pl.col("source_file").alias("文件"), pl.col("table_name").alias("数据表"),
-                            pl.col("rows").alias("隔离行数"), pl.col("reasons").alias("问题条数"),
-                            pl.col("reasons_kept").alias("保留明细条数")))
+    ui.table(table_named(by_file.select(pl.col("source_file").alias("文件"), pl.col("table_name").alias("数据表"),
+                                        pl.col("rows").alias("隔离行数"), pl.col("reasons").alias("问题条数"),
+                                        pl.col("reasons_kept").alias("保留明细条数"))))
     with st.expander("各列的问题条数"):
         ui.table(ui.figure(catalogue.quarantine_by_column).select(
             pl.col("source_file").alias("文件"), pl.col("column_name").alias("列"), pl.col("rows").alias("隔离行数"),
@@ -149,7 +171,8 @@ else:
     pages = max(math.ceil(kept / PAGE_ROWS), 1)
     page = st.number_input(f"页码（共 {pages:,} 页，每页 {PAGE_ROWS} 条）", min_value=1, max_value=pages, value=1,
                            key="quarantine_page")
-    ui.table(ui.figure(catalogue.quarantine_detail, file, PAGE_ROWS, (int(page) - 1) * PAGE_ROWS))
+    ui.table(table_named(ui.figure(catalogue.quarantine_detail, file, PAGE_ROWS, (int(page) - 1) * PAGE_ROWS)
+                         .with_columns(server_to_local_expr("隔离时间"))))
     st.download_button("下载隔离明细（CSV，Excel 可直接打开）", lambda: quarantine_csv(file),
                        file_name="隔离明细.csv", mime="text/csv", on_click="ignore")
     if kept > limits.max_quarantine_download_rows:
@@ -159,4 +182,5 @@ else:
 st.subheader("最近导入")
 runs = ui.figure(catalogue.recent_ingests)
 if runs is not None:
-    ui.table(runs)
+    # import times as China time, like every cut-off and timestamp the pages show
+    ui.table(table_named(runs.with_columns(server_to_local_expr("时间"))))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from govdash import ui
 from govdash.figures import catalogue
-from govdash.core.periods import month_bounds, month_label, previous_month
+from govdash.core.periods import month_bounds, month_label, month_label_expr, previous_month
 from govdash.figures import needed_to_reach
 from govdash.core.labels import STATUS_LABELS
 
@@ -61,7 +61,7 @@ else:
                      pl.col("working_days_overdue").alias("超期工作日"), pl.col("community_id").alias("社区编号"))
     sel = ui.table(shown, on_select="rerun", selection_mode="single-row", key="open_table")
     if sel and sel.selection.rows:
-        ui.show_timeline(shown["事件编号"][sel.selection.rows[0]])
+        ui.show_case(shown["事件编号"][sel.selection.rows[0]], as_of)
 
 st.subheader("排名与按期办结率走势（近 12 个月）")
 first = month
@@ -69,14 +69,16 @@ for _ in range(11):
     first = previous_month(first)
 hist = ui.figure(catalogue.department_rank_history, first, month, as_of).filter(pl.col("dept_id") == dept).select(
     pl.col("month").alias("月份"), pl.col("rank").alias("排名"), pl.col("on_time_closure_rate").alias("本部门"),
-    pl.col("city_on_time_closure_rate").alias("全市"))
+    pl.col("city_on_time_closure_rate").alias("全市")).with_columns(month_label_expr("月份"))
 c1, c2 = st.columns(2)
 fig = px.line(hist, x="月份", y="排名", markers=True)
 fig.update_yaxes(autorange="reversed")
+fig.update_xaxes(type="category")
 ui.plot(fig, c1)
 fig = px.line(hist.unpivot(index="月份", on=["本部门", "全市"], variable_name="对象", value_name="按期办结率"),
               x="月份", y="按期办结率", color="对象", markers=True)
 fig.update_yaxes(tickformat=".0%")
+fig.update_xaxes(type="category")
 ui.plot(fig, c2)
 
 st.subheader("退单与重办")
@@ -94,7 +96,7 @@ elif missed.height == 0:
 else:
     ui.table(missed.select(pl.col("jpc_name").alias("联合党委"), pl.col("required_weeks").alias("应走访周数"),
                                pl.col("covered_weeks").alias("已走访周数"),
-                               pl.col("missed_weeks").list.join("、").alias("缺访周")))
+                               pl.col("missed_weeks").alias("缺访周")))
 
 st.subheader("负面清单")
 listed = [d for d in b["assessment_negative_list"] if d["dept_id"] == dept]

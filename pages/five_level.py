@@ -6,9 +6,10 @@ import streamlit as st
 
 from govdash import ui
 from govdash.figures import catalogue
-from govdash.core.periods import month_bounds, month_label
+from govdash.core.labels import OUTCOME_LABELS
+from govdash.core.periods import month_bounds, month_label, month_label_expr
 
-OUTCOMES = {"resolved": "解决", "escalated": "上交", "withdrawn": "撤回", "open": "在办"}
+OUTCOMES = OUTCOME_LABELS
 
 ui.start_page("五级双向", "five-level")
 month = ui.current_month()
@@ -102,10 +103,11 @@ if dwell.height:
 
 st.subheader("社区内解决占比（按月）")
 year_start, year_end = month_bounds(f"{month[:4]}-01")[0], month_bounds(f"{month[:4]}-12")[1]
-by_month = ui.figure(catalogue.appeal_resolution_by_month, year_start, year_end, as_of)
+by_month = ui.figure(catalogue.appeal_resolution_by_month, year_start, year_end, as_of).with_columns(month_label_expr("month"))
 fig = px.line(by_month, x="month", y="community_resolution_share", markers=True,
               labels={"month": "月份", "community_resolution_share": "社区内解决占比"})
 fig.update_yaxes(tickformat=".0%", range=[0, 1])
+fig.update_xaxes(type="category")
 ui.plot(fig)
 
 st.subheader("向上推送较多的社区")

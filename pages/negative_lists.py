@@ -5,9 +5,10 @@ import streamlit as st
 
 from govdash import ui
 from govdash.figures import catalogue
-from govdash.core.periods import month_bounds, month_label
+from govdash.core.labels import REPORT_STATUS_LABELS
+from govdash.core.periods import month_bounds, month_label, week_range_label_expr
 
-STATUS = {"on_time": "按时", "late": "迟报", "missing": "漏报", "pending": "未到期"}
+STATUS = REPORT_STATUS_LABELS
 STATUS_COLOURS = {"按时": "#2e7d32", "迟报": "#f9a825", "漏报": "#c62828", "未到期": "#bdbdbd"}
 
 ui.start_page("负面清单", "negative-lists")
@@ -42,13 +43,16 @@ with tab_reports:
         grid = ui.figure(catalogue.negative_report_year, year, as_of).with_columns(
             pl.col("status").replace_strict(STATUS).alias("状态"),
             # shown as local times in the hover text (one dtype per hover column for plotly)
-            pl.col("submitted_at", "due_at").dt.strftime("%Y-%m-%d %H:%M").fill_null("—"))
+            pl.col("submitted_at", "due_at").dt.strftime("%Y-%m-%d %H:%M").fill_null("—"),
+            week_range_label_expr("week_id").alias("周次"))
         only_problems = st.toggle("只看迟报和漏报", key="only_problems")
         if only_problems:
             bad = grid.filter(pl.col("status").is_in(["late", "missing"]))["jpc_id"].unique()
             grid = grid.filter(pl.col("jpc_id").is_in(bad))
-        fig = px.scatter(grid, x="week_id", y="jpc_name", color="状态", symbol_sequence=["square"],
-                         color_discrete_map=STATUS_COLOURS, category_orders={"状态": list(STATUS.values())},
+        # weeks in calendar order, named 第49周（12.2–12.8）
+        week_order = grid.select("week_id", "周次").unique().sort("week_id")["周次"].to_list()
+        fig = px.scatter(grid, x="周次", y="jpc_name", color="状态", symbol_sequence=["square"],
+                         color_discrete_map=STATUS_COLOURS, category_orders={"状态": list(STATUS.values()), "周次": week_order},
                          hover_data={"submitted_at": True, "due_at": True, "items": True},
                          labels={"week_id": "周", "jpc_name": "联合党委", "submitted_at": "上报时间", "due_at": "截止时间",
                                  "items": "负面事项"})
@@ -59,8 +63,8 @@ with tab_reports:
         st.subheader("本月各联合党委")
         table = summary.with_columns(
             pl.col("jpc_id").replace_strict(jpc_names, default=pl.col("jpc_id")).alias("联合党委"),
-            pl.col("missing_weeks").list.join("、").alias("漏报周"),
-            pl.col("late_weeks").list.join("、").alias("迟报周"),
+            pl.col("missing_weeks").alias("漏报周"),
+            pl.col("late_weeks").alias("迟报周"),
         ).select("jpc_id", "联合党委", "weeks_required", "on_time", "late", "missing", "pending", "on_time_rate", "items",
                  "rectified_share", "漏报周", "迟报周")
         ui.table(table.rename({"jpc_id": "联合党委编号", "weeks_required": "应报周数", "on_time": "按时", "late": "迟报",
@@ -75,15 +79,18 @@ with tab_reports:
             by_clause = items.group_by("clause_code", "clause_group", "clause_text").agg(
                 pl.col("items").sum(), pl.col("rectified_items").fill_null(0).sum(), pl.col("jpc_id").n_unique().alias("jpcs")
             ).with_columns((pl.col("rectified_items") / pl.col("items")).round(4).alias("rectified_share")).sort("clause_code")
-            fig = px.bar(by_clause, x="clause_code", y="items", color="clause_group",
+            # each clause named by its code and the start of its text (the whole text in the hover)
+            by_clause = by_clause.with_columns(pl.concat_str([pl.col("clause_code"), pl.lit(" "),
+                                                              pl.col("clause_text").fill_null("").str.slice(0, 8)]).alias("clause"))
+            fig = px.bar(by_clause, x="clause", y="items", color="clause_group",
                          hover_data={"clause_text": True},
-                         labels={"clause_code": "条款", "items": "事项数", "clause_group": "类别", "clause_text": "条款内容"})
+                         labels={"clause": "条款", "items": "事项数", "clause_group": "类别", "clause_text": "条款内容"})
             ui.plot(fig)
-            ui.table(by_clause.rename({"clause_code": "条款", "clause_group": "类别", "clause_text": "条款内容",
+            ui.table(by_clause.drop("clause").rename({"clause_code": "条款", "clause_group": "类别", "clause_text": "条款内容",
                                            "items": "事项数", "rectified_items": "已整改", "jpcs": "涉及联合党委",
                                            "rectified_share": "整改率"}), rates=["整改率"])
 
-        jpc = st.selectbox("查看联合党委的周报明细", list(summary["jpc_id"]), format_func=lambda j: f"{j} {jpc_names.get(j, '')}",
+        jpc = st.selectbox("查看联合党委的周报明细", list(summary["jpc_id"]), format_func=lambda j: jpc_names.get(j, j),
                            key="report_jpc")
         lines = ui.figure(catalogue.negative_report_lines, month, as_of, jpc)
         ui.table(lines.rename({"report_id": "报告编号", "jpc_id": "联合党委编号", "week_id": "周", "submitted_at": "上报时间",

@@ -6,7 +6,7 @@ import streamlit as st
 
 from govdash import ui
 from govdash.figures import catalogue
-from govdash.core.periods import month_label
+from govdash.core.periods import month_label, week_range_label
 from govdash.figures import visit_department_summary
 from govdash.core.textsafe import md
 
@@ -14,7 +14,7 @@ ui.start_page("联系捆绑走访", "visits")
 month = ui.current_month()
 year = int(month[:4])
 st.caption(f"{month_label(month)} · 每个捆绑部门每周至少走访所捆绑的联合党委一次（4.4 c）；"
-           "ISO 周归属其周四所在月份。豁免周：" + ("、".join(ui.settings()["visits"]["exempt_weeks"]) or "无"))
+           "ISO 周（周一至周日）归属其周四所在月份。豁免周：" + ("、".join(week_range_label(w) for w in ui.settings()["visits"]["exempt_weeks"]) or "无"))
 
 visits = ui.figure(catalogue.visit_table, month)
 if visits is None or visits.height == 0:
@@ -46,8 +46,7 @@ if cells.height:
     # weeks in calendar order (by their Monday), labelled 第49周（12.2–12.8）; a (JPC, week) no binding required
     # stays empty (None), not 0 %
     weeks = grid.select("week_id", "week_start", "week_end").unique("week_id").sort("week_start")
-    week_labels = [f"第{int(w.split('W')[-1])}周（{a.month}.{a.day}–{b.month}.{b.day}）"
-                   for w, a, b in weeks.iter_rows()]
+    week_labels = [week_range_label(w) for w in weeks["week_id"]]
     jpcs = sorted(cells["jpc_name"].unique().to_list())
     by_cell = {(r["jpc_name"], r["week_id"]): r for r in cells.iter_rows(named=True)}
     z, text = [], []
@@ -75,7 +74,7 @@ ui.table(show.rename({"dept_id": "部门编号", "dept_name": "部门", "binding
                           "problems_solved": "解决问题"}), rates=["走访达标率"])
 
 detail_dept = st.selectbox("查看部门明细", list(depts["dept_id"]), format_func=lambda d: names.get(d, d), key="visit_detail")
-rows = visits.filter(pl.col("dept_id") == detail_dept).with_columns(pl.col("missed_weeks").list.join("、"))
+rows = visits.filter(pl.col("dept_id") == detail_dept)
 ui.table(rows.select("jpc_id", "jpc_name", "required_weeks", "covered_weeks", "visit_compliance", "visits",
                          "leader_led_visits", "problems_raised", "problems_solved", "missed_weeks")
              .rename({"jpc_id": "联合党委编号", "jpc_name": "联合党委", "required_weeks": "应走访周数", "covered_weeks": "已走访周数",

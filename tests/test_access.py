@@ -19,6 +19,7 @@ from warehouse.db import connect_read, read_cursor
 DEPARTMENT_PAGE_FILES = {
     "bulletin": "pages/monthly_bulletin.py", "whistle": "pages/whistle_analysis.py", "self-check": "pages/department_self_check.py",
     "visits": "pages/visits.py", "negative-lists": "pages/negative_lists.py", "assessment": "pages/assessment.py",
+    "case": "pages/case.py",
 }
 
 

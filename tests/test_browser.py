@@ -224,7 +224,7 @@ def test_department_user_menu(browser, server):
     page = sign_in(browser, server, D13)
     links = page.eval_on_selector_all('[data-testid="stSidebar"] a', "els => els.map(e => e.innerText.trim())")
     titles = {t.split("\n")[-1] for t in links}
-    assert titles == {"月度通报", "吹哨报到分析", "部门自查", "联系捆绑走访", "负面清单", "年度考核"}
+    assert titles == {"月度通报", "吹哨报到分析", "部门自查", "事件查询", "联系捆绑走访", "负面清单", "年度考核"}
     assert "本部门" in page.inner_text("body")
     # the department's own download holds its own row only
     excel = openpyxl.load_workbook(io.BytesIO(download(page, "下载 Excel 通报")))

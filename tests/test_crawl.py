@@ -17,12 +17,14 @@ from streamlit.testing.v1 import AppTest
 
 from govdash.access import ALL_PAGES, DEPARTMENT_PAGES, Principal
 from tests.conftest import REPO
+from tests.textlint import city_names, lint, rendered_texts, summarise
 from warehouse.db import connect_read
 
 PAGES = {  # url_path → (file, heading)
     "bulletin": ("pages/monthly_bulletin.py", "月度通报"),
     "whistle": ("pages/whistle_analysis.py", "吹哨报到分析"),
     "self-check": ("pages/department_self_check.py", "部门自查"),
+    "case": ("pages/case.py", "事件查询"),
     "visits": ("pages/visits.py", "联系捆绑走访"),
     "negative-lists": ("pages/negative_lists.py", "负面清单"),
     "five-level": ("pages/five_level.py", "五级双向"),
@@ -37,9 +39,19 @@ def _city(db):
         depts = [d for (d,) in con.execute("select dept_id from stg_departments order by dept_id").fetchall()]
         months = [m for (m,) in con.execute(
             "select distinct strftime(reported_at, '%Y-%m') from raw_whistle_events order by 1").fetchall()]
+        # the case page opens an event of the month that was dispatched to the department (any for the city's roles)
+        rows = con.execute("select dept_id, strftime(ts, '%Y-%m'), min(event_id) from stg_whistle_event_log "
+                           "where action = 'dispatched' group by all").fetchall()
     finally:
         con.close()
+    CASE_EVENTS.clear()
+    for dept, month, event in rows:
+        CASE_EVENTS[(dept, month)] = event
+        CASE_EVENTS[(None, month)] = min(event, CASE_EVENTS.get((None, month), event))
     return depts, months
+
+
+CASE_EVENTS: dict[tuple, str] = {}
 
 
 def _cases(depts, months):
@@ -59,6 +71,8 @@ def _open(at: AppTest | None, principal: Principal, page: str, month: str) -> Ap
         at.session_state["principal"] = principal
         at.run()
     at.session_state["month"] = month
+    if page == "case":
+        at.session_state["case_event"] = CASE_EVENTS.get((principal.dept_id, month), "")
     at.switch_page(PAGES[page][0])
     at.run()
     return at
@@ -93,7 +107,12 @@ def test_every_role_page_and_month(committed_sample_db, monkeypatch, request):
         chosen |= set(rng.sample(rest, max(0, min(len(rest), size - len(chosen)))))
         cases = sorted(chosen)
         print(f"\n页面巡检抽样：种子 {seed}，{len(cases)} 项（全集 {len(_cases(depts, months))} 项，用 --crawl=full 全跑）")
-    failures = []
+    con = connect_read(committed_sample_db)
+    try:
+        names = city_names(con)
+    finally:
+        con.close()
+    failures, lint_findings = [], []
     started = time.perf_counter()
     by_principal: dict[tuple, AppTest] = {}
     for role, dept, page, month in cases:
@@ -103,6 +122,11 @@ def test_every_role_page_and_month(committed_sample_db, monkeypatch, request):
             at = _open(by_principal.get(key), principal, page, month)
             by_principal[key] = at
             problems = _problems(at, page)
+            # the text lint over everything the page rendered (tests/textlint.py RULES)
+            found = lint(rendered_texts(at, page), names)
+            lint_findings += [(rule, f"{role}:{dept or ''} {month} {where}", text) for rule, where, text in found]
+            if found:
+                problems.append(f"文字检查 {len(found)} 处：" + "；".join(f"{r}“{t[:40]}”" for r, _, t in found[:5]))
         except Exception as exc:  # the AppTest harness itself failed (a timeout): report the case
             problems = [f"{type(exc).__name__}: {str(exc)[:300]}"]
             by_principal.pop(key, None)
@@ -112,4 +136,5 @@ def test_every_role_page_and_month(committed_sample_db, monkeypatch, request):
     report = REPO / "test-artifacts" / "crawl-failures.txt"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text("\n".join(failures), encoding="utf-8")
+    (report.parent / "text-lint.txt").write_text(summarise(lint_findings), encoding="utf-8")
     assert not failures, "\n".join(failures[:40])

@@ -336,14 +336,15 @@ PLAIN_TEXT_CALLS = {"selectbox", "multiselect", "select_slider", "text", "datafr
 # Interpolated values that are not data from the sources: numbers, periods and times the product
 # computes, its own literal text, and configuration files only an administrator edits.
 # numbers, and the product's own names of a period (govdash.core.periods.month_label of a validated "YYYY-MM")
-NUMERIC_CALLS = {"fmt_rate", "len", "int", "sum", "float", "abs", "round", "month_label"}
+NUMERIC_CALLS = {"fmt_rate", "len", "int", "sum", "float", "abs", "round", "month_label", "pct"}
 NUM, WHEN, LIT, CONF = ("a number the product computes", "a period or time the product computes",
                         "the product's own text", "configuration only an administrator edits")
 TRUSTED = {
     "app.py": {"section": LIT, "page.title": LIT},
     "govdash/ui.py": {"NO_DATA": LIT, "title": LIT + " (each page's heading)", "moment_label(as_of)": WHEN,
                       "status": LIT, "moment_label(parse_as_of(result['final_cutoff']))": WHEN, "n": CONF,
-                      "result['data_note']": LIT + " with a timestamp (govdash.figures.cutoff)"},
+                      "result['data_note']": LIT + " with a timestamp (govdash.figures.cutoff)",
+                      "labels.HANDLING_MODE_LABELS.get(e['handling_mode'], '—')": LIT + " (govdash.core.labels)"},
     "govdash/publish_panel.py": {
         "current['version']": NUM, "moment_label(as_of)": WHEN, "moment_label(parse_as_of(b['final_cutoff']))": WHEN,
         "KIND_LABELS[kind]": LIT, "KIND_LABELS.get(kind, kind)": LIT,
@@ -371,9 +372,10 @@ TRUSTED = {
         "b['settings']['whistle']['offsite_response_hours']": CONF,
         "b['settings']['whistle']['onsite_response_hours']": CONF, "c['dispatched']": NUM, "c['open_overdue']": NUM,
         "delta_pts('handling_rate')": NUM, "delta_pts('timely_handling_rate')": NUM, "delta_pts('closure_rate')": NUM,
-        "delta_pts('on_time_closure_rate')": NUM, "b['scope']['note']": LIT + " (govdash.access)"},
+        "delta_pts('on_time_closure_rate')": NUM, "b['scope']['note']": LIT + " (govdash.access)",
+        **{f"SECTIONS[{i}]": LIT + " (the Word bulletin's headings)" for i in range(10)}},
     "pages/negative_lists.py": {"nr['due_time']": CONF, "nr['due_weekday']": CONF, "year": WHEN, "due": NUM, "label": LIT},
-    "pages/visits.py": {"ui.settings()['visits']['exempt_weeks']": CONF, "year": WHEN, "required": NUM, "covered": NUM},
+    "pages/visits.py": {"ui.settings()['visits']['exempt_weeks']": CONF, "week_range_label(w)": CONF, "year": WHEN, "required": NUM, "covered": NUM},
     "pages/whistle_analysis.py": {"v": LIT + " (STATUS_LABELS)"},
 }
 
@@ -632,7 +634,7 @@ def test_pages_fetch_nothing_and_link_nothing_from_hostile_data(browser, listene
         go(page, "月度通报")
         trail = page.locator('[data-testid="stMarkdown"]', has_text="上报：")
         for _ in range(3):   # the grid is drawn on a canvas: click its first row's selection box
-            grid = page.locator('[data-testid="stDataFrame"]').last
+            grid = page.locator('.st-key-overdue_table [data-testid="stDataFrame"]').first
             grid.scroll_into_view_if_needed()
             page.wait_for_timeout(1000)
             box = grid.bounding_box()

@@ -1,7 +1,10 @@
 """AppTest of every page, on a real warehouse built from a small sample."""
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from govdash.access import Principal
+from govdash.core.tables import table_specs
 from govdash.figures import bulletin
 from tests.conftest import REPO
 from warehouse.db import connect_read, read_cursor
@@ -35,7 +38,9 @@ def test_data_page_shows_tables_and_quarantine(sample_warehouse):
     assert "数据表与行数" in subheaders and "隔离区" in subheaders
     tables = at.dataframe[0].value
     counts = dict(zip(tables["数据表"], tables["行数"]))
-    assert counts["departments"] == 18 and counts["whistle_events"] > 0
+    labels = {spec.name: spec.label for spec in table_specs().values()}   # tables by their Chinese names
+    assert counts[labels["departments"]] == 18 and counts[labels["whistle_events"]] > 0
+    assert not any(name in counts for name in labels)
 
 
 def test_data_page_without_warehouse_says_so(tmp_path, monkeypatch):
@@ -49,7 +54,8 @@ def test_monthly_bulletin_page_matches_the_bulletin(sample_warehouse):
     assert at.title[0].value == "月度通报"
     month = at.session_state["month"]
     assert month == "2024-12"
-    ranking = at.dataframe[0].value
+    [ranking] = [d.value for d in at.dataframe if "按期办结率" in d.value.columns and "派单数" in d.value.columns]
+    assert list(ranking.columns[:3]) == ["排名", "部门", "⚠"]  # 排名 first, the name, then the threshold breaches
     con = connect_read(sample_warehouse)
     b = bulletin(read_cursor(con), month, None)
     assert list(ranking["部门"]) == [d["dept_name"] for d in b["departments"]]
@@ -114,7 +120,7 @@ def test_negative_lists_page(sample_warehouse):
     at.selectbox(key="report_jpc").set_value("J03").run()
     assert not at.exception
     shown = [df.value for df in at.dataframe if "报告编号" in df.value.columns]
-    assert shown and set(shown[0]["联合党委编号"]) <= {"J03"} and len(shown[0]) > 0
+    assert shown and set(shown[0]["联合党委"]) <= {b["reference"]["jpc_names"]["J03"]} and len(shown[0]) > 0
 
 
 def test_five_level_page(sample_warehouse):
@@ -150,7 +156,7 @@ def test_assessment_page_and_what_if(sample_warehouse):
     assert at.title[0].value == "年度考核"
     a = assessment(read_cursor(connect_read(sample_warehouse)), 2024, None, None)
     ranking = next(df.value for df in at.dataframe if "等次" in df.value.columns)
-    assert list(ranking["部门编号"]) == [d["dept_id"] for d in a["departments"]]
+    assert list(ranking["部门"]) == [d["dept_name"] for d in a["departments"]]
     assert list(ranking["得分"]) == [d["score"] for d in a["departments"]]
     # a quarter instead of the year
     at.radio(key="assess_period").set_value("第2季度").run()
@@ -167,13 +173,32 @@ def test_assessment_page_and_what_if(sample_warehouse):
     assert any(w.value == "权重合计：110 / 100（应为 100）" for w in at.warning)  # the running total
 
 
-def test_empty_values_show_as_a_dash_never_none_or_zero():
+def test_rates_stay_numbers_rounded_like_the_documents_and_empty_values_show_as_a_dash():
     import polars as pl
+    from streamlit.testing.v1 import AppTest
 
     from govdash.ui import for_display
 
     frame = pl.DataFrame({"部门": ["甲", "乙"], "办结率": [0.8125, None], "派单数": [3, None], "得分": [88.456, None]})
     shown = for_display(frame, rates=["办结率"])
-    # halves round up, as Excel's 0.0% shows the same value in the Excel bulletin
-    assert shown.rows() == [("甲", "81.3%", "3", "88.46"), ("乙", "—", "—", "—")]
-    assert for_display(pl.DataFrame({"r": [0.8765, 0.0, 1.0]}), rates=["r"])["r"].to_list() == ["87.7%", "0.0%", "100.0%"]
+    # a rate is its percent rounded to tenths, halves up (as Excel's 0.0% and the Word bulletin's pct show it), and
+    # stays a number, so sorting the column sorts by value; an empty value stays empty (shown as "—" by table())
+    assert shown.rows() == [("甲", 81.3, 3, 88.456), ("乙", None, None, None)]
+    assert for_display(pl.DataFrame({"r": [0.8765, 0.0, 1.0, 0.0115]}), rates=["r"])["r"].to_list() == [87.7, 0.0, 100.0, 1.2]
+
+    def page():
+        import polars as pl
+
+        from govdash import ui
+
+        ui.table(pl.DataFrame({"部门": ["甲", "乙"], "办结率": [0.8125, None], "停留（小时）": [1.25, None]}), rates=["办结率"],
+                 breaches={"办结率": 0.9})
+
+    at = AppTest.from_function(page).run()
+    grid = at.dataframe[0]
+    assert grid.proto.placeholder == "—"
+    config = json.loads(grid.proto.columns)
+    assert config["办结率"]["type_config"]["format"] == "%.1f%%"
+    assert config["停留（小时）"]["type_config"]["format"] == "%.1f"
+    assert list(grid.value.columns) == ["部门", "⚠", "办结率", "停留（小时）"]
+    assert grid.value["⚠"].tolist() == ["⚠ 办结率低于90.0%", ""]

@@ -30,11 +30,19 @@ def pct(x) -> str:
     return f"{sign}{abs(tenths) // 10}.{abs(tenths) % 10}%"
 
 
+def rate_tenths_expr(column: str | pl.Expr) -> pl.Expr:
+    """`rate_tenths` for a whole column (null, and NaN, stay null): the rate in whole tenths of a percent."""
+    col = pl.col(column) if isinstance(column, str) else column
+    value = col.cast(pl.Float64)
+    tenths = ((value * 100).round(10) * 10).round(6).add(0.5).floor().cast(pl.Int64)
+    return pl.when(value.is_null() | value.is_nan()).then(pl.lit(None, pl.Int64)).otherwise(tenths)
+
+
 def pct_expr(column: str | pl.Expr) -> pl.Expr:
     """`pct` for a whole column, in polars expressions only (no Python per row)."""
     col = pl.col(column) if isinstance(column, str) else column
     value = col.cast(pl.Float64)
-    tenths = ((value * 100).round(10) * 10).round(6).add(0.5).floor().cast(pl.Int64)
+    tenths = rate_tenths_expr(value)
     magnitude = tenths.abs()
     text = pl.concat_str([
         pl.when(tenths < 0).then(pl.lit("-")).otherwise(pl.lit("")),

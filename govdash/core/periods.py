@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import polars as pl
+
 TZ = ZoneInfo("Asia/Shanghai")  # every timestamp in the data is local China time (SPEC §2)
 
 
@@ -90,3 +92,50 @@ def week_label(iso_week: str) -> str:
     except ValueError:
         return iso_week
     return f"第{monday.isocalendar().week}周（{monday.month}月{monday.day}日起）"
+
+
+def week_monday(week_id: str) -> dt.date:
+    """"2024-W49" → the Monday of that ISO week."""
+    year, week = week_id.split("-W")
+    return dt.date.fromisocalendar(int(year), int(week), 1)
+
+
+def week_range_label(week_id: str) -> str:
+    """"2024-W49" → "第49周（12.2–12.8）", as every page names an ISO week (Monday–Sunday, issue 14); an unreadable id
+    stays as it is. (The documents name a week by its Monday: `week_label`.)"""
+    try:
+        monday = week_monday(week_id)
+    except (ValueError, AttributeError):
+        return str(week_id)
+    sunday = monday + dt.timedelta(days=6)
+    return f"第{int(week_id.split('-W')[1])}周（{monday.month}.{monday.day}–{sunday.month}.{sunday.day}）"
+
+
+def week_range_label_expr(column: str | pl.Expr) -> pl.Expr:
+    """`week_range_label` for a whole column of "YYYY-Www" ids, in polars expressions only."""
+    col = pl.col(column) if isinstance(column, str) else column
+    year = col.str.slice(0, 4).cast(pl.Int32, strict=False)
+    week = col.str.extract(r"-W(\d{1,2})$", 1).cast(pl.Int32, strict=False)
+    jan4 = pl.date(year, 1, 4)
+    monday = jan4 - pl.duration(days=jan4.dt.weekday() - 1) + pl.duration(days=(week - 1) * 7)
+    sunday = monday + pl.duration(days=6)
+    text = pl.concat_str([pl.lit("第"), week.cast(pl.Utf8), pl.lit("周（"), monday.dt.month().cast(pl.Utf8), pl.lit("."),
+                          monday.dt.day().cast(pl.Utf8), pl.lit("–"), sunday.dt.month().cast(pl.Utf8), pl.lit("."),
+                          sunday.dt.day().cast(pl.Utf8), pl.lit("）")])
+    return pl.when(week.is_null()).then(col).otherwise(text)
+
+
+def month_label_expr(column: str | pl.Expr) -> pl.Expr:
+    """`month_label` for a whole column of "YYYY-MM" months: "2024年1月"."""
+    col = pl.col(column) if isinstance(column, str) else column
+    return pl.concat_str([col.str.slice(0, 4), pl.lit("年"), col.str.slice(5, 2).cast(pl.Int32, strict=False).cast(pl.Utf8),
+                          pl.lit("月")])
+
+
+def server_to_local_expr(column: str | pl.Expr) -> pl.Expr:
+    """A naive timestamp the server wrote with its own clock (datetime.now(), e.g. an import's time) as China time,
+    like every other time a page shows: a server running on UTC would otherwise show imports 8 hours early."""
+    col = pl.col(column) if isinstance(column, str) else column
+    server = dt.datetime.now().astimezone().utcoffset() or dt.timedelta(0)
+    china = dt.datetime.now(TZ).utcoffset() or dt.timedelta(0)
+    return col + pl.duration(seconds=int((china - server).total_seconds()))

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 ROLE_LABELS = {"committee": "基层治理委员会", "assessment": "考绩办", "department": "部门"}
 # pages (url_path) each role may open; anything else is not routed for that role
-ALL_PAGES = {"bulletin", "whistle", "self-check", "visits", "negative-lists", "five-level", "assessment", "data"}
+ALL_PAGES = {"bulletin", "whistle", "self-check", "case", "visits", "negative-lists", "five-level", "assessment", "data"}
 # who may publish (定稿发布) a month's bulletin or a correction of it: the committee; never a department or
 # the assessment office
 PUBLISH_ROLES = ("committee",)
-DEPARTMENT_PAGES = {"bulletin", "whistle", "self-check", "visits", "negative-lists", "assessment"}
+DEPARTMENT_PAGES = {"bulletin", "whistle", "self-check", "case", "visits", "negative-lists", "assessment"}
 
 
 class AccessDenied(PermissionError):

@@ -93,6 +93,11 @@ def assignments(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.dat
                        {"as_of": as_of, "date_from": date_from, "date_to": date_to, **assignment_params(con, as_of)})
 
 
+def event_assignments(con, event_id: str, as_of: dt.datetime) -> pl.DataFrame:
+    """Every assignment of one event at the cut-off, with deadlines, status and working days overdue (the case view)."""
+    return fetch_frame(con, metric_sql("event_assignments"), {"event_id": event_id, "as_of": as_of, **assignment_params(con, as_of)})
+
+
 def event_timeline(con, event_id: str) -> pl.DataFrame:
     return fetch_frame(con, metric_sql("event_timeline"), {"event_id": event_id})
 

@@ -143,6 +143,7 @@ _DECLARED = [
     (published.publication_record, CITY_ONLY, "通报发布记录（完整）"),
     (figures.assignments, OWN_DEPARTMENT, "派单明细"),
     (figures.event_timeline, Rule("own_event"), "事件流转记录"),
+    (figures.event_assignments, OWN_DEPARTMENT, "事件的各部门派单"),
     (figures.monthly_rates, own_department_argument(3), "月度比率"),
     (figures.whistle_rates, own_department_argument(3), "吹哨报到比率（按月、可筛选）"),
     (figures.reopen_counts, OWN_DEPARTMENT, "重办数"),
@@ -173,6 +174,7 @@ _DECLARED = [
     # look-ups for pickers and labels
     (lookups.departments, OWN_DEPARTMENT, "部门名单"),
     (lookups.communities, PUBLIC, "社区名单"),
+    (lookups.jpcs, PUBLIC, "联合党委名单"),
     (lookups.categories, PUBLIC, "事件类别"),
     (lookups.months_with_data, PUBLIC, "有数据的月份"),
     (lookups.event_header, Rule("dispatched_to_own"), "事件概况"),

@@ -15,6 +15,11 @@ def communities(con) -> pl.DataFrame:
     return fetch_frame(con, metric_sql("lookup_communities"))
 
 
+def jpcs(con) -> pl.DataFrame:
+    """JPC names by id (a page names a JPC, never only its code)."""
+    return fetch_frame(con, metric_sql("reference_jpc_names"))
+
+
 def categories(con) -> pl.DataFrame:
     return fetch_frame(con, metric_sql("lookup_categories"))
 

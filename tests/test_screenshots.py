@@ -1,0 +1,108 @@
+"""Screenshots of every page at 1440×900 (desktop) and 390×844 (phone), saved under test-artifacts/screenshots/ for
+review (issue 14), one browser session per viewport: signed in once, then each page by its address (the session
+cookie carries over). On the desktop session: the month and the cut-off are visible without scrolling at
+1280×720, and the sidebar's search by event id opens the case page."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from govdash import access
+from tests.conftest import CHROMIUM, REPO, guard_context, settle, streamlit_server
+from warehouse.db import connect_read
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
+ARTIFACTS = REPO / "test-artifacts" / "screenshots"
+CHAIR = ("chair", "chair-password-1")
+PAGES = {"bulletin": "月度通报", "whistle": "吹哨报到分析", "self-check": "部门自查", "case": "事件查询", "visits": "联系捆绑走访",
+         "negative-lists": "负面清单", "five-level": "五级双向", "assessment": "年度考核", "data": "数据导入与质量"}
+VIEWPORTS = {"desktop-1440x900": {"width": 1440, "height": 900}, "phone-390x844": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="module")
+def server(committed_sample_db, tmp_path_factory):
+    work = tmp_path_factory.mktemp("screenshots")
+    db = work / "warehouse.duckdb"
+    shutil.copy(committed_sample_db, db)
+    accounts = work / "accounts.toml"
+    access.set_user(CHAIR[0], "committee", CHAIR[1], path=accounts)
+    with streamlit_server(work, {"GOVDASH_DB": str(db), "GOVDASH_ACCOUNTS": str(accounts)}) as url:
+        yield {"url": url, "db": db}
+
+
+def _signed_in(browser, server, viewport):
+    context = browser.new_context(viewport=viewport, locale="zh-CN", is_mobile=viewport["width"] < 600,
+                                  has_touch=viewport["width"] < 600)
+    guard_context(context)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server["url"] + "/")
+    page.get_by_label("用户名").fill(CHAIR[0])
+    page.get_by_label("密码").fill(CHAIR[1])
+    page.get_by_role("button", name="登录").click()
+    page.locator("h1", has_text="月度通报").wait_for()
+    settle(page)
+    return context, page
+
+
+def _shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    assert page.get_by_text("Page not found").count() == 0, name
+    assert page.locator('[data-testid="stException"]').count() == 0, name
+    assert "Traceback" not in page.inner_text("body"), name
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
+def test_every_page_screenshot(browser, server, viewport):
+    context, page = _signed_in(browser, server, VIEWPORTS[viewport])
+    try:
+        for url, title in PAGES.items():
+            # every page by its own address, the default page (月度通报, also at "/") included
+            page.goto(f"{server['url']}/{url}")
+            page.locator("h1", has_text=title).wait_for()
+            settle(page)
+            _shoot(page, f"{viewport}-{url}")
+            if url == "data":  # the uploader: no English of Streamlit's own ("Upload", "200MB per file")
+                page.locator('[data-testid="stExpander"] summary', has_text="上传数据文件").click()
+                zone = page.locator('[data-testid="stFileUploaderDropzone"]')
+                zone.wait_for()
+                settle(page)
+                # Streamlit's English stays in the DOM, hidden by the page's CSS; the Chinese help is drawn instead
+                hidden = zone.evaluate("""z => [...z.querySelectorAll('button > *, [data-testid=stFileUploaderDropzoneInstructions] > *')]
+                    .map(e => { const s = getComputedStyle(e); return s.display === 'none' || s.fontSize === '0px'; })""")
+                assert hidden and all(hidden), hidden
+                helper = zone.evaluate("""z => getComputedStyle(z.querySelector('[data-testid=stFileUploaderDropzoneInstructions]'),
+                    '::after').content""")
+                assert "单个文件不超过" in helper, helper
+                label = zone.evaluate("z => getComputedStyle(z.querySelector('button'), '::after').content")
+                assert "选择文件" in label, label
+                _shoot(page, f"{viewport}-data-upload")
+        assert len(list(ARTIFACTS.glob(f"{viewport}-*.png"))) >= len(PAGES)
+        if viewport.startswith("desktop"):
+            # the month and the cut-off at the top of the sidebar: visible without scrolling at 1280×720
+            page.set_viewport_size({"width": 1280, "height": 720})
+            page.goto(f"{server['url']}/bulletin")
+            page.locator("h1", has_text="月度通报").wait_for()
+            settle(page)
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            for label in ("月份", "截止时点（留空为默认）"):
+                box = sidebar.get_by_text(label, exact=True).first.bounding_box()
+                assert box and box["y"] + box["height"] < 720, (label, box)
+            # the search by event id, from any page: opens the case page
+            con = connect_read(server["db"])
+            try:
+                (event_id,) = con.execute("select min(event_id) from stg_whistle_events").fetchall()[0]
+            finally:
+                con.close()
+            search = sidebar.get_by_label("按事件编号查询")
+            search.fill(event_id)
+            search.press("Enter")
+            page.locator("h1", has_text="事件查询").wait_for()
+            page.locator('[data-testid="stMarkdown"]', has_text="上报：").first.wait_for()
+            settle(page)
+            _shoot(page, f"{viewport}-case-{event_id}")
+    finally:
+        context.close()
