@@ -9,6 +9,7 @@ from govdash import ui
 from govdash.figures import catalogue
 from govdash.figures.assessment import period_bounds
 from govdash.core.formatting import pct
+from govdash.core.periods import moment_label
 from govdash.core.labels import DEDUCTION_SETTING_LABELS, METRIC_UNITS, settings_source_label
 from govdash.core.scoring import (ScoringSettingsError, apply_scoring_version, dump_scoring, load_scoring, parse_scoring,
                                   save_scoring_version)
@@ -32,7 +33,7 @@ as_of = ui.cutoff_picker(default=ui.period_cutoff(catalogue.assessment_final_cut
 scoring_key = ui.scoring_key()
 result = ui.figure(catalogue.assessment_result, year, quarter, as_of, scoring_key)
 ui.cutoff_notice(result)
-st.caption(f"{result['period']} · 截止 {result['as_of']} · 对比 {result['previous_period']} · "
+st.caption(f"{result['period']} · 截止 {moment_label(result['as_of'])} · 对比 {result['previous_period']} · "
            f"评分设置版本：{md(result['settings']['version'])}（{md(settings_source_label(result['settings']['source']))}）")
 flash = st.session_state.pop("scoring_flash", None)
 if flash:

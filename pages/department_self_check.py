@@ -7,7 +7,7 @@ import streamlit as st
 
 from govdash import ui
 from govdash.figures import catalogue
-from govdash.core.periods import month_bounds, month_label, month_label_expr, previous_month
+from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr, previous_month
 from govdash.figures import needed_to_reach
 from govdash.core.labels import STATUS_LABELS
 
@@ -20,7 +20,7 @@ dept = st.selectbox("部门", list(names), format_func=names.get, key="self_dept
 b = ui.figure(catalogue.bulletin, month, as_of)
 mine = next(d for d in b["departments"] if d["dept_id"] == dept)
 city = b["city"]
-st.caption(f"{month_label(month)} · 截止 {b['as_of']}")
+st.caption(f"{month_label(month)} · 截止 {moment_label(b['as_of'])}")
 
 cols = st.columns(5)
 for col, (key, label) in zip(cols, [("handling_rate", "处置率"), ("timely_handling_rate", "及时处置率"), ("closure_rate", "办结率"),

@@ -9,7 +9,7 @@ import streamlit as st
 from govdash import publish_panel, ui
 from govdash.core.formatting import pct
 from govdash.core.labels import DEPT_LABELS
-from govdash.core.periods import month_label, month_label_expr, previous_month, week_range_label
+from govdash.core.periods import moment_label, month_label, month_label_expr, previous_month, week_range_label
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
 from govdash.outputs.documents import (
@@ -54,7 +54,7 @@ month = ui.current_month()
 # published: served from the archive; else at the month's default cut-off; 初步 / 数据截至 / 定稿发布 / 更正
 view = publish_panel.bulletin_view(month)
 as_of, b, prev = view.as_of, view.b, view.prev
-st.caption(f"{month_label(month)} · 截止 {b['as_of']}（在左侧“截止时点”修改）")
+st.caption(f"{month_label(month)} · 截止 {moment_label(b['as_of'])}（在左侧“截止时点”修改）")
 if b["calendar_provisional"]:
     st.warning("部分期限所在年份尚无官方节假日安排，按周一至周五暂定计算。")
 

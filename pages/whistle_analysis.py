@@ -7,7 +7,7 @@ import streamlit as st
 from govdash import ui
 from govdash.figures import catalogue
 from govdash.core.labels import STATUS_LABELS
-from govdash.core.periods import month_bounds, month_label, month_label_expr
+from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr
 
 ui.start_page("吹哨报到分析", "whistle")
 month = ui.current_month()
@@ -16,7 +16,7 @@ c1, c2 = st.columns(2)
 # the period follows the sidebar's month: that month, or the year up to it
 scope = c1.radio("统计范围", ["本月", "本年至本月"], horizontal=True, key="whistle_scope")
 first, last = (month, month) if scope == "本月" else (f"{month[:4]}-01", month)
-st.caption(f"{month_label(first)}" + ("" if first == last else f"至{month_label(last)}") + f"派出的任务 · 截止 {as_of:%Y-%m-%d %H:%M}")
+st.caption(f"{month_label(first)}" + ("" if first == last else f"至{month_label(last)}") + f"派出的任务 · 截止 {moment_label(as_of)}")
 dept_names = ui.department_names()
 chosen_depts = c2.multiselect("部门", list(dept_names), format_func=dept_names.get, key="depts", placeholder="全部部门")
 f1, f2, f3, f4 = st.columns(4)

@@ -147,7 +147,7 @@ def test_bulletin_page(browser, server):
     from playwright.sync_api import expect
 
     expect(page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first).to_contain_text(
-        "2024年6月 · 截止 2024-07-05", timeout=60_000)
+        "2024年6月 · 截止 2024年7月5日", timeout=60_000)
     settle(page)
     assert caption(page).startswith("2024年6月")
     assert metric(page, "派单数") != before

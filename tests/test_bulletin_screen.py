@@ -10,7 +10,7 @@ from docx import Document
 from streamlit.testing.v1 import AppTest
 
 from govdash.access import Principal
-from govdash.core.periods import previous_month
+from govdash.core.periods import moment_label, previous_month
 from govdash.figures import bulletin, catalogue
 from govdash.outputs.documents import render_bulletin
 from tests.conftest import REPO
@@ -60,4 +60,4 @@ def test_the_screen_has_the_word_bulletins_sections_in_order_with_its_sentences(
     shown = [re.sub(r"「[^」]*」", "", as_read(m.value)) for m in at.markdown]
     for heading in ("一、总体情况", "六、联系捆绑走访", "七、负面清单周报") + (() if principal.is_department else ("九、五级双向诉求",)):
         assert first_after[heading] in shown, heading
-    assert f"截止 {b['as_of']}" in at.caption[0].value
+    assert f"截止 {moment_label(b['as_of'])}" in at.caption[0].value

@@ -16,7 +16,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from govdash.core.periods import day_label, deadline_label, moment_label, week_label
+from govdash.core.periods import day_label, deadline_label, moment_label, week_range_label
 from govdash.figures import bulletin
 from govdash.figures.assessment import assessment
 from govdash.outputs import gongwen
@@ -76,8 +76,8 @@ def test_dates_hand_worked():
     assert deadline_label("2024-10-08 12:00:00") == "2024年10月8日 12:00"
     assert moment_label("2024-11-06 00:00:00") == "2024年11月6日 00:00"
     assert moment_label("2024-11-07 23:59:59") == "2024年11月7日 23:59"    # a cut-off keeps its time
-    assert week_label("2024-W42") == "第42周（10月14日起）"
-    assert week_label("2025-W01") == "第1周（12月30日起）"                  # the ISO week starts in 2024
+    assert week_range_label("2024-W42") == "第42周（10.14–10.20）"         # one week format, screen and documents
+    assert week_range_label("2025-W01") == "第1周（12.30–1.5）"            # the ISO week starts in 2024
 
 
 # ---------------------------------------------------------------- Word: GB/T 9704

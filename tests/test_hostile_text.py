@@ -352,7 +352,7 @@ TRUSTED = {
             LIT + " with dates and the publisher's name through md (govdash.outputs.publication)",
         "flash": LIT + " with the publication id and the archived file names (month and version only)"},
     "pages/assessment.py": {"flash": LIT + " with a version id (vNNNN)", "chosen": "a version id (vNNNN, a file name pattern)",
-                            "result['as_of']": WHEN, "result['period']": WHEN, "result['previous_period']": WHEN,
+                            "moment_label(result['as_of'])": WHEN, "result['period']": WHEN, "result['previous_period']": WHEN,
                             "mine['rank']": NUM},
     "pages/data_quality.py": {"note": LIT + " with counts (warehouse.schema.quarantine_note)", "PAGE_ROWS": NUM,
                               "max_mb": CONF, "i": NUM, "n": NUM, "words.get(stage, stage)": LIT, "label": LIT,
@@ -360,14 +360,14 @@ TRUSTED = {
                               "official[0]": NUM, "official[1]": NUM, "map(str, cal['override_years'])": NUM,
                               "map(str, cal['provisional_years'])": NUM},
     "pages/department_self_check.py": {
-        "b['as_of']": WHEN, "month[:4]": WHEN, "delta": NUM, "label": LIT, "b['department_count']": NUM, "mine['dispatched']": NUM,
+        "moment_label(b['as_of'])": WHEN, "month[:4]": WHEN, "delta": NUM, "label": LIT, "b['department_count']": NUM, "mine['dispatched']": NUM,
         "mine['escalated']": NUM, "mine['rank']": NUM, "mine['returned']": NUM, "need_close": NUM, "need_handle": NUM,
         "STATUS_LABELS[s]": LIT, "n": NUM, "listed[0]['reasons']": LIT + " with rates (govdash.figures)",
         "r['certificates_off_list']": NUM, "r['certificates_off_list_ytd']": NUM, "r['tasks_off_list']": NUM,
         "r['tasks_off_list_ytd']": NUM},
     "pages/five_level.py": {"period": WHEN},
     "pages/monthly_bulletin.py": {
-        "b['as_of']": WHEN, "month[:4]": WHEN, "b['settings']['whistle']['difficult_closure_working_days']": CONF,
+        "moment_label(b['as_of'])": WHEN, "month[:4]": WHEN, "b['settings']['whistle']['difficult_closure_working_days']": CONF,
         "b['settings']['whistle']['offsite_closure_working_days']": CONF,
         "b['settings']['whistle']['offsite_response_hours']": CONF,
         "b['settings']['whistle']['onsite_response_hours']": CONF, "c['dispatched']": NUM, "c['open_overdue']": NUM,
@@ -376,7 +376,7 @@ TRUSTED = {
         **{f"SECTIONS[{i}]": LIT + " (the Word bulletin's headings)" for i in range(10)}},
     "pages/negative_lists.py": {"nr['due_time']": CONF, "nr['due_weekday']": CONF, "year": WHEN, "due": NUM, "label": LIT},
     "pages/visits.py": {"ui.settings()['visits']['exempt_weeks']": CONF, "week_range_label(w)": CONF, "year": WHEN, "required": NUM, "covered": NUM},
-    "pages/whistle_analysis.py": {"v": LIT + " (STATUS_LABELS)"},
+    "pages/whistle_analysis.py": {"v": LIT + " (STATUS_LABELS)", "moment_label(as_of)": WHEN},
 }
 
 

@@ -85,15 +85,6 @@ def deadline_label(deadline: str | dt.datetime) -> str:
     return moment_label(d)
 
 
-def week_label(iso_week: str) -> str:
-    """An ISO week ("2024-W42") for a reader: "第42周（10月14日起）" (its Monday)."""
-    try:
-        monday = dt.datetime.strptime(iso_week + "-1", "%G-W%V-%u")
-    except ValueError:
-        return iso_week
-    return f"第{monday.isocalendar().week}周（{monday.month}月{monday.day}日起）"
-
-
 def week_monday(week_id: str) -> dt.date:
     """"2024-W49" → the Monday of that ISO week."""
     year, week = week_id.split("-W")
@@ -101,8 +92,8 @@ def week_monday(week_id: str) -> dt.date:
 
 
 def week_range_label(week_id: str) -> str:
-    """"2024-W49" → "第49周（12.2–12.8）", as every page names an ISO week (Monday–Sunday, issue 14); an unreadable id
-    stays as it is. (The documents name a week by its Monday: `week_label`.)"""
+    """"2024-W49" → "第49周（12.2–12.8）", as every page and document names an ISO week (Monday–Sunday, issue 14);
+    an unreadable id stays as it is."""
     try:
         monday = week_monday(week_id)
     except (ValueError, AttributeError):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from govdash.core import textsafe
 from govdash.core.formatting import EMPTY, pct
-from govdash.core.periods import day_label, deadline_label, month_bounds, month_label, moment_label, week_label
+from govdash.core.periods import day_label, deadline_label, month_bounds, month_label, moment_label, week_range_label
 
 FONT = "Noto Sans CJK SC"  # the workbooks' face (a Simplified Chinese face; Excel/WPS substitute their own)
 
@@ -406,7 +406,7 @@ def _overdue_rows(b: dict) -> list[dict]:
 
 
 def _named_weeks(bindings: list[dict]) -> list[dict]:
-    return [{**v, "missed_weeks_text": "、".join(week_label(w) for w in v["missed_weeks"])} for v in bindings]
+    return [{**v, "missed_weeks_text": "、".join(week_range_label(w) for w in v["missed_weeks"])} for v in bindings]
 
 
 def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
@@ -423,7 +423,7 @@ def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
     wb.table("走访达标（部门）", VISIT_DEPT_COLUMNS, visit_depts)
     wb.table("走访明细（捆绑关系）", VISIT_BINDING_COLUMNS, _named_weeks(visit_bindings))
     per_jpc, per_clause = report_rows(b)
-    wb.table("负面清单周报", REPORT_COLUMNS, [{**r, "missing_weeks_text": "、".join(week_label(w) for w in r["missing_weeks"])}
+    wb.table("负面清单周报", REPORT_COLUMNS, [{**r, "missing_weeks_text": "、".join(week_range_label(w) for w in r["missing_weeks"])}
                                           for r in per_jpc])
     wb.table("负面事项按条款", CLAUSE_COLUMNS, per_clause)
     assessment, burden = negative_list_rows(b)
@@ -453,7 +453,7 @@ def _section_settings(b: dict) -> list[tuple[str, str]]:
         v = b["settings"].get(section, {}).get(key)
         if v is not None:
             if key == "exempt_weeks":
-                v = [week_label(w) for w in v]
+                v = [week_range_label(w) for w in v]
             out.append((label, "、".join(v) if isinstance(v, list) and v else ("无" if isinstance(v, list) else str(v))))
     return out
 
