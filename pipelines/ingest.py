@@ -34,6 +34,7 @@ from pipelines.readers import (RaggedRows, SourceError, SourceFrame, iter_source
 from govdash.core.tables import TableSpec
 from warehouse.build import build
 from warehouse.db import write_session
+from warehouse.ingest_sql import ingest_sql
 from warehouse.schema import ensure_schema, quarantine_note, raw_table
 
 # the reference lists shipped with the product (transcribed from the seeds), loaded when a
@@ -192,12 +193,7 @@ def _stage_incoming(con: duckdb.DuckDBPyConnection, src: SourceFrame) -> int:
         failures = _batch_failures(src, frame, failures, offset)
         con.register("incoming_batch", batch)
         con.register("failures_batch", failures)
-        if n == 0:
-            con.execute("create or replace temp table incoming as select * from incoming_batch")
-            con.execute("create or replace temp table contract_failures as select * from failures_batch")
-        else:
-            con.execute("insert into incoming select * from incoming_batch")
-            con.execute("insert into contract_failures select * from failures_batch")
+        con.execute(ingest_sql("stage_incoming_first" if n == 0 else "stage_incoming_next"))
         con.unregister("incoming_batch")
         con.unregister("failures_batch")
         offset += frame.height
@@ -212,7 +208,7 @@ EVENT_TABLES = ("whistle_event_log", "whistle_events")
 
 def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
     for t in TEMP_TABLES:
-        con.execute(f"drop table if exists {t}")
+        con.execute(ingest_sql("drop_temp_table", table=t))
 
 
 def _stage(con: duckdb.DuckDBPyConnection, src: SourceFrame) -> int:
@@ -234,21 +230,13 @@ def _quarantine(con: duckdb.DuckDBPyConnection, summary: FileSummary, run_id: st
                 limits: Limits) -> None:
     """Replace the file's quarantine with the first reasons of each column of `failures`, and its
     counts with the exact ones (per column, and for the file: column_name null)."""
-    params = [run_id, now, summary.file, summary.table]
-    con.execute("delete from quarantine where source_file = ?", [summary.file])
-    con.execute("delete from quarantine_counts where source_file = ?", [summary.file])
-    con.execute("create or replace temp table failures_kept as select *, "
-                "row_number() over (partition by column_name order by _row) <= ? as kept from failures",
-                [limits.max_quarantine_rows_per_column])
-    con.execute("insert into quarantine select ?, ?, ?, ?, _row + 2, column_name, value, reason "
-                "from failures_kept where kept order by _row", params)
-    con.execute("""
-        insert into quarantine_counts
-        select ?, ?, ?, ?, column_name, count(distinct _row), count(*), count(*) filter (where kept)
-        from failures_kept group by grouping sets ((column_name), ()) having count(*) > 0
-    """, params)
-    file_counts = con.execute("select rows, reasons, reasons_kept from quarantine_counts "
-                              "where source_file = ? and column_name is null", [summary.file]).fetchall()
+    params = {"run_id": run_id, "now": now, "file": summary.file, "table": summary.table}
+    con.execute(ingest_sql("quarantine_clear"), {"file": summary.file})
+    con.execute(ingest_sql("quarantine_counts_clear"), {"file": summary.file})
+    con.execute(ingest_sql("quarantine_keep"), {"max_per_column": limits.max_quarantine_rows_per_column})
+    con.execute(ingest_sql("quarantine_write"), params)
+    con.execute(ingest_sql("quarantine_counts_write"), params)
+    file_counts = con.execute(ingest_sql("quarantine_file_counts"), {"file": summary.file}).fetchall()
     rows, reasons, kept = file_counts[0] if file_counts else (0, 0, 0)
     summary.rows_quarantined = rows
     summary.warning = quarantine_note(rows, reasons, kept)
