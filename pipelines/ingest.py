@@ -34,6 +34,7 @@ from pipelines.readers import (RaggedRows, SourceError, SourceFrame, iter_source
 from govdash.core.tables import TableSpec
 from warehouse.build import build
 from warehouse.db import write_session
+from warehouse.ingest_sql import ingest_sql
 from warehouse.schema import ensure_schema, quarantine_note, raw_table
 
 # the reference lists shipped with the product (transcribed from the seeds), loaded when a
@@ -55,66 +56,12 @@ FOREIGN_KEYS: dict[str, list[tuple]] = {
     "ratings": [("jpc_id", "communities", "jpc_id", "未知的社区联合党委"), ("dept_id", "departments", "dept_id", "未知的部门")],
 }
 
-# Rules across tables or rows, in SQL over `incoming` (the file's typed rows, with _row).
-# Each returns (_row, column_name, value, reason).
+# Rules across tables or rows, in SQL over `incoming` (the file's typed rows, with _row): the names of their
+# files in warehouse/ingest. Each returns (_row, column_name, value, reason).
 CROSS_RULES: dict[str, list[str]] = {
-    "whistle_event_log": ["""
-        select i._row, 'ts' as column_name, cast(i.ts as varchar) as value,
-               '记录时间早于事件上报时间（' || strftime(e.reported_at, '%Y-%m-%d %H:%M') || '）' as reason
-        from incoming i join raw_whistle_events e using (event_id)
-        where i.ts < e.reported_at
-    """],
-    "appeal_log": ["""
-        with ordered as (
-            select i._row, i.appeal_id, i.level, i.outcome, a.origin_level, a.raised_at, i.entered_at,
-                   lag(i.level) over w as prev_level,
-                   row_number() over w as pos,
-                   count(*) over (partition by i.appeal_id) as n
-            from incoming i join raw_appeals a using (appeal_id)
-            window w as (partition by i.appeal_id order by i.entered_at, i.level)
-        ),
-        broken as (
-            select appeal_id, string_agg(problem, '；' order by pos) as problems from (
-                select appeal_id, pos, '第 ' || pos || ' 条记录从第 ' || prev_level || ' 级到第 ' || level || ' 级（跳级或倒退）' as problem
-                from ordered where prev_level is not null and level <> prev_level + 1
-                union all
-                select appeal_id, pos, '起始层级 ' || level || ' 与诉求的起始层级 ' || origin_level || ' 不一致'
-                from ordered where pos = 1 and level <> origin_level
-                union all
-                select appeal_id, pos, '第 ' || level || ' 级不是最后一级，结果应为 escalated'
-                from ordered where pos < n and outcome <> 'escalated'
-                union all
-                select appeal_id, pos, '进入时间早于诉求提出时间'
-                from ordered where entered_at < raised_at
-            ) group by appeal_id
-        )
-        select o._row, 'level', cast(o.level as varchar), '诉求流转层级不连续：' || b.problems
-        from ordered o join broken b using (appeal_id)
-    """],
-    # SPEC §7: a two-way rating counts only from a JPC bound to that department in that period — bound on some
-    # day of the period (a month YYYY-MM or a year YYYY), as a visit week is required when the binding is active
-    # on any day of it. A period that does not parse is already quarantined by the contract.
-    "ratings": ["""
-        with periods as (
-            select _row, jpc_id, dept_id, period,
-                   case length(period) when 7 then try_cast(period || '-01' as date)
-                                       when 4 then try_cast(period || '-01-01' as date) end as period_start
-            from incoming
-        ),
-        spans as (
-            select *, case length(period) when 7 then period_start + interval 1 month
-                                          else period_start + interval 1 year end - interval 1 day as period_end
-            from periods where period_start is not null and jpc_id is not null and dept_id is not null
-        )
-        select s._row, 'jpc_id', s.jpc_id,
-               '评价期间 ' || s.period || ' 内联合党委 ' || s.jpc_id || ' 未与部门 ' || s.dept_id || ' 捆绑，双向评价只计捆绑联合党委的评价'
-        from spans s
-        where not exists (
-            select 1 from raw_bindings b
-            where b.role = 'department' and b.jpc_id = s.jpc_id and b.dept_id = s.dept_id
-              and b.valid_from <= s.period_end and (b.valid_to is null or b.valid_to >= s.period_start)
-        )
-    """],
+    "whistle_event_log": ["rule_whistle_event_log_order"],
+    "appeal_log": ["rule_appeal_log_levels"],
+    "ratings": ["rule_ratings_binding"],  # SPEC §7
 }
 
 
@@ -192,12 +139,7 @@ def _stage_incoming(con: duckdb.DuckDBPyConnection, src: SourceFrame) -> int:
         failures = _batch_failures(src, frame, failures, offset)
         con.register("incoming_batch", batch)
         con.register("failures_batch", failures)
-        if n == 0:
-            con.execute("create or replace temp table incoming as select * from incoming_batch")
-            con.execute("create or replace temp table contract_failures as select * from failures_batch")
-        else:
-            con.execute("insert into incoming select * from incoming_batch")
-            con.execute("insert into contract_failures select * from failures_batch")
+        con.execute(ingest_sql("stage_incoming_first" if n == 0 else "stage_incoming_next"))
         con.unregister("incoming_batch")
         con.unregister("failures_batch")
         offset += frame.height
@@ -212,7 +154,7 @@ EVENT_TABLES = ("whistle_event_log", "whistle_events")
 
 def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
     for t in TEMP_TABLES:
-        con.execute(f"drop table if exists {t}")
+        con.execute(ingest_sql("drop_temp_table", table=t))
 
 
 def _stage(con: duckdb.DuckDBPyConnection, src: SourceFrame) -> int:
@@ -234,21 +176,13 @@ def _quarantine(con: duckdb.DuckDBPyConnection, summary: FileSummary, run_id: st
                 limits: Limits) -> None:
     """Replace the file's quarantine with the first reasons of each column of `failures`, and its
     counts with the exact ones (per column, and for the file: column_name null)."""
-    params = [run_id, now, summary.file, summary.table]
-    con.execute("delete from quarantine where source_file = ?", [summary.file])
-    con.execute("delete from quarantine_counts where source_file = ?", [summary.file])
-    con.execute("create or replace temp table failures_kept as select *, "
-                "row_number() over (partition by column_name order by _row) <= ? as kept from failures",
-                [limits.max_quarantine_rows_per_column])
-    con.execute("insert into quarantine select ?, ?, ?, ?, _row + 2, column_name, value, reason "
-                "from failures_kept where kept order by _row", params)
-    con.execute("""
-        insert into quarantine_counts
-        select ?, ?, ?, ?, column_name, count(distinct _row), count(*), count(*) filter (where kept)
-        from failures_kept group by grouping sets ((column_name), ()) having count(*) > 0
-    """, params)
-    file_counts = con.execute("select rows, reasons, reasons_kept from quarantine_counts "
-                              "where source_file = ? and column_name is null", [summary.file]).fetchall()
+    params = {"run_id": run_id, "now": now, "file": summary.file, "table": summary.table}
+    con.execute(ingest_sql("quarantine_clear"), {"file": summary.file})
+    con.execute(ingest_sql("quarantine_counts_clear"), {"file": summary.file})
+    con.execute(ingest_sql("quarantine_keep"), {"max_per_column": limits.max_quarantine_rows_per_column})
+    con.execute(ingest_sql("quarantine_write"), params)
+    con.execute(ingest_sql("quarantine_counts_write"), params)
+    file_counts = con.execute(ingest_sql("quarantine_file_counts"), {"file": summary.file}).fetchall()
     rows, reasons, kept = file_counts[0] if file_counts else (0, 0, 0)
     summary.rows_quarantined = rows
     summary.warning = quarantine_note(rows, reasons, kept)
@@ -265,46 +199,32 @@ def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, n
     key = list(spec.key)
     try:
         summary.rows_read = n_rows = _stage(con, src)
-        rules = ["select row_index as _row, column_name, value, reason from contract_failures"]
+        rules = [ingest_sql("rule_contract")]
         for col, ref, ref_col, reason, *condition in FOREIGN_KEYS.get(spec.name, []):
-            extra = f" and {condition[0]}" if condition else ""
-            rules.append(f"""
-                select _row, '{col}', {_q(col)}, '{reason}“' || {_q(col)} || '”' from incoming
-                where {_q(col)} is not null
-                  and {_q(col)} not in (select {ref_col} from {raw_table(ref)} where {ref_col} is not null{extra})
-            """)
-        rules.extend(CROSS_RULES.get(spec.name, []))
+            rules.append(ingest_sql("rule_foreign_key", column_name=col, column=_q(col), reason=reason,
+                                    ref_column=ref_col, ref_table=raw_table(ref),
+                                    condition=f" and {condition[0]}" if condition else ""))
+        rules.extend(ingest_sql(rule) for rule in CROSS_RULES.get(spec.name, []))
         key_list = ", ".join(_q(k) for k in key)
         content_list = ", ".join(_q(c) for c in content)
         # distinct contents of the whole file (hash aggregate): a key carried by two contents is a conflict
-        con.execute(f"create or replace temp table file_contents as "
-                    f"select {content_list}, min(_row) as _row from incoming group by all")
-        rules.append(f"""
-            select i._row, '{key[0]}', cast(i.{_q(key[0])} as varchar),
-                   '同一主键（{"、".join(key)}）在文件中出现多次且内容不同（共 ' || k.n || ' 种）'
-            from incoming i join (
-                select {key_list}, count(*) as n from file_contents group by {key_list} having count(*) > 1
-            ) k on {_same(key, 'i', 'k')}
-        """)
-        con.execute("create or replace temp table failures as " + " union all ".join(f"({r})" for r in rules))
+        con.execute(ingest_sql("file_contents", content_list=content_list))
+        rules.append(ingest_sql("rule_key_conflict", key_column_name=key[0], key_column=_q(key[0]),
+                                key_names="、".join(key), key_list=key_list, same_key=_same(key, "i", "k")))
+        con.execute(ingest_sql("failures", rules=" union all ".join(f"({r})" for r in rules)))
         _quarantine(con, summary, run_id, now, limits)
 
         # valid rows, one per distinct content (exact repeats in the file are duplicates); without
         # failures these are the distinct contents already counted
         if summary.rows_quarantined == 0:
-            con.execute("create or replace temp table valid as select * from file_contents")
+            con.execute(ingest_sql("valid_all"))
         else:
-            con.execute(f"""
-                create or replace temp table valid as
-                select {content_list}, min(_row) as _row from incoming
-                where _row not in (select _row from failures)
-                group by all
-            """)
+            con.execute(ingest_sql("valid_without_failures", content_list=content_list))
         n_valid_rows = n_rows - summary.rows_quarantined
-        n_distinct = con.execute("select count(*) from valid").fetchall()[0][0]
+        n_distinct = con.execute(ingest_sql("count_rows", table="valid")).fetchall()[0][0]
         in_file_dups = n_valid_rows - n_distinct
 
-        raw_is_empty = con.execute(f"select count(*) from (select 1 from {raw} limit 1)").fetchall()[0][0] == 0
+        raw_is_empty = con.execute(ingest_sql("raw_is_empty", raw=raw)).fetchall()[0][0] == 0
         events = spec.name in EVENT_TABLES  # their changed events are recorded for the build (warehouse.build)
         if raw_is_empty:
             # first load of this table: nothing to compare against or replace
@@ -312,29 +232,28 @@ def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, n
             new_rows = "valid"
         else:
             # the rows not loaded yet, found once (one pass over the raw table): counted, recorded and inserted
-            con.execute(f"create or replace temp table new_rows as select v.* from valid v "
-                        f"where not exists (select 1 from {raw} r where {_same(content, 'r', 'v')})")
-            already = n_distinct - con.execute("select count(*) from new_rows").fetchall()[0][0]
+            con.execute(ingest_sql("new_rows", raw=raw, same_content=_same(content, "r", "v")))
+            already = n_distinct - con.execute(ingest_sql("count_rows", table="new_rows")).fetchall()[0][0]
             new_rows = "new_rows"
             # a corrected re-export: the rows of what it covers (the log of an event it holds, a keyed row) that it
             # no longer holds; an event table returns the deleted rows' event ids, recorded for the build
-            covered = (f"r.{_q(spec.parent)} in (select {_q(spec.parent)} from valid)" if spec.parent
-                       else f"exists (select 1 from valid v where {_same(key, 'r', 'v')})")
-            deleted = con.execute(f"""
-                delete from {raw} r
-                where {covered} and not exists (select 1 from valid v where {_same(content, 'r', 'v')})
-                {"returning event_id" if events else ""}
-            """).fetchall()
+            returning = "returning event_id" if events else ""
+            same_content = _same(content, "r", "v")
+            if spec.parent:
+                delete = ingest_sql("delete_replaced_log", raw=raw, parent=_q(spec.parent),
+                                    same_content=same_content, returning=returning)
+            else:
+                delete = ingest_sql("delete_replaced_keyed", raw=raw, same_key=_same(key, "r", "v"),
+                                    same_content=same_content, returning=returning)
+            deleted = con.execute(delete).fetchall()
             replaced = len(deleted) if events else deleted[0][0]
             if events and deleted:
-                con.execute("insert into build_changed_events select distinct unnest($ids::varchar[])",
-                            {"ids": sorted({r[0] for r in deleted})})
+                con.execute(ingest_sql("changed_events_ids"), {"ids": sorted({r[0] for r in deleted})})
         if events:
-            con.execute(f"insert into build_changed_events select distinct event_id from {new_rows}")
-        con.execute(f"""
-            insert into {raw} ({content_list}, _source_file, _source_row, _run_id)
-            select {", ".join('v.' + _q(c) for c in content)}, ?, v._row + 2, ? from {new_rows} v
-        """, [file_name, run_id])
+            con.execute(ingest_sql("changed_events_rows", rows=new_rows))
+        con.execute(ingest_sql("insert_raw", raw=raw, content_list=content_list,
+                               v_content_list=", ".join("v." + _q(c) for c in content), rows=new_rows),
+                    {"file": file_name, "run_id": run_id})
         summary.rows_loaded = n_distinct - already
         summary.rows_replaced = replaced
         summary.duplicates_skipped = in_file_dups + already
@@ -363,11 +282,11 @@ def _load_file(con: duckdb.DuckDBPyConnection, path: Path, run_id: str, now: dt.
             summaries.append(FileSummary(file=src.name, table=src.table.name, error=exc.problem))
             continue
         summaries.append(summary)
-        con.execute(
-            "insert into ingest_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, now, dt.datetime.now(), summary.file, summary.table, summary.encoding, summary.rows_read,
-             summary.rows_loaded, summary.rows_replaced, summary.rows_quarantined, summary.duplicates_skipped],
-        )
+        con.execute(ingest_sql("ingest_run"), {
+            "run_id": run_id, "started": now, "finished": dt.datetime.now(), "file": summary.file,
+            "table": summary.table, "encoding": summary.encoding, "rows_read": summary.rows_read,
+            "rows_loaded": summary.rows_loaded, "rows_replaced": summary.rows_replaced,
+            "rows_quarantined": summary.rows_quarantined, "duplicates_skipped": summary.duplicates_skipped})
     if source.note:
         first = summaries[0]
         first.warning = "；".join(filter(None, [first.warning, source.note]))
@@ -393,7 +312,7 @@ def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, 
     with write_session(db_path) as con:
         ensure_schema(con)
         con.execute("begin")
-        has_reference = con.execute("select count(*) from raw_reference_items").fetchall()[0][0] > 0
+        has_reference = con.execute(ingest_sql("has_reference")).fetchall()[0][0] > 0
         if not has_reference and not any(o == 0 for o, _, _ in planned):
             planned.insert(0, (0, str(BUNDLED_REFERENCE), BUNDLED_REFERENCE))
         position = {path: i for i, path in enumerate(files)}
@@ -406,7 +325,7 @@ def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, 
         # recorded so that an ingest without a build leaves them to the next build
         for table in sorted({raw_table(s.table) for _, summaries in loaded for s in summaries
                              if s.table and (s.rows_loaded or s.rows_replaced)}):
-            con.execute("insert into build_changed_tables values (?)", [table])
+            con.execute(ingest_sql("changed_table"), {"table": table})
         if do_build:
             result.models = build(con, progress=(lambda i, n, name: progress("build", i, n, name)) if progress else None,
                                   incremental=True)
