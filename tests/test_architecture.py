@@ -4,6 +4,7 @@ import each other in a circle (function-level imports count too)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from tests.conftest import REPO
@@ -114,3 +115,31 @@ def test_importing_govdash_pulls_nothing_in():
     code = "import sys, govdash; print(sorted(m for m in sys.modules if m.startswith(('govdash.', 'warehouse', 'pipelines', 'polars', 'duckdb', 'streamlit'))))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True).stdout
     assert out.strip() == "[]", out
+
+
+SQL_STATEMENT = re.compile(r"""["'](?:select|insert|delete|update|create|drop|alter|with|copy)\s""")   # lowercase SQL (house style); prose starts with a capital
+# where SQL text may still stand in Python, and why (issue 12: all SQL lives in .sql files)
+SQL_ALLOWED = {
+    "warehouse/build.py": "the build's machinery around the model files (create/insert/delete of a model's table)",
+    "warehouse/db.py": "attach, storage checks and settings of a connection",
+    "warehouse/calendar.py": "loading the official calendar table",
+    "warehouse/schema.py": "DDL and counts generated from config/tables.toml",
+    "govdash/bench.py": "benchmark-only queries",
+    "govdash/figures/__init__.py": "one look-up of the log's last timestamp",
+}
+
+
+def test_sql_lives_in_sql_files():
+    """No SQL statement text in pipelines/, pages/, app.py or the figures/outputs/ui code (beyond the listed
+    machinery): queries are .sql files under warehouse/ with bind parameters."""
+    assert SQL_STATEMENT.search('con.execute("delete from quarantine where source_file = ?")')   # the check can fail
+    assert not SQL_STATEMENT.search('"""With no record holding more than…')
+    found = []
+    for path in sorted(REPO.glob("**/*.py")):
+        rel = path.relative_to(REPO).as_posix()
+        if rel.startswith((".venv/", "tests/", "benchmarks/")) or rel in SQL_ALLOWED:
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if SQL_STATEMENT.search(line) and not line.lstrip().startswith("#"):
+                found.append(f"{rel}:{n}: {line.strip()[:100]}")
+    assert not found, "SQL outside .sql files:\n" + "\n".join(found)
