@@ -108,10 +108,19 @@ st.subheader("模拟调整")
 st.caption("改变权重或目标值，先看排名如何变化，再决定是否保存为新的评分设置版本。")
 
 
-def _forget_inputs() -> None:
-    """After a save or an apply the inputs start again from the live settings."""
+def _change_scoring(change, flash: str, confirm_key: str) -> None:
+    """Save or re-apply a scoring version; on success the inputs start again from the live settings and the
+    page reruns with the new ranking and a notice that names the version."""
+    try:
+        vid = change()
+    except (ScoringSettingsError, ValueError, OSError) as exc:
+        st.error(md(exc))
+        return
     for key in [k for k in st.session_state if str(k).startswith(("w_", "t_"))]:
         del st.session_state[key]
+    st.session_state["scoring_flash"] = flash.format(version=vid)
+    st.session_state.pop(confirm_key, None)
+    st.rerun()
 
 
 cols = st.columns(len(settings.components))
@@ -143,15 +152,8 @@ if candidate is not None and candidate.components != settings.components:
         confirmed = st.checkbox(f"确认以上权重和目标值保存为新的评分设置版本（替代当前 {md(settings.version)}），"
                                 "此后的得分、页面和导出均按新版本计算", key="scoring_confirm")
         if st.button("保存为新的评分设置", key="save_scoring", disabled=not (confirmed and reason.strip())):
-            try:
-                vid = save_scoring_version(candidate_text, ui.principal().username, reason)
-            except (ScoringSettingsError, ValueError, OSError) as exc:
-                st.error(md(exc))
-            else:
-                _forget_inputs()
-                st.session_state["scoring_flash"] = f"已保存评分设置版本 {vid}，以下排名已按新版本重新计算。"
-                st.session_state.pop("scoring_confirm", None)
-                st.rerun()
+            _change_scoring(lambda: save_scoring_version(candidate_text, ui.principal().username, reason),
+                            "已保存评分设置版本 {version}，以下排名已按新版本重新计算。", "scoring_confirm")
     else:
         st.caption("只有考绩办账号可以保存评分设置。")
 elif candidate is not None:
@@ -177,15 +179,11 @@ with st.expander("评分设置版本（查看、重新应用）"):
             if ui.can_edit_scoring() and chosen != settings.version:
                 ok = st.checkbox(f"确认重新应用版本 {chosen}（替代当前 {md(settings.version)}）", key="scoring_apply_confirm")
                 if st.button(f"重新应用 {chosen}", key="apply_scoring", disabled=not ok):
-                    try:
-                        apply_scoring_version(chosen, ui.principal().username)
-                    except (ScoringSettingsError, ValueError, OSError) as exc:
-                        st.error(md(exc))
-                    else:
-                        _forget_inputs()
-                        st.session_state["scoring_flash"] = f"已重新应用评分设置版本 {chosen}，以下排名已按该版本重新计算。"
-                        st.session_state.pop("scoring_apply_confirm", None)
-                        st.rerun()
+                    def apply(version=chosen):
+                        apply_scoring_version(version, ui.principal().username)
+                        return version
+
+                    _change_scoring(apply, "已重新应用评分设置版本 {version}，以下排名已按该版本重新计算。", "scoring_apply_confirm")
 
 st.subheader("与上年对比")
 if quarter is None:
