@@ -123,6 +123,7 @@ def downloads(view: BulletinView) -> None:
     department's view of a published month rendered from the published figures; else the computed bulletin."""
     from govdash.figures import catalogue
     from govdash.outputs import documents
+    from govdash.outputs.publication import MIME
 
     p = ui.principal()
     pub = view.publication
@@ -136,9 +137,7 @@ def downloads(view: BulletinView) -> None:
         for kind, why in (pub.get("skipped_kinds") or {}).items():
             st.caption(f"未归档 {KIND_LABELS.get(kind, kind)}：{md(why)}")
         return
-    kinds = ["docx", "xlsx"] + (["pdf"] if "pdf" in getattr(documents, "BULLETIN_FORMATS", ()) else [])
-    mimes = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
+    kinds = [k for k in ("docx", "xlsx", "pdf") if k in documents.BULLETIN_FORMATS]
     cols = st.columns(len(kinds))
     for col, kind in zip(cols, kinds):
         if pub is not None:  # a department: its own view, from the figures as published
@@ -147,4 +146,4 @@ def downloads(view: BulletinView) -> None:
         else:
             data = ui.report_bytes(kind, view.month, view.as_of)
         col.download_button(f"下载 {KIND_LABELS[kind]} 通报", data, file_name=f"{view.month}-月度通报.{kind}",
-                            mime=mimes[kind], on_click="ignore")
+                            mime=MIME[kind], on_click="ignore")

@@ -15,6 +15,7 @@ from govdash.core.scoring import (ScoringSettingsError, apply_scoring_version, d
                                   save_scoring_version)
 from govdash.core.scoring_versions import list_versions, version_text
 from govdash.core.textsafe import md
+from govdash.outputs.publication import MIME
 
 ui.start_page("年度考核", "assessment")
 try:
@@ -39,7 +40,7 @@ flash = st.session_state.pop("scoring_flash", None)
 if flash:
     st.success(flash)
 st.download_button("下载 Excel 考核表", ui.assessment_bytes(result), file_name=f"{result['period']}考核.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="assessment_xlsx", on_click="ignore")
+                   mime=MIME["xlsx"], key="assessment_xlsx", on_click="ignore")
 
 
 
