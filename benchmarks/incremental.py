@@ -106,7 +106,7 @@ def bench_days(sample: Path, work: Path, days: int, end: dt.datetime) -> dict:
 
 
 def bench_bulletin(db: Path) -> dict:
-    from govdash.figures import bulletin
+    from govdash.figures.monthly_bulletin import bulletin
     from warehouse.db import connect_read, read_cursor
 
     cur = read_cursor(connect_read(db))

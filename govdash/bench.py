@@ -71,7 +71,8 @@ def phase_queries(db: Path) -> dict:
     from pandas_department_table import COLUMNS
 
     from govdash.figures.assessment import assessment
-    from govdash.figures import bulletin, department_table, month_bounds, parse_as_of
+    from govdash.figures import department_table, month_bounds, parse_as_of
+    from govdash.figures.monthly_bulletin import bulletin
     from warehouse.db import connect_read, fetch_frame, read_cursor
 
     start, end = month_bounds(MONTH)

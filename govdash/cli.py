@@ -171,7 +171,7 @@ def report_bulletin(month: str, published: bool, as_of: str | None, fmt: str, ou
         _published_bulletin(month, as_of, fmt, out)
         return
     from govdash.core.periods import parse_as_of, previous_month
-    from govdash.figures import bulletin
+    from govdash.figures.monthly_bulletin import bulletin
     from govdash.outputs.documents import render_bulletin
     from warehouse.db import connect_read, read_cursor
 

@@ -278,13 +278,12 @@ def case_search() -> None:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _report_bytes(kind: str, month: str, as_of, version: tuple, _principal, scope_key: str) -> bytes:
-    from govdash import figures
     from govdash.core.periods import previous_month
     from govdash.figures import catalogue
     from govdash.outputs.documents import render_bulletin
 
     jpcs = _bound_jpcs(_principal.dept_id, version) if _principal.is_department else set()
-    entry = catalogue.declared(figures.bulletin)
+    entry = catalogue.declared(catalogue.bulletin)
 
     def bulletin_for(m: str) -> dict:
         return catalogue.cut(entry, _cached_call(entry.name, (m, as_of), version), _principal, jpcs)

@@ -14,6 +14,7 @@ import textwrap
 import pytest
 
 from govdash import figures
+from govdash.figures import monthly_bulletin
 from govdash.figures.assessment import deduction_records
 from pipelines.ingest import ingest
 from warehouse.db import connect_read, read_cursor
@@ -376,7 +377,7 @@ def test_appeal_levels_as_of_a_cutoff(warehouse):
 
 def test_the_bulletin_states_the_readings(warehouse):
     cur = warehouse({})
-    readings = figures.bulletin(cur, "2024-03", LATE)["settings"]["readings"]
+    readings = monthly_bulletin.bulletin(cur, "2024-03", LATE)["settings"]["readings"]
     assert {"same_department_dispatch", "closure", "escalation", "reopen_without_department", "rating_without_department",
             "negative_report_cutoff", "funnel"} <= set(readings)
     assert "withdrawn" in readings["same_department_dispatch"] and "new assignment" in readings["same_department_dispatch"]

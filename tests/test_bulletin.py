@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from govdash.figures import assignments, bulletin
+from govdash.figures import assignments
+from govdash.figures.monthly_bulletin import bulletin
 from pipelines.ingest import ingest
 from warehouse.db import connect_read, read_cursor
 

@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from govdash.access import Principal
 from govdash.core.periods import moment_label, previous_month
-from govdash.figures import bulletin, catalogue
+from govdash.figures import catalogue
+from govdash.figures.monthly_bulletin import bulletin
 from govdash.outputs.documents import render_bulletin
 from tests.conftest import REPO
 from tests.textlint import as_read

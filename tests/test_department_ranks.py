@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from govdash.figures import catalogue
 from govdash.access import Principal
-from govdash.figures import bulletin
+from govdash.figures.monthly_bulletin import bulletin
 from govdash.figures.assessment import assessment_what_if
 from govdash.outputs.documents import bulletin_docx, red_black_lists
 from govdash.core.scoring import dump_scoring, load_scoring

@@ -21,8 +21,8 @@ from streamlit.testing.v1 import AppTest
 
 from govdash.core.periods import month_bounds
 from govdash.core.principal import Principal
-from govdash.figures import (appeal_outcomes, appeal_records, assignments, binding_weeks_for_year, bulletin,
-                             funnel_section)
+from govdash.figures import appeal_outcomes, appeal_records, assignments, binding_weeks_for_year, funnel_section
+from govdash.figures.monthly_bulletin import bulletin
 from tests.conftest import REPO
 from warehouse.db import connect_read, read_cursor
 

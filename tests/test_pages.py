@@ -5,7 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from govdash.access import Principal
 from govdash.core.tables import table_specs
-from govdash.figures import bulletin
+from govdash.figures.monthly_bulletin import bulletin
 from tests.conftest import REPO
 from warehouse.db import connect_read, read_cursor
 

@@ -12,7 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from govdash.core.principal import Principal
-from govdash.figures import bulletin, monthly_rates, whistle_rates
+from govdash.figures import monthly_rates, whistle_rates
+from govdash.figures.monthly_bulletin import bulletin
 from tests.conftest import REPO
 from warehouse.db import connect_read, read_cursor
 

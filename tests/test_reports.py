@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 from docx import Document
 
-from govdash.figures import assignments, bulletin, month_bounds
+from govdash.figures import assignments, month_bounds
+from govdash.figures.monthly_bulletin import bulletin
 from govdash.outputs.documents import HEADER_ROW, bulletin_docx, bulletin_xlsx
 from tests.conftest import REPO
 from warehouse.db import connect_read, read_cursor

@@ -9,6 +9,7 @@ import datetime as dt
 
 
 from govdash import figures
+from govdash.figures import monthly_bulletin
 from warehouse.db import connect_read, read_cursor
 
 FILES = {
@@ -163,7 +164,7 @@ def test_weekly_reports_on_time_late_missing_and_pending(october):
 
 def test_assessment_and_burden_negative_lists(october):
     db, _ = october
-    b = figures.bulletin(_cur(db), "2024-10", "2024-11-20 00:00")
+    b = monthly_bulletin.bulletin(_cur(db), "2024-10", "2024-11-20 00:00")
     # D1: handled 1 of 2 → 50% < 90%; closed 1 of 2 → 50%; D2 handled and closed its one whistle
     assert [r["dept_id"] for r in b["assessment_negative_list"]] == ["D1"]
     # SPEC §3 names closure_rate 办结率 (the bulletin once said 结案率 here, the assessment 办结率)
@@ -219,7 +220,7 @@ def test_rank_history_and_report_text(october):
     assert rows[("2024-09", "D1")]["on_time_closure_rate"] is None
     assert rows[("2024-09", "D1")]["city_on_time_closure_rate"] is None
     assert rows[("2024-09", "D1")]["rank"] == rows[("2024-09", "D2")]["rank"]
-    b = figures.bulletin(cur, "2024-10", "2024-11-20 00:00")
+    b = monthly_bulletin.bulletin(cur, "2024-10", "2024-11-20 00:00")
     # J1 and J2: 10 weeks due, 8 on time, 1 late, 1 missing; 4 items, 3 rectified
     text = reports_text(b)
     assert "应报周报 10 份（已到期），按时 8 份，迟报 1 份，漏报 1 份" in text and "整改率 75.0%" in text

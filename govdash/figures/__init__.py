@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 
-import duckdb
 import polars as pl
 
 from govdash.core.periods import month_bounds, months_between, parse_as_of, previous_month  # noqa: F401
@@ -67,25 +66,25 @@ def _month_params(month: str) -> dict:
     return {"month_start": start, "month_end": end}
 
 
-def _department_rows(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+def period_department_rows(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
     """The department table over the month's part of period_assignments."""
     return _round_rates(fetch_frame(con, metric_sql("bulletin_departments"), _month_params(month)))
 
 
-def _overdue_rows(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+def period_overdue_rows(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
     return fetch_frame(con, metric_sql("bulletin_overdue"), _month_params(month))
 
 
 def department_table(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
     start, end = month_bounds(month)
     with period_assignments(con, start, end, as_of):
-        return _department_rows(con, month, as_of)
+        return period_department_rows(con, month, as_of)
 
 
 def overdue_table(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
     start, end = month_bounds(month)
     with period_assignments(con, start, end, as_of):
-        return _overdue_rows(con, month, as_of)
+        return period_overdue_rows(con, month, as_of)
 
 
 def assignments(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime) -> pl.DataFrame:
@@ -198,10 +197,10 @@ def year_to_date_departments(con, month: str, as_of: dt.datetime) -> pl.DataFram
     """Handling and closure rates over January to the end of `month` (for the assessment negative list)."""
     start, end = month_bounds(month)
     with period_assignments(con, start, end, as_of):
-        return _year_to_date_rows(con, month, as_of)
+        return period_year_to_date_rows(con, month, as_of)
 
 
-def _year_to_date_rows(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+def period_year_to_date_rows(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
     """Year-to-date counts per department — the month's from period_assignments (which must hold the month),
     the earlier months' from the assignment facts — then the rates by their one definition."""
     start, end = month_bounds(month)
@@ -238,102 +237,14 @@ def assessment_negative_list(ytd: pl.DataFrame, threshold: float) -> list[dict]:
     return out
 
 
-def burden_negative_list(con, month: str) -> pl.DataFrame:
-    start, end = month_bounds(month)
-    return fetch_frame(con, metric_sql("burden_negative_list"),
-                       {"year_start": start.replace(month=1), "month_start": start, "month_end": end})
-
-
 def burden_records(con, dept_id: str, date_from: dt.datetime, date_to: dt.datetime) -> pl.DataFrame:
     return fetch_frame(con, metric_sql("burden_records"), {"dept_id": dept_id, "date_from": date_from, "date_to": date_to})
 
 
-def _visit_rows(visits: pl.DataFrame) -> list[dict]:
+def visit_rows(visits: pl.DataFrame) -> list[dict]:
     fields = ("dept_id", "jpc_id", "required_weeks", "covered_weeks", "visit_compliance", "visits",
               "leader_led_visits", "problems_raised", "problems_solved", "missed_weeks")
     return [{k: (list(r[k]) if k == "missed_weeks" else r[k]) for k in fields} for r in visits.iter_rows(named=True)]
-
-
-def bulletin(con: duckdb.DuckDBPyConnection, month: str, as_of: str | dt.datetime | None = None) -> dict:
-    """The monthly bulletin as a JSON-ready dict (SPEC §3–§5; settings stated). No cut-off given: the
-    default cut-off of the month (govdash.figures.cutoff, settings [cutoff])."""
-    from govdash.figures import cutoff as cutoff_rule
-
-    cutoff = cutoff_rule.month_default_cutoff(con, month) if as_of is None else parse_as_of(as_of)
-    stated = cutoff_rule.cutoff_status(con, month_bounds(month)[1], cutoff)
-    settings = load_settings()
-    month_start, month_end = month_bounds(month)
-    # the month's assignments, computed once: the department table, the overdue list and the month's part of
-    # the year-to-date counts read them (the earlier months' counts need no deadlines: facts only)
-    with period_assignments(con, month_start, month_end, cutoff):
-        depts = _department_rows(con, month, cutoff)
-        overdue = _overdue_rows(con, month, cutoff)
-        year_to_date = _year_to_date_rows(con, month, cutoff)
-    provisional = bool(depts["calendar_provisional"].any()) if depts.height else False
-    # the assessment negative list's threshold has one home, the scoring settings (4.1.1.1); the bulletin
-    # previews that list and states the value under its whistle settings
-    threshold = load_scoring().negative_list_threshold
-    settings = {**settings, "whistle": {**settings["whistle"], "negative_list_threshold": threshold}}
-    visits = visit_table(con, month)
-    report_weeks = negative_report_weeks(con, month, cutoff)
-    report_items = negative_report_items(con, month, cutoff)
-    burden = burden_negative_list(con, month)
-    funnel = funnel_section(con, month_start, month_end, cutoff)
-    department_rows = [{k: row[k] for k in DEPARTMENT_FIELDS} for row in depts.iter_rows(named=True)]
-    return {
-        "month": month,
-        "as_of": cutoff.strftime("%Y-%m-%d %H:%M:%S"),
-        "settings": {"whistle": dict(settings["whistle"]),
-                     "visits": {"exempt_weeks": list(settings["visits"]["exempt_weeks"]),
-                                "week_month": "an ISO week belongs to the month holding its Thursday"},
-                     "negative_reports": {"due_weekday": settings["negative_reports"]["due_weekday"],
-                                          "due_time": settings["negative_reports"]["due_time"]},
-                     "readings": {"hour_windows": "wall-clock", "onsite_closure": "WD(d, 0): closed on the spot",
-                                  "reopen_without_department": "voids the standing closure of every department of the event",
-                                  "closure": "an assignment's last closed row not followed by a reopen; a reopen (naming the "
-                                             "department, or none) applies to the department's latest assignment of the event",
-                                  "same_department_dispatch": "a dispatch to a department that holds an open assignment "
-                                      "of the event (no standing closure, not ended as returned) starts none: the open one "
-                                      "keeps its dispatch time and deadlines and a pending return is withdrawn; a dispatch "
-                                      "to one whose closure stands starts a new assignment with its own clock",
-                                  "escalation": "counts for each assignment of the event open at that moment (dispatched, "
-                                                "not ended as returned, no standing closure); a closure a later reopen "
-                                                "voids still stood in between",
-                                  "rating_without_department": "rates each department whose closure stands at that "
-                                                               "moment; an assignment's rating is its latest",
-                                  "negative_report_cutoff": "a weekly report submitted after the cut-off does not exist "
-                                      "yet (also in the 同奖同罚 deductions); a week not yet due is pending; a clause "
-                                      "line with an empty count is one item",
-                                  "assessment_negative_list": "year to date (January to the end of the month) at the cut-off",
-                                  "rectified_share": "items on lines marked rectified / items, weighted by each line's count",
-                                  "burden_task": "a task to level ≤ 3 whose admission item is empty or not on Appendix B",
-                                  "funnel": "appeals raised in the month; a level entered after the cut-off does not "
-                                            "exist yet, a level left after it counts as open; "
-                                            "dwell quantiles are interpolated over levels left by the cut-off"},
-                     "appeals": {"level_labels": level_labels()}},
-        "calendar_provisional": provisional,
-        # the cut-off rule (settings [cutoff]): before the period's final cut-off the figures are 初步
-        "provisional": stated["provisional"],
-        "final_cutoff": stated["final_cutoff"],
-        "data_end": stated["data_end"],
-        "data_note": stated["data_note"],
-        "departments": department_rows,
-        # ranked and listed on the whole city before anyone's view is cut (a department sees whether it is on them)
-        "department_count": len(department_rows),
-        "lists": honour_lists(department_rows, int(settings["whistle"].get("red_black_list_size", 5)), threshold),
-        "overdue": [
-            {"event_id": r["event_id"], "dept_id": r["dept_id"], "community_id": r["community_id"],
-             "deadline": r["deadline"].strftime("%Y-%m-%d %H:%M:%S"), "working_days_overdue": r["working_days_overdue"]}
-            for r in overdue.iter_rows(named=True)
-        ],
-        "city": city_totals(con, depts),
-        "visits": _visit_rows(visits),
-        "negative_reports": negative_report_summary(report_weeks, report_items),
-        "assessment_negative_list": assessment_negative_list(year_to_date, threshold),
-        "burden_negative_list": burden.to_dicts(),
-        "funnel": funnel,
-        "reference": reference_names(con),
-    }
 
 
 def honour_lists(departments: list[dict], size: int, threshold: float) -> dict:

@@ -7,115 +7,25 @@ assessment section that is not declared, is denied to a department user (a figur
 view (a section). Rankings and lists are computed on the whole city by the figure itself; the rules
 here only cut the finished result to what the user may see.
 
-Adding a bulletin section: its `.sql` file in warehouse/metrics, its line in `figures.bulletin`, one
-entry in BULLETIN_SECTIONS below with its rule, and the document sections that show it.
+Adding a bulletin section: its `.sql` file in warehouse/metrics, one `Section` line (with its scope rule) in
+govdash.figures.monthly_bulletin.SECTIONS, which BULLETIN_SECTIONS below is read from, and the document section
+that shows it (govdash.outputs.bulletin_body.BODY, drawn by the Word file and the bulletin page).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import polars as pl
-
 from govdash import figures, status
 from govdash.core.principal import AccessDenied, Principal
 from govdash.figures import assessment as assessment_figures
-from govdash.figures import cutoff, lookups, published
+from govdash.figures import cutoff, lookups, monthly_bulletin, published
+from govdash.figures.scope import (  # noqa: F401  (the rules, for the declarations below and for tests)
+    BOUND_JPCS, CITY_ONLY, CITY_ONLY_MESSAGE, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule, each, own_department_argument, sections)
 
-CITY_ONLY_MESSAGE = "部门账号无权查看全市汇总明细"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """How a department user's view of a result (or of one section of it) is cut."""
-    kind: str  # public | city_only | own_rows | bound_jpc_rows | own_ids | own_event | dispatched_to_own | sections | each
-    column: str = ""         # own_rows / bound_jpc_rows: the column that names the department / JPC
-    sections: tuple = ()     # sections: ((key, Rule), …)
-    dept_arg: int | None = None   # the argument that is always the user's own department
-
-    def cut(self, result: Any, p: Principal, bound_jpcs: set[str]) -> Any:
-        if self.kind == "public":
-            return result
-        if self.kind == "city_only":
-            raise AccessDenied(CITY_ONLY_MESSAGE)
-        if self.kind == "own_rows":
-            return _rows(result, self.column, {p.dept_id})
-        if self.kind == "bound_jpc_rows":
-            return _rows(result, self.column, bound_jpcs)
-        if self.kind == "own_ids":   # {list name: [dept_id, …]}: is the user's department on each list
-            return {name: [i for i in ids if i == p.dept_id] for name, ids in result.items()}
-        if self.kind == "dispatched_to_own":  # rows of events dispatched to the department
-            return result.filter(pl.col("dispatched_to").list.contains(p.dept_id))
-        if self.kind == "own_event":  # an event's trail, only for an event dispatched to the department
-            if not (result["action"].eq("dispatched") & result["dept_id"].eq(p.dept_id)).any():
-                return result.clear()
-            return result.filter(pl.col("dept_id").is_null() | (pl.col("dept_id") == p.dept_id))
-        if self.kind == "each":
-            (rule,) = [r for _, r in self.sections]
-            return tuple(rule.cut(part, p, bound_jpcs) for part in result)
-        if self.kind == "sections":
-            declared = dict(self.sections)
-            out = {}
-            for key, value in result.items():
-                rule = declared.get(key)
-                if rule is None:
-                    continue  # undeclared: left out of a department's view
-                try:
-                    out[key] = None if value is None else rule.cut(value, p, bound_jpcs)
-                except AccessDenied:
-                    out[key] = None
-            return out
-        raise AccessDenied("无权查看")
-
-
-def _rows(result, column: str, allowed: set):
-    """The rows (of a frame, or of a list of dicts) whose `column` is one of `allowed`; no such column: denied."""
-    if isinstance(result, pl.DataFrame):
-        if column not in result.columns:
-            raise AccessDenied("无权查看")
-        return result.filter(pl.col(column).is_in(sorted(allowed)))
-    if isinstance(result, list):
-        return [row for row in result if row[column] in allowed]
-    raise AccessDenied("无权查看")
-
-
-PUBLIC = Rule("public")
-CITY_ONLY = Rule("city_only")
-OWN_DEPARTMENT = Rule("own_rows", column="dept_id")
-BOUND_JPCS = Rule("bound_jpc_rows", column="jpc_id")
-OWN_IDS = Rule("own_ids")
-
-
-def own_department_argument(index: int) -> Rule:
-    """A figure of one department chosen by an argument: a department user always gets its own."""
-    return Rule("public", dept_arg=index)
-
-
-def sections(**rules: Rule) -> Rule:
-    return Rule("sections", sections=tuple(rules.items()))
-
-
-def each(rule: Rule) -> Rule:
-    return Rule("each", sections=(("", rule),))
-
-
-# every section of the monthly bulletin and what a department sees of it
-BULLETIN_SECTIONS = sections(
-    month=PUBLIC, as_of=PUBLIC, settings=PUBLIC, calendar_provisional=PUBLIC, reference=PUBLIC,
-    provisional=PUBLIC, final_cutoff=PUBLIC, data_end=PUBLIC, data_note=PUBLIC,  # the cut-off rule's statement
-    publication=PUBLIC,                # when served from the archive: published / correction, when, by whom
-    city=PUBLIC,                       # the city's totals are the city's for everyone (stated on the page)
-    department_count=PUBLIC,           # how many departments the ranks are out of
-    departments=OWN_DEPARTMENT,        # its own row, with its city rank
-    lists=OWN_IDS,                     # red/black/below-threshold: whether it is on them
-    overdue=OWN_DEPARTMENT,
-    visits=OWN_DEPARTMENT,
-    negative_reports=BOUND_JPCS,
-    assessment_negative_list=OWN_DEPARTMENT,
-    burden_negative_list=OWN_DEPARTMENT,
-    funnel=CITY_ONLY,                  # community appeals are not department rows
-    scope=PUBLIC,
-)
+# every section of the monthly bulletin and what a department sees of it: the rules declared with the
+# sections themselves (govdash.figures.monthly_bulletin.SECTIONS)
+BULLETIN_SECTIONS = monthly_bulletin.section_rule()
 ASSESSMENT_SECTIONS = sections(
     year=PUBLIC, quarter=PUBLIC, period=PUBLIC, as_of=PUBLIC, previous_period=PUBLIC, settings=PUBLIC,
     provisional=PUBLIC, final_cutoff=PUBLIC, data_end=PUBLIC, data_note=PUBLIC,
@@ -133,7 +43,7 @@ class Figure:
 
 _DECLARED = [
     # whistles (SPEC §3)
-    (figures.bulletin, BULLETIN_SECTIONS, "月度通报"),
+    (monthly_bulletin.bulletin, BULLETIN_SECTIONS, "月度通报"),
     (cutoff.month_final_cutoff, PUBLIC, "通报正式截止时点"),
     # the archive of published bulletins (定稿发布): who published when is public; the bulletin is cut like any
     # bulletin; the stored files and the full record (ingest batches, a correction's city-wide changes) are the city's
@@ -228,5 +138,5 @@ def cut(figure: Figure, result: Any, p: Principal, bound_jpcs: set[str]) -> Any:
 
 
 def cut_bulletin(b: dict, p: Principal, bound_jpcs: set[str]) -> dict:
-    return cut(CATALOGUE[figures.bulletin], b, p, bound_jpcs)
+    return cut(CATALOGUE[monthly_bulletin.bulletin], b, p, bound_jpcs)
 

@@ -20,7 +20,7 @@ from govdash.core.principal import AccessDenied, Principal
 from govdash.core.scoring import scoring_path
 from govdash.core.scoring_versions import version_label
 from govdash.core.settings import settings_path
-from govdash.figures import bulletin as compute_bulletin
+from govdash.figures.monthly_bulletin import bulletin as compute_bulletin
 from govdash.figures.corrections import changed_figures
 from govdash.figures.cutoff import month_default_cutoff
 from warehouse import archive

@@ -1,0 +1,206 @@
+"""The monthly bulletin (SPEC §3–§6): its sections, each declared once with how it is computed and what a
+department user sees of it, and the function that computes them all.
+
+Adding a section to the bulletin takes three places:
+1. its query, `warehouse/metrics/<name>.sql` (bind parameters named as in `BulletinContext.parameters`);
+2. one `Section` line in SECTIONS below: its key, its scope rule and how it is computed (`metric_rows` for a
+   section that is one query's rows); the catalogue's bulletin rule is read from this table, so a section
+   nobody declared here never reaches a department (fail closed);
+3. the document section that shows it (`govdash.outputs.bulletin_body.BODY`), which the Word file and the
+   bulletin page both draw.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable
+
+import polars as pl
+
+from govdash import figures
+from govdash.core.periods import month_bounds, parse_as_of
+from govdash.core.scoring import load_scoring
+from govdash.core.settings import load_settings
+from govdash.figures import cutoff as cutoff_rule
+from govdash.figures.scope import BOUND_JPCS, CITY_ONLY, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule, sections
+from warehouse.build import metric_sql
+from warehouse.db import fetch_frame
+
+
+@dataclass
+class BulletinContext:
+    """What the sections of one bulletin share: the month, the cut-off and the settings, and the month's
+    assignment figures, each computed once (while the bulletin's `period_assignments` table exists)."""
+    con: Any
+    month: str
+    cutoff: dt.datetime
+    month_start: dt.datetime = field(init=False)
+    month_end: dt.datetime = field(init=False)
+
+    def __post_init__(self):
+        self.month_start, self.month_end = month_bounds(self.month)
+
+    @cached_property
+    def threshold(self) -> float:
+        """The assessment negative list's threshold: one home, the scoring settings (4.1.1.1)."""
+        return load_scoring().negative_list_threshold
+
+    @cached_property
+    def settings(self) -> dict:
+        settings = load_settings()
+        # the bulletin previews the negative list and states its threshold under its whistle settings
+        return {**settings, "whistle": {**settings["whistle"], "negative_list_threshold": self.threshold}}
+
+    @cached_property
+    def stated(self) -> dict:
+        return cutoff_rule.cutoff_status(self.con, self.month_end, self.cutoff)
+
+    @cached_property
+    def department_frame(self) -> pl.DataFrame:
+        return figures.period_department_rows(self.con, self.month, self.cutoff)
+
+    @cached_property
+    def department_rows(self) -> list[dict]:
+        return [{k: row[k] for k in figures.DEPARTMENT_FIELDS} for row in self.department_frame.iter_rows(named=True)]
+
+    def parameters(self, sql: str) -> dict:
+        """The bind parameters a section's query names, from the bulletin's month and cut-off."""
+        known = {"month": self.month, "month_start": self.month_start, "month_end": self.month_end, "as_of": self.cutoff,
+                 "year_start": self.month_start.replace(month=1)}
+        wanted = set(re.findall(r"\$([a-z_]+)", sql))
+        missing = wanted - set(known)
+        if missing:
+            raise ValueError(f"通报章节的查询用到未知参数：{'、'.join(sorted(missing))}")
+        return {k: v for k, v in known.items() if k in wanted}
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str                 # its key in the bulletin (and in the JSON file)
+    rule: Rule               # what a department user sees of it
+    compute: Callable[[BulletinContext], Any] | None   # None: filled outside the computation (see its comment)
+    label: str
+
+
+def metric_rows(name: str) -> Callable[[BulletinContext], list[dict]]:
+    """A section that is the rows of one query, warehouse/metrics/<name>.sql, run with the bulletin's parameters."""
+    def compute(ctx: BulletinContext) -> list[dict]:
+        sql = metric_sql(name)
+        return fetch_frame(ctx.con, sql, ctx.parameters(sql)).to_dicts()
+    compute.__name__ = f"metric_rows_{name}"
+    return compute
+
+
+def _settings(ctx: BulletinContext) -> dict:
+    s = ctx.settings
+    return {"whistle": dict(s["whistle"]),
+            "visits": {"exempt_weeks": list(s["visits"]["exempt_weeks"]),
+                       "week_month": "an ISO week belongs to the month holding its Thursday"},
+            "negative_reports": {"due_weekday": s["negative_reports"]["due_weekday"],
+                                 "due_time": s["negative_reports"]["due_time"]},
+            "readings": READINGS,
+            "appeals": {"level_labels": figures.level_labels()}}
+
+
+READINGS = {
+    "hour_windows": "wall-clock", "onsite_closure": "WD(d, 0): closed on the spot",
+    "reopen_without_department": "voids the standing closure of every department of the event",
+    "closure": "an assignment's last closed row not followed by a reopen; a reopen (naming the "
+               "department, or none) applies to the department's latest assignment of the event",
+    "same_department_dispatch": "a dispatch to a department that holds an open assignment "
+        "of the event (no standing closure, not ended as returned) starts none: the open one "
+        "keeps its dispatch time and deadlines and a pending return is withdrawn; a dispatch "
+        "to one whose closure stands starts a new assignment with its own clock",
+    "escalation": "counts for each assignment of the event open at that moment (dispatched, "
+                  "not ended as returned, no standing closure); a closure a later reopen "
+                  "voids still stood in between",
+    "rating_without_department": "rates each department whose closure stands at that "
+                                 "moment; an assignment's rating is its latest",
+    "negative_report_cutoff": "a weekly report submitted after the cut-off does not exist "
+        "yet (also in the 同奖同罚 deductions); a week not yet due is pending; a clause "
+        "line with an empty count is one item",
+    "assessment_negative_list": "year to date (January to the end of the month) at the cut-off",
+    "rectified_share": "items on lines marked rectified / items, weighted by each line's count",
+    "burden_task": "a task to level ≤ 3 whose admission item is empty or not on Appendix B",
+    "funnel": "appeals raised in the month; a level entered after the cut-off does not "
+              "exist yet, a level left after it counts as open; "
+              "dwell quantiles are interpolated over levels left by the cut-off",
+}
+
+
+def _overdue(ctx: BulletinContext) -> list[dict]:
+    rows = figures.period_overdue_rows(ctx.con, ctx.month, ctx.cutoff)
+    return [{"event_id": r["event_id"], "dept_id": r["dept_id"], "community_id": r["community_id"],
+             "deadline": r["deadline"].strftime("%Y-%m-%d %H:%M:%S"), "working_days_overdue": r["working_days_overdue"]}
+            for r in rows.iter_rows(named=True)]
+
+
+def _negative_reports(ctx: BulletinContext) -> list[dict]:
+    return figures.negative_report_summary(figures.negative_report_weeks(ctx.con, ctx.month, ctx.cutoff),
+                                           figures.negative_report_items(ctx.con, ctx.month, ctx.cutoff))
+
+
+def _assessment_negative_list(ctx: BulletinContext) -> list[dict]:
+    ytd = figures.period_year_to_date_rows(ctx.con, ctx.month, ctx.cutoff)
+    return figures.assessment_negative_list(ytd, ctx.threshold)
+
+
+def _calendar_provisional(ctx: BulletinContext) -> bool:
+    frame = ctx.department_frame
+    return bool(frame["calendar_provisional"].any()) if frame.height else False
+
+
+def _lists(ctx: BulletinContext) -> dict:
+    size = int(ctx.settings["whistle"].get("red_black_list_size", 5))
+    return figures.honour_lists(ctx.department_rows, size, ctx.threshold)
+
+
+# the bulletin's sections, in the order of its JSON file
+SECTIONS: tuple[Section, ...] = (
+    Section("month", PUBLIC, lambda ctx: ctx.month, "统计月份"),
+    Section("as_of", PUBLIC, lambda ctx: ctx.cutoff.strftime("%Y-%m-%d %H:%M:%S"), "截止时点"),
+    Section("settings", PUBLIC, _settings, "时限与口径设置"),
+    Section("calendar_provisional", PUBLIC, _calendar_provisional, "节假日安排是否暂定"),
+    # the cut-off rule (settings [cutoff]): before the period's final cut-off the figures are 初步
+    Section("provisional", PUBLIC, lambda ctx: ctx.stated["provisional"], "是否初步"),
+    Section("final_cutoff", PUBLIC, lambda ctx: ctx.stated["final_cutoff"], "正式截止时点"),
+    Section("data_end", PUBLIC, lambda ctx: ctx.stated["data_end"], "数据截至"),
+    Section("data_note", PUBLIC, lambda ctx: ctx.stated["data_note"], "数据说明"),
+    Section("departments", OWN_DEPARTMENT, lambda ctx: ctx.department_rows, "部门排名"),   # its own row, with its city rank
+    # ranked and listed on the whole city before anyone's view is cut (a department sees whether it is on them)
+    Section("department_count", PUBLIC, lambda ctx: len(ctx.department_rows), "参与排名的部门数"),
+    Section("lists", OWN_IDS, _lists, "红黑榜与低于阈值"),
+    Section("overdue", OWN_DEPARTMENT, _overdue, "超期未办结事项"),
+    # the city's totals are the city's for everyone (stated on the page)
+    Section("city", PUBLIC, lambda ctx: figures.city_totals(ctx.con, ctx.department_frame), "全市合计"),
+    Section("visits", OWN_DEPARTMENT, lambda ctx: figures.visit_rows(figures.visit_table(ctx.con, ctx.month)), "联系捆绑走访"),
+    Section("negative_reports", BOUND_JPCS, _negative_reports, "负面清单周报"),
+    Section("assessment_negative_list", OWN_DEPARTMENT, _assessment_negative_list, "考核负面清单"),
+    Section("burden_negative_list", OWN_DEPARTMENT, metric_rows("burden_negative_list"), "减负负面清单"),
+    # community appeals are not department rows
+    Section("funnel", CITY_ONLY, lambda ctx: figures.funnel_section(ctx.con, ctx.month_start, ctx.month_end, ctx.cutoff),
+            "五级双向诉求"),
+    Section("reference", PUBLIC, lambda ctx: figures.reference_names(ctx.con), "名称对照"),
+    # not computed here: set when a bulletin is served from the archive (published / correction, when, by whom) …
+    Section("publication", PUBLIC, None, "发布状态"),
+    # … and when a department's view is cut (what its view holds)
+    Section("scope", PUBLIC, None, "账号范围说明"),
+)
+
+
+def section_rule(table: tuple[Section, ...] = SECTIONS) -> Rule:
+    """The catalogue's rule for a bulletin: each declared section's own rule; anything else is left out."""
+    return sections(**{s.key: s.rule for s in table})
+
+
+def bulletin(con, month: str, as_of: str | dt.datetime | None = None) -> dict:
+    """The monthly bulletin as a JSON-ready dict (SPEC §3–§6; settings stated), every section of SECTIONS in
+    order. No cut-off given: the default cut-off of the month (govdash.figures.cutoff, settings [cutoff])."""
+    cutoff = cutoff_rule.month_default_cutoff(con, month) if as_of is None else parse_as_of(as_of)
+    ctx = BulletinContext(con, month, cutoff)
+    # the month's assignments, computed once: the department table, the overdue list and the month's part of
+    # the year-to-date counts read them (the earlier months' counts need no deadlines: facts only)
+    with figures.period_assignments(con, ctx.month_start, ctx.month_end, cutoff):
+        return {s.key: s.compute(ctx) for s in SECTIONS if s.compute is not None}
