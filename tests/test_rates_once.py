@@ -80,7 +80,7 @@ def test_negative_list_threshold_has_one_home_the_scoring_settings(cursor, tmp_p
     import tomllib
 
     from govdash.core.scoring import dump_scoring, load_scoring
-    from govdash.outputs.documents import below_threshold
+    from govdash.outputs.bulletin_text import below_threshold
 
     assert "negative_list_threshold" not in tomllib.loads((REPO / "config" / "settings.toml").read_text(encoding="utf-8"))["whistle"]
     month = "2024-10"

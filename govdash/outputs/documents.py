@@ -11,242 +11,15 @@ from pathlib import Path
 
 from govdash.core import textsafe
 from govdash.core.formatting import EMPTY, pct
-from govdash.core.periods import day_label, deadline_label, month_bounds, month_label, moment_label, week_range_label
+from govdash.core.periods import day_label, month_bounds, month_label, moment_label, week_range_label
+from govdash.outputs.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
+from govdash.outputs.bulletin_text import (
+    ASSESSMENT_NEGATIVE_COLUMNS, BURDEN_COLUMNS, CLAUSE_COLUMNS, DEFINITIONS, DEPT_COLUMNS, FUNNEL_COLUMNS,
+    FUNNEL_GROUP_COLUMNS, OVERDUE_COLUMNS, REPORT_COLUMNS, SETTING_LABELS, VISIT_BINDING_COLUMNS, VISIT_DEPT_COLUMNS,
+    below_threshold, funnel_group_rows, named_weeks, negative_list_rows, overdue_rows, red_black_lists, report_rows,
+    section_settings, visit_rows)
 
 FONT = "Noto Sans CJK SC"  # the workbooks' face (a Simplified Chinese face; Excel/WPS substitute their own)
-
-DEPT_COLUMNS = [
-    ("rank", "排名", "int"), ("dept_name", "部门", "text"), ("dispatched", "派单数", "int"),
-    ("handled", "处置数", "int"), ("handling_rate", "处置率", "pct"), ("timely_handling_rate", "及时处置率", "pct"),
-    ("closed_on_time", "按期办结", "int"), ("closed_late", "超期办结", "int"), ("open_overdue", "超期未办结", "int"),
-    ("open_in_time", "未到期在办", "int"), ("closure_rate", "办结率", "pct"),
-    ("on_time_closure_rate", "按期办结率", "pct"), ("satisfaction_rate", "满意率", "pct"),
-    ("returned", "退单数", "int"), ("escalated", "升级数", "int"),
-]
-OVERDUE_COLUMNS = [("event_id", "事件编号", "text"), ("dept_name", "部门", "text"), ("community_name", "社区", "text"),
-                   ("deadline", "办结期限", "text"), ("working_days_overdue", "超期工作日", "int")]
-SETTING_LABELS = {
-    "offsite_response_hours": "非现场类受理时限（小时）",
-    "onsite_response_hours": "现场类到场时限（小时）",
-    "offsite_closure_working_days": "非现场类结案反馈时限（工作日）",
-    "onsite_closure_working_days": "现场类结案时限（工作日，0 = 当日）",
-    "difficult_closure_working_days": "疑难问题结案反馈时限（工作日）",
-    "negative_list_threshold": "负面清单阈值（处置率、办结率）",
-    "red_black_list_size": "红黑榜名额",
-}
-VISIT_DEPT_COLUMNS = [
-    ("dept_name", "部门", "text"), ("bindings", "捆绑联合党委数", "int"), ("required_weeks", "应走访周数", "int"),
-    ("covered_weeks", "已走访周数", "int"), ("visit_compliance", "走访达标率", "pct"), ("visits", "走访次数", "int"),
-    ("leader_led_visits", "市领导带队次数", "int"), ("problems_raised", "发现问题", "int"),
-    ("problems_solved", "解决问题", "int"), ("missed", "缺访周次", "int"),
-]
-VISIT_BINDING_COLUMNS = [
-    ("dept_name", "部门", "text"), ("jpc_name", "联合党委", "text"), ("required_weeks", "应走访周数", "int"),
-    ("covered_weeks", "已走访周数", "int"), ("visit_compliance", "走访达标率", "pct"), ("visits", "走访次数", "int"),
-    ("leader_led_visits", "市领导带队次数", "int"), ("problems_raised", "发现问题", "int"),
-    ("problems_solved", "解决问题", "int"), ("missed_weeks_text", "缺访周", "text"),
-]
-REPORT_COLUMNS = [
-    ("jpc_name", "联合党委", "text"), ("weeks_required", "应报周数", "int"), ("on_time", "按时", "int"),
-    ("late", "迟报", "int"), ("missing", "漏报", "int"), ("pending", "未到期", "int"), ("on_time_rate", "按时上报率", "pct"),
-    ("items", "负面事项数", "int"), ("rectified_share", "整改率", "pct"), ("clauses_text", "涉及条款", "text"),
-    ("missing_weeks_text", "漏报周", "text"),
-]
-CLAUSE_COLUMNS = [("clause_code", "条款", "text"), ("items", "事项数", "int"), ("jpcs", "涉及联合党委数", "int"),
-                  ("clause_text", "条款内容", "text")]
-ASSESSMENT_NEGATIVE_COLUMNS = [
-    ("dept_name", "部门", "text"), ("dispatched", "年度累计派单", "int"), ("handling_rate", "年度处置率", "pct"),
-    ("closure_rate", "年度办结率", "pct"), ("reasons_text", "列入原因", "text"),
-]
-BURDEN_COLUMNS = [
-    ("dept_name", "部门", "text"), ("tasks_onto_communities", "当月下派社区事项", "int"),
-    ("tasks_off_list", "当月清单外事项", "int"), ("certificates_off_list", "当月清单外证明", "int"),
-    ("tasks_off_list_ytd", "年度累计清单外事项", "int"), ("certificates_off_list_ytd", "年度累计清单外证明", "int"),
-]
-FUNNEL_COLUMNS = [
-    ("level", "层级", "int"), ("label", "层级名称", "text"), ("entered", "进入", "int"), ("resolved", "解决", "int"),
-    ("escalated", "上交", "int"), ("withdrawn", "撤回", "int"), ("open", "在办", "int"), ("conversion", "上交率", "pct"),
-    ("median_dwell_hours", "停留时长中位数（小时）", "float"), ("p90_dwell_hours", "停留时长 90 分位（小时）", "float"),
-]
-FUNNEL_GROUP_COLUMNS = [("group", "社区/类别", "text")] + FUNNEL_COLUMNS + [
-    ("community_resolution_share", "社区内解决占比", "pct")]
-SECTION_SETTING_LABELS = {
-    ("visits", "exempt_weeks"): "走访豁免周",
-    ("negative_reports", "due_weekday"): "负面清单周报截止：周后第几天（1 = 周一）",
-    ("negative_reports", "due_time"): "负面清单周报截止时间",
-    ("appeals", "level_labels"): "五级层级名称",
-}
-
-DEFINITIONS = [
-    ("派单数", "当月派出、未被退回的部门任务数（一件事多部门派单，每个部门各计一次）"),
-    ("处置数 / 处置率", "截止时点前已受理（非现场）或已到场（现场）的任务 / 派单数"),
-    ("及时处置率", "在受理或到场时限内响应的任务 / 派单数"),
-    ("办结率", "（按期办结 + 超期办结）/ 派单数；以最后一次未被退回重办的结案为准"),
-    ("按期办结率", "按期办结 / （派单数 − 未到期在办）"),
-    ("满意率", "（满意 + 基本满意）/ 已评价任务数"),
-    ("退单数", "部门退回且已改派其他部门的任务数，不计入该部门分母"),
-    ("升级数", "在办期间被提交日调度、周协调或市委市政府协调的任务数"),
-    ("走访达标率", "已走访周数 / 应走访周数；ISO 周（周一至周日）归属其周四所在月份，捆绑关系在该周任一天有效即应走访，该周内该部门到该联合党委走访一次即达标"),
-    ("按时上报率", "按时上报周数 / 已到期周数；周报截止为该周结束后的周一 12:00（设置），截止时点前未报且已到期为漏报"),
-    ("整改率", "标记已整改的负面事项数 / 负面事项数（按每行数量计）"),
-    ("考核负面清单", "1 月至本月累计处置率或办结率低于阈值的部门"),
-    ("减负负面清单", "下派到社区（层级 ≤ 3）且准入事项为空或不在附录 B 准入清单的事项，及不在附录 C 证明清单的证明事项，按部门计"),
-    ("五级诉求漏斗", "当月提出的居民诉求在各层级的进入、解决、上交、撤回、在办数；上交率 = 上交 / 进入；停留时长按截止时点前已离开该层级的记录计算（插值分位数）"),
-    ("社区内解决占比", "在第 1–3 级（居民、居民小组、社区）解决的诉求 / 全部已解决诉求"),
-    ("“—”", "无数据或分母为零，无法计算（各文件一律如此表示）"),
-]
-
-
-def _dept_names(b: dict) -> dict:
-    return {d["dept_id"]: d["dept_name"] for d in b["departments"]}
-
-
-def _listed(b: dict, key: str) -> list[dict]:
-    """The rows of a bulletin list (computed on the whole city, see figures.honour_lists) that this bulletin shows."""
-    by_id = {d["dept_id"]: d for d in b["departments"]}
-    return [by_id[i] for i in b["lists"][key] if i in by_id]
-
-
-def red_black_lists(b: dict) -> tuple[list[dict], list[dict]]:
-    return _listed(b, "red"), _listed(b, "black")
-
-
-def below_threshold(b: dict) -> list[dict]:
-    return _listed(b, "below_threshold")
-
-
-def summary_text(b: dict, previous: dict | None) -> str:
-    c = b["city"]
-    title = month_label(b["month"])
-    if c["dispatched"] == 0:
-        return f"{title}，全市无吹哨派单。"
-    text = (f"{title}，全市共派出吹哨任务 {c['dispatched']} 件，处置 {c['handled']} 件，处置率 {pct(c['handling_rate'])}，"
-            f"及时处置率 {pct(c['timely_handling_rate'])}；办结 {c['closed_on_time'] + c['closed_late']} 件，办结率 "
-            f"{pct(c['closure_rate'])}，按期办结率 {pct(c['on_time_closure_rate'])}，满意率 {pct(c['satisfaction_rate'])}；"
-            f"部门退单 {c['returned']} 件，升级协调 {c['escalated']} 件，截至 {moment_label(b['as_of'])} 仍有 {c['open_overdue']} 件超期未办结。")
-    if previous and previous["city"]["dispatched"]:
-        p = previous["city"]
-        diff = c["dispatched"] - p["dispatched"]
-        text += f"派单数较上月{'增加' if diff >= 0 else '减少'} {abs(diff)} 件"
-        if c["on_time_closure_rate"] is not None and p["on_time_closure_rate"] is not None:
-            d = (c["on_time_closure_rate"] - p["on_time_closure_rate"]) * 100
-            text += f"，按期办结率{'上升' if d >= 0 else '下降'} {abs(d):.1f} 个百分点"
-        text += "。"
-    red, black = red_black_lists(b)
-    if red:
-        text += f"按期办结率最高的是{red[0]['dept_name']}（{pct(red[0]['on_time_closure_rate'])}）"
-    if black:
-        text += f"，最低的是{black[0]['dept_name']}（{pct(black[0]['on_time_closure_rate'])}）。"
-    low = below_threshold(b)
-    if low:
-        text += f"处置率或办结率低于 {pct(b['settings']['whistle']['negative_list_threshold'])} 的部门有 {len(low)} 个。"
-    if b.get("calendar_provisional"):
-        text += "注意：部分期限所在年份尚无官方节假日安排，按周一至周五暂定计算。"
-    return text
-
-
-# ---------------------------------------------------------------- visits and negative lists, shaped for tables
-
-def visit_rows(b: dict) -> tuple[list[dict], list[dict]]:
-    """(per department, per binding) rows of the visit section, with names."""
-    import polars as pl
-
-    from govdash.figures import visit_department_summary
-
-    names, jpcs = _dept_names(b), b.get("reference", {}).get("jpc_names", {})
-    bindings = [{**v, "dept_name": names.get(v["dept_id"], v["dept_id"]), "jpc_name": jpcs.get(v["jpc_id"], v["jpc_id"]),
-                 "missed_weeks_text": "、".join(v["missed_weeks"])} for v in b.get("visits", [])]
-    if not bindings:
-        return [], []
-    depts = visit_department_summary(pl.DataFrame(bindings).drop("missed_weeks")).to_dicts()
-    return depts, bindings
-
-
-def report_rows(b: dict) -> tuple[list[dict], list[dict]]:
-    """(per JPC, per clause) rows of the weekly negative-report section."""
-    jpcs = b.get("reference", {}).get("jpc_names", {})
-    texts = b.get("reference", {}).get("clause_texts", {})
-    per_jpc, per_clause = [], {}
-    for r in b.get("negative_reports", []):
-        per_jpc.append({**r, "jpc_name": jpcs.get(r["jpc_id"], r["jpc_id"]),
-                        "clauses_text": "、".join(f"{k}×{v}" for k, v in r["items_by_clause"].items()),
-                        "missing_weeks_text": "、".join(r["missing_weeks"])})
-        for code, n in r["items_by_clause"].items():
-            c = per_clause.setdefault(code, {"clause_code": code, "items": 0, "jpcs": 0, "clause_text": texts.get(code, "")})
-            c["items"] += n
-            c["jpcs"] += 1
-    return per_jpc, [per_clause[k] for k in sorted(per_clause, key=lambda c: [int(x) for x in c[2:].split(".")])]
-
-
-def negative_list_rows(b: dict) -> tuple[list[dict], list[dict]]:
-    assessment = [{**r, "reasons_text": "；".join(r["reasons"])} for r in b.get("assessment_negative_list", [])]
-    return assessment, list(b.get("burden_negative_list", []))
-
-
-def funnel_group_rows(b: dict) -> list[dict]:
-    """The funnel per community and per category, one row per (group, level)."""
-    f = b.get("funnel") or {}
-    out = []
-    for kind, key, prefix in (("by_community", "community_id", "社区 "), ("by_category", "category", "类别 ")):
-        for g in f.get(kind, []):
-            for lv in g["levels"]:
-                if lv["entered"]:
-                    out.append({**lv, "group": prefix + str(g[key]), "community_resolution_share": g["community_resolution_share"]})
-    return out
-
-
-def funnel_text(b: dict) -> str:
-    f = b.get("funnel") or {}
-    levels = f.get("levels", [])
-    if not levels or not any(lv["entered"] for lv in levels):
-        return "本月没有新提出的居民诉求。"
-    resolved = sum(lv["resolved"] for lv in levels)
-    parts = "，".join(f"{lv['label']} {lv['resolved']} 件" for lv in levels if lv["resolved"])
-    text = (f"本月提出的居民诉求共解决 {resolved} 件（{parts}），撤回 {sum(lv['withdrawn'] for lv in levels)} 件，"
-            f"仍在办 {sum(lv['open'] for lv in levels)} 件；社区内（第 1–3 级）解决占比 {pct(f['community_resolution_share'])}。")
-    top = levels[4]
-    if top["open"]:
-        text += f"有 {top['open']} 件诉求已上交至{top['label']}仍未办结。"
-    return text
-
-
-def visits_text(b: dict) -> str:
-    depts, bindings = visit_rows(b)
-    req = sum(d["required_weeks"] for d in depts)
-    if not req:
-        return "本月无应走访的捆绑关系。"
-    cov = sum(d["covered_weeks"] for d in depts)
-    full = [d["dept_name"] for d in depts if d["visit_compliance"] == 1]
-    low = [f"{d['dept_name']}（{pct(d['visit_compliance'])}）" for d in depts
-           if d["visit_compliance"] is not None and d["visit_compliance"] < 1]
-    text = (f"本月各捆绑部门应走访 {req} 个联合党委周次，实际走访 {cov} 个，走访达标率 {pct(cov / req)}；"
-            f"共走访 {sum(d['visits'] for d in depts)} 次，其中市领导带队 {sum(d['leader_led_visits'] for d in depts)} 次，"
-            f"发现问题 {sum(d['problems_raised'] for d in depts)} 个，解决 {sum(d['problems_solved'] for d in depts)} 个。")
-    if full:
-        text += f"全部达标的部门 {len(full)} 个。"
-    if low:
-        text += "未全部达标：" + "、".join(low) + "。"
-    return text
-
-
-def reports_text(b: dict) -> str:
-    per_jpc, per_clause = report_rows(b)
-    if not per_jpc:
-        return "本月无负面清单周报数据。"
-    n = sum(r["weeks_required"] - r["pending"] for r in per_jpc)
-    on_time = sum(r["on_time"] for r in per_jpc)
-    late = sum(r["late"] for r in per_jpc)
-    missing = sum(r["missing"] for r in per_jpc)
-    items = sum(r["items"] for r in per_jpc)
-    text = (f"{len(per_jpc)} 个联合党委本月应报周报 {n} 份（已到期），按时 {on_time} 份，迟报 {late} 份，漏报 {missing} 份，"
-            f"按时上报率 {pct(on_time / n) if n else '—'}；报告负面事项 {items} 项")
-    if per_clause:
-        top = max(per_clause, key=lambda c: c["items"])
-        done = sum(r["rectified_items"] for r in per_jpc)
-        name = f"“{top['clause_text']}”" if top["clause_text"] else top["clause_code"]
-        text += f"，最多的是{name}（{top['items']} 项），整改率 {pct(done / items)}"
-    return text + "。"
-
 
 # ---------------------------------------------------------------- the document's identity (settings, status)
 
@@ -398,17 +171,6 @@ def _workbook_meta(doc: dict, period: str) -> str:
     return f"{period}　　截止时点：{moment_label(doc['as_of'])}　　发布单位：{s['issuer']}　　状态：{status_text(doc)}"
 
 
-def _overdue_rows(b: dict) -> list[dict]:
-    names, communities = _dept_names(b), b.get("reference", {}).get("community_names", {})
-    return [{**o, "dept_name": names.get(o["dept_id"], o["dept_id"]),
-             "community_name": communities.get(o["community_id"], o["community_id"]),
-             "deadline": deadline_label(o["deadline"])} for o in b["overdue"]]
-
-
-def _named_weeks(bindings: list[dict]) -> list[dict]:
-    return [{**v, "missed_weeks_text": "、".join(week_range_label(w) for w in v["missed_weeks"])} for v in bindings]
-
-
 def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
     wb = _PrintSheets(out, bulletin_title(b), _workbook_meta(b, f"统计月份：{month_label(b['month'])}"), b.get("data_note"))
     wb.table("部门排名", DEPT_COLUMNS, b["departments"])
@@ -418,10 +180,10 @@ def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
     wb.table("红榜", DEPT_COLUMNS, red)
     wb.table("黑榜", DEPT_COLUMNS, black)
     wb.table("低于阈值", DEPT_COLUMNS, below_threshold(b))
-    wb.table("超期未办结", OVERDUE_COLUMNS, _overdue_rows(b))
+    wb.table("超期未办结", OVERDUE_COLUMNS, overdue_rows(b))
     visit_depts, visit_bindings = visit_rows(b)
     wb.table("走访达标（部门）", VISIT_DEPT_COLUMNS, visit_depts)
-    wb.table("走访明细（捆绑关系）", VISIT_BINDING_COLUMNS, _named_weeks(visit_bindings))
+    wb.table("走访明细（捆绑关系）", VISIT_BINDING_COLUMNS, named_weeks(visit_bindings))
     per_jpc, per_clause = report_rows(b)
     wb.table("负面清单周报", REPORT_COLUMNS, [{**r, "missing_weeks_text": "、".join(week_range_label(w) for w in r["missing_weeks"])}
                                           for r in per_jpc])
@@ -434,7 +196,7 @@ def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
     rows = [("统计月份", month_label(b["month"]), "text"), ("截止时点", moment_label(b["as_of"]), "text"),
             ("状态", status_text(b), "text")]
     rows += [(SETTING_LABELS.get(k, k), *_setting_value(k, v)) for k, v in b["settings"]["whistle"].items()]
-    rows += [(k, v, "text") for k, v in _section_settings(b)]
+    rows += [(k, v, "text") for k, v in section_settings(b)]
     rows += [(k, v, "text") for k, v in DEFINITIONS]
     wb.pairs("设置与口径", rows)
     wb.close()
@@ -445,17 +207,6 @@ def _setting_value(key: str, value) -> tuple[object, str]:
     if key == "negative_list_threshold":
         return value, "pct"
     return value, ("int" if isinstance(value, int) and not isinstance(value, bool) else "text")
-
-
-def _section_settings(b: dict) -> list[tuple[str, str]]:
-    out = []
-    for (section, key), label in SECTION_SETTING_LABELS.items():
-        v = b["settings"].get(section, {}).get(key)
-        if v is not None:
-            if key == "exempt_weeks":
-                v = [week_range_label(w) for w in v]
-            out.append((label, "、".join(v) if isinstance(v, list) and v else ("无" if isinstance(v, list) else str(v))))
-    return out
 
 
 # ---------------------------------------------------------------- Word: the 通报 (GB/T 9704)
@@ -488,17 +239,14 @@ class _Tongbao:
 
     def table(self, intro: str, title: str, columns, rows: list[dict], *, always_attach: bool = False) -> None:
         """A paragraph introducing a table, and the table inline when short, else as the next 附件."""
-        if not rows:
-            if intro:
-                self.g.para(intro + "无。")
-            return
-        if always_attach or len(rows) > ATTACH_OVER:
+        if rows and (always_attach or len(rows) > ATTACH_OVER):
             n = self.attach(title, lambda: self.put(columns, rows))
-            self.g.para(f"{intro}详见附件{n}。")
+            self.g.para(table_intro(intro, rows, attachment=n))
             return
-        if intro:
-            self.g.para(intro.rstrip("：:") + "：")
-        self.put(columns, rows)
+        if text := table_intro(intro, rows):
+            self.g.para(text)
+        if rows:
+            self.put(columns, rows)
 
     def put(self, columns, rows: list[dict]) -> None:
         self.g.table([label for _, label, _ in columns],
@@ -506,110 +254,38 @@ class _Tongbao:
                      [kind in NUMERIC for _, _, kind in columns])
 
 
-RANK_SHORT = ("rank", "dept_name", "dispatched", "handling_rate", "timely_handling_rate", "closure_rate",
-              "on_time_closure_rate", "satisfaction_rate", "returned")
 DEFINITION_GROUPS = (("吹哨报到", 0, 8), ("走访与周报", 8, 11), ("负面清单", 11, 13), ("五级诉求", 13, 15), ("其他", 15, 16))
 
 
 def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> None:
+    """The 通报: its head, then the body's sections (govdash.outputs.bulletin_body, which the page draws too),
+    long tables as numbered 附件 after the 落款."""
     s = document_settings(b)
     t = _Tongbao(b)
     g = t.g
     g.masthead(s["issuer"], document_number(b, s))
-    g.title(f"{month_label(b['month'])}{BULLETIN_TITLE}{title_mark(b)}")
+    g.title(bulletin_title(b))
     g.subtitle(f"（统计截止：{moment_label(b['as_of'])}）")
     if b.get("data_note"):
         g.subtitle(str(b["data_note"]))
     if s.get("recipients"):
         g.recipients(s["recipients"])
-    threshold = b["settings"]["whistle"]["negative_list_threshold"]
-
-    g.heading(1, "一、总体情况")
-    g.para(summary_text(b, previous))
-
-    g.heading(1, "二、部门排名")
-    t.table("按按期办结率、办结率、派单数依次从高到低排名，并列者名次相同。", "各部门“社区吹哨、部门报到”工作排名",
-            [c for c in DEPT_COLUMNS if c[0] in RANK_SHORT], b["departments"])
-
-    g.heading(1, "三、红黑榜")
-    red, black = red_black_lists(b)
-    g.para("红榜（按期办结率前列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）" for d in red) or "无"))
-    g.para("黑榜（按期办结率后列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）" for d in black) or "无"))
-
-    g.heading(1, "四、考核负面清单（年度累计）")
-    assessment, burden = negative_list_rows(b)
-    t.table(f"1 月至本月累计处置率或办结率低于 {pct(threshold)} 的部门，纳入年度考核负面清单：", "年度考核负面清单",
-            ASSESSMENT_NEGATIVE_COLUMNS, assessment)
-    low = below_threshold(b)
-    if low:
-        g.para(f"本月单月处置率或办结率低于 {pct(threshold)} 的部门：" + "、".join(
-            f"{d['dept_name']}（处置率 {pct(d['handling_rate'])}，办结率 {pct(d['closure_rate'])}）" for d in low) + "。")
-
-    g.heading(1, "五、超期未办结事项")
-    overdue = _overdue_rows(b)
-    if overdue:
-        by_dept: dict[str, int] = {}
-        for o in overdue:
-            by_dept[o["dept_name"]] = by_dept.get(o["dept_name"], 0) + 1
-        most = sorted(by_dept.items(), key=lambda kv: -kv[1])[:3]
-        intro = (f"截至 {moment_label(b['as_of'])}，本月派出的任务中有 {len(overdue)} 件超期未办结，涉及 {len(by_dept)} 个部门，"
-                 f"其中较多的是" + "、".join(f"{n}（{k} 件）" for n, k in most) + "。")
-        t.table(intro, "超期未办结事项清单", OVERDUE_COLUMNS, overdue, always_attach=True)
-    else:
-        g.para("无。")
-
-    g.heading(1, "六、联系捆绑走访")
-    visit_depts, visit_bindings = visit_rows(b)
-    g.heading(2, "（一）走访达标情况")
-    g.para(visits_text(b))
-    if visit_depts:
-        t.table("", "各部门联系捆绑走访情况", VISIT_DEPT_COLUMNS, visit_depts)
-    missed = [v for v in _named_weeks(visit_bindings) if v["missed_weeks"]]
-    g.heading(2, "（二）缺访明细")
-    t.table(f"有缺访的捆绑关系 {len(missed)} 个。" if missed else "本月没有缺访的捆绑关系。", "联系捆绑走访缺访明细",
-            [c for c in VISIT_BINDING_COLUMNS if c[0] in ("dept_name", "jpc_name", "required_weeks", "covered_weeks",
-                                                          "missed_weeks_text")], missed, always_attach=True)
-
-    g.heading(1, "七、负面清单周报")
-    per_jpc, per_clause = report_rows(b)
-    g.heading(2, "（一）上报情况")
-    g.para(reports_text(b))
-    if per_jpc:
-        t.table("", "各联合党委负面清单周报上报情况", [c for c in REPORT_COLUMNS if c[0] not in ("clauses_text",
-                                                                                    "missing_weeks_text")], per_jpc)
-    g.heading(2, "（二）负面事项按条款")
-    clause_columns = [("clause_text", "条款内容", "text"), ("items", "事项数", "int"), ("jpcs", "涉及联合党委数", "int")]
-    t.table("负面事项按负面清单条款统计：", "负面事项按条款统计",
-            clause_columns, [{**c, "clause_text": c["clause_text"] or c["clause_code"]} for c in per_clause])
-
-    g.heading(1, "八、减负负面清单")
-    t.table("下派到社区的清单外事项（准入事项为空或不在社区工作事项准入清单）及清单外证明事项（不在证明事项清单），按部门统计：",
-            "减负负面清单", BURDEN_COLUMNS, burden)
-
-    g.heading(1, "九、五级双向诉求")
-    g.para(funnel_text(b))
-    levels = (b.get("funnel") or {}).get("levels") or []
-    if levels:
-        t.table("", "五级双向诉求漏斗", [c for c in FUNNEL_COLUMNS if c[0] != "level"], levels)
-
-    g.heading(1, "十、口径与设置")
-    settings_lines = [f"{SETTING_LABELS.get(k, k)}：{pct(v) if k == 'negative_list_threshold' else v}"
-                      for k, v in b["settings"]["whistle"].items()] + [f"{k}：{v}" for k, v in _section_settings(b)]
-
-    def definitions() -> None:
-        g.heading(2, "（一）统计口径")
-        for n, (group, first, last) in enumerate(DEFINITION_GROUPS, 1):
-            g.heading(3, f"{n}. {group}")
-            for m, (k, v) in enumerate(DEFINITIONS[first:last], 1):
-                g.heading(4, f"（{m}）{k}：{v}")
-        g.heading(2, "（二）计算设置")
-        for n, line in enumerate(settings_lines, 1):
-            g.heading(3, f"{n}. {line}")
-
-    n = t.attach("统计口径与计算设置", definitions)
-    g.para(f"本通报的统计口径与计算设置详见附件{n}。期限按国家法定节假日及调休安排的工作日计算；小时时限按自然时间计算；"
-           "截止时点之后的记录不计入，历史时点的通报数字不会改变。")
-
+    for title, blocks in body(b, previous):
+        g.heading(1, title)
+        sub = 0
+        for block in blocks:
+            if isinstance(block, Heading):
+                sub += 1
+                g.heading(2, sub_heading(sub, block.text))
+            elif isinstance(block, Para):
+                g.para(block.text)
+            elif isinstance(block, Table):
+                t.table(block.intro, block.title, block.columns, block.rows, always_attach=block.attach)
+            elif isinstance(block, Notes):
+                n = t.attach("统计口径与计算设置", lambda block=block: _definitions(g, block))
+                g.para(f"本通报的统计口径与计算设置详见附件{n}。{block.text}")
+            else:
+                raise TypeError(f"unknown bulletin block {block!r}")
     g.attachment_note([title for title, _ in t.attachments])
     g.signature(s["issuer"], document_date(b))
     for n, (title, build) in enumerate(t.attachments, 1):
@@ -617,6 +293,17 @@ def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> Non
         build()
     g.imprint(s.get("copy_to") or "", s["issuer"], document_date(b))
     g.save(out)
+
+
+def _definitions(g, notes) -> None:
+    g.heading(2, "（一）统计口径")
+    for n, (group, first, last) in enumerate(DEFINITION_GROUPS, 1):
+        g.heading(3, f"{n}. {group}")
+        for m, (k, v) in enumerate(notes.definitions[first:last], 1):
+            g.heading(4, f"（{m}）{k}：{v}")
+    g.heading(2, "（二）计算设置")
+    for n, line in enumerate(notes.settings, 1):
+        g.heading(3, f"{n}. {line}")
 
 
 # ---------------------------------------------------------------- assessment (Excel)

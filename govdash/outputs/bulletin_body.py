@@ -1,0 +1,203 @@
+"""The monthly bulletin's body, section by section, as blocks (headings, sentences, tables) that the Word 通报
+(govdash.outputs.documents.bulletin_docx) and the bulletin page (pages/monthly_bulletin.py) both draw: one
+text, one order, one numbering, whoever reads it.
+
+A section is a title and a function of (bulletin, previous month's bulletin) returning its blocks. The
+sections are numbered 一、二、… in BODY's order and their sub-headings （一）（二）… in the section's, so adding a
+section is one entry in BODY (with the bulletin section it shows, govdash.figures.monthly_bulletin.SECTIONS).
+The Word file attaches long tables as numbered 附件; the page shows every table where it stands, and may draw a
+block its own way (a block's `key` names it: the ranking's sortable table, the overdue list's case view).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from govdash.core.formatting import pct
+from govdash.core.periods import moment_label
+from govdash.outputs.bulletin_text import (
+    ASSESSMENT_NEGATIVE_COLUMNS, BURDEN_COLUMNS, DEFINITIONS, DEPT_COLUMNS, FUNNEL_COLUMNS, OVERDUE_COLUMNS, REPORT_COLUMNS,
+    SETTING_LABELS, VISIT_BINDING_COLUMNS, VISIT_DEPT_COLUMNS, below_threshold, funnel_text, named_weeks,
+    negative_list_rows, overdue_rows, red_black_lists, report_rows, reports_text, section_settings, summary_text,
+    visit_rows, visits_text)
+
+NUMERALS = "一二三四五六七八九十"
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A sub-heading of a section, numbered （一）（二）… in its section."""
+    text: str
+
+
+@dataclass(frozen=True)
+class Para:
+    text: str
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table introduced by a sentence. No rows: the sentence ends "无。". The Word file attaches it as the next
+    附件 when it is long (or always, `attach`), titled `title`."""
+    intro: str
+    title: str
+    columns: list
+    rows: list
+    attach: bool = False
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Notes:
+    """The definitions and settings: a 附件 in the Word file, an expander on the page, with the sentence after."""
+    definitions: list
+    settings: list[str]
+    text: str
+
+
+Block = Heading | Para | Table | Notes
+
+
+@dataclass(frozen=True)
+class BodySection:
+    title: str
+    blocks: Callable[[dict, dict | None], list[Block]]
+
+
+def numbered_title(n: int, title: str) -> str:
+    """一、总体情况 (n counts from 1)."""
+    return f"{NUMERALS[n - 1]}、{title}"
+
+
+def sub_heading(n: int, text: str) -> str:
+    """（一）走访达标情况: the n-th sub-heading of a section."""
+    return f"（{NUMERALS[n - 1]}）{text}"
+
+
+def table_intro(intro: str, rows: list, attachment: int | None = None) -> str:
+    """The sentence before a table: no rows, "…无。"; attached as 附件 n, "…详见附件n。"; inline, ending in a colon
+    (a sentence that ends in a full stop keeps it). Empty when there is no sentence and nothing to say."""
+    if not rows:
+        return intro + "无。" if intro else ""
+    if attachment is not None:
+        return f"{intro}详见附件{attachment}。"
+    if not intro or intro.endswith("。"):
+        return intro
+    return intro.rstrip("：:") + "："
+
+
+def _general(b, previous):
+    return [Para(summary_text(b, previous), key="summary")]
+
+
+RANK_SHORT = ("rank", "dept_name", "dispatched", "handling_rate", "timely_handling_rate", "closure_rate",
+              "on_time_closure_rate", "satisfaction_rate", "returned")
+
+
+def _ranking(b, previous):
+    return [Table("按按期办结率、办结率、派单数依次从高到低排名，并列者名次相同。", "各部门“社区吹哨、部门报到”工作排名",
+                  [c for c in DEPT_COLUMNS if c[0] in RANK_SHORT], b["departments"], key="ranking")]
+
+
+def _honour_lists(b, previous):
+    red, black = red_black_lists(b)
+    return [Para("红榜（按期办结率前列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）" for d in red) or "无")),
+            Para("黑榜（按期办结率后列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）" for d in black) or "无"))]
+
+
+def _assessment_negative_list(b, previous):
+    threshold = b["settings"]["whistle"]["negative_list_threshold"]
+    assessment, _ = negative_list_rows(b)
+    out: list[Block] = [Table(f"1 月至本月累计处置率或办结率低于 {pct(threshold)} 的部门，纳入年度考核负面清单：",
+                              "年度考核负面清单", ASSESSMENT_NEGATIVE_COLUMNS, assessment)]
+    low = below_threshold(b)
+    if low:
+        out.append(Para(f"本月单月处置率或办结率低于 {pct(threshold)} 的部门：" + "、".join(
+            f"{d['dept_name']}（处置率 {pct(d['handling_rate'])}，办结率 {pct(d['closure_rate'])}）" for d in low) + "。"))
+    return out
+
+
+def _overdue(b, previous):
+    overdue = overdue_rows(b)
+    if not overdue:
+        return [Para("无。")]
+    by_dept: dict[str, int] = {}
+    for o in overdue:
+        by_dept[o["dept_name"]] = by_dept.get(o["dept_name"], 0) + 1
+    most = sorted(by_dept.items(), key=lambda kv: -kv[1])[:3]
+    intro = (f"截至 {moment_label(b['as_of'])}，本月派出的任务中有 {len(overdue)} 件超期未办结，涉及 {len(by_dept)} 个部门，"
+             f"其中较多的是" + "、".join(f"{n}（{k} 件）" for n, k in most) + "。")
+    return [Table(intro, "超期未办结事项清单", OVERDUE_COLUMNS, overdue, attach=True, key="overdue")]
+
+
+MISSED_COLUMNS = ("dept_name", "jpc_name", "required_weeks", "covered_weeks", "missed_weeks_text")
+
+
+def _visits(b, previous):
+    visit_depts, visit_bindings = visit_rows(b)
+    missed = [v for v in named_weeks(visit_bindings) if v["missed_weeks"]]
+    out: list[Block] = [Heading("走访达标情况"), Para(visits_text(b))]
+    if visit_depts:
+        out.append(Table("", "各部门联系捆绑走访情况", VISIT_DEPT_COLUMNS, visit_depts))
+    out += [Heading("缺访明细"),
+            Table(f"有缺访的捆绑关系 {len(missed)} 个。" if missed else "本月没有缺访的捆绑关系。", "联系捆绑走访缺访明细",
+                  [c for c in VISIT_BINDING_COLUMNS if c[0] in MISSED_COLUMNS], missed, attach=True)]
+    return out
+
+
+CLAUSE_TABLE_COLUMNS = [("clause_text", "条款内容", "text"), ("items", "事项数", "int"), ("jpcs", "涉及联合党委数", "int")]
+
+
+def _weekly_reports(b, previous):
+    per_jpc, per_clause = report_rows(b)
+    out: list[Block] = [Heading("上报情况"), Para(reports_text(b))]
+    if per_jpc:
+        out.append(Table("", "各联合党委负面清单周报上报情况",
+                         [c for c in REPORT_COLUMNS if c[0] not in ("clauses_text", "missing_weeks_text")], per_jpc))
+    out += [Heading("负面事项按条款"),
+            Table("负面事项按负面清单条款统计：", "负面事项按条款统计", CLAUSE_TABLE_COLUMNS,
+                  [{**c, "clause_text": c["clause_text"] or c["clause_code"]} for c in per_clause])]
+    return out
+
+
+def _burden(b, previous):
+    _, burden = negative_list_rows(b)
+    return [Table("下派到社区的清单外事项（准入事项为空或不在社区工作事项准入清单）及清单外证明事项（不在证明事项清单），按部门统计：",
+                  "减负负面清单", BURDEN_COLUMNS, burden)]
+
+
+def _appeals(b, previous):
+    if b.get("funnel") is None:   # a department's view: community appeals are the committee's
+        return [Para("居民诉求按社区和层级统计，部门账号不显示（见市级通报）。")]
+    out: list[Block] = [Para(funnel_text(b))]
+    levels = b["funnel"].get("levels") or []
+    if levels:
+        out.append(Table("", "五级双向诉求漏斗", [c for c in FUNNEL_COLUMNS if c[0] != "level"], levels))
+    return out
+
+
+def _notes(b, previous):
+    settings = [f"{SETTING_LABELS.get(k, k)}：{pct(v) if k == 'negative_list_threshold' else v}"
+                for k, v in b["settings"]["whistle"].items()] + [f"{k}：{v}" for k, v in section_settings(b)]
+    return [Notes(DEFINITIONS, settings, "期限按国家法定节假日及调休安排的工作日计算；小时时限按自然时间计算；"
+                                         "截止时点之后的记录不计入，历史时点的通报数字不会改变。")]
+
+
+BODY: tuple[BodySection, ...] = (
+    BodySection("总体情况", _general),
+    BodySection("部门排名", _ranking),
+    BodySection("红黑榜", _honour_lists),
+    BodySection("考核负面清单（年度累计）", _assessment_negative_list),
+    BodySection("超期未办结事项", _overdue),
+    BodySection("联系捆绑走访", _visits),
+    BodySection("负面清单周报", _weekly_reports),
+    BodySection("减负负面清单", _burden),
+    BodySection("五级双向诉求", _appeals),
+    BodySection("口径与设置", _notes),
+)
+
+
+def body(b: dict, previous: dict | None, sections: tuple[BodySection, ...] = BODY):
+    """(numbered title, blocks) of every section in order."""
+    return [(numbered_title(n, s.title), s.blocks(b, previous)) for n, s in enumerate(sections, 1)]
