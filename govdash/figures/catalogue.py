@@ -21,11 +21,12 @@ from govdash.core.principal import AccessDenied, Principal
 from govdash.figures import assessment as assessment_figures
 from govdash.figures import cutoff, lookups, monthly_bulletin, published
 from govdash.figures.scope import (  # noqa: F401  (the rules, for the declarations below and for tests)
-    BOUND_JPCS, CITY_ONLY, CITY_ONLY_MESSAGE, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule, each, own_department_argument, sections)
+    BOUND_JPCS, CITY_ONLY, CITY_ONLY_MESSAGE, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule, declared_sections, each,
+    own_department_argument, sections)
 
 # every section of the monthly bulletin and what a department sees of it: the rules declared with the
 # sections themselves (govdash.figures.monthly_bulletin.SECTIONS)
-BULLETIN_SECTIONS = monthly_bulletin.section_rule()
+BULLETIN_SECTIONS = declared_sections(monthly_bulletin.section_rules)
 ASSESSMENT_SECTIONS = sections(
     year=PUBLIC, quarter=PUBLIC, period=PUBLIC, as_of=PUBLIC, previous_period=PUBLIC, settings=PUBLIC,
     provisional=PUBLIC, final_cutoff=PUBLIC, data_end=PUBLIC, data_note=PUBLIC,

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from govdash.core.formatting import EMPTY, pct
 from govdash.core.labels import DEPT_LABELS
+from govdash.figures import monthly_bulletin
 
-# not figures: how the bulletin was made or who reads it (the settings are compared: a changed setting is listed)
-SKIPPED = {"as_of", "final_cutoff", "provisional", "data_end", "data_note", "publication", "scope", "reference", "month"}
-SECTION_LABELS = {
-    "city": "全市合计", "departments": "部门排名", "lists": "红黑榜", "overdue": "超期未办结清单", "visits": "联系捆绑走访",
-    "negative_reports": "负面清单周报", "assessment_negative_list": "考核负面清单", "burden_negative_list": "减负负面清单",
-    "funnel": "五级诉求", "settings": "设置", "department_count": "参与排名部门数", "calendar_provisional": "工作日历暂定",
-}
+# sections that are not figures (how the bulletin was made or who reads it) are not compared; the settings are
+# (a changed setting is listed); each section is named by its label, all as declared in the bulletin's sections
+SKIPPED = {s.key for s in monthly_bulletin.SECTIONS if not s.figures}
+SECTION_LABELS = {s.key: s.label for s in monthly_bulletin.SECTIONS}
 FIELD_LABELS = {
     **DEPT_LABELS, "handled_in_time": "及时处置数", "satisfied": "满意数", "rated": "评价数",
     "red": "红榜", "black": "黑榜", "below_threshold": "低于阈值",

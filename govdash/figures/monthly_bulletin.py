@@ -7,7 +7,9 @@ Adding a section to the bulletin takes three places:
    section that is one query's rows); the catalogue's bulletin rule is read from this table, so a section
    nobody declared here never reaches a department (fail closed);
 3. the document section that shows it (`govdash.outputs.bulletin_body.BODY`), which the Word file and the
-   bulletin page both draw.
+   bulletin page both draw (and, when it belongs in the workbook too, its sheet in
+   `govdash.outputs.documents.bulletin_xlsx`).
+A 更正 notice names the section by its label. tests/test_adding_a_bulletin_section.py adds one in these places.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from govdash.core.periods import month_bounds, parse_as_of
 from govdash.core.scoring import load_scoring
 from govdash.core.settings import load_settings
 from govdash.figures import cutoff as cutoff_rule
-from govdash.figures.scope import BOUND_JPCS, CITY_ONLY, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule, sections
+from govdash.figures.scope import BOUND_JPCS, CITY_ONLY, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule
 from warehouse.build import metric_sql
 from warehouse.db import fetch_frame
 
@@ -81,7 +83,8 @@ class Section:
     key: str                 # its key in the bulletin (and in the JSON file)
     rule: Rule               # what a department user sees of it
     compute: Callable[[BulletinContext], Any] | None   # None: filled outside the computation (see its comment)
-    label: str
+    label: str               # its name in the 更正 notice (govdash.figures.corrections)
+    figures: bool = True     # False: says how the bulletin was made or who reads it; a correction does not compare it
 
 
 def metric_rows(name: str) -> Callable[[BulletinContext], list[dict]]:
@@ -159,20 +162,20 @@ def _lists(ctx: BulletinContext) -> dict:
 
 # the bulletin's sections, in the order of its JSON file
 SECTIONS: tuple[Section, ...] = (
-    Section("month", PUBLIC, lambda ctx: ctx.month, "统计月份"),
-    Section("as_of", PUBLIC, lambda ctx: ctx.cutoff.strftime("%Y-%m-%d %H:%M:%S"), "截止时点"),
-    Section("settings", PUBLIC, _settings, "时限与口径设置"),
-    Section("calendar_provisional", PUBLIC, _calendar_provisional, "节假日安排是否暂定"),
+    Section("month", PUBLIC, lambda ctx: ctx.month, "统计月份", figures=False),
+    Section("as_of", PUBLIC, lambda ctx: ctx.cutoff.strftime("%Y-%m-%d %H:%M:%S"), "截止时点", figures=False),
+    Section("settings", PUBLIC, _settings, "设置"),
+    Section("calendar_provisional", PUBLIC, _calendar_provisional, "工作日历暂定"),
     # the cut-off rule (settings [cutoff]): before the period's final cut-off the figures are 初步
-    Section("provisional", PUBLIC, lambda ctx: ctx.stated["provisional"], "是否初步"),
-    Section("final_cutoff", PUBLIC, lambda ctx: ctx.stated["final_cutoff"], "正式截止时点"),
-    Section("data_end", PUBLIC, lambda ctx: ctx.stated["data_end"], "数据截至"),
-    Section("data_note", PUBLIC, lambda ctx: ctx.stated["data_note"], "数据说明"),
+    Section("provisional", PUBLIC, lambda ctx: ctx.stated["provisional"], "是否初步", figures=False),
+    Section("final_cutoff", PUBLIC, lambda ctx: ctx.stated["final_cutoff"], "正式截止时点", figures=False),
+    Section("data_end", PUBLIC, lambda ctx: ctx.stated["data_end"], "数据截至", figures=False),
+    Section("data_note", PUBLIC, lambda ctx: ctx.stated["data_note"], "数据说明", figures=False),
     Section("departments", OWN_DEPARTMENT, lambda ctx: ctx.department_rows, "部门排名"),   # its own row, with its city rank
     # ranked and listed on the whole city before anyone's view is cut (a department sees whether it is on them)
-    Section("department_count", PUBLIC, lambda ctx: len(ctx.department_rows), "参与排名的部门数"),
-    Section("lists", OWN_IDS, _lists, "红黑榜与低于阈值"),
-    Section("overdue", OWN_DEPARTMENT, _overdue, "超期未办结事项"),
+    Section("department_count", PUBLIC, lambda ctx: len(ctx.department_rows), "参与排名部门数"),
+    Section("lists", OWN_IDS, _lists, "红黑榜"),
+    Section("overdue", OWN_DEPARTMENT, _overdue, "超期未办结清单"),
     # the city's totals are the city's for everyone (stated on the page)
     Section("city", PUBLIC, lambda ctx: figures.city_totals(ctx.con, ctx.department_frame), "全市合计"),
     Section("visits", OWN_DEPARTMENT, lambda ctx: figures.visit_rows(figures.visit_table(ctx.con, ctx.month)), "联系捆绑走访"),
@@ -181,18 +184,18 @@ SECTIONS: tuple[Section, ...] = (
     Section("burden_negative_list", OWN_DEPARTMENT, metric_rows("burden_negative_list"), "减负负面清单"),
     # community appeals are not department rows
     Section("funnel", CITY_ONLY, lambda ctx: figures.funnel_section(ctx.con, ctx.month_start, ctx.month_end, ctx.cutoff),
-            "五级双向诉求"),
-    Section("reference", PUBLIC, lambda ctx: figures.reference_names(ctx.con), "名称对照"),
+            "五级诉求"),
+    Section("reference", PUBLIC, lambda ctx: figures.reference_names(ctx.con), "名称对照", figures=False),
     # not computed here: set when a bulletin is served from the archive (published / correction, when, by whom) …
-    Section("publication", PUBLIC, None, "发布状态"),
+    Section("publication", PUBLIC, None, "发布状态", figures=False),
     # … and when a department's view is cut (what its view holds)
-    Section("scope", PUBLIC, None, "账号范围说明"),
+    Section("scope", PUBLIC, None, "账号范围说明", figures=False),
 )
 
 
-def section_rule(table: tuple[Section, ...] = SECTIONS) -> Rule:
-    """The catalogue's rule for a bulletin: each declared section's own rule; anything else is left out."""
-    return sections(**{s.key: s.rule for s in table})
+def section_rules() -> tuple[tuple[str, Rule], ...]:
+    """(key, rule) of every declared section: the catalogue cuts a bulletin by them; anything else is left out."""
+    return tuple((s.key, s.rule) for s in SECTIONS)
 
 
 def bulletin(con, month: str, as_of: str | dt.datetime | None = None) -> dict:

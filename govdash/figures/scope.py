@@ -7,6 +7,7 @@ does not know is denied (fail closed).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import polars as pl
 
@@ -20,7 +21,7 @@ class Rule:
     """How a department user's view of a result (or of one section of it) is cut."""
     kind: str  # public | city_only | own_rows | bound_jpc_rows | own_ids | own_event | dispatched_to_own | sections | each
     column: str = ""         # own_rows / bound_jpc_rows: the column that names the department / JPC
-    sections: tuple = ()     # sections: ((key, Rule), …)
+    sections: Any = ()       # sections: ((key, Rule), …), or a function returning them (read when cutting)
     dept_arg: int | None = None   # the argument that is always the user's own department
 
     def cut(self, result: Any, p: Principal, bound_jpcs: set[str]) -> Any:
@@ -44,7 +45,7 @@ class Rule:
             (rule,) = [r for _, r in self.sections]
             return tuple(rule.cut(part, p, bound_jpcs) for part in result)
         if self.kind == "sections":
-            declared = dict(self.sections)
+            declared = dict(self.sections() if callable(self.sections) else self.sections)
             out = {}
             for key, value in result.items():
                 rule = declared.get(key)
@@ -83,6 +84,11 @@ def own_department_argument(index: int) -> Rule:
 
 def sections(**rules: Rule) -> Rule:
     return Rule("sections", sections=tuple(rules.items()))
+
+
+def declared_sections(table: Callable[[], tuple]) -> Rule:
+    """Sections whose rules are read from a table when a result is cut (a section added to it is cut by its rule)."""
+    return Rule("sections", sections=table)
 
 
 def each(rule: Rule) -> Rule:

@@ -21,7 +21,7 @@ from govdash.outputs.bulletin_text import (
     negative_list_rows, overdue_rows, red_black_lists, report_rows, reports_text, section_settings, summary_text,
     visit_rows, visits_text)
 
-NUMERALS = "一二三四五六七八九十"
+NUMERALS = "一二三四五六七八九"
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,22 @@ class BodySection:
     blocks: Callable[[dict, dict | None], list[Block]]
 
 
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 11 → 十一, 20 → 二十, 99 → 九十九 (section numbers)."""
+    if not 1 <= n <= 99:
+        raise ValueError(f"section number {n} out of range")
+    tens, ones = divmod(n, 10)
+    return (("" if tens == 1 else NUMERALS[tens - 1]) + "十" if tens else "") + (NUMERALS[ones - 1] if ones else "")
+
+
 def numbered_title(n: int, title: str) -> str:
     """一、总体情况 (n counts from 1)."""
-    return f"{NUMERALS[n - 1]}、{title}"
+    return f"{chinese_number(n)}、{title}"
 
 
 def sub_heading(n: int, text: str) -> str:
     """（一）走访达标情况: the n-th sub-heading of a section."""
-    return f"（{NUMERALS[n - 1]}）{text}"
+    return f"（{chinese_number(n)}）{text}"
 
 
 def table_intro(intro: str, rows: list, attachment: int | None = None) -> str:
@@ -198,6 +206,6 @@ BODY: tuple[BodySection, ...] = (
 )
 
 
-def body(b: dict, previous: dict | None, sections: tuple[BodySection, ...] = BODY):
-    """(numbered title, blocks) of every section in order."""
-    return [(numbered_title(n, s.title), s.blocks(b, previous)) for n, s in enumerate(sections, 1)]
+def body(b: dict, previous: dict | None):
+    """(numbered title, blocks) of every section of BODY in order."""
+    return [(numbered_title(n, s.title), s.blocks(b, previous)) for n, s in enumerate(BODY, 1)]
