@@ -13,7 +13,6 @@ import polars as pl
 import pytest
 import streamlit as st
 from docx import Document
-from streamlit.testing.v1 import AppTest
 
 import warehouse.build
 from govdash.access import Principal
@@ -23,7 +22,7 @@ from govdash.figures.scope import OWN_DEPARTMENT
 from govdash.outputs import bulletin_body
 from govdash.outputs.bulletin_body import BodySection, Table
 from govdash.outputs.documents import render_bulletin
-from tests.conftest import REPO
+from tests.apptest import open_page
 from warehouse.db import connect_read, fetch_frame, read_cursor
 
 MONTH = "2024-06"
@@ -105,14 +104,7 @@ def test_a_section_added_in_three_places_reaches_the_bulletin_its_cut_and_the_wo
 @pytest.mark.parametrize("principal", [Principal("c", "committee"), Principal("d", "department", DEPT)],
                          ids=["committee", "department"])
 def test_a_section_added_in_three_places_is_on_the_page(committed_sample_db, with_new_section, monkeypatch, principal):
-    monkeypatch.setenv("GOVDASH_DB", str(committed_sample_db))
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
-    at.session_state["principal"] = principal
-    at.session_state["month"] = MONTH
-    at.run()
-    at.switch_page("pages/monthly_bulletin.py").run()
-    at.sidebar.datetime_input(key="as_of_at").set_value(CUTOFF).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(committed_sample_db, monkeypatch, principal, "pages/monthly_bulletin.py", MONTH, CUTOFF)
     titles = [s.value for s in at.subheader]
     assert f"十、{TITLE}" in titles and "十一、口径与设置" in titles
     con = connect_read(committed_sample_db)

@@ -7,14 +7,13 @@ import re
 
 import pytest
 from docx import Document
-from streamlit.testing.v1 import AppTest
 
 from govdash.access import Principal
 from govdash.core.periods import moment_label, previous_month
 from govdash.figures import catalogue
 from govdash.figures.monthly_bulletin import bulletin
 from govdash.outputs.documents import render_bulletin
-from tests.conftest import REPO
+from tests.apptest import open_page
 from tests.textlint import as_read
 from warehouse.build import metric_sql
 from warehouse.db import connect_read, fetch_frame, read_cursor
@@ -27,14 +26,7 @@ NUMBERED = re.compile(r"^[一二三四五六七八九十]+、")
 @pytest.mark.parametrize("principal", [Principal("c", "committee"), Principal("d", "department", "D13")],
                          ids=["committee", "department"])
 def test_the_screen_has_the_word_bulletins_sections_in_order_with_its_sentences(committed_sample_db, monkeypatch, principal):
-    monkeypatch.setenv("GOVDASH_DB", str(committed_sample_db))
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
-    at.session_state["principal"] = principal
-    at.session_state["month"] = MONTH
-    at.run()
-    at.switch_page("pages/monthly_bulletin.py").run()
-    at.sidebar.datetime_input(key="as_of_at").set_value(CUTOFF).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(committed_sample_db, monkeypatch, principal, "pages/monthly_bulletin.py", MONTH, CUTOFF)
 
     con = connect_read(committed_sample_db)
     try:

@@ -10,7 +10,6 @@ import io
 
 import pytest
 from docx import Document
-from streamlit.testing.v1 import AppTest
 
 from govdash.figures import catalogue
 from govdash.access import Principal
@@ -19,7 +18,7 @@ from govdash.figures.assessment import assessment_what_if
 from govdash.outputs.bulletin_text import red_black_lists
 from govdash.outputs.documents import bulletin_docx
 from govdash.core.scoring import dump_scoring, load_scoring
-from tests.conftest import REPO
+from tests.apptest import open_page
 from warehouse.db import connect_read, read_cursor
 
 MONTH = "2024-10"
@@ -73,16 +72,8 @@ def test_a_department_in_the_middle_is_on_neither_list(city):
     assert red_black_lists(mine) == ([], [])
 
 
-def _app(db, monkeypatch, principal: Principal, page: str) -> AppTest:
-    monkeypatch.setenv("GOVDASH_DB", str(db))
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
-    at.session_state["principal"] = principal
-    at.session_state["month"] = MONTH
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def _app(db, monkeypatch, principal: Principal, page: str):
+    return open_page(db, monkeypatch, principal, page, MONTH, timeout=120)
 
 
 def test_bulletin_page_of_the_worst_department(city, monkeypatch):
