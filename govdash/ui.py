@@ -259,11 +259,6 @@ def show_case(event_id: str, as_of: dt.datetime | None = None) -> bool:
     return True
 
 
-def show_timeline(event_id: str, as_of: dt.datetime | None = None) -> None:
-    """A selected row's event, as the case view shows it (kept for the pages' row selections)."""
-    show_case(event_id, as_of)
-
-
 def case_search() -> None:
     """Search by event id from any page (the sidebar): a known id opens the case page."""
     def go() -> None:  # the id is kept outside the widget: a page switch drops the widget's own state

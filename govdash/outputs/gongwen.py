@@ -20,7 +20,6 @@ from __future__ import annotations
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
@@ -347,9 +346,6 @@ class Gongwen:
             ppr = p._p.get_or_add_pPr()
             _jc(ppr, "left")
             _indent(ppr, left_chars=max(left, 0), char_twips=CHAR_TWIPS + CHAR_CONDENSE)
-
-    def page_break(self) -> None:
-        self.doc.add_paragraph(style="Normal").add_run().add_break(WD_BREAK.PAGE)
 
     def attachment(self, number: int, title: str) -> None:
         """An attachment's first lines, on a new page: "附件1" in 黑体 flush left, its title centred."""
