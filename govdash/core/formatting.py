@@ -49,3 +49,11 @@ def pct_expr(column: str | pl.Expr) -> pl.Expr:
         (magnitude // 10).cast(pl.Utf8), pl.lit("."), (magnitude % 10).cast(pl.Utf8), pl.lit("%"),
     ])
     return pl.when(value.is_null() | value.is_nan()).then(pl.lit(EMPTY)).otherwise(text)
+
+
+def json_text(data) -> str:
+    """A report as the JSON every output writes (CLI, the bulletin's JSON file, the archive): Chinese as it is,
+    indented by two."""
+    import json
+
+    return json.dumps(data, ensure_ascii=False, indent=2)

@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 
 from govdash.core import textsafe
-from govdash.core.formatting import EMPTY, pct
+from govdash.core.formatting import EMPTY, json_text, pct
 from govdash.core.periods import day_label, month_bounds, month_label, moment_label, week_range_label
 from govdash.outputs.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
 from govdash.outputs.bulletin_text import (
@@ -367,9 +367,7 @@ def render_bulletin(kind: str, b: dict, previous: dict | None = None) -> bytes:
     if kind not in BULLETIN_FORMATS:
         raise ValueError(f"不支持的通报格式“{kind}”，应为 docx、pdf、xlsx 或 json")
     if kind == "json":   # as `govdash report bulletin --format json` writes it
-        import json
-
-        return json.dumps(b, ensure_ascii=False, indent=2).encode("utf-8")
+        return json_text(b).encode("utf-8")
     buf = io.BytesIO()
     if kind == "xlsx":
         bulletin_xlsx(b, buf)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from pathlib import Path
 
+from govdash.core.formatting import json_text
 from govdash.core.periods import moment_label, month_label, parse_as_of, previous_month
 from govdash.core.principal import AccessDenied, Principal
 from govdash.core.scoring import scoring_path
@@ -44,10 +44,6 @@ class PublishError(ValueError):
 
 def file_name(month: str, kind: str, version: int) -> str:
     return f"{month}-月度通报" + ("" if version == 1 else f"-更正第{version - 1}版") + f".{kind}"
-
-
-def bulletin_json(b: dict) -> str:
-    return json.dumps(b, ensure_ascii=False, indent=2)
 
 
 def _file_digest(path: Path) -> str:
@@ -107,7 +103,7 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
             publication["supersedes_version"] = current["version"]
         b["publication"] = publication
         previous = compute_bulletin(con, previous_month(month), cutoff)
-        text = bulletin_json(b)
+        text = json_text(b)
         files, skipped = [], {}
         for kind in FILE_KINDS:
             try:
