@@ -34,7 +34,7 @@ from pipelines.readers import (RaggedRows, SourceError, SourceFrame, iter_source
 from govdash.core.tables import TableSpec
 from warehouse.build import build
 from warehouse.db import write_session
-from warehouse.ingest_sql import ingest_sql
+from warehouse.sql_files import ingest_sql
 from warehouse.schema import ensure_schema, quarantine_note, raw_table
 
 # the reference lists shipped with the product (transcribed from the seeds), loaded when a
