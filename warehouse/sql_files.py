@@ -5,7 +5,8 @@ Values are $-bind parameters. A statement that must name a table or columns, or 
 has `{placeholder}`s, filled by str.format with identifiers (and literals, and model SQL) taken only from
 the table specs (config/tables.toml), the model and macro file names and texts, and the code's own
 constants and validated settings, never from data. (A file's comment names its placeholders in backticks,
-as str.format would fill braces there too.) A statement without placeholders is returned as written.
+as str.format would fill braces there too.) A statement without placeholders is returned as written. The
+loaders take the file's name positionally only, so `name` can be a placeholder too.
 
 Folders: ingest/ (pipelines.ingest), build_steps/ (warehouse.build and the calendar it loads), connection/
 (warehouse.db: attach, settings, storage checks), archive/ (warehouse.archive). The metric queries
@@ -28,27 +29,27 @@ def _text(folder: Path, name: str) -> str:
     return (folder / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def statement(folder: Path, name: str, **identifiers: str) -> str:
+def statement(folder: Path, name: str, /, **identifiers: str) -> str:
     """The statement <folder>/<name>.sql, its `{placeholder}`s filled with `identifiers`."""
     text = _text(folder, name)
     return text.format(**identifiers) if identifiers else text
 
 
-def ingest_sql(name: str, **identifiers: str) -> str:
+def ingest_sql(name: str, /, **identifiers: str) -> str:
     """warehouse/ingest/<name>.sql (pipelines.ingest)."""
     return statement(INGEST_SQL_DIR, name, **identifiers)
 
 
-def build_sql(name: str, **identifiers: str) -> str:
+def build_sql(name: str, /, **identifiers: str) -> str:
     """warehouse/build_steps/<name>.sql (warehouse.build, warehouse.calendar)."""
     return statement(BUILD_STEPS_DIR, name, **identifiers)
 
 
-def connection_sql(name: str, **identifiers: str) -> str:
+def connection_sql(name: str, /, **identifiers: str) -> str:
     """warehouse/connection/<name>.sql (warehouse.db)."""
     return statement(CONNECTION_SQL_DIR, name, **identifiers)
 
 
-def archive_sql(name: str) -> str:
+def archive_sql(name: str, /) -> str:
     """warehouse/archive/<name>.sql (warehouse.archive)."""
     return statement(ARCHIVE_SQL_DIR, name)
