@@ -13,12 +13,11 @@ import duckdb
 
 from warehouse.calendar import load_official_calendar
 from warehouse.schema import ensure_schema
-from warehouse.sql_files import build_sql, connection_sql
+from warehouse.sql_files import build_sql, connection_sql, ddl_sql
 
 WAREHOUSE_DIR = Path(__file__).resolve().parent
 MODEL_LAYERS = ("staging", "marts")
 METRICS_DIR = WAREHOUSE_DIR / "metrics"
-DDL_DIR = WAREHOUSE_DIR / "ddl"
 
 
 def build_fingerprint() -> str:
@@ -167,7 +166,7 @@ def build(con: duckdb.DuckDBPyConnection, progress=None, incremental: bool = Fal
         con.execute(f.read_text(encoding="utf-8"))
     for name in RETIRED_MACROS:
         con.execute(build_sql("retired_macro_drop", name=name))
-    con.execute((DDL_DIR / "build_info.sql").read_text(encoding="utf-8"), {"fingerprint": build_fingerprint()})
+    con.execute(ddl_sql("build_info"), {"fingerprint": build_fingerprint()})
     con.execute(build_sql("changed_events_clear"))
     con.execute(build_sql("changed_tables_clear"))
     return done

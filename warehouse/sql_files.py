@@ -9,7 +9,8 @@ as str.format would fill braces there too.) A statement without placeholders is 
 loaders take the file's name positionally only, so `name` can be a placeholder too.
 
 Folders: ingest/ (pipelines.ingest), build_steps/ (warehouse.build and the calendar it loads), connection/
-(warehouse.db: attach, settings, storage checks), archive/ (warehouse.archive). The metric queries
+(warehouse.db: attach, settings, storage checks), archive/ (warehouse.archive), ddl/ (warehouse.schema's
+bookkeeping and raw tables, generated from the table specs; the build's build_info). The metric queries
 (metrics/, warehouse.build.metric_sql) and the model and macro files are read by the build's own rules.
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ INGEST_SQL_DIR = WAREHOUSE_DIR / "ingest"
 BUILD_STEPS_DIR = WAREHOUSE_DIR / "build_steps"
 CONNECTION_SQL_DIR = WAREHOUSE_DIR / "connection"
 ARCHIVE_SQL_DIR = WAREHOUSE_DIR / "archive"
+DDL_DIR = WAREHOUSE_DIR / "ddl"
 
 
 @functools.cache
@@ -53,3 +55,8 @@ def connection_sql(name: str, /, **identifiers: str) -> str:
 def archive_sql(name: str, /) -> str:
     """warehouse/archive/<name>.sql (warehouse.archive)."""
     return statement(ARCHIVE_SQL_DIR, name)
+
+
+def ddl_sql(name: str, /, **identifiers: str) -> str:
+    """warehouse/ddl/<name>.sql (warehouse.schema, warehouse.build)."""
+    return statement(DDL_DIR, name, **identifiers)
