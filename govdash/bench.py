@@ -131,6 +131,7 @@ def phase_pandas(db: Path) -> dict:
     from pandas_department_table import COLUMNS, department_table as pandas_table
 
     from govdash.figures import department_table, month_bounds, parse_as_of
+    from warehouse.build import metric_sql
     from warehouse.db import connect_read, read_cursor
 
     start, end = month_bounds(MONTH)
@@ -139,9 +140,9 @@ def phase_pandas(db: Path) -> dict:
     ours = department_table(cur, MONTH, as_of).select(COLUMNS).filter(pl.col("dispatched") + pl.col("returned") > 0).sort("dept_id")
     out = {}
     t = time.perf_counter()
-    events = cur.sql("select event_id, handling_mode, is_difficult from raw_whistle_events").df()
-    log = cur.sql("select event_id, ts, action, dept_id, value, _source_row from raw_whistle_event_log").df()
-    cal = cur.sql("select date, is_workday from ref_calendar_official").df()
+    events = cur.sql(metric_sql("bench_pandas_events")).df()
+    log = cur.sql(metric_sql("bench_pandas_log")).df()
+    cal = cur.sql(metric_sql("bench_pandas_calendar")).df()
     cal["date"] = pd.to_datetime(cal["date"])
     out["pandas_load_s"] = time.perf_counter() - t
     times = []

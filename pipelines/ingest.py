@@ -34,7 +34,7 @@ from pipelines.readers import (RaggedRows, SourceError, SourceFrame, iter_source
 from govdash.core.tables import TableSpec
 from warehouse.build import build
 from warehouse.db import write_session
-from warehouse.ingest_sql import ingest_sql
+from warehouse.sql_files import ingest_sql
 from warehouse.schema import ensure_schema, quarantine_note, raw_table
 
 # the reference lists shipped with the product (transcribed from the seeds), loaded when a
@@ -311,7 +311,7 @@ def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, 
     now = dt.datetime.now().replace(microsecond=0)
     with write_session(db_path) as con:
         ensure_schema(con)
-        con.execute("begin")
+        con.begin()
         has_reference = con.execute(ingest_sql("has_reference")).fetchall()[0][0] > 0
         if not has_reference and not any(o == 0 for o, _, _ in planned):
             planned.insert(0, (0, str(BUNDLED_REFERENCE), BUNDLED_REFERENCE))
@@ -329,7 +329,7 @@ def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, 
         if do_build:
             result.models = build(con, progress=(lambda i, n, name: progress("build", i, n, name)) if progress else None,
                                   incremental=True)
-        con.execute("commit")
+        con.commit()
     # in the order the files were given (the bundled reference lists first)
     result.files = [s for _, summaries in sorted(loaded, key=lambda x: x[0]) for s in summaries]
     result.seconds = time.perf_counter() - started

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import duckdb
 
-ARCHIVE_SQL_DIR = Path(__file__).resolve().parent / "archive"
+from warehouse.sql_files import archive_sql
+
 ARCHIVE_PREFIX = "archive_"
 
 
@@ -22,27 +22,23 @@ class ArchiveError(Exception):
     """The archive refused a request or found stored content altered; the message is for the user."""
 
 
-def _sql(name: str) -> str:
-    return (ARCHIVE_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def ensure_archive(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(_sql("schema"))
+    con.execute(archive_sql("schema"))
 
 
 def has_archive(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute(_sql("tables")).fetchall())
+    return bool(con.execute(archive_sql("tables")).fetchall())
 
 
 def publications(con: duckdb.DuckDBPyConnection, month: str | None = None) -> list[dict]:
     """Every publication of the month (all months when None), oldest version first, without file contents."""
     if not has_archive(con):
         return []
-    cur = con.execute(_sql("publications"), {"month": month})
+    cur = con.execute(archive_sql("publications"), {"month": month})
     names = [d[0] for d in cur.description]
     out = []
     for row in cur.fetchall():
@@ -63,7 +59,7 @@ def latest(con: duckdb.DuckDBPyConnection, month: str) -> dict | None:
 
 
 def bulletin_text(con: duckdb.DuckDBPyConnection, publication_id: str) -> str:
-    rows = con.execute(_sql("bulletin"), {"publication_id": publication_id}).fetchall()
+    rows = con.execute(archive_sql("bulletin"), {"publication_id": publication_id}).fetchall()
     if not rows:
         raise ArchiveError(f"归档中没有发布记录 {publication_id}")
     text, digest = rows[0]
@@ -78,7 +74,7 @@ def bulletin(con: duckdb.DuckDBPyConnection, publication_id: str) -> dict:
 
 def file(con: duckdb.DuckDBPyConnection, publication_id: str, kind: str) -> tuple[str, str, bytes]:
     """(file name, MIME type, bytes) of a stored file, checked against its SHA-256."""
-    rows = con.execute(_sql("file"), {"publication_id": publication_id, "kind": kind}).fetchall()
+    rows = con.execute(archive_sql("file"), {"publication_id": publication_id, "kind": kind}).fetchall()
     if not rows:
         raise ArchiveError(f"发布记录 {publication_id} 没有 {kind} 文件")
     name, mime, digest, content = rows[0]
@@ -89,7 +85,7 @@ def file(con: duckdb.DuckDBPyConnection, publication_id: str, kind: str) -> tupl
 
 
 def ingest_batches(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    cur = con.execute(_sql("ingest_batches"))
+    cur = con.execute(archive_sql("ingest_batches"))
     names = [d[0] for d in cur.description]
     return [{k: (v.strftime("%Y-%m-%d %H:%M:%S") if k == "started_at" and v is not None else v)
              for k, v in zip(names, row)} for row in cur.fetchall()]
@@ -107,8 +103,8 @@ def insert(con: duckdb.DuckDBPyConnection, record: dict, files: list[dict]) -> N
     for key in ("ingest_runs", "skipped_kinds", "changes"):
         row[key] = None if row.get(key) is None else json.dumps(row[key], ensure_ascii=False)
     row["bulletin_sha256"] = sha256(row["bulletin_json"].encode("utf-8"))
-    con.execute(_sql("insert_publication"), row)
+    con.execute(archive_sql("insert_publication"), row)
     for f in files:
-        con.execute(_sql("insert_file"), {"publication_id": record["publication_id"], "kind": f["kind"],
+        con.execute(archive_sql("insert_file"), {"publication_id": record["publication_id"], "kind": f["kind"],
                                           "file_name": f["file_name"], "mime": f["mime"], "sha256": sha256(f["content"]),
                                           "size": len(f["content"]), "content": f["content"]})

@@ -13,11 +13,11 @@ import duckdb
 
 from warehouse.calendar import load_official_calendar
 from warehouse.schema import ensure_schema
+from warehouse.sql_files import build_sql, connection_sql, ddl_sql
 
 WAREHOUSE_DIR = Path(__file__).resolve().parent
 MODEL_LAYERS = ("staging", "marts")
 METRICS_DIR = WAREHOUSE_DIR / "metrics"
-DDL_DIR = WAREHOUSE_DIR / "ddl"
 
 
 def build_fingerprint() -> str:
@@ -100,10 +100,8 @@ def _definition_hash(name: str, files: dict[str, Path]) -> str:
 
 
 def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    db = con.execute("select current_database()").fetchall()[0][0]
-    return {r[0] for r in con.execute(
-        "select table_name from duckdb_tables() where database_name = ? and schema_name = 'main' and not temporary",
-        [db]).fetchall()}
+    db = con.execute(connection_sql("current_database")).fetchall()[0][0]
+    return {r[0] for r in con.execute(build_sql("existing_tables"), {"database": db}).fetchall()}
 
 
 def build(con: duckdb.DuckDBPyConnection, progress=None, incremental: bool = False) -> dict[str, str]:
@@ -125,13 +123,13 @@ def build(con: duckdb.DuckDBPyConnection, progress=None, incremental: bool = Fal
     order = model_order()
     macros = macro_files()
     existing = _existing_tables(con)
-    con.execute(f"create table if not exists {BUILD_STATE} (model varchar primary key, definition_hash varchar)")
-    built_hash = dict(con.execute(f"select model, definition_hash from {BUILD_STATE}").fetchall())
+    con.execute(build_sql("build_state_create", state=BUILD_STATE))
+    built_hash = dict(con.execute(build_sql("build_state_hashes", state=BUILD_STATE)).fetchall())
     full = not incremental
-    changed_tables = {r[0] for r in con.execute("select distinct table_name from build_changed_tables").fetchall()}
+    changed_tables = {r[0] for r in con.execute(build_sql("changed_tables")).fetchall()}
     changed: set[str] = set() if full else changed_tables | ({"ref_calendar_official"} if calendar_reloaded else set())
-    n_changed_events = con.execute("select count(distinct event_id) from build_changed_events").fetchall()[0][0]
-    n_events = con.execute("select count(*) from raw_whistle_events").fetchall()[0][0]
+    n_changed_events = con.execute(build_sql("changed_events_count")).fetchall()[0][0]
+    n_events = con.execute(build_sql("events_count")).fetchall()[0][0]
     few_events = n_changed_events <= INCREMENTAL_MAX_SHARE * max(n_events, 1)
     by_event: set[str] = set()   # models brought up to date event by event
     done: dict[str, str] = {}
@@ -162,15 +160,15 @@ def build(con: duckdb.DuckDBPyConnection, progress=None, incremental: bool = Fal
             _build_whole(con, name, sql)
             changed.add(name)
             done[name] = "whole"
-            con.execute(f"insert or replace into {BUILD_STATE} values (?, ?)", [name, definition])
+            con.execute(build_sql("build_state_record", state=BUILD_STATE), {"model": name, "definition_hash": definition})
     # macros bind to the tables they read, so they are (re)created once every model exists
     for f in macros.values():
         con.execute(f.read_text(encoding="utf-8"))
     for name in RETIRED_MACROS:
-        con.execute(f"drop macro table if exists {name}")
-    con.execute((DDL_DIR / "build_info.sql").read_text(encoding="utf-8"), {"fingerprint": build_fingerprint()})
-    con.execute("delete from build_changed_events")
-    con.execute("delete from build_changed_tables")
+        con.execute(build_sql("retired_macro_drop", name=name))
+    con.execute(ddl_sql("build_info"), {"fingerprint": build_fingerprint()})
+    con.execute(build_sql("changed_events_clear"))
+    con.execute(build_sql("changed_tables_clear"))
     return done
 
 
@@ -179,7 +177,7 @@ def _build_whole(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
     if "$chunk_from" in sql:
         _build_by_month(con, name, sql, params)
     else:
-        con.execute(f"create or replace table {name} as {sql}", params or None)
+        con.execute(build_sql("model_create", name=name, sql=sql), params or None)
 
 
 SMALL_MODEL_ROWS = 200_000
@@ -191,19 +189,18 @@ def _rebuilt_equal(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> bool:
     model is never compared (False)."""
     if "$chunk_from" in sql:
         return False
-    (rows,) = con.execute(f"select count(*) from {name}").fetchall()[0]
+    (rows,) = con.execute(build_sql("model_count", name=name)).fetchall()[0]
     if rows > SMALL_MODEL_ROWS:
         return False
     params = {"changed_only": False} if "$changed_only" in sql else None
-    con.execute(f"create or replace temp table _model_rebuilt as {sql}", params)
+    con.execute(build_sql("rebuilt_create", sql=sql), params)
     try:
-        (differ,) = con.execute(f"select count(*) from ((select * from temp._model_rebuilt except all select * from {name}) "
-                                f"union all (select * from {name} except all select * from temp._model_rebuilt))").fetchall()[0]
-        same_shape = (con.execute(f"select count(*) from (describe temp._model_rebuilt)").fetchall()
-                      == con.execute(f"select count(*) from (describe {name})").fetchall())
+        (differ,) = con.execute(build_sql("rebuilt_differ", name=name)).fetchall()[0]
+        same_shape = (con.execute(build_sql("column_count", table="temp._model_rebuilt")).fetchall()
+                      == con.execute(build_sql("column_count", table=name)).fetchall())
         return differ == 0 and same_shape
     finally:
-        con.execute("drop table if exists temp._model_rebuilt")
+        con.execute(build_sql("rebuilt_drop"))
 
 
 def _build_events(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
@@ -214,25 +211,24 @@ def _build_events(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
     params = {"changed_only": True}
     if "$chunk_from" in sql:
         params |= {"chunk_from": dt.datetime(1, 1, 1), "chunk_to": dt.datetime(9999, 12, 31)}
-    con.execute(f"delete from {name} where event_id in (select event_id from build_changed_events)")
-    con.execute(f"insert into {name} {sql}", params)
+    con.execute(build_sql("model_delete_changed_events", name=name))
+    con.execute(build_sql("model_insert", name=name, sql=sql), params)
 
 
 def _build_by_month(con: duckdb.DuckDBPyConnection, name: str, sql: str, extra: dict | None = None) -> None:
     """A model over the whole whistle log, built one month of dispatches at a time."""
     import datetime as dt
 
-    months = [r[0] for r in con.execute(
-        "select distinct date_trunc('month', ts) from stg_whistle_event_log where action = 'dispatched' order by 1").fetchall()]
+    months = [r[0] for r in con.execute(build_sql("dispatch_months")).fetchall()]
     bounds = [(dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31))] if not months else [
         (dt.datetime.combine(m, dt.time()), dt.datetime.combine((m.replace(day=28) + dt.timedelta(days=4)).replace(day=1), dt.time()))
         for m in months]
     for i, (start, end) in enumerate(bounds):
         params = {"chunk_from": start, "chunk_to": end, **(extra or {})}
         if i == 0:
-            con.execute(f"create or replace table {name} as {sql}", params)
+            con.execute(build_sql("model_create", name=name, sql=sql), params)
         else:
-            con.execute(f"insert into {name} {sql}", params)
+            con.execute(build_sql("model_insert", name=name, sql=sql), params)
 
 
 def metric_sql(name: str) -> str:

@@ -8,6 +8,8 @@ import duckdb
 import polars as pl
 from chinese_calendar import constants
 
+from warehouse.sql_files import build_sql
+
 HOLIDAY_NAMES_ZH = {
     "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
     "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
@@ -40,12 +42,12 @@ def official_calendar() -> pl.DataFrame:
 
 def load_official_calendar(con: duckdb.DuckDBPyConnection) -> bool:
     first, last = official_years()
-    have = con.execute("select min(date), max(date), count(*) from ref_calendar_official").fetchone()
+    have = con.execute(build_sql("calendar_span")).fetchone()
     if have[0] == dt.date(first, 1, 1) and have[1] == dt.date(last, 12, 31):
         return False
     frame = official_calendar()
-    con.execute("delete from ref_calendar_official")
+    con.execute(build_sql("calendar_clear"))
     con.register("official_frame", frame)
-    con.execute("insert into ref_calendar_official select date, is_workday, note from official_frame")
+    con.execute(build_sql("calendar_insert"))
     con.unregister("official_frame")
     return True

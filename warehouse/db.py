@@ -21,6 +21,7 @@ from typing import Iterator
 import duckdb
 
 from govdash.core.paths import REPO_ROOT
+from warehouse.sql_files import connection_sql
 
 
 class WarehouseError(Exception):
@@ -56,8 +57,8 @@ def connect_read(path: Path | None = None, check_build: bool = True) -> duckdb.D
         import tempfile
 
         configure(con, os.path.join(tempfile.gettempdir(), "govdash-spill"))
-        con.execute("attach ? as warehouse (read_only)", [str(path)])
-        con.execute("use warehouse")
+        con.execute(connection_sql("attach_read_only"), {"path": str(path)})
+        con.execute(connection_sql("use_warehouse"))
         check_complete(con, path)
         if check_build:
             check_built_by_this_version(con)
@@ -110,10 +111,10 @@ def _memory_limit() -> str:
 
 def configure(con: duckdb.DuckDBPyConnection, spill_dir: str | None = None) -> None:
     """Bound DuckDB's memory (the setting [warehouse] memory_limit); spill beyond it."""
-    con.execute(f"set memory_limit = '{_memory_limit()}'")
-    con.execute("set preserve_insertion_order = false")
+    con.execute(connection_sql("set_memory_limit", memory_limit=_memory_limit()))
+    con.execute(connection_sql("set_preserve_insertion_order"))
     if spill_dir:
-        con.execute(f"set temp_directory = '{spill_dir}'")
+        con.execute(connection_sql("set_temp_directory", temp_directory=spill_dir))
 
 
 # DuckDB's file starts with three 4 KiB headers, then fixed-size blocks numbered from 0.
@@ -122,15 +123,11 @@ FILE_HEADER_BYTES = 3 * 4096
 
 def highest_used_block(con: duckdb.DuckDBPyConnection, database: str = "warehouse") -> int:
     """The highest block id any table of `database` stores data in (-1 when none)."""
-    tables = con.execute(
-        "select schema_name, table_name from duckdb_tables() where database_name = ?", [database]).fetchall()
+    tables = con.execute(connection_sql("database_tables"), {"database": database}).fetchall()
     highest = -1
     for schema, table in tables:
         qualified = ".".join('"' + part.replace('"', '""') + '"' for part in (database, schema, table))
-        # additional_block_ids: a segment spanning several blocks names the others there
-        (top,) = con.execute(
-            "select max(greatest(block_id, coalesce(list_max(additional_block_ids), -1))) "
-            "from pragma_storage_info(?) where persistent", [qualified]).fetchone()
+        (top,) = con.execute(connection_sql("highest_block"), {"table": qualified}).fetchone()
         if top is not None:
             highest = max(highest, top)
     return highest
@@ -141,8 +138,7 @@ def check_complete(con: duckdb.DuckDBPyConnection, path: Path, database: str = "
     data in must lie inside the file. Free blocks that DuckDB trims from the end of a healthy file are
     not counted, so a healthy file is never flagged (the old check compared against total_blocks and
     misfired after an ordinary re-ingest)."""
-    (block_size,) = con.execute(
-        "select block_size from pragma_database_size() where database_name = ?", [database]).fetchone()
+    (block_size,) = con.execute(connection_sql("block_size"), {"database": database}).fetchone()
     needed = FILE_HEADER_BYTES + block_size * (highest_used_block(con, database) + 1)
     actual = os.stat(path).st_size
     if actual < needed:
@@ -169,7 +165,7 @@ def write_session(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
             con = duckdb.connect(tmp)
             configure(con, tmp + ".spill")
             if path.exists():
-                check_complete(con, Path(tmp), con.execute("select current_database()").fetchall()[0][0])
+                check_complete(con, Path(tmp), con.execute(connection_sql("current_database")).fetchall()[0][0])
         except WarehouseError:
             _discard(tmp)
             raise WarehouseError(f"数据仓库文件不完整（可能复制中断或磁盘已满）：{path.name}。"
@@ -179,7 +175,7 @@ def write_session(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
             raise _write_error(path, exc, opening=True) from None
         try:
             yield con
-            con.execute("checkpoint")
+            con.execute(connection_sql("write_checkpoint"))
             con.close()
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
@@ -244,5 +240,5 @@ def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = 
 def read_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """A cursor of a reader connection (one per query/thread), pointed at the warehouse."""
     cur = con.cursor()
-    cur.execute("use warehouse")
+    cur.execute(connection_sql("use_warehouse"))
     return cur

@@ -35,15 +35,12 @@ def assignment_params(con, as_of: dt.datetime, settings: dict | None = None) -> 
 def assignment_source(con, as_of: dt.datetime) -> str:
     """Where a cut-off's assignment facts come from: "stored" when no log row is after the cut-off (every event's
     facts are the stored ones), "stored+live" otherwise (the events with a log row after it computed live)."""
-    last = con.execute("select last_ts from stg_whistle_log_bounds").fetchall()[0][0]
+    last = con.execute(metric_sql("data_end")).fetchall()[0][0]
     return "stored" if last is None or parse_as_of(as_of) >= last else "stored+live"
 
 
 def _round_rates(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns([pl.col(c).cast(pl.Float64).round(4) for c in RATE_COLUMNS if c in frame.columns])
-
-
-PERIOD_ASSIGNMENTS = "period_assignments"
 
 
 @contextmanager
@@ -52,13 +49,12 @@ def period_assignments(con, date_from: dt.datetime, date_to: dt.datetime, as_of:
     into the connection's temp table `period_assignments`, which the bulletin's department table, overdue list
     and the month's part of the year-to-date counts read (warehouse/metrics/bulletin_*.sql,
     department_ytd_rates.sql). Temp tables belong to the connection (a cursor is one), so readers never share it."""
-    con.execute(f"create or replace temp table {PERIOD_ASSIGNMENTS} as "
-                "select * from assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored)",
+    con.execute(metric_sql("period_assignments_create"),
                 {"as_of": as_of, "date_from": date_from, "date_to": date_to, **assignment_params(con, as_of)})
     try:
         yield
     finally:
-        con.execute(f"drop table if exists temp.{PERIOD_ASSIGNMENTS}")
+        con.execute(metric_sql("period_assignments_drop"))
 
 
 def _month_params(month: str) -> dict:
@@ -88,7 +84,7 @@ def overdue_table(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
 
 
 def assignments(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime) -> pl.DataFrame:
-    return fetch_frame(con, "select * from assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored)",
+    return fetch_frame(con, metric_sql("assignments"),
                        {"as_of": as_of, "date_from": date_from, "date_to": date_to, **assignment_params(con, as_of)})
 
 

@@ -1,0 +1,2 @@
+-- After a build: the changed raw tables are up to date. No params.
+delete from build_changed_tables

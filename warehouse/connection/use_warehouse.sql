@@ -1,0 +1,2 @@
+-- Point a reader connection (or cursor) at the attached warehouse. No params.
+use warehouse
