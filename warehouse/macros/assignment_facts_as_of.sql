@@ -18,6 +18,15 @@
 -- live part of assignment_facts_at; every other event's facts at the cutoff are the stored ones.
 -- changed_only (default false): only the events an ingest changed (build_changed_events), for the build to
 -- bring fct_assignment_facts up to date event by event.
+-- The two ways a segment's state ends an assignment, each defined once and read both before every row of a
+-- segment (row_flags: over the rows before it) and at the segment's end (segment_ends: over all its rows):
+-- a closure stands when the last closure is not followed by a reopen; ended as returned when a return is
+-- followed by a dispatch of the event to another department. Arguments: seq numbers, null when there is none.
+create or replace macro closure_stands(last_close_seq, last_reopen_seq) as
+    last_close_seq is not null and (last_reopen_seq is null or last_reopen_seq < last_close_seq);
+create or replace macro ended_returned(first_return_seq, last_other_dispatch_seq) as
+    first_return_seq is not null and coalesce(last_other_dispatch_seq > first_return_seq, false);
+
 create or replace macro assignment_facts_as_of(as_of, date_from, date_to, late_only := false, changed_only := false) as table
 -- only the events with a dispatch in the period matter: every window below is within one event
 -- (late_only is known when the query is planned: the branch it rules out is dropped from the plan)
@@ -86,8 +95,8 @@ row_state as (
 row_flags as (
     select
         *,
-        close_before is not null and (reopen_before is null or reopen_before < close_before) as closure_stands,
-        return_before is not null and coalesce(other_dispatch_before > return_before, false) as ended_returned
+        closure_stands(close_before, reopen_before) as closure_stands,
+        ended_returned(return_before, other_dispatch_before) as ended_returned
     from row_state
 ),
 
@@ -116,10 +125,8 @@ segments as (
 segment_ends as (
     select
         *,
-        -- a closure stands: the segment's last closure is not followed by a reopen in it
-        last_close_seq is not null and (last_reopen_seq is null or last_reopen_seq < last_close_seq) as ends_closed,
-        -- ended as returned: a return followed by a dispatch of the event to another department
-        first_return_seq is not null and coalesce(last_other_dispatch_seq > first_return_seq, false) as ends_returned
+        closure_stands(last_close_seq, last_reopen_seq) as ends_closed,
+        ended_returned(first_return_seq, last_other_dispatch_seq) as ends_returned
     from segments
 ),
 
