@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, NoReturn
 
 import click
 
@@ -14,6 +16,22 @@ from govdash.core.paths import REPO_ROOT
 def _progress_echo(stage: str, i: int, n: int, name: str) -> None:
     words = {"read": "读取", "load": "导入", "build": "构建模型"}
     click.echo(f"[{words.get(stage, stage)} {i}/{n}] {name}", err=True)
+
+
+def _fail(message: object) -> NoReturn:
+    """A command's error: one Chinese line on stderr, exit 1 (every command ends a failure this way)."""
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def _failing_on(*errors: type[Exception]):
+    """Within the block, one of `errors` (a request the command cannot serve: a month or cut-off that does not
+    parse, an account that may not publish) ends the command with its message (_fail)."""
+    try:
+        yield
+    except errors as exc:
+        _fail(exc)
 
 
 class _Commands(click.Group):
@@ -31,11 +49,9 @@ class _Commands(click.Group):
         try:
             return super().invoke(ctx)
         except (WarehouseError, AccountError, LimitsError, ScoringSettingsError, DocumentError) as exc:
-            click.echo(f"错误：{exc}", err=True)
-            sys.exit(1)
+            _fail(exc)
         except duckdb.Error as exc:
-            click.echo(f"错误：数据仓库读写失败（文件可能已损坏）：{error_detail(exc)}", err=True)
-            sys.exit(1)
+            _fail(f"数据仓库读写失败（文件可能已损坏）：{error_detail(exc)}")
 
 
 @click.group(cls=_Commands)
@@ -149,13 +165,22 @@ def report() -> None:
     """生成报告（月度通报、季度和年度考核）。"""
 
 
-def _emit_json(data: dict, out: Path | None) -> None:
-    """A report as JSON: to the file when one is given, else on stdout."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    if out:
-        out.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text)
+def _emit_report(data: dict, fmt: str, out: Path | None, default_name: str, render: Callable[[], bytes]) -> None:
+    """A report: as JSON (fmt "json") to the file when one is given, else on stdout; in any other format the bytes
+    `render()` gives, written to the file (default `default_name`). A ValueError from render (a format this
+    installation cannot produce) ends the command with its message."""
+    if fmt == "json":
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+        if out:
+            out.write_text(text, encoding="utf-8")
+        else:
+            click.echo(text)
+        return
+    out = out or Path(default_name)
+    with _failing_on(ValueError):
+        content = render()
+    out.write_bytes(content)
+    click.echo(f"已写入 {out}")
 
 
 @report.command("bulletin")
@@ -175,26 +200,13 @@ def report_bulletin(month: str, published: bool, as_of: str | None, fmt: str, ou
     from govdash.outputs.documents import render_bulletin
     from warehouse.db import connect_read, read_cursor
 
-    try:
+    with _failing_on(ValueError):  # a month or cut-off that does not parse
         cutoff = parse_as_of(as_of) if as_of else None  # none given: the month's default cut-off ([cutoff])
         con = connect_read()
         cur = read_cursor(con)
         b = bulletin(cur, month, cutoff)
         prev = bulletin(cur, previous_month(month), b["as_of"]) if fmt in ("docx", "pdf") else None
-    except ValueError as exc:  # a month or cut-off that does not parse
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(1)
-    if fmt == "json":
-        _emit_json(b, out)
-        return
-    out = out or Path(f"{month}-月度通报.{fmt}")
-    try:
-        content = render_bulletin(fmt, b, prev)
-    except ValueError as exc:  # a format this installation cannot produce
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(1)
-    out.write_bytes(content)
-    click.echo(f"已写入 {out}")
+    _emit_report(b, fmt, out, f"{month}-月度通报.{fmt}", lambda: render_bulletin(fmt, b, prev))
 
 
 def _published_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -> None:
@@ -204,18 +216,13 @@ def _published_bulletin(month: str, as_of: str | None, fmt: str, out: Path | Non
     from warehouse.db import connect_read, read_cursor
 
     if as_of:
-        click.echo("错误：已发布的通报按发布时的截止时点固定，不能与 --as-of 同用", err=True)
-        sys.exit(1)
+        _fail("已发布的通报按发布时的截止时点固定，不能与 --as-of 同用")
     cur = read_cursor(connect_read())
     current = archive.latest(cur, month)
     if current is None:
-        click.echo(f"错误：{month_label(month)}通报尚未定稿发布（govdash publish --month {month}）", err=True)
-        sys.exit(1)
-    try:
+        _fail(f"{month_label(month)}通报尚未定稿发布（govdash publish --month {month}）")
+    with _failing_on(archive.ArchiveError):
         name, _mime, content = archive.file(cur, current["publication_id"], fmt)
-    except archive.ArchiveError as exc:
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(1)
     if fmt == "json" and out is None:
         click.echo(content.decode("utf-8"))
         return
@@ -238,14 +245,10 @@ def publish(month: str, username: str, as_of: str | None, correction: bool, reas
 
     account = load_accounts().get(username)
     if account is None:
-        click.echo(f"错误：没有账号“{username}”", err=True)
-        sys.exit(1)
+        _fail(f"没有账号“{username}”")
     role, dept_id = parse_role(account.get("role", ""))
-    try:
+    with _failing_on(PublishError, AccessDenied, ValueError):
         record = publish_month(month, Principal(username, role, dept_id), as_of=as_of, correction=correction, reason=reason)
-    except (PublishError, AccessDenied, ValueError) as exc:
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(1)
     click.echo(f"已发布 {record['publication_id']}（{'更正版' if correction else '定稿'}），截止时点 {record['as_of']:%Y-%m-%d %H:%M:%S}")
     for f in record["files"]:
         click.echo(f"  {f['file_name']}\t{f['size']:,} 字节\tsha256 {f['sha256']}")
@@ -274,18 +277,10 @@ def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: st
     from govdash.core.scoring import load_scoring
     from warehouse.db import connect_read, read_cursor
 
-    try:
+    with _failing_on(ValueError):  # a cut-off that does not parse
         settings = load_scoring(settings_file)
         result = assessment(read_cursor(connect_read()), year, quarter, as_of, settings)
-    except ValueError as exc:  # a cut-off that does not parse
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(1)
-    if fmt == "json":
-        _emit_json(result, out)
-        return
-    out = out or Path(f"{result['period']}考核.xlsx")
-    out.write_bytes(render_assessment(result))
-    click.echo(f"已写入 {out}")
+    _emit_report(result, fmt, out, f"{result['period']}考核.xlsx", lambda: render_assessment(result))
 
 
 @main.group()
@@ -419,8 +414,7 @@ def serve(port: int, address: str) -> None:
     from streamlit.web.server.app_discovery import discover_asgi_app
 
     if not discover_asgi_app(REPO_ROOT / "app.py").is_asgi_app:
-        click.echo("错误：app.py 中没有 st.App（登录与下载保护），拒绝启动。", err=True)
-        sys.exit(1)
+        _fail("app.py 中没有 st.App（登录与下载保护），拒绝启动。")
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
            "--server.port", str(port), "--server.address", address, "--server.headless", "true"]
     os.execvp(cmd[0], cmd)
