@@ -9,29 +9,17 @@ Calendar: March 2024 has no holiday; Mon 03-04 … Fri 03-08, Mon 03-11. Default
 WD(d, 2), so a dispatch on Mon 03-04 is due at the end of Wed 03-06, one on Wed 02-28 at the end of Fri 03-01.
 """
 import datetime as dt
-import textwrap
+import itertools
+from contextlib import ExitStack
 
 import pytest
 
 from govdash import figures
 from govdash.figures import monthly_bulletin
 from govdash.figures.assessment import deduction_records
-from pipelines.ingest import ingest
+from tests.golden_city import BASE, golden_city
 from warehouse.db import connect_read, read_cursor
 
-BASE = {
-    "departments.csv": """
-        dept_id,dept_name
-        D1,执法局
-        D2,市监局
-        D3,住建局
-    """,
-    "communities.csv": """
-        community_id,community_name,jpc_id,jpc_name
-        C1,东社区,J1,东片联合党委
-        C2,西社区,J2,西片联合党委
-    """,
-}
 LATE = dt.datetime(2024, 4, 30)   # after every log row: the stored facts are read
 FEB, APR = dt.datetime(2024, 2, 1), dt.datetime(2024, 4, 1)
 COLUMNS = "event_id, dept_id, dispatched_at, responded_at, closure_deadline_date, closed_at, status, rating, escalations, escalation_level"
@@ -40,23 +28,14 @@ COLUMNS = "event_id, dept_id, dispatched_at, responded_at, closure_deadline_date
 @pytest.fixture
 def warehouse(tmp_path):
     """warehouse(files) → a read cursor on a warehouse loaded from BASE and `files` (name → CSV text)."""
-    opened = []
+    with ExitStack() as opened:
+        numbers = itertools.count()
 
-    def make(files: dict) -> object:
-        src = tmp_path / f"src{len(opened)}"
-        src.mkdir()
-        for name, text in {**BASE, **files}.items():
-            (src / name).write_text(textwrap.dedent(text).strip() + "\n", encoding="utf-8")
-        db = tmp_path / f"wh{len(opened)}.duckdb"
-        result = ingest([src], db_path=db)
-        assert result.exit_code == 0, result.as_dict()
-        con = connect_read(db)
-        opened.append(con)
-        return read_cursor(con)
+        def make(files: dict) -> object:
+            n = next(numbers)
+            return opened.enter_context(golden_city(tmp_path / f"src{n}", tmp_path / f"wh{n}.duckdb", {**BASE, **files}))
 
-    yield make
-    for con in opened:
-        con.close()
+        yield make
 
 
 def _t(v):

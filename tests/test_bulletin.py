@@ -9,7 +9,7 @@ import pytest
 
 from govdash.figures import assignments
 from govdash.figures.monthly_bulletin import bulletin
-from pipelines.ingest import ingest
+from tests.golden_city import golden_city
 from warehouse.db import connect_read, read_cursor
 
 EVENTS = """event_id,community_id,reported_at,handling_mode,is_difficult,one_thing_item
@@ -73,13 +73,8 @@ def con(tmp_path_factory):
         "whistle_events.csv": EVENTS,
         "whistle_event_log.csv": LOG,
     }
-    for name, text in files.items():
-        (d / name).write_text(text, encoding="utf-8")
-    result = ingest([d / n for n in files], db_path=d / "wh.duckdb")
-    assert result.exit_code == 0, result.as_dict()
-    c = connect_read(d / "wh.duckdb")
-    yield read_cursor(c)
-    c.close()
+    with golden_city(d / "src", d / "wh.duckdb", files) as cur:
+        yield cur
 
 
 def row(b, dept):

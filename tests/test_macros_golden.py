@@ -11,27 +11,15 @@ Mon 09-30 work, 10-01..07 holiday, Tue 10-08 … Fri 10-11 work, Sat 10-12 WORK 
 Default settings: response offsite 1 h / onsite 2 h; closure offsite WD(d, 2), onsite WD(d, 0), difficult WD(d, 5).
 """
 import datetime as dt
-import textwrap
 
 import pytest
 
 from govdash import figures
 from govdash.figures import assignment_params
-from pipelines.ingest import ingest
-from warehouse.db import connect_read, read_cursor
+from tests.golden_city import BASE, golden_city
 
 FILES = {
-    "departments.csv": """
-        dept_id,dept_name
-        D1,执法局
-        D2,市监局
-        D3,住建局
-    """,
-    "communities.csv": """
-        community_id,community_name,jpc_id,jpc_name
-        C1,东社区,J1,东片联合党委
-        C2,西社区,J2,西片联合党委
-    """,
+    **BASE,   # departments D1 执法局, D2 市监局, D3 住建局; communities C1 东社区 (J1), C2 西社区 (J2)
     # E1 offsite, dispatched on the make-up Sunday; E2 onsite, escalated while open; E3 difficult offsite,
     # dispatched on a Saturday off, returned by D3 and re-dispatched to D1, closed, escalated while the closure
     # stood (does not count), reopened (no dept: voids D1's closure), escalated (counts), closed again;
@@ -110,15 +98,9 @@ def D(s: str) -> dt.date:
 
 @pytest.fixture(scope="module")
 def cur(tmp_path_factory):
-    src = tmp_path_factory.mktemp("golden_src")
-    for name, text in FILES.items():
-        (src / name).write_text(textwrap.dedent(text).strip() + "\n", encoding="utf-8")
-    db = tmp_path_factory.mktemp("golden_wh") / "wh.duckdb"
-    result = ingest([src], db_path=db)
-    assert result.exit_code == 0, result.as_dict()
-    con = connect_read(db)
-    yield read_cursor(con)
-    con.close()
+    d = tmp_path_factory.mktemp("golden")
+    with golden_city(d / "src", d / "wh.duckdb", FILES) as c:
+        yield c
 
 
 # ---------------------------------------------------------------- assignment_facts_as_of
