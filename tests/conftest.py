@@ -137,6 +137,22 @@ def streamlit_server(work: Path, env: dict):
         shutil.copy(work / "server.log", kept / f"{work.name}-{port}.log")
 
 
+@contextmanager
+def app_server(work: Path, db: Path, users: dict[str, tuple[str, str]], env: dict | None = None):
+    """streamlit_server on its own copy of the warehouse `db` (work/warehouse.duckdb) and its own accounts file
+    (work/accounts.toml) holding `users` (account → (role, password)), with `env` added to the server's environment;
+    yields {"url", "db" (the copy), "work"}."""
+    from govdash import access
+
+    copy = work / "warehouse.duckdb"
+    shutil.copy(db, copy)
+    accounts = work / "accounts.toml"
+    for name, (role, password) in users.items():
+        access.set_user(name, role, password, path=accounts)
+    with streamlit_server(work, {"GOVDASH_DB": str(copy), "GOVDASH_ACCOUNTS": str(accounts), **(env or {})}) as url:
+        yield {"url": url, "db": copy, "work": work}
+
+
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -174,6 +190,17 @@ def _nothing_leaves_the_machine(request):
     EXTERNAL_REQUESTS.clear()
     yield
     assert not EXTERNAL_REQUESTS, f"requests to other hosts: {sorted(set(EXTERNAL_REQUESTS))}"
+
+
+def sign_in_page(page, url: str, user: tuple[str, str]) -> None:
+    """Signs `page` in at the app's address `url` as user (account, password) and waits for the landing page
+    (月度通报) to settle."""
+    page.goto(url + "/")
+    page.get_by_label("用户名").fill(user[0])
+    page.get_by_label("密码").fill(user[1])
+    page.get_by_role("button", name="登录").click()
+    page.locator("h1", has_text="月度通报").wait_for()
+    settle(page)
 
 
 def settle(page) -> None:

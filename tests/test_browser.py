@@ -8,7 +8,6 @@ default page at `/`, plotly text in a Simplified Chinese font, a department user
 from __future__ import annotations
 
 import io
-import shutil
 import time
 from pathlib import Path
 
@@ -17,9 +16,8 @@ import polars as pl
 import pytest
 from docx import Document
 
-from govdash import access
 from govdash.outputs.documents import HEADER_ROW
-from tests.conftest import CHROMIUM, REPO, new_page, settle, streamlit_server
+from tests.conftest import CHROMIUM, REPO, app_server, new_page, settle, sign_in_page
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
 ARTIFACTS = REPO / "test-artifacts" / "browser"
@@ -30,24 +28,14 @@ D13 = ("d13", "d13-password-1")
 @pytest.fixture(scope="module")
 def server(sample_db, tmp_path_factory):
     """A real `streamlit run app.py` (the st.App) on its own copy of the sample warehouse and its own accounts."""
-    work = tmp_path_factory.mktemp("browser")
-    db = work / "warehouse.duckdb"
-    shutil.copy(sample_db, db)
-    accounts = work / "accounts.toml"
-    access.set_user(CHAIR[0], "committee", CHAIR[1], path=accounts)
-    access.set_user(D13[0], "department:D13", D13[1], path=accounts)
-    with streamlit_server(work, {"GOVDASH_DB": str(db), "GOVDASH_ACCOUNTS": str(accounts)}) as url:
-        yield {"url": url, "db": db, "work": work}
+    users = {CHAIR[0]: ("committee", CHAIR[1]), D13[0]: ("department:D13", D13[1])}
+    with app_server(tmp_path_factory.mktemp("browser"), sample_db, users) as server:
+        yield server
 
 
 def sign_in(browser, server, user) -> object:
     page = new_page(browser)
-    page.goto(server["url"] + "/")
-    page.get_by_label("用户名").fill(user[0])
-    page.get_by_label("密码").fill(user[1])
-    page.get_by_role("button", name="登录").click()
-    page.locator("h1", has_text="月度通报").wait_for()
-    settle(page)
+    sign_in_page(page, server["url"], user)
     return page
 
 

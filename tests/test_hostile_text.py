@@ -16,7 +16,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from tests.conftest import CHROMIUM, settle, streamlit_server
+from tests.conftest import CHROMIUM, app_server, settle
 from tests.test_browser import assert_clean, download, go, sign_in
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -607,19 +607,9 @@ def _open_everything(page) -> None:
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
 def test_pages_fetch_nothing_and_link_nothing_from_hostile_data(browser, listener, hostile_db, tmp_path_factory):
-    import shutil
-
-    from govdash import access
-
-    work = tmp_path_factory.mktemp("hostile-browser")
-    db = work / "warehouse.duckdb"
-    shutil.copy(hostile_db, db)
-    accounts = work / "accounts.toml"
     user = hostile_user(listener.port)
-    access.set_user(user, "committee", PASSWORD, path=accounts)
     bad = hostile_values(listener.port)
-    with streamlit_server(work, {"GOVDASH_DB": str(db), "GOVDASH_ACCOUNTS": str(accounts)}) as url:
-        server = {"url": url}
+    with app_server(tmp_path_factory.mktemp("hostile-browser"), hostile_db, {user: ("committee", PASSWORD)}) as server:
         page = sign_in(browser, server, (user, PASSWORD))
         shown = {}
         for title in PAGE_TITLES:

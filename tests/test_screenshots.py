@@ -4,13 +4,11 @@ cookie carries over). On the desktop session: the month and the cut-off are visi
 1280×720, and the sidebar's search by event id opens the case page."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from govdash import access
-from tests.conftest import CHROMIUM, REPO, guard_context, settle, streamlit_server
+from tests.conftest import CHROMIUM, REPO, app_server, guard_context, settle, sign_in_page
 from warehouse.db import connect_read
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
@@ -23,13 +21,8 @@ VIEWPORTS = {"desktop-1440x900": {"width": 1440, "height": 900}, "phone-390x844"
 
 @pytest.fixture(scope="module")
 def server(committed_sample_db, tmp_path_factory):
-    work = tmp_path_factory.mktemp("screenshots")
-    db = work / "warehouse.duckdb"
-    shutil.copy(committed_sample_db, db)
-    accounts = work / "accounts.toml"
-    access.set_user(CHAIR[0], "committee", CHAIR[1], path=accounts)
-    with streamlit_server(work, {"GOVDASH_DB": str(db), "GOVDASH_ACCOUNTS": str(accounts)}) as url:
-        yield {"url": url, "db": db}
+    with app_server(tmp_path_factory.mktemp("screenshots"), committed_sample_db, {CHAIR[0]: ("committee", CHAIR[1])}) as server:
+        yield server
 
 
 def _signed_in(browser, server, viewport):
@@ -38,12 +31,7 @@ def _signed_in(browser, server, viewport):
     guard_context(context)
     page = context.new_page()
     page.set_default_timeout(60_000)
-    page.goto(server["url"] + "/")
-    page.get_by_label("用户名").fill(CHAIR[0])
-    page.get_by_label("密码").fill(CHAIR[1])
-    page.get_by_role("button", name="登录").click()
-    page.locator("h1", has_text="月度通报").wait_for()
-    settle(page)
+    sign_in_page(page, server["url"], CHAIR)
     return context, page
 
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import time
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from govdash import access
-from tests.conftest import CHROMIUM, REPO, guard_context, new_page, settle, streamlit_server
+from tests.conftest import CHROMIUM, REPO, app_server, guard_context, new_page, settle
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
 ARTIFACTS = REPO / "test-artifacts" / "browser"
@@ -31,20 +29,15 @@ def server(sample_db, tmp_path_factory):
     """The st.App with the shipped throttle rules, except delays of tenths of a second (a test does
     not wait 15 s for 1 + 2 + 4 + 8) and an address limit the module's sign-ins never reach."""
     work = tmp_path_factory.mktemp("signin")
-    db = work / "warehouse.duckdb"
-    shutil.copy(sample_db, db)
-    accounts = work / "accounts.toml"
-    access.set_user(CHAIR[0], "committee", CHAIR[1], path=accounts)
-    access.set_user("locked-user", "committee", "locked-password-1", path=accounts)
     settings = work / "access.toml"
     text = (REPO / "config" / "access.toml").read_text(encoding="utf-8")
     account, address = text.split("[throttle.address]")
     account = account.replace("delay_base_seconds = 1", "delay_base_seconds = 0.2").replace("delay_max_seconds = 30", "delay_max_seconds = 1")
     address = address.replace("lock_after = 20", "lock_after = 100").replace("delay_after = 5", "delay_after = 50")
     settings.write_text(account + "[throttle.address]" + address, encoding="utf-8")
-    env = {"GOVDASH_DB": str(db), "GOVDASH_ACCOUNTS": str(accounts), "GOVDASH_ACCESS_SETTINGS": str(settings)}
-    with streamlit_server(work, env) as url:
-        yield {"url": url, "work": work}
+    users = {CHAIR[0]: ("committee", CHAIR[1]), "locked-user": ("committee", "locked-password-1")}
+    with app_server(work, sample_db, users, {"GOVDASH_ACCESS_SETTINGS": str(settings)}) as server:
+        yield server
 
 
 def submit(page, user: str, password: str) -> None:
@@ -52,6 +45,16 @@ def submit(page, user: str, password: str) -> None:
     page.get_by_label("密码").fill(password)
     with page.expect_navigation():                      # a real form POST: wait for the answer's page
         page.get_by_role("button", name="登录").click()
+
+
+def signed_in(browser, server):
+    """A new page signed in as the chair through the form, on the landing page (月度通报), settled."""
+    page = new_page(browser)
+    page.goto(server["url"] + "/")
+    submit(page, *CHAIR)
+    page.locator("h1", has_text="月度通报").wait_for()
+    settle(page)
+    return page
 
 
 def heading(page) -> str:
@@ -82,11 +85,7 @@ def test_deep_link_signed_out_goes_to_sign_in_then_to_the_page(browser, server):
 
 
 def test_refresh_and_a_new_tab_keep_the_user_signed_in(browser, server):
-    page = new_page(browser)
-    page.goto(server["url"] + "/")
-    submit(page, *CHAIR)
-    page.locator("h1", has_text="月度通报").wait_for()
-    settle(page)
+    page = signed_in(browser, server)
     page.locator('[data-testid="stSidebar"] a', has_text=WHISTLE).click()
     page.locator("h1", has_text=WHISTLE).wait_for()
     settle(page)
@@ -131,11 +130,7 @@ def test_wrong_passwords_lock_the_account_even_for_the_right_one(browser, server
 
 
 def test_downloads_only_for_the_signed_in_session(browser, server):
-    page = new_page(browser)
-    page.goto(server["url"] + "/")
-    submit(page, *CHAIR)
-    page.locator("h1", has_text="月度通报").wait_for()
-    settle(page)
+    page = signed_in(browser, server)
     with page.expect_download() as info:
         page.get_by_role("button", name="下载 Excel 通报").click()
     url = info.value.url
