@@ -9,14 +9,15 @@ from govdash.core.principal import Principal
 from tests.conftest import REPO
 
 
-def open_page(db, monkeypatch, principal: Principal, page: str, month: str, cutoff: dt.datetime | None = None,
-              timeout: int = 180) -> AppTest:
-    """The app on warehouse `db`, signed in as `principal`, `month` chosen, switched to `page` (and the sidebar's
-    cut-off set to `cutoff` when given); fails on any exception the page raised."""
+def open_page(db, monkeypatch, principal: Principal, page: str, month: str | None = None,
+              cutoff: dt.datetime | None = None, timeout: int = 180) -> AppTest:
+    """The app on warehouse `db`, signed in as `principal`, `month` chosen (none given: the sidebar's default),
+    switched to `page` (and the sidebar's cut-off set to `cutoff` when given); fails on any exception the page raised."""
     monkeypatch.setenv("GOVDASH_DB", str(db))
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=timeout)
     at.session_state["principal"] = principal
-    at.session_state["month"] = month
+    if month is not None:
+        at.session_state["month"] = month
     at.run()
     at.switch_page(page).run()
     if cutoff is not None:

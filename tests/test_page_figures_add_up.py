@@ -23,7 +23,7 @@ from govdash.core.periods import month_bounds
 from govdash.core.principal import Principal
 from govdash.figures import appeal_outcomes, appeal_records, assignments, binding_weeks_for_year, funnel_section
 from govdash.figures.monthly_bulletin import bulletin
-from tests.conftest import REPO
+from tests.apptest import open_page
 from warehouse.db import connect_read, read_cursor
 
 COMMITTEE = Principal("c", "committee")
@@ -40,14 +40,7 @@ def cursor(committed_sample_db):
 
 
 def _app(db, monkeypatch, page: str, principal: Principal) -> AppTest:
-    monkeypatch.setenv("GOVDASH_DB", str(db))
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
-    at.session_state["principal"] = principal
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(db, monkeypatch, principal, page, timeout=180)
 
 
 def _int(v) -> int:
