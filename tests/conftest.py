@@ -1,8 +1,21 @@
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def warehouse_cursor(db: Path):
+    """A read cursor on the warehouse file `db` (warehouse.db.read_cursor); its connection is closed after."""
+    from warehouse.db import connect_read, read_cursor
+
+    con = connect_read(db)
+    try:
+        yield read_cursor(con)
+    finally:
+        con.close()
 
 
 def _show_error_details_in_apptest() -> None:
@@ -89,7 +102,6 @@ import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
 from urllib.parse import urlsplit  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipelines.ingest import ingest
-from warehouse.db import connect_read, read_cursor
+from tests.conftest import warehouse_cursor
 
 # three departments and two communities in two joint party committees: the city of test_amended_rules.py and
 # test_macros_golden.py, which add their own events, logs, reports and appeals
@@ -37,8 +37,5 @@ def golden_city(src: Path, db: Path, files: dict[str, str]):
         (src / name).write_text(textwrap.dedent(text).strip() + "\n", encoding="utf-8")
     result = ingest([src], db_path=db)
     assert result.exit_code == 0, result.as_dict()
-    con = connect_read(db)
-    try:
-        yield read_cursor(con)
-    finally:
-        con.close()
+    with warehouse_cursor(db) as cur:
+        yield cur

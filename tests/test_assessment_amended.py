@@ -19,7 +19,7 @@ import pytest
 from govdash.figures.assessment import assessment, component_actuals, deduction_records, score_departments
 from govdash.core.scoring import ScoringSettingsError, dump_scoring, load_scoring, parse_scoring
 from pipelines.ingest import ingest
-from tests.conftest import REPO
+from tests.conftest import REPO, warehouse_cursor
 from warehouse.db import connect_read, read_cursor
 
 SETTINGS_TEXT = (REPO / "config" / "scoring.toml").read_text(encoding="utf-8")
@@ -134,9 +134,8 @@ def _year_files() -> dict:
 def year_cur(tmp_path_factory):
     db, result = load(tmp_path_factory.mktemp("year"), _year_files())
     assert result.exit_code == 0, result.as_dict()
-    con = connect_read(db)
-    yield read_cursor(con)
-    con.close()
+    with warehouse_cursor(db) as cur:
+        yield cur
 
 
 def _deductions(d: dict) -> list[tuple]:

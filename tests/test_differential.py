@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, warehouse_cursor
 from tests.reference.assessment import Assessment, previous_period
 from tests.reference.bulletin import Reference
 from tests.reference.compare import Comparison, compare_assessment, compare_bulletin
@@ -88,11 +88,8 @@ SCORING = {
 
 @pytest.fixture(scope="module")
 def product(committed_sample_db):
-    from warehouse.db import connect_read, read_cursor
-
-    con = connect_read(committed_sample_db)
-    yield read_cursor(con)
-    con.close()
+    with warehouse_cursor(committed_sample_db) as cur:
+        yield cur
 
 
 @pytest.fixture(scope="module")

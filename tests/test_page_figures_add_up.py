@@ -24,7 +24,7 @@ from govdash.core.principal import Principal
 from govdash.figures import appeal_outcomes, appeal_records, assignments, binding_weeks_for_year, funnel_section
 from govdash.figures.monthly_bulletin import bulletin
 from tests.apptest import open_page
-from warehouse.db import connect_read, read_cursor
+from tests.conftest import warehouse_cursor
 
 COMMITTEE = Principal("c", "committee")
 D13 = Principal("d", "department", "D13")
@@ -34,9 +34,8 @@ CUTOFF = dt.datetime(2024, 12, 31, 23, 59)
 
 @pytest.fixture(scope="module")
 def cursor(committed_sample_db):
-    con = connect_read(committed_sample_db)
-    yield read_cursor(con)
-    con.close()
+    with warehouse_cursor(committed_sample_db) as cur:
+        yield cur
 
 
 def _app(db, monkeypatch, page: str, principal: Principal) -> AppTest:

@@ -14,8 +14,7 @@ from streamlit.testing.v1 import AppTest
 from govdash.core.principal import Principal
 from govdash.figures import monthly_rates, whistle_rates
 from govdash.figures.monthly_bulletin import bulletin
-from tests.conftest import REPO
-from warehouse.db import connect_read, read_cursor
+from tests.conftest import REPO, warehouse_cursor
 
 AS_OF = dt.datetime(2024, 11, 6)
 RATES = ("handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate", "satisfaction_rate")
@@ -23,9 +22,8 @@ RATES = ("handling_rate", "timely_handling_rate", "closure_rate", "on_time_closu
 
 @pytest.fixture(scope="module")
 def cursor(committed_sample_db):
-    con = connect_read(committed_sample_db)
-    yield read_cursor(con)
-    con.close()
+    with warehouse_cursor(committed_sample_db) as cur:
+        yield cur
 
 
 def test_monthly_and_filtered_rates_equal_the_bulletin_for_every_month(cursor):

@@ -12,17 +12,15 @@ from docx import Document
 from govdash.figures import assignments, month_bounds
 from govdash.figures.monthly_bulletin import bulletin
 from govdash.outputs.documents import HEADER_ROW, bulletin_docx, bulletin_xlsx
-from tests.conftest import REPO
-from warehouse.db import connect_read, read_cursor
+from tests.conftest import REPO, warehouse_cursor
 
 AS_OF = "2024-12-31 23:00:00"
 
 
 @pytest.fixture(scope="module")
 def cur(sample_db):
-    con = connect_read(sample_db)
-    yield read_cursor(con)
-    con.close()
+    with warehouse_cursor(sample_db) as cur:
+        yield cur
 
 
 def test_counts_add_up_and_every_assignment_has_one_class(cur):
