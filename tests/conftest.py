@@ -204,6 +204,18 @@ def _nothing_leaves_the_machine(request):
     assert not EXTERNAL_REQUESTS, f"requests to other hosts: {sorted(set(EXTERNAL_REQUESTS))}"
 
 
+def screenshot(page, folder: Path, name: str) -> None:
+    """A full-page screenshot of `page`, saved as folder/name.png for review."""
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def assert_no_exception(page, name: str) -> None:
+    """No exception box and no traceback text on the page (`name` says which page failed)."""
+    assert page.locator('[data-testid="stException"]').count() == 0, name
+    assert "Traceback" not in page.inner_text("body"), name
+
+
 def sign_in_page(page, url: str, user: tuple[str, str]) -> None:
     """Signs `page` in at the app's address `url` as user (account, password) and waits for the landing page
     (月度通报) to settle."""

@@ -17,7 +17,7 @@ import pytest
 from docx import Document
 
 from govdash.outputs.documents import HEADER_ROW
-from tests.conftest import CHROMIUM, REPO, app_server, new_page, settle, sign_in_page
+from tests.conftest import CHROMIUM, REPO, app_server, assert_no_exception, new_page, screenshot, settle, sign_in_page
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
 ARTIFACTS = REPO / "test-artifacts" / "browser"
@@ -40,11 +40,9 @@ def sign_in(browser, server, user) -> object:
 
 
 def assert_clean(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    assert page.locator('[data-testid="stException"]').count() == 0, name
+    screenshot(page, ARTIFACTS, name)
+    assert_no_exception(page, name)
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0, name
-    assert "Traceback" not in page.inner_text("body"), name
 
 
 def go(page, title: str) -> None:

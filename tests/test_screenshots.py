@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM, REPO, app_server, guard_context, settle, sign_in_page
+from tests.conftest import CHROMIUM, REPO, app_server, assert_no_exception, guard_context, screenshot, settle, sign_in_page
 from warehouse.db import connect_read
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
@@ -36,11 +36,9 @@ def _signed_in(browser, server, viewport):
 
 
 def _shoot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    screenshot(page, ARTIFACTS, name)
     assert page.get_by_text("Page not found").count() == 0, name
-    assert page.locator('[data-testid="stException"]').count() == 0, name
-    assert "Traceback" not in page.inner_text("body"), name
+    assert_no_exception(page, name)
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))

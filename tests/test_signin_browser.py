@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import CHROMIUM, REPO, app_server, guard_context, new_page, settle
+from tests.conftest import CHROMIUM, REPO, app_server, guard_context, new_page, screenshot, settle
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
 ARTIFACTS = REPO / "test-artifacts" / "browser"
@@ -63,8 +63,7 @@ def heading(page) -> str:
 
 
 def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"signin-{name}.png"), full_page=True)
+    screenshot(page, ARTIFACTS, f"signin-{name}")
 
 
 def test_deep_link_signed_out_goes_to_sign_in_then_to_the_page(browser, server):
