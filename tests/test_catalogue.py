@@ -28,8 +28,8 @@ def test_every_public_function_of_the_figures_module_is_declared():
     functions = {fn for name, fn in inspect.getmembers(figures, inspect.isfunction)
                  if fn.__module__ == figures.__name__ and not name.startswith("_")}
     declared = set(catalogue.CATALOGUE)
-    helpers = {"assignment_params", "assignment_source", "city_totals", "visit_department_summary", "exempt_weeks",
-               "negative_report_summary", "year_to_date_departments", "assessment_negative_list", "period_department_rows",
+    helpers = {"assignment_params", "assignment_source", "city_totals", "exempt_weeks",
+               "year_to_date_departments", "assessment_negative_list", "period_department_rows",
                "period_overdue_rows", "period_year_to_date_rows", "visit_rows",
                "honour_lists", "negative_list_reasons", "reference_names", "needed_to_reach", "level_labels", "funnel_levels",
                "community_resolution_share", "appeal_funnel", "department_table", "overdue_table",

@@ -125,20 +125,20 @@ def visit_table(con, month: str) -> pl.DataFrame:
     return fetch_frame(con, metric_sql("visit_compliance"), {"month": month, "exempt_weeks": exempt_weeks()})
 
 
-def visit_department_summary(visits: pl.DataFrame) -> pl.DataFrame:
-    """Compliance per department: covered / required weeks summed over its bindings."""
-    return (
-        visits.group_by("dept_id", "dept_name")
-        .agg(pl.len().alias("bindings"), pl.col("required_weeks").sum(), pl.col("covered_weeks").sum(),
-             pl.col("visits").sum(), pl.col("leader_led_visits").sum(), pl.col("problems_raised").sum(),
-             pl.col("problems_solved").sum(), (pl.col("required_weeks") - pl.col("covered_weeks")).sum().alias("missed"))
-        .with_columns(_ratio(pl.col("covered_weeks"), pl.col("required_weeks")).alias("visit_compliance"))
-        .sort(["visit_compliance", "dept_id"], nulls_last=True)
-    )
+def visit_departments(con, month: str) -> pl.DataFrame:
+    """Compliance per department: covered / required weeks summed over its bindings, divided in SQL by the
+    rate's one definition (warehouse/macros/visit_rates.sql); lowest compliance first."""
+    month_bounds(month)
+    return fetch_frame(con, metric_sql("visit_departments"), {"month": month, "exempt_weeks": exempt_weeks()})
 
 
-def _ratio(num: pl.Expr, den: pl.Expr) -> pl.Expr:
-    return pl.when(den > 0).then(num / den).otherwise(None).round(4)
+def visit_totals(con, month: str, dept_ids: tuple | list | str = ()) -> dict:
+    """The month's visit totals over the city, or over the departments in `dept_ids` (empty: all): weeks,
+    visits and problems summed, compliance by its one definition, departments at 100 % (visit_totals.sql)."""
+    month_bounds(month)
+    ids = [dept_ids] if isinstance(dept_ids, str) else list(dept_ids)
+    return fetch_frame(con, metric_sql("visit_totals"),
+                       {"month": month, "exempt_weeks": exempt_weeks(), "dept_ids": ids}).row(0, named=True)
 
 
 def _due_params() -> dict:
@@ -157,36 +157,47 @@ def negative_report_items(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
     return fetch_frame(con, metric_sql("negative_report_items"), {"month": month, "as_of": as_of})
 
 
-def negative_report_summary(weeks: pl.DataFrame, items: pl.DataFrame) -> list[dict]:
-    """Per JPC: weeks required, on time, late, missing, pending; items by clause; rectified share."""
-    status = weeks.group_by("jpc_id").agg(
-        pl.len().alias("weeks_required"),
-        *[(pl.col("status") == s).sum().alias(s) for s in ("on_time", "late", "missing", "pending")],
-        pl.col("week_id").filter(pl.col("status") == "missing").sort().alias("missing_weeks"),
-        pl.col("week_id").filter(pl.col("status") == "late").sort().alias("late_weeks"),
-    ).sort("jpc_id")
-    by_jpc: dict[str, dict] = {}
+def negative_report_summary(con, month: str, as_of: dt.datetime) -> list[dict]:
+    """Per JPC: weeks required, on time, late, missing, pending; items by clause; the on-time rate and the
+    rectified share as computed in SQL by their one definition (warehouse/macros/negative_report_rates.sql)."""
+    month_bounds(month)
+    jpcs = fetch_frame(con, metric_sql("negative_report_jpcs"), {"month": month, "as_of": as_of, **_due_params()})
+    items = negative_report_items(con, month, as_of)
+    by_clause: dict[str, dict] = {}
     for r in items.iter_rows(named=True):
-        d = by_jpc.setdefault(r["jpc_id"], {"items_by_clause": {}, "items": 0, "rectified": 0})
-        d["items_by_clause"][r["clause_code"]] = int(r["items"])
-        d["items"] += int(r["items"])
-        d["rectified"] += int(r["rectified_items"] or 0)
+        by_clause.setdefault(r["jpc_id"], {})[r["clause_code"]] = int(r["items"])
     out = []
-    for r in status.iter_rows(named=True):
-        d = by_jpc.get(r["jpc_id"], {"items_by_clause": {}, "items": 0, "rectified": 0})
+    for r in jpcs.iter_rows(named=True):
+        clauses = by_clause.get(r["jpc_id"], {})
         out.append({
             "jpc_id": r["jpc_id"],
             "weeks_required": r["weeks_required"],
             "on_time": r["on_time"], "late": r["late"], "missing": r["missing"], "pending": r["pending"],
-            "on_time_rate": None if r["weeks_required"] - r["pending"] == 0
-            else round(r["on_time"] / (r["weeks_required"] - r["pending"]), 4),
+            "on_time_rate": r["on_time_rate"],
             "missing_weeks": list(r["missing_weeks"]), "late_weeks": list(r["late_weeks"]),
-            "items": d["items"],
-            "rectified_items": d["rectified"],
-            "items_by_clause": dict(sorted(d["items_by_clause"].items(), key=lambda kv: _clause_order(kv[0]))),
-            "rectified_share": None if d["items"] == 0 else round(d["rectified"] / d["items"], 4),
+            "items": r["items"],
+            "rectified_items": r["rectified_items"],
+            "items_by_clause": dict(sorted(clauses.items(), key=lambda kv: _clause_order(kv[0]))),
+            "rectified_share": r["rectified_share"],
         })
     return out
+
+
+def negative_report_totals(con, month: str, as_of: dt.datetime, jpc_ids: tuple | list | None = None) -> dict:
+    """The month's weekly negative reports over the whole city (`jpc_ids` None) or the JPCs given: weeks and
+    items summed, the on-time rate and the rectified share by their one definition (negative_report_totals.sql)."""
+    month_bounds(month)
+    return fetch_frame(con, metric_sql("negative_report_totals"),
+                       {"month": month, "as_of": as_of, **_due_params(),
+                        "jpc_ids": None if jpc_ids is None else list(jpc_ids)}).row(0, named=True)
+
+
+def negative_report_clauses(con, month: str, as_of: dt.datetime, jpc_ids: tuple | list | None = None) -> pl.DataFrame:
+    """Items per Appendix E clause over every JPC (`jpc_ids` None) or the JPCs given, with the rectified share
+    by its one definition (negative_report_clauses.sql)."""
+    month_bounds(month)
+    return fetch_frame(con, metric_sql("negative_report_clauses"),
+                       {"month": month, "as_of": as_of, "jpc_ids": None if jpc_ids is None else list(jpc_ids)})
 
 
 def _clause_order(code: str) -> tuple:
