@@ -369,42 +369,39 @@ def level_labels() -> list[str]:
 
 
 def funnel_levels(rows: pl.DataFrame) -> list[dict]:
-    """The five levels in order, zeros where no appeal reached a level; conversion null at level 5
-    (there is no level above) and where nothing entered."""
+    """The five levels in order, zeros where no appeal reached a level; the conversion as computed in SQL by
+    its one definition (warehouse/macros/appeal_rates.sql: null at level 5 and where nothing entered)."""
     labels = level_labels()
     by_level = {r["level"]: r for r in rows.iter_rows(named=True)}
     out = []
     for k in range(1, 6):
         r = by_level.get(k, {})
-        entered = int(r.get("entered", 0) or 0)
-        escalated = int(r.get("escalated", 0) or 0)
         out.append({
-            "level": k, "label": labels[k - 1], "entered": entered, "resolved": int(r.get("resolved", 0) or 0),
-            "escalated": escalated, "withdrawn": int(r.get("withdrawn", 0) or 0), "open": int(r.get("open", 0) or 0),
-            "conversion": None if k == 5 or entered == 0 else round(escalated / entered, 4),
+            "level": k, "label": labels[k - 1], "entered": int(r.get("entered", 0) or 0),
+            "resolved": int(r.get("resolved", 0) or 0), "escalated": int(r.get("escalated", 0) or 0),
+            "withdrawn": int(r.get("withdrawn", 0) or 0), "open": int(r.get("open", 0) or 0),
+            "conversion": r.get("conversion"),
             "median_dwell_hours": r.get("median_dwell_hours"), "p90_dwell_hours": r.get("p90_dwell_hours"),
         })
     return out
 
 
-def community_resolution_share(levels: list[dict]) -> float | None:
-    resolved = sum(lv["resolved"] for lv in levels)
-    return None if resolved == 0 else round(sum(lv["resolved"] for lv in levels if lv["level"] <= 3) / resolved, 4)
+def community_resolution_share(rows: pl.DataFrame) -> float | None:
+    """A group's community-level resolution share as computed in SQL (appeal_funnel.sql: the same on each of
+    the group's rows); a group without rows has none."""
+    return rows["community_resolution_share"][0] if rows.height else None
 
 
 def funnel_section(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime) -> dict:
     """The bulletin's "funnel": city levels and community-level resolution share, plus per community and category."""
     rows = appeal_funnel(con, date_from, date_to, as_of)
-    city = funnel_levels(rows.filter(pl.col("grouping_kind") == "city"))
+    city = rows.filter(pl.col("grouping_kind") == "city")
     groups = {}
     for kind, key in (("community", "community_id"), ("category", "category")):
         part = rows.filter(pl.col("grouping_kind") == kind)
-        out = []
-        for (value,), g in part.group_by(key, maintain_order=True):
-            lv = funnel_levels(g)
-            out.append({key: value, "levels": lv, "community_resolution_share": community_resolution_share(lv)})
-        groups[kind] = out
-    return {"levels": city, "community_resolution_share": community_resolution_share(city),
+        groups[kind] = [{key: value, "levels": funnel_levels(g), "community_resolution_share": community_resolution_share(g)}
+                        for (value,), g in part.group_by(key, maintain_order=True)]
+    return {"levels": funnel_levels(city), "community_resolution_share": community_resolution_share(city),
             "by_community": groups["community"], "by_category": groups["category"]}
 
 
