@@ -7,3 +7,6 @@ create or replace macro level_conversion(level, escalated, entered) as
 -- community-level resolution share: appeals resolved at levels 1–3 / all resolved appeals
 create or replace macro community_resolution_share(resolved_in_community, resolved) as
     round(resolved_in_community / nullif(resolved, 0), 4);
+-- carried up: appeals that entered at the community level or below and reached level 4 or 5 / those appeals
+create or replace macro carried_up_share(carried_up, appeals) as
+    round(carried_up / nullif(appeals, 0), 4);

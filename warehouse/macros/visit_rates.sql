@@ -1,8 +1,11 @@
--- Visit compliance (SPEC §4), defined once: covered weeks / required weeks, rounded to 4 decimals; a group
--- without a required week gives null ("—"). Every query that shows it (a binding, a department, the city, a
--- chosen set of departments) sums the two counts over its group and calls this.
+-- Visit compliance (SPEC §4), defined once: covered weeks / required weeks; a group without a required week
+-- gives null ("—"). Every query that shows it (a binding, a department, the city, a chosen set of departments)
+-- sums the two counts over its group and calls visit_compliance (rounded to 4 decimals, as shown); the
+-- assessment (SPEC §7: nothing rounded before the final score) calls visit_compliance_exact.
+create or replace macro visit_compliance_exact(covered_weeks, required_weeks) as
+    covered_weeks / nullif(required_weeks, 0);
 create or replace macro visit_compliance(covered_weeks, required_weeks) as
-    round(covered_weeks / nullif(required_weeks, 0), 4);
+    round(visit_compliance_exact(covered_weeks, required_weeks), 4);
 
 -- The counts per (department, JPC) binding for one month's ISO weeks (those whose Thursday is in the month),
 -- the exempt weeks (setting [visits] exempt_weeks) not required: what visit_compliance.sql shows per binding
