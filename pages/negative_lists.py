@@ -34,10 +34,10 @@ with tab_reports:
         # every JPC's totals (a department user: its bound JPCs'), summed and divided in SQL as the bulletin does
         totals = ui.figure(catalogue.negative_report_totals, month, as_of)
         c = st.columns(5)
-        c[0].metric("应报（已到期）", totals["weeks_due"])
-        c[1].metric("按时", totals["on_time"])
-        c[2].metric("迟报", totals["late"])
-        c[3].metric("漏报", totals["missing"])
+        c[0].metric("应报（已到期）", int(totals["weeks_due"]))
+        c[1].metric("按时", int(totals["on_time"]))
+        c[2].metric("迟报", int(totals["late"]))
+        c[3].metric("漏报", int(totals["missing"]))
         c[4].metric("按时上报率", ui.fmt_rate(totals["on_time_rate"]))
 
         st.subheader("联合党委 × 周 上报情况（全年）")

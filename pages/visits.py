@@ -29,11 +29,11 @@ if chosen:
 # the chosen departments' totals (a department user: its own), summed and divided in SQL as the bulletin does
 totals = ui.figure(catalogue.visit_totals, month, tuple(chosen))
 m = st.columns(5)
-m[0].metric("应走访周次", totals["required_weeks"])
-m[1].metric("已走访周次", totals["covered_weeks"])
+m[0].metric("应走访周次", int(totals["required_weeks"]))
+m[1].metric("已走访周次", int(totals["covered_weeks"]))
 m[2].metric("走访达标率", ui.fmt_rate(totals["visit_compliance"]))
-m[3].metric("走访次数", totals["visits"])
-m[4].metric("市领导带队", totals["leader_led_visits"])
+m[3].metric("走访次数", int(totals["visits"]))
+m[4].metric("市领导带队", int(totals["leader_led_visits"]))
 
 st.subheader("联合党委 × 周 走访覆盖（全年）")
 grid = ui.figure(catalogue.binding_weeks_for_year, year)

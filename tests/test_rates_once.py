@@ -177,3 +177,24 @@ def test_metric_queries_divide_only_through_the_rate_macros():
         if re.search(r"(?<![/*])/(?![/*])", code):
             divided[f.name] = [line.strip() for line in code.splitlines() if "/" in line]
     assert not divided, f"divisions outside the rate macros: {divided}"
+
+
+def test_the_bulletin_text_states_the_rates_it_is_given():
+    """bulletin_text formats the totals the bulletin computed: given a rate that is not covered / required, it
+    states that rate (it does not divide again); a bulletin published before the totals were sections says so."""
+    from govdash.outputs.bulletin_text import reports_text, visits_text
+
+    b = {"departments": [{"dept_id": "D1", "dept_name": "甲局"}], "reference": {"clause_texts": {"E.1.1": "条款甲"}},
+         "visits": [{"dept_id": "D1", "jpc_id": "J1", "required_weeks": 7, "covered_weeks": 3, "visit_compliance": 0.4286,
+                     "visits": 3, "leader_led_visits": 1, "problems_raised": 2, "problems_solved": 1, "missed_weeks": []}],
+         "visit_departments": [{"dept_id": "D1", "visit_compliance": 0.4286}],
+         "visit_totals": {"required_weeks": 7, "covered_weeks": 3, "visit_compliance": 0.9, "visits": 3,
+                          "leader_led_visits": 1, "problems_raised": 2, "problems_solved": 1, "departments_full": 0},
+         "negative_report_totals": {"jpcs": 2, "weeks_due": 10, "on_time": 8, "late": 1, "missing": 1, "on_time_rate": 0.5,
+                                    "items": 4, "rectified_share": None, "top_clause_code": "E.1.1", "top_clause_items": 3}}
+    assert visits_text(b) == ("本月各捆绑部门应走访 7 个联合党委周次，实际走访 3 个，走访达标率 90.0%；共走访 3 次，其中市领导带队 1 次，"
+                              "发现问题 2 个，解决 1 个。未全部达标：甲局（42.9%）。")
+    assert reports_text(b) == ("2 个联合党委本月应报周报 10 份（已到期），按时 8 份，迟报 1 份，漏报 1 份，按时上报率 50.0%；"
+                               "报告负面事项 4 项，最多的是“条款甲”（3 项），整改率 —。")
+    archived = {k: v for k, v in b.items() if k not in ("visit_totals", "negative_report_totals")}
+    assert "未单列全市走访合计" in visits_text(archived) and "未单列全市负面清单周报合计" in reports_text(archived)

@@ -199,9 +199,16 @@ def funnel_text(b: dict) -> str:
     return text
 
 
+# a bulletin published before its totals were sections (issue 12) is shown as published: its totals are not
+# recomputed here, the published file states them
+NOT_IN_ARCHIVE = "本期通报发布时未单列{what}，见已发布的通报文件。"
+
+
 def visits_text(b: dict) -> str:
+    if "visit_totals" not in b:
+        return NOT_IN_ARCHIVE.format(what="全市走访合计")
     depts, _ = visit_rows(b)
-    t = b.get("visit_totals") or {}
+    t = b["visit_totals"] or {}
     if not t.get("required_weeks"):
         return "本月无应走访的捆绑关系。"
     low = [f"{d['dept_name']}（{pct(d['visit_compliance'])}）" for d in depts
@@ -217,7 +224,9 @@ def visits_text(b: dict) -> str:
 
 
 def reports_text(b: dict) -> str:
-    t = b.get("negative_report_totals") or {}
+    if "negative_report_totals" not in b:
+        return NOT_IN_ARCHIVE.format(what="全市负面清单周报合计")
+    t = b["negative_report_totals"] or {}
     if not t.get("jpcs"):
         return "本月无负面清单周报数据。"
     text = (f"{t['jpcs']} 个联合党委本月应报周报 {t['weeks_due']} 份（已到期），按时 {t['on_time']} 份，迟报 {t['late']} 份，"
