@@ -91,8 +91,9 @@ def figure(fn, *args):
     if version is None:
         return None
     p = principal()
-    args = catalogue.arguments_for(entry, args, p)
-    return catalogue.cut(entry, _cached_call(entry.name, args, version), p, bound_jpcs())
+    jpcs = bound_jpcs()
+    args = catalogue.arguments_for(entry, args, p, jpcs)
+    return catalogue.cut(entry, _cached_call(entry.name, args, version), p, jpcs)
 
 
 def _run_logger():

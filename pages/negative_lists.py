@@ -31,13 +31,14 @@ with tab_reports:
     if summary is None:
         st.info("本月没有联合党委。")
     else:
-        due = int((summary["weeks_required"] - summary["pending"]).sum())
+        # every JPC's totals (a department user: its bound JPCs'), summed and divided in SQL as the bulletin does
+        totals = ui.figure(catalogue.negative_report_totals, month, as_of)
         c = st.columns(5)
-        c[0].metric("应报（已到期）", due)
-        c[1].metric("按时", int(summary["on_time"].sum()))
-        c[2].metric("迟报", int(summary["late"].sum()))
-        c[3].metric("漏报", int(summary["missing"].sum()))
-        c[4].metric("按时上报率", ui.fmt_rate(summary["on_time"].sum() / due if due else None))
+        c[0].metric("应报（已到期）", int(totals["weeks_due"]))
+        c[1].metric("按时", int(totals["on_time"]))
+        c[2].metric("迟报", int(totals["late"]))
+        c[3].metric("漏报", int(totals["missing"]))
+        c[4].metric("按时上报率", ui.fmt_rate(totals["on_time_rate"]))
 
         st.subheader("联合党委 × 周 上报情况（全年）")
         grid = ui.figure(catalogue.negative_report_year, year, as_of).with_columns(
@@ -72,13 +73,10 @@ with tab_reports:
                                    "rectified_share": "整改率"}), rates=["按时上报率", "整改率"])
 
         st.subheader("负面事项按条款（附录 E）")
-        items = ui.figure(catalogue.negative_report_items, month, as_of)
-        if items.height == 0:
+        by_clause = ui.figure(catalogue.negative_report_clauses, month, as_of)
+        if by_clause.height == 0:
             st.info("本月没有报告负面事项。")
         else:
-            by_clause = items.group_by("clause_code", "clause_group", "clause_text").agg(
-                pl.col("items").sum(), pl.col("rectified_items").fill_null(0).sum(), pl.col("jpc_id").n_unique().alias("jpcs")
-            ).with_columns((pl.col("rectified_items") / pl.col("items")).round(4).alias("rectified_share")).sort("clause_code")
             # each clause named by its code and the start of its text (the whole text in the hover)
             by_clause = by_clause.with_columns(pl.concat_str([pl.col("clause_code"), pl.lit(" "),
                                                               pl.col("clause_text").fill_null("").str.slice(0, 8)]).alias("clause"))

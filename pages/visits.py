@@ -7,7 +7,6 @@ import streamlit as st
 from govdash import ui
 from govdash.figures import catalogue
 from govdash.core.periods import month_label, week_range_label
-from govdash.figures import visit_department_summary
 from govdash.core.textsafe import md
 
 ui.start_page("联系捆绑走访", "visits")
@@ -20,20 +19,21 @@ visits = ui.figure(catalogue.visit_table, month)
 if visits is None or visits.height == 0:
     st.info("本月没有捆绑关系或走访记录。")
     st.stop()
-depts = visit_department_summary(visits)
+depts = ui.figure(catalogue.visit_departments, month)
 names = dict(zip(depts["dept_id"], depts["dept_name"]))
 chosen = st.multiselect("部门", list(names), format_func=names.get, key="visit_depts", placeholder="全部部门")
 if chosen:
     visits = visits.filter(pl.col("dept_id").is_in(chosen))
     depts = depts.filter(pl.col("dept_id").is_in(chosen))
 
-required, covered = int(depts["required_weeks"].sum()), int(depts["covered_weeks"].sum())
+# the chosen departments' totals (a department user: its own), summed and divided in SQL as the bulletin does
+totals = ui.figure(catalogue.visit_totals, month, tuple(chosen))
 m = st.columns(5)
-m[0].metric("应走访周次", required)
-m[1].metric("已走访周次", covered)
-m[2].metric("走访达标率", ui.fmt_rate(covered / required if required else None))
-m[3].metric("走访次数", int(depts["visits"].sum()))
-m[4].metric("市领导带队", int(depts["leader_led_visits"].sum()))
+m[0].metric("应走访周次", int(totals["required_weeks"]))
+m[1].metric("已走访周次", int(totals["covered_weeks"]))
+m[2].metric("走访达标率", ui.fmt_rate(totals["visit_compliance"]))
+m[3].metric("走访次数", int(totals["visits"]))
+m[4].metric("市领导带队", int(totals["leader_led_visits"]))
 
 st.subheader("联合党委 × 周 走访覆盖（全年）")
 grid = ui.figure(catalogue.binding_weeks_for_year, year)

@@ -28,8 +28,8 @@ def test_every_public_function_of_the_figures_module_is_declared():
     functions = {fn for name, fn in inspect.getmembers(figures, inspect.isfunction)
                  if fn.__module__ == figures.__name__ and not name.startswith("_")}
     declared = set(catalogue.CATALOGUE)
-    helpers = {"assignment_params", "assignment_source", "city_totals", "visit_department_summary", "exempt_weeks",
-               "negative_report_summary", "year_to_date_departments", "assessment_negative_list", "period_department_rows",
+    helpers = {"assignment_params", "assignment_source", "city_totals", "exempt_weeks",
+               "year_to_date_departments", "assessment_negative_list", "period_department_rows",
                "period_overdue_rows", "period_year_to_date_rows", "visit_rows",
                "honour_lists", "negative_list_reasons", "reference_names", "needed_to_reach", "level_labels", "funnel_levels",
                "community_resolution_share", "appeal_funnel", "department_table", "overdue_table",
@@ -71,3 +71,23 @@ def test_a_city_only_figure_is_denied_to_a_department():
 def test_a_role_that_matches_nothing_sees_nothing():
     with pytest.raises(AccessDenied):
         catalogue.cut_bulletin(_bulletin(), Principal("x", "none"), set())
+
+
+def test_totals_figures_give_a_department_its_own_department_or_bound_jpcs():
+    """visit_totals and the weekly-report totals and clauses sum over the departments / JPCs an argument names
+    (none: the city); a department user always gets its own department / its bound JPCs (none bound: none)."""
+    import datetime as dt
+
+    as_of = dt.datetime(2024, 11, 20)
+    reports = catalogue.CATALOGUE[figures.negative_report_totals]
+    clauses = catalogue.CATALOGUE[figures.negative_report_clauses]
+    visits = catalogue.CATALOGUE[figures.visit_totals]
+    assert catalogue.arguments_for(reports, ("2024-10", as_of), DEPT, {"J9", "J1"}) == ("2024-10", as_of, ("J1", "J9"))
+    assert catalogue.arguments_for(clauses, ("2024-10", as_of, None), DEPT, set()) == ("2024-10", as_of, ())
+    assert catalogue.arguments_for(reports, ("2024-10", as_of), CHAIR, {"J1"}) == ("2024-10", as_of)
+    assert catalogue.arguments_for(visits, ("2024-10", ("D01", "D02")), DEPT) == ("2024-10", ("D13",))
+    assert catalogue.arguments_for(visits, ("2024-10", ()), CHAIR) == ("2024-10", ())
+    # the bulletin's city totals are the city's for everyone, like its whistle totals
+    rules = dict(catalogue.monthly_bulletin.section_rules())
+    assert rules["visit_totals"] is rules["negative_report_totals"] is rules["city"] is catalogue.PUBLIC
+    assert rules["visit_departments"] is catalogue.OWN_DEPARTMENT

@@ -375,8 +375,8 @@ TRUSTED = {
         "delta_pts('handling_rate')": NUM, "delta_pts('timely_handling_rate')": NUM, "delta_pts('closure_rate')": NUM,
         "delta_pts('on_time_closure_rate')": NUM, "b['scope']['note']": LIT + " (govdash.access)",
         "title": LIT + " (the numbered section titles of govdash.outputs.bulletin_body)"},
-    "pages/negative_lists.py": {"nr['due_time']": CONF, "nr['due_weekday']": CONF, "year": WHEN, "due": NUM, "label": LIT},
-    "pages/visits.py": {"ui.settings()['visits']['exempt_weeks']": CONF, "week_range_label(w)": CONF, "year": WHEN, "required": NUM, "covered": NUM},
+    "pages/negative_lists.py": {"nr['due_time']": CONF, "nr['due_weekday']": CONF, "year": WHEN, "label": LIT},
+    "pages/visits.py": {"ui.settings()['visits']['exempt_weeks']": CONF, "week_range_label(w)": CONF, "year": WHEN},
     "pages/whistle_analysis.py": {"v": LIT + " (STATUS_LABELS)", "moment_label(as_of)": WHEN},
 }
 

@@ -96,6 +96,11 @@ def test_visits_page(sample_warehouse):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["应走访周次"] == str(v["required_weeks"].sum())
     assert metrics["已走访周次"] == str(v["covered_weeks"].sum())
+    # the rate as the bulletin states it (one SQL definition, issue 12)
+    from govdash.core.formatting import pct
+    from govdash.figures import visit_totals
+
+    assert metrics["走访达标率"] == pct(visit_totals(read_cursor(connect_read(sample_warehouse)), month)["visit_compliance"])
     subheaders = [s.value for s in at.subheader]
     assert "联系市领导走访" in subheaders and "各部门走访达标率" in subheaders
     # one department chosen: the figures shrink to its bindings
@@ -112,6 +117,10 @@ def test_negative_lists_page(sample_warehouse):
     b = bulletin(read_cursor(connect_read(sample_warehouse)), month, None)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["漏报"] == str(sum(r["missing"] for r in b["negative_reports"]))
+    from govdash.core.formatting import pct
+
+    assert metrics["按时上报率"] == pct(b["negative_report_totals"]["on_time_rate"])
+    assert metrics["应报（已到期）"] == str(b["negative_report_totals"]["weeks_due"])
     # the burden tab lists the departments of the bulletin and opens one into its tasks
     burden_ids = [d["dept_id"] for d in b["burden_negative_list"]]
     assert at.selectbox(key="burden_dept").options == [d["dept_name"] for d in b["burden_negative_list"]]

@@ -94,3 +94,105 @@ def test_negative_list_threshold_has_one_home_the_scoring_settings(cursor, tmp_p
                 if any(d[k] is not None and d[k] < 0.99 for k in ("handling_rate", "closure_rate"))}
     assert {d["dept_id"] for d in below_threshold(strict)} == expected
     assert len(expected) > len(below_threshold(default))
+
+
+# ---------------------------------------------------------------- no rate computed outside its SQL macro
+
+# names of the counts a rate divides (and of the helpers that once divided them): a division that reads one of
+# these in Python is a rate computed again, beside its definition in warehouse/macros/
+COUNT_NAMES = {
+    "covered", "required", "covered_weeks", "required_weeks", "cov", "req", "on_time", "weeks_required", "pending",
+    "weeks_due", "due", "items", "rectified", "rectified_items", "done", "escalated", "entered", "resolved",
+    "resolved_in_community", "dispatched", "handled", "handled_in_time", "closed_on_time", "closed_late",
+    "open_in_time", "satisfied", "rated", "carried_up", "appeals", "num", "den", "numerator", "denominator",
+}
+RUNTIME_DIRS = ("govdash/figures", "govdash/outputs", "pages")
+
+
+def _names(node) -> set[str]:
+    import ast
+
+    out = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            out.add(n.id)
+        elif isinstance(n, ast.Attribute):
+            out.add(n.attr)
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str):
+            out.add(n.value)
+    return out
+
+
+def rate_divisions(source: str) -> list[str]:
+    """The divisions in Python source whose operands read a count a rate divides (`a / b`, `a /= b`)."""
+    import ast
+
+    found = []
+    for n in ast.walk(ast.parse(source)):
+        if isinstance(n, (ast.BinOp, ast.AugAssign)) and isinstance(n.op, ast.Div):
+            left, right = (n.left, n.right) if isinstance(n, ast.BinOp) else (n.target, n.value)
+            hit = (_names(left) | _names(right)) & COUNT_NAMES
+            if hit:
+                found.append(f"line {n.lineno}: {ast.unparse(n)} ({', '.join(sorted(hit))})")
+    return found
+
+
+def test_the_guard_finds_the_rates_python_once_computed():
+    """The detector is honest: each of the Python divisions issue 12 moved into SQL is found."""
+    old = {
+        "bulletin_text.visits_text": 'text = f"走访达标率 {pct(cov / req)}"',
+        "pages/visits.py": 'm[2].metric("走访达标率", ui.fmt_rate(covered / required if required else None))',
+        "figures._ratio": "def _ratio(num, den):\n    return pl.when(den > 0).then(num / den).otherwise(None).round(4)",
+        "figures.negative_report_summary": 'x = round(r["on_time"] / (r["weeks_required"] - r["pending"]), 4)',
+        "rectified_share": 'x = None if d["items"] == 0 else round(d["rectified"] / d["items"], 4)',
+        "bulletin_text.reports_text": 'x = pct(on_time / n) if n else "—"',
+        "pages/negative_lists.py": 'x = (pl.col("rectified_items") / pl.col("items")).round(4)',
+        "figures.funnel_levels": "x = round(escalated / entered, 4)",
+        "community_resolution_share": "x = round(sum(lv['resolved'] for lv in levels if lv['level'] <= 3) / resolved, 4)",
+    }
+    for where, source in old.items():
+        assert rate_divisions(source), where
+    assert not rate_divisions("progress = i / max(n, 1)\nwidth = size * 1.25 / 25.4")
+
+
+def test_no_rate_is_computed_in_python_figures_outputs_or_pages():
+    """Every rate is one SQL macro (warehouse/macros/*.sql); figures, documents and pages sum no counts to divide
+    them again (issue 12: the 走访达标率 was divided four times, the 按时上报率 twice)."""
+    files = [f for d in RUNTIME_DIRS for f in sorted((REPO / d).rglob("*.py"))] + [REPO / "govdash" / "ui.py"]
+    assert len(files) > 20
+    found = {str(f.relative_to(REPO)): hits for f in files if (hits := rate_divisions(f.read_text(encoding="utf-8")))}
+    assert not found, f"rates computed in Python (compute them in SQL with the macro): {found}"
+
+
+def test_metric_queries_divide_only_through_the_rate_macros():
+    """A metric query never writes a division of its own: it calls a rate macro (warehouse/macros) on its counts."""
+    import re
+
+    divided = {}
+    for f in sorted((REPO / "warehouse" / "metrics").glob("*.sql")) + sorted((REPO / "warehouse" / "models").rglob("*.sql")):
+        code = "\n".join(line.split("--")[0] for line in f.read_text(encoding="utf-8").splitlines())
+        code = re.sub(r"'[^']*'", "''", code)   # string literals ('%Y/%m', paths) are not divisions
+        if re.search(r"(?<![/*])/(?![/*])", code):
+            divided[f.name] = [line.strip() for line in code.splitlines() if "/" in line]
+    assert not divided, f"divisions outside the rate macros: {divided}"
+
+
+def test_the_bulletin_text_states_the_rates_it_is_given():
+    """bulletin_text formats the totals the bulletin computed: given a rate that is not covered / required, it
+    states that rate (it does not divide again); a bulletin published before the totals were sections says so."""
+    from govdash.outputs.bulletin_text import reports_text, visits_text
+
+    b = {"departments": [{"dept_id": "D1", "dept_name": "甲局"}], "reference": {"clause_texts": {"E.1.1": "条款甲"}},
+         "visits": [{"dept_id": "D1", "jpc_id": "J1", "required_weeks": 7, "covered_weeks": 3, "visit_compliance": 0.4286,
+                     "visits": 3, "leader_led_visits": 1, "problems_raised": 2, "problems_solved": 1, "missed_weeks": []}],
+         "visit_departments": [{"dept_id": "D1", "visit_compliance": 0.4286}],
+         "visit_totals": {"required_weeks": 7, "covered_weeks": 3, "visit_compliance": 0.9, "visits": 3,
+                          "leader_led_visits": 1, "problems_raised": 2, "problems_solved": 1, "departments_full": 0},
+         "negative_report_totals": {"jpcs": 2, "weeks_due": 10, "on_time": 8, "late": 1, "missing": 1, "on_time_rate": 0.5,
+                                    "items": 4, "rectified_share": None, "top_clause_code": "E.1.1", "top_clause_items": 3}}
+    assert visits_text(b) == ("本月各捆绑部门应走访 7 个联合党委周次，实际走访 3 个，走访达标率 90.0%；共走访 3 次，其中市领导带队 1 次，"
+                              "发现问题 2 个，解决 1 个。未全部达标：甲局（42.9%）。")
+    assert reports_text(b) == ("2 个联合党委本月应报周报 10 份（已到期），按时 8 份，迟报 1 份，漏报 1 份，按时上报率 50.0%；"
+                               "报告负面事项 4 项，最多的是“条款甲”（3 项），整改率 —。")
+    archived = {k: v for k, v in b.items() if k not in ("visit_totals", "negative_report_totals")}
+    assert "未单列全市走访合计" in visits_text(archived) and "未单列全市负面清单周报合计" in reports_text(archived)

@@ -142,7 +142,7 @@ def test_weekly_reports_on_time_late_missing_and_pending(october):
         ("J1", "2024-W44"): "on_time",
         **{("J2", f"2024-W{w}"): "on_time" for w in range(40, 45)},
     }
-    summary = {r["jpc_id"]: r for r in figures.negative_report_summary(weeks, figures.negative_report_items(cur, "2024-10", late_cut))}
+    summary = {r["jpc_id"]: r for r in figures.negative_report_summary(cur, "2024-10", late_cut)}
     j1 = summary["J1"]
     assert (j1["weeks_required"], j1["on_time"], j1["late"], j1["missing"], j1["pending"]) == (5, 3, 1, 1, 0)
     assert j1["on_time_rate"] == 0.6 and j1["missing_weeks"] == ["2024-W42"] and j1["late_weeks"] == ["2024-W41"]
@@ -152,13 +152,25 @@ def test_weekly_reports_on_time_late_missing_and_pending(october):
     # reports with no items: a valid "nothing this week", and no rectified share (null, not 0% or 100%)
     assert summary["J2"]["items_by_clause"] == {} and summary["J2"]["rectified_share"] is None
     assert summary["J2"]["rectified_items"] == 0
+    # the city: J1 and J2, 10 weeks due, 8 on time; 4 items, 3 rectified; E.1.1 the clause with most items
+    city = figures.negative_report_totals(cur, "2024-10", late_cut)
+    assert (city["jpcs"], city["weeks_due"], city["on_time"], city["late"], city["missing"], city["on_time_rate"]) == (2, 10, 8, 1, 1, 0.8)
+    assert (city["items"], city["rectified_items"], city["rectified_share"]) == (4, 3, 0.75)
+    assert (city["top_clause_code"], city["top_clause_items"]) == ("E.1.1", 3)
+    # J2 alone (a department bound to J2 only): 5 of 5 on time, no items, no rectified share
+    j2 = figures.negative_report_totals(cur, "2024-10", late_cut, ("J2",))
+    assert (j2["jpcs"], j2["weeks_due"], j2["on_time_rate"], j2["items"], j2["rectified_share"]) == (1, 5, 1.0, 0, None)
+    assert figures.negative_report_totals(cur, "2024-10", late_cut, ())["jpcs"] == 0   # no bound JPC: nothing
+    clauses = {r["clause_code"]: r for r in figures.negative_report_clauses(cur, "2024-10", late_cut).iter_rows(named=True)}
+    assert {k: (r["items"], r["jpcs"]) for k, r in clauses.items()} == {"E.1.1": (3, 1), "E.2.3": (1, 1)}
+    assert sum(r["rectified_items"] for r in clauses.values()) == 3
 
     # at Mon Nov 4 11:00, J2's W44 report (11:30) is not in yet and not yet due: pending, not missing
     early = figures.negative_report_weeks(cur, "2024-10", dt.datetime(2024, 11, 4, 11, 0))
     early_status = {(r["jpc_id"], r["week_id"]): r["status"] for r in early.iter_rows(named=True)}
     assert early_status[("J2", "2024-W44")] == "pending"
     assert early_status[("J1", "2024-W44")] == "on_time"
-    s = {r["jpc_id"]: r for r in figures.negative_report_summary(early, figures.negative_report_items(cur, "2024-10", dt.datetime(2024, 11, 4, 11)))}
+    s = {r["jpc_id"]: r for r in figures.negative_report_summary(cur, "2024-10", dt.datetime(2024, 11, 4, 11))}
     assert (s["J2"]["on_time"], s["J2"]["pending"], s["J2"]["on_time_rate"]) == (4, 1, 1.0)
 
 
@@ -187,11 +199,20 @@ def test_department_compliance_leaders_records_and_missed_weeks(october):
     db, _ = october
     cur = _cur(db)
     visits = figures.visit_table(cur, "2024-10")
-    depts = {r["dept_id"]: r for r in figures.visit_department_summary(visits).iter_rows(named=True)}
+    assert visits.height
+    depts = {r["dept_id"]: r for r in figures.visit_departments(cur, "2024-10").iter_rows(named=True)}
     # D1: J1 3 of 5 + J2 1 of 2 = 4 of 7; D2: J1 1 of 3, J2 unbound (nothing required)
     assert (depts["D1"]["required_weeks"], depts["D1"]["covered_weeks"], depts["D1"]["visit_compliance"]) == (7, 4, 0.5714)
     assert (depts["D1"]["missed"], depts["D1"]["visits"], depts["D1"]["bindings"]) == (3, 5, 2)
     assert (depts["D2"]["required_weeks"], depts["D2"]["covered_weeks"], depts["D2"]["visit_compliance"]) == (3, 1, 0.3333)
+    # lowest compliance first
+    assert list(depts) == ["D2", "D1"]
+    # the city: 5 of 10 weeks; D1 alone: 4 of 7 (its row's rate); nobody at 100 %
+    city = figures.visit_totals(cur, "2024-10")
+    assert (city["required_weeks"], city["covered_weeks"], city["visit_compliance"], city["departments_full"]) == (10, 5, 0.5, 0)
+    assert city["visits"] == depts["D1"]["visits"] + depts["D2"]["visits"]
+    d1 = figures.visit_totals(cur, "2024-10", ("D1",))
+    assert (d1["required_weeks"], d1["covered_weeks"], d1["visit_compliance"], d1["departments"]) == (7, 4, 0.5714, 1)
     leaders = {r["jpc_id"]: r for r in figures.leader_visits(cur, "2024-10").iter_rows(named=True)}
     # J1: V1–V4 (D1) and V6 (D2), V1 led by 张市长; J2: V7, V8 and no contact leader
     assert (leaders["J1"]["leader_name"], leaders["J1"]["visits"], leaders["J1"]["leader_led_visits"]) == ("张市长", 5, 1)

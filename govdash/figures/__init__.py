@@ -121,20 +121,20 @@ def visit_table(con, month: str) -> pl.DataFrame:
     return fetch_frame(con, metric_sql("visit_compliance"), {"month": month, "exempt_weeks": exempt_weeks()})
 
 
-def visit_department_summary(visits: pl.DataFrame) -> pl.DataFrame:
-    """Compliance per department: covered / required weeks summed over its bindings."""
-    return (
-        visits.group_by("dept_id", "dept_name")
-        .agg(pl.len().alias("bindings"), pl.col("required_weeks").sum(), pl.col("covered_weeks").sum(),
-             pl.col("visits").sum(), pl.col("leader_led_visits").sum(), pl.col("problems_raised").sum(),
-             pl.col("problems_solved").sum(), (pl.col("required_weeks") - pl.col("covered_weeks")).sum().alias("missed"))
-        .with_columns(_ratio(pl.col("covered_weeks"), pl.col("required_weeks")).alias("visit_compliance"))
-        .sort(["visit_compliance", "dept_id"], nulls_last=True)
-    )
+def visit_departments(con, month: str) -> pl.DataFrame:
+    """Compliance per department: covered / required weeks summed over its bindings, divided in SQL by the
+    rate's one definition (warehouse/macros/visit_rates.sql); lowest compliance first."""
+    month_bounds(month)
+    return fetch_frame(con, metric_sql("visit_departments"), {"month": month, "exempt_weeks": exempt_weeks()})
 
 
-def _ratio(num: pl.Expr, den: pl.Expr) -> pl.Expr:
-    return pl.when(den > 0).then(num / den).otherwise(None).round(4)
+def visit_totals(con, month: str, dept_ids: tuple | list | str = ()) -> dict:
+    """The month's visit totals over the city, or over the departments in `dept_ids` (empty: all): weeks,
+    visits and problems summed, compliance by its one definition, departments at 100 % (visit_totals.sql)."""
+    month_bounds(month)
+    ids = [dept_ids] if isinstance(dept_ids, str) else list(dept_ids)
+    return fetch_frame(con, metric_sql("visit_totals"),
+                       {"month": month, "exempt_weeks": exempt_weeks(), "dept_ids": ids}).row(0, named=True)
 
 
 def _due_params() -> dict:
@@ -153,36 +153,47 @@ def negative_report_items(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
     return fetch_frame(con, metric_sql("negative_report_items"), {"month": month, "as_of": as_of})
 
 
-def negative_report_summary(weeks: pl.DataFrame, items: pl.DataFrame) -> list[dict]:
-    """Per JPC: weeks required, on time, late, missing, pending; items by clause; rectified share."""
-    status = weeks.group_by("jpc_id").agg(
-        pl.len().alias("weeks_required"),
-        *[(pl.col("status") == s).sum().alias(s) for s in ("on_time", "late", "missing", "pending")],
-        pl.col("week_id").filter(pl.col("status") == "missing").sort().alias("missing_weeks"),
-        pl.col("week_id").filter(pl.col("status") == "late").sort().alias("late_weeks"),
-    ).sort("jpc_id")
-    by_jpc: dict[str, dict] = {}
+def negative_report_summary(con, month: str, as_of: dt.datetime) -> list[dict]:
+    """Per JPC: weeks required, on time, late, missing, pending; items by clause; the on-time rate and the
+    rectified share as computed in SQL by their one definition (warehouse/macros/negative_report_rates.sql)."""
+    month_bounds(month)
+    jpcs = fetch_frame(con, metric_sql("negative_report_jpcs"), {"month": month, "as_of": as_of, **_due_params()})
+    items = negative_report_items(con, month, as_of)
+    by_clause: dict[str, dict] = {}
     for r in items.iter_rows(named=True):
-        d = by_jpc.setdefault(r["jpc_id"], {"items_by_clause": {}, "items": 0, "rectified": 0})
-        d["items_by_clause"][r["clause_code"]] = int(r["items"])
-        d["items"] += int(r["items"])
-        d["rectified"] += int(r["rectified_items"] or 0)
+        by_clause.setdefault(r["jpc_id"], {})[r["clause_code"]] = int(r["items"])
     out = []
-    for r in status.iter_rows(named=True):
-        d = by_jpc.get(r["jpc_id"], {"items_by_clause": {}, "items": 0, "rectified": 0})
+    for r in jpcs.iter_rows(named=True):
+        clauses = by_clause.get(r["jpc_id"], {})
         out.append({
             "jpc_id": r["jpc_id"],
             "weeks_required": r["weeks_required"],
             "on_time": r["on_time"], "late": r["late"], "missing": r["missing"], "pending": r["pending"],
-            "on_time_rate": None if r["weeks_required"] - r["pending"] == 0
-            else round(r["on_time"] / (r["weeks_required"] - r["pending"]), 4),
+            "on_time_rate": r["on_time_rate"],
             "missing_weeks": list(r["missing_weeks"]), "late_weeks": list(r["late_weeks"]),
-            "items": d["items"],
-            "rectified_items": d["rectified"],
-            "items_by_clause": dict(sorted(d["items_by_clause"].items(), key=lambda kv: _clause_order(kv[0]))),
-            "rectified_share": None if d["items"] == 0 else round(d["rectified"] / d["items"], 4),
+            "items": r["items"],
+            "rectified_items": r["rectified_items"],
+            "items_by_clause": dict(sorted(clauses.items(), key=lambda kv: _clause_order(kv[0]))),
+            "rectified_share": r["rectified_share"],
         })
     return out
+
+
+def negative_report_totals(con, month: str, as_of: dt.datetime, jpc_ids: tuple | list | None = None) -> dict:
+    """The month's weekly negative reports over the whole city (`jpc_ids` None) or the JPCs given: weeks and
+    items summed, the on-time rate and the rectified share by their one definition (negative_report_totals.sql)."""
+    month_bounds(month)
+    return fetch_frame(con, metric_sql("negative_report_totals"),
+                       {"month": month, "as_of": as_of, **_due_params(),
+                        "jpc_ids": None if jpc_ids is None else list(jpc_ids)}).row(0, named=True)
+
+
+def negative_report_clauses(con, month: str, as_of: dt.datetime, jpc_ids: tuple | list | None = None) -> pl.DataFrame:
+    """Items per Appendix E clause over every JPC (`jpc_ids` None) or the JPCs given, with the rectified share
+    by its one definition (negative_report_clauses.sql)."""
+    month_bounds(month)
+    return fetch_frame(con, metric_sql("negative_report_clauses"),
+                       {"month": month, "as_of": as_of, "jpc_ids": None if jpc_ids is None else list(jpc_ids)})
 
 
 def _clause_order(code: str) -> tuple:
@@ -354,42 +365,39 @@ def level_labels() -> list[str]:
 
 
 def funnel_levels(rows: pl.DataFrame) -> list[dict]:
-    """The five levels in order, zeros where no appeal reached a level; conversion null at level 5
-    (there is no level above) and where nothing entered."""
+    """The five levels in order, zeros where no appeal reached a level; the conversion as computed in SQL by
+    its one definition (warehouse/macros/appeal_rates.sql: null at level 5 and where nothing entered)."""
     labels = level_labels()
     by_level = {r["level"]: r for r in rows.iter_rows(named=True)}
     out = []
     for k in range(1, 6):
         r = by_level.get(k, {})
-        entered = int(r.get("entered", 0) or 0)
-        escalated = int(r.get("escalated", 0) or 0)
         out.append({
-            "level": k, "label": labels[k - 1], "entered": entered, "resolved": int(r.get("resolved", 0) or 0),
-            "escalated": escalated, "withdrawn": int(r.get("withdrawn", 0) or 0), "open": int(r.get("open", 0) or 0),
-            "conversion": None if k == 5 or entered == 0 else round(escalated / entered, 4),
+            "level": k, "label": labels[k - 1], "entered": int(r.get("entered", 0) or 0),
+            "resolved": int(r.get("resolved", 0) or 0), "escalated": int(r.get("escalated", 0) or 0),
+            "withdrawn": int(r.get("withdrawn", 0) or 0), "open": int(r.get("open", 0) or 0),
+            "conversion": r.get("conversion"),
             "median_dwell_hours": r.get("median_dwell_hours"), "p90_dwell_hours": r.get("p90_dwell_hours"),
         })
     return out
 
 
-def community_resolution_share(levels: list[dict]) -> float | None:
-    resolved = sum(lv["resolved"] for lv in levels)
-    return None if resolved == 0 else round(sum(lv["resolved"] for lv in levels if lv["level"] <= 3) / resolved, 4)
+def community_resolution_share(rows: pl.DataFrame) -> float | None:
+    """A group's community-level resolution share as computed in SQL (appeal_funnel.sql: the same on each of
+    the group's rows); a group without rows has none."""
+    return rows["community_resolution_share"][0] if rows.height else None
 
 
 def funnel_section(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime) -> dict:
     """The bulletin's "funnel": city levels and community-level resolution share, plus per community and category."""
     rows = appeal_funnel(con, date_from, date_to, as_of)
-    city = funnel_levels(rows.filter(pl.col("grouping_kind") == "city"))
+    city = rows.filter(pl.col("grouping_kind") == "city")
     groups = {}
     for kind, key in (("community", "community_id"), ("category", "category")):
         part = rows.filter(pl.col("grouping_kind") == kind)
-        out = []
-        for (value,), g in part.group_by(key, maintain_order=True):
-            lv = funnel_levels(g)
-            out.append({key: value, "levels": lv, "community_resolution_share": community_resolution_share(lv)})
-        groups[kind] = out
-    return {"levels": city, "community_resolution_share": community_resolution_share(city),
+        groups[kind] = [{key: value, "levels": funnel_levels(g), "community_resolution_share": community_resolution_share(g)}
+                        for (value,), g in part.group_by(key, maintain_order=True)]
+    return {"levels": funnel_levels(city), "community_resolution_share": community_resolution_share(city),
             "by_community": groups["community"], "by_category": groups["category"]}
 
 

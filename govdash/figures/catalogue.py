@@ -21,8 +21,8 @@ from govdash.core.principal import AccessDenied, Principal
 from govdash.figures import assessment as assessment_figures
 from govdash.figures import cutoff, lookups, monthly_bulletin, published
 from govdash.figures.scope import (  # noqa: F401  (the rules, for the declarations below and for tests)
-    BOUND_JPCS, CITY_ONLY, CITY_ONLY_MESSAGE, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule, declared_sections, each,
-    own_department_argument, sections)
+    BOUND_JPCS, CITY_ONLY, CITY_ONLY_MESSAGE, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule, bound_jpcs_argument,
+    declared_sections, each, own_department_argument, sections)
 
 # every section of the monthly bulletin and what a department sees of it: the rules declared with the
 # sections themselves (govdash.figures.monthly_bulletin.SECTIONS)
@@ -64,6 +64,9 @@ _DECLARED = [
     (figures.community_hotspots, CITY_ONLY, "吹哨最多的社区"),
     # visits and negative lists (SPEC §4–§5)
     (figures.visit_table, OWN_DEPARTMENT, "走访达标"),
+    (figures.visit_departments, OWN_DEPARTMENT, "各部门走访达标"),
+    # the totals of the departments chosen (argument 1 after the connection; none: the city); a department user gets its own
+    (figures.visit_totals, own_department_argument(1), "走访合计"),
     (figures.binding_weeks_for_year, OWN_DEPARTMENT, "捆绑周"),
     (figures.visit_records, OWN_DEPARTMENT, "走访记录"),
     (figures.leader_visits, BOUND_JPCS, "市领导走访"),
@@ -71,6 +74,10 @@ _DECLARED = [
     (figures.negative_report_year, BOUND_JPCS, "负面清单周报（全年）"),
     (figures.negative_report_lines, BOUND_JPCS, "负面清单周报明细"),
     (figures.negative_report_items, BOUND_JPCS, "负面事项"),
+    (figures.negative_report_summary, BOUND_JPCS, "负面清单周报（各联合党委）"),
+    # totals and clause counts over the JPCs given (argument 2 after the connection; None: every JPC); a department: its bound JPCs
+    (figures.negative_report_totals, bound_jpcs_argument(2), "负面清单周报合计"),
+    (figures.negative_report_clauses, bound_jpcs_argument(2), "负面事项按条款"),
     (figures.burden_records, own_department_argument(0), "减负负面清单记录"),
     (figures.reference_list, PUBLIC, "参考清单"),
     # appeals (SPEC §6): community data, the committee's
@@ -117,8 +124,13 @@ def declared(fn: Callable) -> Figure:
     return figure
 
 
-def arguments_for(figure: Figure, args: tuple, p: Principal) -> tuple:
-    """A department user's arguments: the department argument, if the figure has one, is its own."""
+def arguments_for(figure: Figure, args: tuple, p: Principal, bound_jpcs: set[str] | frozenset = frozenset()) -> tuple:
+    """A department user's arguments: the department argument, if the figure has one, is its own; the JPC
+    argument, if it has one, its bound JPCs."""
+    if p.is_department and figure.rule.jpc_arg is not None:
+        i = figure.rule.jpc_arg
+        args = tuple(args) + (None,) * max(0, i + 1 - len(args))
+        args = args[:i] + (tuple(sorted(bound_jpcs)),) + args[i + 1:]
     if p.is_department and figure.rule.dept_arg is not None:
         i = figure.rule.dept_arg
         own = (p.dept_id,) if i < len(args) and isinstance(args[i], (tuple, list)) else p.dept_id

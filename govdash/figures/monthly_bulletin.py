@@ -140,11 +140,6 @@ def _overdue(ctx: BulletinContext) -> list[dict]:
             for r in rows.iter_rows(named=True)]
 
 
-def _negative_reports(ctx: BulletinContext) -> list[dict]:
-    return figures.negative_report_summary(figures.negative_report_weeks(ctx.con, ctx.month, ctx.cutoff),
-                                           figures.negative_report_items(ctx.con, ctx.month, ctx.cutoff))
-
-
 def _assessment_negative_list(ctx: BulletinContext) -> list[dict]:
     ytd = figures.period_year_to_date_rows(ctx.con, ctx.month, ctx.cutoff)
     return figures.assessment_negative_list(ytd, ctx.threshold)
@@ -179,7 +174,17 @@ SECTIONS: tuple[Section, ...] = (
     # the city's totals are the city's for everyone (stated on the page)
     Section("city", PUBLIC, lambda ctx: figures.city_totals(ctx.con, ctx.department_frame), "全市合计"),
     Section("visits", OWN_DEPARTMENT, lambda ctx: figures.visit_rows(figures.visit_table(ctx.con, ctx.month)), "联系捆绑走访"),
-    Section("negative_reports", BOUND_JPCS, _negative_reports, "负面清单周报"),
+    # per department: its bindings' weeks summed, compliance divided in SQL (macros/visit_rates.sql)
+    Section("visit_departments", OWN_DEPARTMENT, lambda ctx: figures.visit_departments(ctx.con, ctx.month).to_dicts(),
+            "各部门走访达标"),
+    # the city's visit totals are the city's for everyone, like the whistle totals ("city"): sums over every
+    # binding, no department's row (the department sees its own row in visit_departments)
+    Section("visit_totals", PUBLIC, lambda ctx: figures.visit_totals(ctx.con, ctx.month), "全市走访合计"),
+    Section("negative_reports", BOUND_JPCS, lambda ctx: figures.negative_report_summary(ctx.con, ctx.month, ctx.cutoff),
+            "负面清单周报"),
+    # the city's weekly-report totals are the city's for everyone, like "city" and "visit_totals"
+    Section("negative_report_totals", PUBLIC, lambda ctx: figures.negative_report_totals(ctx.con, ctx.month, ctx.cutoff),
+            "全市负面清单周报合计"),
     Section("assessment_negative_list", OWN_DEPARTMENT, _assessment_negative_list, "考核负面清单"),
     Section("burden_negative_list", OWN_DEPARTMENT, metric_rows("burden_negative_list"), "减负负面清单"),
     # community appeals are not department rows

@@ -23,6 +23,7 @@ class Rule:
     column: str = ""         # own_rows / bound_jpc_rows: the column that names the department / JPC
     sections: Any = ()       # sections: ((key, Rule), …), or a function returning them (read when cutting)
     dept_arg: int | None = None   # the argument that is always the user's own department
+    jpc_arg: int | None = None    # the argument that is always the user's bound JPCs (a tuple)
 
     def cut(self, result: Any, p: Principal, bound_jpcs: set[str]) -> Any:
         if self.kind == "public":
@@ -80,6 +81,12 @@ OWN_IDS = Rule("own_ids")
 def own_department_argument(index: int) -> Rule:
     """A figure of one department chosen by an argument: a department user always gets its own."""
     return Rule("public", dept_arg=index)
+
+
+def bound_jpcs_argument(index: int) -> Rule:
+    """A figure over the JPCs an argument names (None: every JPC): a department user always gets its bound
+    JPCs (none bound: an empty tuple, which names no JPC)."""
+    return Rule("public", jpc_arg=index)
 
 
 def sections(**rules: Rule) -> Rule:

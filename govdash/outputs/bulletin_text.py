@@ -140,17 +140,14 @@ def summary_text(b: dict, previous: dict | None) -> str:
 # ---------------------------------------------------------------- visits and negative lists, shaped for tables
 
 def visit_rows(b: dict) -> tuple[list[dict], list[dict]]:
-    """(per department, per binding) rows of the visit section, with names."""
-    import polars as pl
-
-    from govdash.figures import visit_department_summary
-
+    """(per department, per binding) rows of the visit section, with names; the departments' compliance as
+    the bulletin computed it (section visit_departments)."""
     names, jpcs = _dept_names(b), b.get("reference", {}).get("jpc_names", {})
     bindings = [{**v, "dept_name": names.get(v["dept_id"], v["dept_id"]), "jpc_name": jpcs.get(v["jpc_id"], v["jpc_id"]),
                  "missed_weeks_text": "、".join(v["missed_weeks"])} for v in b.get("visits", [])]
     if not bindings:
         return [], []
-    depts = visit_department_summary(pl.DataFrame(bindings).drop("missed_weeks")).to_dicts()
+    depts = [{**d, "dept_name": names.get(d["dept_id"], d["dept_id"])} for d in b.get("visit_departments", [])]
     return depts, bindings
 
 
@@ -202,43 +199,44 @@ def funnel_text(b: dict) -> str:
     return text
 
 
+# a bulletin published before its totals were sections (issue 12) is shown as published: its totals are not
+# recomputed here, the published file states them
+NOT_IN_ARCHIVE = "本期通报发布时未单列{what}，见已发布的通报文件。"
+
+
 def visits_text(b: dict) -> str:
-    depts, bindings = visit_rows(b)
-    req = sum(d["required_weeks"] for d in depts)
-    if not req:
+    if "visit_totals" not in b:
+        return NOT_IN_ARCHIVE.format(what="全市走访合计")
+    depts, _ = visit_rows(b)
+    t = b["visit_totals"] or {}
+    if not t.get("required_weeks"):
         return "本月无应走访的捆绑关系。"
-    cov = sum(d["covered_weeks"] for d in depts)
-    full = [d["dept_name"] for d in depts if d["visit_compliance"] == 1]
     low = [f"{d['dept_name']}（{pct(d['visit_compliance'])}）" for d in depts
            if d["visit_compliance"] is not None and d["visit_compliance"] < 1]
-    text = (f"本月各捆绑部门应走访 {req} 个联合党委周次，实际走访 {cov} 个，走访达标率 {pct(cov / req)}；"
-            f"共走访 {sum(d['visits'] for d in depts)} 次，其中市领导带队 {sum(d['leader_led_visits'] for d in depts)} 次，"
-            f"发现问题 {sum(d['problems_raised'] for d in depts)} 个，解决 {sum(d['problems_solved'] for d in depts)} 个。")
-    if full:
-        text += f"全部达标的部门 {len(full)} 个。"
+    text = (f"本月各捆绑部门应走访 {t['required_weeks']} 个联合党委周次，实际走访 {t['covered_weeks']} 个，"
+            f"走访达标率 {pct(t['visit_compliance'])}；共走访 {t['visits']} 次，其中市领导带队 {t['leader_led_visits']} 次，"
+            f"发现问题 {t['problems_raised']} 个，解决 {t['problems_solved']} 个。")
+    if t["departments_full"]:
+        text += f"全部达标的部门 {t['departments_full']} 个。"
     if low:
         text += "未全部达标：" + "、".join(low) + "。"
     return text
 
 
 def reports_text(b: dict) -> str:
-    per_jpc, per_clause = report_rows(b)
-    if not per_jpc:
+    if "negative_report_totals" not in b:
+        return NOT_IN_ARCHIVE.format(what="全市负面清单周报合计")
+    t = b["negative_report_totals"] or {}
+    if not t.get("jpcs"):
         return "本月无负面清单周报数据。"
-    n = sum(r["weeks_required"] - r["pending"] for r in per_jpc)
-    on_time = sum(r["on_time"] for r in per_jpc)
-    late = sum(r["late"] for r in per_jpc)
-    missing = sum(r["missing"] for r in per_jpc)
-    items = sum(r["items"] for r in per_jpc)
-    text = (f"{len(per_jpc)} 个联合党委本月应报周报 {n} 份（已到期），按时 {on_time} 份，迟报 {late} 份，漏报 {missing} 份，"
-            f"按时上报率 {pct(on_time / n) if n else '—'}；报告负面事项 {items} 项")
-    if per_clause:
-        top = max(per_clause, key=lambda c: c["items"])
-        done = sum(r["rectified_items"] for r in per_jpc)
-        name = f"“{top['clause_text']}”" if top["clause_text"] else top["clause_code"]
-        text += f"，最多的是{name}（{top['items']} 项），整改率 {pct(done / items)}"
+    text = (f"{t['jpcs']} 个联合党委本月应报周报 {t['weeks_due']} 份（已到期），按时 {t['on_time']} 份，迟报 {t['late']} 份，"
+            f"漏报 {t['missing']} 份，按时上报率 {pct(t['on_time_rate'])}；报告负面事项 {t['items']} 项")
+    if t.get("top_clause_code"):
+        code = t["top_clause_code"]
+        clause_text = b.get("reference", {}).get("clause_texts", {}).get(code, "")
+        name = f"“{clause_text}”" if clause_text else code
+        text += f"，最多的是{name}（{t['top_clause_items']} 项），整改率 {pct(t['rectified_share'])}"
     return text + "。"
-
 
 
 # ---------------------------------------------------------------- rows and settings shaped for the documents

@@ -42,6 +42,8 @@ class Reference:
         departments = whistle.department_rows(w, start, end)
         threshold = float(self.scoring.get("scoring", {}).get("negative_list_threshold", 0.9))
         names = {d["dept_id"]: d["dept_name"] for d in self.city["departments"]}
+        visit_rows = visits.visit_rows(self.city, month, self.exempt_weeks)
+        reports = negatives.negative_report_summary(self.city, month, as_of, self.settings["negative_reports"])
         return {
             "month": month,
             "as_of": as_of.strftime("%Y-%m-%d %H:%M:%S"),
@@ -50,8 +52,11 @@ class Reference:
             "department_count": len(departments),
             "overdue": whistle.overdue_list(w, start, end),
             "city": whistle.city_totals(departments),
-            "visits": visits.visit_rows(self.city, month, self.exempt_weeks),
-            "negative_reports": negatives.negative_report_summary(self.city, month, as_of, self.settings["negative_reports"]),
+            "visits": visit_rows,
+            "visit_departments": visits.department_rows(visit_rows),
+            "visit_totals": visits.city_totals(visit_rows),
+            "negative_reports": reports,
+            "negative_report_totals": negatives.negative_report_totals(reports),
             # §5.2 in the bulletin: the year to date (reading), at the cut-off
             "assessment_negative_list": [{**r, "dept_name": names.get(r["dept_id"])} for r in
                                          negatives.assessment_negative_list(w, start.replace(month=1), end, threshold)],

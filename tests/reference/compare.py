@@ -156,6 +156,36 @@ def compare_visits(c: Comparison, product: dict, reference: dict) -> None:
         c.same(k, "visit_compliance", p[k]["visit_compliance"], r[k]["visit_compliance"], RATE)
 
 
+def compare_visit_summaries(c: Comparison, product: dict, reference: dict) -> None:
+    """§4 per department (in the bulletin's order) and for the whole city: the sums and the rate of the sums."""
+    c.section = "§4 visits per department"
+    p = {d["dept_id"]: d for d in product["visit_departments"]}
+    r = {d["dept_id"]: d for d in reference["visit_departments"]}
+    for k in c.keyed("dept_id", p, r):
+        for f in ("bindings", "required_weeks", "covered_weeks", "missed", "visits", "leader_led_visits",
+                  "problems_raised", "problems_solved"):
+            c.same(k, f, p[k][f], r[k][f])
+        c.same(k, "visit_compliance", p[k]["visit_compliance"], r[k]["visit_compliance"], RATE)
+    c.same("-", "order of the rows on both sides", [k for k in p if k in r], [k for k in r if k in p])
+    c.section = "§4 visits, city"
+    p, r = product["visit_totals"], reference["visit_totals"]
+    for f in ("departments", "bindings", "required_weeks", "covered_weeks", "visits", "leader_led_visits",
+              "problems_raised", "problems_solved", "departments_full"):
+        c.same("city", f, p[f], r[f])
+    c.same("city", "visit_compliance", p["visit_compliance"], r["visit_compliance"], RATE)
+
+
+def compare_report_totals(c: Comparison, product: dict, reference: dict) -> None:
+    """§5.1 for the whole city."""
+    c.section = "§5.1 weekly reports, city"
+    p, r = product["negative_report_totals"], reference["negative_report_totals"]
+    for f in ("jpcs", "weeks_required", "weeks_due", "on_time", "late", "missing", "pending", "items", "rectified_items",
+              "top_clause_code", "top_clause_items"):
+        c.same("city", f, p[f], r[f])
+    for f in ("on_time_rate", "rectified_share"):
+        c.same("city", f, p[f], r[f], RATE)
+
+
 def compare_negative_reports(c: Comparison, product: dict, reference: dict) -> None:
     """§5.1: per JPC."""
     c.section = "§5.1 weekly reports"
@@ -219,7 +249,9 @@ def compare_bulletin(c: Comparison, product: dict, reference: dict) -> None:
     c.same("-", "as_of", product["as_of"], reference["as_of"])
     compare_departments(c, product, reference)
     compare_visits(c, product, reference)
+    compare_visit_summaries(c, product, reference)
     compare_negative_reports(c, product, reference)
+    compare_report_totals(c, product, reference)
     compare_lists(c, product, reference)
     compare_funnel(c, product, reference)
 

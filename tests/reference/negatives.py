@@ -132,3 +132,19 @@ def burden_negative_list(city: City, month_start: dt.datetime, month_end: dt.dat
     rows.sort(key=lambda r: (-(r["tasks_off_list"] + r["certificates_off_list"]),
                              -(r["tasks_off_list_ytd"] + r["certificates_off_list_ytd"]), r["dept_id"]))
     return rows
+
+
+def negative_report_totals(rows: list[dict]) -> dict:
+    """§5.1 for the whole city, from the per-JPC rows: weeks and items summed, the rates of the sums, and the
+    clause with most items (ties: the first in Appendix E order)."""
+    t = {f: sum(r[f] for r in rows) for f in ("weeks_required", "on_time", "late", "missing", "pending", "items",
+                                              "rectified_items")}
+    by_clause: dict[str, int] = {}
+    for r in rows:
+        for code, n in r["items_by_clause"].items():
+            by_clause[code] = by_clause.get(code, 0) + n
+    order = sorted(by_clause, key=lambda code: (-by_clause[code], [int(p) for p in code[2:].split(".")]))
+    due = t["weeks_required"] - t["pending"]
+    return {"jpcs": len(rows), **t, "weeks_due": due, "on_time_rate": ratio(t["on_time"], due),
+            "rectified_share": ratio(t["rectified_items"], t["items"]),
+            "top_clause_code": order[0] if order else None, "top_clause_items": by_clause[order[0]] if order else None}

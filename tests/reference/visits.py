@@ -87,3 +87,30 @@ def department_compliance(city: City, months: list[str], exempt_weeks: list[str]
         req[dept] = req.get(dept, 0) + len(p["required"])
         cov[dept] = cov.get(dept, 0) + sum(1 for w in p["required"] if p["visits"].get(w))
     return {d: (Fraction(cov[d], req[d]) if req[d] else None) for d in req}
+
+
+def department_rows(rows: list[dict]) -> list[dict]:
+    """§4 per department: its bindings' required and covered weeks, visits and problems summed; compliance =
+    covered / required of the sums (not the mean of its bindings' rates); lowest compliance first, none last."""
+    by_dept: dict[str, dict] = {}
+    for v in rows:
+        d = by_dept.setdefault(v["dept_id"], {"dept_id": v["dept_id"], "bindings": 0, "required_weeks": 0, "covered_weeks": 0,
+                                              "visits": 0, "leader_led_visits": 0, "problems_raised": 0, "problems_solved": 0})
+        d["bindings"] += 1
+        for f in ("required_weeks", "covered_weeks", "visits", "leader_led_visits", "problems_raised", "problems_solved"):
+            d[f] += v[f]
+    out = []
+    for d in by_dept.values():
+        rate = Fraction(d["covered_weeks"], d["required_weeks"]) if d["required_weeks"] else None
+        out.append({**d, "missed": d["required_weeks"] - d["covered_weeks"], "visit_compliance": rate})
+    return sorted(out, key=lambda d: (d["visit_compliance"] is None, d["visit_compliance"] or 0, d["dept_id"]))
+
+
+def city_totals(rows: list[dict]) -> dict:
+    """§4 for the whole city: every binding's weeks summed, compliance of the sums, departments at 100 %."""
+    depts = department_rows(rows)
+    t = {f: sum(v[f] for v in rows) for f in ("required_weeks", "covered_weeks", "visits", "leader_led_visits",
+                                               "problems_raised", "problems_solved")}
+    return {"departments": len(depts), "bindings": len(rows), **t,
+            "visit_compliance": Fraction(t["covered_weeks"], t["required_weeks"]) if t["required_weeks"] else None,
+            "departments_full": sum(1 for d in depts if d["visit_compliance"] == 1)}

@@ -1,5 +1,5 @@
 -- Visit compliance per department over the ISO weeks of a range of months (SPEC §4, §7), unrounded (nothing is
--- rounded before the final score).
+-- rounded before the final score: macros/visit_rates.sql visit_compliance_exact).
 -- Params: $month_from, $month_to ('YYYY-MM'), $exempt_weeks (varchar[]).
 with binding_weeks as (
     select * from fct_binding_weeks
@@ -12,7 +12,7 @@ final as (
         dept_id,
         count(*) as required_weeks,
         count(*) filter (where covered) as covered_weeks,
-        count(*) filter (where covered) / count(*) as visit_compliance
+        visit_compliance_exact(count(*) filter (where covered), count(*)) as visit_compliance
     from binding_weeks
     group by dept_id
 )

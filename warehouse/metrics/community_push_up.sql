@@ -1,6 +1,6 @@
 -- Communities ranked by how much they push upward: of the appeals that entered at the community level
 -- or below (levels ≤ 3), the share carried above the community (reached level 4 or 5).
--- Params: $as_of, $date_from, $date_to.
+-- Params: $as_of, $date_from, $date_to. The share by its one definition (macros/appeal_rates.sql).
 with levels as (
     select * from appeal_levels_as_of($as_of, $date_from, $date_to)
 ),
@@ -18,7 +18,7 @@ final as (
         community_name,
         count(*) as appeals,
         count(*) filter (where top_level >= 4) as carried_up,
-        round(count(*) filter (where top_level >= 4) / count(*), 4) as carried_up_share,
+        carried_up_share(count(*) filter (where top_level >= 4), count(*)) as carried_up_share,
         count(*) filter (where resolved_in_community) as resolved_in_community
     from per_appeal
     where origin_level <= 3
