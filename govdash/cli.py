@@ -11,6 +11,7 @@ from typing import Callable, NoReturn
 import click
 
 from govdash.core.paths import REPO_ROOT
+from govdash.core.principal import AccessDenied
 
 
 def _progress_echo(stage: str, i: int, n: int, name: str) -> None:
@@ -183,6 +184,18 @@ def _emit_report(data: dict, fmt: str, out: Path | None, default_name: str, rend
     click.echo(f"已写入 {out}")
 
 
+def _principal(username: str):
+    """The account's principal (its role and department), or the command ends: no such account."""
+    from govdash.access import load_accounts
+    from govdash.core.principal import Principal, parse_role
+
+    account = load_accounts().get(username)
+    if account is None:
+        _fail(f"没有账号“{username}”")
+    role, dept_id = parse_role(account.get("role", ""))
+    return Principal(username, role, dept_id)
+
+
 @report.command("bulletin")
 @click.option("--month", required=True, help="统计月份 YYYY-MM")
 @click.option("--published", is_flag=True, help="输出已定稿发布的版本（归档中的原文件，逐字节不变）")
@@ -190,22 +203,34 @@ def _emit_report(data: dict, fmt: str, out: Path | None, default_name: str, rend
               help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：月末后第 5 个工作日末，见 settings.toml [cutoff]；未到时为现在）")
 @click.option("--format", "fmt", type=click.Choice(["json", "xlsx", "docx", "pdf"]), default="json", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件")
-def report_bulletin(month: str, published: bool, as_of: str | None, fmt: str, out: Path | None) -> None:
+@click.option("--user", "username", default=None,
+              help="按该账号的权限输出（如部门账号只含本部门的记录、在全市中的名次）；不填为全市完整版")
+def report_bulletin(month: str, published: bool, as_of: str | None, fmt: str, out: Path | None,
+                    username: str | None) -> None:
     """月度通报：JSON（默认输出到屏幕）、Excel、Word 或 PDF；--published 为已发布的版本。"""
+    principal = _principal(username) if username else None
     if published:
+        if principal is not None and not principal.sees_all:
+            _fail("已发布的通报文件为全市完整版，部门账号请不带 --published 输出本部门的视图")
         _published_bulletin(month, as_of, fmt, out)
         return
     from govdash.core.periods import parse_as_of, previous_month
+    from govdash.figures import catalogue
     from govdash.figures.monthly_bulletin import bulletin
     from govdash.outputs.documents import render_bulletin
     from warehouse.db import connect_read, read_cursor
 
-    with _failing_on(ValueError):  # a month or cut-off that does not parse
+    with _failing_on(ValueError, AccessDenied):  # a month or cut-off that does not parse; a role that sees nothing
         cutoff = parse_as_of(as_of) if as_of else None  # none given: the month's default cut-off ([cutoff])
         con = connect_read()
         cur = read_cursor(con)
-        b = bulletin(cur, month, cutoff)
-        prev = bulletin(cur, previous_month(month), b["as_of"]) if fmt in ("docx", "pdf") else None
+
+        def view(m: str, at) -> dict:   # the bulletin as the account sees it (the whole city without --user)
+            whole = bulletin(cur, m, at)
+            return whole if principal is None else catalogue.view_as(principal, whole, bulletin, cur)
+
+        b = view(month, cutoff)
+        prev = view(previous_month(month), b["as_of"]) if fmt in ("docx", "pdf") else None
     _emit_report(b, fmt, out, f"{month}-月度通报.{fmt}", lambda: render_bulletin(fmt, b, prev))
 
 
@@ -239,16 +264,10 @@ def _published_bulletin(month: str, as_of: str | None, fmt: str, out: Path | Non
 @click.option("--reason", default="", help="更正原因")
 def publish(month: str, username: str, as_of: str | None, correction: bool, reason: str) -> None:
     """定稿发布月度通报：JSON、Word、Excel（及 PDF）连同校验值存入数据仓库归档，此后按原样提供。"""
-    from govdash.access import load_accounts
-    from govdash.core.principal import AccessDenied, Principal, parse_role
     from govdash.outputs.publication import PublishError, publish_month
 
-    account = load_accounts().get(username)
-    if account is None:
-        _fail(f"没有账号“{username}”")
-    role, dept_id = parse_role(account.get("role", ""))
     with _failing_on(PublishError, AccessDenied, ValueError):
-        record = publish_month(month, Principal(username, role, dept_id), as_of=as_of, correction=correction, reason=reason)
+        record = publish_month(month, _principal(username), as_of=as_of, correction=correction, reason=reason)
     click.echo(f"已发布 {record['publication_id']}（{'更正版' if correction else '定稿'}），截止时点 {record['as_of']:%Y-%m-%d %H:%M:%S}")
     for f in record["files"]:
         click.echo(f"  {f['file_name']}\t{f['size']:,} 字节\tsha256 {f['sha256']}")
@@ -269,17 +288,26 @@ def publish(month: str, username: str, as_of: str | None, correction: bool, reas
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件")
 @click.option("--settings", "settings_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="评分设置文件（默认 config/scoring.toml）")
+@click.option("--user", "username", default=None,
+              help="按该账号的权限输出（如部门账号只含本部门的记录、在全市中的名次）；不填为全市完整版")
 def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: str, out: Path | None,
-                      settings_file: Path | None) -> None:
+                      settings_file: Path | None, username: str | None) -> None:
     """季度、年度考核：JSON（默认输出到屏幕）或 Excel。"""
     from govdash.figures.assessment import assessment
     from govdash.outputs.documents import render_assessment
     from govdash.core.scoring import load_scoring
     from warehouse.db import connect_read, read_cursor
 
-    with _failing_on(ValueError):  # a cut-off that does not parse
+    principal = _principal(username) if username else None
+    from govdash.figures import catalogue
+    from govdash.figures.assessment import assessment_result
+
+    with _failing_on(ValueError, AccessDenied):  # a cut-off that does not parse; a role that sees nothing
         settings = load_scoring(settings_file)
-        result = assessment(read_cursor(connect_read()), year, quarter, as_of, settings)
+        cur = read_cursor(connect_read())
+        result = assessment(cur, year, quarter, as_of, settings)
+        if principal is not None:   # ranked on the whole city, then cut as the page cuts it
+            result = catalogue.view_as(principal, result, assessment_result, cur)
     _emit_report(result, fmt, out, f"{result['period']}考核.xlsx", lambda: render_assessment(result))
 
 

@@ -35,10 +35,12 @@ def current_version() -> tuple | None:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _bound_jpcs(dept_id: str, version: tuple) -> set[str]:
+    from govdash.core.principal import Principal
+    from govdash.figures import catalogue
+
     cur = read_cursor(_connection(str(warehouse_path()), version))
     try:
-        frame = fetch_frame(cur, metric_sql("bound_jpcs"), {"dept_id": dept_id})
-        return set(frame["jpc_id"].to_list())
+        return catalogue.bound_jpcs_of(cur, Principal("", "department", dept_id))
     finally:
         cur.close()
 

@@ -150,3 +150,46 @@ def test_excel_bulletin(cur, tmp_path):
     assert ws.cell(first, header.index("派单数") + 1).value == top["dispatched"]
     assert wb["超期未办结"].max_row == len(b["overdue"]) + HEADER_ROW
     _libreoffice_opens(path, tmp_path)
+
+
+def _cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "govdash.cli", *args], capture_output=True, text=True, cwd=REPO, env=env)
+
+
+def test_cli_gives_a_department_its_own_view_ranked_on_the_whole_city(sample_warehouse, tmp_path, cur):
+    """`report … --user` is the page's view without the pages: the same rule, the same cut; a department's
+    rank is out of every department, and the files are the ones its download buttons give."""
+    import os
+
+    from govdash.core.principal import Principal
+    from govdash.figures import catalogue
+
+    env = {**os.environ, "GOVDASH_ACCOUNTS": str(tmp_path / "accounts.toml")}
+    whole = bulletin(cur, "2024-10", AS_OF)
+    worst = whole["lists"]["black"][0]
+    assert _cli("user", "add", "dept", "--role", f"department:{worst}", "--password", "pw-0123456789", env=env).returncode == 0
+    out = _cli("report", "bulletin", "--month", "2024-10", "--as-of", AS_OF, "--user", "dept", env=env)
+    assert out.returncode == 0, out.stderr
+    mine = json.loads(out.stdout)
+    expected = catalogue.cut_bulletin(whole, Principal("dept", "department", worst), catalogue.bound_jpcs_of(
+        cur, Principal("dept", "department", worst)))
+    assert mine == json.loads(json.dumps(expected, ensure_ascii=False))
+    assert [d["dept_id"] for d in mine["departments"]] == [worst]
+    assert mine["departments"][0]["rank"] == next(d["rank"] for d in whole["departments"] if d["dept_id"] == worst)
+    assert mine["department_count"] == len(whole["departments"]) == 18
+    assert mine["lists"]["black"] == [worst] and mine["lists"]["red"] == [] and mine["funnel"] is None
+
+    docx = tmp_path / "mine.docx"
+    assert _cli("report", "bulletin", "--month", "2024-10", "--as-of", AS_OF, "--user", "dept", "--format", "docx",
+                "--out", str(docx), env=env).returncode == 0
+    text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
+    name = mine["departments"][0]["dept_name"]
+    assert "红榜（按期办结率前列）：无" in text and f"黑榜（按期办结率后列）：{name}" in text
+    assert "部门账号不显示" in text   # the appeals are the committee's
+
+    a = _cli("report", "assessment", "--year", "2024", "--as-of", "2025-01-10 00:00:00", "--user", "dept", env=env)
+    assert a.returncode == 0, a.stderr
+    assert [d["dept_id"] for d in json.loads(a.stdout)["departments"]] == [worst]
+
+    nobody = _cli("report", "bulletin", "--month", "2024-10", "--user", "nobody", env=env)
+    assert nobody.returncode == 1 and "没有账号" in nobody.stderr and "Traceback" not in nobody.stderr

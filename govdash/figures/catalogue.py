@@ -20,6 +20,8 @@ from govdash import figures, status
 from govdash.core.principal import AccessDenied, Principal
 from govdash.figures import assessment as assessment_figures
 from govdash.figures import cutoff, lookups, monthly_bulletin, published
+from warehouse.build import metric_sql
+from warehouse.db import fetch_frame
 from govdash.figures.scope import (  # noqa: F401  (the rules, for the declarations below and for tests)
     BOUND_JPCS, CITY_ONLY, CITY_ONLY_MESSAGE, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule, bound_jpcs_argument,
     declared_sections, each, own_department_argument, sections)
@@ -136,6 +138,19 @@ def arguments_for(figure: Figure, args: tuple, p: Principal, bound_jpcs: set[str
         own = (p.dept_id,) if i < len(args) and isinstance(args[i], (tuple, list)) else p.dept_id
         args = args[:i] + (own,) + args[i + 1:]
     return args
+
+
+def bound_jpcs_of(con, p: Principal) -> set[str]:
+    """The JPCs a department has ever been bound to (empty for any other role)."""
+    if not p.is_department or not p.dept_id:
+        return set()
+    return set(fetch_frame(con, metric_sql("bound_jpcs"), {"dept_id": p.dept_id})["jpc_id"].to_list())
+
+
+def view_as(p: Principal, result: Any, fn: Callable, con) -> Any:
+    """A whole-city result of figure `fn` as principal `p` may see it, without the pages (the CLI): the same
+    rule and the same cut as on screen."""
+    return cut(declared(fn), result, p, bound_jpcs_of(con, p))
 
 
 def cut(figure: Figure, result: Any, p: Principal, bound_jpcs: set[str]) -> Any:
