@@ -1,7 +1,6 @@
 """The `govdash` command: sample data, ingest, status, build, reports, serve."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 from contextlib import contextmanager
@@ -10,6 +9,7 @@ from typing import Callable, NoReturn
 
 import click
 
+from govdash.core.formatting import json_text
 from govdash.core.paths import REPO_ROOT
 from govdash.core.principal import AccessDenied
 
@@ -103,7 +103,7 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
     log_path = _ingest_log()
     result = run_ingest(list(paths), progress=None if as_json else _progress_echo)  # errors: see _Commands
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        click.echo(json_text(result.as_dict()))
     else:
         click.echo(f"{'文件':<28}{'表':<20}{'读取':>9}{'导入':>9}{'隔离':>7}{'重复跳过':>9}{'替换':>7}")
         for f in result.files:
@@ -130,7 +130,7 @@ def status(as_json: bool) -> None:
 
     st = warehouse_status()
     if as_json:
-        click.echo(json.dumps(st, ensure_ascii=False, indent=2))
+        click.echo(json_text(st))
         return
     click.echo(f"数据仓库：{st['warehouse']}")
     for t in st["tables"]:
@@ -171,7 +171,7 @@ def _emit_report(data: dict, fmt: str, out: Path | None, default_name: str, rend
     `render()` gives, written to the file (default `default_name`). A ValueError from render (a format this
     installation cannot produce) ends the command with its message."""
     if fmt == "json":
-        text = json.dumps(data, ensure_ascii=False, indent=2)
+        text = json_text(data)
         if out:
             out.write_text(text, encoding="utf-8")
         else:
@@ -293,15 +293,13 @@ def publish(month: str, username: str, as_of: str | None, correction: bool, reas
 def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: str, out: Path | None,
                       settings_file: Path | None, username: str | None) -> None:
     """季度、年度考核：JSON（默认输出到屏幕）或 Excel。"""
-    from govdash.figures.assessment import assessment
-    from govdash.outputs.documents import render_assessment
     from govdash.core.scoring import load_scoring
+    from govdash.figures import catalogue
+    from govdash.figures.assessment import assessment, assessment_result
+    from govdash.outputs.documents import render_assessment
     from warehouse.db import connect_read, read_cursor
 
     principal = _principal(username) if username else None
-    from govdash.figures import catalogue
-    from govdash.figures.assessment import assessment_result
-
     with _failing_on(ValueError, AccessDenied):  # a cut-off that does not parse; a role that sees nothing
         settings = load_scoring(settings_file)
         cur = read_cursor(connect_read())
@@ -414,7 +412,7 @@ def bench(scales: tuple[float, ...], workdir: Path | None, browser: bool, as_jso
                            f"流转记录文件导入 {fl['product_s_best']:.2f} 秒，单趟 SQL 下限 {fl['floor_s_best']:.2f} 秒"
                            f"（比值 {fl['ratio_product_to_floor']:.2f}）")
         if as_json:
-            click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+            click.echo(json_text(results))
         return
     for scale in scales:
         r = run_scale(scale, workdir, browser, progress=lambda m: click.echo(m, err=True))
@@ -429,7 +427,7 @@ def bench(scales: tuple[float, ...], workdir: Path | None, browser: bool, as_jso
                        f"年度考核 {q['assessment_year_s']:.2f} 秒" + (
                            f"；首屏 {r['browser']['first_render_s']:.2f} 秒" if "first_render_s" in r.get("browser", {}) else ""))
     if as_json:
-        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        click.echo(json_text(results))
 
 
 @main.command()

@@ -18,8 +18,7 @@ from govdash.core import labels
 from govdash.core.formatting import EMPTY, pct, rate_tenths_expr
 from govdash.core.periods import month_label, month_label_expr, week_range_label_expr
 from govdash.core.textsafe import md, plot_figure
-from warehouse.build import metric_sql
-from warehouse.db import WarehouseError, connect_read, data_version, fetch_frame, read_cursor, warehouse_path
+from warehouse.db import WarehouseError, connect_read, data_version, read_cursor, warehouse_path
 
 NO_DATA = "数据仓库还没有数据。请在“数据导入与质量”页面上传文件，或运行 govdash ingest sample_data。"
 
