@@ -282,7 +282,7 @@ def test_an_error_no_route_handles_is_chinese_and_carries_the_headers(tmp_path, 
     _assert_headers({k.decode(): v.decode() for k, v in start["headers"]}, "error")
 
 
-def test_the_lifespan_warms_up_before_it_lets_connections_in():
+def test_the_lifespan_warms_up_before_it_lets_connections_in(tmp_path):
     """At the moment the lifespan hands over to the server (which then starts accepting), what a first page
     run imports is loaded, in the server's process, and no warm-up is left running beside the sessions."""
     probe = ("import asyncio, sys, threading\n"
@@ -292,7 +292,10 @@ def test_the_lifespan_warms_up_before_it_lets_connections_in():
              "        print(sorted(m for m in server.WARM_MODULES if m not in sys.modules))\n"
              "        print(sorted(t.name for t in threading.enumerate() if 'warm' in t.name))\n"
              "asyncio.run(main())\n")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=300)
+    import os
+
+    env = {**os.environ, "GOVDASH_ACCOUNTS": str(tmp_path / "accounts.toml"), "GOVDASH_STATE_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=300, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[-2:] == ["[]", "[]"], out.stdout
 
