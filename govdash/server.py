@@ -8,8 +8,17 @@ are plain HTTP here:
   the signed, HttpOnly, SameSite=Lax session cookie and answers 303 to `next`.
 - `POST /account/sign-out` — revokes the session server-side, deletes the cookie, back to the form.
 - `AccessGuard` (middleware) — a page load (`/`, `/whistle`, …) without a valid cookie is sent to the
-  form with `next`; `/media/*` (st.download_button's files), uploads and the app's static folder
-  answer 403 without one. Streamlit's own assets, health check, websocket and OIDC routes pass.
+  form with `next`; `/media/*` (st.download_button's files), uploads, the app's static folder and
+  every `/_stcore/` endpoint but the health check and host-config answer 403 without one. The
+  websocket (`/_stcore/stream`, where every page is drawn) is refused at its handshake without a
+  valid cookie, and a websocket or form post from another origin (another port of the same host
+  included: SameSite=Lax sends the cookie there) is refused too. A browser's "clear cache" message
+  (`BackMsg.clear_cache`, which would empty every user's caches) is dropped before Streamlit sees it.
+  Every response carries the anti-framing, no-sniff and referrer headers (SECURITY_HEADERS).
+- Downloads belong to whoever asked: a `/media/` file is served only to the sign-in session whose
+  script run made it (MediaOwners, bound to Streamlit's media file manager in the lifespan).
+- `lifespan` — everything heavy a first page run touches is imported and exercised before the server
+  accepts its first connection (concurrent first imports of pandas/plotly in many sessions break).
 
 Every script run then reads the cookie back from st.context.cookies (govdash.sessions.restore_principal).
 """
@@ -17,17 +26,20 @@ from __future__ import annotations
 
 import asyncio
 import html
+import importlib
 import logging
 import math
 import sys
 import threading
+import time
+from collections import OrderedDict
 from contextlib import asynccontextmanager
 from urllib.parse import quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
@@ -38,10 +50,25 @@ log = logging.getLogger("govdash.access")
 SIGN_IN = "/account/sign-in"
 SIGN_OUT = "/account/sign-out"
 MEDIA_REFUSED = "403 无权访问：此文件只提供给已登录的用户。请先登录看板，再从页面重新下载。"
-# paths that need a signed-in cookie, else 403 (files made for a user, uploads, the app's static folder)
-PROTECTED_PREFIXES = ("/media/", "/_stcore/upload_file/", "/app/static/", "/_stcore/agent/")
-# Streamlit's assets and endpoints, its OIDC routes, and ours: no cookie needed
-PUBLIC_PREFIXES = ("/_stcore/", "/static/", "/component/", "/auth/", "/oauth2callback", "/account/")
+MEDIA_NOT_YOURS = "403 无权访问：此文件是为另一位用户的页面生成的。请在您自己的页面上重新下载。"
+OTHER_ORIGIN = {SIGN_IN: "403 登录请求来自其他网站，已拒绝。", SIGN_OUT: "403 退出请求来自其他网站，已拒绝。"}
+OTHER_ORIGIN_DEFAULT = "403 请求来自其他网站，已拒绝。"
+SERVER_ERROR = "500 服务器内部错误，请稍后重试。如果问题持续，请联系管理员。"
+# Streamlit's endpoints that the sign-in form and a browser before its page need: no cookie needed
+PUBLIC_STCORE = ("/_stcore/health", "/_stcore/host-config")
+# paths that need a signed-in cookie, else 403 (files made for a user, uploads, the app's static folder,
+# and every other endpoint of Streamlit's: metrics name the caches and their sizes, the agent API runs pages)
+PROTECTED_PREFIXES = ("/media/", "/_stcore/", "/app/static/")
+# Streamlit's assets, its OIDC routes, and ours: no cookie needed
+PUBLIC_PREFIXES = ("/static/", "/component/", "/auth/", "/oauth2callback", "/account/")
+MEDIA_PREFIX = "/media/"
+# on every response: no page of the dashboard inside another site's frame, no content-type guessing,
+# no address of a page sent to another site
+SECURITY_HEADERS = (("x-frame-options", "DENY"), ("content-security-policy", "frame-ancestors 'none'"),
+                    ("x-content-type-options", "nosniff"), ("referrer-policy", "same-origin"))
+# messages a browser may send over the websocket that no user of the dashboard may: "clear cache"
+# empties the caches of every user (the warehouse connection included)
+REFUSED_BACK_MESSAGES = frozenset({"clear_cache"})
 OIDC_USER_COOKIE = "_streamlit_user"
 BUSY_WAIT_SECONDS = 10   # how long a sign-in waits for another attempt of the same account being checked
 
@@ -62,7 +89,7 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def _client_address(request: Request) -> str:
+def _client_address(request: HTTPConnection) -> str:
     """The connection's address, or behind a reverse proxy the one it passes on (settings: [proxy]);
     of a list (X-Forwarded-For) the last entry, the one the proxy itself added."""
     header = sessions.shared_settings().client_address_header
@@ -71,18 +98,50 @@ def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _same_origin(request: Request) -> bool:
-    """A browser's form POST names its origin; one from another site may not sign in or out here.
-    A proxy that rewrites Host passes the browser's in X-Forwarded-Host."""
-    origin = request.headers.get("origin") or request.headers.get("referer")
+def _origin_text(url: str) -> str | None:
+    """scheme://host[:port] of a URL, lower case and without the scheme's default port (None: not a web URL)."""
+    try:
+        parts = urlsplit(url.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not host:
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}[parts.scheme]
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def own_origins(conn: HTTPConnection) -> set[str]:
+    """The origins a page of this server is loaded from: the scheme and Host of the request (ws/wss read as
+    http/https), a proxy's X-Forwarded-Host (with X-Forwarded-Proto, else either scheme), and the
+    configured public origins ([proxy] public_origins)."""
+    scheme = {"ws": "http", "wss": "https"}.get(conn.url.scheme, conn.url.scheme)
+    candidates = []
+    if conn.headers.get("host"):
+        candidates.append(f"{scheme}://{conn.headers['host']}")
+    forwarded = conn.headers.get("x-forwarded-host", "").split(",")[0].strip()
+    if forwarded:
+        proto = conn.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+        candidates += [f"{p}://{forwarded}" for p in ([proto] if proto in ("http", "https") else ["http", "https"])]
+    candidates += sessions.shared_settings().public_origins
+    return {o for o in map(_origin_text, candidates) if o}
+
+
+def origin_allowed(conn: HTTPConnection) -> bool:
+    """A browser names the page a websocket or a form post comes from (Origin, else Referer); one from
+    another origin may not use this server with the user's cookie — another port of the same host
+    included, where SameSite=Lax still sends it. No header: not a browser (no cross-site request
+    without one)."""
+    origin = conn.headers.get("origin") or conn.headers.get("referer")
     if not origin:
-        return True   # not a browser (no CSRF without one)
-    hosts = {request.headers.get("host", "")}
-    if request.headers.get("x-forwarded-host"):
-        hosts.add(request.headers["x-forwarded-host"].split(",")[0].strip())
-    if urlsplit(origin).netloc in hosts:
         return True
-    log.warning("form post refused: origin %s is not this server (%s) address=%s", origin, sorted(hosts), _client_address(request))
+    allowed = own_origins(conn)
+    if _origin_text(origin) in allowed:
+        return True
+    log.warning("%s refused: origin %s is not this server (%s) address=%s", conn.url.path, origin[:200], sorted(allowed),
+                _client_address(conn))
     return False
 
 
@@ -103,10 +162,15 @@ def _delete_session_cookie(response: Response, request: Request) -> None:
     response.delete_cookie(settings.cookie_name, path="/", httponly=True, samesite="lax", secure=_secure(request, settings))
 
 
-def request_principal(request: Request) -> access.Principal | None:
+def request_principal(request: HTTPConnection) -> access.Principal | None:
     """Who the request's session cookie signs in (None: no cookie, or not valid any more)."""
     value = request.cookies.get(sessions.shared_settings().cookie_name)
     return sessions.shared_sessions().principal(value) if value else None
+
+
+def request_session(request: HTTPConnection) -> sessions.Session | None:
+    """The sign-in session of the request's cookie (None: none, or not valid any more)."""
+    return sessions.shared_sessions().session(request.cookies.get(sessions.shared_settings().cookie_name))
 
 
 def _oidc_email(request: Request) -> str | None:
@@ -230,8 +294,6 @@ async def sign_in_form(request: Request) -> Response:
 
 
 async def sign_in_submit(request: Request) -> Response:
-    if not _same_origin(request):
-        return PlainTextResponse("403 登录请求来自其他网站，已拒绝。", status_code=403)
     form = await request.form()
     username = str(form.get("username", "")).strip()[: sessions.MAX_USERNAME]
     password = str(form.get("password", ""))
@@ -261,8 +323,6 @@ async def sign_in_submit(request: Request) -> Response:
 
 
 async def sign_out(request: Request) -> Response:
-    if not _same_origin(request):
-        return PlainTextResponse("403 退出请求来自其他网站，已拒绝。", status_code=403)
     store = sessions.shared_sessions()
     session = store.session(request.cookies.get(sessions.shared_settings().cookie_name))
     if session is not None:
@@ -279,6 +339,8 @@ async def sign_out(request: Request) -> Response:
 
 def classify(method: str, path: str) -> str:
     """'protected' (cookie or 403), 'page' (cookie or the sign-in form), or 'public'."""
+    if path in PUBLIC_STCORE:
+        return "public"
     if path.startswith(PROTECTED_PREFIXES):
         return "protected"
     if path.startswith(PUBLIC_PREFIXES) or method not in ("GET", "HEAD"):
@@ -288,21 +350,64 @@ def classify(method: str, path: str) -> str:
     return "page"
 
 
+def with_security_headers(send):
+    """`send` adding SECURITY_HEADERS to a response's start (those it sets itself, e.g. the sign-in form's
+    stricter Content-Security-Policy, stay)."""
+    async def send_with_headers(message):
+        if message["type"] in ("http.response.start", "websocket.http.response.start"):
+            headers = MutableHeaders(scope=message)
+            for name, value in SECURITY_HEADERS:
+                if name not in headers:
+                    headers.append(name, value)
+        await send(message)
+
+    return send_with_headers
+
+
+def refused_back_message(data: bytes | None) -> str | None:
+    """The kind of a websocket frame from the browser when it is one no user may send (REFUSED_BACK_MESSAGES)."""
+    if not data:
+        return None
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    message = BackMsg()
+    try:
+        message.ParseFromString(data)
+    except Exception:  # noqa: BLE001 — not a BackMsg: Streamlit itself closes the socket for it
+        return None
+    kind = message.WhichOneof("type")
+    return kind if kind in REFUSED_BACK_MESSAGES else None
+
+
+def media_file_id(path: str) -> str:
+    """The file id in a download's address: /media/<id>.<ext>."""
+    return path[len(MEDIA_PREFIX):].split("/", 1)[0].split(".", 1)[0]
+
+
 class AccessGuard:
-    """ASGI middleware in front of Streamlit: page loads and files need a valid session cookie."""
+    """ASGI middleware in front of Streamlit: page loads, files and the websocket need a valid session
+    cookie; websockets and posts need this server's origin; every response gets SECURITY_HEADERS."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        send = with_security_headers(send)
+        request = Request(scope)
+        if scope["method"] not in ("GET", "HEAD", "OPTIONS") and not origin_allowed(request):
+            text = OTHER_ORIGIN.get(scope["path"], OTHER_ORIGIN_DEFAULT)
+            await PlainTextResponse(text, status_code=403, headers={"Cache-Control": "no-store"})(scope, receive, send)
             return
         kind = classify(scope["method"], scope["path"])
         if kind == "public":
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
         principal = request_principal(request)
         minted = None
         if principal is None and kind == "page":
@@ -320,6 +425,14 @@ class AccessGuard:
                 _delete_session_cookie(response, request)
             await response(scope, receive, send)
             return
+        if scope["path"].startswith(MEDIA_PREFIX):
+            session = request_session(request)
+            file_id = media_file_id(scope["path"])
+            if session is None or not media_owners.owned_by(file_id, session.sid):
+                log.warning("refused %s: made for another sign-in session (account=%r address=%s)", scope["path"],
+                            principal.username, _client_address(request))
+                await PlainTextResponse(MEDIA_NOT_YOURS, status_code=403, headers={"Cache-Control": "no-store"})(scope, receive, send)
+                return
         if minted is None:
             await self.app(scope, receive, send)
             return
@@ -330,6 +443,35 @@ class AccessGuard:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+    async def _websocket(self, scope, receive, send):
+        """The websocket draws every page: refused at its handshake (HTTP 403) without a valid session cookie
+        or from another origin, before Streamlit reads a single message; once open, the messages no user
+        may send are dropped."""
+        conn = HTTPConnection(scope)
+        reason = None
+        if not origin_allowed(conn):
+            reason = "another origin"
+        elif request_principal(conn) is None:
+            reason = "no valid session"
+        if reason is not None:
+            log.warning("websocket %s refused (%s): address=%s", scope["path"], reason, _client_address(conn))
+            message = await receive()
+            if message["type"] == "websocket.connect":
+                await send({"type": "websocket.close", "code": 1008, "reason": ""})
+            return
+
+        async def receive_allowed():
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.receive":
+                    kind = refused_back_message(message.get("bytes"))
+                    if kind is not None:
+                        log.warning("websocket message %s dropped: address=%s", kind, _client_address(conn))
+                        continue
+                return message
+
+        await self.app(scope, receive_allowed, send)
 
     @staticmethod
     def _from_oidc(request: Request):
@@ -360,13 +502,105 @@ def _setup_logging() -> None:
         logger.propagate = False
 
 
-def _warm_up() -> None:
-    """What the first page after signing in needs (plotly, the figures, the report writers), loaded
-    while the sign-in form waits for the user."""
-    import plotly.express  # noqa: F401
+class MediaOwners:
+    """Which sign-in sessions (their `sid`) each `/media/` file was made for. Streamlit keeps a download's
+    bytes by the script run that made it, but serves them to anyone holding the link; here the script run's
+    websocket cookie is recorded when the file is made (a download button drawn, or a deferred download
+    computed), and the guard serves the file only to a request carrying the same sign-in session. Files are
+    named by their content, so one file made by several sessions belongs to each of them. The oldest
+    records are forgotten past `limit` (their files are long gone from Streamlit's memory by then)."""
 
-    import govdash.figures  # noqa: F401
-    import govdash.outputs.documents  # noqa: F401
+    def __init__(self, limit: int = 50_000):
+        self.limit = limit
+        self._owners: OrderedDict[str, set[str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def record(self, file_id: str, sid: str) -> None:
+        with self._lock:
+            self._owners.setdefault(file_id, set()).add(sid)
+            self._owners.move_to_end(file_id)
+            while len(self._owners) > self.limit:
+                self._owners.popitem(last=False)
+
+    def owned_by(self, file_id: str, sid: str) -> bool:
+        with self._lock:
+            return sid in self._owners.get(file_id, ())
+
+
+media_owners = MediaOwners()
+
+
+def _sid_of_streamlit_session(runtime, session_id: str | None) -> str | None:
+    """The sign-in session whose cookie opened Streamlit session `session_id`'s websocket."""
+    client = runtime.get_client(session_id) if session_id else None
+    if client is None:
+        return None
+    value = dict(client.client_context.cookies).get(sessions.shared_settings().cookie_name)
+    session = sessions.shared_sessions().session(value)
+    return session.sid if session else None
+
+
+def bind_media_files(runtime) -> None:
+    """Records, for every file Streamlit's media file manager makes, the sign-in session it is made for
+    (media_owners): `add` runs in the script run of the session that draws the button, a deferred download
+    is computed for the session that registered it."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    manager = runtime.media_file_mgr
+    if getattr(manager, "_govdash_bound", False):
+        return
+    add, execute_deferred = manager.add, manager.execute_deferred
+
+    def _record(url: str, session_id: str | None) -> None:
+        sid = _sid_of_streamlit_session(runtime, session_id)
+        if sid is not None and url.startswith(MEDIA_PREFIX):
+            media_owners.record(media_file_id(url), sid)
+
+    def add_for_session(*args, **kwargs):
+        url = add(*args, **kwargs)
+        ctx = get_script_run_ctx()
+        _record(url, ctx.session_id if ctx else None)
+        return url
+
+    def execute_deferred_for_session(file_id: str) -> str:
+        entry = manager._deferred_callables.get(file_id) or {}
+        url = execute_deferred(file_id)
+        _record(url, entry.get("session_id"))
+        return url
+
+    manager.add, manager.execute_deferred = add_for_session, execute_deferred_for_session
+    manager._govdash_bound = True
+
+
+# what a page's first run imports on first use: imported once before serving, not by ten sessions at a time
+WARM_MODULES = ("numpy", "pandas", "pandas.io.formats.style", "pyarrow", "polars", "duckdb", "openpyxl", "docx",
+                "plotly.express", "plotly.graph_objects", "plotly.io", "plotly.tools",
+                "govdash.ui", "govdash.figures.catalogue", "govdash.figures.assessment", "govdash.figures.monthly_bulletin",
+                "govdash.outputs.charts", "govdash.outputs.documents", "govdash.outputs.bulletin_body", "govdash.outputs.pdf",
+                "govdash.outputs.publication", "govdash.publish_panel", "pipelines.ingest", "pipelines.limits")
+
+
+def _warm_up() -> None:
+    """Imports what the pages use, then draws one figure of every kind the pages draw and turns a table into
+    what st.dataframe sends, so plotly's and pandas' lazy first-use imports are done too."""
+    for name in WARM_MODULES:
+        importlib.import_module(name)
+    import pandas as pd
+    import plotly.express as px
+    import plotly.graph_objects as go
+    import plotly.io as pio
+    import polars as pl
+    from streamlit import dataframe_util
+
+    frame = pd.DataFrame({"部门": ["甲", "乙"], "月份": ["2024年1月", "2024年2月"], "件数": [1, 2]})
+    figures = [px.bar(frame, x="部门", y="件数"), px.line(frame, x="月份", y="件数"), px.box(frame, y="件数"),
+               px.histogram(frame, x="件数"), px.scatter(frame, x="部门", y="件数"),
+               go.Figure(go.Funnel(y=["a", "b"], x=[2, 1])), go.Figure(go.Heatmap(z=[[1, 2]])),
+               go.Figure(go.Sankey(node={"label": ["a", "b"]}, link={"source": [0], "target": [1], "value": [1]}))]
+    for fig in figures:
+        pio.to_json(fig, validate=False)
+    dataframe_util.convert_anything_to_arrow_bytes(pl.from_pandas(frame))
+    dataframe_util.convert_anything_to_arrow_bytes(frame)
 
 
 @asynccontextmanager
@@ -375,15 +609,28 @@ async def lifespan(_app):
     # app.py routes with st.navigation. Until a first run has called it, Streamlit treats an app with a
     # pages/ folder as an old-style one: the first session after a start would resolve a page's link
     # (/whistle) against pages/*.py file names, say "Page not found" and fall back to the first page.
+    from streamlit.runtime import Runtime
     from streamlit.runtime.pages_manager import PagesManager
 
     PagesManager.uses_pages_directory = False
-    threading.Thread(target=_warm_up, name="govdash-warm-up", daemon=True).start()
     sessions.enable_cookie_sessions()
     store, throttle = sessions.shared_sessions(), sessions.shared_throttle()
+    if Runtime.exists():
+        bind_media_files(Runtime.instance())
+    # uvicorn accepts no connection until this hook yields: the first page runs find everything loaded
+    started = time.perf_counter()
+    await asyncio.to_thread(_warm_up)
+    log.info("warm-up done in %.1f s", time.perf_counter() - started)
     log.info("sign-in: sessions last %s h; state in %s; lock after %d failures (account) / %d (address)",
              store.settings.lifetime_hours, store.folder, throttle.settings.account.lock_after, throttle.settings.address.lock_after)
     yield
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """An error no route handled: a Chinese sentence (the traceback goes to the server log), with the
+    security headers (Starlette answers it outside the middleware)."""
+    log.error("unhandled error on %s", request.url.path, exc_info=exc)
+    return PlainTextResponse(SERVER_ERROR, status_code=500, headers={"Cache-Control": "no-store", **dict(SECURITY_HEADERS)})
 
 
 def routes() -> list[Route]:
@@ -396,4 +643,4 @@ def app_options() -> dict:
     from govdash.incidents import on_script_error
 
     return {"routes": routes(), "middleware": [Middleware(AccessGuard)], "lifespan": lifespan,
-            "on_script_error": on_script_error}
+            "on_script_error": on_script_error, "exception_handlers": {Exception: server_error}}

@@ -65,6 +65,7 @@ class AccessSettings:
     secure_cookie: str | bool = "auto"
     timezone: str = "Asia/Shanghai"
     client_address_header: str = ""     # behind a reverse proxy: the header carrying the client's address
+    public_origins: tuple[str, ...] = ()  # the addresses users type (behind a proxy), besides the server's own
     account: ThrottleRule = field(default_factory=ThrottleRule)
     address: ThrottleRule = field(default_factory=lambda: ThrottleRule(lock_after=20, delay_after=5))
 
@@ -88,7 +89,7 @@ def load_settings(path: Path | None = None) -> AccessSettings:
     proxy = raw.get("proxy", {})
     base = AccessSettings()
     unknown = set(session) - {"lifetime_hours", "cookie_name", "secure_cookie", "timezone"}
-    unknown |= {f"proxy.{k}" for k in set(proxy) - {"client_address_header"}}
+    unknown |= {f"proxy.{k}" for k in set(proxy) - {"client_address_header", "public_origins"}}
     for scope in ("account", "address"):
         unknown |= {f"throttle.{scope}.{k}" for k in set(throttle.get(scope, {})) - set(ThrottleRule.__dataclass_fields__)}
     if unknown:
@@ -99,6 +100,7 @@ def load_settings(path: Path | None = None) -> AccessSettings:
         secure_cookie=session.get("secure_cookie", base.secure_cookie),
         timezone=str(session.get("timezone", base.timezone)),
         client_address_header=str(proxy.get("client_address_header", "")).strip(),
+        public_origins=tuple(str(o).strip().rstrip("/") for o in proxy.get("public_origins", []) if str(o).strip()),
         account=replace(base.account, **throttle.get("account", {})),
         address=replace(base.address, **throttle.get("address", {})),
     )

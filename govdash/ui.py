@@ -25,6 +25,8 @@ NO_DATA = "数据仓库还没有数据。请在“数据导入与质量”页面
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _connection(path: str, version: tuple) -> duckdb.DuckDBPyConnection:
+    # one line each time the shared connection is opened (a new warehouse version, or a cache emptied)
+    _run_logger().info("warehouse-connection opened path=%s", Path(path).name)
     return connect_read(Path(path))
 
 

@@ -460,7 +460,15 @@ def test_http_sign_in_sets_a_lasting_cookie_and_guards_pages_and_downloads(guard
     value = cookie.split(";")[0].split("=", 1)[1]
     jar = {"govdash_session": value}
     assert asgi(app, "GET", "/whistle", cookies=jar)[:3:2] == (200, "streamlit index.html")
+    # a download is served to the sign-in session it was made for (server.media_owners), no one else's
+    assert asgi(app, "GET", "/media/0a1b2c.xlsx", cookies=jar)[0] == 403
+    from govdash import server, sessions
+
+    server.media_owners.record("0a1b2c", sessions.shared_sessions().session(value).sid)
     assert asgi(app, "GET", "/media/0a1b2c.xlsx", cookies=jar)[2] == "PK-bulletin"
+    d13 = header(sign_in_http(app, "d13", "d13-password-1")[1], "set-cookie")[0].split(";")[0].split("=", 1)[1]
+    status, _, text = asgi(app, "GET", "/media/0a1b2c.xlsx", cookies={"govdash_session": d13})
+    assert status == 403 and "另一位用户" in text and "PK" not in text
     # the form of a signed-in user goes straight on
     assert header(asgi(app, "GET", "/account/sign-in?next=/visits", cookies=jar)[1], "location") == ["/visits"]
     # sign-out revokes the session: the same cookie, copied anywhere, opens nothing any more
