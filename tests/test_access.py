@@ -356,7 +356,7 @@ def test_parallel_guesses_get_one_check(state):
         outcomes = list(pool.map(lambda i: sessions.attempt_sign_in("chair", f"guess-{i}", "10.1.1.1", throttle=throttle).outcome,
                                  range(30)))
     assert outcomes.count("bad") == 1 and set(outcomes) <= {"bad", "wait", "busy"}
-    assert throttle.failures("account", "chair") == 1
+    assert throttle.failures("account", "chair", "10.1.1.1") == 1 and throttle.failures("account_total", "chair") == 1
 
 
 # ---------------------------------------------------------------- the HTTP side (govdash.server), in process
@@ -495,7 +495,7 @@ def test_http_lock_refuses_the_right_password_and_says_until_when(guarded_app):
         assert status == 401, text
     status, headers, text = sign_in_http(app, "d13", "d13-password-1", "/whistle")
     assert status == 429 and not header(headers, "set-cookie")
-    assert re.search(r"账号“d13”因连续 5 次登录失败已被锁定，请于 \d{4}-\d\d-\d\d \d\d:\d\d 后再试", text), text
+    assert re.search(r"账号“d13”从本机地址连续 5 次登录失败，已被暂时锁定，请于 \d{4}-\d\d-\d\d \d\d:\d\d 后再试", text), text
     assert 14 * 60 <= int(header(headers, "retry-after")[0]) <= 15 * 60
     # another account is unaffected
     assert sign_in_http(app, "chair", "chair-password-1")[0] == 303
