@@ -136,8 +136,9 @@ def sign_in_failures() -> None:
         log.error("sign-in state unavailable on the data page: %s", exc)
         st.error(sessions.unavailable_text(exc.kind))
         return
-    if flash := st.session_state.pop("unlock_flash", None):
-        st.success(flash)
+    if unlocked := st.session_state.pop("unlocked", None):
+        kind, name, cleared = unlocked
+        st.success(f"已解除{'账号' if kind == 'account' else '地址'}“{md(name)}”的锁定，清除 {cleared} 条失败记录。")
     if not rows:
         st.caption(f"最近 {settings.account.window_minutes:g} 分钟内没有失败的登录，也没有被锁定的账号或地址。")
         return
@@ -168,7 +169,7 @@ def sign_in_failures() -> None:
             st.error(sessions.unavailable_text(exc.kind))
             return
         log.warning("sign-in unlocked on the data page by %r: %s %r", ui.principal().username, kind, name)
-        st.session_state["unlock_flash"] = f"已解除{'账号' if kind == 'account' else '地址'}“{md(name)}”的锁定，清除 {cleared} 条失败记录。"
+        st.session_state["unlocked"] = (kind, name, cleared)
         st.rerun()
 
 
