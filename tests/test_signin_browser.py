@@ -2,7 +2,7 @@
 
 Issue 11 item 8 and issue 14 item 3 as observed, each now the other way round: a refresh (F5) keeps the
 user signed in; a page's link opened while signed out goes to the sign-in form and then to that page
-(no "Page not found"); wrong passwords slow down and lock the account, the right one included; a
+(no "Page not found"); wrong passwords slow down and lock the account at that address, the right one included; a
 download's /media/ URL answers 403 to a client without the session, and to the same browser after
 signing out; nothing is requested from another host (tests/conftest.py refuses and records it).
 """
