@@ -361,8 +361,11 @@ def user_remove(name: str) -> None:
 @click.argument("name")
 def user_unlock(name: str) -> None:
     """解除账号的登录锁定：清除该账号从各地址、各浏览器的失败登录记录（服务器在下一次登录时生效）。"""
+    import logging
+
     from govdash import sessions
 
+    logging.getLogger("govdash").addHandler(logging.NullHandler())   # the command's answer is its Chinese line
     try:
         cleared = sessions.Throttle(sessions.load_settings(), sessions.state_dir() / "signin_throttle.json").unlock(name)
     except sessions.SignInStateError as exc:

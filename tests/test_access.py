@@ -521,7 +521,7 @@ def test_unlock_from_the_command_line_reaches_the_running_server(state):
     assert throttle.check("chair", "10.0.0.1").reason == "locked" and throttle.check("d13", "10.0.0.2").reason == "locked"
     out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "unlock", "chair"], capture_output=True, text=True,
                          cwd=REPO, env={**os.environ})
-    assert out.returncode == 0 and "已解除账号 chair 的登录锁定" in out.stdout, out.stderr
+    assert out.returncode == 0 and "已解除账号 chair 的登录锁定" in out.stdout and not out.stderr, out.stderr
     assert throttle.check("chair", "10.0.0.1").allowed and throttle.failures("account_total", "chair") == 0
     assert throttle.check("d13", "10.0.0.2").reason == "locked"      # another account keeps its lock
     again = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "unlock", "chair"], capture_output=True, text=True, cwd=REPO)
