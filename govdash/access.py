@@ -115,6 +115,16 @@ def set_user(name: str, role: str, password: str, email: str | None = None, path
     save_accounts(users, path)
 
 
+def add_user(name: str, role: str, password: str, email: str | None = None, replace: bool = False,
+             path: Path | None = None) -> None:
+    """A new account; an existing name is refused unless `replace` (its role, password and e-mail are
+    then replaced), so a typo in `govdash user add` never silently overwrites someone's account."""
+    if not replace and name in load_accounts(path):
+        raise AccountError(f"账号“{name}”已存在，未做任何更改。重置密码请用 govdash user reset {name}；"
+                           f"要替换其角色和密码，请加 --replace")
+    set_user(name, role, password, email, path)
+
+
 def reset_password(name: str, password: str, path: Path | None = None) -> None:
     users = load_accounts(path)
     if name not in users:

@@ -325,12 +325,13 @@ def _password_option(password: str | None) -> tuple[str, bool]:
 @click.option("--role", required=True, help="committee | assessment | department:<部门编号>")
 @click.option("--password", default=None, help="不填则生成随机密码并显示一次")
 @click.option("--email", default=None, help="统一身份认证（OpenID Connect）登录时对应的邮箱")
-def user_add(name: str, role: str, password: str | None, email: str | None) -> None:
-    """新建或覆盖账号。"""
-    from govdash.access import accounts_path, set_user
+@click.option("--replace", is_flag=True, help="账号已存在时替换其角色、密码和邮箱（不加则拒绝）")
+def user_add(name: str, role: str, password: str | None, email: str | None, replace: bool) -> None:
+    """新建账号（已存在则拒绝，除非加 --replace）。"""
+    from govdash.access import accounts_path, add_user
 
     password, generated = _password_option(password)
-    set_user(name, role, password, email)
+    add_user(name, role, password, email, replace=replace)
     click.echo(f"已保存账号 {name}（{role}）到 {accounts_path()}" + (f"；初始密码：{password}" if generated else ""))
 
 
@@ -354,6 +355,22 @@ def user_remove(name: str) -> None:
 
     remove_user(name)
     click.echo(f"已删除账号 {name}")
+
+
+@user.command("unlock")
+@click.argument("name")
+def user_unlock(name: str) -> None:
+    """解除账号的登录锁定：清除该账号从各地址、各浏览器的失败登录记录（服务器在下一次登录时生效）。"""
+    import logging
+
+    from govdash import sessions
+
+    logging.getLogger("govdash").addHandler(logging.NullHandler())   # the command's answer is its Chinese line
+    try:
+        cleared = sessions.Throttle(sessions.load_settings(), sessions.state_dir() / "signin_throttle.json").unlock(name)
+    except sessions.SignInStateError as exc:
+        _fail(f"{sessions.UNAVAILABLE_TEXTS.get(exc.kind, exc.kind)}：{exc}")
+    click.echo(f"已解除账号 {name} 的登录锁定（清除 {cleared} 条失败登录记录）" if cleared else f"账号 {name} 没有失败登录记录，无需解除")
 
 
 @user.command("list")

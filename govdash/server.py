@@ -6,7 +6,12 @@ are plain HTTP here:
 - `GET  /account/sign-in?next=/whistle` — the sign-in form (Chinese, self-contained: nothing is
   loaded from another host). `POST` checks the password under the throttle (govdash.sessions), sets
   the signed, HttpOnly, SameSite=Lax session cookie and answers 303 to `next`.
+  A successful sign-in also sets the long-lived "known device" cookie (HttpOnly, path /account/), which
+  lets this browser sign in to that account while the account is under attack from elsewhere.
 - `POST /account/sign-out` — revokes the session server-side, deletes the cookie, back to the form.
+- Sign-in state that cannot be read or written (a full disk, a garbled state file, a broken accounts
+  file) answers a Chinese page with 503 and Retry-After on every route here and in the guard; the
+  cause goes to the server log.
 - `AccessGuard` (middleware) — a page load (`/`, `/whistle`, …) without a valid cookie is sent to the
   form with `next`; `/media/*` (st.download_button's files), uploads, the app's static folder and
   every `/_stcore/` endpoint but the health check and host-config answer 403 without one. The
@@ -162,6 +167,17 @@ def _delete_session_cookie(response: Response, request: Request) -> None:
     response.delete_cookie(settings.cookie_name, path="/", httponly=True, samesite="lax", secure=_secure(request, settings))
 
 
+DEVICE_COOKIE_PATH = "/account/"   # sent to the sign-in and sign-out routes only
+
+
+def _set_device_cookie(response: Response, request: Request, value: str) -> None:
+    """The known-device cookie (govdash.sessions.Sessions.device_cookie): long-lived, HttpOnly, bound to
+    the accounts signed in from this browser; it never signs anyone in by itself."""
+    settings = sessions.shared_settings()
+    response.set_cookie(settings.device_cookie_name, value, max_age=settings.device_lifetime_seconds, path=DEVICE_COOKIE_PATH,
+                        httponly=True, samesite="lax", secure=_secure(request, settings))
+
+
 def request_principal(request: HTTPConnection) -> access.Principal | None:
     """Who the request's session cookie signs in (None: no cookie, or not valid any more)."""
     value = request.cookies.get(sessions.shared_settings().cookie_name)
@@ -191,26 +207,28 @@ def _oidc_email(request: Request) -> str | None:
 
 # ---------------------------------------------------------------- the sign-in page
 
+STYLE = """<style>
+body { margin: 0; min-height: 100vh; display: flex; align-items: center; justify-content: center; background: #f4f6f9;
+  font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; color: #1f2933; }
+main { width: 100%; max-width: 380px; background: #fff; border: 1px solid #dde3ea; border-radius: 10px; padding: 32px 36px 28px; }
+h1 { margin: 0 0 6px; font-size: 28px; font-weight: 700; }
+.caption { margin: 0 0 22px; color: #6b7785; font-size: 14px; }
+label { display: block; margin: 14px 0 6px; font-size: 14px; }
+input { box-sizing: border-box; width: 100%; padding: 9px 11px; font: inherit; font-size: 15px; border: 1px solid #c5ced8;
+  border-radius: 6px; background: #f9fafb; }
+input:focus { outline: 2px solid #1f4e79; background: #fff; }
+button, .button { display: block; box-sizing: border-box; width: 100%; margin-top: 22px; padding: 10px; font: inherit; font-size: 15px;
+  color: #fff; background: #1f4e79; border: 0; border-radius: 6px; cursor: pointer; text-align: center; text-decoration: none; }
+.button.secondary { color: #1f4e79; background: #fff; border: 1px solid #1f4e79; margin-top: 0; }
+.alert { margin: 0 0 16px; padding: 10px 12px; border-radius: 6px; font-size: 14px; line-height: 1.6; }
+.error { background: #fdecea; color: #8a1c12; } .warning { background: #fff6e0; color: #6b4a00; } .info { background: #e8f1fb; color: #17406b; }
+.divider { margin: 20px 0; border-top: 1px solid #e3e8ee; }
+</style>"""
+
 PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>登录 · 社区治理绩效评价看板</title><link rel="icon" href="{favicon}">
-<style>
-body {{ margin: 0; min-height: 100vh; display: flex; align-items: center; justify-content: center; background: #f4f6f9;
-  font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; color: #1f2933; }}
-main {{ width: 100%; max-width: 380px; background: #fff; border: 1px solid #dde3ea; border-radius: 10px; padding: 32px 36px 28px; }}
-h1 {{ margin: 0 0 6px; font-size: 28px; font-weight: 700; }}
-.caption {{ margin: 0 0 22px; color: #6b7785; font-size: 14px; }}
-label {{ display: block; margin: 14px 0 6px; font-size: 14px; }}
-input {{ box-sizing: border-box; width: 100%; padding: 9px 11px; font: inherit; font-size: 15px; border: 1px solid #c5ced8;
-  border-radius: 6px; background: #f9fafb; }}
-input:focus {{ outline: 2px solid #1f4e79; background: #fff; }}
-button, .button {{ display: block; box-sizing: border-box; width: 100%; margin-top: 22px; padding: 10px; font: inherit; font-size: 15px;
-  color: #fff; background: #1f4e79; border: 0; border-radius: 6px; cursor: pointer; text-align: center; text-decoration: none; }}
-.button.secondary {{ color: #1f4e79; background: #fff; border: 1px solid #1f4e79; margin-top: 0; }}
-.alert {{ margin: 0 0 16px; padding: 10px 12px; border-radius: 6px; font-size: 14px; line-height: 1.6; }}
-.error {{ background: #fdecea; color: #8a1c12; }} .warning {{ background: #fff6e0; color: #6b4a00; }} .info {{ background: #e8f1fb; color: #17406b; }}
-.divider {{ margin: 20px 0; border-top: 1px solid #e3e8ee; }}
-</style></head>
+{style}</head>
 <body><main>
 <h1>登录</h1>
 <p class="caption">社区治理绩效评价看板 · 请使用分配给您的账号登录</p>
@@ -247,20 +265,72 @@ def _oidc_button() -> str:
     return f'<a class="button secondary" href="{html.escape(url)}">使用单位统一身份认证登录</a><div class="divider"></div>'
 
 
+PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+                                           "frame-ancestors 'none'; base-uri 'none'"}
+
+NOTICE_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · 社区治理绩效评价看板</title><link rel="icon" href="{favicon}">
+{style}</head>
+<body><main>
+<h1>{title}</h1>
+<p class="caption">社区治理绩效评价看板</p>
+<div class="alert error" role="alert">{text}</div>
+<a class="button" href="{action}">返回登录页</a>
+</main></body></html>
+"""
+STATE_RETRY_SECONDS = 60   # Retry-After of a 503: the state folder needs an administrator, not a quick retry
+
+
+def unavailable_page(exc: sessions.SignInStateError, where: str, request: Request, delete_cookie: bool = False) -> HTMLResponse:
+    """The sign-in state cannot be read or written: a Chinese page, 503, the cause in the log."""
+    log.error("sign-in state unavailable (%s, %s): %s address=%s", where, exc.kind, exc, _client_address(request))
+    body = NOTICE_PAGE.format(title="暂时无法登录", favicon=FAVICON_DATA_URL, style=STYLE, action=SIGN_IN,
+                              text=html.escape(sessions.unavailable_text(exc.kind)))
+    response = HTMLResponse(body, status_code=503, headers={**PAGE_HEADERS, "Retry-After": str(STATE_RETRY_SECONDS)})
+    if delete_cookie:
+        _delete_session_cookie(response, request)
+    return response
+
+
+def failure_page(where: str, request: Request) -> HTMLResponse:
+    """An unexpected error in a sign-in route: a Chinese page with an incident id, the traceback in the log."""
+    from govdash.incidents import new_incident_id
+
+    incident = new_incident_id()
+    log.exception("incident %s: unexpected error in %s address=%s", incident, where, _client_address(request))
+    body = NOTICE_PAGE.format(title="登录出错", favicon=FAVICON_DATA_URL, style=STYLE, action=SIGN_IN,
+                              text=html.escape(f"登录服务出现意外错误（事件编号 {incident}）。请稍后再试；如仍出现，请把事件编号告诉系统管理员。"))
+    return HTMLResponse(body, status_code=500, headers=PAGE_HEADERS)
+
+
+def answers_in_chinese(handler):
+    """A sign-in route whose every failure is a Chinese page: 503 when the sign-in state is unavailable,
+    500 with an incident id for anything unexpected (never Starlette's English "Internal Server Error")."""
+    import functools
+
+    @functools.wraps(handler)
+    async def route(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except sessions.SignInStateError as exc:
+            return unavailable_page(exc, handler.__name__, request, delete_cookie=handler.__name__ == "sign_out")
+        except Exception:  # noqa: BLE001 — shown as a page with an incident id, logged with its traceback
+            return failure_page(handler.__name__, request)
+    return route
+
+
 def sign_in_page(next_path: str = "/", username: str = "", alerts: list[tuple[str, str]] = (), status: int = 200,
                  headers: dict | None = None) -> HTMLResponse:
     if not access.accounts_path().exists():
         alerts = [*alerts, ("warning", "尚未创建任何账号。请管理员运行：govdash user add <用户名> --role committee")]
     body = PAGE.format(
-        favicon=FAVICON_DATA_URL, action=SIGN_IN, next=html.escape(safe_next(next_path)), username=html.escape(username),
+        style=STYLE, favicon=FAVICON_DATA_URL, action=SIGN_IN, next=html.escape(safe_next(next_path)), username=html.escape(username),
         focus_user="" if username else " autofocus", focus_password=" autofocus" if username else "",
         oidc=_oidc_button(),
         alerts="".join(f'<div class="alert {kind}" role="alert">{html.escape(text)}</div>' for kind, text in alerts))
-    return HTMLResponse(body, status_code=status, headers={
-        "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
-                                   "frame-ancestors 'none'; base-uri 'none'",
-        **(headers or {})})
+    return HTMLResponse(body, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})
 
 
 def refusal_text(attempt: sessions.Attempt, username: str, address: str, now: float) -> str:
@@ -269,10 +339,16 @@ def refusal_text(attempt: sessions.Attempt, username: str, address: str, now: fl
         until = sessions.format_until(attempt.until, settings)
         if attempt.scope == "address":
             return f"本机地址（{address}）登录失败次数过多，已被暂时锁定，请于 {until} 后再试。"
-        return (f"账号“{username}”因连续 {settings.account.lock_after} 次登录失败已被锁定，"
-                f"请于 {until} 后再试（锁定期间即使密码正确也无法登录）。")
+        if attempt.scope == "device":
+            return f"账号“{username}”在本浏览器连续 {settings.device.lock_after} 次登录失败，已被暂时锁定，请于 {until} 后再试。"
+        return (f"账号“{username}”从本机地址连续 {settings.account.lock_after} 次登录失败，已被暂时锁定，请于 {until} 后再试"
+                "（锁定期间从本机地址即使密码正确也无法登录；此前成功登录过该账号的浏览器不受影响）。")
     if attempt.outcome == "wait":
-        return f"登录尝试过于频繁，请 {max(1, math.ceil(attempt.until - now))} 秒后再试。"
+        seconds = max(1, math.ceil(attempt.until - now))
+        if attempt.scope == "account_total":
+            return (f"账号“{username}”近期从多处登录失败次数过多，请 {seconds} 秒后再试；此前成功登录过该账号的浏览器不受此限制。"
+                    "如非本人操作，请告知基层治理委员会。")
+        return f"登录尝试过于频繁，请 {seconds} 秒后再试。"
     if attempt.outcome == "busy":
         return "正在验证该账号的上一次登录，请稍候再试。"
     if attempt.outcome == "norole":
@@ -280,6 +356,7 @@ def refusal_text(attempt: sessions.Attempt, username: str, address: str, now: fl
     return "用户名或密码不正确。"
 
 
+@answers_in_chinese
 async def sign_in_form(request: Request) -> Response:
     next_path = safe_next(request.query_params.get("next"))
     if request_principal(request) is not None:
@@ -293,6 +370,7 @@ async def sign_in_form(request: Request) -> Response:
     return sign_in_page(next_path, alerts=alerts)
 
 
+@answers_in_chinese
 async def sign_in_submit(request: Request) -> Response:
     form = await request.form()
     username = str(form.get("username", "")).strip()[: sessions.MAX_USERNAME]
@@ -300,19 +378,23 @@ async def sign_in_submit(request: Request) -> Response:
     next_path = safe_next(str(form.get("next", "/")))
     address = _client_address(request)
     throttle = sessions.shared_throttle()
+    store = sessions.shared_sessions()
+    device_value = request.cookies.get(sessions.shared_settings().device_cookie_name)
+    device = store.known_device(device_value, username) if device_value and username else None
     # One attempt per account is checked at a time; others of the same account queue here (without
     # holding a thread) and are then judged afresh: after a success they go in, after a failure the
     # growing delay refuses them. Several people (or the load benchmark) may share one account.
     deadline = throttle.clock() + BUSY_WAIT_SECONDS
     while True:
-        attempt = await run_in_threadpool(sessions.attempt_sign_in, username, password, address, throttle=throttle)
+        attempt = await run_in_threadpool(sessions.attempt_sign_in, username, password, address, throttle=throttle, device=device)
         if attempt.outcome != "busy" or throttle.clock() >= deadline:
             break
         await asyncio.sleep(0.05)
     if attempt.outcome == "ok":
-        value, _ = sessions.shared_sessions().issue(attempt.principal.username)
+        value, _ = store.issue(attempt.principal.username)
         response = RedirectResponse(next_path, status_code=303)
         _set_session_cookie(response, request, value)
+        _set_device_cookie(response, request, store.device_cookie(device_value, attempt.principal.username))
         return response
     now = throttle.clock()
     text = refusal_text(attempt, username, address, now)
@@ -322,6 +404,7 @@ async def sign_in_submit(request: Request) -> Response:
     return sign_in_page(next_path, username, [("error", text)], status=403 if attempt.outcome == "norole" else 401)
 
 
+@answers_in_chinese
 async def sign_out(request: Request) -> Response:
     store = sessions.shared_sessions()
     session = store.session(request.cookies.get(sessions.shared_settings().cookie_name))
@@ -408,10 +491,14 @@ class AccessGuard:
         if kind == "public":
             await self.app(scope, receive, send)
             return
-        principal = request_principal(request)
         minted = None
-        if principal is None and kind == "page":
-            principal, minted = await run_in_threadpool(self._from_oidc, request)
+        try:
+            principal = request_principal(request)
+            if principal is None and kind == "page":
+                principal, minted = await run_in_threadpool(self._from_oidc, request)
+        except sessions.SignInStateError as exc:
+            await unavailable_page(exc, "page guard", request)(scope, receive, send)
+            return
         if principal is None:
             if kind == "protected":
                 log.info("refused %s without a valid session: address=%s", scope["path"], _client_address(request))
@@ -452,8 +539,12 @@ class AccessGuard:
         reason = None
         if not origin_allowed(conn):
             reason = "another origin"
-        elif request_principal(conn) is None:
-            reason = "no valid session"
+        else:
+            try:
+                if request_principal(conn) is None:
+                    reason = "no valid session"
+            except sessions.SignInStateError as exc:   # nothing can be checked: nothing is drawn
+                reason = f"sign-in state unavailable: {exc.kind}"
         if reason is not None:
             log.warning("websocket %s refused (%s): address=%s", scope["path"], reason, _client_address(conn))
             message = await receive()

@@ -10,14 +10,23 @@ account ends every session of it; the role is read afresh from the accounts file
 Signing out records the session id as revoked until the cookie would have expired, so a copied
 cookie stops working too.
 
-Failed sign-ins are counted per account and per client address (config/access.toml): a growing
-delay between attempts, then a lock that holds even for the right password. Counts are shared by all
-sessions of the server process (one lock) and kept in `signin_throttle.json` across restarts.
+Failed sign-ins slow down guessing without letting anyone lock the owner out (OWASP Authentication
+Cheat Sheet, "Slow down online guessing attacks with device cookies"): failures are counted per
+(account, client address) and per address, where a growing delay and then a lock hold; a browser that
+signed in to the account before carries a signed "known device" cookie and is judged on its own
+(account, device) counter only, so an attacker elsewhere cannot keep it out; and the failures of an
+account from all addresses together (distributed guessing) slow unknown browsers down by a bounded
+delay, never a lock. Counts are shared by all sessions of the server process (one lock) and kept in
+`signin_throttle.json` across restarts (ThrottleStore: one small interface for where they are kept).
+
+State that cannot be read or written (a full disk, a garbled file, an accounts file that does not
+parse) raises SignInStateError: the server answers it with a Chinese page (503), never by guessing.
 """
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import errno
 import hashlib
 import hmac
 import json
@@ -44,7 +53,7 @@ Clock = Callable[[], float]
 
 @dataclass(frozen=True)
 class ThrottleRule:
-    lock_after: int = 5
+    lock_after: int = 5           # 0: never locks (the delay only)
     lock_minutes: float = 15
     delay_after: int = 1
     delay_base_seconds: float = 1
@@ -58,6 +67,9 @@ class ThrottleRule:
         return float(min(self.delay_base_seconds * 2 ** (failures - self.delay_after), self.delay_max_seconds))
 
 
+THROTTLE_SCOPES = ("account", "address", "device", "account_total")
+
+
 @dataclass(frozen=True)
 class AccessSettings:
     lifetime_hours: float = 8
@@ -66,12 +78,27 @@ class AccessSettings:
     timezone: str = "Asia/Shanghai"
     client_address_header: str = ""     # behind a reverse proxy: the header carrying the client's address
     public_origins: tuple[str, ...] = ()  # the addresses users type (behind a proxy), besides the server's own
+    device_cookie_name: str = "govdash_device"
+    device_lifetime_days: float = 365
+    # one account from one client address: delay, then lock (that address only)
     account: ThrottleRule = field(default_factory=ThrottleRule)
+    # one client address, whatever the account
     address: ThrottleRule = field(default_factory=lambda: ThrottleRule(lock_after=20, delay_after=5))
+    # one account from one known device (a browser that signed in to it before)
+    device: ThrottleRule = field(default_factory=ThrottleRule)
+    # one account from every unknown browser together (distributed guessing): a bounded delay, never a lock
+    account_total: ThrottleRule = field(default_factory=lambda: ThrottleRule(lock_after=0, delay_after=10))
 
     @property
     def lifetime_seconds(self) -> int:
         return int(self.lifetime_hours * 3600)
+
+    @property
+    def device_lifetime_seconds(self) -> int:
+        return int(self.device_lifetime_days * 86400)
+
+    def rule(self, scope: str) -> ThrottleRule:
+        return getattr(self, scope)
 
 
 def settings_path() -> Path:
@@ -87,13 +114,19 @@ def load_settings(path: Path | None = None) -> AccessSettings:
     session = raw.get("session", {})
     throttle = raw.get("throttle", {})
     proxy = raw.get("proxy", {})
+    device = raw.get("device", {})
     base = AccessSettings()
     unknown = set(session) - {"lifetime_hours", "cookie_name", "secure_cookie", "timezone"}
     unknown |= {f"proxy.{k}" for k in set(proxy) - {"client_address_header", "public_origins"}}
-    for scope in ("account", "address"):
+    unknown |= {f"device.{k}" for k in set(device) - {"cookie_name", "lifetime_days"}}
+    unknown |= {f"throttle.{k}" for k in set(throttle) - set(THROTTLE_SCOPES)}
+    for scope in THROTTLE_SCOPES:
         unknown |= {f"throttle.{scope}.{k}" for k in set(throttle.get(scope, {})) - set(ThrottleRule.__dataclass_fields__)}
     if unknown:
         raise ValueError(f"{path}: unknown settings {sorted(unknown)}")
+    if throttle.get("account_total", {}).get("lock_after", 0):
+        raise ValueError(f"{path}: throttle.account_total.lock_after must be 0: a lock on the account from every "
+                         "address would let anyone keep its owner out")
     return AccessSettings(
         lifetime_hours=float(session.get("lifetime_hours", base.lifetime_hours)),
         cookie_name=str(session.get("cookie_name", base.cookie_name)),
@@ -101,8 +134,9 @@ def load_settings(path: Path | None = None) -> AccessSettings:
         timezone=str(session.get("timezone", base.timezone)),
         client_address_header=str(proxy.get("client_address_header", "")).strip(),
         public_origins=tuple(str(o).strip().rstrip("/") for o in proxy.get("public_origins", []) if str(o).strip()),
-        account=replace(base.account, **throttle.get("account", {})),
-        address=replace(base.address, **throttle.get("address", {})),
+        device_cookie_name=str(device.get("cookie_name", base.device_cookie_name)),
+        device_lifetime_days=float(device.get("lifetime_days", base.device_lifetime_days)),
+        **{scope: replace(base.rule(scope), **throttle.get(scope, {})) for scope in THROTTLE_SCOPES},
     )
 
 
@@ -120,6 +154,13 @@ def format_until(ts: float, settings: AccessSettings) -> str:
     return when.strftime("%Y-%m-%d %H:%M")
 
 
+def format_moment(ts: float, settings: AccessSettings) -> str:
+    """An instant as users read it, to the minute, in the configured zone."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.fromtimestamp(ts, ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
 def _iso(ts: float, settings: AccessSettings) -> str:
     """An exact instant for the server log, with its UTC offset."""
     from zoneinfo import ZoneInfo
@@ -127,15 +168,90 @@ def _iso(ts: float, settings: AccessSettings) -> str:
     return dt.datetime.fromtimestamp(ts, ZoneInfo(settings.timezone)).isoformat(timespec="seconds")
 
 
-def _read_json(path: Path | None) -> dict:
-    if path is None or not path.exists():
-        return {}
+# ---------------------------------------------------------------- state that cannot be read or written
+
+class SignInStateError(RuntimeError):
+    """The sign-in state (secret, revocations, failure counts) or the accounts file cannot be read or
+    written. `kind`: "full" (no space left), "state" (a state file unreadable or garbled), "accounts"
+    (the accounts file). The message (English, with the path and the cause) is for the server log."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def _state_error(exc: BaseException, path: Path, doing: str) -> SignInStateError:
+    full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return SignInStateError("full" if full else "state", f"cannot {doing} sign-in state {path}: {exc!r}")
+
+
+def load_accounts(path: Path | None = None) -> dict[str, dict]:
+    """The accounts, or SignInStateError when the file cannot be read or does not parse."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        log.warning("unreadable sign-in state %s: starting empty", path)
-        return {}
+        return access.load_accounts(path)
+    except (OSError, ValueError) as exc:   # tomllib.TOMLDecodeError is a ValueError
+        raise SignInStateError("accounts", f"cannot read the accounts file {path or access.accounts_path()}: {exc!r}") from exc
+
+
+class StateFile:
+    """One JSON object in a file beside the accounts (0600, replaced atomically). `changed()` tells when
+    another process (`govdash user unlock`) or an operator replaced it since this one last read or wrote
+    it, so the server picks the change up at the next request. Every failure is a SignInStateError."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._seen: tuple | None = ("never read",)
+
+    def _signature(self) -> tuple | None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise _state_error(exc, self.path, "read") from exc
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    def changed(self) -> bool:
+        return self._signature() != self._seen
+
+    def load(self) -> dict:
+        signature = self._signature()
+        if signature is None:
+            self._seen = None
+            return {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise _state_error(exc, self.path, "read") from exc
+        if not isinstance(data, dict):
+            raise SignInStateError("state", f"cannot read sign-in state {self.path}: not a JSON object")
+        self._seen = signature
+        return data
+
+    def save(self, data: dict) -> None:
+        try:
+            access.write_private(self.path, json.dumps(data, ensure_ascii=False, indent=0))
+        except OSError as exc:
+            raise _state_error(exc, self.path, "write") from exc
+        self._seen = self._signature()
+
+
+class MemoryState:
+    """A StateFile kept in memory only (tests, and a throttle without a folder)."""
+
+    def __init__(self):
+        self._data: dict = {}
+        self._fresh = True
+
+    def changed(self) -> bool:
+        return self._fresh
+
+    def load(self) -> dict:
+        self._fresh = False
+        return json.loads(json.dumps(self._data))
+
+    def save(self, data: dict) -> None:
+        self._data = json.loads(json.dumps(data))
 
 
 # ---------------------------------------------------------------- the secret and the cookie
@@ -186,29 +302,56 @@ class Session:
 
 
 class Sessions:
-    """Issues and checks session cookies; keeps the revoked session ids (thread-safe)."""
+    """Issues and checks session cookies and known-device cookies; keeps the revoked session ids
+    (thread-safe). A secret or revocations that cannot be read do not stop the server from starting:
+    each request that needs them raises SignInStateError until they can be read."""
+
+    MAX_DEVICE_ACCOUNTS = 5   # a shared office browser remembers this many accounts
 
     def __init__(self, folder: Path, settings: AccessSettings, clock: Clock = time.time, accounts: Path | None = None):
         self.folder = Path(folder)
         self.settings = settings
         self.clock = clock
         self.accounts = accounts
-        self._secret = load_secret(self.folder)
+        self._secret_bytes: bytes | None = None
         self._lock = threading.Lock()
-        self._revoked_path = self.folder / "revoked_sessions.json"
-        self._revoked: dict[str, float] = {k: float(v) for k, v in _read_json(self._revoked_path).items()}
+        self._revoked_file = StateFile(self.folder / "revoked_sessions.json")
+        self._revoked: dict[str, float] = {}
+        try:
+            self._secret   # made at start-up when it can be; else at the first request that needs it
+        except SignInStateError as exc:
+            log.error("%s (sign-in answers 503 until it can be read)", exc)
+
+    @property
+    def _secret(self) -> bytes:
+        if self._secret_bytes is None:
+            path = self.folder / "session_secret"
+            try:
+                self._secret_bytes = load_secret(self.folder)
+            except (OSError, ValueError) as exc:
+                raise _state_error(exc, path, "read or create") from exc
+        return self._secret_bytes
+
+    def _revoked_now(self) -> dict[str, float]:
+        """The revoked session ids, re-read when the file changed (call with self._lock held)."""
+        if self._revoked_file.changed():
+            try:
+                self._revoked = {str(k): float(v) for k, v in self._revoked_file.load().items()}
+            except (TypeError, ValueError) as exc:
+                raise SignInStateError("state", f"cannot read sign-in state {self._revoked_file.path}: {exc!r}") from exc
+        return self._revoked
 
     # the binding of a session to the account as it is now
     def _check(self, user: dict, via: str) -> str:
         basis = ("email|" + (user.get("email") or "").lower()) if via == "oidc" else ("password|" + user.get("password", ""))
         return _b64(hmac.new(self._secret, basis.encode("utf-8"), hashlib.sha256).digest()[:16])
 
-    def _sign(self, payload: str) -> str:
-        return _b64(hmac.new(self._secret, b"govdash-session-v1|" + payload.encode("ascii"), hashlib.sha256).digest())
+    def _sign(self, payload: str, purpose: bytes = b"govdash-session-v1|") -> str:
+        return _b64(hmac.new(self._secret, purpose + payload.encode("ascii"), hashlib.sha256).digest())
 
     def issue(self, username: str, via: str = "password") -> tuple[str, Session]:
         """A new session for an existing account: (cookie value, session)."""
-        user = access.load_accounts(self.accounts).get(username)
+        user = load_accounts(self.accounts).get(username)
         if user is None:
             raise KeyError(username)
         now = int(self.clock())
@@ -234,7 +377,7 @@ class Sessions:
         if not (session.issued - 60 <= now < session.expires):
             return None
         with self._lock:
-            if session.sid in self._revoked:
+            if session.sid in self._revoked_now():
                 return None
         return session, check
 
@@ -250,7 +393,7 @@ class Sessions:
         if decoded is None:
             return None
         session, check = decoded
-        user = access.load_accounts(self.accounts).get(session.username)
+        user = load_accounts(self.accounts).get(session.username)
         if user is None or not hmac.compare_digest(self._check(user, session.via), check):
             return None
         role, dept = access.parse_role(user.get("role", ""))
@@ -261,9 +404,45 @@ class Sessions:
         """Sign-out: this session id is refused from now on (kept until the cookie would expire)."""
         now = self.clock()
         with self._lock:
-            self._revoked[session.sid] = session.expires
-            self._revoked = {sid: exp for sid, exp in self._revoked.items() if exp > now}
-            access.write_private(self._revoked_path, json.dumps(self._revoked, indent=0))
+            revoked = {sid: exp for sid, exp in self._revoked_now().items() if exp > now}
+            revoked[session.sid] = session.expires
+            self._revoked = revoked
+            self._revoked_file.save(revoked)
+
+    # the known-device cookie: `<payload>.<signature>` per account, several joined by "~"
+    def _device_entries(self, value: str | None) -> list[tuple[str, str, str]]:
+        """(account, device id, token) of every genuine, unexpired entry of a known-device cookie."""
+        entries = []
+        now = self.clock()
+        for token in (value or "").split("~")[: self.MAX_DEVICE_ACCOUNTS]:
+            if token.count(".") != 1:
+                continue
+            payload, signature = token.split(".")
+            try:
+                if not hmac.compare_digest(self._sign(payload, b"govdash-device-v1|"), signature):
+                    continue
+                body = json.loads(_unb64(payload))
+                account, device, issued = str(body["u"]), str(body["d"]), float(body["iat"])
+            except (ValueError, KeyError, TypeError, UnicodeError):
+                continue
+            if issued - 60 <= now < issued + self.settings.device_lifetime_seconds:
+                entries.append((account, device, token))
+        return entries
+
+    def known_device(self, value: str | None, username: str) -> str | None:
+        """The device id this browser's known-device cookie holds for `username` (None: unknown)."""
+        return next((device for account, device, _ in self._device_entries(value) if account == username), None)
+
+    def device_cookie(self, value: str | None, username: str) -> str:
+        """The known-device cookie after a successful sign-in to `username`: its entry renewed (same device
+        id, so its failure count stays its own), the browser's other accounts kept."""
+        entries = self._device_entries(value)
+        device = next((d for account, d, _ in entries if account == username), None) or secrets.token_urlsafe(12)
+        body = {"v": 1, "u": username, "d": device, "iat": int(self.clock())}
+        payload = _b64(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        mine = f"{payload}.{self._sign(payload, b'govdash-device-v1|')}"
+        others = [token for account, _, token in entries if account != username]
+        return "~".join([mine, *others][: self.MAX_DEVICE_ACCOUNTS])
 
 
 # ---------------------------------------------------------------- throttling failed sign-ins
@@ -271,9 +450,9 @@ class Sessions:
 @dataclass
 class _Count:
     failures: int = 0
+    first_failure: float = 0.0    # since when this run of failures lasts (the data page shows it)
     last_failure: float = 0.0
     locked_until: float = 0.0
-    pending_since: float = 0.0    # an attempt of this account is being checked now (not persisted)
 
 
 @dataclass(frozen=True)
@@ -281,121 +460,213 @@ class Verdict:
     allowed: bool
     reason: str = "ok"            # ok | locked | wait | busy
     until: float | None = None    # when an attempt is allowed again
-    scope: str | None = None      # account | address
+    scope: str | None = None      # account | address | device | account_total
+
+
+Key = tuple[str, str, str]        # (scope, account, address or device id); an address counter has no account
+
+
+class ThrottleStore:
+    """Where the failure counts are kept: `changed()`, `load() -> dict`, `save(dict)`. StateFile (a JSON
+    file beside the accounts) and MemoryState implement it; a records database can take their place."""
+
+    def changed(self) -> bool: ...
+    def load(self) -> dict: ...
+    def save(self, data: dict) -> None: ...
 
 
 class Throttle:
-    """Failed sign-ins per account and per client address: a growing delay, then a lock."""
+    """Failed sign-ins, counted so that no count an attacker can produce keeps the owner out:
+
+    - `account`: one account from one client address — a growing delay, then a lock of that address for
+      that account only;
+    - `address`: one client address whatever the account — delay, then lock;
+    - `device`: one account from one known device (a browser that signed in to it before, carrying the
+      signed known-device cookie): such attempts are judged on this counter only;
+    - `account_total`: one account from every unknown browser together (guessing spread over many
+      addresses) — a bounded delay for unknown browsers, never a lock; a known device passes.
+    """
 
     PENDING_STALE_SECONDS = 60
     MAX_ENTRIES = 20_000
 
-    def __init__(self, settings: AccessSettings, path: Path | None, clock: Clock = time.time):
+    def __init__(self, settings: AccessSettings, store: Path | ThrottleStore | None, clock: Clock = time.time):
         self.settings = settings
-        self.path = Path(path) if path else None
+        self.store: ThrottleStore = StateFile(store) if isinstance(store, (str, Path)) else (store or MemoryState())
         self.clock = clock
         self._lock = threading.Lock()
-        self._counts: dict[str, _Count] = {}
-        for key, raw in _read_json(self.path).items():
+        self._counts: dict[Key, _Count] = {}
+        self._pending: dict[str, float] = {}    # account → since when one of its attempts is being checked
+
+    @property
+    def path(self) -> Path | None:
+        return getattr(self.store, "path", None)
+
+    # -------- the stored form: {"v": 2, "entries": [{scope, account, other, failures, …}]}
+    def _sync(self) -> None:
+        """Read the counts when the store changed (first use, `govdash user unlock`); call with the lock held."""
+        if not self.store.changed():
+            return
+        raw = self.store.load()
+        counts: dict[Key, _Count] = {}
+        if raw and raw.get("v") != 2:
+            # the first format counted per account alone (a lock anyone could renew): only addresses carry over
+            raw = {"entries": [{"scope": "address", "account": "", "other": k.split(":", 1)[1], **v}
+                               for k, v in raw.items() if isinstance(v, dict) and k.startswith("address:")]}
+        for entry in raw.get("entries", []):
             try:
-                self._counts[key] = _Count(int(raw["failures"]), float(raw["last_failure"]), float(raw["locked_until"]))
+                key = (str(entry["scope"]), str(entry["account"]), str(entry["other"]))
+                if key[0] not in THROTTLE_SCOPES:
+                    continue
+                counts[key] = _Count(int(entry["failures"]), float(entry.get("first_failure", entry["last_failure"])),
+                                     float(entry["last_failure"]), float(entry["locked_until"]))
             except (KeyError, TypeError, ValueError):
                 continue
-
-    def _rule(self, scope: str) -> ThrottleRule:
-        return self.settings.account if scope == "account" else self.settings.address
-
-    def _current(self, scope: str, name: str, now: float) -> _Count | None:
-        count = self._counts.get(f"{scope}:{name}")
-        if count is None:
-            return None
-        rule = self._rule(scope)
-        if count.locked_until and count.locked_until <= now:
-            count.failures, count.locked_until = 0, 0.0          # a lock that ran out starts afresh
-        elif count.failures and now - count.last_failure > rule.window_minutes * 60:
-            count.failures = 0
-        return count
-
-    def _verdict(self, scope: str, name: str, now: float) -> Verdict | None:
-        count = self._current(scope, name, now)
-        if count is None:
-            return None
-        if count.locked_until > now:
-            return Verdict(False, "locked", count.locked_until, scope)
-        ready = count.last_failure + self._rule(scope).delay(count.failures)
-        if count.failures and ready > now:
-            return Verdict(False, "wait", ready, scope)
-        return None
-
-    def check(self, account: str, address: str) -> Verdict:
-        """Whether an attempt would be checked now (without reserving it)."""
-        with self._lock:
-            now = self.clock()
-            return self._verdict("account", account, now) or self._verdict("address", address, now) or Verdict(True)
-
-    def reserve(self, account: str, address: str) -> Verdict:
-        """Atomically: refuse an attempt (locked, too early, or another attempt of this account being
-        checked right now), or reserve it. Every reserved attempt must be followed by record()."""
-        with self._lock:
-            now = self.clock()
-            refused = self._verdict("account", account, now) or self._verdict("address", address, now)
-            if refused:
-                return refused
-            count = self._counts.setdefault(f"account:{account}", _Count())
-            if count.pending_since and now - count.pending_since < self.PENDING_STALE_SECONDS:
-                return Verdict(False, "busy", now + 1, "account")
-            count.pending_since = now
-            return Verdict(True)
-
-    def record(self, account: str, address: str, ok: bool) -> None:
-        """The reserved attempt's outcome: a success starts the account afresh (the address keeps its
-        count); a failure counts for both, and may lock them."""
-        with self._lock:
-            now = self.clock()
-            key = f"account:{account}"
-            if key in self._counts:
-                self._counts[key].pending_since = 0.0
-            if ok:
-                self._counts.pop(key, None)
-            else:
-                for scope, name in (("account", account), ("address", address)):
-                    count = self._current(scope, name, now) or self._counts.setdefault(f"{scope}:{name}", _Count())
-                    count.failures += 1
-                    count.last_failure = now
-                    rule = self._rule(scope)
-                    if count.failures >= rule.lock_after and count.locked_until <= now:
-                        count.locked_until = now + rule.lock_minutes * 60
-                        log.warning("sign-in %s locked after %d failures: account=%r address=%s until=%s",
-                                    scope, count.failures, account, address, _iso(count.locked_until, self.settings))
-            self._save(now)
-
-    def failures(self, scope: str, name: str) -> int:
-        with self._lock:
-            count = self._current(scope, name, self.clock())
-            return count.failures if count else 0
-
-    def unlock(self, account: str) -> None:
-        """An administrator's early unlock of one account."""
-        with self._lock:
-            self._counts.pop(f"account:{account}", None)
-            self._save(self.clock())
+        self._counts = counts
 
     def _save(self, now: float) -> None:
         keep = {}
         for key, count in self._counts.items():
-            scope = key.split(":", 1)[0]
-            live = count.locked_until > now or (count.failures and now - count.last_failure <= self._rule(scope).window_minutes * 60)
-            if live or count.pending_since:
+            live = count.locked_until > now or (count.failures and now - count.last_failure <= self.settings.rule(key[0]).window_minutes * 60)
+            if live:
                 keep[key] = count
         if len(keep) > self.MAX_ENTRIES:   # a flood of made-up names: forget the oldest unlocked ones
             unlocked = sorted((k for k, c in keep.items() if c.locked_until <= now), key=lambda k: keep[k].last_failure)
             for key in unlocked[: len(keep) - self.MAX_ENTRIES]:
                 del keep[key]
         self._counts = keep
-        if self.path is not None:
-            data = {k: {"failures": c.failures, "last_failure": c.last_failure, "locked_until": c.locked_until}
-                    for k, c in keep.items() if c.failures or c.locked_until > now}
-            access.write_private(self.path, json.dumps(data, ensure_ascii=False, indent=0))
+        self.store.save({"v": 2, "entries": [
+            {"scope": k[0], "account": k[1], "other": k[2], "failures": c.failures, "first_failure": c.first_failure,
+             "last_failure": c.last_failure, "locked_until": c.locked_until} for k, c in keep.items()]})
+
+    # -------- counters
+    @staticmethod
+    def _keys(account: str, address: str, device: str | None) -> list[Key]:
+        if device:
+            return [("device", account, device)]
+        return [("account", account, address), ("address", "", address), ("account_total", account, "")]
+
+    def _current(self, key: Key, now: float) -> _Count | None:
+        count = self._counts.get(key)
+        if count is None:
+            return None
+        if count.locked_until and count.locked_until <= now:
+            count.failures, count.locked_until = 0, 0.0          # a lock that ran out starts afresh
+        elif count.failures and now - count.last_failure > self.settings.rule(key[0]).window_minutes * 60:
+            count.failures = 0
+        return count
+
+    def _verdict(self, key: Key, now: float) -> Verdict | None:
+        count = self._current(key, now)
+        if count is None:
+            return None
+        if count.locked_until > now:
+            return Verdict(False, "locked", count.locked_until, key[0])
+        ready = count.last_failure + self.settings.rule(key[0]).delay(count.failures)
+        if count.failures and ready > now:
+            return Verdict(False, "wait", ready, key[0])
+        return None
+
+    def _refused(self, account: str, address: str, device: str | None, now: float) -> Verdict | None:
+        return next((v for v in (self._verdict(k, now) for k in self._keys(account, address, device)) if v), None)
+
+    def check(self, account: str, address: str, device: str | None = None) -> Verdict:
+        """Whether an attempt would be checked now (without reserving it)."""
+        with self._lock:
+            self._sync()
+            return self._refused(account, address, device, self.clock()) or Verdict(True)
+
+    def reserve(self, account: str, address: str, device: str | None = None) -> Verdict:
+        """Atomically: refuse an attempt (locked, too early, or another attempt of this account being
+        checked right now), or reserve it. Every reserved attempt must be followed by record() or release()."""
+        with self._lock:
+            self._sync()
+            now = self.clock()
+            refused = self._refused(account, address, device, now)
+            if refused:
+                return refused
+            pending = self._pending.get(account)
+            if pending and now - pending < self.PENDING_STALE_SECONDS:
+                return Verdict(False, "busy", now + 1, "account")
+            self._pending[account] = now
+            return Verdict(True)
+
+    def release(self, account: str) -> None:
+        """A reserved attempt that could not be judged (the server failed): nothing is counted."""
+        with self._lock:
+            self._pending.pop(account, None)
+
+    def record(self, account: str, address: str, ok: bool, device: str | None = None) -> None:
+        """The reserved attempt's outcome: a success starts its own counter afresh (`account` at this address,
+        or this device; the address and the account's total keep theirs); a failure counts on every counter
+        the attempt was judged on, and may lock the ones that lock."""
+        with self._lock:
+            self._pending.pop(account, None)
+            self._sync()
+            now = self.clock()
+            keys = self._keys(account, address, device)
+            if ok:
+                if self._counts.pop(keys[0], None) is None:
+                    return                      # nothing to forget, nothing to write
+            else:
+                for key in keys:
+                    count = self._current(key, now) or self._counts.setdefault(key, _Count())
+                    if not count.failures:
+                        count.first_failure = now
+                    count.failures += 1
+                    count.last_failure = now
+                    rule = self.settings.rule(key[0])
+                    if rule.lock_after and count.failures >= rule.lock_after and count.locked_until <= now:
+                        count.locked_until = now + rule.lock_minutes * 60
+                        log.warning("sign-in %s locked after %d failures: account=%r address=%s%s until=%s",
+                                    key[0], count.failures, account, address, f" device={device[:8]}" if device else "",
+                                    _iso(count.locked_until, self.settings))
+            self._save(now)
+
+    def failures(self, scope: str, *names: str) -> int:
+        """The current failures of one counter: ("account", account, address), ("address", address),
+        ("device", account, device id), ("account_total", account)."""
+        key = ("address", "", names[0]) if scope == "address" else (scope, names[0], names[1] if len(names) > 1 else "")
+        with self._lock:
+            self._sync()
+            count = self._current(key, self.clock())
+            return count.failures if count else 0
+
+    def entries(self) -> list[dict]:
+        """Every counter with failures or a lock now, for the committee (the data page): scope, account,
+        address, device, failures, since, last failure, locked until (0: not locked), most recent first."""
+        with self._lock:
+            self._sync()
+            now = self.clock()
+            rows = []
+            for key in list(self._counts):
+                count = self._current(key, now)
+                if count and (count.failures or count.locked_until > now):
+                    rows.append({"scope": key[0], "account": key[1], "address": key[2] if key[0] in ("account", "address") else "",
+                                 "device": key[2][:8] if key[0] == "device" else "", "failures": count.failures,
+                                 "since": count.first_failure, "last_failure": count.last_failure,
+                                 "locked_until": count.locked_until if count.locked_until > now else 0.0})
+            return sorted(rows, key=lambda r: -r["last_failure"])
+
+    def unlock(self, account: str) -> int:
+        """An administrator's early unlock of one account: every counter of it (from any address, device, and
+        its total) is cleared. Returns how many there were."""
+        return self._forget(lambda key: key[0] != "address" and key[1] == account, f"account={account!r}")
+
+    def unlock_address(self, address: str) -> int:
+        """An administrator's early unlock of one client address (its own counter and its accounts' there)."""
+        return self._forget(lambda key: key[0] in ("address", "account") and key[2] == address, f"address={address}")
+
+    def _forget(self, match: Callable[[Key], bool], what: str) -> int:
+        with self._lock:
+            self._sync()
+            gone = [key for key in self._counts if match(key)]
+            for key in gone:
+                del self._counts[key]
+            if gone:
+                self._save(self.clock())
+                log.warning("sign-in unlocked by an administrator: %s (%d counters cleared)", what, len(gone))
+            return len(gone)
 
 
 # ---------------------------------------------------------------- one sign-in attempt
@@ -411,30 +682,59 @@ class Attempt:
     scope: str | None = None
 
 
+def _authenticate(username: str, password: str, accounts: Path | None) -> access.Principal | None:
+    try:
+        return access.authenticate(username, password, accounts)
+    except (OSError, ValueError) as exc:
+        raise SignInStateError("accounts", f"cannot read the accounts file {accounts or access.accounts_path()}: {exc!r}") from exc
+
+
 def attempt_sign_in(username: str, password: str, address: str | None, *, throttle: Throttle,
-                    accounts: Path | None = None) -> Attempt:
-    """Check a username and password under the throttle; logs every outcome with account and address."""
+                    accounts: Path | None = None, device: str | None = None) -> Attempt:
+    """Check a username and password under the throttle; logs every outcome with account and address.
+    `device`: the id of this browser's known-device cookie for the account (verified by Sessions), when
+    it has one. SignInStateError when the accounts or the counts cannot be read or written."""
     username = (username or "").strip()[:MAX_USERNAME]
     address = address or "unknown"
-    verdict = throttle.reserve(username, address)
+    on_device = f" device={device[:8]}" if device else ""
+    verdict = throttle.reserve(username, address, device)
     if not verdict.allowed:
-        (log.debug if verdict.reason == "busy" else log.info)("sign-in refused (%s, %s, %.0f s left): account=%r address=%s", verdict.reason, verdict.scope,
-                 max(0.0, verdict.until - throttle.clock()), username, address)
+        (log.debug if verdict.reason == "busy" else log.info)("sign-in refused (%s, %s, %.0f s left): account=%r address=%s%s", verdict.reason, verdict.scope,
+                 max(0.0, verdict.until - throttle.clock()), username, address, on_device)
         return Attempt(verdict.reason, until=verdict.until, scope=verdict.scope)
-    principal = None
     try:
-        principal = access.authenticate(username, password or "", accounts) if username else None
-    finally:
-        throttle.record(username, address, principal is not None)
+        principal = _authenticate(username, password or "", accounts) if username else None
+    except BaseException:
+        throttle.release(username)        # a server fault is no failed guess
+        raise
+    throttle.record(username, address, principal is not None, device)
     if principal is None:
-        log.warning("sign-in failed: account=%r address=%s failures=%d (account) %d (address)", username, address,
-                    throttle.failures("account", username), throttle.failures("address", address))
+        if device:
+            log.warning("sign-in failed: account=%r address=%s%s failures=%d (device)", username, address, on_device,
+                        throttle.failures("device", username, device))
+        else:
+            log.warning("sign-in failed: account=%r address=%s failures=%d (account at address) %d (address) %d (account in total)",
+                        username, address, throttle.failures("account", username, address), throttle.failures("address", address),
+                        throttle.failures("account_total", username))
         return Attempt("bad")
     if not principal.allowed_pages():
         log.warning("sign-in refused (no role): account=%r address=%s", username, address)
         return Attempt("norole", principal)
-    log.info("sign-in: account=%r role=%s address=%s", username, principal.role, address)
+    log.info("sign-in: account=%r role=%s address=%s%s", username, principal.role, address, on_device)
     return Attempt("ok", principal)
+
+
+UNAVAILABLE_TEXTS = {
+    "full": "服务器保存登录状态的磁盘空间已满",
+    "state": "服务器上的登录状态文件无法读取",
+    "accounts": "服务器上的账号文件无法读取",
+}
+
+
+def unavailable_text(kind: str) -> str:
+    """What a user reads when the sign-in state cannot be read or written (the cause is in the server log)."""
+    cause = UNAVAILABLE_TEXTS.get(kind, UNAVAILABLE_TEXTS["state"])
+    return f"登录服务暂时不可用：{cause}。问题已记入服务器日志，请稍后再试；如仍无法登录，请联系系统管理员。"
 
 
 # ---------------------------------------------------------------- the server process's shared state
@@ -491,7 +791,12 @@ def restore_principal() -> access.Principal:
     if not cookie_sessions_enabled():
         return access.sign_in_from_oidc() or access.current_principal()
     value = st.context.cookies.get(shared_settings().cookie_name)
-    principal = shared_sessions().principal(value) if value else None
+    try:
+        principal = shared_sessions().principal(value) if value else None
+    except SignInStateError as exc:
+        log.error("sign-in state unavailable while checking a session: %s", exc)
+        st.error(unavailable_text(exc.kind))
+        st.stop()
     if principal is None:
         st.session_state.pop("principal", None)
         return access.NOBODY

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from govdash import ui
+from govdash import sessions, ui
 from govdash.figures import catalogue
 from govdash.core.labels import label_expr
 from govdash.core.periods import server_to_local_expr
@@ -119,6 +119,61 @@ with st.expander("上传数据文件", expanded=ui.current_version() is None):
     if "last_ingest" in st.session_state:
         summary = pl.DataFrame(st.session_state["last_ingest"]["files"]).rename(SUMMARY_LABELS, strict=False)
         ui.table(table_named(summary))
+
+SCOPE_LABELS = {"account": "账号（同一地址）", "address": "地址（不论账号）", "device": "账号（曾登录过的浏览器）",
+                "account_total": "账号（各地址合计）"}
+
+
+def sign_in_failures() -> None:
+    """Failed sign-ins and locks (govdash.sessions.Throttle): which accounts are being guessed at, from which
+    addresses, since when and until when they are locked; the committee can clear them."""
+    st.subheader("登录失败与锁定")
+    throttle = sessions.shared_throttle()
+    settings = throttle.settings
+    try:
+        rows = throttle.entries()
+    except sessions.SignInStateError as exc:
+        log.error("sign-in state unavailable on the data page: %s", exc)
+        st.error(sessions.unavailable_text(exc.kind))
+        return
+    if unlocked := st.session_state.pop("unlocked", None):
+        kind, name, cleared = unlocked
+        st.success(f"已解除{'账号' if kind == 'account' else '地址'}“{md(name)}”的锁定，清除 {cleared} 条失败记录。")
+    if not rows:
+        st.caption(f"最近 {settings.account.window_minutes:g} 分钟内没有失败的登录，也没有被锁定的账号或地址。")
+        return
+    accounts = sorted({r["account"] for r in rows if r["account"]})
+    addresses = sorted({r["address"] for r in rows if r["scope"] == "address"})
+    locked = [r for r in rows if r["locked_until"]]
+    st.warning(f"有 {len(accounts)} 个账号、{len({r['address'] for r in rows if r['address']})} 个地址出现失败登录，"
+               f"其中 {len(locked)} 项正被锁定。锁定只限制出错的地址或浏览器：此前成功登录过的浏览器仍可登录。"
+               "如非本人操作，可能有人在猜测密码。")
+    ui.table(pl.DataFrame([{
+        "类别": SCOPE_LABELS[r["scope"]], "账号": r["account"], "地址": r["address"], "浏览器标识": r["device"],
+        "失败次数": r["failures"], "首次失败": sessions.format_moment(r["since"], settings),
+        "最近失败": sessions.format_moment(r["last_failure"], settings),
+        "锁定至": sessions.format_until(r["locked_until"], settings) if r["locked_until"] else "未锁定"} for r in rows],
+        schema_overrides={"失败次数": pl.Int64}))
+    if not ui.principal().can_unlock_sign_ins:
+        st.caption("解除锁定须由基层治理委员会账号操作。")
+        return
+    targets = [("account", a) for a in accounts] + [("address", a) for a in addresses]
+    chosen = st.selectbox("解除锁定的对象", targets, key="unlock_target",
+                          format_func=lambda t: f"账号：{t[1]}" if t[0] == "account" else f"地址：{t[1]}")
+    if st.button("解除锁定并清除失败记录", key="unlock_button"):
+        kind, name = chosen
+        try:
+            cleared = throttle.unlock(name) if kind == "account" else throttle.unlock_address(name)
+        except sessions.SignInStateError as exc:
+            log.error("sign-in state unavailable while unlocking: %s", exc)
+            st.error(sessions.unavailable_text(exc.kind))
+            return
+        log.warning("sign-in unlocked on the data page by %r: %s %r", ui.principal().username, kind, name)
+        st.session_state["unlocked"] = (kind, name, cleared)
+        st.rerun()
+
+
+sign_in_failures()
 
 if not ui.guard_warehouse():
     st.stop()

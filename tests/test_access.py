@@ -356,7 +356,236 @@ def test_parallel_guesses_get_one_check(state):
         outcomes = list(pool.map(lambda i: sessions.attempt_sign_in("chair", f"guess-{i}", "10.1.1.1", throttle=throttle).outcome,
                                  range(30)))
     assert outcomes.count("bad") == 1 and set(outcomes) <= {"bad", "wait", "busy"}
-    assert throttle.failures("account", "chair") == 1
+    assert throttle.failures("account", "chair", "10.1.1.1") == 1 and throttle.failures("account_total", "chair") == 1
+
+
+def _fail_until(attempt, clock, tries: int) -> list[str]:
+    """`tries` attempts in a row by a patient guesser: one that is told to wait waits exactly that long
+    (the injected clock moves) and tries again. Returns every outcome, waits included."""
+    outcomes = []
+    for _ in range(tries):
+        result = attempt()
+        outcomes.append(result.outcome)
+        if result.outcome in ("wait", "busy"):
+            clock.advance(max(result.until - clock(), 0))
+    return outcomes
+
+
+def test_an_attacker_at_one_address_cannot_keep_the_owner_out(state):
+    """Fifty wrong passwords for the committee's account from address A lock A out of that account after
+    five; the owner at address B signs in with the right password at once, and again after A tried more."""
+    from govdash import sessions
+
+    folder, settings = state
+    clock = Clock()
+    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    outcomes = _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.1", throttle=throttle), clock, 50)
+    assert outcomes.count("bad") == 5 and outcomes[-1] == "locked"      # slowed, then locked: five guesses checked
+    assert throttle.failures("account", "chair", "10.0.0.1") == 5
+    refused = sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.1", throttle=throttle)
+    assert refused.outcome == "locked" and refused.scope == "account"
+    owner = sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.2", throttle=throttle)
+    assert owner.outcome == "ok" and owner.principal == access.Principal("chair", "committee")
+    # every fifteen minutes five more from A, for hours: the owner at B is never refused
+    for _ in range(8):
+        clock.advance(15 * 60)
+        _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.1", throttle=throttle), clock, 12)
+        assert sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.2", throttle=throttle).outcome == "ok"
+
+
+def test_a_known_device_signs_in_from_a_locked_address(state):
+    """The browser that signed in before carries the known-device cookie: from address A, locked for the
+    account and for every account, it still signs in; its own failures lock only itself."""
+    from govdash import sessions
+
+    folder, settings = state
+    clock = Clock()
+    store = sessions.Sessions(folder, settings, clock=clock)
+    throttle = sessions.Throttle(settings, None, clock=clock)
+    cookie = store.device_cookie(None, "chair")                 # set by the owner's earlier sign-in
+    device = store.known_device(cookie, "chair")
+    assert device and store.known_device(cookie, "d13") is None and store.known_device(cookie + "x", "chair") is None
+    # the attacker at A: the account locked at A, then the address itself (guessing other names)
+    _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.1", throttle=throttle), clock, 30)
+    for i in range(40):
+        _fail_until(lambda: sessions.attempt_sign_in(f"user{i}", "guess", "10.0.0.1", throttle=throttle), clock, 2)
+    assert throttle.check("chair", "10.0.0.1").reason == "locked"
+    assert throttle.check("anyone", "10.0.0.1").scope == "address"
+    ok = sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.1", throttle=throttle, device=device)
+    assert ok.outcome == "ok"
+    # the device cookie is renewed with the same id (its counter stays its own), other accounts kept
+    both = store.device_cookie(store.device_cookie(cookie, "d13"), "chair")
+    assert store.known_device(both, "chair") == device and store.known_device(both, "d13") not in (None, device)
+    # a stolen device cookie used for guessing locks that device only
+    outcomes = _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.9", throttle=throttle, device=device), clock, 20)
+    assert outcomes.count("bad") == 5 and outcomes[-1] == "locked"
+    assert sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.9", throttle=throttle, device=device).scope == "device"
+    assert sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.9", throttle=throttle).outcome == "ok"
+    # an expired device cookie is unknown
+    clock.advance(366 * 86400)
+    assert store.known_device(cookie, "chair") is None
+
+
+def test_distributed_guessing_slows_unknown_browsers_by_a_bounded_delay(state):
+    """Guesses spread over many addresses (one each): from the tenth failure an unknown browser waits, at
+    most 30 s, never a lock, however long it lasts; a known device is not slowed."""
+    from govdash import sessions
+
+    folder, settings = state
+    clock = Clock()
+    throttle = sessions.Throttle(settings, None, clock=clock)
+    device = sessions.Sessions(folder, settings, clock=clock).known_device(
+        sessions.Sessions(folder, settings, clock=clock).device_cookie(None, "chair"), "chair")
+    waits = []
+    for i in range(60):
+        result = sessions.attempt_sign_in("chair", "guess", f"10.1.{i // 250}.{i % 250}", throttle=throttle)
+        if result.outcome == "wait":
+            assert result.scope == "account_total"
+            waits.append(result.until - clock())
+            clock.advance(result.until - clock())
+            result = sessions.attempt_sign_in("chair", "guess", f"10.1.{i // 250}.{i % 250}", throttle=throttle)
+        assert result.outcome == "bad"
+    assert len(waits) == 60 - 10 and max(waits) == 30 and min(waits) == 1 and waits[-1] == 30
+    # the owner on a new browser: a wait of at most 30 s, then in
+    owner = sessions.attempt_sign_in("chair", "chair-password-1", "10.9.0.1", throttle=throttle)
+    assert owner.outcome == "wait" and 0 < owner.until - clock() <= 30
+    clock.advance(owner.until - clock())
+    assert sessions.attempt_sign_in("chair", "chair-password-1", "10.9.0.1", throttle=throttle).outcome == "ok"
+    # the owner's known device, right after another failure: no wait
+    sessions.attempt_sign_in("chair", "guess", "10.9.0.2", throttle=throttle)
+    assert sessions.attempt_sign_in("chair", "chair-password-1", "10.9.0.3", throttle=throttle, device=device).outcome == "ok"
+
+
+def test_an_account_wide_lock_cannot_be_configured(tmp_path):
+    from govdash import sessions
+
+    path = tmp_path / "access.toml"
+    path.write_text("[throttle.account_total]\nlock_after = 50\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="lock_after must be 0"):
+        sessions.load_settings(path)
+
+
+def test_sign_in_state_that_cannot_be_read_is_an_error_not_a_reset(state):
+    """A garbled or unreadable state file is never read as "no failures" or "nothing revoked": every use
+    raises SignInStateError (the server answers 503) until it is repaired; an accounts file that does not
+    parse is no failed guess."""
+    from govdash import sessions
+
+    folder, settings = state
+    clock = Clock()
+    path = folder / "signin_throttle.json"
+    throttle = sessions.Throttle(settings, path, clock=clock)
+    assert sessions.attempt_sign_in("chair", "guess", "10.0.0.1", throttle=throttle).outcome == "bad"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(sessions.SignInStateError) as err:
+        sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.1", throttle=throttle)
+    assert err.value.kind == "state" and str(path) in str(err.value)
+    path.unlink()
+    path.mkdir()                                    # unreadable: a folder where the file should be
+    with pytest.raises(sessions.SignInStateError):
+        throttle.check("chair", "10.0.0.1")
+    path.rmdir()
+    assert sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.1", throttle=throttle).outcome == "ok"
+    # the revocations: a garbled file refuses to say a cookie is valid
+    store = sessions.Sessions(folder, settings, clock=clock)
+    value, session = store.issue("chair")
+    store.revoke(store.issue("d13")[1])
+    (folder / "revoked_sessions.json").write_text("[1, 2", encoding="utf-8")
+    with pytest.raises(sessions.SignInStateError):
+        store.principal(value)
+    with pytest.raises(sessions.SignInStateError):
+        store.revoke(session)
+    # a broken accounts file: the attempt is not judged, and not counted against anyone
+    accounts = access.accounts_path()
+    good = accounts.read_text(encoding="utf-8")
+    accounts.write_text(good + "\n[users.broken\n", encoding="utf-8")
+    with pytest.raises(sessions.SignInStateError) as err:
+        sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.5", throttle=throttle)
+    assert err.value.kind == "accounts"
+    assert throttle.failures("account", "chair", "10.0.0.5") == 0 and throttle.check("chair", "10.0.0.5").allowed
+
+
+def test_unlock_from_the_command_line_reaches_the_running_server(state):
+    """`govdash user unlock NAME` (another process) clears the account's counters; the server's throttle
+    picks the change up at its next check."""
+    import os
+    import time
+
+    from govdash import sessions
+
+    folder, settings = state
+    clock = Clock(time.time())
+    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.1", throttle=throttle), clock, 20)
+    _fail_until(lambda: sessions.attempt_sign_in("d13", "guess", "10.0.0.2", throttle=throttle), clock, 20)
+    assert throttle.check("chair", "10.0.0.1").reason == "locked" and throttle.check("d13", "10.0.0.2").reason == "locked"
+    out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "unlock", "chair"], capture_output=True, text=True,
+                         cwd=REPO, env={**os.environ})
+    assert out.returncode == 0 and "已解除账号 chair 的登录锁定" in out.stdout and not out.stderr, out.stderr
+    assert throttle.check("chair", "10.0.0.1").allowed and throttle.failures("account_total", "chair") == 0
+    assert throttle.check("d13", "10.0.0.2").reason == "locked"      # another account keeps its lock
+    again = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "unlock", "chair"], capture_output=True, text=True, cwd=REPO)
+    assert again.returncode == 0 and "没有失败登录记录" in again.stdout
+
+
+def test_user_add_refuses_an_existing_name(accounts):
+    """`govdash user add` on an existing name changes nothing and says how to reset or replace;
+    `--replace` replaces the role and the password."""
+    before = access.load_accounts()["chair"]
+    out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "add", "chair", "--role", "department:D01",
+                          "--password", "another-pass-9"], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode != 0 and "已存在" in out.stderr and "govdash user reset chair" in out.stderr and "--replace" in out.stderr
+    assert access.load_accounts()["chair"] == before
+    assert access.authenticate("chair", "chair-password-1").role == "committee"
+    out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "add", "chair", "--role", "department:D01",
+                          "--password", "another-pass-9", "--replace"], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    assert access.authenticate("chair", "chair-password-1") is None
+    assert access.authenticate("chair", "another-pass-9") == access.Principal("chair", "department", "D01")
+
+
+def test_data_page_lists_attacked_accounts_and_the_committee_unlocks_them(tmp_path, monkeypatch, state):
+    """数据导入与质量 lists the accounts and addresses with failed sign-ins (since when, locked until when);
+    the committee's button clears them, in the file the server reads; the assessment role sees no button."""
+    import time
+
+    from govdash import sessions
+
+    folder, settings = state
+    monkeypatch.setenv("GOVDASH_DB", str(tmp_path / "none.duckdb"))
+    clock = Clock(time.time())
+    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.66", throttle=throttle), clock, 20)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.session_state["principal"] = access.Principal("analyst", "assessment")
+    at.run()
+    at.switch_page("pages/data_quality.py")
+    at.run()
+    assert not at.exception and "登录失败与锁定" in [s.value for s in at.subheader]
+    assert not [b for b in at.button if b.label == "解除锁定并清除失败记录"]
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.session_state["principal"] = access.Principal("chair2", "committee")
+    at.run()
+    at.switch_page("pages/data_quality.py")
+    at.run()
+    assert not at.exception
+    [table] = [d.value for d in at.dataframe if "锁定至" in d.value.columns]
+    rows = {(r["类别"], r["账号"], r["地址"]): r for r in table.to_dict("records")}
+    locked = rows[("账号（同一地址）", "chair", "10.0.0.66")]
+    assert locked["失败次数"] == 5 and locked["锁定至"] != "未锁定"
+    assert locked["首次失败"] == sessions.format_moment(throttle.entries()[-1]["since"], settings)
+    assert rows[("地址（不论账号）", "", "10.0.0.66")]["失败次数"] == 5
+    assert any("1 个账号" in w.value for w in at.warning)
+    at.selectbox(key="unlock_target").set_value(("account", "chair"))
+    at.button(key="unlock_button").click()
+    at.run()
+    assert not at.exception
+    assert any("已解除账号“chair”的锁定" in s.value for s in at.success)
+    assert not [d for d in at.dataframe if "锁定至" in d.value.columns and "chair" in set(d.value["账号"])]
+    fresh = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    assert fresh.failures("account", "chair", "10.0.0.66") == 0 and fresh.failures("account_total", "chair") == 0
+    assert fresh.check("chair", "10.0.0.66").scope == "address"   # only the address's own delay is left
+    assert fresh.failures("address", "10.0.0.66") == 5          # the address keeps its own count
 
 
 # ---------------------------------------------------------------- the HTTP side (govdash.server), in process
@@ -503,7 +732,7 @@ def test_http_lock_refuses_the_right_password_and_says_until_when(guarded_app):
         assert status == 401, text
     status, headers, text = sign_in_http(app, "d13", "d13-password-1", "/whistle")
     assert status == 429 and not header(headers, "set-cookie")
-    assert re.search(r"账号“d13”因连续 5 次登录失败已被锁定，请于 \d{4}-\d\d-\d\d \d\d:\d\d 后再试", text), text
+    assert re.search(r"账号“d13”从本机地址连续 5 次登录失败，已被暂时锁定，请于 \d{4}-\d\d-\d\d \d\d:\d\d 后再试", text), text
     assert 14 * 60 <= int(header(headers, "retry-after")[0]) <= 15 * 60
     # another account is unaffected
     assert sign_in_http(app, "chair", "chair-password-1")[0] == 303

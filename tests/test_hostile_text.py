@@ -359,7 +359,9 @@ TRUSTED = {
                               "max_mb": CONF, "i": NUM, "n": NUM, "words.get(stage, stage)": LIT, "label": LIT,
                               "map(str, cal['uncovered_data_years'])": NUM, "map(str, cal['data_years'])": NUM,
                               "official[0]": NUM, "official[1]": NUM, "map(str, cal['override_years'])": NUM,
-                              "map(str, cal['provisional_years'])": NUM},
+                              "map(str, cal['provisional_years'])": NUM,
+                              "'账号' if kind == 'account' else '地址'": LIT, "cleared": NUM,
+                              "sessions.unavailable_text(exc.kind)": LIT + " (govdash.sessions)"},
     "pages/department_self_check.py": {
         "moment_label(b['as_of'])": WHEN, "month[:4]": WHEN, "delta": NUM, "label": LIT, "b['department_count']": NUM, "mine['dispatched']": NUM,
         "mine['escalated']": NUM, "mine['rank']": NUM, "mine['returned']": NUM, "need_close": NUM, "need_handle": NUM,

@@ -2,7 +2,7 @@
 
 Issue 11 item 8 and issue 14 item 3 as observed, each now the other way round: a refresh (F5) keeps the
 user signed in; a page's link opened while signed out goes to the sign-in form and then to that page
-(no "Page not found"); wrong passwords slow down and lock the account, the right one included; a
+(no "Page not found"); wrong passwords slow down and lock the account at that address, the right one included; a
 download's /media/ URL answers 403 to a client without the session, and to the same browser after
 signing out; nothing is requested from another host (tests/conftest.py refuses and records it).
 """
@@ -114,7 +114,8 @@ def test_wrong_passwords_lock_the_account_even_for_the_right_one(browser, server
             time.sleep(0.3)
         seen.append(text)
     assert seen[:5] == ["用户名或密码不正确。"] * 5
-    locked = re.fullmatch(r"账号“locked-user”因连续 5 次登录失败已被锁定，请于 (\d{4}-\d\d-\d\d \d\d:\d\d) 后再试（锁定期间即使密码正确也无法登录）。", seen[5])
+    locked = re.fullmatch(r"账号“locked-user”从本机地址连续 5 次登录失败，已被暂时锁定，请于 (\d{4}-\d\d-\d\d \d\d:\d\d) 后再试"
+                          r"（锁定期间从本机地址即使密码正确也无法登录；此前成功登录过该账号的浏览器不受影响）。", seen[5])
     assert locked, seen[5]
     shot(page, "locked")
     # the right password is refused while the lock lasts

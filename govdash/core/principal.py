@@ -41,6 +41,11 @@ class Principal:
         """定稿发布 of the monthly bulletin (and its corrections): the committee only (PUBLISH_ROLES)."""
         return self.role in PUBLISH_ROLES
 
+    @property
+    def can_unlock_sign_ins(self) -> bool:
+        """Clearing failed sign-ins and locks (数据导入与质量): the committee, as for publishing."""
+        return self.role in PUBLISH_ROLES
+
     def allowed_pages(self) -> set[str]:
         if self.sees_all:
             return set(ALL_PAGES)
