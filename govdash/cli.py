@@ -45,14 +45,15 @@ class _Commands(click.Group):
         from govdash.core.scoring import ScoringSettingsError
         from govdash.outputs.pdf import DocumentError
         from pipelines.limits import LimitsError
-        from warehouse.db import WarehouseError, error_detail
+        from warehouse.db import WarehouseError, remove_stray_copies, warehouse_error_message
 
+        remove_stray_copies()  # a working copy a killed ingest left: removed by the next command of any kind
         try:
             return super().invoke(ctx)
         except (WarehouseError, AccountError, LimitsError, ScoringSettingsError, DocumentError) as exc:
             _fail(exc)
-        except duckdb.Error as exc:
-            _fail(f"数据仓库读写失败（文件可能已损坏）：{error_detail(exc)}")
+        except duckdb.Error as exc:  # a value out of range, another version's build, or the file itself
+            _fail(warehouse_error_message(exc))
 
 
 @click.group(cls=_Commands)

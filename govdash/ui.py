@@ -7,6 +7,7 @@ connections are not thread-safe: each query runs on its own cursor.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -135,6 +136,38 @@ def guard_warehouse() -> bool:
         st.error(md(exc))
         return False
     return True
+
+
+def section_failure(title: str, exc: BaseException) -> str:
+    """What the reader sees in place of a part of a page that failed: the part, the cause in Chinese (a value out of
+    range, a warehouse to rebuild, the file) and an incident id; the traceback goes to the server log under that id."""
+    import logging
+
+    from govdash.incidents import new_incident_id
+    from warehouse.db import warehouse_error_message
+
+    incident = new_incident_id()
+    logging.getLogger("govdash.incidents").error("incident %s: section %r failed", incident, title, exc_info=exc)
+    if isinstance(exc, duckdb.Error):
+        cause = warehouse_error_message(exc)
+    elif isinstance(exc, WarehouseError):
+        cause = str(exc)
+    elif isinstance(exc, OverflowError):
+        cause = "日期或数值超出范围（数据中可能有不合理的取值，请在“数据导入与质量”页面检查）"
+    else:
+        cause = "出现意外错误"
+    return f"“{title}”部分无法显示：{cause}（事件编号 {incident}）。页面其余部分不受影响。"
+
+
+@contextmanager
+def section(title: str):
+    """One part of a page (`with ui.section("近 12 个月趋势"):`): when it fails, a Chinese message naming the part and
+    the cause takes its place and the rest of the page still renders. Streamlit's own stop and rerun pass through
+    (they are not Exceptions)."""
+    try:
+        yield
+    except Exception as exc:
+        st.error(md(section_failure(title, exc)))
 
 
 def available_months() -> list[str]:

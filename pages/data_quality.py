@@ -206,36 +206,38 @@ if cal["override_years"]:
 st.write(f"暂定（按周一至周五估算）年份：{'、'.join(map(str, cal['provisional_years'])) or '无'}")
 
 st.subheader("隔离区")
-by_file = ui.figure(catalogue.quarantine_by_file)
-if by_file is None or by_file.height == 0:
-    st.success("没有被隔离的数据行。")
-else:
-    for f in by_file.iter_rows(named=True):
-        if note := quarantine_note(f["rows"], f["reasons"], f["reasons_kept"]):
-            st.caption(f"{md(f['source_file'])}：{note}")
-    ui.table(table_named(by_file.select(pl.col("source_file").alias("文件"), pl.col("table_name").alias("数据表"),
-                                        pl.col("rows").alias("隔离行数"), pl.col("reasons").alias("问题条数"),
-                                        pl.col("reasons_kept").alias("保留明细条数"))))
-    with st.expander("各列的问题条数"):
-        ui.table(ui.figure(catalogue.quarantine_by_column).select(
-            pl.col("source_file").alias("文件"), pl.col("column_name").alias("列"), pl.col("rows").alias("隔离行数"),
-            pl.col("reasons").alias("问题条数"), pl.col("reasons_kept").alias("保留明细条数")))
-    chosen = st.selectbox("按文件筛选", [ALL_FILES] + by_file["source_file"].to_list(), key="quarantine_file")
-    file = "" if chosen == ALL_FILES else chosen
-    kept = int((by_file.filter(pl.col("source_file") == file) if file else by_file)["reasons_kept"].sum())
-    pages = max(math.ceil(kept / PAGE_ROWS), 1)
-    page = st.number_input(f"页码（共 {pages:,} 页，每页 {PAGE_ROWS} 条）", min_value=1, max_value=pages, value=1,
-                           key="quarantine_page")
-    ui.table(table_named(ui.figure(catalogue.quarantine_detail, file, PAGE_ROWS, (int(page) - 1) * PAGE_ROWS)
-                         .with_columns(server_to_local_expr("隔离时间"))))
-    st.download_button("下载隔离明细（CSV，Excel 可直接打开）", lambda: quarantine_csv(file),
-                       file_name="隔离明细.csv", mime="text/csv", on_click="ignore")
-    if kept > limits.max_quarantine_download_rows:
-        st.caption(f"下载内容为前 {limits.max_quarantine_download_rows:,} 条明细"
-                   "（设置 [limits] max_quarantine_download_rows）")
+with ui.section("隔离区"):   # one part failing leaves the rest of the page (and the upload above) usable
+    by_file = ui.figure(catalogue.quarantine_by_file)
+    if by_file is None or by_file.height == 0:
+        st.success("没有被隔离的数据行。")
+    else:
+        for f in by_file.iter_rows(named=True):
+            if note := quarantine_note(f["rows"], f["reasons"], f["reasons_kept"]):
+                st.caption(f"{md(f['source_file'])}：{note}")
+        ui.table(table_named(by_file.select(pl.col("source_file").alias("文件"), pl.col("table_name").alias("数据表"),
+                                            pl.col("rows").alias("隔离行数"), pl.col("reasons").alias("问题条数"),
+                                            pl.col("reasons_kept").alias("保留明细条数"))))
+        with st.expander("各列的问题条数"):
+            ui.table(ui.figure(catalogue.quarantine_by_column).select(
+                pl.col("source_file").alias("文件"), pl.col("column_name").alias("列"), pl.col("rows").alias("隔离行数"),
+                pl.col("reasons").alias("问题条数"), pl.col("reasons_kept").alias("保留明细条数")))
+        chosen = st.selectbox("按文件筛选", [ALL_FILES] + by_file["source_file"].to_list(), key="quarantine_file")
+        file = "" if chosen == ALL_FILES else chosen
+        kept = int((by_file.filter(pl.col("source_file") == file) if file else by_file)["reasons_kept"].sum())
+        pages = max(math.ceil(kept / PAGE_ROWS), 1)
+        page = st.number_input(f"页码（共 {pages:,} 页，每页 {PAGE_ROWS} 条）", min_value=1, max_value=pages, value=1,
+                               key="quarantine_page")
+        ui.table(table_named(ui.figure(catalogue.quarantine_detail, file, PAGE_ROWS, (int(page) - 1) * PAGE_ROWS)
+                             .with_columns(server_to_local_expr("隔离时间"))))
+        st.download_button("下载隔离明细（CSV，Excel 可直接打开）", lambda: quarantine_csv(file),
+                           file_name="隔离明细.csv", mime="text/csv", on_click="ignore")
+        if kept > limits.max_quarantine_download_rows:
+            st.caption(f"下载内容为前 {limits.max_quarantine_download_rows:,} 条明细"
+                       "（设置 [limits] max_quarantine_download_rows）")
 
 st.subheader("最近导入")
-runs = ui.figure(catalogue.recent_ingests)
-if runs is not None:
-    # import times as China time, like every cut-off and timestamp the pages show
-    ui.table(table_named(runs.with_columns(server_to_local_expr("时间"))))
+with ui.section("最近导入"):
+    runs = ui.figure(catalogue.recent_ingests)
+    if runs is not None:
+        # import times as China time, like every cut-off and timestamp the pages show
+        ui.table(table_named(runs.with_columns(server_to_local_expr("时间"))))

@@ -24,7 +24,11 @@ def doc_table(columns, rows, **kwargs):
 ui.start_page("月度通报", "bulletin")
 month = ui.current_month()
 # published: served from the archive; else at the month's default cut-off; 初步 / 数据截至 / 定稿发布 / 更正
-view = publish_panel.bulletin_view(month)
+view = None
+with ui.section(f"{month_label(month)}通报"):
+    view = publish_panel.bulletin_view(month)
+if view is None:   # the message names the cause; the sidebar (another month, the data page) stays usable
+    st.stop()
 as_of, b, prev = view.as_of, view.b, view.prev
 st.caption(f"{month_label(month)} · 截止 {moment_label(b['as_of'])}（在左侧“截止时点”修改）")
 if b["calendar_provisional"]:
@@ -105,8 +109,8 @@ def notes(block: Notes) -> None:
 SCREEN = {"ranking": ranking, "overdue": overdue}   # blocks the page draws its own way
 AFTER = {"summary": trend_and_hotspots}            # what the page adds after a block
 
-for title, blocks in body(b, prev):
-    st.subheader(title)
+
+def draw(blocks) -> None:
     sub = 0
     for block in blocks:
         if isinstance(block, Heading):
@@ -124,4 +128,11 @@ for title, blocks in body(b, prev):
         elif isinstance(block, Notes):
             notes(block)
         if getattr(block, "key", "") in AFTER:
-            AFTER[block.key]()
+            with ui.section("近 12 个月趋势与热点社区"):
+                AFTER[block.key]()
+
+
+for title, blocks in body(b, prev):   # each section on its own: one that fails leaves the others on the page
+    st.subheader(title)
+    with ui.section(title):
+        draw(blocks)

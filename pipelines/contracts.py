@@ -5,11 +5,13 @@ cross-table rules (foreign keys, log order, key conflicts) run in SQL in pipelin
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pandera.polars as pa
 import polars as pl
 
+from govdash.core.periods import plausible_window
 from govdash.core.tables import POLARS_TYPES, TableSpec
 
 TRUE_WORDS = ["true", "t", "1", "1.0", "yes", "y", "是", "真", "对", "√"]
@@ -32,6 +34,8 @@ REFERENCE_LISTS = ["admission", "certificate", "integrity_clause", "one_thing", 
 
 
 # ---------------------------------------------------------------- pandera models (one per table)
+# The plausible range of every number column is in config/tables.toml (min, max), of every date and time in
+# settings [plausibility]: both are checked by `plausibility_failures`.
 
 class ReferenceItems(pa.DataFrameModel):
     list_id: str = pa.Field(nullable=False, isin=REFERENCE_LISTS)
@@ -99,10 +103,10 @@ class Visits(pa.DataFrameModel):
     jpc_id: str = pa.Field(nullable=False)
     led_by_city_leader: bool = pa.Field(nullable=True)
     team_leader_rank: str = pa.Field(nullable=True)
-    participants: int = pa.Field(nullable=True, ge=0)
+    participants: int = pa.Field(nullable=True)
     topics: str = pa.Field(nullable=True)
-    problems_raised: int = pa.Field(nullable=True, ge=0)
-    problems_solved: int = pa.Field(nullable=True, ge=0)
+    problems_raised: int = pa.Field(nullable=True)
+    problems_solved: int = pa.Field(nullable=True)
 
 
 class NegativeReports(pa.DataFrameModel):
@@ -111,7 +115,7 @@ class NegativeReports(pa.DataFrameModel):
     week: str = pa.Field(nullable=False, str_matches=ISO_WEEK_PATTERN)
     submitted_at: pl.Datetime = pa.Field(nullable=False)
     clause_code: str = pa.Field(nullable=True)
-    count: int = pa.Field(nullable=True, ge=0)
+    count: int = pa.Field(nullable=True)
     description: str = pa.Field(nullable=True)
     rectified: bool = pa.Field(nullable=True)
 
@@ -120,13 +124,13 @@ class Appeals(pa.DataFrameModel):
     appeal_id: str = pa.Field(nullable=False)
     community_id: str = pa.Field(nullable=False)
     raised_at: pl.Datetime = pa.Field(nullable=False)
-    origin_level: int = pa.Field(nullable=False, ge=1, le=5)
+    origin_level: int = pa.Field(nullable=False)
     category: str = pa.Field(nullable=True)
 
 
 class AppealLog(pa.DataFrameModel):
     appeal_id: str = pa.Field(nullable=False)
-    level: int = pa.Field(nullable=False, ge=1, le=5)
+    level: int = pa.Field(nullable=False)
     entered_at: pl.Datetime = pa.Field(nullable=False)
     exited_at: pl.Datetime = pa.Field(nullable=True)
     outcome: str = pa.Field(nullable=False, isin=["resolved", "escalated", "withdrawn", "open"])
@@ -136,8 +140,8 @@ class Tasks(pa.DataFrameModel):
     task_id: str = pa.Field(nullable=False)
     issued_at: pl.Datetime = pa.Field(nullable=False)
     dept_id: str = pa.Field(nullable=False)
-    from_level: int = pa.Field(nullable=False, ge=1, le=5)
-    to_level: int = pa.Field(nullable=False, ge=1, le=5)
+    from_level: int = pa.Field(nullable=False)
+    to_level: int = pa.Field(nullable=False)
     community_id: str = pa.Field(nullable=True)
     category: str = pa.Field(nullable=True)
     admission_item: str = pa.Field(nullable=True)
@@ -149,7 +153,7 @@ class Ratings(pa.DataFrameModel):
     period: str = pa.Field(nullable=False, str_matches=PERIOD_PATTERN)
     jpc_id: str = pa.Field(nullable=False)
     dept_id: str = pa.Field(nullable=False)
-    score: float = pa.Field(nullable=False, ge=0, le=100)
+    score: float = pa.Field(nullable=False)
 
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {
@@ -286,13 +290,67 @@ def _reason_for_check(check: str, value) -> str:
 
 FAILURE_SCHEMA = {"row_index": pl.Int64, "column_name": pl.Utf8, "value": pl.Utf8, "reason": pl.Utf8}
 
+# ---------------------------------------------------------------- plausibility
+
+# text columns holding a period whose first four characters are its year ("2024", "2024-10")
+PERIOD_COLUMNS = {("ratings", "period")}
+
+
+def _failures(typed: pl.DataFrame, column: str, bad: pl.Series, reason: str) -> pl.DataFrame:
+    idx = bad.fill_null(False).arg_true()
+    values = typed.get_column(column).gather(idx)
+    if values.dtype.is_temporal():
+        values = values.dt.to_string("%Y-%m-%d %H:%M:%S" if isinstance(values.dtype, pl.Datetime) else "%Y-%m-%d")
+    return pl.DataFrame({"row_index": idx.cast(pl.Int64), "column_name": column, "value": values.cast(pl.Utf8),
+                         "reason": reason}, schema=FAILURE_SCHEMA)
+
+
+def plausibility_failures(spec: TableSpec, typed: pl.DataFrame,
+                          window: tuple[dt.datetime, dt.datetime]) -> list[pl.DataFrame]:
+    """Values no real record holds: a number outside its column's range (tables.toml min/max; the bounds also keep
+    every sum far inside a 64-bit integer), a date or time outside the window (settings [plausibility], from the
+    ingest's moment), a week or period whose year lies outside it. Failures with a Chinese reason each."""
+    first, last = window
+    span = f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d}"
+    out = []
+    for c in spec.columns:
+        col = typed.get_column(c.name)
+        if c.type in ("int", "float"):
+            if c.min is not None and (low := col < c.min).any():
+                out.append(_failures(typed, c.name, low, f"取值超出合理范围（不能小于 {c.min}）"))
+            if c.max is not None and (high := col > c.max).any():
+                out.append(_failures(typed, c.name, high, f"取值超出合理范围（不能大于 {c.max:,}）"))
+        elif c.type == "date":
+            bad = (col < first.date()) | (col > last.date())
+            if bad.any():
+                out.append(_failures(typed, c.name, bad, f"日期超出合理范围（{span}）"))
+        elif c.type == "datetime":
+            bad = (col < first) | (col > last)
+            if bad.any():
+                out.append(_failures(typed, c.name, bad, f"时间超出合理范围（{span}）"))
+        elif c.type == "week" or (spec.name, c.name) in PERIOD_COLUMNS:
+            year = col.str.slice(0, 4).cast(pl.Int32, strict=False)
+            bad = (year < first.year) | (year > last.year)
+            if bad.any():
+                out.append(_failures(typed, c.name, bad, f"年份超出合理范围（{first.year}–{last.year} 年）"))
+    return out
+
+
+def default_window(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The plausible window of an ingest at `now` (the current time when None), by settings [plausibility]."""
+    from govdash.core.settings import load_settings
+
+    return plausible_window(load_settings(), now)
+
 
 def empty_failures() -> pl.DataFrame:
     return pl.DataFrame(schema=FAILURE_SCHEMA)
 
 
-def check_frame(spec: TableSpec, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Type the frame and check its contract. Returns (typed frame, failures)."""
+def check_frame(spec: TableSpec, frame: pl.DataFrame,
+                window: tuple[dt.datetime, dt.datetime] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Type the frame and check its contract; dates and times against the plausible `window` (the ingest's, by
+    default the current one). Returns (typed frame, failures)."""
     failures = []
     typed_cols = []
     for c in spec.columns:
@@ -324,6 +382,8 @@ def check_frame(spec: TableSpec, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.
                 "value": fc["failure_case"].cast(pl.Utf8),
                 "reason": [_reason_for_check(ch, v) for ch, v in zip(fc["check"], fc["failure_case"])],
             }))
+
+    failures.extend(plausibility_failures(spec, typed_frame, window or default_window()))
 
     for column, rule, reason in ROW_RULES.get(spec.name, []):
         broken = typed_frame.select((~rule.fill_null(True)).alias("b")).to_series()

@@ -27,7 +27,7 @@ import duckdb
 import polars as pl
 
 from govdash.core.paths import REPO_ROOT
-from pipelines.contracts import check_frame
+from pipelines.contracts import check_frame, default_window
 from pipelines.limits import Limits, load_limits
 from pipelines.readers import (RaggedRows, SourceError, SourceFrame, iter_source_paths, peek_table, read_sources,
                                unexpected_error)
@@ -128,13 +128,14 @@ def _batch_failures(src: SourceFrame, frame: pl.DataFrame, failures: pl.DataFram
     return failures.with_columns(pl.col("row_index") + offset)
 
 
-def _stage_incoming(con: duckdb.DuckDBPyConnection, src: SourceFrame) -> int:
+def _stage_incoming(con: duckdb.DuckDBPyConnection, src: SourceFrame, window: tuple[dt.datetime, dt.datetime]) -> int:
     """Type and check the file batch by batch into temp tables `incoming` and `contract_failures`
-    (DuckDB tables, which spill to disk under the memory limit); returns the number of rows."""
+    (DuckDB tables, which spill to disk under the memory limit); dates and times against the plausible `window` of
+    the ingest. Returns the number of rows."""
     spec: TableSpec = src.table
     offset = 0
     for n, frame in enumerate(src.iter_frames()):
-        typed, failures = check_frame(spec, frame)
+        typed, failures = check_frame(spec, frame, window)
         batch = _incoming_frame(src, frame, typed, offset)
         failures = _batch_failures(src, frame, failures, offset)
         con.register("incoming_batch", batch)
@@ -157,15 +158,15 @@ def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ingest_sql("drop_temp_table", table=t))
 
 
-def _stage(con: duckdb.DuckDBPyConnection, src: SourceFrame) -> int:
+def _stage(con: duckdb.DuckDBPyConnection, src: SourceFrame, window: tuple[dt.datetime, dt.datetime]) -> int:
     """Read and check the source into temp tables. Any failure concerns this source alone and is one
     SourceError; a DuckDB error is the warehouse's, not the file's, and fails the run."""
     try:
         try:
-            return _stage_incoming(con, src)
+            return _stage_incoming(con, src, window)
         except RaggedRows:  # a big file read strictly met a ragged row: find them all, read it again
             src.find_ragged_rows()
-            return _stage_incoming(con, src)
+            return _stage_incoming(con, src, window)
     except (SourceError, duckdb.Error):
         raise
     except Exception as exc:
@@ -198,7 +199,7 @@ def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, n
     raw = raw_table(spec.name)
     key = list(spec.key)
     try:
-        summary.rows_read = n_rows = _stage(con, src)
+        summary.rows_read = n_rows = _stage(con, src, default_window(now))
         rules = [ingest_sql("rule_contract")]
         for col, ref, ref_col, reason, *condition in FOREIGN_KEYS.get(spec.name, []):
             rules.append(ingest_sql("rule_foreign_key", column_name=col, column=_q(col), reason=reason,

@@ -4,6 +4,7 @@ import datetime as dt
 
 from pipelines.ingest import ingest
 from warehouse.db import connect_read
+from tests.conftest import REPO
 
 
 def write(path, text, encoding="utf-8"):
@@ -33,7 +34,12 @@ def test_national_day_2024_and_make_up_days(tmp_path):
     assert wd == dt.date(2024, 10, 9)
 
 
-def test_uncovered_year_is_flagged_and_overrides_cover_it(tmp_path):
+def test_uncovered_year_is_flagged_and_overrides_cover_it(tmp_path, monkeypatch):
+    # data two years ahead of the official schedule: the plausibility window ([plausibility]) is widened to take it
+    settings = tmp_path / "settings.toml"
+    settings.write_text((REPO / "config" / "settings.toml").read_text(encoding="utf-8")
+                        .replace("years_after_ingest = 1", "years_after_ingest = 5"), encoding="utf-8")
+    monkeypatch.setenv("GOVDASH_SETTINGS", str(settings))
     db = tmp_path / "wh.duckdb"
     files = [
         write(tmp_path / "departments.csv", "dept_id,dept_name\nD1,公安局\n"),

@@ -229,10 +229,10 @@ def test_an_unexpected_error_in_one_file_is_a_chinese_message_and_logged(tmp_pat
 
     real = ingest_module.check_frame
 
-    def broken(spec, frame):
+    def broken(spec, frame, *window):
         if spec.name == "whistle_events":
             raise RuntimeError("polars: something deep went wrong")
-        return real(spec, frame)
+        return real(spec, frame, *window)
 
     monkeypatch.setattr(ingest_module, "check_frame", broken)
     db = tmp_path / "wh.duckdb"

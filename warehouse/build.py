@@ -219,10 +219,12 @@ def _build_by_month(con: duckdb.DuckDBPyConnection, name: str, sql: str, extra: 
     """A model over the whole whistle log, built one month of dispatches at a time."""
     import datetime as dt
 
+    from govdash.core.periods import month_bounds
+
     months = [r[0] for r in con.execute(build_sql("dispatch_months")).fetchall()]
+    # month_bounds: the last month a date can name (9999-12, left by an older version) ends without overflowing
     bounds = [(dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31))] if not months else [
-        (dt.datetime.combine(m, dt.time()), dt.datetime.combine((m.replace(day=28) + dt.timedelta(days=4)).replace(day=1), dt.time()))
-        for m in months]
+        month_bounds(f"{m:%Y-%m}") for m in months]
     for i, (start, end) in enumerate(bounds):
         params = {"chunk_from": start, "chunk_to": end, **(extra or {})}
         if i == 0:

@@ -5,10 +5,12 @@ another process. So writers never touch the live file: a write session copies it
 copy, checkpoints, and atomically renames the copy over the live file (os.replace). Readers open
 the live file read-only; a reader that opened the old snapshot keeps reading it until it reopens,
 and the dashboard reopens when the file's identity (inode, mtime, size) changes. A writer killed
-part-way leaves only a stray copy, which the next write session deletes: the live file is as it was.
+part-way leaves only a stray copy, which the next command or reader deletes once no writer holds the lock
+(remove_stray_copies): the live file is as it was.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import glob
@@ -48,6 +50,7 @@ def connect_read(path: Path | None = None, check_build: bool = True) -> duckdb.D
     version of the models and macros built is refused with what to do (govdash build), rather than
     failing later on a macro or column this version expects."""
     path = path or warehouse_path()
+    remove_stray_copies(path)
     if not path.exists():
         raise WarehouseError(f"数据仓库文件不存在：{path.name}。请先运行 govdash ingest 导入数据。")
     # Each reader is its own in-memory instance that attaches the file: DuckDB caches instances by
@@ -71,20 +74,64 @@ def connect_read(path: Path | None = None, check_build: bool = True) -> duckdb.D
         ) from None
 
 
-OUTDATED_BUILD = ("数据仓库由另一版本的程序构建，与当前版本的统计口径不一致。请运行 govdash build 按当前版本重建"
+OUTDATED_BUILD = ("数据仓库由另一版本的程序构建，与当前版本的统计口径不一致。请先运行 govdash build 按当前版本重建"
                   "（或在“数据导入与质量”页面重新导入任一文件），已导入的数据不会丢失。")
 
 
-def check_built_by_this_version(con: duckdb.DuckDBPyConnection) -> None:
+def built_by_this_version(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse's models and macros are this version's (build_info holds its fingerprint)."""
     from warehouse.build import build_fingerprint, metric_sql
 
     try:
         rows = con.execute(metric_sql("build_fingerprint")).fetchall()
     except duckdb.CatalogException:   # built before build_info existed
         rows = []
-    if [r[0] for r in rows] != [build_fingerprint()]:
+    return [r[0] for r in rows] == [build_fingerprint()]
+
+
+def check_built_by_this_version(con: duckdb.DuckDBPyConnection) -> None:
+    if not built_by_this_version(con):
         con.close()
         raise WarehouseError(OUTDATED_BUILD)
+
+
+# DuckDB errors that say what the data or the build is, not that the file is damaged
+VALUE_ERRORS = (duckdb.OutOfRangeException, duckdb.ConversionException)
+BUILD_ERRORS = (duckdb.BinderException, duckdb.CatalogException)
+
+
+def _column_named(detail: str) -> str:
+    """The input column a DuckDB error names ("… source column sum(problems_raised)"), as the reader knows it:
+    "走访记录的“发现问题数”"; empty when the error names none."""
+    import re
+
+    from govdash.core.tables import table_specs
+
+    words = set(re.findall(r"[a-z_][a-z0-9_]*", detail))
+    for spec in table_specs().values():
+        for c in spec.columns:
+            if c.type in ("int", "float") and c.name in words:
+                return f"{spec.label}的“{c.labels[0] if c.labels else c.name}”（{spec.name}.{c.name}）"
+    return ""
+
+
+def out_of_range_message(exc: BaseException) -> str:
+    """An overflow or a failed conversion while computing: what it is and what to do (never "the file is damaged")."""
+    detail = error_detail(exc)
+    column = _column_named(detail)
+    return (f"数值超出范围{('：' + column) if column else ''}。数据中有超出可计算范围的取值（可能由旧版本导入，当时未按合理范围"
+            f"隔离）；数据仓库文件本身没有损坏。请在源文件中修正该取值后重新导入（当前版本会隔离超出合理范围的行，修正后的行替换原行）。详情：{detail}")
+
+
+def warehouse_error_message(exc: BaseException) -> str:
+    """A DuckDB error that reached a command or a page, as one Chinese sentence naming its cause: a value out of
+    range, a warehouse built by another version (govdash build), or a read or write failure of the file."""
+    if isinstance(exc, VALUE_ERRORS):
+        return out_of_range_message(exc)
+    if isinstance(exc, BUILD_ERRORS):
+        error_detail(exc)  # logged
+        return OUTDATED_BUILD
+    return f"数据仓库读写失败（文件可能已损坏）：{error_detail(exc)}"
 
 
 def error_detail(exc: BaseException) -> str:
@@ -155,9 +202,7 @@ def write_session(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
     lock_path = str(path) + ".lock"
     with _private_umask(), open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time; readers are never blocked
-        for stale in glob.glob(glob.escape(str(path)) + ".tmp-*"):
-            # left by a writer that was killed; the live file never saw it
-            shutil.rmtree(stale, ignore_errors=True) if os.path.isdir(stale) else os.remove(stale)
+        _remove_strays(path)
         tmp = f"{path}.tmp-{os.getpid()}"
         try:
             if path.exists():
@@ -194,9 +239,44 @@ def write_session(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnectio
             raise
 
 
+def _remove_strays(path: Path) -> list[str]:
+    """Delete every working copy of `path` (and what DuckDB made beside it); only under the writers' lock."""
+    removed = []
+    for stale in glob.glob(glob.escape(str(path)) + ".tmp-*"):
+        # left by a writer that was killed; the live file never saw it
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(stale, ignore_errors=True) if os.path.isdir(stale) else os.remove(stale)
+        removed.append(os.path.basename(stale))
+    return removed
+
+
+def remove_stray_copies(path: Path | None = None) -> list[str]:
+    """The working copies a killed writer left (a full-size copy of the warehouse each), removed by the next
+    command or reader rather than the next write: when no writer holds the lock, no copy is in use. While a writer
+    holds it nothing is touched (its own copy is live; it removed the older ones when it started). Returns the
+    names removed; a directory this process may not write is left alone."""
+    path = path or warehouse_path()
+    if not glob.glob(glob.escape(str(path)) + ".tmp-*"):
+        return []
+    try:
+        with _private_umask(), open(str(path) + ".lock", "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return []
+            try:
+                return _remove_strays(path)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+    except OSError:
+        return []
+
+
 def _write_error(path: Path, exc: BaseException, opening: bool = False) -> WarehouseError:
     """One Chinese message for a write that the disk refused; the live warehouse is as it was."""
     text = str(exc)
+    if isinstance(exc, VALUE_ERRORS + BUILD_ERRORS):
+        return WarehouseError(f"本次写入已取消，数据仓库保持原样：{warehouse_error_message(exc)}")
     if getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in text or "not enough space" in text.lower():
         return WarehouseError(f"磁盘空间不足，本次写入已取消，数据仓库保持原样：{path.name}（位于 {path.parent.name}/）。"
                               "请清理磁盘空间后重试。")

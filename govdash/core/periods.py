@@ -30,21 +30,58 @@ def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
         start = dt.datetime.strptime(month, "%Y-%m")
     except ValueError:
         raise ValueError(f"无法识别的月份“{month}”，应为 YYYY-MM") from None
-    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    # the last month the calendar can name (9999-12) ends at the calendar's last moment instead of overflowing
+    end = dt.datetime.max if (start.year, start.month) == (9999, 12) else \
+        (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return start, end
 
 
 def previous_month(month: str) -> str:
     start, _ = month_bounds(month)
+    if (start.year, start.month) == (1, 1):
+        return month
     return (start - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
 def months_between(first: str, last: str) -> list[str]:
-    out, m = [], first
-    while m <= last:
-        out.append(m)
-        m = month_bounds(m)[1].strftime("%Y-%m")
+    start, stop = month_bounds(first)[0], month_bounds(last)[0]
+    out, (y, m) = [], (start.year, start.month)
+    while (y, m) <= (stop.year, stop.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
+
+
+def _years_later(moment: dt.datetime, years: int) -> dt.datetime:
+    """`moment` `years` calendar years later (29 February → 28 February), at most the calendar's last moment."""
+    if moment.year + years > 9999:
+        return dt.datetime.max
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def plausible_window(settings: dict, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """[first, last] moments a date or time of the data may take (settings [plausibility]): from `earliest` to
+    `years_after_ingest` years after `now` (the ingest's moment; the current time for a reader). A value outside it
+    is a typo or a placeholder (9999-12-31), quarantined at the door and never offered as a month."""
+    rule = settings.get("plausibility", {})
+    earliest = rule.get("earliest", dt.date(2000, 1, 1))
+    if isinstance(earliest, str):
+        earliest = dt.date.fromisoformat(earliest)
+    first = dt.datetime.combine(earliest, dt.time()) if not isinstance(earliest, dt.datetime) else earliest
+    now = now or parse_as_of(None)
+    return first, _years_later(now, int(rule.get("years_after_ingest", 1)))
+
+
+def month_in_window(month: str, window: tuple[dt.datetime, dt.datetime]) -> bool:
+    """Whether a "YYYY-MM" month lies (at least partly) inside the plausible window; an unreadable month does not."""
+    try:
+        start, end = month_bounds(month)
+    except ValueError:
+        return False
+    return end > window[0] and start <= window[1]
 
 
 def month_label(month: str) -> str:

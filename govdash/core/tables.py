@@ -35,6 +35,8 @@ class Column:
     type: str
     required: bool
     labels: tuple[str, ...]
+    min: int | float | None = None   # the plausible range of a number column (tables.toml); outside it: quarantined
+    max: int | float | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ def table_specs() -> dict[str, TableSpec]:
     specs = {}
     for name, t in raw.items():
         cols = tuple(
-            Column(c["name"], c["type"], bool(c.get("required", False)), tuple(c.get("labels", [])))
+            Column(c["name"], c["type"], bool(c.get("required", False)), tuple(c.get("labels", [])),
+                   c.get("min"), c.get("max"))
             for c in t["columns"]
         )
         hmap = {}

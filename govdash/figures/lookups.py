@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from govdash.core.periods import plausible_window
+from govdash.core.settings import load_settings
+
 from warehouse.build import metric_sql
 from warehouse.db import fetch_frame
 
@@ -25,7 +28,9 @@ def categories(con) -> pl.DataFrame:
 
 
 def months_with_data(con) -> pl.DataFrame:
-    return fetch_frame(con, metric_sql("lookup_months"))
+    """The months with whistle events inside the plausible window (settings [plausibility], as of now)."""
+    first, last = plausible_window(load_settings())
+    return fetch_frame(con, metric_sql("lookup_months"), {"first": first, "last": last})
 
 
 def event_header(con, event_id: str) -> pl.DataFrame:

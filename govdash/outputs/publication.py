@@ -24,7 +24,7 @@ from govdash.figures.monthly_bulletin import bulletin as compute_bulletin
 from govdash.figures.corrections import changed_figures
 from govdash.figures.cutoff import month_default_cutoff
 from warehouse import archive
-from warehouse.db import write_session
+from warehouse.db import OUTDATED_BUILD, WarehouseError, built_by_this_version, write_session
 
 # the files a publication stores, in this order; json and the Word and Excel files are required, any other
 # kind the renderer refuses (ValueError) or cannot produce here is skipped with its reason recorded
@@ -75,6 +75,8 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
         raise AccessDenied(NOT_ALLOWED)
     parse_as_of(as_of) if as_of is not None else None  # a cut-off that does not parse fails before anything is written
     with write_session(db_path) as con:
+        if not built_by_this_version(con):  # figures from another version's models must not be published
+            raise WarehouseError(OUTDATED_BUILD)
         archive.ensure_archive(con)
         current = archive.latest(con, month)
         if current is not None and not correction:
