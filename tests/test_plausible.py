@@ -326,3 +326,20 @@ def test_the_bulletin_page_of_a_month_that_overflows_says_so_and_the_data_page_o
     assert not any("意外错误" in e or "文件可能已损坏" in e for e in errors), errors
     at = open_page(db, monkeypatch, COMMITTEE, "pages/data_quality.py", month=month)
     assert at.title[0].value == "数据导入与质量" and not at.error
+
+
+def test_a_build_over_an_older_warehouse_with_a_9999_row_keeps_the_calendar_in_the_window(older_warehouse, monkeypatch):
+    """The calendar (and the weeks and binding weeks made from it) spans only the data inside the plausible
+    window: a stray 9999 row an older version let in does not grow them out to that year."""
+    monkeypatch.setenv("GOVDASH_DB", str(older_warehouse))
+    size_before = older_warehouse.stat().st_size
+    shown = CliRunner().invoke(main, ["build", "--full"])
+    assert shown.exit_code == 0, shown.output
+    con = duckdb.connect(str(older_warehouse), read_only=True)
+    last_day, = con.execute("select max(date) from dim_calendar").fetchone()
+    weeks, = con.execute("select count(*) from fct_binding_weeks").fetchone()
+    con.close()
+    _, last = plausible_window(load_settings())
+    assert last_day <= dt.date(last.year + 1, 12, 31)
+    assert older_warehouse.stat().st_size < 2 * size_before
+    assert weeks < 200_000

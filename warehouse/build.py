@@ -118,6 +118,7 @@ def build(con: duckdb.DuckDBPyConnection, progress=None, incremental: bool = Fal
     Returns, per model in build order, what was done: "whole", "events" (event by event), "unchanged"
     (computed again, equal, left as it was) or "kept" (no input changed)."""
     ensure_schema(con)
+    _set_plausible_window(con)
     calendar_reloaded = load_official_calendar(con)
     files = model_files()
     order = model_order()
@@ -170,6 +171,16 @@ def build(con: duckdb.DuckDBPyConnection, progress=None, incremental: bool = Fal
     con.execute(build_sql("changed_events_clear"))
     con.execute(build_sql("changed_tables_clear"))
     return done
+
+
+def _set_plausible_window(con: duckdb.DuckDBPyConnection) -> None:
+    """The models read the plausible window of the data's dates (settings [plausibility], as of now) from a
+    session variable, so the calendar never spans a year outside it."""
+    from govdash.core.periods import plausible_window
+    from govdash.core.settings import load_settings
+
+    first, last = plausible_window(load_settings())
+    con.execute(build_sql("plausible_window_set"), {"first": first.date(), "last": last.date()})
 
 
 def _build_whole(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:

@@ -29,6 +29,13 @@ data_dates as (
     union all select date from overrides
 ),
 
+-- only dates inside the plausible window (the build's variable, see build_steps/plausible_window_set.sql)
+plausible_dates as (
+    select d from data_dates
+    where d between coalesce(getvariable('plausible_window').first, d)
+                and coalesce(getvariable('plausible_window').last, d)
+),
+
 span as (
     select
         least(coalesce(min(d), date '2004-01-01'), (select min(date) from official)) as first_day,
@@ -37,7 +44,7 @@ span as (
             (select max(y) from official_years),
             coalesce((select max(y) from override_years), 0)
         ), 12, 31) as last_day
-    from data_dates
+    from plausible_dates
 ),
 
 days as (
