@@ -28,6 +28,8 @@ DUCKDB_TYPES = {
     "week": "varchar",
 }
 
+TEXT_KINDS = ("name", "free")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -35,6 +37,13 @@ class Column:
     type: str
     required: bool
     labels: tuple[str, ...]
+    # "free": free text (notes, descriptions), which keeps its line breaks; "name": every other column, whose
+    # text is a name, label, title, category or code (govdash.core.textsafe: the rule for each)
+    text: str = "name"
+
+    @property
+    def free_text(self) -> bool:
+        return self.text == "free"
 
 
 @dataclass(frozen=True)
@@ -74,9 +83,12 @@ def table_specs() -> dict[str, TableSpec]:
     specs = {}
     for name, t in raw.items():
         cols = tuple(
-            Column(c["name"], c["type"], bool(c.get("required", False)), tuple(c.get("labels", [])))
+            Column(c["name"], c["type"], bool(c.get("required", False)), tuple(c.get("labels", [])), c.get("text", "name"))
             for c in t["columns"]
         )
+        for c in cols:
+            if c.text not in TEXT_KINDS:
+                raise ValueError(f"config/tables.toml：{name}.{c.name} 的 text 应为 {' 或 '.join(TEXT_KINDS)}，不是“{c.text}”")
         hmap = {}
         for c in cols:
             for alias in (c.name, *c.labels):
