@@ -223,3 +223,163 @@ def test_a_warehouse_loaded_before_the_rule_still_renders(dirty_db, tmp_path):
     shown = "\n".join(m.value for m in at.markdown)
     assert CLEAN_DEPT in shown
     _no_rule_characters(shown.replace("\u2060", ""))   # md()'s own word joiners stop auto-links
+
+
+# ---------------------------------------------------------------- the ingest's rule, character by character
+
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# the characters that broke a file or the page, and the ones that must survive (CJK, emoji, combining marks,
+# the ideographic space, line and paragraph separators, private use, formula leads, markup)
+NASTIES = ["\x00", "\x01", "\x1b", "\x7f", "\x85", "\x9f", "\t", "\n", "\r", "\r\n", "\u061c", "\u200b", "\u200c",
+           "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2060", "\u2066", "\u2067",
+           "\u2068", "\u2069", "\ufeff", "\ufffe", "\uffff", "\u2028", "\u2029", "\u3000", "\u00a0", "\ue000",
+           "\U000f0000", "e\u0301", "😀", "👩\u200d💻", "消防", "（46.9%）", "=cmd|' /C calc'!A0", "[x](http://127.0.0.1/)",
+           "<b>", "&amp;", "\\", "**", "$x$"]
+NASTY_SURROGATES = ["\ud800", "\udfff", "\ud83d"]
+
+
+def hostile_text(surrogates: bool) -> st.SearchStrategy[str]:
+    """Text from every Unicode category (lone surrogates too, where the output must bear them) mixed with the
+    specific characters above."""
+    chars = st.characters(codec=None, categories=None) if surrogates else st.characters(codec="utf-8")
+    pieces = st.one_of(chars, st.sampled_from(NASTIES + (NASTY_SURROGATES if surrogates else [])))
+    return st.lists(pieces, min_size=1, max_size=24).map("".join)
+
+
+def expected_name(text: str) -> str | None:
+    kept = "".join(c for c in text if not in_rule(c)).strip()
+    return kept or None
+
+
+def expected_free_text(text: str) -> str | None:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    kept = "".join(c for c in text if c == "\n" or not in_rule(c)).strip()
+    return kept or None
+
+
+@settings(max_examples=100, deadline=None)
+@given(name=hostile_text(surrogates=False), note=hostile_text(surrogates=False))
+@example(name="消防\x01救援\x1b大队", note="一\r\n二\r三\t四\u202e")
+@example(name="\u200b\u202e \x01", note="\x00")
+def test_the_ingest_removes_exactly_the_rule_s_characters(name, note):
+    from govdash.core.tables import table_specs
+    from pipelines.contracts import EMPTY_WHEN_CLEANED, check_frame
+
+    depts = pl.DataFrame({"dept_id": ["D1"], "dept_name": [name], "dept_type": [name]})
+    typed, failures, cleaned = check_frame(table_specs()["departments"], depts)
+    want = expected_name(name)
+    assert typed["dept_type"].to_list() == [want]
+    assert cleaned == 2 * (name != "".join(c for c in name if not in_rule(c)))
+    if want is None:
+        # a required name of nothing but such characters (and spaces) is a contract breach, with the reason saying
+        # so; one of spaces alone is simply empty
+        reason = EMPTY_WHEN_CLEANED if any(in_rule(c) for c in name) else "必填项为空"
+        assert failures.filter(pl.col("column_name") == "dept_name")["reason"].to_list() == [reason]
+    else:
+        assert typed["dept_name"].to_list() == [want] and failures.height == 0
+
+    notes = pl.DataFrame({"date": ["2024-10-01"], "is_workday": ["否"], "note": [note]})
+    typed, failures, _ = check_frame(table_specs()["calendar_overrides"], notes)
+    assert typed["note"].to_list() == [expected_free_text(note)] and failures.height == 0
+
+
+def test_a_loaded_name_keeps_every_other_character(tmp_path):
+    """Through the whole ingest: CJK, emoji, combining marks, the ideographic space inside a name, private use
+    and a formula lead stay; the rule's characters go, and the name is trimmed."""
+    from tests.golden_city import golden_city
+
+    dirty = "\u3000\u202e执法\x01局\u200b😀e\u0301\u3000队\ue000=1\u2066\x85\ufeff "
+    files = {"departments.csv": f"dept_id,dept_name\nD1,\"{dirty}\"\nD2,市监局\n",
+             "communities.csv": "community_id,community_name,jpc_id,jpc_name\nC1,东社区,J1,\"东片\r\n联合党委\"\n"}
+    with golden_city(tmp_path / "src", tmp_path / "wh.duckdb", {}) as _:
+        pass
+    for name, text in files.items():   # written as they are (golden_city dedents and would strip the name)
+        (tmp_path / "src" / name).write_text(text, encoding="utf-8", newline="")
+    from pipelines.ingest import ingest
+
+    result = ingest([tmp_path / "src"], db_path=tmp_path / "wh2.duckdb")
+    assert result.exit_code == 0, result.as_dict()
+    assert {f.file: f.cells_cleaned for f in result.files if f.table in ("departments", "communities")} == {
+        "departments.csv": 1, "communities.csv": 1}
+    with warehouse_cursor(tmp_path / "wh2.duckdb") as cur:
+        assert cur.execute("select dept_name from raw_departments order by dept_id").fetchall() == [
+            ("执法局😀e\u0301\u3000队\ue000=1",), ("市监局",)]
+        assert cur.execute("select jpc_name from raw_communities").fetchall() == [("东片联合党委",)]
+
+
+# ---------------------------------------------------------------- every output, any string
+
+NAME_KEYS = {"label", "category", "title", "data_note", "reasons", "note", "grade", "component"}
+
+
+def with_names(data, text: str, key: str = "", names: bool = False):
+    """The report with every name in it (…_name, labels, categories, notes, the name tables under 'reference')
+    replaced by `text`; codes, dates and figures kept."""
+    if isinstance(data, dict):
+        return {k: with_names(v, text, k, names or k == "reference") for k, v in data.items()}
+    if isinstance(data, list):
+        return [with_names(v, text, key, names) for v in data]
+    if isinstance(data, str) and (names or key.endswith("_name") or key in NAME_KEYS):
+        return text
+    return data
+
+
+@pytest.fixture(scope="module")
+def october_reports(october):
+    """The hand-worked October city's bulletin (and September's, the previous month) and its fourth quarter's
+    assessment, as the renderers take them."""
+    from govdash.figures.assessment import assessment
+    from govdash.figures.monthly_bulletin import bulletin
+
+    db, _ = october
+    with warehouse_cursor(db) as cur:
+        return bulletin(cur, MONTH), bulletin(cur, "2024-09"), assessment(cur, 2024, 4, "2025-01-31")
+
+
+def _no_rule_or_surrogate(text: str) -> None:
+    _no_rule_characters(text)
+    assert not [c for c in text if 0xD800 <= ord(c) <= 0xDFFF or c in "\ufffe\uffff"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=hostile_text(surrogates=True))
+@example(text=DIRTY_DEPT + RLO + "（46.9%）")
+def test_every_output_renders_any_name(october_reports, text):
+    from govdash.outputs.documents import render_assessment, render_bulletin
+
+    b, previous, a = (with_names(r, text) for r in october_reports)
+    assert with_names(october_reports[0], "甲") != october_reports[0]   # names were replaced
+    word = render_bulletin("docx", b, previous)
+    _no_rule_or_surrogate(_docx_text(word))
+    for data in (render_bulletin("xlsx", b), render_assessment(a)):
+        _no_rule_or_surrogate(_xlsx_text(data))
+    shown = json.loads(render_bulletin("json", b))
+    _no_rule_or_surrogate(json.dumps(shown, ensure_ascii=False))
+    # outputs keep tabs and line breaks (a Word run, a cell may carry them)
+    kept = "".join(c for c in text if (c in "\t\n\r" or not in_rule(c)) and not 0xD800 <= ord(c) <= 0xDFFF
+                   and c not in "\ufffe\uffff")
+    assert shown["departments"][0]["dept_name"] == kept
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=hostile_text(surrogates=False))
+def test_csv_markdown_and_charts_carry_any_name(text):
+    import csv
+
+    import plotly.express as px
+
+    from govdash.core import textsafe
+
+    rows = list(csv.reader(io.StringIO(textsafe.csv_bytes(pl.DataFrame({"部门": [text], "件数": [1]})).decode("utf-8-sig"),
+                                       newline="")))
+    assert rows[0] == ["部门", "件数"] and rows[1][1] == "1"
+    _no_rule_characters(rows[1][0])
+    _no_rule_characters(textsafe.md(text).replace(textsafe.WORD_JOINER, "").replace("\n", "").replace("\r", ""))
+    fig = textsafe.plot_figure(px.bar(x=[text], y=[1], title=text, labels={"x": text}))
+    _no_rule_characters(fig.to_json())
+    shown = pl.DataFrame({"部门": [text]})
+    from govdash.ui import for_display
+
+    _no_rule_characters("".join(for_display(shown)["部门"].to_list()))
