@@ -68,7 +68,6 @@ NAME_DROP = _char_class(INVISIBLE)
 FREE_TEXT_DROP = _char_class(INVISIBLE, keep="\n")
 OUTPUT_DROP = _char_class(INVISIBLE + NOT_XML, keep=TAB + LINE_BREAKS)
 _OUTPUT_DROP_ALL = re.compile(_char_class(INVISIBLE + NOT_XML + SURROGATES, keep=TAB + LINE_BREAKS))
-_NAME_DROP = re.compile(NAME_DROP)
 
 
 def name_expr(expr: pl.Expr) -> pl.Expr:
@@ -81,11 +80,6 @@ def free_text_expr(expr: pl.Expr) -> pl.Expr:
     characters removed."""
     text = expr.str.replace_all("\r\n?", "\n").str.replace_all("\t", " ", literal=True)
     return text.str.replace_all(FREE_TEXT_DROP, "")
-
-
-def clean_name(value: str) -> str:
-    """`name_expr` for one value."""
-    return _NAME_DROP.sub("", value)
 
 
 def output_text(value: Any) -> Any:
