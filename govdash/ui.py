@@ -18,7 +18,7 @@ from govdash.outputs import charts  # noqa: F401  (registers the plotly template
 from govdash.core import labels
 from govdash.core.formatting import EMPTY, pct, rate_tenths_expr
 from govdash.core.periods import month_label, month_label_expr, week_range_label_expr
-from govdash.core.textsafe import md, plot_figure
+from govdash.core.textsafe import md, output_expr, plot_figure
 from warehouse.db import WarehouseError, connect_read, data_version, read_cursor, warehouse_path
 
 NO_DATA = "数据仓库还没有数据。请在“数据导入与质量”页面上传文件，或运行 govdash ingest sample_data。"
@@ -503,6 +503,8 @@ def for_display(frame: pl.DataFrame, rates=()) -> pl.DataFrame:
         else:
             out.append(col)
     frame = frame.select(out)
+    # a cell shows its characters without invisible and control ones (a warehouse loaded before the ingest's rule)
+    frame = frame.with_columns(output_expr(pl.col(n)) for n, t in frame.schema.items() if t == pl.Utf8)
     if "排名" in frame.columns:
         frame = frame.select("排名", pl.exclude("排名"))
     return frame

@@ -31,7 +31,7 @@ ui.require_page("data")
 
 SUMMARY_LABELS = {"file": "文件", "table": "数据表", "rows_read": "读取行数", "rows_loaded": "导入行数",
                   "rows_quarantined": "隔离行数", "duplicates_skipped": "重复跳过", "rows_replaced": "替换旧行",
-                  "encoding": "编码", "error": "错误", "warning": "提示"}
+                  "cells_cleaned": "清理字符的单元格", "encoding": "编码", "error": "错误", "warning": "提示"}
 PAGE_ROWS = 200  # quarantine rows shown at a time
 # a data table is named by its Chinese label (govdash.core.tables), never by its name in the warehouse
 TABLE_LABELS = {spec.name: spec.label for spec in table_specs().values()}

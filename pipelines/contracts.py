@@ -1,7 +1,9 @@
 """Data contracts: typing, one pandera DataFrameModel per table, and row rules.
 
-`check_frame` returns the typed frame and a frame of failures (row index, column, value, reason);
-cross-table rules (foreign keys, log order, key conflicts) run in SQL in pipelines/ingest.py.
+`check_frame` returns the typed frame, a frame of failures (row index, column, value, reason) and the number
+of cells whose text lost invisible or control characters (govdash.core.textsafe: names and free text each by
+their rule, as config/tables.toml declares the column); cross-table rules (foreign keys, log order, key
+conflicts) run in SQL in pipelines/ingest.py.
 """
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import pandera.polars as pa
 import polars as pl
 
 from govdash.core.periods import plausible_window
-from govdash.core.tables import POLARS_TYPES, TableSpec
+from govdash.core import textsafe
+from govdash.core.tables import POLARS_TYPES, Column, TableSpec
 
 TRUE_WORDS = ["true", "t", "1", "1.0", "yes", "y", "是", "真", "对", "√"]
 FALSE_WORDS = ["false", "f", "0", "0.0", "no", "n", "否", "假", "错", "×"]
@@ -288,6 +291,20 @@ def _reason_for_check(check: str, value) -> str:
     return f"不符合数据约定（{check}）：{value}"
 
 
+EMPTY_WHEN_CLEANED = "只有不可见字符或控制字符（清除后为空）"
+
+
+def _clean_text(text: pl.Series, column: Column) -> pl.Series:
+    """A text column without the invisible and control characters of its kind's rule (free text or name)."""
+    rule = textsafe.free_text_expr if column.free_text else textsafe.name_expr
+    return pl.select(rule(pl.lit(text)).alias(text.name)).to_series()
+
+
+def _code_points(value: str) -> str:
+    """A value of invisible characters, shown as its code points (U+200B U+0001)."""
+    return " ".join(f"U+{ord(ch):04X}" for ch in value)
+
+
 FAILURE_SCHEMA = {"row_index": pl.Int64, "column_name": pl.Utf8, "value": pl.Utf8, "reason": pl.Utf8}
 
 # ---------------------------------------------------------------- plausibility
@@ -348,13 +365,27 @@ def empty_failures() -> pl.DataFrame:
 
 
 def check_frame(spec: TableSpec, frame: pl.DataFrame,
-                window: tuple[dt.datetime, dt.datetime] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Type the frame and check its contract; dates and times against the plausible `window` (the ingest's, by
-    default the current one). Returns (typed frame, failures)."""
+                window: tuple[dt.datetime, dt.datetime] | None = None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Clean the frame's text, type it and check its contract; dates and times against the plausible `window`
+    (the ingest's, by default the current one). Returns (typed frame, failures, the number of cells cleaned). A
+    required value that was nothing but invisible or control characters is a failure."""
     failures = []
     typed_cols = []
+    cleaned = 0
     for c in spec.columns:
         raw = frame.get_column(c.name)
+        if raw.dtype == pl.Utf8:  # text cells (a workbook's numbers and dates carry no characters to clean)
+            clean = _clean_text(raw, c)
+            changed = (clean != raw).fill_null(False)
+            cleaned += int(changed.sum())
+            if c.required and changed.any():
+                emptied = changed & pl.select(_clean_str(pl.lit(clean))).to_series().is_null()
+                if emptied.any():
+                    idx = emptied.arg_true()
+                    failures.append(pl.DataFrame({"row_index": idx.cast(pl.Int64), "column_name": c.name,
+                                                  "value": [_code_points(v) for v in raw.gather(idx).to_list()],
+                                                  "reason": EMPTY_WHEN_CLEANED}))
+            raw = clean
         typed = _typed(raw, c.type)
         typed_cols.append(typed)
         if c.type not in ("str", "week"):
@@ -398,4 +429,4 @@ def check_frame(spec: TableSpec, frame: pl.DataFrame,
     out = pl.concat(failures) if failures else empty_failures()
     # required value that failed to parse: keep the parse reason only
     out = out.unique(subset=["row_index", "column_name"], keep="first", maintain_order=True)
-    return typed_frame, out
+    return typed_frame, out, cleaned

@@ -74,6 +74,7 @@ class FileSummary:
     rows_replaced: int = 0
     rows_quarantined: int = 0
     duplicates_skipped: int = 0
+    cells_cleaned: int = 0  # cells whose text lost invisible or control characters (govdash.core.textsafe)
     encoding: str | None = None
     error: str | None = None
     warning: str | None = None  # loaded, but the user should know: quarantine detail capped, sheets ignored
@@ -128,14 +129,16 @@ def _batch_failures(src: SourceFrame, frame: pl.DataFrame, failures: pl.DataFram
     return failures.with_columns(pl.col("row_index") + offset)
 
 
-def _stage_incoming(con: duckdb.DuckDBPyConnection, src: SourceFrame, window: tuple[dt.datetime, dt.datetime]) -> int:
-    """Type and check the file batch by batch into temp tables `incoming` and `contract_failures`
+def _stage_incoming(con: duckdb.DuckDBPyConnection, src: SourceFrame,
+                    window: tuple[dt.datetime, dt.datetime]) -> tuple[int, int]:
+    """Clean, type and check the file batch by batch into temp tables `incoming` and `contract_failures`
     (DuckDB tables, which spill to disk under the memory limit); dates and times against the plausible `window` of
-    the ingest. Returns the number of rows."""
+    the ingest. Returns the number of rows and of cells cleaned."""
     spec: TableSpec = src.table
-    offset = 0
+    offset = cleaned = 0
     for n, frame in enumerate(src.iter_frames()):
-        typed, failures = check_frame(spec, frame, window)
+        typed, failures, batch_cleaned = check_frame(spec, frame, window)
+        cleaned += batch_cleaned
         batch = _incoming_frame(src, frame, typed, offset)
         failures = _batch_failures(src, frame, failures, offset)
         con.register("incoming_batch", batch)
@@ -144,7 +147,7 @@ def _stage_incoming(con: duckdb.DuckDBPyConnection, src: SourceFrame, window: tu
         con.unregister("incoming_batch")
         con.unregister("failures_batch")
         offset += frame.height
-    return offset
+    return offset, cleaned
 
 
 TEMP_TABLES = ("incoming", "contract_failures", "file_contents", "valid", "failures", "failures_kept", "new_rows")
@@ -158,8 +161,9 @@ def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ingest_sql("drop_temp_table", table=t))
 
 
-def _stage(con: duckdb.DuckDBPyConnection, src: SourceFrame, window: tuple[dt.datetime, dt.datetime]) -> int:
-    """Read and check the source into temp tables. Any failure concerns this source alone and is one
+def _stage(con: duckdb.DuckDBPyConnection, src: SourceFrame,
+           window: tuple[dt.datetime, dt.datetime]) -> tuple[int, int]:
+    """Read and check the source into temp tables (rows, cells cleaned). Any failure concerns this source alone and is one
     SourceError; a DuckDB error is the warehouse's, not the file's, and fails the run."""
     try:
         try:
@@ -186,7 +190,12 @@ def _quarantine(con: duckdb.DuckDBPyConnection, summary: FileSummary, run_id: st
     file_counts = con.execute(ingest_sql("quarantine_file_counts"), {"file": summary.file}).fetchall()
     rows, reasons, kept = file_counts[0] if file_counts else (0, 0, 0)
     summary.rows_quarantined = rows
-    summary.warning = quarantine_note(rows, reasons, kept)
+    summary.warning = "；".join(filter(None, [cleaned_note(summary.cells_cleaned), quarantine_note(rows, reasons, kept)])) or None
+
+
+def cleaned_note(cells: int) -> str | None:
+    """The summary's line on the cells the ingest cleaned (None: none)."""
+    return f"清理了 {cells} 个单元格中的不可见或控制字符" if cells else None
 
 
 def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, now: dt.datetime,
@@ -199,7 +208,8 @@ def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, n
     raw = raw_table(spec.name)
     key = list(spec.key)
     try:
-        summary.rows_read = n_rows = _stage(con, src, default_window(now))
+        n_rows, summary.cells_cleaned = _stage(con, src, default_window(now))
+        summary.rows_read = n_rows
         rules = [ingest_sql("rule_contract")]
         for col, ref, ref_col, reason, *condition in FOREIGN_KEYS.get(spec.name, []):
             rules.append(ingest_sql("rule_foreign_key", column_name=col, column=_q(col), reason=reason,

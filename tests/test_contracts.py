@@ -11,7 +11,7 @@ def frame(table: str, rows: list[dict]) -> pl.DataFrame:
 
 
 def reasons(table: str, rows: list[dict]) -> dict[tuple[int, str], str]:
-    _, failures = check_frame(table_specs()[table], frame(table, rows))
+    _, failures, _ = check_frame(table_specs()[table], frame(table, rows))
     return {(r["row_index"], r["column_name"]): r["reason"] for r in failures.iter_rows(named=True)}
 
 
@@ -20,7 +20,7 @@ GOOD_EVENT = {"event_id": "E1", "community_id": "C1", "reported_at": "2024-10-01
 
 
 def test_valid_event_frame_is_typed_and_passes():
-    typed, failures = check_frame(table_specs()["whistle_events"], frame("whistle_events", [GOOD_EVENT]))
+    typed, failures, _ = check_frame(table_specs()["whistle_events"], frame("whistle_events", [GOOD_EVENT]))
     assert failures.height == 0
     assert typed["reported_at"].dtype == pl.Datetime("us")
     assert typed["is_difficult"].to_list() == [False]

@@ -53,7 +53,9 @@ def pct_expr(column: str | pl.Expr) -> pl.Expr:
 
 def json_text(data) -> str:
     """A report as the JSON every output writes (CLI, the bulletin's JSON file, the archive): Chinese as it is,
-    indented by two."""
+    indented by two, its strings without the characters no output carries (govdash.core.textsafe.output_tree)."""
     import json
 
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    from govdash.core.textsafe import output_tree
+
+    return json.dumps(output_tree(data), ensure_ascii=False, indent=2)

@@ -28,6 +28,8 @@ DUCKDB_TYPES = {
     "week": "varchar",
 }
 
+TEXT_KINDS = ("name", "free")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -37,6 +39,13 @@ class Column:
     labels: tuple[str, ...]
     min: int | float | None = None   # the plausible range of a number column (tables.toml); outside it: quarantined
     max: int | float | None = None
+    # "free": free text (notes, descriptions), which keeps its line breaks; "name": every other column, whose
+    # text is a name, label, title, category or code (govdash.core.textsafe: the rule for each)
+    text: str = "name"
+
+    @property
+    def free_text(self) -> bool:
+        return self.text == "free"
 
 
 @dataclass(frozen=True)
@@ -77,9 +86,12 @@ def table_specs() -> dict[str, TableSpec]:
     for name, t in raw.items():
         cols = tuple(
             Column(c["name"], c["type"], bool(c.get("required", False)), tuple(c.get("labels", [])),
-                   c.get("min"), c.get("max"))
+                   c.get("min"), c.get("max"), c.get("text", "name"))
             for c in t["columns"]
         )
+        for c in cols:
+            if c.text not in TEXT_KINDS:
+                raise ValueError(f"config/tables.toml：{name}.{c.name} 的 text 应为 {' 或 '.join(TEXT_KINDS)}，不是“{c.text}”")
         hmap = {}
         for c in cols:
             for alias in (c.name, *c.labels):

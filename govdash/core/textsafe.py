@@ -12,6 +12,18 @@ One rule per medium, defined here only:
   widget labels): `md()` for every piece of data put into it.
 - Plotly text (tick labels, legends, hovers, node labels): `plot_text()`; `plot_figure()` applies it
   to every string a figure carries from its data (govdash.ui.plot calls it for every chart).
+
+And one rule for the characters text may carry at all (invisible and control characters):
+
+- At ingest, a name or label (every text column not declared `text = "free"` in config/tables.toml) loses
+  its control characters (C0, DEL, C1), bidirectional overrides, embeddings, isolates and marks, and its
+  zero-width characters (`name_expr`); free text (notes, reasons, descriptions) keeps its line breaks
+  (CR LF and CR as LF) and its tabs as spaces, and loses the rest of them (`free_text_expr`).
+- At output, every string any file or page is given loses the same characters except tab and line breaks,
+  and whatever no XML document can hold (lone surrogates, U+FFFE, U+FFFF): `output_text` (a value),
+  `output_tree` (a report's nested dicts and lists), `output_expr` (a polars column). The workbook cell, the
+  CSV frame, markdown, plotly text and the JSON every output writes apply it, as do the Word document's
+  and the page's tables; so a warehouse loaded before the ingest rule existed still renders everywhere.
 """
 from __future__ import annotations
 
@@ -25,6 +37,75 @@ from typing import Any
 import polars as pl
 import xlsxwriter
 
+# ---------------------------------------------------------------- invisible and control characters
+
+# The one rule: code point ranges (inclusive) no name may carry
+CONTROL = ((0x00, 0x1F), (0x7F, 0x9F))                                             # C0, DEL, C1
+BIDI = ((0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069))  # marks, embeddings, overrides, isolates
+ZERO_WIDTH = ((0x200B, 0x200D), (0x2060, 0x2060), (0xFEFF, 0xFEFF))                # zero-width space/joiners, word joiner, BOM
+INVISIBLE = CONTROL + BIDI + ZERO_WIDTH
+# what no XML document (Word, Excel) can hold; surrogates never reach a polars or DuckDB string
+NOT_XML = ((0xFFFE, 0xFFFF),)
+SURROGATES = ((0xD800, 0xDFFF),)
+LINE_BREAKS = "\n\r"
+TAB = "\t"
+
+
+def _char_class(ranges, keep: str = "") -> str:
+    """A regular-expression class of the ranges without the characters of `keep`, written with \\uXXXX escapes
+    (read alike by Python's re and by polars' Rust regex)."""
+    points = sorted({c for lo, hi in ranges for c in range(lo, hi + 1)} - {ord(k) for k in keep})
+    parts, start = [], None
+    for i, c in enumerate(points):
+        start = c if start is None else start
+        if i + 1 == len(points) or points[i + 1] != c + 1:
+            parts.append(f"\\u{start:04X}" if start == c else f"\\u{start:04X}-\\u{c:04X}")
+            start = None
+    return "[" + "".join(parts) + "]"
+
+
+NAME_DROP = _char_class(INVISIBLE)
+FREE_TEXT_DROP = _char_class(INVISIBLE, keep="\n")
+OUTPUT_DROP = _char_class(INVISIBLE + NOT_XML, keep=TAB + LINE_BREAKS)
+_OUTPUT_DROP_ALL = re.compile(_char_class(INVISIBLE + NOT_XML + SURROGATES, keep=TAB + LINE_BREAKS))
+
+
+def name_expr(expr: pl.Expr) -> pl.Expr:
+    """A name or label as loaded: without any character of the rule (INVISIBLE), line breaks and tabs included."""
+    return expr.str.replace_all(NAME_DROP, "")
+
+
+def free_text_expr(expr: pl.Expr) -> pl.Expr:
+    """Free text as loaded: line breaks as LF (CR LF and a lone CR too), tabs as spaces, the rule's other
+    characters removed."""
+    text = expr.str.replace_all("\r\n?", "\n").str.replace_all("\t", " ", literal=True)
+    return text.str.replace_all(FREE_TEXT_DROP, "")
+
+
+def output_text(value: Any) -> Any:
+    """A string as any output may carry it: without the rule's characters (tab and line breaks kept) and
+    without what no XML document can hold. Non-text values are returned unchanged."""
+    return _OUTPUT_DROP_ALL.sub("", value) if isinstance(value, str) else value
+
+
+def output_expr(expr: pl.Expr) -> pl.Expr:
+    """`output_text` for a whole text column."""
+    return expr.str.replace_all(OUTPUT_DROP, "")
+
+
+def output_tree(data: Any) -> Any:
+    """`output_text` for every string of a report (dict keys too), through its dicts, lists and tuples."""
+    if isinstance(data, str):
+        return output_text(data)
+    if isinstance(data, dict):
+        return {output_tree(k): output_tree(v) for k, v in data.items()}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):   # a named tuple
+        return type(data)(*(output_tree(v) for v in data))
+    if isinstance(data, (list, tuple)):
+        return type(data)(output_tree(v) for v in data)
+    return data
+
+
 # ---------------------------------------------------------------- spreadsheets
 
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
@@ -37,10 +118,10 @@ def formula_like(value: Any) -> bool:
 
 def csv_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """Every text column's formula-like values behind a single quote (`formula_like`, as polars
-    expressions: no Python function inside polars' thread pool). Numeric, date and boolean columns
-    are left as they are."""
+    expressions: no Python function inside polars' thread pool), without the characters no output carries
+    (`output_expr`). Numeric, date and boolean columns are left as they are."""
     def guard(name: str) -> pl.Expr:
-        col = pl.col(name).cast(pl.Utf8)
+        col = output_expr(pl.col(name).cast(pl.Utf8))
         risky = pl.any_horizontal([col.str.starts_with(lead) for lead in FORMULA_LEADS])
         return pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(name)
 
@@ -77,11 +158,12 @@ class Workbook(xlsxwriter.Workbook):
         return self._quoted[key]
 
     def cell(self, ws, row: int, col: int, value: Any, fmt=None) -> None:
-        """One cell: text as text (formula-like text also quote-prefixed), numbers as numbers,
-        None as an empty cell."""
+        """One cell: text as text (formula-like text also quote-prefixed, without the characters no output
+        carries: `output_text`), numbers as numbers, None as an empty cell."""
         if value is None:
             ws.write_blank(row, col, None, fmt)
         elif isinstance(value, str):
+            value = output_text(value)
             ws.write_string(row, col, value, self._quote_prefixed(fmt) if formula_like(value) else fmt)
         elif isinstance(value, bool):
             ws.write_boolean(row, col, value, fmt)
@@ -108,8 +190,9 @@ def md(value: Any) -> str:
     HTML, `$` math or `:color[...]`/`:icon:` directive can form from the data. Streamlit's GFM still
     turns bare URLs, `www.` names and e-mail addresses into links after the escapes are resolved: a
     word joiner after every ':' and '@' and inside 'www.' stops that without changing what is seen.
-    Line breaks become spaces (one value never starts a new block)."""
-    text = "" if value is None else str(value)
+    Line breaks become spaces (one value never starts a new block); invisible and control characters go
+    (`output_text`: a right-to-left override would reverse the figures after it)."""
+    text = "" if value is None else output_text(str(value))
     text = re.sub(r"[\r\n]+", " ", text)
     text = _MD_PUNCTUATION.sub(r"\\\1", text)
     text = text.replace(":", ":" + WORD_JOINER).replace("@", "@" + WORD_JOINER)
@@ -120,8 +203,9 @@ def md(value: Any) -> str:
 
 def plot_text(value: Any) -> Any:
     """Text for plotly, which reads <a href>, <b>, <br>… tags and entities in any label: `<`, `>` and
-    `&` as entities (plotly shows them as the characters). Non-text values are returned unchanged."""
-    return html.escape(value, quote=False) if isinstance(value, str) else value
+    `&` as entities (plotly shows them as the characters), without invisible and control characters
+    (`output_text`). Non-text values are returned unchanged."""
+    return html.escape(output_text(value), quote=False) if isinstance(value, str) else value
 
 
 _TEMPLATE_KEEP = re.compile(r"(<br>|<extra>|</extra>|%\{[^}]*\})")

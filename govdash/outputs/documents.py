@@ -260,7 +260,10 @@ DEFINITION_GROUPS = (("吹哨报到", 0, 8), ("走访与周报", 8, 11), ("负�
 def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> None:
     """The 通报: its head, then the body's sections (govdash.outputs.bulletin_body, which the page draws too),
     long tables as numbered 附件 after the 落款."""
-    s = document_settings(b)
+    # every string the document is given, without the characters no Word file can hold or should show (a
+    # right-to-left override reverses what follows it): the one entry of all the Word file's text
+    b, previous = textsafe.output_tree((b, previous))
+    s = textsafe.output_tree(document_settings(b))
     t = _Tongbao(b)
     g = t.g
     g.masthead(s["issuer"], document_number(b, s))
