@@ -176,3 +176,15 @@ def test_stored_assignment_facts_equal_the_live_computation(sample_db):
         live = cur.execute(sql, {**params, "use_stored": False}).fetchall()
         stored = cur.execute(sql, {**params, "use_stored": True}).fetchall()
         assert len(live) > 0 and live == stored
+
+
+def test_the_same_bulletin_is_the_same_bytes(sample_db):
+    """Computed twice, a month's bulletin is one text: the clause texts come in the appendix's order (E.1.1 … E.2.10),
+    not in whatever order a parallel scan returns them."""
+    from govdash.core.formatting import json_text
+
+    cur = read_cursor(connect_read(sample_db))
+    first = bulletin(cur, "2024-10")
+    texts = list(first["reference"]["clause_texts"])
+    assert texts == [f"E.1.{i}" for i in range(1, 6)] + [f"E.2.{i}" for i in range(1, 11)]
+    assert all(json_text(bulletin(cur, "2024-10")) == json_text(first) for _ in range(3))
