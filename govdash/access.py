@@ -13,11 +13,13 @@ import functools
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import tomllib
 from pathlib import Path
 
 
+from govdash.core import textsafe
 from govdash.core.paths import REPO_ROOT
 from govdash.core.principal import (  # noqa: F401  (the principal is ground: figures scope by it)
     ALL_PAGES, DEPARTMENT_PAGES, NOBODY, ROLE_LABELS, AccessDenied, Principal, parse_role)
@@ -105,9 +107,25 @@ def write_private(path: Path, text: str) -> None:
         raise
 
 
-def set_user(name: str, role: str, password: str, email: str | None = None, path: Path | None = None) -> None:
+MAX_USERNAME = 128   # the sign-in form reads no more of a name
+
+
+def check_username(name: str) -> str:
+    """A name someone can sign in with: the form trims what is typed and shows what is stored, so a name with
+    spaces around it, an invisible or control character, or longer than the form reads is refused."""
     if not name.strip():
         raise AccountError("用户名不能为空")
+    if name != name.strip():
+        raise AccountError(f"用户名“{name.strip()}”的首尾不能有空格（登录时会去掉首尾空格，这样的账号无法登录）")
+    if re.search(textsafe.NAME_DROP, name):
+        raise AccountError("用户名不能含有不可见字符或控制字符（这样的账号与别的账号看起来一样，或无法登录）")
+    if len(name) > MAX_USERNAME:
+        raise AccountError(f"用户名不能超过 {MAX_USERNAME} 个字符")
+    return name
+
+
+def set_user(name: str, role: str, password: str, email: str | None = None, path: Path | None = None) -> None:
+    check_username(name)
     if len(password) < 8:
         raise AccountError("密码至少 8 位")
     users = load_accounts(path)

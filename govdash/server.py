@@ -120,13 +120,16 @@ def _origin_text(url: str) -> str | None:
 
 def own_origins(conn: HTTPConnection) -> set[str]:
     """The origins a page of this server is loaded from: the scheme and Host of the request (ws/wss read as
-    http/https), a proxy's X-Forwarded-Host (with X-Forwarded-Proto, else either scheme), and the
-    configured public origins ([proxy] public_origins)."""
+    http/https), behind a declared proxy its X-Forwarded-Host (with X-Forwarded-Proto, else either scheme), and
+    the configured public origins ([proxy] public_origins)."""
     scheme = {"ws": "http", "wss": "https"}.get(conn.url.scheme, conn.url.scheme)
     candidates = []
     if conn.headers.get("host"):
         candidates.append(f"{scheme}://{conn.headers['host']}")
-    forwarded = conn.headers.get("x-forwarded-host", "").split(",")[0].strip()
+    # a proxy's headers count only where the operator declared a proxy ([proxy] client_address_header): without
+    # one, anyone could write them
+    behind_proxy = bool(sessions.shared_settings().client_address_header)
+    forwarded = conn.headers.get("x-forwarded-host", "").split(",")[0].strip() if behind_proxy else ""
     if forwarded:
         proto = conn.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
         candidates += [f"{p}://{forwarded}" for p in ([proto] if proto in ("http", "https") else ["http", "https"])]
@@ -283,14 +286,13 @@ NOTICE_PAGE = """<!doctype html>
 STATE_RETRY_SECONDS = 60   # Retry-After of a 503: the state folder needs an administrator, not a quick retry
 
 
-def unavailable_page(exc: sessions.SignInStateError, where: str, request: Request, delete_cookie: bool = False) -> HTMLResponse:
+def unavailable_page(exc: sessions.SignInStateError, where: str, request: Request) -> HTMLResponse:
     """The sign-in state cannot be read or written: a Chinese page, 503, the cause in the log."""
     log.error("sign-in state unavailable (%s, %s): %s address=%s", where, exc.kind, exc, _client_address(request))
-    body = NOTICE_PAGE.format(title="暂时无法登录", favicon=FAVICON_DATA_URL, style=STYLE, action=SIGN_IN,
-                              text=html.escape(sessions.unavailable_text(exc.kind)))
+    signing_out = where == "sign_out"
+    body = NOTICE_PAGE.format(title="暂时无法退出" if signing_out else "暂时无法登录", favicon=FAVICON_DATA_URL, style=STYLE,
+                              action=SIGN_IN, text=html.escape(sessions.unavailable_text(exc.kind, signing_out)))
     response = HTMLResponse(body, status_code=503, headers={**PAGE_HEADERS, "Retry-After": str(STATE_RETRY_SECONDS)})
-    if delete_cookie:
-        _delete_session_cookie(response, request)
     return response
 
 
@@ -315,7 +317,8 @@ def answers_in_chinese(handler):
         try:
             return await handler(request)
         except sessions.SignInStateError as exc:
-            return unavailable_page(exc, handler.__name__, request, delete_cookie=handler.__name__ == "sign_out")
+            # the cookie stays: a sign-out the disk refused is retried with it once the state can be written
+            return unavailable_page(exc, handler.__name__, request)
         except Exception:  # noqa: BLE001 — shown as a page with an incident id, logged with its traceback
             return failure_page(handler.__name__, request)
     return route

@@ -406,8 +406,10 @@ class Sessions:
         with self._lock:
             revoked = {sid: exp for sid, exp in self._revoked_now().items() if exp > now}
             revoked[session.sid] = session.expires
-            self._revoked = revoked
+            # stored first, then in force: a sign-out the disk refused changes nothing, so the user may sign out
+            # again once it is stored, and no restart brings back a session this server already refused
             self._revoked_file.save(revoked)
+            self._revoked = revoked
 
     # the known-device cookie: `<payload>.<signature>` per account, several joined by "~"
     def _device_entries(self, value: str | None) -> list[tuple[str, str, str]]:
@@ -671,7 +673,7 @@ class Throttle:
 
 # ---------------------------------------------------------------- one sign-in attempt
 
-MAX_USERNAME = 128
+MAX_USERNAME = access.MAX_USERNAME
 
 
 @dataclass(frozen=True)
@@ -731,9 +733,13 @@ UNAVAILABLE_TEXTS = {
 }
 
 
-def unavailable_text(kind: str) -> str:
-    """What a user reads when the sign-in state cannot be read or written (the cause is in the server log)."""
+def unavailable_text(kind: str, signing_out: bool = False) -> str:
+    """What a user reads when the sign-in state cannot be read or written (the cause is in the server log). A
+    sign-out that could not be stored did not happen: the user is told so, and to sign out again later."""
     cause = UNAVAILABLE_TEXTS.get(kind, UNAVAILABLE_TEXTS["state"])
+    if signing_out:
+        return (f"退出登录未能完成：{cause}，您仍处于登录状态。问题已记入服务器日志，请稍后再试一次退出登录；"
+                "如仍无法退出，请联系系统管理员。")
     return f"登录服务暂时不可用：{cause}。问题已记入服务器日志，请稍后再试；如仍无法登录，请联系系统管理员。"
 
 

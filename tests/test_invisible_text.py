@@ -32,14 +32,13 @@ CLEAN_DEPT = "消防救援大队"
 RLO = "\u202e"
 # the community whose name carries a right-to-left override (and its joint party committee's name too)
 DIRTY_COMMUNITY = "C001"
-# what the rule removes (independent of the product's own statement of it): every character of Unicode category
-# Cc (C0, DEL, C1), the bidirectional marks, embeddings, overrides and isolates, and the zero-width characters
-RULE_EXTRAS = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
-               0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF}
+# what the rule removes (independent of the product's own statement of it): every character of Unicode categories
+# Cc (C0, DEL, C1), Cf (format: the bidirectional marks, embeddings, overrides and isolates, the zero-width
+# characters, soft hyphen, invisible operators, tags …), Zl and Zp (line and paragraph separators)
 
 
 def in_rule(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cc" or ord(ch) in RULE_EXTRAS
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
 
 
 def dirty_sample(out: Path) -> Path:
@@ -254,7 +253,7 @@ def expected_name(text: str) -> str | None:
 
 
 def expected_free_text(text: str) -> str | None:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n").replace("\t", " ")
     kept = "".join(c for c in text if c == "\n" or not in_rule(c)).strip()
     return kept or None
 

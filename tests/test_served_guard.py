@@ -141,6 +141,25 @@ def test_websocket_needs_a_session_and_the_pages_own_origin(server):
     assert "websocket /_stcore/stream refused (another origin)" in log
 
 
+def test_a_forwarded_host_counts_only_behind_a_declared_proxy(server):
+    """Without a proxy declared ([proxy] client_address_header empty), X-Forwarded-Host is a header anyone writes:
+    it does not make another origin this server's, for a form post or a websocket."""
+    url = server["url"]
+    chair = sign_in(url, CHAIR)
+    other = f"127.0.0.1:{free_port()}"
+    status, _, body = http(url + "/account/sign-out", chair, data=b"",
+                           headers={"Origin": f"http://{other}", "X-Forwarded-Host": other})
+    assert status == 403 and "其他网站" in body.decode()
+    headers = {"Cookie": f"govdash_session={chair}", "X-Forwarded-Host": other}
+    with pytest.raises(InvalidStatus) as refused:
+        connect(url.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"], origin=f"http://{other}",
+                additional_headers=headers, open_timeout=30)
+    assert refused.value.response.status_code == 403
+    # the session was not signed out by the forged post: the page is still drawn for it
+    with socket(url, chair) as ws:
+        assert "已登录：chair" in text_of(run_page(ws))
+
+
 def test_clear_cache_from_a_browser_empties_nothing(server):
     """"Clear cache" would empty every user's caches, the shared warehouse connection included: a signed-in
     socket sends it, and the next page run still uses the connection opened before."""

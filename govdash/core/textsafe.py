@@ -16,9 +16,10 @@ One rule per medium, defined here only:
 And one rule for the characters text may carry at all (invisible and control characters):
 
 - At ingest, a name or label (every text column not declared `text = "free"` in config/tables.toml) loses
-  its control characters (C0, DEL, C1), bidirectional overrides, embeddings, isolates and marks, and its
-  zero-width characters (`name_expr`); free text (notes, reasons, descriptions) keeps its line breaks
-  (CR LF and CR as LF) and its tabs as spaces, and loses the rest of them (`free_text_expr`).
+  its control characters (C0, DEL, C1), bidirectional overrides, embeddings, isolates and marks, its
+  zero-width and every other format character (Unicode category Cf) and the line and paragraph separators
+  (`name_expr`); free text (notes, reasons, descriptions) keeps its line breaks (CR LF, CR and the separators
+  as LF) and its tabs as spaces, and loses the rest of them (`free_text_expr`).
 - At output, every string any file or page is given loses the same characters except tab and line breaks,
   and whatever no XML document can hold (lone surrogates, U+FFFE, U+FFFF): `output_text` (a value),
   `output_tree` (a report's nested dicts and lists), `output_expr` (a polars column). The workbook cell, the
@@ -31,6 +32,8 @@ import datetime as dt
 import html
 import numbers
 import re
+import sys
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -43,12 +46,22 @@ import xlsxwriter
 CONTROL = ((0x00, 0x1F), (0x7F, 0x9F))                                             # C0, DEL, C1
 BIDI = ((0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069))  # marks, embeddings, overrides, isolates
 ZERO_WIDTH = ((0x200B, 0x200D), (0x2060, 0x2060), (0xFEFF, 0xFEFF))                # zero-width space/joiners, word joiner, BOM
-INVISIBLE = CONTROL + BIDI + ZERO_WIDTH
+# every other format character (Unicode category Cf: soft hyphen, invisible operators, deprecated format controls,
+# interlinear annotation, tag characters …): invisible too, and a name of nothing but them shows as nothing
+FORMAT = tuple((c, c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf")
+# the line and paragraph separators break a name wherever it is shown; free text reads them as line breaks
+SEPARATORS = ((0x2028, 0x2029),)
+INVISIBLE = CONTROL + BIDI + ZERO_WIDTH + FORMAT + SEPARATORS
 # what no XML document (Word, Excel) can hold; surrogates never reach a polars or DuckDB string
 NOT_XML = ((0xFFFE, 0xFFFF),)
 SURROGATES = ((0xD800, 0xDFFF),)
 LINE_BREAKS = "\n\r"
 TAB = "\t"
+
+
+def _escape(code_point: int) -> str:
+    """\\uXXXX, or \\UXXXXXXXX past the basic plane (both read alike by Python's re and polars' Rust regex)."""
+    return f"\\u{code_point:04X}" if code_point <= 0xFFFF else f"\\U{code_point:08X}"
 
 
 def _char_class(ranges, keep: str = "") -> str:
@@ -59,7 +72,7 @@ def _char_class(ranges, keep: str = "") -> str:
     for i, c in enumerate(points):
         start = c if start is None else start
         if i + 1 == len(points) or points[i + 1] != c + 1:
-            parts.append(f"\\u{start:04X}" if start == c else f"\\u{start:04X}-\\u{c:04X}")
+            parts.append(_escape(start) if start == c else f"{_escape(start)}-{_escape(c)}")
             start = None
     return "[" + "".join(parts) + "]"
 
@@ -78,7 +91,7 @@ def name_expr(expr: pl.Expr) -> pl.Expr:
 def free_text_expr(expr: pl.Expr) -> pl.Expr:
     """Free text as loaded: line breaks as LF (CR LF and a lone CR too), tabs as spaces, the rule's other
     characters removed."""
-    text = expr.str.replace_all("\r\n?", "\n").str.replace_all("\t", " ", literal=True)
+    text = expr.str.replace_all("\r\n?|[\u2028\u2029]", "\n").str.replace_all("\t", " ", literal=True)
     return text.str.replace_all(FREE_TEXT_DROP, "")
 
 
