@@ -8,7 +8,7 @@
   trims the name it is given, so no one could sign in to it.
 - A sign-out refused by a full disk (503, 请稍后再试) changes nothing and keeps the browser's cookie, so the user
   signs out again once the disk is freed, and no restart brings the signed-out session back.
-
+"""
 from __future__ import annotations
 
 import os
