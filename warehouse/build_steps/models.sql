@@ -3,7 +3,7 @@
 
 -- name: existing_tables
 -- The warehouse's own (not temporary) tables in schema main, the models among them already built
--- (warehouse.build). Params: $database (connection/current_database.sql). No placeholders.
+-- (warehouse.build). Params: $database (current_database, connection/session.sql). No placeholders.
 select table_name from duckdb_tables() where database_name = $database and schema_name = 'main' and not temporary
 
 -- name: plausible_window_set

@@ -9,5 +9,5 @@ create or replace temp table period_assignments as
 select * from assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored)
 
 -- name: period_assignments_drop
--- Drop the connection's temp table period_assignments (period_assignments_create.sql). No params.
+-- Drop the connection's temp table period_assignments (period_assignments_create). No params.
 drop table if exists temp.period_assignments
