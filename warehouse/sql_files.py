@@ -19,9 +19,10 @@ Folders: metrics/<domain>/ (the figures' queries, `metric_sql`), ingest/ (pipeli
 archive/ (warehouse.archive), ddl/ (warehouse.schema's bookkeeping and raw tables, generated from the table
 specs; the build's stamp). The model and macro files are read by the build's own rules (warehouse.build).
 
-A file is read once and again only when it changes (its mtime or size), and a folder is listed again only
-when one of its folders changes (a file added, removed or renamed): an edited metric is picked up by a
-running dashboard without a restart, and a page's hundred queries cost a stat each, not a read.
+A file is read once and again only when it changes (its mtime or size): an edited metric is picked up by a
+running dashboard without a restart, and a page's queries cost a stat each, not a read. A folder is listed
+when first used, when asked for its names, and again whenever a name is not where the last listing put it (a
+statement added, or moved to another file or folder); a listing refuses a name defined twice.
 """
 from __future__ import annotations
 
@@ -68,15 +69,8 @@ class _Folder:
 
     def __init__(self, root: Path):
         self.root = root
-        self.dirs: dict[Path, int] = {}        # every folder listed, with its mtime when listed
-        self.index: dict[str, Path] = {}
+        self.index: dict[str, Path] | None = None
         self.files: dict[Path, tuple[tuple[int, int], dict[str, str]]] = {}
-
-    def _listing_current(self) -> bool:
-        try:
-            return bool(self.dirs) and all(d.stat().st_mtime_ns == m for d, m in self.dirs.items())
-        except OSError:
-            return False
 
     def _file(self, path: Path) -> dict[str, str]:
         st = path.stat()
@@ -87,11 +81,9 @@ class _Folder:
             self.files[path] = cached
         return cached[1]
 
-    def _list(self) -> None:
+    def _list(self) -> dict[str, Path]:
         if not self.root.is_dir():
             raise SqlFileError(f"no SQL folder {self.root}")
-        dirs = {self.root: self.root.stat().st_mtime_ns}
-        dirs |= {d: d.stat().st_mtime_ns for d in self.root.rglob("*") if d.is_dir()}
         index: dict[str, Path] = {}
         for path in sorted(self.root.rglob("*.sql")):
             for name in self._file(path):
@@ -101,18 +93,18 @@ class _Folder:
                 index[name] = path
         listed = set(index.values())
         self.files = {p: v for p, v in self.files.items() if p in listed}
-        self.dirs, self.index = dirs, index
+        self.index = index
+        return index
 
     def names(self) -> dict[str, Path]:
-        if not self._listing_current():
-            self._list()
-        return dict(self.index)
+        return dict(self._list())
 
     def text(self, name: str) -> str:
-        if not self._listing_current():
-            self._list()
+        """One stat of the file per call; the folder is listed again only when the name is not where the last
+        listing put it (a statement added, moved to another file or folder, or renamed)."""
+        index = self.index if self.index is not None else self._list()
         for attempt in (1, 2):
-            path = self.index.get(name)
+            path = index.get(name)
             try:
                 if path is not None:
                     statements = self._file(path)
@@ -120,8 +112,8 @@ class _Folder:
                         return statements[name]
             except FileNotFoundError:
                 pass
-            if attempt == 1:   # moved to another file, or the listing is older than an edit: list again
-                self._list()
+            if attempt == 1:
+                index = self._list()
         raise SqlFileError(f"no statement named {name} in {self.root}")
 
 
