@@ -1,6 +1,6 @@
-"""Issue 16 benchmark: an ingest's cost against what its rows cost, and a past cut-off against "now".
+"""The incremental-ingest benchmark: an ingest's cost against what its rows cost, and a past cut-off against "now".
 
-    python benchmarks/incremental.py SAMPLE_DIR WORKDIR [--days 1,10] [--end 2024-12-30]
+    python -m benchmarks.incremental SAMPLE_DIR WORKDIR [--days 1,10] [--end 2024-12-30]
 
 For each k in --days: a base warehouse holds the city as the platform exported it before day end−k (events
 reported before it, every log row before it), then the export of days [end−k, end) is ingested — the events
@@ -18,9 +18,6 @@ import shutil
 import sys
 import time
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 REFERENCE = ("departments.csv", "communities.csv", "bindings.csv", "reference_items.csv", "calendar_overrides.csv")
 OTHER = ("visits.csv", "negative_reports.csv", "ratings.csv", "tasks.csv", "appeals.csv", "appeal_log.csv")

@@ -1,6 +1,6 @@
-"""Issue 16 benchmark: the whole ingest of a whistle log file against a one-pass SQL floor on the same file.
+"""The ingest benchmark: the whole ingest of a whistle log file against a one-pass SQL floor on the same file.
 
-    python benchmarks/ingest_floor.py SAMPLE_DIR WORKDIR
+    python -m benchmarks.ingest_floor SAMPLE_DIR WORKDIR
 
 A warehouse holding everything but the whistle log (the product's own ingest, untimed) is copied twice.
 - floor: one DuckDB pass over whistle_event_log.csv on the copy, in place (no copy of the file): read,
@@ -21,39 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
 ACTIONS = ["dispatched", "accepted", "arrived", "returned", "closed", "reopened", "escalated", "rated"]
 
-FLOOR_SQL = """
-create temp table incoming as
-select row_number() over () as _row, event_id,
-       try_strptime(ts, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M']) as ts, action, dept_id, value, note
-from read_csv($path, all_varchar = true, header = true);
-
-create temp table failures as
-select _row from incoming where event_id is null or ts is null or action is null
-    or action not in ('dispatched', 'accepted', 'arrived', 'returned', 'closed', 'reopened', 'escalated', 'rated')
-    or (action in ('dispatched', 'returned') and dept_id is null)
-union all
-select _row from incoming i where not exists (select 1 from raw_whistle_events e where e.event_id = i.event_id)
-union all
-select _row from incoming i where dept_id is not null
-    and not exists (select 1 from raw_departments d where d.dept_id = i.dept_id)
-union all
-select i._row from incoming i join raw_whistle_events e using (event_id) where i.ts < e.reported_at
-union all
-select i._row from incoming i join (
-    select event_id, ts, action, dept_id from (select distinct event_id, ts, action, dept_id, value, note from incoming)
-    group by all having count(*) > 1) k
-  on i.event_id = k.event_id and i.ts = k.ts and i.action = k.action and i.dept_id is not distinct from k.dept_id;
-
-insert into raw_whistle_event_log (event_id, ts, action, dept_id, value, note, extras, _source_file, _source_row, _run_id)
-select event_id, ts, action, dept_id, value, note, null, 'whistle_event_log.csv', min(_row) + 1, 'floor'
-from incoming where _row not in (select _row from failures)
-group by event_id, ts, action, dept_id, value, note;
-"""
+FLOOR_STEPS = ("floor_incoming", "floor_failures", "floor_insert")   # benchmarks/sql/ingest_floor.sql, in order
 
 
 def _fresh(db: Path) -> None:
@@ -64,7 +34,9 @@ def _fresh(db: Path) -> None:
 def main(argv: list[str]) -> None:
     import duckdb
 
+    from benchmarks import bench_sql
     from pipelines.ingest import ingest
+    from warehouse.sql_files import connection_sql
 
     sample, work = Path(argv[0]), Path(argv[1])
     work.mkdir(parents=True, exist_ok=True)
@@ -85,11 +57,12 @@ def main(argv: list[str]) -> None:
         shutil.copyfile(base, db)
         t = time.perf_counter()
         con = duckdb.connect(str(db))
-        con.execute("begin")
-        for statement in filter(str.strip, FLOOR_SQL.split(";")):
+        con.begin()
+        for step in FLOOR_STEPS:
+            statement = bench_sql(step)
             con.execute(statement, {"path": str(log_file)} if "$path" in statement else None)
-        con.execute("commit")
-        con.execute("checkpoint")
+        con.commit()
+        con.execute(connection_sql("write_checkpoint"))
         con.close()
         out["floor_s"].append(time.perf_counter() - t)
         for key, build in (("product_s", True), ("product_load_only_s", False)):
@@ -101,7 +74,7 @@ def main(argv: list[str]) -> None:
             out[key].append(time.perf_counter() - t)
             assert r.exit_code == 0, r.as_dict()
     check = duckdb.connect(str(work / "floor.duckdb"), read_only=True)
-    out["floor_rows_loaded"] = check.execute("select count(*) from raw_whistle_event_log").fetchall()[0][0]
+    out["floor_rows_loaded"] = check.execute(bench_sql("floor_rows_loaded")).fetchall()[0][0]
     check.close()
     for k in ("floor_s", "product_s", "product_load_only_s"):
         out[k + "_best"] = min(out[k])

@@ -1,4 +1,4 @@
-"""Load benchmark: N signed-in browser sessions open 月度通报 at once (issue 11).
+"""Load benchmark: N signed-in browser sessions open 月度通报 at once.
 
 Starts `streamlit run app.py` on 127.0.0.1 against a given warehouse (or uses --url), opens N
 Chromium contexts (Debian's /usr/bin/chromium through Playwright's async API), signs each in, and

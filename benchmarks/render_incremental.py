@@ -1,4 +1,4 @@
-"""Markdown tables of a `govdash bench --incremental --json` run (issue 16), for docs/benchmarks.md.
+"""Markdown tables of a `govdash bench --incremental --json` run, for docs/benchmarks.md.
 
     python benchmarks/render_incremental.py r.json
 """

@@ -1,4 +1,4 @@
-"""Benchmarks at city to province scale (issue 7): `govdash bench --scale N [--json]`.
+"""Benchmarks at city to province scale: `govdash bench --scale N [--json]`.
 
 Each phase runs in its own process so its peak memory (RSS) is its own: generate, ingest (read,
 contracts, quarantine, load and model build, one transaction), rebuild, queries (one month's bulletin
@@ -67,9 +67,8 @@ def phase_build(db: Path) -> dict:
 def phase_queries(db: Path) -> dict:
     import polars as pl
 
-    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-    from pandas_department_table import COLUMNS
-
+    from benchmarks import bench_sql
+    from benchmarks.pandas_department_table import COLUMNS
     from govdash.figures.assessment import assessment
     from govdash.figures import department_table, month_bounds, parse_as_of
     from govdash.figures.monthly_bulletin import bulletin
@@ -104,7 +103,7 @@ def phase_queries(db: Path) -> dict:
         return min(times), value
 
     out["department_table_s"], ours = best(lambda: department_table(cur, MONTH, as_of))
-    hand_sql = (REPO_ROOT / "benchmarks" / "hand_department_table.sql").read_text(encoding="utf-8")
+    hand_sql = bench_sql("hand_department_table")
     out["hand_sql_s"], hand = best(lambda: fetch_frame(cur, hand_sql, {"as_of": as_of, "month_start": start, "month_end": end}))
     ours = ours.select(COLUMNS).filter(pl.col("dispatched") + pl.col("returned") > 0).sort("dept_id")
     out["hand_sql_agrees"] = ours.equals(hand.select(COLUMNS).sort("dept_id"))
@@ -127,11 +126,9 @@ def phase_pandas(db: Path) -> dict:
     import pandas as pd
     import polars as pl
 
-    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-    from pandas_department_table import COLUMNS, department_table as pandas_table
-
+    from benchmarks import bench_sql
+    from benchmarks.pandas_department_table import COLUMNS, department_table as pandas_table
     from govdash.figures import department_table, month_bounds, parse_as_of
-    from warehouse.build import metric_sql
     from warehouse.db import connect_read, read_cursor
 
     start, end = month_bounds(MONTH)
@@ -140,9 +137,9 @@ def phase_pandas(db: Path) -> dict:
     ours = department_table(cur, MONTH, as_of).select(COLUMNS).filter(pl.col("dispatched") + pl.col("returned") > 0).sort("dept_id")
     out = {}
     t = time.perf_counter()
-    events = cur.sql(metric_sql("bench_pandas_events")).df()
-    log = cur.sql(metric_sql("bench_pandas_log")).df()
-    cal = cur.sql(metric_sql("bench_pandas_calendar")).df()
+    events = cur.sql(bench_sql("pandas_events")).df()
+    log = cur.sql(bench_sql("pandas_log")).df()
+    cal = cur.sql(bench_sql("pandas_calendar")).df()
     cal["date"] = pd.to_datetime(cal["date"])
     out["pandas_load_s"] = time.perf_counter() - t
     times = []
@@ -255,7 +252,7 @@ def run_scale(scale: float, workdir: Path, browser: bool, progress=print) -> dic
 
 
 def _script(name: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / name), *args], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", f"benchmarks.{name}", *args], capture_output=True, text=True,
                          cwd=REPO_ROOT)
     if out.returncode != 0:
         raise RuntimeError(f"benchmark {name} failed:\n{out.stderr[-4000:]}")
@@ -263,9 +260,10 @@ def _script(name: str, *args: str) -> dict:
 
 
 def run_incremental(scale: float, workdir: Path, progress=print) -> dict:
-    """Issue 16 at one scale: one day's and ten days' export into a warehouse holding the rest against the same
-    rows into a near-empty one (benchmarks/incremental.py, with the October bulletin at a past cut-off against
-    "now"), and the whole ingest of the log file against a one-pass SQL floor (benchmarks/ingest_floor.py)."""
+    """The incremental ingest at one scale: one day's and ten days' export into a warehouse holding the rest
+    against the same rows into a near-empty one (benchmarks.incremental, with the October bulletin at a past
+    cut-off against "now"), and the whole ingest of the log file against a one-pass SQL floor
+    (benchmarks.ingest_floor)."""
     data = workdir / f"sample-{scale:g}"
     result = {"scale": scale}
     if not (data / ".complete").exists():
@@ -273,9 +271,9 @@ def run_incremental(scale: float, workdir: Path, progress=print) -> dict:
         progress(f"[{scale:g}] 生成数据…")
         result["generate"] = _child(["generate", str(data), str(scale)])
     progress(f"[{scale:g}] 增量导入…")
-    result["incremental"] = _script("incremental.py", str(data), str(workdir / f"incremental-{scale:g}"))
+    result["incremental"] = _script("incremental", str(data), str(workdir / f"incremental-{scale:g}"))
     progress(f"[{scale:g}] 导入与单趟 SQL 下限…")
-    result["floor"] = _script("ingest_floor.py", str(data), str(workdir / f"floor-{scale:g}"))
+    result["floor"] = _script("ingest_floor", str(data), str(workdir / f"floor-{scale:g}"))
     return result
 
 

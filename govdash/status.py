@@ -7,7 +7,7 @@ import duckdb
 import polars as pl
 
 from govdash.core.tables import table_specs
-from warehouse.build import metric_sql
+from warehouse.sql_files import metric_sql
 from warehouse.db import connect_read, fetch_frame, warehouse_path
 from warehouse.schema import quarantine_note, raw_row_counts
 

@@ -1,4 +1,4 @@
-"""Adding a section to the monthly bulletin takes three places (issue 12): a `.sql` file, one `Section` line with
+"""Adding a section to the monthly bulletin takes three places: a `.sql` file, one `Section` line with
 its scope rule (govdash.figures.monthly_bulletin.SECTIONS, which the catalogue cuts by), and the document section
 that shows it (govdash.outputs.bulletin_body.BODY, which the Word file and the page both draw). This test adds
 one in exactly those three places and follows it into the bulletin, a department's cut, the Word file and the
@@ -14,7 +14,7 @@ import pytest
 import streamlit as st
 from docx import Document
 
-import warehouse.build
+import warehouse.sql_files
 from govdash.access import Principal
 from govdash.figures import catalogue, monthly_bulletin
 from govdash.figures.monthly_bulletin import Section, metric_rows
@@ -54,9 +54,9 @@ def _new_document_section(b, previous):   # 3. the document section
 @pytest.fixture
 def with_new_section(monkeypatch, tmp_path):
     metrics = tmp_path / "metrics"
-    shutil.copytree(warehouse.build.METRICS_DIR, metrics)
+    shutil.copytree(warehouse.sql_files.METRICS_DIR, metrics)
     (metrics / "department_dispatch_rows.sql").write_text(NEW_SQL, encoding="utf-8")
-    monkeypatch.setattr(warehouse.build, "METRICS_DIR", metrics)
+    monkeypatch.setattr(warehouse.sql_files, "METRICS_DIR", metrics)
     # 2. the section, with its scope rule
     monkeypatch.setattr(monthly_bulletin, "SECTIONS", monthly_bulletin.SECTIONS + (
         Section("dispatch_rows", OWN_DEPARTMENT, metric_rows("department_dispatch_rows"), "派单记录数"),))

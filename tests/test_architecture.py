@@ -1,4 +1,4 @@
-"""The floors of the house (issue 12): data flows one way — core → warehouse → pipelines → figures →
+"""The floors of the house: data flows one way — core → warehouse → pipelines → figures →
 outputs → access → ui/cli/server/pages — so no module imports a floor above its own, and no modules
 import each other in a circle (function-level imports count too)."""
 from __future__ import annotations
@@ -125,7 +125,7 @@ SQL_STATEMENT = re.compile(
 # a one-word statement, counted only where a string is passed to a connection's execute/sql/query (elsewhere
 # such words are ordinary names: a Word field's fldCharType "begin")
 SQL_ONE_WORD = re.compile(r"^\s*(?:checkpoint|force\s+checkpoint|begin|commit|rollback|abort|vacuum|analyze)\s*;?\s*$")
-# where SQL text may still stand in Python, and why (issue 12: all SQL lives in .sql files): none left; an entry
+# where SQL text may still stand in Python, and why (all SQL lives in .sql files): none left; an entry
 # would be "path": "reason", and must name a file that still holds SQL
 SQL_ALLOWED: dict[str, str] = {}
 
@@ -151,9 +151,10 @@ def sql_strings(source: str) -> list[tuple[int, str]]:
 
 
 def test_sql_lives_in_sql_files():
-    """No SQL statement text in Python: every statement is a .sql file under warehouse/ (models, macros, metrics,
-    ingest, build_steps, connection, archive, ddl) with bind parameters (warehouse/sql_files.py)."""
-    # the check can fail: each form SQL text took in Python before issue 12
+    """No SQL statement text in Python: every statement is in a .sql file under warehouse/ (models, macros,
+    metrics, ingest, build_steps, connection, archive, ddl) or benchmarks/sql/, with bind parameters
+    (warehouse/sql_files.py)."""
+    # the check can fail: each form SQL text took in Python before it moved to .sql files
     for source in ('con.execute("delete from quarantine where source_file = ?")',
                    'con.execute(f"create or replace table {name} as {sql}")',
                    'con.execute(f"insert into {name} {sql}", params)',
@@ -170,7 +171,7 @@ def test_sql_lives_in_sql_files():
     found = []
     for path in sorted(REPO.glob("**/*.py")):
         rel = path.relative_to(REPO).as_posix()
-        if rel.startswith((".venv/", "tests/", "benchmarks/")) or rel in SQL_ALLOWED:
+        if rel.startswith((".venv/", "tests/")) or rel in SQL_ALLOWED:
             continue
         for n, text in sql_strings(path.read_text(encoding="utf-8")):
             found.append(f"{rel}:{n}: {' '.join(text.split())[:100]}")
@@ -180,10 +181,11 @@ def test_sql_lives_in_sql_files():
         assert sql_strings((REPO / rel).read_text(encoding="utf-8")), rel
 
 
-def test_sql_placeholders_are_named_in_each_file():
+def test_sql_placeholders_are_named_in_each_statement():
     """The loader's rule (warehouse/sql_files.py): a statement's `{placeholder}`s are filled only from specs,
-    model files and constants, and its leading comment names each one (in backticks, without braces, which
-    str.format would fill too). A file the loader formats must parse as a format string."""
+    model files and constants, and its own comment names each one (in backticks, without braces, which
+    str.format would fill too); in a file of several named statements, each statement's comment (the lines after
+    its `-- name:` marker), not a neighbour's. A statement the loader formats must parse as a format string."""
     import string
 
     from warehouse import sql_files
@@ -193,11 +195,19 @@ def test_sql_placeholders_are_named_in_each_file():
         names = {n for _, n, _, _ in string.Formatter().parse(text) if n is not None}
         return sorted(n for n in names if f"`{n}`" not in comment)
 
+    def unnamed_in_file(text: str) -> dict[str, list[str]]:
+        return {name: unnamed(statement) for name, statement in sql_files.named_statements(text, "file").items()
+                if unnamed(statement)}
+
     assert unnamed("-- No placeholders.\nselect count(*) from {name}") == ["name"]   # the check can fail
     assert unnamed("-- Placeholder `name`.\nselect count(*) from {name}") == []
+    # a placeholder named only in another statement's comment is not named
+    assert unnamed_in_file("-- name: a\n-- Placeholder `name`.\nselect 1 from {name}\n"
+                           "-- name: b\n-- No placeholders.\nselect 2 from {name}\n") == {"b": ["name"]}
     checked = 0
+    # the folders whose loaders fill placeholders (archive_sql, metric_sql and the benchmarks' bench_sql never do)
     for folder in (sql_files.INGEST_SQL_DIR, sql_files.BUILD_STEPS_DIR, sql_files.CONNECTION_SQL_DIR, sql_files.DDL_DIR):
-        for f in sorted(folder.glob("*.sql")):
-            assert not unnamed(f.read_text(encoding="utf-8")), f.name
+        for name, path in sql_files.statement_names(folder).items():
+            assert not unnamed(sql_files.statement(folder, name)), f"{path.name}: {name}"
             checked += 1
-    assert checked > 50
+    assert checked > 60

@@ -15,7 +15,7 @@ from govdash.figures.monthly_bulletin import bulletin
 from govdash.outputs.documents import render_bulletin
 from tests.apptest import open_page
 from tests.textlint import as_read
-from warehouse.build import metric_sql
+from warehouse.sql_files import metric_sql
 from warehouse.db import connect_read, fetch_frame, read_cursor
 
 CUTOFF = dt.datetime(2024, 12, 31, 23, 59)

@@ -17,7 +17,6 @@ from warehouse.sql_files import build_sql, connection_sql, ddl_sql
 
 WAREHOUSE_DIR = Path(__file__).resolve().parent
 MODEL_LAYERS = ("staging", "marts")
-METRICS_DIR = WAREHOUSE_DIR / "metrics"
 
 
 def build_fingerprint() -> str:
@@ -242,8 +241,3 @@ def _build_by_month(con: duckdb.DuckDBPyConnection, name: str, sql: str, extra: 
             con.execute(build_sql("model_create", name=name, sql=sql), params)
         else:
             con.execute(build_sql("model_insert", name=name, sql=sql), params)
-
-
-def metric_sql(name: str) -> str:
-    """A named metric query (warehouse/metrics/<name>.sql), taking $-bind parameters."""
-    return (METRICS_DIR / f"{name}.sql").read_text(encoding="utf-8")

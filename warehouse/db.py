@@ -23,7 +23,7 @@ from typing import Iterator
 import duckdb
 
 from govdash.core.paths import REPO_ROOT
-from warehouse.sql_files import connection_sql
+from warehouse.sql_files import connection_sql, ddl_sql
 
 
 class WarehouseError(Exception):
@@ -80,10 +80,10 @@ OUTDATED_BUILD = ("数据仓库由另一版本的程序构建，与当前版本�
 
 def built_by_this_version(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the warehouse's models and macros are this version's (build_info holds its fingerprint)."""
-    from warehouse.build import build_fingerprint, metric_sql
+    from warehouse.build import build_fingerprint
 
     try:
-        rows = con.execute(metric_sql("build_fingerprint")).fetchall()
+        rows = con.execute(ddl_sql("build_fingerprint")).fetchall()
     except duckdb.CatalogException:   # built before build_info existed
         rows = []
     return [r[0] for r in rows] == [build_fingerprint()]

@@ -9,7 +9,7 @@ import polars as pl
 from govdash.core.periods import month_bounds, months_between, parse_as_of, previous_month  # noqa: F401
 from govdash.core.scoring import load_scoring
 from govdash.core.settings import load_settings
-from warehouse.build import metric_sql
+from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
 
 WHISTLE_VARIABLES = ("offsite_response_hours", "onsite_response_hours", "offsite_closure_working_days",

@@ -15,7 +15,7 @@ import polars as pl
 from govdash.core.periods import parse_as_of
 from govdash.figures import exempt_weeks, negative_list_reasons, period_assignments
 from govdash.core.scoring import ScoringSettings, load_scoring, parse_scoring
-from warehouse.build import metric_sql
+from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
 
 DEDUCTION_REASONS = {

@@ -20,7 +20,7 @@ from govdash import figures, status
 from govdash.core.principal import AccessDenied, Principal
 from govdash.figures import assessment as assessment_figures
 from govdash.figures import cutoff, lookups, monthly_bulletin, published
-from warehouse.build import metric_sql
+from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
 from govdash.figures.scope import (  # noqa: F401  (the rules, for the declarations below and for tests)
     BOUND_JPCS, CITY_ONLY, CITY_ONLY_MESSAGE, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule, bound_jpcs_argument,

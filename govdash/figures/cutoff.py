@@ -9,7 +9,7 @@ import datetime as dt
 
 from govdash.core.periods import month_bounds, moment_label, parse_as_of
 from govdash.core.settings import load_settings
-from warehouse.build import metric_sql
+from warehouse.sql_files import metric_sql
 
 
 def cutoff_rule(settings: dict | None = None) -> tuple[int, dt.time]:

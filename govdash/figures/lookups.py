@@ -6,7 +6,7 @@ import polars as pl
 from govdash.core.periods import plausible_window
 from govdash.core.settings import load_settings
 
-from warehouse.build import metric_sql
+from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
 
 

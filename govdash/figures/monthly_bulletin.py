@@ -27,7 +27,7 @@ from govdash.core.scoring import load_scoring
 from govdash.core.settings import load_settings
 from govdash.figures import cutoff as cutoff_rule
 from govdash.figures.scope import BOUND_JPCS, CITY_ONLY, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule
-from warehouse.build import metric_sql
+from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
 
 

@@ -2,6 +2,9 @@
 -- update or delete); a correction is a new version that supersedes the previous one, both kept. Tables whose
 -- name starts with archive_ are never dropped or rebuilt by the build or the ingest: they live in the
 -- warehouse file, which every write session copies whole and swaps in.
+
+-- name: schema
+-- The archive's two tables, created when missing. No params.
 create table if not exists archive_publications (
     publication_id varchar primary key,   -- "<month>-v<version>"
     month varchar not null,               -- "YYYY-MM"
@@ -32,3 +35,7 @@ create table if not exists archive_files (
     content blob not null,
     primary key (publication_id, kind)
 );
+
+-- name: tables
+-- The archive tables present and their row counts are checked by tests; this lists the names.
+select table_name from duckdb_tables() where table_name like 'archive\_%' escape '\' order by table_name

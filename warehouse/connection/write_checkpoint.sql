@@ -1,2 +1,0 @@
--- Write a write session's changes into its working copy before it replaces the live file. No params.
-checkpoint

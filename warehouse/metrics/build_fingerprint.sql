@@ -1,2 +1,0 @@
--- the fingerprint of the models and macros that built this warehouse
-select fingerprint from build_info

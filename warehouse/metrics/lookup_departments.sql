@@ -1,2 +1,0 @@
--- Departments by id, for pickers and labels.
-select dept_id, dept_name from stg_departments order by dept_id

@@ -1,5 +1,0 @@
--- The assignments of a period as of the cut-off, computed once into the connection's temp table
--- period_assignments, which bulletin_departments.sql, bulletin_overdue.sql and department_ytd_rates.sql read
--- (govdash.figures.period_assignments). Params: $as_of, $date_from, $date_to, $sla, $use_stored.
-create or replace temp table period_assignments as
-select * from assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored)
