@@ -1,21 +1,22 @@
-"""Data contracts: typing, one pandera DataFrameModel per table, and row rules.
+"""Data contracts: typing, one pandera schema per table made from config/tables.toml, and row rules.
 
 `check_frame` returns the typed frame, a frame of failures (row index, column, value, reason) and the number
 of cells whose text lost invisible or control characters (govdash.core.textsafe: names and free text each by
-their rule, as config/tables.toml declares the column); cross-table rules (foreign keys, log order, key
-conflicts) run in SQL in pipelines/ingest.py.
+their rule, as config/tables.toml declares the column). Every check carries its Chinese reason as its own pandera
+`error` (where the reason names the offending value, at `{value}`); the quarantine takes the reason from there.
+The references to other tables and the rules across tables (config/tables.toml) run in SQL in pipelines/ingest.py.
 """
 from __future__ import annotations
 
 import datetime as dt
-import re
+from functools import lru_cache
 
 import pandera.polars as pa
 import polars as pl
 
 from govdash.core.periods import plausible_window
 from govdash.core import textsafe
-from govdash.core.tables import POLARS_TYPES, Column, TableSpec
+from govdash.core.tables import POLARS_TYPES, Column, TableSpec, table_specs
 
 TRUE_WORDS = ["true", "t", "1", "1.0", "yes", "y", "是", "真", "对", "√"]
 FALSE_WORDS = ["false", "f", "0", "0.0", "no", "n", "否", "假", "错", "×"]
@@ -25,155 +26,46 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
 TYPE_WORDS = {"int": "整数", "float": "数值", "bool": "是/否", "date": "日期（YYYY-MM-DD）",
               "datetime": "时间（YYYY-MM-DD HH:MM[:SS]）"}
 
-ISO_WEEK_PATTERN = r"^\d{4}-W\d{2}$"
-PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]))?$"
-LOG_ACTIONS = ["dispatched", "accepted", "arrived", "returned", "closed", "reopened", "escalated", "rated"]
 ESCALATION_VALUES = ["daily", "weekly", "city"]
 RATING_VALUES = ["satisfied", "basic", "unsatisfied"]
 
+# ---------------------------------------------------------------- the checks a column declares (config/tables.toml)
 
-# the reference lists a row of reference_items may belong to (SPEC §1 "lists")
-REFERENCE_LISTS = ["admission", "certificate", "integrity_clause", "one_thing", "burden_negative"]
-
-
-# ---------------------------------------------------------------- pandera models (one per table)
-# The plausible range of every number column is in config/tables.toml (min, max), of every date and time in
-# settings [plausibility]: both are checked by `plausibility_failures`.
-
-class ReferenceItems(pa.DataFrameModel):
-    list_id: str = pa.Field(nullable=False, isin=REFERENCE_LISTS)
-    item_id: str = pa.Field(nullable=False)
-    item_name: str = pa.Field(nullable=False)
-    category: str = pa.Field(nullable=True)
-    owner: str = pa.Field(nullable=True)
-    source: str = pa.Field(nullable=True)
+VALUE = "{value}"  # where a check's reason names the offending value
+# the reason of pandera's own nullable check, which a required column (nullable=False) runs first
+REQUIRED_REASON = "必填项为空"
+NOT_NULLABLE = "not_nullable"
 
 
-class Departments(pa.DataFrameModel):
-    dept_id: str = pa.Field(nullable=False)
-    dept_name: str = pa.Field(nullable=False)
-    dept_type: str = pa.Field(nullable=True)
+def column_checks(c: Column) -> list[pa.Check]:
+    """The checks of a column's declaration, in the order a value meets them, each with its Chinese reason:
+    allowed values, format, then the plausible range of a number (the bounds also keep every sum far inside a
+    64-bit integer)."""
+    checks = []
+    if c.isin is not None:
+        checks.append(pa.Check.isin(list(c.isin), error=f"取值“{VALUE}”不在允许范围（{', '.join(c.isin)}）"))
+    if c.pattern is not None:
+        checks.append(pa.Check.str_matches(c.pattern, error=f"“{VALUE}”格式不符合要求"))
+    if c.min is not None:
+        checks.append(pa.Check.ge(c.min, error=f"取值超出合理范围（不能小于 {c.min}）"))
+    if c.max is not None:
+        checks.append(pa.Check.le(c.max, error=f"取值超出合理范围（不能大于 {c.max:,}）"))
+    return checks
 
 
-class Communities(pa.DataFrameModel):
-    community_id: str = pa.Field(nullable=False)
-    community_name: str = pa.Field(nullable=False)
-    jpc_id: str = pa.Field(nullable=False)
-    jpc_name: str = pa.Field(nullable=True)
-    area: str = pa.Field(nullable=True)
+@lru_cache(maxsize=None)
+def table_schema(spec: TableSpec) -> pa.DataFrameSchema:
+    """The pandera schema of a table spec: its columns in order, typed, required ⇔ not nullable, with their checks."""
+    return pa.DataFrameSchema(
+        {c.name: pa.Column(POLARS_TYPES[c.type], checks=column_checks(c), nullable=not c.required) for c in spec.columns},
+        name=spec.name)
 
 
-class CalendarOverrides(pa.DataFrameModel):
-    date: pl.Date = pa.Field(nullable=False)
-    is_workday: bool = pa.Field(nullable=False)
-    note: str = pa.Field(nullable=True)
+@lru_cache(maxsize=1)
+def table_schemas() -> dict[str, pa.DataFrameSchema]:
+    """One pandera schema per table of config/tables.toml."""
+    return {name: table_schema(spec) for name, spec in table_specs().items()}
 
-
-class Bindings(pa.DataFrameModel):
-    jpc_id: str = pa.Field(nullable=False)
-    role: str = pa.Field(nullable=False, isin=["department", "leader"])
-    dept_id: str = pa.Field(nullable=True)
-    leader_name: str = pa.Field(nullable=True)
-    valid_from: pl.Date = pa.Field(nullable=False)
-    valid_to: pl.Date = pa.Field(nullable=True)
-
-
-class WhistleEvents(pa.DataFrameModel):
-    event_id: str = pa.Field(nullable=False)
-    community_id: str = pa.Field(nullable=False)
-    reported_at: pl.Datetime = pa.Field(nullable=False)
-    handling_mode: str = pa.Field(nullable=False, isin=["onsite", "offsite"])
-    is_difficult: bool = pa.Field(nullable=False)
-    category: str = pa.Field(nullable=True)
-    title: str = pa.Field(nullable=True)
-    one_thing_item: str = pa.Field(nullable=True)
-    admission_item: str = pa.Field(nullable=True)
-
-
-class WhistleEventLog(pa.DataFrameModel):
-    event_id: str = pa.Field(nullable=False)
-    ts: pl.Datetime = pa.Field(nullable=False)
-    action: str = pa.Field(nullable=False, isin=LOG_ACTIONS)
-    dept_id: str = pa.Field(nullable=True)
-    value: str = pa.Field(nullable=True)
-    note: str = pa.Field(nullable=True)
-
-
-class Visits(pa.DataFrameModel):
-    visit_id: str = pa.Field(nullable=False)
-    visit_date: pl.Date = pa.Field(nullable=False)
-    dept_id: str = pa.Field(nullable=False)
-    jpc_id: str = pa.Field(nullable=False)
-    led_by_city_leader: bool = pa.Field(nullable=True)
-    team_leader_rank: str = pa.Field(nullable=True)
-    participants: int = pa.Field(nullable=True)
-    topics: str = pa.Field(nullable=True)
-    problems_raised: int = pa.Field(nullable=True)
-    problems_solved: int = pa.Field(nullable=True)
-
-
-class NegativeReports(pa.DataFrameModel):
-    report_id: str = pa.Field(nullable=False)
-    jpc_id: str = pa.Field(nullable=False)
-    week: str = pa.Field(nullable=False, str_matches=ISO_WEEK_PATTERN)
-    submitted_at: pl.Datetime = pa.Field(nullable=False)
-    clause_code: str = pa.Field(nullable=True)
-    count: int = pa.Field(nullable=True)
-    description: str = pa.Field(nullable=True)
-    rectified: bool = pa.Field(nullable=True)
-
-
-class Appeals(pa.DataFrameModel):
-    appeal_id: str = pa.Field(nullable=False)
-    community_id: str = pa.Field(nullable=False)
-    raised_at: pl.Datetime = pa.Field(nullable=False)
-    origin_level: int = pa.Field(nullable=False)
-    category: str = pa.Field(nullable=True)
-
-
-class AppealLog(pa.DataFrameModel):
-    appeal_id: str = pa.Field(nullable=False)
-    level: int = pa.Field(nullable=False)
-    entered_at: pl.Datetime = pa.Field(nullable=False)
-    exited_at: pl.Datetime = pa.Field(nullable=True)
-    outcome: str = pa.Field(nullable=False, isin=["resolved", "escalated", "withdrawn", "open"])
-
-
-class Tasks(pa.DataFrameModel):
-    task_id: str = pa.Field(nullable=False)
-    issued_at: pl.Datetime = pa.Field(nullable=False)
-    dept_id: str = pa.Field(nullable=False)
-    from_level: int = pa.Field(nullable=False)
-    to_level: int = pa.Field(nullable=False)
-    community_id: str = pa.Field(nullable=True)
-    category: str = pa.Field(nullable=True)
-    admission_item: str = pa.Field(nullable=True)
-    certificate_item: str = pa.Field(nullable=True)
-    completed_at: pl.Datetime = pa.Field(nullable=True)
-
-
-class Ratings(pa.DataFrameModel):
-    period: str = pa.Field(nullable=False, str_matches=PERIOD_PATTERN)
-    jpc_id: str = pa.Field(nullable=False)
-    dept_id: str = pa.Field(nullable=False)
-    score: float = pa.Field(nullable=False)
-
-
-MODELS: dict[str, type[pa.DataFrameModel]] = {
-    "reference_items": ReferenceItems,
-    "departments": Departments,
-    "communities": Communities,
-    "calendar_overrides": CalendarOverrides,
-    "bindings": Bindings,
-    "whistle_events": WhistleEvents,
-    "whistle_event_log": WhistleEventLog,
-    "visits": Visits,
-    "negative_reports": NegativeReports,
-    "appeals": Appeals,
-    "appeal_log": AppealLog,
-    "tasks": Tasks,
-    "ratings": Ratings,
-}
 
 # ---------------------------------------------------------------- row rules across columns
 # (table, column blamed, rule that must hold, reason). Nulls in the rule count as "holds".
@@ -205,6 +97,55 @@ ROW_RULES: dict[str, list[tuple[str, pl.Expr, str]]] = {
         ("completed_at", pl.col("completed_at") >= pl.col("issued_at"), "完成时间早于下派时间"),
     ],
 }
+
+
+def _row_check(rule: pl.Expr, reason: str) -> pa.Check:
+    """A row rule as a check of the column it blames, over the whole row (a null result holds)."""
+    return pa.Check(lambda data: data.lazyframe.select(rule), error=reason)
+
+
+@lru_cache(maxsize=None)
+def row_rule_schema(table: str) -> pa.DataFrameSchema | None:
+    """The row rules of a table as a pandera schema (None: it has none), run after the columns' own checks and
+    the plausible window, so that a value breaking both keeps the column's reason."""
+    rules = ROW_RULES.get(table)
+    if not rules:
+        return None
+    checks: dict[str, list[pa.Check]] = {}
+    for column, rule, reason in rules:
+        checks.setdefault(column, []).append(_row_check(rule, reason))
+    return pa.DataFrameSchema({c: pa.Column(checks=cs, nullable=True) for c, cs in checks.items()},
+                              name=f"{table} row rules")
+
+
+def _messages(schema: pa.DataFrameSchema) -> set[str]:
+    return {check.error for column in schema.columns.values() for check in column.checks if check.error}
+
+
+def schema_failures(schema: pa.DataFrameSchema, typed: pl.DataFrame) -> pl.DataFrame | None:
+    """The rows of `typed` breaking `schema`'s checks, each with the reason its check carries (the value put in at
+    `{value}`); None when all hold."""
+    try:
+        schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        fc = exc.failure_cases.filter(pl.col("index").is_not_null())
+        if fc.height:
+            ours = _messages(schema)
+
+            def reason(check: str | None, value: str | None) -> str:
+                if check in ours:
+                    return check.replace(VALUE, str(value))
+                if check == NOT_NULLABLE:
+                    return REQUIRED_REASON
+                return f"不符合数据约定（{check}）：{value}"
+
+            return pl.DataFrame({
+                "row_index": fc["index"].cast(pl.Int64),
+                "column_name": fc["column"],
+                "value": fc["failure_case"].cast(pl.Utf8),
+                "reason": [reason(ch, v) for ch, v in zip(fc["check"], fc["failure_case"])],
+            }, schema=FAILURE_SCHEMA)
+    return None
 
 # ---------------------------------------------------------------- typing
 
@@ -276,21 +217,6 @@ def _typed(s: pl.Series, kind: str) -> pl.Series:
     return pl.select(out.alias(name)).to_series().cast(POLARS_TYPES[kind])
 
 
-def _reason_for_check(check: str, value) -> str:
-    if check == "not_nullable":
-        return "必填项为空"
-    if check.startswith("isin("):
-        allowed = re.sub(r"^isin\(\[|\]\)$", "", check).replace("'", "")
-        return f"取值“{value}”不在允许范围（{allowed}）"
-    if check.startswith("greater_than_or_equal_to("):
-        return f"取值 {value} 不能小于 {check[len('greater_than_or_equal_to('):-1]}"
-    if check.startswith("less_than_or_equal_to("):
-        return f"取值 {value} 不能大于 {check[len('less_than_or_equal_to('):-1]}"
-    if check.startswith("str_matches("):
-        return f"“{value}”格式不符合要求"
-    return f"不符合数据约定（{check}）：{value}"
-
-
 EMPTY_WHEN_CLEANED = "只有不可见字符或控制字符（清除后为空）"
 
 
@@ -309,10 +235,6 @@ FAILURE_SCHEMA = {"row_index": pl.Int64, "column_name": pl.Utf8, "value": pl.Utf
 
 # ---------------------------------------------------------------- plausibility
 
-# text columns holding a period whose first four characters are its year ("2024", "2024-10")
-PERIOD_COLUMNS = {("ratings", "period")}
-
-
 def _failures(typed: pl.DataFrame, column: str, bad: pl.Series, reason: str) -> pl.DataFrame:
     idx = bad.fill_null(False).arg_true()
     values = typed.get_column(column).gather(idx)
@@ -324,20 +246,15 @@ def _failures(typed: pl.DataFrame, column: str, bad: pl.Series, reason: str) -> 
 
 def plausibility_failures(spec: TableSpec, typed: pl.DataFrame,
                           window: tuple[dt.datetime, dt.datetime]) -> list[pl.DataFrame]:
-    """Values no real record holds: a number outside its column's range (tables.toml min/max; the bounds also keep
-    every sum far inside a 64-bit integer), a date or time outside the window (settings [plausibility], from the
-    ingest's moment), a week or period whose year lies outside it. Failures with a Chinese reason each."""
+    """Dates and times no real record holds: a date or time outside the window (settings [plausibility], from the
+    ingest's moment), a week or period whose year lies outside it. Failures with a Chinese reason each. (A number's
+    range is a check of its column's schema.)"""
     first, last = window
     span = f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d}"
     out = []
     for c in spec.columns:
         col = typed.get_column(c.name)
-        if c.type in ("int", "float"):
-            if c.min is not None and (low := col < c.min).any():
-                out.append(_failures(typed, c.name, low, f"取值超出合理范围（不能小于 {c.min}）"))
-            if c.max is not None and (high := col > c.max).any():
-                out.append(_failures(typed, c.name, high, f"取值超出合理范围（不能大于 {c.max:,}）"))
-        elif c.type == "date":
+        if c.type == "date":
             bad = (col < first.date()) | (col > last.date())
             if bad.any():
                 out.append(_failures(typed, c.name, bad, f"日期超出合理范围（{span}）"))
@@ -345,7 +262,7 @@ def plausibility_failures(spec: TableSpec, typed: pl.DataFrame,
             bad = (col < first) | (col > last)
             if bad.any():
                 out.append(_failures(typed, c.name, bad, f"时间超出合理范围（{span}）"))
-        elif c.type == "week" or (spec.name, c.name) in PERIOD_COLUMNS:
+        elif c.type == "week" or c.year_first:
             year = col.str.slice(0, 4).cast(pl.Int32, strict=False)
             bad = (year < first.year) | (year > last.year)
             if bad.any():
@@ -401,31 +318,11 @@ def check_frame(spec: TableSpec, frame: pl.DataFrame,
                 }))
     typed_frame = pl.DataFrame(typed_cols)
 
-    try:
-        MODELS[spec.name].validate(typed_frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        fc = exc.failure_cases.filter(pl.col("index").is_not_null())
-        # a value that failed to parse is already reported; its null must not be reported twice
-        if fc.height:
-            failures.append(pl.DataFrame({
-                "row_index": fc["index"].cast(pl.Int64),
-                "column_name": fc["column"],
-                "value": fc["failure_case"].cast(pl.Utf8),
-                "reason": [_reason_for_check(ch, v) for ch, v in zip(fc["check"], fc["failure_case"])],
-            }))
-
+    if (declared := schema_failures(table_schema(spec), typed_frame)) is not None:
+        failures.append(declared)
     failures.extend(plausibility_failures(spec, typed_frame, window or default_window()))
-
-    for column, rule, reason in ROW_RULES.get(spec.name, []):
-        broken = typed_frame.select((~rule.fill_null(True)).alias("b")).to_series()
-        if broken.any():
-            idx = broken.arg_true()
-            failures.append(pl.DataFrame({
-                "row_index": idx.cast(pl.Int64),
-                "column_name": column,
-                "value": typed_frame.get_column(column).gather(idx).cast(pl.Utf8),
-                "reason": reason,
-            }))
+    if (rules := row_rule_schema(spec.name)) is not None and (broken := schema_failures(rules, typed_frame)) is not None:
+        failures.append(broken)
     out = pl.concat(failures) if failures else empty_failures()
     # required value that failed to parse: keep the parse reason only
     out = out.unique(subset=["row_index", "column_name"], keep="first", maintain_order=True)

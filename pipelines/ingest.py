@@ -41,30 +41,6 @@ from warehouse.schema import ensure_schema, quarantine_note, raw_table
 # warehouse has none so that clause codes can be checked from the first ingest on
 BUNDLED_REFERENCE = REPO_ROOT / "reference" / "reference_items.csv"
 
-# (column, referenced table, referenced column, reason[, condition on the referenced rows])
-FOREIGN_KEYS: dict[str, list[tuple]] = {
-    "bindings": [("jpc_id", "communities", "jpc_id", "未知的社区联合党委"), ("dept_id", "departments", "dept_id", "未知的部门")],
-    "whistle_events": [("community_id", "communities", "community_id", "未知的社区")],
-    "whistle_event_log": [("event_id", "whistle_events", "event_id", "未知的吹哨事件"), ("dept_id", "departments", "dept_id", "未知的部门")],
-    "visits": [("dept_id", "departments", "dept_id", "未知的部门"), ("jpc_id", "communities", "jpc_id", "未知的社区联合党委")],
-    "negative_reports": [("jpc_id", "communities", "jpc_id", "未知的社区联合党委"),
-                         ("clause_code", "reference_items", "item_id", "条款编号不在附录 E 廉洁履职负面清单中：",
-                          "list_id = 'integrity_clause'")],
-    "appeals": [("community_id", "communities", "community_id", "未知的社区")],
-    "appeal_log": [("appeal_id", "appeals", "appeal_id", "未知的诉求")],
-    "tasks": [("dept_id", "departments", "dept_id", "未知的部门"), ("community_id", "communities", "community_id", "未知的社区")],
-    "ratings": [("jpc_id", "communities", "jpc_id", "未知的社区联合党委"), ("dept_id", "departments", "dept_id", "未知的部门")],
-}
-
-# Rules across tables or rows, in SQL over `incoming` (the file's typed rows, with _row): the names of their
-# files in warehouse/ingest. Each returns (_row, column_name, value, reason).
-CROSS_RULES: dict[str, list[str]] = {
-    "whistle_event_log": ["rule_whistle_event_log_order"],
-    "appeal_log": ["rule_appeal_log_levels"],
-    "ratings": ["rule_ratings_binding"],  # SPEC §7
-}
-
-
 @dataclass
 class FileSummary:
     file: str
@@ -106,6 +82,21 @@ def _q(name: str) -> str:
 
 def _same(cols: list[str], a: str, b: str) -> str:
     return " and ".join(f"{a}.{_q(c)} is not distinct from {b}.{_q(c)}" for c in cols)
+
+
+def reference_rules(spec: TableSpec) -> list[str]:
+    """The table's references to other tables (config/tables.toml), each a rule over `incoming`: its rows whose
+    value the referenced table does not hold (of its rows matching `where`, when given)."""
+    out = []
+    for ref in spec.references:
+        names = dict(column_name=ref.column, column=_q(ref.column), reason=ref.reason, ref_column=_q(ref.to_column),
+                     ref_table=raw_table(ref.to_table))
+        if ref.where:
+            out.append(ingest_sql("rule_foreign_key_where", **names, where_column=_q(ref.where[0]),
+                                  where_value=ref.where[1]))
+        else:
+            out.append(ingest_sql("rule_foreign_key", **names))
+    return out
 
 
 def _incoming_frame(src: SourceFrame, frame: pl.DataFrame, typed: pl.DataFrame, offset: int) -> pl.DataFrame:
@@ -210,12 +201,7 @@ def load_source(con: duckdb.DuckDBPyConnection, src: SourceFrame, run_id: str, n
     try:
         n_rows, summary.cells_cleaned = _stage(con, src, default_window(now))
         summary.rows_read = n_rows
-        rules = [ingest_sql("rule_contract")]
-        for col, ref, ref_col, reason, *condition in FOREIGN_KEYS.get(spec.name, []):
-            rules.append(ingest_sql("rule_foreign_key", column_name=col, column=_q(col), reason=reason,
-                                    ref_column=ref_col, ref_table=raw_table(ref),
-                                    condition=f" and {condition[0]}" if condition else ""))
-        rules.extend(ingest_sql(rule) for rule in CROSS_RULES.get(spec.name, []))
+        rules = [ingest_sql("rule_contract")] + reference_rules(spec) + [ingest_sql(rule) for rule in spec.cross_rules]
         key_list = ", ".join(_q(k) for k in key)
         content_list = ", ".join(_q(c) for c in content)
         # distinct contents of the whole file (hash aggregate): a key carried by two contents is a conflict

@@ -256,3 +256,57 @@ def test_dashboard_on_a_truncated_warehouse_says_so(tmp_path, monkeypatch):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("不完整" in e.value for e in at.error)
+
+
+def test_every_reference_and_cross_table_rule_gives_its_exact_reason(tmp_path):
+    """Each reference a table declares (to the rows of its parent table, a clause code to the integrity clauses only)
+    and each rule across tables quarantines exactly the rows that break it, with row number, column, value and the
+    Chinese reason; everything else loads."""
+    db = tmp_path / "wh.duckdb"
+    files = base_files(tmp_path) + [
+        write(tmp_path / "bindings.csv", "jpc_id,role,dept_id,leader_name,valid_from\n"
+              "J1,department,D1,,2024-01-01\nJ9,department,D1,,2024-01-01\nJ1,department,D8,,2024-01-01\n"),
+        write(tmp_path / "whistle_events.csv", EVENTS + "E3,C9,2024-10-08 11:00,onsite,false\n"),
+        write(tmp_path / "whistle_event_log.csv", "event_id,ts,action,dept_id\n"
+              "E1,2024-10-08 08:00,dispatched,D1\nE1,2024-10-08 09:10,dispatched,D7\nE9,2024-10-08 09:20,dispatched,D1\n"),
+        write(tmp_path / "visits.csv", "visit_id,visit_date,dept_id,jpc_id\nV1,2024-10-08,D9,J1\nV2,2024-10-08,D1,J9\n"),
+        write(tmp_path / "negative_reports.csv", "report_id,jpc_id,week,submitted_at,clause_code,count\n"
+              "R1,J1,2024-W40,2024-10-07 09:00,E.1.1,1\nR1,J1,2024-W40,2024-10-07 09:00,B01,1\n"
+              "R2,J9,2024-W40,2024-10-07 09:00,,\n"),
+        write(tmp_path / "appeals.csv", "appeal_id,community_id,raised_at,origin_level\n"
+              "A1,C1,2024-10-01 09:00,1\nA2,C9,2024-10-01 09:00,2\n"),
+        write(tmp_path / "appeal_log.csv", "appeal_id,level,entered_at,exited_at,outcome\n"
+              "A1,1,2024-09-30 09:00,2024-10-02 09:00,open\nA1,2,2024-10-02 09:00,,open\n"
+              "A9,1,2024-10-01 09:00,,open\n"),
+        write(tmp_path / "tasks.csv", "task_id,issued_at,dept_id,from_level,to_level,community_id\n"
+              "T1,2024-10-01 09:00,D9,5,3,C1\nT2,2024-10-01 09:00,D1,5,3,C9\n"),
+        write(tmp_path / "ratings.csv", "period,jpc_id,dept_id,score\n"
+              "2024-10,J1,D1,90\n2023,J1,D1,80\n2024-10,J1,D2,70\n2024-10,J1,D6,60\n"),
+    ]
+    result = ingest(files, db_path=db)
+    for f in result.files:
+        assert f.rows_read == f.rows_loaded + f.rows_quarantined + f.duplicates_skipped, f
+    q = rows(db, "select source_file, source_row, column_name, value, reason from quarantine "
+                 "order by source_file, source_row, column_name, reason")
+    assert q == [
+        ("appeal_log.csv", 2, "level", "1", "诉求流转层级不连续：第 1 级不是最后一级，结果应为 escalated；进入时间早于诉求提出时间"),
+        ("appeal_log.csv", 3, "level", "2", "诉求流转层级不连续：第 1 级不是最后一级，结果应为 escalated；进入时间早于诉求提出时间"),
+        ("appeal_log.csv", 4, "appeal_id", "A9", "未知的诉求“A9”"),
+        ("appeals.csv", 3, "community_id", "C9", "未知的社区“C9”"),
+        ("bindings.csv", 3, "jpc_id", "J9", "未知的社区联合党委“J9”"),
+        ("bindings.csv", 4, "dept_id", "D8", "未知的部门“D8”"),
+        ("negative_reports.csv", 3, "clause_code", "B01", "条款编号不在附录 E 廉洁履职负面清单中：“B01”"),
+        ("negative_reports.csv", 4, "jpc_id", "J9", "未知的社区联合党委“J9”"),
+        ("ratings.csv", 3, "jpc_id", "J1", "评价期间 2023 内联合党委 J1 未与部门 D1 捆绑，双向评价只计捆绑联合党委的评价"),
+        ("ratings.csv", 4, "jpc_id", "J1", "评价期间 2024-10 内联合党委 J1 未与部门 D2 捆绑，双向评价只计捆绑联合党委的评价"),
+        ("ratings.csv", 5, "dept_id", "D6", "未知的部门“D6”"),
+        ("ratings.csv", 5, "jpc_id", "J1", "评价期间 2024-10 内联合党委 J1 未与部门 D6 捆绑，双向评价只计捆绑联合党委的评价"),
+        ("tasks.csv", 2, "dept_id", "D9", "未知的部门“D9”"),
+        ("tasks.csv", 3, "community_id", "C9", "未知的社区“C9”"),
+        ("visits.csv", 2, "dept_id", "D9", "未知的部门“D9”"),
+        ("visits.csv", 3, "jpc_id", "J9", "未知的社区联合党委“J9”"),
+        ("whistle_event_log.csv", 2, "ts", "2024-10-08 08:00:00", "记录时间早于事件上报时间（2024-10-08 09:00）"),
+        ("whistle_event_log.csv", 3, "dept_id", "D7", "未知的部门“D7”"),
+        ("whistle_event_log.csv", 4, "event_id", "E9", "未知的吹哨事件“E9”"),
+        ("whistle_events.csv", 4, "community_id", "C9", "未知的社区“C9”"),
+    ]

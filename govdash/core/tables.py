@@ -1,4 +1,7 @@
-"""Table specifications read from config/tables.toml (columns, types, header labels, keys)."""
+"""Table specifications read from config/tables.toml, the one declaration of the input tables: columns, types,
+required values, allowed values, formats and ranges, keys, parents, references to other tables, the cross-table
+rules that govern each, and the header labels. The ingest makes its checks from them (pipelines.contracts,
+pipelines.ingest)."""
 from __future__ import annotations
 
 import tomllib
@@ -42,10 +45,24 @@ class Column:
     # "free": free text (notes, descriptions), which keeps its line breaks; "name": every other column, whose
     # text is a name, label, title, category or code (govdash.core.textsafe: the rule for each)
     text: str = "name"
+    isin: tuple[str, ...] | None = None   # the values allowed
+    pattern: str | None = None            # the regular expression the whole text must match
+    year_first: bool = False              # a period whose first four characters are its year ("2024", "2024-10")
 
     @property
     def free_text(self) -> bool:
         return self.text == "free"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A value of `column` must be a value of `to_column` in table `to_table` (of its rows whose `where` column holds
+    the `where` value, when given); a row breaking it is quarantined with `reason` and the value."""
+    column: str
+    to_table: str
+    to_column: str
+    reason: str
+    where: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,8 @@ class TableSpec:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     parent: str | None = None
+    references: tuple[Reference, ...] = ()
+    cross_rules: tuple[str, ...] = ()   # statements warehouse/ingest/<name>.sql over the file's typed rows
     header_map: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     @property
@@ -80,13 +99,21 @@ def normalise_header(h: str) -> str:
 
 @lru_cache(maxsize=1)
 def table_specs() -> dict[str, TableSpec]:
+    """The table specs of config/tables.toml, in load order."""
     with open(CONFIG_DIR / "tables.toml", "rb") as fh:
-        raw = tomllib.load(fh)["tables"]
+        return specs_from_toml(tomllib.load(fh))
+
+
+def specs_from_toml(document: dict) -> dict[str, TableSpec]:
+    """The table specs of a parsed tables.toml, in load order; a reference to a table or column that is not declared
+    is refused (ValueError, in Chinese)."""
+    raw = document["tables"]
     specs = {}
     for name, t in raw.items():
         cols = tuple(
             Column(c["name"], c["type"], bool(c.get("required", False)), tuple(c.get("labels", [])),
-                   c.get("min"), c.get("max"), c.get("text", "name"))
+                   c.get("min"), c.get("max"), c.get("text", "name"),
+                   tuple(c["isin"]) if "isin" in c else None, c.get("pattern"), bool(c.get("year_first", False)))
             for c in t["columns"]
         )
         for c in cols:
@@ -104,6 +131,30 @@ def table_specs() -> dict[str, TableSpec]:
             key=tuple(t["key"]),
             columns=cols,
             parent=t.get("parent"),
+            references=tuple(_reference(name, r) for r in t.get("references", [])),
+            cross_rules=tuple(t.get("cross_rules", [])),
             header_map=hmap,
         )
+    for spec in specs.values():
+        for ref in spec.references:
+            _check_reference(specs, spec, ref)
     return dict(sorted(specs.items(), key=lambda kv: kv[1].order))
+
+
+def _reference(table: str, r: dict) -> Reference:
+    where = r.get("where")
+    if where is not None and len(where) != 1:
+        raise ValueError(f"config/tables.toml：{table} 引用 {r.get('to_table')} 的 where 只能有一列，不是 {len(where)} 列")
+    return Reference(r["column"], r["to_table"], r["to_column"], r["reason"],
+                     next(iter(where.items())) if where else None)
+
+
+def _check_reference(specs: dict[str, TableSpec], spec: TableSpec, ref: Reference) -> None:
+    """A reference names a column of its table and an existing table and column (where's column too)."""
+    target = specs.get(ref.to_table)
+    missing = ([] if ref.column in spec.column_names else [f"{spec.name}.{ref.column}"]) + (
+        [ref.to_table] if target is None else
+        [f"{ref.to_table}.{c}" for c in (ref.to_column, *(ref.where[:1] if ref.where else ()))
+         if c not in target.column_names])
+    if missing:
+        raise ValueError(f"config/tables.toml：{spec.name} 的引用指向不存在的表或列：{'、'.join(missing)}")
