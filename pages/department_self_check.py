@@ -8,7 +8,7 @@ import streamlit as st
 from govdash import ui
 from govdash.figures import catalogue
 from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr, previous_month
-from govdash.figures import needed_to_reach
+from govdash.figures.whistle import needed_to_reach
 from govdash.core.labels import STATUS_LABELS
 
 ui.start_page("部门自查", "self-check")

@@ -13,7 +13,7 @@ from docx import Document
 
 from govdash.figures import catalogue
 from govdash.access import Principal
-from govdash.figures.monthly_bulletin import bulletin
+from govdash.figures.bulletin import bulletin
 from govdash.figures.assessment import assessment_what_if
 from govdash.outputs.bulletin_text import red_black_lists
 from govdash.outputs.documents import bulletin_docx

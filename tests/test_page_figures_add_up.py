@@ -21,8 +21,10 @@ from streamlit.testing.v1 import AppTest
 
 from govdash.core.periods import month_bounds
 from govdash.core.principal import Principal
-from govdash.figures import appeal_outcomes, appeal_records, assignments, binding_weeks_for_year, funnel_section
-from govdash.figures.monthly_bulletin import bulletin
+from govdash.figures.appeals import appeal_outcomes, appeal_records, funnel_section
+from govdash.figures.visits import binding_weeks_for_year
+from govdash.figures.whistle import assignments
+from govdash.figures.bulletin import bulletin
 from tests.apptest import open_page
 from tests.conftest import warehouse_cursor
 

@@ -12,8 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from govdash.core.principal import Principal
-from govdash.figures import monthly_rates, whistle_rates
-from govdash.figures.monthly_bulletin import bulletin
+from govdash.figures.whistle import monthly_rates, whistle_rates
+from govdash.figures.bulletin import bulletin
 from tests.conftest import REPO, warehouse_cursor
 
 AS_OF = dt.datetime(2024, 11, 6)

@@ -65,7 +65,7 @@ def write_city(folder: Path, events: list[tuple], log: list[tuple], overrides: l
 
 
 def product_bulletins(folder: Path, months: list[str], as_of: dt.datetime) -> list[dict]:
-    from govdash.figures.monthly_bulletin import bulletin
+    from govdash.figures.bulletin import bulletin
     from pipelines.ingest import ingest
     from warehouse.db import connect_read, read_cursor
 
