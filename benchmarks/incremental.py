@@ -1,4 +1,4 @@
-"""Issue 16 benchmark: an ingest's cost against what its rows cost, and a past cut-off against "now".
+"""Incremental benchmark: an ingest's cost against what its rows cost, and a past cut-off against "now".
 
     python benchmarks/incremental.py SAMPLE_DIR WORKDIR [--days 1,10] [--end 2024-12-30]
 

@@ -1,4 +1,4 @@
-"""Benchmarks at city to province scale (issue 7): `govdash bench --scale N [--json]`.
+"""Benchmarks at city to province scale: `govdash bench --scale N [--json]`.
 
 Each phase runs in its own process so its peak memory (RSS) is its own: generate, ingest (read,
 contracts, quarantine, load and model build, one transaction), rebuild, queries (one month's bulletin
@@ -265,7 +265,7 @@ def _script(name: str, *args: str) -> dict:
 
 
 def run_incremental(scale: float, workdir: Path, progress=print) -> dict:
-    """Issue 16 at one scale: one day's and ten days' export into a warehouse holding the rest against the same
+    """The incremental runs at one scale: one day's and ten days' export into a warehouse holding the rest against the same
     rows into a near-empty one (benchmarks/incremental.py, with the October bulletin at a past cut-off against
     "now"), and the whole ingest of the log file against a one-pass SQL floor (benchmarks/ingest_floor.py)."""
     data = workdir / f"sample-{scale:g}"

@@ -1,4 +1,4 @@
-"""Adding a section to the monthly bulletin takes three places (issue 12): a `.sql` file, one `Section` line with
+"""Adding a section to the monthly bulletin takes three places: a `.sql` file, one `Section` line with
 its scope rule (govdash.figures.bulletin.SECTIONS, which the catalogue cuts by), and the document section
 that shows it (govdash.outputs.bulletin_body.BODY, which the Word file and the page both draw). This test adds
 one in exactly those three places and follows it into the bulletin, a department's cut, the Word file and the

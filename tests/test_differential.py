@@ -1,4 +1,4 @@
-"""Differential test (issue 13, item 2): the product against the independent reference implementation of
+"""Differential test: the product against the independent reference implementation of
 SPEC §3–§7 (tests/reference/) over the whole committed sample city (sample_data/, all of 2024).
 
 - the monthly bulletin (govdash.figures.bulletin.bulletin) of every month of 2024, at a past cut-off (the 6th of the

@@ -1,4 +1,4 @@
-"""The bulletin as an official document (issue 15): the Word 通报 laid out per GB/T 9704-2012, its PDF
+"""The bulletin as an official document: the Word 通报 laid out per GB/T 9704-2012, its PDF
 (LibreOffice, one conversion per run) with CJK fonts only, and print-ready workbooks.
 
 The PNGs of the PDF's first page and of its first 附件 page are saved under test-artifacts/documents/ to be

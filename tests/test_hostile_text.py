@@ -1,4 +1,4 @@
-"""Hostile text in the source data (issue 11 items 4 and 5): names, categories, titles, notes and a user
+"""Hostile text in the source data: names, categories, titles, notes and a user
 name that are spreadsheet formulas, markdown links and images, or HTML tags.
 
 Exports: no workbook the product writes has a formula cell, and no CSV field starts with = + - @ tab

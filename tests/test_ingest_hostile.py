@@ -1,4 +1,4 @@
-"""Hostile input files (issue 11, items 6 and 7): every file problem is one Chinese message naming the
+"""Hostile input files: every file problem is one Chinese message naming the
 file, the other files of the run still load, and no file can take the server's memory.
 
 Every test writes real files to tmp_path (GBK bytes, BOM, bare CR, xlsx workbooks, a zip bomb)."""

@@ -96,7 +96,7 @@ def test_visits_page(sample_warehouse):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["应走访周次"] == str(v["required_weeks"].sum())
     assert metrics["已走访周次"] == str(v["covered_weeks"].sum())
-    # the rate as the bulletin states it (one SQL definition, issue 12)
+    # the rate as the bulletin states it (one SQL definition)
     from govdash.core.formatting import pct
     from govdash.figures.visits import visit_totals
 

@@ -1,4 +1,4 @@
-"""Issue 15: the default cut-off rule, publishing (定稿发布) into the warehouse archive, corrections, and
+"""The default cut-off rule, publishing (定稿发布) into the warehouse archive, corrections, and
 scoring settings as versions. Dates are worked by hand on the official calendar (2024 National Day:
 1–7 October off, Sunday 29 September and Saturday 12 October worked; 2025 Spring Festival: 28 January –
 4 February off, Sunday 26 January and Saturday 8 February worked)."""
@@ -335,7 +335,7 @@ def test_the_page_publishes_with_confirmation_and_lists_a_correction(city, tmp_p
 def test_the_page_marks_a_provisional_cutoff_and_late_data(city):
     at = _page(CHAIR, "2024-12")
     assert any(w.value.startswith("数据截至 2025年1月1日 01:02") for w in at.warning)
-    at.sidebar.datetime_input(key="as_of_at").set_value(dt.datetime(2025, 1, 3, 23, 59)).run()  # one step (issue 14)
+    at.sidebar.datetime_input(key="as_of_at").set_value(dt.datetime(2025, 1, 3, 23, 59)).run()  # one step
     assert not at.exception
     assert any("初步数据" in m.value for m in at.markdown)
     assert any("初步数据：截止时点早于本期正式截止时点 2025年1月8日 23:59" in w.value for w in at.warning)

@@ -1,4 +1,4 @@
-"""The reference implementation (tests/reference/) against the product on small cities (issue 13, item 2.3).
+"""The reference implementation (tests/reference/) against the product on small cities.
 
 1. Hand-worked cases: the reference's own figures checked by hand against SPEC §3 (these must pass: they
    check the reference), each also compared with the product.

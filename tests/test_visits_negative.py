@@ -189,7 +189,7 @@ def test_assessment_and_burden_negative_lists(october):
     assert (burden["D2"]["tasks_off_list"], burden["D2"]["certificates_off_list"]) == (0, 1)
     records = negative_lists.burden_records(_cur(db), "D1", dt.datetime(2024, 10, 1), dt.datetime(2024, 11, 1))
     assert records["task_id"].to_list() == ["T2", "T3"]
-    # the JSON sections as issue 4 names them
+    # the JSON sections by their keys
     assert {"visits", "negative_reports", "assessment_negative_list", "burden_negative_list"} <= set(b)
     assert set(b["visits"][0]) == {"dept_id", "jpc_id", "required_weeks", "covered_weeks", "visit_compliance", "visits",
                                    "leader_led_visits", "problems_raised", "problems_solved", "missed_weeks"}
