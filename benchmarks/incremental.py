@@ -103,7 +103,7 @@ def bench_days(sample: Path, work: Path, days: int, end: dt.datetime) -> dict:
 
 
 def bench_bulletin(db: Path) -> dict:
-    from govdash.figures.monthly_bulletin import bulletin
+    from govdash.figures.bulletin import bulletin
     from warehouse.db import connect_read, read_cursor
 
     cur = read_cursor(connect_read(db))
@@ -118,17 +118,17 @@ def bench_bulletin(db: Path) -> dict:
         out[f"bulletin_{label}_warm_s"] = best
     out["past_over_now"] = out["bulletin_past_2024_11_05_warm_s"] / out["bulletin_now_warm_s"]
     # the same past cut-off computed all live (use_stored false: what the stored facts plus delta replace)
-    import govdash.figures as figures
+    from govdash.figures import query
 
-    original = figures.assignment_params
-    figures.assignment_params = lambda con, as_of, settings=None: {**original(con, as_of, settings), "use_stored": False}
+    original = query.assignment_params
+    query.assignment_params = lambda con, as_of, settings=None: {**original(con, as_of, settings), "use_stored": False}
     try:
         bulletin(cur, "2024-10", "2024-11-05 00:00:00")
         t = time.perf_counter()
         bulletin(cur, "2024-10", "2024-11-05 00:00:00")
         out["bulletin_past_all_live_s"] = time.perf_counter() - t
     finally:
-        figures.assignment_params = original
+        query.assignment_params = original
     return out
 
 

@@ -69,9 +69,10 @@ def phase_queries(db: Path) -> dict:
 
     from benchmarks import bench_sql
     from benchmarks.pandas_department_table import COLUMNS
+    from govdash.core.periods import month_bounds, parse_as_of
     from govdash.figures.assessment import assessment
-    from govdash.figures import department_table, month_bounds, parse_as_of
-    from govdash.figures.monthly_bulletin import bulletin
+    from govdash.figures.bulletin import bulletin
+    from govdash.figures.whistle import department_table
     from warehouse.db import connect_read, fetch_frame, read_cursor
 
     start, end = month_bounds(MONTH)
@@ -128,7 +129,8 @@ def phase_pandas(db: Path) -> dict:
 
     from benchmarks import bench_sql
     from benchmarks.pandas_department_table import COLUMNS, department_table as pandas_table
-    from govdash.figures import department_table, month_bounds, parse_as_of
+    from govdash.core.periods import month_bounds, parse_as_of
+    from govdash.figures.whistle import department_table
     from warehouse.db import connect_read, read_cursor
 
     start, end = month_bounds(MONTH)

@@ -127,7 +127,7 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 def status(as_json: bool) -> None:
     """仓库位置、各表行数、隔离行数与工作日历覆盖情况。"""
-    from govdash.status import warehouse_status
+    from govdash.figures.data_quality import warehouse_status
 
     st = warehouse_status()
     if as_json:
@@ -215,9 +215,8 @@ def report_bulletin(month: str, published: bool, as_of: str | None, fmt: str, ou
             _fail("已发布的通报文件为全市完整版，部门账号请不带 --published 输出本部门的视图")
         _published_bulletin(month, as_of, fmt, out)
         return
-    from govdash.core.periods import parse_as_of, previous_month
+    from govdash.core.periods import parse_as_of
     from govdash.figures import catalogue
-    from govdash.figures.monthly_bulletin import bulletin
     from govdash.outputs.documents import render_bulletin
     from warehouse.db import connect_read, read_cursor
 
@@ -226,12 +225,13 @@ def report_bulletin(month: str, published: bool, as_of: str | None, fmt: str, ou
         con = connect_read()
         cur = read_cursor(con)
 
-        def view(m: str, at) -> dict:   # the bulletin as the account sees it (the whole city without --user)
-            whole = bulletin(cur, m, at)
-            return whole if principal is None else catalogue.view_as(principal, whole, bulletin, cur)
+        def view(figure: catalogue.Figure, at) -> dict:   # as the account sees it (the whole city without --user)
+            whole = figure.fn(cur, month, at)
+            return whole if principal is None else catalogue.view_as(principal, whole, figure, cur)
 
-        b = view(month, cutoff)
-        prev = view(previous_month(month), b["as_of"]) if fmt in ("docx", "pdf") else None
+        b = view(catalogue.bulletin, cutoff)
+        # the Word and PDF files compare the month with the month before: its city totals only
+        prev = view(catalogue.comparison, b["as_of"]) if fmt in ("docx", "pdf") else None
     _emit_report(b, fmt, out, f"{month}-月度通报.{fmt}", lambda: render_bulletin(fmt, b, prev))
 
 
@@ -296,7 +296,7 @@ def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: st
     """季度、年度考核：JSON（默认输出到屏幕）或 Excel。"""
     from govdash.core.scoring import load_scoring
     from govdash.figures import catalogue
-    from govdash.figures.assessment import assessment, assessment_result
+    from govdash.figures.assessment import assessment
     from govdash.outputs.documents import render_assessment
     from warehouse.db import connect_read, read_cursor
 
@@ -306,7 +306,7 @@ def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: st
         cur = read_cursor(connect_read())
         result = assessment(cur, year, quarter, as_of, settings)
         if principal is not None:   # ranked on the whole city, then cut as the page cuts it
-            result = catalogue.view_as(principal, result, assessment_result, cur)
+            result = catalogue.view_as(principal, result, catalogue.assessment_result, cur)
     _emit_report(result, fmt, out, f"{result['period']}考核.xlsx", lambda: render_assessment(result))
 
 

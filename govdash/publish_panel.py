@@ -12,6 +12,7 @@ import streamlit as st
 from govdash import ui
 from govdash.core.periods import month_label, moment_label, parse_as_of, previous_month
 from govdash.core.textsafe import md
+from govdash.figures import catalogue
 
 KIND_LABELS = {"docx": "Word", "xlsx": "Excel", "pdf": "PDF", "json": "JSON"}
 CHANGE_COLUMNS = {"section": "部分", "item": "对象", "figure": "数字", "old": "已发布", "new": "重新计算"}
@@ -22,30 +23,26 @@ class BulletinView:
     month: str
     as_of: dt.datetime
     b: dict
-    prev: dict
+    prev: dict                 # what it is compared with: the month before's city totals ({"city": …})
     publication: dict | None   # the publication in force (served from the archive), or None
 
 
 def _published(month: str) -> dict | None:
-    from govdash.figures import catalogue
-
     pubs = ui.figure(catalogue.publications, month) or []
     return pubs[-1] if pubs else None
 
 
-def _bulletin_of(month: str, as_of: dt.datetime) -> dict:
-    """A month as the reader should see it: as published when it is, else computed at the cut-off."""
-    from govdash.figures import catalogue
-
-    current = _published(month)
-    if current is not None:
-        return ui.figure(catalogue.published_bulletin, current["publication_id"])
-    return ui.figure(catalogue.bulletin, month, as_of)
+def _comparison_of(month: str, as_of: dt.datetime) -> dict:
+    """What the month is compared with ({"city": …}): the month before as the reader sees it, its city totals as
+    published when it is, else computed at the cut-off."""
+    before = _published(previous_month(month))
+    if before is not None:
+        return {"city": ui.figure(catalogue.published_bulletin, before["publication_id"])["city"]}
+    return ui.figure(catalogue.comparison, month, as_of)
 
 
 def bulletin_view(month: str) -> BulletinView:
     """The month's bulletin for the page (see the module's docstring); shows the notices and the buttons."""
-    from govdash.figures import catalogue
     from govdash.outputs.publication import publication_note
 
     p = ui.principal()
@@ -61,7 +58,7 @@ def bulletin_view(month: str) -> BulletinView:
         as_of = ui.cutoff_picker(default=ui.period_cutoff(catalogue.month_final_cutoff, month))
         b = ui.figure(catalogue.bulletin, month, as_of)
     ui.cutoff_notice(b)
-    prev = _bulletin_of(previous_month(month), as_of)
+    prev = _comparison_of(month, as_of)
     if current is None and p.can_publish:
         _publish_block(month, as_of, b)
     elif current is not None and p.sees_all:
@@ -121,7 +118,6 @@ def _correction_block(month: str, current: dict, published: dict, live: dict) ->
 def downloads(view: BulletinView) -> None:
     """Download buttons: a published month's stored files byte for byte (committee, assessment office); a
     department's view of a published month rendered from the published figures; else the computed bulletin."""
-    from govdash.figures import catalogue
     from govdash.outputs import documents
     from govdash.outputs.publication import MIME
 

@@ -669,7 +669,7 @@ def bind_media_files(runtime) -> None:
 # what a page's first run imports on first use: imported once before serving, not by ten sessions at a time
 WARM_MODULES = ("numpy", "pandas", "pandas.io.formats.style", "pyarrow", "polars", "duckdb", "docx",
                 "plotly.express", "plotly.graph_objects", "plotly.io", "plotly.tools",
-                "govdash.ui", "govdash.figures.catalogue", "govdash.figures.assessment", "govdash.figures.monthly_bulletin",
+                "govdash.ui", "govdash.figures.catalogue", "govdash.figures.assessment", "govdash.figures.bulletin",
                 "govdash.outputs.charts", "govdash.outputs.documents", "govdash.outputs.bulletin_body", "govdash.outputs.pdf",
                 "govdash.outputs.publication", "govdash.publish_panel", "pipelines.ingest", "pipelines.limits")
 

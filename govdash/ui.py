@@ -19,6 +19,8 @@ from govdash.core import labels
 from govdash.core.formatting import EMPTY, pct, rate_tenths_expr
 from govdash.core.periods import month_label, month_label_expr, week_range_label_expr
 from govdash.core.textsafe import md, output_expr, plot_figure
+from govdash.figures import catalogue
+from govdash.figures.cutoff import cutoff_rule, default_cutoff
 from warehouse.db import WarehouseError, connect_read, data_version, read_cursor, warehouse_path
 
 NO_DATA = "数据仓库还没有数据。请在“数据导入与质量”页面上传文件，或运行 govdash ingest sample_data。"
@@ -38,24 +40,12 @@ def current_version() -> tuple | None:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _bound_jpcs(dept_id: str, version: tuple) -> set[str]:
     from govdash.core.principal import Principal
-    from govdash.figures import catalogue
 
     cur = read_cursor(_connection(str(warehouse_path()), version))
     try:
         return catalogue.bound_jpcs_of(cur, Principal("", "department", dept_id))
     finally:
         cur.close()
-
-
-def bound_jpcs() -> set[str]:
-    """The JPCs the signed-in department has ever been bound to (empty for other roles)."""
-    from govdash import access
-
-    p = access.current_principal()
-    version = current_version()
-    if not p.is_department or version is None:
-        return set()
-    return _bound_jpcs(p.dept_id, version)
 
 
 def principal():
@@ -66,8 +56,6 @@ def principal():
 
 def department_names() -> dict[str, str]:
     """Departments the signed-in user may choose: all, or only its own."""
-    from govdash.figures import catalogue
-
     frame = figure(catalogue.departments)
     return dict(zip(frame["dept_id"], frame["dept_name"])) if frame is not None else {}
 
@@ -75,8 +63,6 @@ def department_names() -> dict[str, str]:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _cached_call(name: str, args: tuple, version: tuple):
     """A declared figure's whole-city result on one snapshot (cached by its catalogue name)."""
-    from govdash.figures import catalogue
-
     cur = read_cursor(_connection(str(warehouse_path()), version))
     try:
         return catalogue.BY_NAME[name].fn(cur, *args)
@@ -87,17 +73,19 @@ def _cached_call(name: str, args: tuple, version: tuple):
 def figure(fn, *args):
     """A figure of the catalogue (`ui.figure(catalogue.bulletin, month, as_of)`) on the current snapshot,
     cached per snapshot, computed on the whole city and then cut to what the signed-in user may see.
-    A function the catalogue does not declare is denied."""
-    from govdash.figures import catalogue
-
-    entry = catalogue.declared(fn)
+    A figure the catalogue does not declare is denied."""
+    catalogue.declared(fn)   # denied before anything else, with or without a warehouse
     version = current_version()
     if version is None:
         return None
-    p = principal()
-    jpcs = bound_jpcs()
-    args = catalogue.arguments_for(entry, args, p, jpcs)
-    return catalogue.cut(entry, _cached_call(entry.name, args, version), p, jpcs)
+    return _figure_on(version, principal(), fn, *args)
+
+
+def _figure_on(version: tuple, p, fn, *args):
+    """A figure on one snapshot as principal `p` sees it (the catalogue's one path: its arguments, the
+    cached whole-city result, the cut); the downloads call it outside the script run, with the user fixed."""
+    jpcs = _bound_jpcs(p.dept_id, version) if p.is_department else set()
+    return catalogue.seen_by(fn, args, p, jpcs, lambda entry, a: _cached_call(entry.name, a, version))
 
 
 def _run_logger():
@@ -171,8 +159,6 @@ def section(title: str):
 
 
 def available_months() -> list[str]:
-    from govdash.figures import catalogue
-
     frame = figure(catalogue.months_with_data)
     return frame["month"].to_list() if frame is not None and frame.height else []
 
@@ -207,8 +193,6 @@ def sidebar_period(url_path: str | None = None) -> None:
 
 
 def _cutoff_widget(key: str = "as_of") -> None:
-    from govdash.figures.cutoff import cutoff_rule
-
     n, _ = cutoff_rule(settings())
     st.datetime_input("截止时点（留空为默认）", value=None, key=f"{key}_at", format="YYYY-MM-DD",
                       step=dt.timedelta(minutes=1),
@@ -241,9 +225,7 @@ def period_cutoff(final_cutoff_figure, *args) -> dt.datetime:
     that moment is still ahead (rounded to the minute: one cache key a minute)."""
     from govdash.core.periods import parse_as_of
 
-    now = parse_as_of(None).replace(second=0)
-    value = figure(final_cutoff_figure, *args)
-    return now if value is None or value > now else value
+    return default_cutoff(figure(final_cutoff_figure, *args), at=parse_as_of(None).replace(second=0))
 
 
 def cutoff_notice(result: dict) -> None:
@@ -266,7 +248,6 @@ def show_case(event_id: str, as_of: dt.datetime | None = None) -> bool:
     overdue at the cut-off, and its full log, all in Chinese. A department sees only an event dispatched to it (and
     its own assignments). False when there is no such event for this user."""
     from govdash.core.periods import parse_as_of
-    from govdash.figures import catalogue
 
     as_of = as_of or parse_as_of(None).replace(second=0)
     event_id = event_id.strip()
@@ -310,17 +291,12 @@ def case_search() -> None:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _report_bytes(kind: str, month: str, as_of, version: tuple, _principal, scope_key: str) -> bytes:
-    from govdash.core.periods import previous_month
-    from govdash.figures import catalogue
     from govdash.outputs.documents import render_bulletin
 
-    jpcs = _bound_jpcs(_principal.dept_id, version) if _principal.is_department else set()
-    entry = catalogue.declared(catalogue.bulletin)
-
-    def bulletin_for(m: str) -> dict:
-        return catalogue.cut(entry, _cached_call(entry.name, (m, as_of), version), _principal, jpcs)
-
-    return render_bulletin(kind, bulletin_for(month), bulletin_for(previous_month(month)) if kind in ("docx", "pdf") else None)
+    b = _figure_on(version, _principal, catalogue.bulletin, month, as_of)
+    # the Word and PDF files compare the month with the month before: its city totals only
+    previous = _figure_on(version, _principal, catalogue.comparison, month, as_of) if kind in ("docx", "pdf") else None
+    return render_bulletin(kind, b, previous)
 
 
 def report_bytes(kind: str, month: str, as_of):
@@ -413,8 +389,6 @@ POINTS_COLUMNS = ("得分", "扣分", "考核项得分", "上期得分", "较上
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _code_names(version: tuple, scope_key: str) -> dict[str, dict[str, str]]:
-    from govdash.figures import catalogue
-
     out = {"部门": department_names()}
     communities = figure(catalogue.communities)
     out["社区"] = dict(zip(communities["community_id"], communities["community_name"])) if communities is not None else {}
@@ -435,7 +409,6 @@ def code_names() -> dict[str, dict[str, str]]:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _code_text_mapping(version: tuple, scope_key: str) -> dict[str, str]:
     from govdash.core.periods import month_label, week_range_label
-    from govdash.figures import catalogue
 
     names = code_names()
     mapping = {**names["部门"], **names["联合党委"], **names["社区"]}

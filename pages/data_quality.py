@@ -17,7 +17,7 @@ from govdash.figures import catalogue
 from govdash.core.labels import label_expr
 from govdash.core.periods import server_to_local_expr
 from govdash.core.tables import table_specs
-from govdash.status import quarantine_detail, warehouse_status
+from govdash.figures.data_quality import quarantine_detail, warehouse_status
 from govdash.core.textsafe import csv_bytes, md
 from pipelines.ingest import ingest
 from pipelines.limits import Limits, LimitsError, load_limits

@@ -10,7 +10,7 @@ from govdash.figures import catalogue
 from streamlit.testing.v1 import AppTest
 
 from govdash import access
-from govdash.figures.monthly_bulletin import bulletin
+from govdash.figures.bulletin import bulletin
 from govdash.outputs.documents import HEADER_ROW, bulletin_xlsx
 from tests.conftest import REPO
 from tests.test_pages import run_app

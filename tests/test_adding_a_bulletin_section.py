@@ -1,5 +1,5 @@
 """Adding a section to the monthly bulletin takes three places: a `.sql` file, one `Section` line with
-its scope rule (govdash.figures.monthly_bulletin.SECTIONS, which the catalogue cuts by), and the document section
+its scope rule (govdash.figures.bulletin.SECTIONS, which the catalogue cuts by), and the document section
 that shows it (govdash.outputs.bulletin_body.BODY, which the Word file and the page both draw). This test adds
 one in exactly those three places and follows it into the bulletin, a department's cut, the Word file and the
 page, for the committee and for a department."""
@@ -16,8 +16,9 @@ from docx import Document
 
 import warehouse.sql_files
 from govdash.access import Principal
-from govdash.figures import catalogue, monthly_bulletin
-from govdash.figures.monthly_bulletin import Section, metric_rows
+from govdash.figures import bulletin as monthly_bulletin
+from govdash.figures import catalogue
+from govdash.figures.bulletin import Section, metric_rows
 from govdash.figures.scope import OWN_DEPARTMENT
 from govdash.outputs import bulletin_body
 from govdash.outputs.bulletin_body import BodySection, Table

@@ -14,8 +14,8 @@ from contextlib import ExitStack
 
 import pytest
 
-from govdash import figures
-from govdash.figures import monthly_bulletin
+from govdash.figures import appeals, negative_lists, query, whistle
+from govdash.figures import bulletin as monthly_bulletin
 from govdash.figures.assessment import deduction_records
 from tests.golden_city import BASE, golden_city
 from warehouse.db import connect_read, read_cursor
@@ -52,19 +52,19 @@ def assignments(cur, as_of: dt.datetime, date_from=FEB, date_to=APR) -> list[tup
     The stored facts plus the live delta and the all-live computation must give the same rows."""
     sql = (f"select {COLUMNS} from assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored) "
            "order by event_id, dept_id, dispatched_at")
-    params = {"as_of": as_of, "date_from": date_from, "date_to": date_to, "sla": figures.assignment_params(cur, as_of)["sla"]}
+    params = {"as_of": as_of, "date_from": date_from, "date_to": date_to, "sla": query.assignment_params(cur, as_of)["sla"]}
     live = cur.execute(sql, {**params, "use_stored": False}).fetchall()
     # at every cut-off: the stored facts plus the live delta (events with a log row after it) equal all live
     stored = cur.execute(sql, {**params, "use_stored": True}).fetchall()
     assert stored == live, "the stored facts plus the live delta differ from the live computation"
     # and the figures' own entry point reads the stored facts plus the live delta
-    via_figures = figures.assignments(cur, date_from, date_to, as_of).sort("event_id", "dept_id", "dispatched_at")
+    via_figures = whistle.assignments(cur, date_from, date_to, as_of).sort("event_id", "dept_id", "dispatched_at")
     assert via_figures.select([c.strip() for c in COLUMNS.split(",")]).rows() == live
     return [tuple(_t(v) for v in r) for r in live]
 
 
 def department(cur, month: str, as_of: dt.datetime, dept_id: str) -> dict:
-    t = figures.department_table(cur, month, as_of)
+    t = whistle.department_table(cur, month, as_of)
     return next(r for r in t.iter_rows(named=True) if r["dept_id"] == dept_id)
 
 
@@ -295,7 +295,7 @@ CUTOFF = dt.datetime(2024, 3, 20, 12, 0)
 
 def test_a_clause_line_with_an_empty_count_is_one_item(warehouse):
     cur = warehouse(REPORTS)
-    items = figures.negative_report_items(cur, "2024-03", LATE)
+    items = negative_lists.negative_report_items(cur, "2024-03", LATE)
     assert items.select("jpc_id", "clause_code", "items", "rectified_items").rows() == [
         ("J1", "E.1.1", 2, 2), ("J1", "E.2.1", 1, None), ("J1", "E.2.4", 3, None), ("J1", "E.2.8", 1, 1)]
     rec = deduction_records(cur, 2024, 1, LATE)
@@ -305,19 +305,19 @@ def test_a_clause_line_with_an_empty_count_is_one_item(warehouse):
 
 def test_a_submission_after_the_cutoff_does_not_exist_yet(warehouse):
     cur = warehouse(REPORTS)
-    weeks = figures.negative_report_weeks(cur, "2024-03", CUTOFF).filter(jpc_id="J1")
+    weeks = negative_lists.negative_report_weeks(cur, "2024-03", CUTOFF).filter(jpc_id="J1")
     # W10 on time (R10; the 补报 R10B adds its line, not its time); W11 due 03-18 12:00 and its report came after
     # the cut-off: missing; W12 and W13 are not due yet: pending
     assert weeks.select("week_id", "status", "items").rows() == [
         ("2024-W10", "on_time", 3), ("2024-W11", "missing", 0), ("2024-W12", "pending", 0), ("2024-W13", "pending", 0)]
-    items = figures.negative_report_items(cur, "2024-03", CUTOFF)
+    items = negative_lists.negative_report_items(cur, "2024-03", CUTOFF)
     assert items.select("clause_code", "items").rows() == [("E.1.1", 2), ("E.2.1", 1)]
     # the same in the 同奖同罚 deduction records of a quarter assessed at the cut-off
     rec = deduction_records(cur, 2024, 1, CUTOFF)
     assert rec.filter(rec["kind"] == "shared_negative").select("dept_id", "source", "units").rows() == [
         ("D1", "R10 E.1.1", 2), ("D1", "R10B E.2.1", 1)]
     # later, every week is in: W11 late, W12 on time, W13 (Sunday evening) on time with nothing to report
-    late = figures.negative_report_weeks(cur, "2024-03", LATE).filter(jpc_id="J1")
+    late = negative_lists.negative_report_weeks(cur, "2024-03", LATE).filter(jpc_id="J1")
     assert late.select("week_id", "status").rows() == [
         ("2024-W10", "on_time"), ("2024-W11", "late"), ("2024-W12", "on_time"), ("2024-W13", "on_time")]
 
@@ -340,11 +340,11 @@ def test_appeal_levels_as_of_a_cutoff(warehouse):
         """,
     })
     march = (dt.datetime(2024, 3, 1), dt.datetime(2024, 4, 1))
-    rows = lambda as_of: figures.appeal_records(cur, *march, as_of).select(  # noqa: E731
+    rows = lambda as_of: appeals.appeal_records(cur, *march, as_of).select(  # noqa: E731
         "appeal_id", "level", "outcome", "dwell_hours").rows()
     # at 03-04 12:00: level 2 was entered and is left only on 03-05 (open); level 3 is not entered yet; A2 not raised
     assert rows(dt.datetime(2024, 3, 4, 12)) == [("A1", 1, "escalated", 24.0), ("A1", 2, "open", None)]
-    levels = figures.funnel_section(cur, *march, dt.datetime(2024, 3, 4, 12))
+    levels = appeals.funnel_section(cur, *march, dt.datetime(2024, 3, 4, 12))
     assert [(lv["level"], lv["entered"], lv["escalated"], lv["open"], lv["resolved"]) for lv in levels["levels"]][:3] == [
         (1, 1, 1, 0, 0), (2, 1, 0, 1, 0), (3, 0, 0, 0, 0)]
     assert levels["community_resolution_share"] is None

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from govdash.figures import assignments
-from govdash.figures.monthly_bulletin import bulletin
+from govdash.figures.whistle import assignments
+from govdash.figures.bulletin import bulletin
 from tests.golden_city import golden_city
 from warehouse.db import connect_read, read_cursor
 
@@ -162,7 +162,7 @@ def test_settings_change_the_figures(con, monkeypatch, tmp_path):
 
 def test_stored_assignment_facts_equal_the_live_computation(sample_db):
     """After the last log row, the bulletin reads facts the build stored; they must equal the live macro."""
-    from govdash.figures import assignment_params, assignment_source
+    from govdash.figures.query import assignment_params, assignment_source
 
     cur = read_cursor(connect_read(sample_db))
     late = dt.datetime(2025, 6, 30)

@@ -49,7 +49,7 @@ def test_uncovered_year_is_flagged_and_overrides_cover_it(tmp_path, monkeypatch)
               "E1,C1,2028-03-01 09:00,onsite,false\n"),
     ]
     ingest(files, db_path=db)
-    from govdash.status import calendar_coverage
+    from govdash.figures.data_quality import calendar_coverage
 
     con = connect_read(db)
     cov = calendar_coverage(con)

@@ -1,4 +1,4 @@
-"""A department user's ranks and lists are the city's, cut to its own row (issue 11 item 10).
+"""A department user's ranks and lists are the city's, cut to its own row.
 
 Seen before: a department's 月度通报 showed itself alone on the 红榜 (its view held one department, so it was
 first and last); 部门自查 said "第 18 名（共 1 个部门）"; the what-if table said "模拟排名 1, 名次变化 +17"
@@ -13,7 +13,7 @@ from docx import Document
 
 from govdash.figures import catalogue
 from govdash.access import Principal
-from govdash.figures.monthly_bulletin import bulletin
+from govdash.figures.bulletin import bulletin
 from govdash.figures.assessment import assessment_what_if
 from govdash.outputs.bulletin_text import red_black_lists
 from govdash.outputs.documents import bulletin_docx

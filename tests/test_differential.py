@@ -1,7 +1,7 @@
-"""Differential test (issue 13, item 2): the product against the independent reference implementation of
+"""Differential test: the product against the independent reference implementation of
 SPEC §3–§7 (tests/reference/) over the whole committed sample city (sample_data/, all of 2024).
 
-- the monthly bulletin (govdash.figures.monthly_bulletin.bulletin) of every month of 2024, at a past cut-off (the 6th of the
+- the monthly bulletin (govdash.figures.bulletin.bulletin) of every month of 2024, at a past cut-off (the 6th of the
   next month, 00:00), after all data (2025-06-30 00:00), and inside the month (the 15th, 12:00: open
   assignments, pending weekly reports, open appeal levels);
 - the assessment (govdash.figures.assessment.assessment) of every quarter and of the year, at a past cut-off (the 6th
@@ -99,7 +99,7 @@ def reference():
 
 
 def test_bulletin_against_reference(product, reference):
-    from govdash.figures.monthly_bulletin import bulletin
+    from govdash.figures.bulletin import bulletin
 
     c = Comparison()
     for month in MONTHS:
@@ -147,7 +147,7 @@ def test_hand_worked_october_city_against_reference(october, tmp_path):
     mid-month, a holiday visit, reports on time, late, missing and quarantined, off-list tasks): the bulletin
     of September to November at four cut-offs, and the assessment of Q4 and of the year."""
     from govdash.figures.assessment import assessment
-    from govdash.figures.monthly_bulletin import bulletin
+    from govdash.figures.bulletin import bulletin
     from govdash.core.scoring import parse_scoring
     from tests.test_visits_negative import FILES
     from warehouse.db import connect_read, read_cursor

@@ -1,4 +1,4 @@
-"""The bulletin as an official document (issue 15): the Word 通报 laid out per GB/T 9704-2012, its PDF
+"""The bulletin as an official document: the Word 通报 laid out per GB/T 9704-2012, its PDF
 (LibreOffice, one conversion per run) with CJK fonts only, and print-ready workbooks.
 
 The PNGs of the PDF's first page and of its first 附件 page are saved under test-artifacts/documents/ to be
@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from govdash.core.periods import day_label, deadline_label, moment_label, week_range_label
-from govdash.figures.monthly_bulletin import bulletin
+from govdash.figures.bulletin import bulletin
 from govdash.figures.assessment import assessment
 from govdash.outputs import gongwen
 from govdash.outputs.documents import HEADER_ROW, render_assessment, render_bulletin

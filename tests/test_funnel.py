@@ -14,7 +14,7 @@ import datetime as dt
 
 import pytest
 
-from govdash import figures
+from govdash.figures import appeals
 from pipelines.ingest import ingest
 from warehouse.db import connect_read, read_cursor
 
@@ -76,7 +76,7 @@ def cur(tmp_path_factory):
 
 
 def test_city_funnel_level_by_level(cur):
-    f = figures.funnel_section(cur, *OCT, LATE)
+    f = appeals.funnel_section(cur, *OCT, LATE)
     got = {lv["level"]: lv for lv in f["levels"]}
     expected = {  # entered, resolved, escalated, withdrawn, open, conversion, median, p90 (interpolated)
         1: (3, 1, 2, 0, 0, 0.6667, 2.0, 10.0),
@@ -95,19 +95,19 @@ def test_city_funnel_level_by_level(cur):
 
 
 def test_a_past_cut_off_sees_the_trail_as_it_stood(cur):
-    f = figures.funnel_section(cur, *OCT, dt.datetime(2024, 10, 15))
+    f = appeals.funnel_section(cur, *OCT, dt.datetime(2024, 10, 15))
     l5 = f["levels"][4]
     # A7 left level 5 on Oct 20: at Oct 15 both level-5 appeals are open and no level-5 dwell is known
     assert (l5["entered"], l5["resolved"], l5["open"], l5["median_dwell_hours"]) == (2, 0, 2, None)
     assert f["community_resolution_share"] == 0.75
     # before anything was raised: every level empty, the share null (not 0% or 100%)
-    empty = figures.funnel_section(cur, *OCT, dt.datetime(2024, 9, 30))
+    empty = appeals.funnel_section(cur, *OCT, dt.datetime(2024, 9, 30))
     assert all(lv["entered"] == 0 and lv["conversion"] is None for lv in empty["levels"])
     assert empty["community_resolution_share"] is None
 
 
 def test_per_community_and_category(cur):
-    f = figures.funnel_section(cur, *OCT, LATE)
+    f = appeals.funnel_section(cur, *OCT, LATE)
     by_comm = {c["community_id"]: c for c in f["by_community"]}
     assert by_comm["C1"]["community_resolution_share"] == 0.5   # A1 (L2), A5 (L3) of A1, A2, A5, A7
     assert by_comm["C2"]["community_resolution_share"] == 1.0   # A6 only
@@ -120,18 +120,18 @@ def test_per_community_and_category(cur):
 
 
 def test_push_up_ranking_ladder_and_flow(cur):
-    push = {r["community_id"]: r for r in figures.community_push_up(cur, *OCT, LATE).iter_rows(named=True)}
+    push = {r["community_id"]: r for r in appeals.community_push_up(cur, *OCT, LATE).iter_rows(named=True)}
     # appeals entering at ≤ 3: C1 A1, A2, A5 (A2 reached level 4); C2 A3, A4, A6 (A4 reached 5); a tie shares rank 1
     assert (push["C1"]["appeals"], push["C1"]["carried_up"], push["C1"]["carried_up_share"], push["C1"]["rank"]) == (3, 1, 0.3333, 1)
     assert (push["C2"]["appeals"], push["C2"]["carried_up"], push["C2"]["rank"]) == (3, 1, 1)
-    ladder = figures.whistle_ladder(cur, *OCT, LATE)
+    ladder = appeals.whistle_ladder(cur, *OCT, LATE)
     assert ladder["events"].to_list() == [4, 3, 2, 1]   # all, ≥ daily, ≥ weekly, city
     assert ladder["label"].to_list() == ["派单处置", "日调度", "周协调", "市委市政府协调"]
-    flow = {(r["from_level"], r["to_level"]): r["tasks"] for r in figures.task_flow(cur, *OCT).iter_rows(named=True)}
+    flow = {(r["from_level"], r["to_level"]): r["tasks"] for r in appeals.task_flow(cur, *OCT).iter_rows(named=True)}
     assert flow == {(5, 3): 2, (4, 3): 1}
-    trail = figures.appeal_trail(cur, "A4")
+    trail = appeals.appeal_trail(cur, "A4")
     assert trail["level"].to_list() == [1, 2, 3, 4, 5] and trail["outcome"].to_list()[-1] == "open"
-    withdrawn = figures.appeal_records(cur, *OCT, LATE, level=3, outcome="withdrawn")
+    withdrawn = appeals.appeal_records(cur, *OCT, LATE, level=3, outcome="withdrawn")
     assert withdrawn["appeal_id"].to_list() == ["A3"]
-    months = figures.appeal_resolution_by_month(cur, dt.datetime(2024, 9, 1), OCT[1], LATE)
+    months = appeals.appeal_resolution_by_month(cur, dt.datetime(2024, 9, 1), OCT[1], LATE)
     assert months.select("month", "resolved", "community_resolution_share").rows() == [("2024-09", 1, 1.0), ("2024-10", 5, 0.6)]

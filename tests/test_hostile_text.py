@@ -1,4 +1,4 @@
-"""Hostile text in the source data (issue 11 items 4 and 5): names, categories, titles, notes and a user
+"""Hostile text in the source data: names, categories, titles, notes and a user
 name that are spreadsheet formulas, markdown links and images, or HTML tags.
 
 Exports: no workbook the product writes has a formula cell, and no CSV field starts with = + - @ tab
@@ -167,8 +167,8 @@ def assert_no_formulas(data, expect: set[str]) -> None:
 
 def test_bulletin_and_assessment_workbooks_have_no_formulas(hostile_warehouse, hostile_port):
     from govdash.figures.assessment import assessment
-    from govdash.figures import parse_as_of
-    from govdash.figures.monthly_bulletin import bulletin
+    from govdash.core.periods import parse_as_of
+    from govdash.figures.bulletin import bulletin
     from govdash.outputs.documents import assessment_xlsx, bulletin_xlsx
     from warehouse.db import connect_read, read_cursor
 

@@ -532,7 +532,7 @@ def test_status_counts_a_quarantine_written_before_the_counts_table(tmp_path, ol
     """A warehouse from before quarantine_counts (or a file loaded then): its detail is complete."""
     import duckdb
 
-    from govdash.status import warehouse_status
+    from govdash.figures.data_quality import warehouse_status
 
     db = tmp_path / "wh.duckdb"
     ingest(base_files(tmp_path) + [write(tmp_path / "whistle_events.csv", many_bad_events(7))], db_path=db)

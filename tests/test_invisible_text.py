@@ -327,7 +327,7 @@ def october_reports(october):
     """The hand-worked October city's bulletin (and September's, the previous month) and its fourth quarter's
     assessment, as the renderers take them."""
     from govdash.figures.assessment import assessment
-    from govdash.figures.monthly_bulletin import bulletin
+    from govdash.figures.bulletin import bulletin
 
     db, _ = october
     with warehouse_cursor(db) as cur:

@@ -14,8 +14,8 @@ import datetime as dt
 
 import pytest
 
-from govdash import figures
-from govdash.figures import assignment_params
+from govdash.figures import query, whistle
+from govdash.figures.query import assignment_params
 from tests.golden_city import BASE, golden_city
 
 FILES = {
@@ -200,7 +200,7 @@ def test_assignments_after_the_last_log_row_live_and_stored(cur):
 def test_assignments_at_past_cutoffs(cur, use_stored):
     """Hand-worked, all live and from the stored facts plus the live delta (the events with a log row after
     the cut-off): both must give these rows."""
-    assert figures.assignment_source(cur, T("10-10 12:00")) == "stored+live"
+    assert query.assignment_source(cur, T("10-10 12:00")) == "stored+live"
     # 10-10 12:00: E3 reopened, its deadline (end of 10-10) not passed yet; E4 and E5 not dispatched yet
     assert [(r[0], r[1], r[10], r[12], r[13], r[14], r[16]) for r in assignments(cur, T("10-10 12:00"), use_stored=use_stored)] == [
         ("E1", "D1", T("10-08 15:00"), "satisfied", 0, None, "closed_on_time"),
@@ -298,7 +298,7 @@ def test_working_days_overdue_is_counted_once_in_the_macro(cur):
     assert rows == [("E1", "D1", "closed_on_time", None), ("E2", "D2", "closed_late", None),
                     ("E3", "D1", "closed_late", None), ("E3", "D3", "returned", None),
                     ("E4", "D2", "open_overdue", 1), ("E5", "D1", "open_overdue", 3), ("E6", "D3", "closed_on_time", None)]
-    overdue = figures.overdue_table(cur, "2024-10", LATE)
+    overdue = whistle.overdue_table(cur, "2024-10", LATE)
     assert overdue.select("event_id", "working_days_overdue").rows() == [("E5", 3), ("E4", 1)]
 
 
@@ -306,7 +306,7 @@ def test_whistle_rates_by_month_with_filters(cur):
     """October's dispatches at 10-20: E6 (D3, onsite, 噪音: arrived in time, closed on time, rated 基本满意),
     E4 (D2, onsite: arrived in time, open overdue), E5 (D1, offsite: no response, open overdue)."""
     def rates(**filters):
-        [row] = figures.whistle_rates(cur, "2024-10", "2024-10", LATE, **filters).to_dicts()
+        [row] = whistle.whistle_rates(cur, "2024-10", "2024-10", LATE, **filters).to_dicts()
         return (row["dispatched"], row["handled"], row["handled_in_time"], row["closed_on_time"], row["open_overdue"],
                 row["handling_rate"], row["timely_handling_rate"], row["closure_rate"], row["on_time_closure_rate"],
                 row["satisfaction_rate"])

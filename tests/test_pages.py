@@ -5,7 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from govdash.access import Principal
 from govdash.core.tables import table_specs
-from govdash.figures.monthly_bulletin import bulletin
+from govdash.figures.bulletin import bulletin
 from tests.conftest import REPO
 from warehouse.db import connect_read, read_cursor
 
@@ -90,15 +90,15 @@ def test_visits_page(sample_warehouse):
     at = run_app("pages/visits.py")
     assert at.title[0].value == "联系捆绑走访"
     month = latest_month(sample_warehouse)
-    from govdash.figures import visit_table
+    from govdash.figures.visits import visit_table
 
     v = visit_table(read_cursor(connect_read(sample_warehouse)), month)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["应走访周次"] == str(v["required_weeks"].sum())
     assert metrics["已走访周次"] == str(v["covered_weeks"].sum())
-    # the rate as the bulletin states it (one SQL definition, issue 12)
+    # the rate as the bulletin states it (one SQL definition)
     from govdash.core.formatting import pct
-    from govdash.figures import visit_totals
+    from govdash.figures.visits import visit_totals
 
     assert metrics["走访达标率"] == pct(visit_totals(read_cursor(connect_read(sample_warehouse)), month)["visit_compliance"])
     subheaders = [s.value for s in at.subheader]
@@ -133,7 +133,8 @@ def test_negative_lists_page(sample_warehouse):
 
 
 def test_five_level_page(sample_warehouse):
-    from govdash.figures import funnel_section, month_bounds, parse_as_of
+    from govdash.figures.appeals import funnel_section
+    from govdash.core.periods import month_bounds, parse_as_of
 
     at = run_app("pages/five_level.py")
     assert at.title[0].value == "五级双向"

@@ -1,4 +1,4 @@
-"""Past cut-offs from stored facts plus a live delta (issue 16): at a cut-off inside the data, the facts of the
+"""Past cut-offs from stored facts plus a live delta: at a cut-off inside the data, the facts of the
 events whose log ends by the cut-off are read from fct_assignment_facts and only the events with a log row after
 it are computed from the log (warehouse/macros/assignment_facts_at.sql, use_stored). The reference is the
 all-live computation (use_stored false): every figure must be equal at every month-end of the sample city and
@@ -7,8 +7,9 @@ import datetime as dt
 
 import pytest
 
-from govdash import figures
-from govdash.figures import monthly_bulletin
+from govdash.core import periods
+from govdash.figures import bulletin as monthly_bulletin
+from govdash.figures import query, whistle
 from warehouse.db import connect_read, read_cursor
 
 MONTH_ENDS = [dt.datetime(2024, m, 1) for m in range(2, 13)] + [dt.datetime(2025, 1, 1)]
@@ -23,8 +24,8 @@ def cur(sample_db):
 
 
 def all_live(monkeypatch):
-    original = figures.assignment_params
-    monkeypatch.setattr(figures, "assignment_params",
+    original = query.assignment_params
+    monkeypatch.setattr(query, "assignment_params",
                         lambda con, as_of, settings=None: {**original(con, as_of, settings), "use_stored": False})
 
 
@@ -42,13 +43,13 @@ def month_of(cutoff: dt.datetime) -> str:
 
 
 def previous(month: str) -> str:
-    return figures.previous_month(month)
+    return periods.previous_month(month)
 
 
 @pytest.mark.parametrize("cutoff", MONTH_ENDS + MID_MONTH, ids=lambda d: d.strftime("%Y%m%d-%H%M%S"))
 def test_bulletin_figure_by_figure(cur, monkeypatch, cutoff):
     if cutoff < dt.datetime(2024, 12, 1):
-        assert figures.assignment_source(cur, cutoff) == "stored+live"
+        assert query.assignment_source(cur, cutoff) == "stored+live"
     months = {month_of(cutoff), previous(month_of(cutoff))} - {"2023-12"}
     for month in sorted(months):
         ours, reference = both(cur, monkeypatch, lambda c: monthly_bulletin.bulletin(c, month, cutoff))
@@ -61,14 +62,14 @@ def test_bulletin_figure_by_figure(cur, monkeypatch, cutoff):
 @pytest.mark.parametrize("cutoff", MONTH_ENDS[::3] + MID_MONTH[:2], ids=lambda d: d.strftime("%Y%m%d-%H%M%S"))
 def test_assignment_rows_rates_and_open_cases(cur, monkeypatch, cutoff):
     year = (dt.datetime(2024, 1, 1), dt.datetime(2025, 1, 1))
-    ours, reference = both(cur, monkeypatch, lambda c: figures.assignments(c, *year, cutoff).sort("event_id", "dept_id", "dispatch_seq"))
+    ours, reference = both(cur, monkeypatch, lambda c: whistle.assignments(c, *year, cutoff).sort("event_id", "dept_id", "dispatch_seq"))
     assert ours.height > 0 and ours.equals(reference)
-    ours, reference = both(cur, monkeypatch, lambda c: figures.whistle_rates(c, "2024-01", "2024-12", cutoff))
+    ours, reference = both(cur, monkeypatch, lambda c: whistle.whistle_rates(c, "2024-01", "2024-12", cutoff))
     assert ours.equals(reference)
     for dept in ("D01", "D07"):
-        o, r = both(cur, monkeypatch, lambda c: figures.department_open_cases(c, dept, cutoff))
+        o, r = both(cur, monkeypatch, lambda c: whistle.department_open_cases(c, dept, cutoff))
         assert o.equals(r)
-    ours, reference = both(cur, monkeypatch, lambda c: figures.year_to_date_departments(c, month_of(cutoff), cutoff))
+    ours, reference = both(cur, monkeypatch, lambda c: whistle.year_to_date_departments(c, month_of(cutoff), cutoff))
     assert ours.equals(reference)
 
 
@@ -94,7 +95,7 @@ def test_the_live_delta_matters(cur):
 def test_now_reads_only_stored_facts(cur):
     """At or after the last log row no event is late: the live part is empty and every row is a stored one."""
     last = cur.execute("select last_ts from stg_whistle_log_bounds").fetchall()[0][0]
-    assert figures.assignment_source(cur, last) == "stored"
+    assert query.assignment_source(cur, last) == "stored"
     n_live = cur.execute("select count(*) from assignment_facts_as_of($a, '2024-01-01', '2025-02-01', late_only := true)",
                          {"a": last}).fetchall()[0][0]
     assert n_live == 0

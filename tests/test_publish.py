@@ -1,4 +1,4 @@
-"""Issue 15: the default cut-off rule, publishing (定稿发布) into the warehouse archive, corrections, and
+"""The default cut-off rule, publishing (定稿发布) into the warehouse archive, corrections, and
 scoring settings as versions. Dates are worked by hand on the official calendar (2024 National Day:
 1–7 October off, Sunday 29 September and Saturday 12 October worked; 2025 Spring Festival: 28 January –
 4 February off, Sunday 26 January and Saturday 8 February worked)."""
@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from govdash.cli import main as cli
 from govdash.core.principal import AccessDenied, Principal
-from govdash.figures.monthly_bulletin import bulletin
+from govdash.figures.bulletin import bulletin
 from govdash.figures.assessment import assessment, assessment_final_cutoff
 from govdash.figures.cutoff import cutoff_status, month_end, month_final_cutoff, rule_cutoff
 from govdash.outputs.publication import PublishError, publish_month
@@ -335,7 +335,7 @@ def test_the_page_publishes_with_confirmation_and_lists_a_correction(city, tmp_p
 def test_the_page_marks_a_provisional_cutoff_and_late_data(city):
     at = _page(CHAIR, "2024-12")
     assert any(w.value.startswith("数据截至 2025年1月1日 01:02") for w in at.warning)
-    at.sidebar.datetime_input(key="as_of_at").set_value(dt.datetime(2025, 1, 3, 23, 59)).run()  # one step (issue 14)
+    at.sidebar.datetime_input(key="as_of_at").set_value(dt.datetime(2025, 1, 3, 23, 59)).run()  # one step
     assert not at.exception
     assert any("初步数据" in m.value for m in at.markdown)
     assert any("初步数据：截止时点早于本期正式截止时点 2025年1月8日 23:59" in w.value for w in at.warning)
@@ -474,3 +474,19 @@ def test_the_page_offers_publishing_to_the_committee_only(city):
         assert not [b for b in at.button if b.key == "publish_button"], principal
         assert any("截止 2024年11月7日 23:59" in m.value for m in at.markdown)  # the cut-off beside the title
     assert [b for b in _page(CHAIR).button if b.key == "publish_button"]
+
+
+def test_the_default_cutoff_is_the_final_one_or_now_while_that_is_ahead(committed_sample_db):
+    """One rule for the CLI, publishing and the pages: the final cut-off once it has passed, else now (and now while
+    no final cut-off is known, before any warehouse)."""
+    from govdash.figures.cutoff import default_cutoff, month_default_cutoff
+
+    final = dt.datetime(2024, 11, 7, 23, 59, 59)
+    assert default_cutoff(final, at=dt.datetime(2025, 1, 1)) == final
+    assert default_cutoff(final, at=final) == final
+    assert default_cutoff(final, at=dt.datetime(2024, 11, 5, 8, 0)) == dt.datetime(2024, 11, 5, 8, 0)
+    assert default_cutoff(None, at=dt.datetime(2024, 11, 5, 8, 0)) == dt.datetime(2024, 11, 5, 8, 0)
+    cur = _cur(committed_sample_db)
+    assert month_default_cutoff(cur, "2024-10") == final
+    ahead = month_default_cutoff(cur, "2099-01")   # a final cut-off far ahead: now
+    assert ahead < month_final_cutoff(cur, "2099-01") and abs(ahead - dt.datetime.now()) < dt.timedelta(hours=14)

@@ -1,4 +1,4 @@
-"""The reference implementation (tests/reference/) against the product on small cities (issue 13, item 2.3).
+"""The reference implementation (tests/reference/) against the product on small cities.
 
 1. Hand-worked cases: the reference's own figures checked by hand against SPEC §3 (these must pass: they
    check the reference), each also compared with the product.
@@ -65,7 +65,7 @@ def write_city(folder: Path, events: list[tuple], log: list[tuple], overrides: l
 
 
 def product_bulletins(folder: Path, months: list[str], as_of: dt.datetime) -> list[dict]:
-    from govdash.figures.monthly_bulletin import bulletin
+    from govdash.figures.bulletin import bulletin
     from pipelines.ingest import ingest
     from warehouse.db import connect_read, read_cursor
 

@@ -9,8 +9,9 @@ import openpyxl
 import pytest
 from docx import Document
 
-from govdash.figures import assignments, month_bounds
-from govdash.figures.monthly_bulletin import bulletin
+from govdash.core.periods import month_bounds
+from govdash.figures.whistle import assignments
+from govdash.figures.bulletin import bulletin
 from govdash.outputs.documents import HEADER_ROW, bulletin_docx, bulletin_xlsx
 from tests.conftest import REPO, warehouse_cursor
 
@@ -193,3 +194,57 @@ def test_cli_gives_a_department_its_own_view_ranked_on_the_whole_city(sample_war
 
     nobody = _cli("report", "bulletin", "--month", "2024-10", "--user", "nobody", env=env)
     assert nobody.returncode == 1 and "没有账号" in nobody.stderr and "Traceback" not in nobody.stderr
+
+
+@pytest.mark.parametrize("month, as_of", [("2024-10", AS_OF), ("2024-03", "2024-04-03 12:00:00"), ("2024-01", AS_OF)])
+def test_a_month_is_compared_with_the_month_befores_city_totals_at_the_same_cutoff(cur, month, as_of):
+    """The comparison is the month before's "city" section as its whole bulletin would give it, at the cut-off of
+    the month compared (January: a December without data, nothing dispatched)."""
+    from govdash.core.periods import previous_month
+    from govdash.figures.bulletin import comparison
+
+    whole = bulletin(cur, previous_month(month), as_of)
+    assert comparison(cur, month, as_of) == {"city": whole["city"]}
+    assert (whole["city"]["dispatched"] > 0) == (month != "2024-01")
+
+
+def _document_xml(docx: bytes) -> bytes:
+    import zipfile
+
+    return zipfile.ZipFile(io.BytesIO(docx)).read("word/document.xml")
+
+
+def test_the_word_file_compared_with_the_city_totals_is_the_one_compared_with_the_whole_month_before(cur):
+    """Reading only the month before's city totals changes nothing in the Word file: its 较上月 sentence included."""
+    from govdash.figures.bulletin import comparison
+    from govdash.outputs.documents import render_bulletin
+
+    b = bulletin(cur, "2024-10", AS_OF)
+    previous = comparison(cur, "2024-10", AS_OF)
+    text = "\n".join(p.text for p in Document(io.BytesIO(render_bulletin("docx", b, previous))).paragraphs)
+    assert "派单数较上月" in text and "按期办结率" in text
+    assert _document_xml(render_bulletin("docx", b, previous)) == \
+        _document_xml(render_bulletin("docx", b, bulletin(cur, "2024-09", AS_OF)))
+
+
+def test_the_cli_word_file_of_a_department_is_its_bulletin_compared_with_the_city_totals(sample_warehouse, tmp_path, cur):
+    """`report bulletin --format docx --user`: the department's cut of the month, compared with the month before's
+    city totals (the city's for everyone), the same document the catalogue's cut of both gives."""
+    import os
+
+    from govdash.core.principal import Principal
+    from govdash.figures import catalogue
+    from govdash.figures.bulletin import comparison
+    from govdash.outputs.documents import render_bulletin
+
+    env = {**os.environ, "GOVDASH_ACCOUNTS": str(tmp_path / "accounts.toml")}
+    assert _cli("user", "add", "d13", "--role", "department:D13", "--password", "pw-0123456789", env=env).returncode == 0
+    out = tmp_path / "d13.docx"
+    run = _cli("report", "bulletin", "--month", "2024-10", "--as-of", AS_OF, "--user", "d13", "--format", "docx",
+               "--out", str(out), env=env)
+    assert run.returncode == 0, run.stderr
+    p = Principal("d13", "department", "D13")
+    mine = catalogue.view_as(p, bulletin(cur, "2024-10", AS_OF), catalogue.bulletin, cur)
+    previous = catalogue.view_as(p, comparison(cur, "2024-10", AS_OF), catalogue.comparison, cur)
+    assert previous == {"city": bulletin(cur, "2024-09", AS_OF)["city"]}
+    assert _document_xml(out.read_bytes()) == _document_xml(render_bulletin("docx", mine, previous))

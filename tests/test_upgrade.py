@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from govdash.cli import main
-from govdash.status import warehouse_status
+from govdash.figures.data_quality import warehouse_status
 from warehouse.db import OUTDATED_BUILD, WarehouseError, connect_read, read_cursor
 
 

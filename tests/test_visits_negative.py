@@ -8,8 +8,8 @@ Weekly reports are due, by default, on the Monday after the week at 12:00.
 import datetime as dt
 
 
-from govdash import figures
-from govdash.figures import monthly_bulletin
+from govdash.figures import negative_lists, visits, whistle
+from govdash.figures import bulletin as monthly_bulletin
 from warehouse.db import connect_read, read_cursor
 
 FILES = {
@@ -91,7 +91,7 @@ def test_unknown_clause_code_is_quarantined_against_appendix_e(october):
 
 def test_visit_compliance_per_binding(october):
     db, _ = october
-    v = {(r["dept_id"], r["jpc_id"]): r for r in figures.visit_table(_cur(db), "2024-10").iter_rows(named=True)}
+    v = {(r["dept_id"], r["jpc_id"]): r for r in visits.visit_table(_cur(db), "2024-10").iter_rows(named=True)}
     d1j1 = v[("D1", "J1")]
     # required W40–W44; covered W40 (a holiday visit), W41 (two visits), W44 (Sat Nov 2); V5 is September's
     assert (d1j1["required_weeks"], d1j1["covered_weeks"], d1j1["visit_compliance"]) == (5, 3, 0.6)
@@ -110,7 +110,7 @@ def test_visit_compliance_per_binding(october):
     assert (d2j2["required_weeks"], d2j2["visits"], d2j2["visit_compliance"]) == (0, 1, None)
     assert set(v) == {("D1", "J1"), ("D2", "J1"), ("D1", "J2"), ("D2", "J2")}
     # September holds W39 only for its last days: V5 (Sun Sep 29) covers J1–D1's W39
-    sep = {(r["dept_id"], r["jpc_id"]): r for r in figures.visit_table(_cur(db), "2024-09").iter_rows(named=True)}
+    sep = {(r["dept_id"], r["jpc_id"]): r for r in visits.visit_table(_cur(db), "2024-09").iter_rows(named=True)}
     assert sep[("D1", "J1")]["covered_weeks"] == 1 and sep[("D1", "J1")]["problems_raised"] == 5
 
 
@@ -122,7 +122,7 @@ def test_exempt_weeks_are_a_setting(october, tmp_path, monkeypatch):
     custom.write_text(text, encoding="utf-8")
     monkeypatch.setenv("GOVDASH_SETTINGS", str(custom))
     db, _ = october
-    v = {(r["dept_id"], r["jpc_id"]): r for r in figures.visit_table(_cur(db), "2024-10").iter_rows(named=True)}
+    v = {(r["dept_id"], r["jpc_id"]): r for r in visits.visit_table(_cur(db), "2024-10").iter_rows(named=True)}
     assert (v[("D1", "J1")]["required_weeks"], v[("D1", "J1")]["visit_compliance"]) == (4, 0.75)
     assert (v[("D2", "J1")]["required_weeks"], v[("D2", "J1")]["visit_compliance"]) == (2, 0.5)
     assert list(v[("D1", "J1")]["missed_weeks"]) == ["2024-W42"]
@@ -132,7 +132,7 @@ def test_weekly_reports_on_time_late_missing_and_pending(october):
     db, _ = october
     cur = _cur(db)
     late_cut = dt.datetime(2024, 11, 20)
-    weeks = figures.negative_report_weeks(cur, "2024-10", late_cut)
+    weeks = negative_lists.negative_report_weeks(cur, "2024-10", late_cut)
     status = {(r["jpc_id"], r["week_id"]): r["status"] for r in weeks.iter_rows(named=True)}
     assert status == {
         ("J1", "2024-W40"): "on_time",   # 11:59 on the Monday due 12:00 (itself a holiday)
@@ -142,7 +142,7 @@ def test_weekly_reports_on_time_late_missing_and_pending(october):
         ("J1", "2024-W44"): "on_time",
         **{("J2", f"2024-W{w}"): "on_time" for w in range(40, 45)},
     }
-    summary = {r["jpc_id"]: r for r in figures.negative_report_summary(cur, "2024-10", late_cut)}
+    summary = {r["jpc_id"]: r for r in negative_lists.negative_report_summary(cur, "2024-10", late_cut)}
     j1 = summary["J1"]
     assert (j1["weeks_required"], j1["on_time"], j1["late"], j1["missing"], j1["pending"]) == (5, 3, 1, 1, 0)
     assert j1["on_time_rate"] == 0.6 and j1["missing_weeks"] == ["2024-W42"] and j1["late_weeks"] == ["2024-W41"]
@@ -153,24 +153,24 @@ def test_weekly_reports_on_time_late_missing_and_pending(october):
     assert summary["J2"]["items_by_clause"] == {} and summary["J2"]["rectified_share"] is None
     assert summary["J2"]["rectified_items"] == 0
     # the city: J1 and J2, 10 weeks due, 8 on time; 4 items, 3 rectified; E.1.1 the clause with most items
-    city = figures.negative_report_totals(cur, "2024-10", late_cut)
+    city = negative_lists.negative_report_totals(cur, "2024-10", late_cut)
     assert (city["jpcs"], city["weeks_due"], city["on_time"], city["late"], city["missing"], city["on_time_rate"]) == (2, 10, 8, 1, 1, 0.8)
     assert (city["items"], city["rectified_items"], city["rectified_share"]) == (4, 3, 0.75)
     assert (city["top_clause_code"], city["top_clause_items"]) == ("E.1.1", 3)
     # J2 alone (a department bound to J2 only): 5 of 5 on time, no items, no rectified share
-    j2 = figures.negative_report_totals(cur, "2024-10", late_cut, ("J2",))
+    j2 = negative_lists.negative_report_totals(cur, "2024-10", late_cut, ("J2",))
     assert (j2["jpcs"], j2["weeks_due"], j2["on_time_rate"], j2["items"], j2["rectified_share"]) == (1, 5, 1.0, 0, None)
-    assert figures.negative_report_totals(cur, "2024-10", late_cut, ())["jpcs"] == 0   # no bound JPC: nothing
-    clauses = {r["clause_code"]: r for r in figures.negative_report_clauses(cur, "2024-10", late_cut).iter_rows(named=True)}
+    assert negative_lists.negative_report_totals(cur, "2024-10", late_cut, ())["jpcs"] == 0   # no bound JPC: nothing
+    clauses = {r["clause_code"]: r for r in negative_lists.negative_report_clauses(cur, "2024-10", late_cut).iter_rows(named=True)}
     assert {k: (r["items"], r["jpcs"]) for k, r in clauses.items()} == {"E.1.1": (3, 1), "E.2.3": (1, 1)}
     assert sum(r["rectified_items"] for r in clauses.values()) == 3
 
     # at Mon Nov 4 11:00, J2's W44 report (11:30) is not in yet and not yet due: pending, not missing
-    early = figures.negative_report_weeks(cur, "2024-10", dt.datetime(2024, 11, 4, 11, 0))
+    early = negative_lists.negative_report_weeks(cur, "2024-10", dt.datetime(2024, 11, 4, 11, 0))
     early_status = {(r["jpc_id"], r["week_id"]): r["status"] for r in early.iter_rows(named=True)}
     assert early_status[("J2", "2024-W44")] == "pending"
     assert early_status[("J1", "2024-W44")] == "on_time"
-    s = {r["jpc_id"]: r for r in figures.negative_report_summary(cur, "2024-10", dt.datetime(2024, 11, 4, 11))}
+    s = {r["jpc_id"]: r for r in negative_lists.negative_report_summary(cur, "2024-10", dt.datetime(2024, 11, 4, 11))}
     assert (s["J2"]["on_time"], s["J2"]["pending"], s["J2"]["on_time_rate"]) == (4, 1, 1.0)
 
 
@@ -187,9 +187,9 @@ def test_assessment_and_burden_negative_lists(october):
     assert (burden["D1"]["tasks_off_list_ytd"], burden["D1"]["tasks_onto_communities"]) == (3, 3)
     # D2: T4's admission item matches B05 by name; its certificate is off Appendix C; T5 goes to the street
     assert (burden["D2"]["tasks_off_list"], burden["D2"]["certificates_off_list"]) == (0, 1)
-    records = figures.burden_records(_cur(db), "D1", dt.datetime(2024, 10, 1), dt.datetime(2024, 11, 1))
+    records = negative_lists.burden_records(_cur(db), "D1", dt.datetime(2024, 10, 1), dt.datetime(2024, 11, 1))
     assert records["task_id"].to_list() == ["T2", "T3"]
-    # the JSON sections as issue 4 names them
+    # the JSON sections by their keys
     assert {"visits", "negative_reports", "assessment_negative_list", "burden_negative_list"} <= set(b)
     assert set(b["visits"][0]) == {"dept_id", "jpc_id", "required_weeks", "covered_weeks", "visit_compliance", "visits",
                                    "leader_led_visits", "problems_raised", "problems_solved", "missed_weeks"}
@@ -198,9 +198,9 @@ def test_assessment_and_burden_negative_lists(october):
 def test_department_compliance_leaders_records_and_missed_weeks(october):
     db, _ = october
     cur = _cur(db)
-    visits = figures.visit_table(cur, "2024-10")
-    assert visits.height
-    depts = {r["dept_id"]: r for r in figures.visit_departments(cur, "2024-10").iter_rows(named=True)}
+    bindings = visits.visit_table(cur, "2024-10")
+    assert bindings.height
+    depts = {r["dept_id"]: r for r in visits.visit_departments(cur, "2024-10").iter_rows(named=True)}
     # D1: J1 3 of 5 + J2 1 of 2 = 4 of 7; D2: J1 1 of 3, J2 unbound (nothing required)
     assert (depts["D1"]["required_weeks"], depts["D1"]["covered_weeks"], depts["D1"]["visit_compliance"]) == (7, 4, 0.5714)
     assert (depts["D1"]["missed"], depts["D1"]["visits"], depts["D1"]["bindings"]) == (3, 5, 2)
@@ -208,19 +208,19 @@ def test_department_compliance_leaders_records_and_missed_weeks(october):
     # lowest compliance first
     assert list(depts) == ["D2", "D1"]
     # the city: 5 of 10 weeks; D1 alone: 4 of 7 (its row's rate); nobody at 100 %
-    city = figures.visit_totals(cur, "2024-10")
+    city = visits.visit_totals(cur, "2024-10")
     assert (city["required_weeks"], city["covered_weeks"], city["visit_compliance"], city["departments_full"]) == (10, 5, 0.5, 0)
     assert city["visits"] == depts["D1"]["visits"] + depts["D2"]["visits"]
-    d1 = figures.visit_totals(cur, "2024-10", ("D1",))
+    d1 = visits.visit_totals(cur, "2024-10", ("D1",))
     assert (d1["required_weeks"], d1["covered_weeks"], d1["visit_compliance"], d1["departments"]) == (7, 4, 0.5714, 1)
-    leaders = {r["jpc_id"]: r for r in figures.leader_visits(cur, "2024-10").iter_rows(named=True)}
+    leaders = {r["jpc_id"]: r for r in visits.leader_visits(cur, "2024-10").iter_rows(named=True)}
     # J1: V1–V4 (D1) and V6 (D2), V1 led by 张市长; J2: V7, V8 and no contact leader
     assert (leaders["J1"]["leader_name"], leaders["J1"]["visits"], leaders["J1"]["leader_led_visits"]) == ("张市长", 5, 1)
     assert (leaders["J2"]["leader_name"], leaders["J2"]["visits"], leaders["J2"]["leader_led_visits"]) == (None, 2, 0)
-    assert figures.visit_records(cur, "2024-10", "D1", "J1")["visit_id"].to_list() == ["V1", "V2", "V3", "V4"]
-    missed = figures.missed_visit_weeks(cur, "D1", "2024-10", "2024-10")
+    assert visits.visit_records(cur, "2024-10", "D1", "J1")["visit_id"].to_list() == ["V1", "V2", "V3", "V4"]
+    missed = visits.missed_visit_weeks(cur, "D1", "2024-10", "2024-10")
     assert missed.select("jpc_id", "week_id").rows() == [("J2", "2024-W40"), ("J1", "2024-W42"), ("J1", "2024-W43")]
-    lines = figures.negative_report_lines(cur, "2024-10", dt.datetime(2024, 11, 20), "J1")
+    lines = negative_lists.negative_report_lines(cur, "2024-10", dt.datetime(2024, 11, 20), "J1")
     # W40's two clause lines, the two "nothing" lines and W44's line; the quarantined W42 report is not there
     assert lines["report_id"].to_list() == ["R1-40", "R1-40", "R1-41", "R1-43", "R1-44"]
     assert lines["clause_text"][0].startswith("严禁违反政治纪律")
@@ -231,7 +231,7 @@ def test_rank_history_and_report_text(october):
 
     db, _ = october
     cur = _cur(db)
-    hist = figures.department_rank_history(cur, "2024-09", "2024-10", dt.datetime(2024, 11, 20))
+    hist = whistle.department_rank_history(cur, "2024-09", "2024-10", dt.datetime(2024, 11, 20))
     rows = {(r["month"], r["dept_id"]): r for r in hist.iter_rows(named=True)}
     # October: D2 closed its one whistle on time (100%), D1 one of two (50%); the city 2 of 3
     assert (rows[("2024-10", "D2")]["rank"], rows[("2024-10", "D1")]["rank"]) == (1, 2)

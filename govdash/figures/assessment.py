@@ -13,7 +13,10 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 import polars as pl
 
 from govdash.core.periods import parse_as_of
-from govdash.figures import exempt_weeks, negative_list_reasons, period_assignments
+from govdash.figures import cutoff as cutoff_rule
+from govdash.figures.negative_lists import negative_list_reasons
+from govdash.figures.visits import exempt_weeks
+from govdash.figures.whistle import period_assignments
 from govdash.core.scoring import ScoringSettings, load_scoring, parse_scoring
 from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
@@ -180,12 +183,10 @@ def score_departments(actuals: pl.DataFrame, records: pl.DataFrame, s: ScoringSe
 def assessment(con, year: int, quarter: int | None = None, as_of: str | dt.datetime | None = None,
                settings: ScoringSettings | None = None) -> dict:
     """The period's assessment as a JSON-ready dict, with the change against the previous period."""
-    from govdash.figures import cutoff as cutoff_rule
-
     s = settings or load_scoring()
     p = period_bounds(year, quarter)
     # no cut-off given: the period's default cut-off (settings [cutoff]), as the bulletin's
-    cutoff = cutoff_rule.default_cutoff(con, p["date_to"]) if as_of is None else parse_as_of(as_of)
+    cutoff = cutoff_rule.period_default_cutoff(con, p["date_to"]) if as_of is None else parse_as_of(as_of)
     stated = cutoff_rule.cutoff_status(con, p["date_to"], cutoff)
     departments = score_departments(component_actuals(con, year, quarter, cutoff), deduction_records(con, year, quarter, cutoff),
                                     s, annual=quarter is None)
@@ -205,8 +206,6 @@ def assessment(con, year: int, quarter: int | None = None, as_of: str | dt.datet
 
 def assessment_final_cutoff(con, year: int, quarter: int | None) -> dt.datetime:
     """The period's final cut-off by the rule (settings [cutoff]); the page caps it at now for its default."""
-    from govdash.figures import cutoff as cutoff_rule
-
     return cutoff_rule.rule_cutoff(con, period_bounds(year, quarter)["date_to"])
 
 

@@ -1,14 +1,14 @@
 """The figure catalogue: every figure a page, file or CLI can show, declared once with its scope rule.
 
-A figure is called as a function (`ui.figure(catalogue.bulletin, month, as_of)`); the catalogue knows it
-by that function. Its scope rule says what a department user gets of the result; the committee and the
-assessment office get it whole. **Fail closed**: a function that is not declared here, or a bulletin or
+Every figure is one module-level name below (`bulletin = Figure(monthly_bulletin.bulletin, …)`), named as its
+function, and a page asks for it by that name (`ui.figure(catalogue.bulletin, month, as_of)`). Its scope rule
+says what a department user gets of the result; the committee and the assessment office get it whole. **Fail closed**: a function that is not declared here, or a bulletin or
 assessment section that is not declared, is denied to a department user (a figure) or left out of its
 view (a section). Rankings and lists are computed on the whole city by the figure itself; the rules
 here only cut the finished result to what the user may see.
 
 Adding a bulletin section: its `.sql` file in warehouse/metrics, one `Section` line (with its scope rule) in
-govdash.figures.monthly_bulletin.SECTIONS, which BULLETIN_SECTIONS below is read from, and the document section
+govdash.figures.bulletin.SECTIONS, which BULLETIN_SECTIONS below is read from, and the document section
 that shows it (govdash.outputs.bulletin_body.BODY, drawn by the Word file and the bulletin page).
 """
 from __future__ import annotations
@@ -16,18 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from govdash import figures, status
 from govdash.core.principal import AccessDenied, Principal
+from govdash.figures import appeals, cutoff, data_quality, lookups, negative_lists, published, visits, whistle
 from govdash.figures import assessment as assessment_figures
-from govdash.figures import cutoff, lookups, monthly_bulletin, published
-from warehouse.sql_files import metric_sql
-from warehouse.db import fetch_frame
+from govdash.figures import bulletin as monthly_bulletin
 from govdash.figures.scope import (  # noqa: F401  (the rules, for the declarations below and for tests)
     BOUND_JPCS, CITY_ONLY, CITY_ONLY_MESSAGE, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule, bound_jpcs_argument,
     declared_sections, each, own_department_argument, sections)
+from warehouse.sql_files import metric_sql
+from warehouse.db import fetch_frame
 
 # every section of the monthly bulletin and what a department sees of it: the rules declared with the
-# sections themselves (govdash.figures.monthly_bulletin.SECTIONS)
+# sections themselves (govdash.figures.bulletin.SECTIONS)
 BULLETIN_SECTIONS = declared_sections(monthly_bulletin.section_rules)
 ASSESSMENT_SECTIONS = sections(
     year=PUBLIC, quarter=PUBLIC, period=PUBLIC, as_of=PUBLIC, previous_period=PUBLIC, settings=PUBLIC,
@@ -38,90 +38,101 @@ ASSESSMENT_SECTIONS = sections(
 
 @dataclass(frozen=True)
 class Figure:
-    name: str
     fn: Callable
     rule: Rule
     label: str
 
+    @property
+    def name(self) -> str:
+        """The function's full name: the pages' cache key of the figure."""
+        return f"{self.fn.__module__}.{self.fn.__name__}"
 
-_DECLARED = [
-    # whistles (SPEC §3)
-    (monthly_bulletin.bulletin, BULLETIN_SECTIONS, "月度通报"),
-    (cutoff.month_final_cutoff, PUBLIC, "通报正式截止时点"),
-    # the archive of published bulletins (定稿发布): who published when is public; the bulletin is cut like any
-    # bulletin; the stored files and the full record (ingest batches, a correction's city-wide changes) are the city's
-    (published.publications, PUBLIC, "通报发布记录"),
-    (published.published_bulletin, BULLETIN_SECTIONS, "已发布的月度通报"),
-    (published.published_file, CITY_ONLY, "已发布的通报文件"),
-    (published.publication_record, CITY_ONLY, "通报发布记录（完整）"),
-    (figures.assignments, OWN_DEPARTMENT, "派单明细"),
-    (figures.event_timeline, Rule("own_event"), "事件流转记录"),
-    (figures.event_assignments, OWN_DEPARTMENT, "事件的各部门派单"),
-    (figures.monthly_rates, own_department_argument(3), "月度比率"),
-    (figures.whistle_rates, own_department_argument(3), "吹哨报到比率（按月、可筛选）"),
-    (figures.reopen_counts, OWN_DEPARTMENT, "重办数"),
-    (figures.department_rank_history, OWN_DEPARTMENT, "部门排名历史"),
-    # issue 13: a department's every open case; a department user always gets its own (argument 0), cut to its rows
-    (figures.department_open_cases, Rule("own_rows", column="dept_id", dept_arg=0), "部门全部在办事项"),
-    (figures.community_hotspots, CITY_ONLY, "吹哨最多的社区"),
-    # visits and negative lists (SPEC §4–§5)
-    (figures.visit_table, OWN_DEPARTMENT, "走访达标"),
-    (figures.visit_departments, OWN_DEPARTMENT, "各部门走访达标"),
-    # the totals of the departments chosen (argument 1 after the connection; none: the city); a department user gets its own
-    (figures.visit_totals, own_department_argument(1), "走访合计"),
-    (figures.binding_weeks_for_year, OWN_DEPARTMENT, "捆绑周"),
-    (figures.visit_records, OWN_DEPARTMENT, "走访记录"),
-    (figures.leader_visits, BOUND_JPCS, "市领导走访"),
-    (figures.missed_visit_weeks, own_department_argument(0), "缺访周"),
-    (figures.negative_report_year, BOUND_JPCS, "负面清单周报（全年）"),
-    (figures.negative_report_lines, BOUND_JPCS, "负面清单周报明细"),
-    (figures.negative_report_items, BOUND_JPCS, "负面事项"),
-    (figures.negative_report_summary, BOUND_JPCS, "负面清单周报（各联合党委）"),
-    # totals and clause counts over the JPCs given (argument 2 after the connection; None: every JPC); a department: its bound JPCs
-    (figures.negative_report_totals, bound_jpcs_argument(2), "负面清单周报合计"),
-    (figures.negative_report_clauses, bound_jpcs_argument(2), "负面事项按条款"),
-    (figures.burden_records, own_department_argument(0), "减负负面清单记录"),
-    (figures.reference_list, PUBLIC, "参考清单"),
-    # appeals (SPEC §6): community data, the committee's
-    (figures.funnel_section, CITY_ONLY, "五级诉求漏斗"),
-    (figures.appeal_records, CITY_ONLY, "诉求明细"),
-    (figures.appeal_trail, CITY_ONLY, "诉求流转"),
-    (figures.appeal_resolution_by_month, CITY_ONLY, "社区内解决占比"),
-    (figures.community_push_up, CITY_ONLY, "上交排名"),
-    (figures.whistle_ladder, CITY_ONLY, "吹哨升级阶梯"),
-    (figures.task_flow, CITY_ONLY, "任务下派"),
-    (figures.appeal_dwell_times, CITY_ONLY, "层级停留时长"),
-    # look-ups for pickers and labels
-    (lookups.departments, OWN_DEPARTMENT, "部门名单"),
-    (lookups.communities, PUBLIC, "社区名单"),
-    (lookups.jpcs, PUBLIC, "联合党委名单"),
-    (lookups.categories, PUBLIC, "事件类别"),
-    (lookups.months_with_data, PUBLIC, "有数据的月份"),
-    (lookups.event_header, Rule("dispatched_to_own"), "事件概况"),
-    # the data page (committee and assessment office only)
-    (status.quarantine_by_file, CITY_ONLY, "隔离区（按文件）"),
-    (status.quarantine_by_column, CITY_ONLY, "隔离区（按列）"),
-    (status.quarantine_detail, CITY_ONLY, "隔离明细"),
-    (status.recent_ingests, CITY_ONLY, "最近导入"),
-    (figures.appeal_outcomes, CITY_ONLY, "诉求最终结果"),
-    # assessment (SPEC §7)
-    (assessment_figures.assessment_result, ASSESSMENT_SECTIONS, "考核结果"),
-    (assessment_figures.assessment_final_cutoff, PUBLIC, "考核正式截止时点"),
-    (assessment_figures.assessment_what_if, OWN_DEPARTMENT, "模拟调整"),
-    (assessment_figures.assessment_inputs, each(OWN_DEPARTMENT), "考核依据"),
-]
-CATALOGUE: dict[Callable, Figure] = {fn: Figure(f"{fn.__module__}.{fn.__name__}", fn, rule, label)
-                                     for fn, rule, label in _DECLARED}
+
+# ---------------------------------------------------------------- whistles (SPEC §3)
+bulletin = Figure(monthly_bulletin.bulletin, BULLETIN_SECTIONS, "月度通报")
+# what the bulletin compares a month with: the month before's city totals, the city's for everyone like "city"
+comparison = Figure(monthly_bulletin.comparison, sections(city=PUBLIC), "上月全市合计（对比）")
+month_final_cutoff = Figure(cutoff.month_final_cutoff, PUBLIC, "通报正式截止时点")
+# the archive of published bulletins (定稿发布): who published when is public; the bulletin is cut like any
+# bulletin; the stored files and the full record (ingest batches, a correction's city-wide changes) are the city's
+publications = Figure(published.publications, PUBLIC, "通报发布记录")
+published_bulletin = Figure(published.published_bulletin, BULLETIN_SECTIONS, "已发布的月度通报")
+published_file = Figure(published.published_file, CITY_ONLY, "已发布的通报文件")
+publication_record = Figure(published.publication_record, CITY_ONLY, "通报发布记录（完整）")
+assignments = Figure(whistle.assignments, OWN_DEPARTMENT, "派单明细")
+event_timeline = Figure(whistle.event_timeline, Rule("own_event"), "事件流转记录")
+event_assignments = Figure(whistle.event_assignments, OWN_DEPARTMENT, "事件的各部门派单")
+monthly_rates = Figure(whistle.monthly_rates, own_department_argument(3), "月度比率")
+whistle_rates = Figure(whistle.whistle_rates, own_department_argument(3), "吹哨报到比率（按月、可筛选）")
+reopen_counts = Figure(whistle.reopen_counts, OWN_DEPARTMENT, "重办数")
+department_rank_history = Figure(whistle.department_rank_history, OWN_DEPARTMENT, "部门排名历史")
+# a department's every open case; a department user always gets its own (argument 0), cut to its rows
+department_open_cases = Figure(whistle.department_open_cases, Rule("own_rows", column="dept_id", dept_arg=0),
+                               "部门全部在办事项")
+community_hotspots = Figure(whistle.community_hotspots, CITY_ONLY, "吹哨最多的社区")
+
+# ---------------------------------------------------------------- visits (SPEC §4)
+visit_table = Figure(visits.visit_table, OWN_DEPARTMENT, "走访达标")
+visit_departments = Figure(visits.visit_departments, OWN_DEPARTMENT, "各部门走访达标")
+# the totals of the departments chosen (argument 1 after the connection; none: the city); a department user gets its own
+visit_totals = Figure(visits.visit_totals, own_department_argument(1), "走访合计")
+binding_weeks_for_year = Figure(visits.binding_weeks_for_year, OWN_DEPARTMENT, "捆绑周")
+visit_records = Figure(visits.visit_records, OWN_DEPARTMENT, "走访记录")
+leader_visits = Figure(visits.leader_visits, BOUND_JPCS, "市领导走访")
+missed_visit_weeks = Figure(visits.missed_visit_weeks, own_department_argument(0), "缺访周")
+
+# ---------------------------------------------------------------- negative lists (SPEC §5)
+negative_report_year = Figure(negative_lists.negative_report_year, BOUND_JPCS, "负面清单周报（全年）")
+negative_report_lines = Figure(negative_lists.negative_report_lines, BOUND_JPCS, "负面清单周报明细")
+negative_report_items = Figure(negative_lists.negative_report_items, BOUND_JPCS, "负面事项")
+negative_report_summary = Figure(negative_lists.negative_report_summary, BOUND_JPCS, "负面清单周报（各联合党委）")
+# totals and clause counts over the JPCs given (argument 2 after the connection; None: every JPC); a department: its bound JPCs
+negative_report_totals = Figure(negative_lists.negative_report_totals, bound_jpcs_argument(2), "负面清单周报合计")
+negative_report_clauses = Figure(negative_lists.negative_report_clauses, bound_jpcs_argument(2), "负面事项按条款")
+burden_records = Figure(negative_lists.burden_records, own_department_argument(0), "减负负面清单记录")
+reference_list = Figure(negative_lists.reference_list, PUBLIC, "参考清单")
+
+# ---------------------------------------------------------------- appeals (SPEC §6): community data, the committee's
+funnel_section = Figure(appeals.funnel_section, CITY_ONLY, "五级诉求漏斗")
+appeal_records = Figure(appeals.appeal_records, CITY_ONLY, "诉求明细")
+appeal_trail = Figure(appeals.appeal_trail, CITY_ONLY, "诉求流转")
+appeal_resolution_by_month = Figure(appeals.appeal_resolution_by_month, CITY_ONLY, "社区内解决占比")
+community_push_up = Figure(appeals.community_push_up, CITY_ONLY, "上交排名")
+whistle_ladder = Figure(appeals.whistle_ladder, CITY_ONLY, "吹哨升级阶梯")
+task_flow = Figure(appeals.task_flow, CITY_ONLY, "任务下派")
+appeal_dwell_times = Figure(appeals.appeal_dwell_times, CITY_ONLY, "层级停留时长")
+appeal_outcomes = Figure(appeals.appeal_outcomes, CITY_ONLY, "诉求最终结果")
+
+# ---------------------------------------------------------------- look-ups for pickers and labels
+departments = Figure(lookups.departments, OWN_DEPARTMENT, "部门名单")
+communities = Figure(lookups.communities, PUBLIC, "社区名单")
+jpcs = Figure(lookups.jpcs, PUBLIC, "联合党委名单")
+categories = Figure(lookups.categories, PUBLIC, "事件类别")
+months_with_data = Figure(lookups.months_with_data, PUBLIC, "有数据的月份")
+event_header = Figure(lookups.event_header, Rule("dispatched_to_own"), "事件概况")
+
+# ---------------------------------------------------------------- the data page (committee and assessment office only)
+quarantine_by_file = Figure(data_quality.quarantine_by_file, CITY_ONLY, "隔离区（按文件）")
+quarantine_by_column = Figure(data_quality.quarantine_by_column, CITY_ONLY, "隔离区（按列）")
+quarantine_detail = Figure(data_quality.quarantine_detail, CITY_ONLY, "隔离明细")
+recent_ingests = Figure(data_quality.recent_ingests, CITY_ONLY, "最近导入")
+
+# ---------------------------------------------------------------- assessment (SPEC §7)
+assessment_result = Figure(assessment_figures.assessment_result, ASSESSMENT_SECTIONS, "考核结果")
+assessment_final_cutoff = Figure(assessment_figures.assessment_final_cutoff, PUBLIC, "考核正式截止时点")
+assessment_what_if = Figure(assessment_figures.assessment_what_if, OWN_DEPARTMENT, "模拟调整")
+assessment_inputs = Figure(assessment_figures.assessment_inputs, each(OWN_DEPARTMENT), "考核依据")
+
+# the declarations above, by function and by full name (what the pages' cache keys on)
+CATALOGUE: dict[Callable, Figure] = {f.fn: f for f in list(globals().values()) if isinstance(f, Figure)}
 BY_NAME: dict[str, Figure] = {f.name: f for f in CATALOGUE.values()}
 
-# the figures by their short names, for the pages: `ui.figure(catalogue.bulletin, …)`
-globals().update({fn.__name__: fn for fn in CATALOGUE})
 
-
-def declared(fn: Callable) -> Figure:
-    """The catalogue entry of a figure function; an undeclared one is denied to everyone."""
-    figure = CATALOGUE.get(fn)
-    if figure is None:
+def declared(fn: Figure | Callable) -> Figure:
+    """The catalogue entry of a figure (one of the declarations above, or its function); anything else, a
+    Figure made elsewhere included, is denied to everyone."""
+    figure = CATALOGUE.get(fn.fn if isinstance(fn, Figure) else fn)
+    if figure is None or (isinstance(fn, Figure) and figure is not fn):
         raise AccessDenied(f"未登记的数字（{getattr(fn, '__name__', fn)}）不提供给任何账号")
     return figure
 
@@ -147,7 +158,17 @@ def bound_jpcs_of(con, p: Principal) -> set[str]:
     return set(fetch_frame(con, metric_sql("bound_jpcs"), {"dept_id": p.dept_id})["jpc_id"].to_list())
 
 
-def view_as(p: Principal, result: Any, fn: Callable, con) -> Any:
+def seen_by(fn: Figure | Callable, args: tuple, p: Principal, bound_jpcs: set[str] | frozenset,
+            compute: Callable[[Figure, tuple], Any]) -> Any:
+    """The one path from a figure to what a user sees of it: declared (else denied), its arguments made the
+    user's own (`arguments_for`), the whole-city result computed by `compute(figure, arguments)` (the pages:
+    cached per snapshot), then cut by its rule."""
+    figure = declared(fn)
+    args = arguments_for(figure, tuple(args), p, bound_jpcs)
+    return cut(figure, compute(figure, args), p, bound_jpcs)
+
+
+def view_as(p: Principal, result: Any, fn: Figure | Callable, con) -> Any:
     """A whole-city result of figure `fn` as principal `p` may see it, without the pages (the CLI): the same
     rule and the same cut as on screen."""
     return cut(declared(fn), result, p, bound_jpcs_of(con, p))
@@ -166,5 +187,5 @@ def cut(figure: Figure, result: Any, p: Principal, bound_jpcs: set[str]) -> Any:
 
 
 def cut_bulletin(b: dict, p: Principal, bound_jpcs: set[str]) -> dict:
-    return cut(CATALOGUE[monthly_bulletin.bulletin], b, p, bound_jpcs)
+    return cut(bulletin, b, p, bound_jpcs)
 

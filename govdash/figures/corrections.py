@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from govdash.core.formatting import EMPTY, pct
 from govdash.core.labels import DEPT_LABELS
-from govdash.figures import monthly_bulletin
+from govdash.figures.bulletin import SECTIONS
 
 # sections that are not figures (how the bulletin was made or who reads it) are not compared; the settings are
 # (a changed setting is listed); each section is named by its label, all as declared in the bulletin's sections
-SKIPPED = {s.key for s in monthly_bulletin.SECTIONS if not s.figures}
-SECTION_LABELS = {s.key: s.label for s in monthly_bulletin.SECTIONS}
+SKIPPED = {s.key for s in SECTIONS if not s.figures}
+SECTION_LABELS = {s.key: s.label for s in SECTIONS}
 FIELD_LABELS = {
     **DEPT_LABELS, "handled_in_time": "及时处置数", "satisfied": "满意数", "rated": "评价数",
     "red": "红榜", "black": "黑榜", "below_threshold": "低于阈值",

@@ -46,9 +46,17 @@ def now() -> dt.datetime:
     return parse_as_of(None)
 
 
-def default_cutoff(con, period_end: dt.datetime, settings: dict | None = None) -> dt.datetime:
-    """The cut-off a report takes when none is given: the rule's moment, or now while that is still ahead."""
-    return min(rule_cutoff(con, period_end, settings), now())
+def default_cutoff(final_cutoff: dt.datetime | None, at: dt.datetime | None = None) -> dt.datetime:
+    """The cut-off a report takes when none is given, for the CLI, publishing and the pages alike: the period's
+    final cut-off by the rule, or now (`at`, else the clock) while that moment is still ahead or unknown (no
+    warehouse yet)."""
+    current = now() if at is None else at
+    return current if final_cutoff is None or final_cutoff > current else final_cutoff
+
+
+def period_default_cutoff(con, period_end: dt.datetime, settings: dict | None = None) -> dt.datetime:
+    """The default cut-off of the period ending at `period_end` (exclusive), by the rule of [cutoff]."""
+    return default_cutoff(rule_cutoff(con, period_end, settings))
 
 
 def month_end(month: str) -> dt.datetime:
@@ -57,7 +65,7 @@ def month_end(month: str) -> dt.datetime:
 
 def month_default_cutoff(con, month: str) -> dt.datetime:
     """The monthly bulletin's default cut-off."""
-    return default_cutoff(con, month_end(month))
+    return period_default_cutoff(con, month_end(month))
 
 
 def month_final_cutoff(con, month: str) -> dt.datetime:

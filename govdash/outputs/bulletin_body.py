@@ -4,7 +4,7 @@ text, one order, one numbering, whoever reads it.
 
 A section is a title and a function of (bulletin, previous month's bulletin) returning its blocks. The
 sections are numbered 一、二、… in BODY's order and their sub-headings （一）（二）… in the section's, so adding a
-section is one entry in BODY (with the bulletin section it shows, govdash.figures.monthly_bulletin.SECTIONS).
+section is one entry in BODY (with the bulletin section it shows, govdash.figures.bulletin.SECTIONS).
 The Word file attaches long tables as numbered 附件; the page shows every table where it stands, and may draw a
 block its own way (a block's `key` names it: the ranking's sortable table, the overdue list's case view).
 """

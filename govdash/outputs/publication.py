@@ -15,12 +15,13 @@ import hashlib
 from pathlib import Path
 
 from govdash.core.formatting import json_text
-from govdash.core.periods import moment_label, month_label, parse_as_of, previous_month
+from govdash.core.periods import moment_label, month_label, parse_as_of
 from govdash.core.principal import AccessDenied, Principal
 from govdash.core.scoring import scoring_path
 from govdash.core.scoring_versions import version_label
 from govdash.core.settings import settings_path
-from govdash.figures.monthly_bulletin import bulletin as compute_bulletin
+from govdash.figures.bulletin import bulletin as compute_bulletin
+from govdash.figures.bulletin import comparison
 from govdash.figures.corrections import changed_figures
 from govdash.figures.cutoff import month_default_cutoff
 from warehouse import archive
@@ -104,7 +105,7 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
         if correction:
             publication["supersedes_version"] = current["version"]
         b["publication"] = publication
-        previous = compute_bulletin(con, previous_month(month), cutoff)
+        previous = comparison(con, month, cutoff)   # the Word and PDF files' 较上月: the month before's city totals
         text = json_text(b)
         files, skipped = [], {}
         for kind in FILE_KINDS:

@@ -1,4 +1,5 @@
-"""Warehouse status: tables and row counts, quarantine, calendar coverage."""
+"""Data quality (数据导入与质量): the warehouse's tables and row counts, the quarantine by file, by column and row by
+row, the recent ingests and the working-day calendar's coverage."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -21,10 +21,10 @@ from typing import Any, Callable
 
 import polars as pl
 
-from govdash import figures
-from govdash.core.periods import month_bounds, parse_as_of
+from govdash.core.periods import month_bounds, parse_as_of, previous_month
 from govdash.core.scoring import load_scoring
 from govdash.core.settings import load_settings
+from govdash.figures import appeals, negative_lists, visits, whistle
 from govdash.figures import cutoff as cutoff_rule
 from govdash.figures.scope import BOUND_JPCS, CITY_ONLY, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule
 from warehouse.sql_files import metric_sql
@@ -61,11 +61,11 @@ class BulletinContext:
 
     @cached_property
     def department_frame(self) -> pl.DataFrame:
-        return figures.period_department_rows(self.con, self.month, self.cutoff)
+        return whistle.period_department_rows(self.con, self.month, self.cutoff)
 
     @cached_property
     def department_rows(self) -> list[dict]:
-        return [{k: row[k] for k in figures.DEPARTMENT_FIELDS} for row in self.department_frame.iter_rows(named=True)]
+        return [{k: row[k] for k in whistle.DEPARTMENT_FIELDS} for row in self.department_frame.iter_rows(named=True)]
 
     def parameters(self, sql: str) -> dict:
         """The bind parameters a section's query names, from the bulletin's month and cut-off."""
@@ -104,7 +104,7 @@ def _settings(ctx: BulletinContext) -> dict:
             "negative_reports": {"due_weekday": s["negative_reports"]["due_weekday"],
                                  "due_time": s["negative_reports"]["due_time"]},
             "readings": READINGS,
-            "appeals": {"level_labels": figures.level_labels()}}
+            "appeals": {"level_labels": appeals.level_labels()}}
 
 
 READINGS = {
@@ -133,16 +133,26 @@ READINGS = {
 }
 
 
+def reference_names(con) -> dict:
+    """Names the Word and Excel bulletins print instead of ids: JPCs, communities and Appendix E clause texts."""
+    jpcs = fetch_frame(con, metric_sql("reference_jpc_names"))
+    clauses = fetch_frame(con, metric_sql("reference_clause_texts"))
+    communities = fetch_frame(con, metric_sql("lookup_communities"))
+    return {"jpc_names": dict(zip(jpcs["jpc_id"], jpcs["jpc_name"])),
+            "clause_texts": dict(zip(clauses["item_id"], clauses["item_name"])),
+            "community_names": dict(zip(communities["community_id"], communities["community_name"]))}
+
+
 def _overdue(ctx: BulletinContext) -> list[dict]:
-    rows = figures.period_overdue_rows(ctx.con, ctx.month, ctx.cutoff)
+    rows = whistle.period_overdue_rows(ctx.con, ctx.month, ctx.cutoff)
     return [{"event_id": r["event_id"], "dept_id": r["dept_id"], "community_id": r["community_id"],
              "deadline": r["deadline"].strftime("%Y-%m-%d %H:%M:%S"), "working_days_overdue": r["working_days_overdue"]}
             for r in rows.iter_rows(named=True)]
 
 
 def _assessment_negative_list(ctx: BulletinContext) -> list[dict]:
-    ytd = figures.period_year_to_date_rows(ctx.con, ctx.month, ctx.cutoff)
-    return figures.assessment_negative_list(ytd, ctx.threshold)
+    ytd = whistle.period_year_to_date_rows(ctx.con, ctx.month, ctx.cutoff)
+    return negative_lists.assessment_negative_list(ytd, ctx.threshold)
 
 
 def _calendar_provisional(ctx: BulletinContext) -> bool:
@@ -152,7 +162,7 @@ def _calendar_provisional(ctx: BulletinContext) -> bool:
 
 def _lists(ctx: BulletinContext) -> dict:
     size = int(ctx.settings["whistle"].get("red_black_list_size", 5))
-    return figures.honour_lists(ctx.department_rows, size, ctx.threshold)
+    return whistle.honour_lists(ctx.department_rows, size, ctx.threshold)
 
 
 # the bulletin's sections, in the order of its JSON file
@@ -172,25 +182,25 @@ SECTIONS: tuple[Section, ...] = (
     Section("lists", OWN_IDS, _lists, "红黑榜"),
     Section("overdue", OWN_DEPARTMENT, _overdue, "超期未办结清单"),
     # the city's totals are the city's for everyone (stated on the page)
-    Section("city", PUBLIC, lambda ctx: figures.city_totals(ctx.con, ctx.department_frame), "全市合计"),
-    Section("visits", OWN_DEPARTMENT, lambda ctx: figures.visit_rows(figures.visit_table(ctx.con, ctx.month)), "联系捆绑走访"),
+    Section("city", PUBLIC, lambda ctx: whistle.city_totals(ctx.con, ctx.department_frame), "全市合计"),
+    Section("visits", OWN_DEPARTMENT, lambda ctx: visits.visit_rows(visits.visit_table(ctx.con, ctx.month)), "联系捆绑走访"),
     # per department: its bindings' weeks summed, compliance divided in SQL (macros/visit_rates.sql)
-    Section("visit_departments", OWN_DEPARTMENT, lambda ctx: figures.visit_departments(ctx.con, ctx.month).to_dicts(),
+    Section("visit_departments", OWN_DEPARTMENT, lambda ctx: visits.visit_departments(ctx.con, ctx.month).to_dicts(),
             "各部门走访达标"),
     # the city's visit totals are the city's for everyone, like the whistle totals ("city"): sums over every
     # binding, no department's row (the department sees its own row in visit_departments)
-    Section("visit_totals", PUBLIC, lambda ctx: figures.visit_totals(ctx.con, ctx.month), "全市走访合计"),
-    Section("negative_reports", BOUND_JPCS, lambda ctx: figures.negative_report_summary(ctx.con, ctx.month, ctx.cutoff),
+    Section("visit_totals", PUBLIC, lambda ctx: visits.visit_totals(ctx.con, ctx.month), "全市走访合计"),
+    Section("negative_reports", BOUND_JPCS, lambda ctx: negative_lists.negative_report_summary(ctx.con, ctx.month, ctx.cutoff),
             "负面清单周报"),
     # the city's weekly-report totals are the city's for everyone, like "city" and "visit_totals"
-    Section("negative_report_totals", PUBLIC, lambda ctx: figures.negative_report_totals(ctx.con, ctx.month, ctx.cutoff),
+    Section("negative_report_totals", PUBLIC, lambda ctx: negative_lists.negative_report_totals(ctx.con, ctx.month, ctx.cutoff),
             "全市负面清单周报合计"),
     Section("assessment_negative_list", OWN_DEPARTMENT, _assessment_negative_list, "考核负面清单"),
     Section("burden_negative_list", OWN_DEPARTMENT, metric_rows("burden_negative_list"), "减负负面清单"),
     # community appeals are not department rows
-    Section("funnel", CITY_ONLY, lambda ctx: figures.funnel_section(ctx.con, ctx.month_start, ctx.month_end, ctx.cutoff),
+    Section("funnel", CITY_ONLY, lambda ctx: appeals.funnel_section(ctx.con, ctx.month_start, ctx.month_end, ctx.cutoff),
             "五级诉求"),
-    Section("reference", PUBLIC, lambda ctx: figures.reference_names(ctx.con), "名称对照", figures=False),
+    Section("reference", PUBLIC, lambda ctx: reference_names(ctx.con), "名称对照", figures=False),
     # not computed here: set when a bulletin is served from the archive (published / correction, when, by whom) …
     Section("publication", PUBLIC, None, "发布状态", figures=False),
     # … and when a department's view is cut (what its view holds)
@@ -210,5 +220,16 @@ def bulletin(con, month: str, as_of: str | dt.datetime | None = None) -> dict:
     ctx = BulletinContext(con, month, cutoff)
     # the month's assignments, computed once: the department table, the overdue list and the month's part of
     # the year-to-date counts read them (the earlier months' counts need no deadlines: facts only)
-    with figures.period_assignments(con, ctx.month_start, ctx.month_end, cutoff):
+    with whistle.period_assignments(con, ctx.month_start, ctx.month_end, cutoff):
         return {s.key: s.compute(ctx) for s in SECTIONS if s.compute is not None}
+
+
+def comparison(con, month: str, as_of: str | dt.datetime) -> dict:
+    """What a month's bulletin is compared with: the city's totals of the month before at the same cut-off, in the
+    shape of a bulletin's "city" section ({"city": …}). The summary's 较上月 sentence and the page's changes read
+    nothing else, so only the month before's department table is computed, not its whole bulletin."""
+    cutoff = parse_as_of(as_of)
+    before = previous_month(month)
+    start, end = month_bounds(before)
+    with whistle.period_assignments(con, start, end, cutoff):
+        return {"city": whistle.city_totals(con, whistle.period_department_rows(con, before, cutoff))}
