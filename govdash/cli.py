@@ -43,7 +43,7 @@ class _Commands(click.Group):
 
         from govdash.access import AccountError
         from govdash.core.scoring import ScoringSettingsError
-        from govdash.outputs.pdf import DocumentError
+        from govdash.documents.pdf import DocumentError
         from pipelines.limits import LimitsError
         from warehouse.db import WarehouseError, remove_stray_copies, warehouse_error_message
 
@@ -218,7 +218,7 @@ def report_bulletin(month: str, published: bool, as_of: str | None, fmt: str, ou
     from govdash.core.periods import parse_as_of, previous_month
     from govdash.figures import catalogue
     from govdash.figures.monthly_bulletin import bulletin
-    from govdash.outputs.documents import render_bulletin
+    from govdash.documents.documents import render_bulletin
     from warehouse.db import connect_read, read_cursor
 
     with _failing_on(ValueError, AccessDenied):  # a month or cut-off that does not parse; a role that sees nothing
@@ -265,7 +265,7 @@ def _published_bulletin(month: str, as_of: str | None, fmt: str, out: Path | Non
 @click.option("--reason", default="", help="更正原因")
 def publish(month: str, username: str, as_of: str | None, correction: bool, reason: str) -> None:
     """定稿发布月度通报：JSON、Word、Excel（及 PDF）连同校验值存入数据仓库归档，此后按原样提供。"""
-    from govdash.outputs.publication import PublishError, publish_month
+    from govdash.documents.publication import PublishError, publish_month
 
     with _failing_on(PublishError, AccessDenied, ValueError):
         record = publish_month(month, _principal(username), as_of=as_of, correction=correction, reason=reason)
@@ -297,7 +297,7 @@ def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: st
     from govdash.core.scoring import load_scoring
     from govdash.figures import catalogue
     from govdash.figures.assessment import assessment, assessment_result
-    from govdash.outputs.documents import render_assessment
+    from govdash.documents.documents import render_assessment
     from warehouse.db import connect_read, read_cursor
 
     principal = _principal(username) if username else None

@@ -46,7 +46,7 @@ def _bulletin_of(month: str, as_of: dt.datetime) -> dict:
 def bulletin_view(month: str) -> BulletinView:
     """The month's bulletin for the page (see the module's docstring); shows the notices and the buttons."""
     from govdash.figures import catalogue
-    from govdash.outputs.publication import publication_note
+    from govdash.documents.publication import publication_note
 
     p = ui.principal()
     current = _published(month)
@@ -74,7 +74,7 @@ def bulletin_view(month: str) -> BulletinView:
 
 def _publish(month: str, as_of: dt.datetime | None, correction: bool = False, reason: str = "") -> None:
     from govdash.core.principal import AccessDenied
-    from govdash.outputs.publication import PublishError, publish_month
+    from govdash.documents.publication import PublishError, publish_month
     from warehouse.db import WarehouseError
 
     try:
@@ -122,8 +122,8 @@ def downloads(view: BulletinView) -> None:
     """Download buttons: a published month's stored files byte for byte (committee, assessment office); a
     department's view of a published month rendered from the published figures; else the computed bulletin."""
     from govdash.figures import catalogue
-    from govdash.outputs import documents
-    from govdash.outputs.publication import MIME
+    from govdash.documents import documents
+    from govdash.documents.publication import MIME
 
     p = ui.principal()
     pub = view.publication

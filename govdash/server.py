@@ -667,8 +667,8 @@ def bind_media_files(runtime) -> None:
 WARM_MODULES = ("numpy", "pandas", "pandas.io.formats.style", "pyarrow", "polars", "duckdb", "docx",
                 "plotly.express", "plotly.graph_objects", "plotly.io", "plotly.tools",
                 "govdash.ui", "govdash.figures.catalogue", "govdash.figures.assessment", "govdash.figures.monthly_bulletin",
-                "govdash.outputs.charts", "govdash.outputs.documents", "govdash.outputs.bulletin_body", "govdash.outputs.pdf",
-                "govdash.outputs.publication", "govdash.publish_panel", "pipelines.ingest", "pipelines.limits")
+                "govdash.documents.charts", "govdash.documents.documents", "govdash.documents.bulletin_body", "govdash.documents.pdf",
+                "govdash.documents.publication", "govdash.publish_panel", "pipelines.ingest", "pipelines.limits")
 
 
 def _warm_up() -> None:

@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from govdash.outputs import charts  # noqa: F401  (registers the plotly template with the Simplified Chinese face)
+from govdash.documents import charts  # noqa: F401  (registers the plotly template with the Simplified Chinese face)
 from govdash.core import labels
 from govdash.core.formatting import EMPTY, pct, rate_tenths_expr
 from govdash.core.periods import month_label, month_label_expr, week_range_label_expr
@@ -312,7 +312,7 @@ def case_search() -> None:
 def _report_bytes(kind: str, month: str, as_of, version: tuple, _principal, scope_key: str) -> bytes:
     from govdash.core.periods import previous_month
     from govdash.figures import catalogue
-    from govdash.outputs.documents import render_bulletin
+    from govdash.documents.documents import render_bulletin
 
     jpcs = _bound_jpcs(_principal.dept_id, version) if _principal.is_department else set()
     entry = catalogue.declared(catalogue.bulletin)
@@ -379,7 +379,7 @@ def require_page(url_path: str) -> None:
 def assessment_bytes(result: dict):
     """The Excel scoring sheet of an (already scoped) assessment result, built when the button is
     clicked rather than on every render."""
-    from govdash.outputs.documents import render_assessment
+    from govdash.documents.documents import render_assessment
 
     return lambda: render_assessment(result)
 
@@ -388,7 +388,7 @@ def plot(fig, container=None) -> None:
     """Draw a plotly figure with the Simplified Chinese face set on the figure itself: Streamlit's chart
     theme replaces template fonts, and CJK text would then fall back to a Japanese glyph form. Every
     string the figure carries from data is escaped first (plotly reads <a href>, <b>… in any label)."""
-    from govdash.outputs.charts import CJK_FONT
+    from govdash.documents.charts import CJK_FONT
 
     plot_figure(fig)
     fig.update_layout(font_family=CJK_FONT, hoverlabel_font_family=CJK_FONT, legend_font_family=CJK_FONT)

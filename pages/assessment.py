@@ -15,7 +15,7 @@ from govdash.core.scoring import (ScoringSettingsError, apply_scoring_version, d
                                   save_scoring_version)
 from govdash.core.scoring_versions import list_versions, version_text
 from govdash.core.textsafe import md
-from govdash.outputs.publication import MIME
+from govdash.documents.publication import MIME
 
 ui.start_page("年度考核", "assessment")
 try:

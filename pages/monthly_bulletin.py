@@ -1,5 +1,5 @@
 """月度通报: the Word bulletin on screen, section by section in the same order with the same sentences and tables
-(both draw govdash.outputs.bulletin_body), plus the screen's trend, hotspots, a sortable ranking and a case view
+(both draw govdash.documents.bulletin_body), plus the screen's trend, hotspots, a sortable ranking and a case view
 of each overdue event."""
 import plotly.express as px
 import polars as pl
@@ -10,8 +10,8 @@ from govdash.core.labels import DEPT_LABELS
 from govdash.core.periods import moment_label, month_label, month_label_expr, previous_month
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
-from govdash.outputs.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
-from govdash.outputs.bulletin_text import DEPT_COLUMNS
+from govdash.documents.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
+from govdash.documents.bulletin_text import DEPT_COLUMNS
 
 def doc_table(columns, rows, **kwargs):
     """Rows shaped for the Word bulletin, shown with the Word bulletin's columns and labels."""

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from govdash import access
 from govdash.figures.monthly_bulletin import bulletin
-from govdash.outputs.documents import HEADER_ROW, bulletin_xlsx
+from govdash.documents.documents import HEADER_ROW, bulletin_xlsx
 from tests.conftest import REPO
 from tests.test_pages import run_app
 from warehouse.db import connect_read, read_cursor

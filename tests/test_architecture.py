@@ -15,7 +15,7 @@ FLOORS = [
     ("warehouse", 1),
     ("pipelines", 2),
     ("govdash.figures", 3), ("govdash.figures.assessment", 3), ("govdash.status", 3),
-    ("govdash.outputs", 4), ("govdash.outputs.documents", 4), ("govdash.outputs.charts", 4),
+    ("govdash.documents", 4), ("govdash.documents.documents", 4), ("govdash.documents.charts", 4),
     ("govdash.access", 5), ("govdash.sessions", 5), ("govdash.incidents", 5),
     ("govdash.ui", 6), ("govdash.publish_panel", 6), ("govdash.server", 6), ("govdash.cli", 6), ("govdash.bench", 6), ("app", 6), ("pages", 6),
 ]

@@ -12,7 +12,7 @@ from govdash.access import Principal
 from govdash.core.periods import moment_label, previous_month
 from govdash.figures import catalogue
 from govdash.figures.monthly_bulletin import bulletin
-from govdash.outputs.documents import render_bulletin
+from govdash.documents.documents import render_bulletin
 from tests.apptest import open_page
 from tests.textlint import as_read
 from warehouse.build import metric_sql

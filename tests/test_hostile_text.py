@@ -169,7 +169,7 @@ def test_bulletin_and_assessment_workbooks_have_no_formulas(hostile_warehouse, h
     from govdash.figures.assessment import assessment
     from govdash.figures import parse_as_of
     from govdash.figures.monthly_bulletin import bulletin
-    from govdash.outputs.documents import assessment_xlsx, bulletin_xlsx
+    from govdash.documents.documents import assessment_xlsx, bulletin_xlsx
     from warehouse.db import connect_read, read_cursor
 
     bad = hostile_values(hostile_port)
@@ -350,7 +350,7 @@ TRUSTED = {
         "current['version']": NUM, "moment_label(as_of)": WHEN, "moment_label(parse_as_of(b['final_cutoff']))": WHEN,
         "KIND_LABELS[kind]": LIT, "KIND_LABELS.get(kind, kind)": LIT,
         "publication_note({**current, 'published_by': md(current['published_by'])})":
-            LIT + " with dates and the publisher's name through md (govdash.outputs.publication)",
+            LIT + " with dates and the publisher's name through md (govdash.documents.publication)",
         "flash": LIT + " with the publication id and the archived file names (month and version only)"},
     "pages/assessment.py": {"flash": LIT + " with a version id (vNNNN)", "chosen": "a version id (vNNNN, a file name pattern)",
                             "moment_label(result['as_of'])": WHEN, "result['period']": WHEN, "result['previous_period']": WHEN,
@@ -376,7 +376,7 @@ TRUSTED = {
         "b['settings']['whistle']['onsite_response_hours']": CONF, "c['dispatched']": NUM, "c['open_overdue']": NUM,
         "delta_pts('handling_rate')": NUM, "delta_pts('timely_handling_rate')": NUM, "delta_pts('closure_rate')": NUM,
         "delta_pts('on_time_closure_rate')": NUM, "b['scope']['note']": LIT + " (govdash.access)",
-        "title": LIT + " (the numbered section titles of govdash.outputs.bulletin_body)"},
+        "title": LIT + " (the numbered section titles of govdash.documents.bulletin_body)"},
     "pages/negative_lists.py": {"nr['due_time']": CONF, "nr['due_weekday']": CONF, "year": WHEN, "label": LIT},
     "pages/visits.py": {"ui.settings()['visits']['exempt_weeks']": CONF, "week_range_label(w)": CONF, "year": WHEN},
     "pages/whistle_analysis.py": {"v": LIT + " (STATUS_LABELS)", "moment_label(as_of)": WHEN},

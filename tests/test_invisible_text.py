@@ -344,7 +344,7 @@ def _no_rule_or_surrogate(text: str) -> None:
 @given(text=hostile_text(surrogates=True))
 @example(text=DIRTY_DEPT + RLO + "（46.9%）")
 def test_every_output_renders_any_name(october_reports, text):
-    from govdash.outputs.documents import render_assessment, render_bulletin
+    from govdash.documents.documents import render_assessment, render_bulletin
 
     b, previous, a = (with_names(r, text) for r in october_reports)
     assert with_names(october_reports[0], "甲") != october_reports[0]   # names were replaced

@@ -11,7 +11,7 @@ from docx import Document
 
 from govdash.figures import assignments, month_bounds
 from govdash.figures.monthly_bulletin import bulletin
-from govdash.outputs.documents import HEADER_ROW, bulletin_docx, bulletin_xlsx
+from govdash.documents.documents import HEADER_ROW, bulletin_docx, bulletin_xlsx
 from tests.conftest import REPO, warehouse_cursor
 
 AS_OF = "2024-12-31 23:00:00"
