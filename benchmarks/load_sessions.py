@@ -1,4 +1,4 @@
-"""Load benchmark: N signed-in browser sessions open 月度通报 at once (issue 11).
+"""Load benchmark: N signed-in browser sessions open 月度通报 at once.
 
 Starts `streamlit run app.py` on 127.0.0.1 against a given warehouse (or uses --url), opens N
 Chromium contexts (Debian's /usr/bin/chromium through Playwright's async API), signs each in, and
@@ -173,7 +173,7 @@ async def run_round(server: Server, n: int, user: tuple[str, str], timeout_s: fl
 
 
 def run(db: Path, sessions: list[int], timeout_s: float = 120, repeat: int = 1, server: Server | None = None) -> list[dict]:
-    from govdash import access
+    from govdash.accounts import set_user
 
     work = Path(tempfile.mkdtemp(prefix="govdash-load-"))
     own_server = server is None
@@ -181,7 +181,7 @@ def run(db: Path, sessions: list[int], timeout_s: float = 120, repeat: int = 1, 
         copy = work / "warehouse.duckdb"
         shutil.copy(db, copy)
         accounts = work / "accounts.toml"
-        access.set_user("load", "committee", "load-password-1", path=accounts)
+        set_user("load", "committee", "load-password-1", path=accounts)
         server = start_server(copy, accounts, work)
     user = ("load", "load-password-1")
     rounds = []

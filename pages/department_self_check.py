@@ -5,13 +5,13 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash import ui
+from govdash.web import ui
 from govdash.figures import catalogue
 from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr, previous_month
 from govdash.figures import needed_to_reach
 from govdash.core.labels import STATUS_LABELS
 
-ui.start_page("部门自查", "self-check")
+ui.start_page("self-check")
 month = ui.current_month()
 as_of = ui.cutoff_picker()
 dept_names = ui.department_names()
@@ -40,7 +40,7 @@ else:
              f"办结率：{'已达到' if need_close == 0 else f'还需再办结 {need_close} 件'}（按本月派单 {mine['dispatched']} 件计）。")
 
 st.subheader("在办事项（按期限排序）")
-# every open case of the department at the cut-off, whatever month it was dispatched in (issue 13)
+# every open case of the department at the cut-off, whatever month it was dispatched in
 a = ui.figure(catalogue.department_open_cases, dept, as_of)
 today = as_of.date()
 week_end = today + dt.timedelta(days=6 - today.weekday())

@@ -5,7 +5,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash import publish_panel, ui
+from govdash.web import publish_panel, ui
 from govdash.core.labels import DEPT_LABELS
 from govdash.core.periods import moment_label, month_label, month_label_expr, previous_month
 from govdash.core.textsafe import md
@@ -21,7 +21,7 @@ def doc_table(columns, rows, **kwargs):
                     rates=[label for _, label, kind in columns if kind == "pct"], **kwargs)
 
 
-ui.start_page("月度通报", "bulletin")
+ui.start_page("bulletin")
 month = ui.current_month()
 # published: served from the archive; else at the month's default cut-off; 初步 / 数据截至 / 定稿发布 / 更正
 view = None

@@ -15,7 +15,7 @@ import streamlit as st
 from docx import Document
 
 import warehouse.build
-from govdash.access import Principal
+from govdash.accounts import Principal
 from govdash.figures import catalogue, monthly_bulletin
 from govdash.figures.monthly_bulletin import Section, metric_rows
 from govdash.figures.scope import OWN_DEPARTMENT

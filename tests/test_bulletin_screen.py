@@ -8,7 +8,7 @@ import re
 import pytest
 from docx import Document
 
-from govdash.access import Principal
+from govdash.accounts import Principal
 from govdash.core.periods import moment_label, previous_month
 from govdash.figures import catalogue
 from govdash.figures.monthly_bulletin import bulletin

@@ -12,7 +12,7 @@ import pytest
 from docx import Document
 
 from govdash.figures import catalogue
-from govdash.access import Principal
+from govdash.accounts import Principal
 from govdash.figures.monthly_bulletin import bulletin
 from govdash.figures.assessment import assessment_what_if
 from govdash.documents.bulletin_text import red_black_lists

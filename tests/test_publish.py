@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from govdash.cli import main as cli
+from govdash.cli.main import main as cli
 from govdash.core.principal import AccessDenied, Principal
 from govdash.figures.monthly_bulletin import bulletin
 from govdash.figures.assessment import assessment, assessment_final_cutoff
@@ -267,7 +267,7 @@ def test_the_archive_tables_are_no_model():
 
 
 def test_publish_cli_refuses_an_account_outside_the_committee(city, tmp_path, monkeypatch):
-    from govdash.access import set_user
+    from govdash.accounts import set_user
 
     monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
     set_user("office", "assessment", "pw-long-enough-1")

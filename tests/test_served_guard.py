@@ -253,7 +253,7 @@ def test_an_error_no_route_handles_is_chinese_and_carries_the_headers(tmp_path, 
     from starlette.applications import Starlette
     from starlette.routing import Route
 
-    from govdash import server
+    from govdash.web import server
 
     monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
 

@@ -1,4 +1,4 @@
-"""Benchmarks at city to province scale (issue 7): `govdash bench --scale N [--json]`.
+"""Benchmarks at city to province scale: `govdash bench --scale N [--json]`.
 
 Each phase runs in its own process so its peak memory (RSS) is its own: generate, ingest (read,
 contracts, quarantine, load and model build, one transaction), rebuild, queries (one month's bulletin
@@ -159,10 +159,10 @@ def phase_browser(db: Path, workdir: Path) -> dict:
     """First render of the bulletin page: a fresh server, sign in, until the page's run is over."""
     from playwright.sync_api import sync_playwright
 
-    from govdash import access
+    from govdash.accounts import set_user
 
     accounts = workdir / "bench-accounts.toml"
-    access.set_user("bench", "committee", "bench-password-1", path=accounts)
+    set_user("bench", "committee", "bench-password-1", path=accounts)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -207,7 +207,7 @@ def phase_browser(db: Path, workdir: Path) -> dict:
 
 
 def _child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, "-m", "govdash.bench", *args], capture_output=True, text=True, cwd=REPO_ROOT)
+    out = subprocess.run([sys.executable, "-m", "govdash.cli.bench", *args], capture_output=True, text=True, cwd=REPO_ROOT)
     if out.returncode != 0:
         raise RuntimeError(f"bench phase {args[0]} failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -263,7 +263,7 @@ def _script(name: str, *args: str) -> dict:
 
 
 def run_incremental(scale: float, workdir: Path, progress=print) -> dict:
-    """Issue 16 at one scale: one day's and ten days' export into a warehouse holding the rest against the same
+    """The incremental warehouse at one scale: one day's and ten days' export into a warehouse holding the rest against the same
     rows into a near-empty one (benchmarks/incremental.py, with the October bulletin at a past cut-off against
     "now"), and the whole ingest of the log file against a one-pass SQL floor (benchmarks/ingest_floor.py)."""
     data = workdir / f"sample-{scale:g}"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from govdash import ui
+from govdash.web import ui
 from govdash.core.periods import month_label, moment_label, parse_as_of, previous_month
 from govdash.core.textsafe import md
 

@@ -19,6 +19,7 @@ from govdash.core import labels
 from govdash.core.formatting import EMPTY, pct, rate_tenths_expr
 from govdash.core.periods import month_label, month_label_expr, week_range_label_expr
 from govdash.core.textsafe import md, output_expr, plot_figure
+from govdash.web import registry
 from warehouse.db import WarehouseError, connect_read, data_version, read_cursor, warehouse_path
 
 NO_DATA = "数据仓库还没有数据。请在“数据导入与质量”页面上传文件，或运行 govdash ingest sample_data。"
@@ -49,9 +50,9 @@ def _bound_jpcs(dept_id: str, version: tuple) -> set[str]:
 
 def bound_jpcs() -> set[str]:
     """The JPCs the signed-in department has ever been bound to (empty for other roles)."""
-    from govdash import access
+    from govdash.web import sessions
 
-    p = access.current_principal()
+    p = sessions.current_principal()
     version = current_version()
     if not p.is_department or version is None:
         return set()
@@ -59,9 +60,9 @@ def bound_jpcs() -> set[str]:
 
 
 def principal():
-    from govdash import access
+    from govdash.web import sessions
 
-    return access.current_principal()  # the session's, restored from the cookie by app.py each run
+    return sessions.current_principal()  # the session's, restored from the cookie by app.py each run
 
 
 def department_names() -> dict[str, str]:
@@ -143,7 +144,7 @@ def section_failure(title: str, exc: BaseException) -> str:
     range, a warehouse to rebuild, the file) and an incident id; the traceback goes to the server log under that id."""
     import logging
 
-    from govdash.incidents import new_incident_id
+    from govdash.web.incidents import new_incident_id
     from warehouse.db import warehouse_error_message
 
     incident = new_incident_id()
@@ -178,7 +179,7 @@ def available_months() -> list[str]:
 
 
 # the pages whose figures depend on the report cut-off: the sidebar shows its picker under the month
-CUTOFF_PAGES = {"bulletin", "whistle", "self-check", "negative-lists", "five-level", "assessment", "case"}
+CUTOFF_PAGES = {page.url for page in registry.PAGES if page.cutoff}
 
 
 def sidebar_period(url_path: str | None = None) -> None:
@@ -360,18 +361,18 @@ def scoring_key() -> str:
 
 
 def can_edit_scoring() -> bool:
-    """Only the assessment office may save scoring settings (see govdash.access)."""
-    from govdash import access
+    """Only the assessment office may save scoring settings (see govdash.core.principal)."""
+    from govdash.web import sessions
 
-    return access.current_principal().can_edit_scoring
+    return sessions.current_principal().can_edit_scoring
 
 
 def require_page(url_path: str) -> None:
     """Deny by default at the page itself too: a page the signed-in role may not open shows nothing,
     even when reached by a URL outside app.py's navigation."""
-    from govdash import access
+    from govdash.web import sessions
 
-    if url_path not in access.current_principal().allowed_pages():
+    if url_path not in registry.allowed_pages(sessions.current_principal()):
         st.error("无权查看此页面，请先登录或联系管理员。")
         st.stop()
 
@@ -540,10 +541,10 @@ def table(frame: pl.DataFrame, rates=(), breaches: dict | None = None, **kwargs)
     return st.dataframe(shown.to_arrow(), column_config=config, **kwargs)
 
 
-def start_page(title: str, url_path: str) -> None:
-    """Every page's opening: its Chinese heading, the role check, and a clear message (then stop)
-    when the warehouse is missing or broken."""
-    st.title(title)
+def start_page(url_path: str, needs_warehouse: bool = True) -> None:
+    """Every page's opening: its Chinese heading (its title in the page table), the role check, and, for a page
+    that `needs_warehouse`, a clear message (then stop) when the warehouse is missing or broken."""
+    st.title(registry.page(url_path).title)
     require_page(url_path)
-    if not guard_warehouse():
+    if needs_warehouse and not guard_warehouse():
         st.stop()
