@@ -544,7 +544,8 @@ def table(frame: pl.DataFrame, rates=(), breaches: dict | None = None, **kwargs)
 def start_page(url_path: str, needs_warehouse: bool = True) -> None:
     """Every page's opening: its Chinese heading (its title in the page table), the role check, and, for a page
     that `needs_warehouse`, a clear message (then stop) when the warehouse is missing or broken."""
-    st.title(registry.page(url_path).title)
+    title = registry.page(url_path).title   # literal Chinese text of the page table
+    st.title(title)
     require_page(url_path)
     if needs_warehouse and not guard_warehouse():
         st.stop()
