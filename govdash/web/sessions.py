@@ -1,7 +1,7 @@
-"""Sign-in that lasts: signed session cookies, their revocation on
-sign-out, and the throttling of failed sign-ins. Plain Python with an injectable clock; govdash.web.server
-puts it on HTTP (the sign-in form, the cookie, the /media guard) and app.py reads the cookie back on
-every script run (restore_principal below).
+"""Sign-in that lasts: signed session cookies, their revocation on sign-out, and the throttling of failed
+sign-ins. Plain Python with an injectable clock; govdash.web.server puts it on HTTP (the sign-in form, the
+cookie, the /media guard) and app.py reads the cookie back on every script run (restore_principal below), as
+well as the Streamlit session's principal and an OpenID Connect sign-in (at the end).
 
 The cookie is `<payload>.<signature>`: base64url JSON {sid, u (account), iat, exp, via, chk} and its
 HMAC-SHA256 under a server secret kept in `session_secret` (0600, made on first use). `chk` binds the
@@ -43,9 +43,9 @@ from typing import Callable
 
 from govdash.accounts import accounts_path, authenticate, principal_for_email, write_private
 from govdash.accounts import load_accounts as read_accounts
+from govdash.core.paths import CONFIG_DIR
 from govdash.core.principal import NOBODY, Principal, parse_role
 from govdash.web.registry import allowed_pages
-from govdash.core.paths import CONFIG_DIR
 
 log = logging.getLogger("govdash.access")
 
