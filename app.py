@@ -1,21 +1,22 @@
-"""govdash dashboard: signs the user in, routes the pages the user's role allows, holds the shared sidebar.
+"""govdash dashboard: signs the user in, routes the pages the user's role allows (the page table and the role
+rule: govdash.web.registry), holds the shared sidebar.
 
 `streamlit run app.py` finds the st.App below and serves it (uvicorn): the sign-in form, the session
-cookie and the guard on page loads and downloads are HTTP (govdash.server). The same file is then the
+cookie and the guard on page loads and downloads are HTTP (govdash.web.server). The same file is then the
 script Streamlit runs for every session (`__name__ == "__main__"`), which reads the cookie back on
-every run (govdash.sessions.restore_principal).
+every run (govdash.web.sessions.restore_principal).
 """
 import streamlit as st
 
 if __name__ != "__main__":   # imported by `streamlit run app.py` / uvicorn: the ASGI app
-    from govdash import server
+    from govdash.web import server
 
     app = st.App(__file__, **server.app_options())
 else:
     import time
 
-    from govdash import access, sessions, ui
-    from govdash.server import FAVICON_SVG, SIGN_OUT
+    from govdash.web import registry, sessions, ui
+    from govdash.web.server import FAVICON_SVG, SIGN_OUT
     from govdash.core.textsafe import md
 
     RUN_STARTED, RUN_CPU_STARTED = time.perf_counter(), time.thread_time()
@@ -23,61 +24,41 @@ else:
     # the tab icon is inline SVG: a ":material/…:" page icon makes the browser fetch it from fonts.gstatic.com
     st.set_page_config(page_title="社区治理绩效评价看板", page_icon=FAVICON_SVG, layout="wide")
 
-    PAGES = {
-        "吹哨报到": [
-            ("pages/monthly_bulletin.py", "月度通报", ":material/newspaper:", "bulletin"),
-            ("pages/whistle_analysis.py", "吹哨报到分析", ":material/monitoring:", "whistle"),
-            ("pages/department_self_check.py", "部门自查", ":material/manage_search:", "self-check"),
-            ("pages/case.py", "事件查询", ":material/search:", "case"),
-        ],
-        "走访、清单与诉求": [
-            ("pages/visits.py", "联系捆绑走访", ":material/handshake:", "visits"),
-            ("pages/negative_lists.py", "负面清单", ":material/block:", "negative-lists"),
-            ("pages/five_level.py", "五级双向", ":material/swap_vert:", "five-level"),
-        ],
-        "考核": [
-            ("pages/assessment.py", "年度考核", ":material/military_tech:", "assessment"),
-        ],
-        "数据": [
-            ("pages/data_quality.py", "数据导入与质量", ":material/database:", "data"),
-        ],
-    }
-    ALL_URLS = [url for entries in PAGES.values() for *_, url in entries]
-
     def not_allowed() -> None:
         st.title("无权查看")
         st.warning("您的账号无权查看此页面。请从左侧菜单选择可用的页面，或联系管理员。")
 
     principal = sessions.restore_principal()
-    allowed = principal.allowed_pages()
+    allowed = registry.allowed_pages(principal)
     if not allowed:
         # signed out, or signed in with a role that matches nothing: the sign-in page only (deny by default),
         # at every page's address too, so a page's link shows it instead of Streamlit's "Page not found"
         if principal.role == "none" and principal.username:
             st.session_state.pop("principal", None)
             st.error(f"账号“{md(principal.username)}”没有可用的角色，无法查看任何内容。请联系管理员。")
-        sign_in = [st.Page("pages/sign_in.py", title="登录", url_path="sign-in", default=True)]
-        sign_in += [st.Page("pages/sign_in.py", title="登录", url_path=url) for url in ALL_URLS]
+        sign_in = [st.Page(registry.SIGN_IN_PATH, title="登录", url_path="sign-in", default=True)]
+        sign_in += [st.Page(registry.SIGN_IN_PATH, title="登录", url_path=p.url) for p in registry.PAGES]
         st.navigation(sign_in, position="hidden").run()
         st.stop()
 
     pages = {}
-    for section, entries in PAGES.items():
-        visible = [st.Page(path, title=title, icon=icon, url_path="" if url == "bulletin" else url, default=(url == "bulletin"))
-                   for path, title, icon, url in entries if url in allowed]
+    for section, entries in registry.sections().items():
+        visible = [st.Page(p.path, title=p.title, icon=p.icon, url_path="" if p.url == registry.DEFAULT else p.url,
+                           default=(p.url == registry.DEFAULT))
+                   for p in entries if p.url in allowed]
         if visible:
             pages[section] = visible
     # a page the role may not open answers at its address with a refusal (no menu entry, no data)
-    refused = [st.Page(not_allowed, title="无权查看", url_path=url) for url in ALL_URLS if url not in allowed]
+    refused = [st.Page(not_allowed, title="无权查看", url_path=p.url) for p in registry.PAGES if p.url not in allowed]
     # the default page answers at "/" only: its own address (a bookmark, a link in a message) would show Streamlit's
     # "Page not found", so the same page also answers there (hidden, no menu entry)
-    aliases = [st.Page(path, title=title, url_path=url) for entries in PAGES.values()
-               for path, title, _, url in entries if url == "bulletin" and url in allowed]
+    aliases = [st.Page(p.path, title=p.title, url_path=p.url) for p in registry.PAGES
+               if p.url == registry.DEFAULT and p.url in allowed]
     hidden = refused + aliases
     navigation = st.navigation({**pages, **({"": hidden} if hidden else {})}, position="hidden")
     # the month and the cut-off at the top of the sidebar (reachable without scrolling at 1280×720 and on a phone),
     # then the search by event id, then the menu
-    ui.sidebar_period(navigation.url_path or "bulletin")
+    ui.sidebar_period(navigation.url_path or registry.DEFAULT)
     if "case" in allowed:
         ui.case_search()
     with st.sidebar:
@@ -98,5 +79,5 @@ else:
     try:
         navigation.run()
     finally:
-        ui.log_script_run(navigation.url_path or "bulletin", time.perf_counter() - RUN_STARTED,
+        ui.log_script_run(navigation.url_path or registry.DEFAULT, time.perf_counter() - RUN_STARTED,
                           time.thread_time() - RUN_CPU_STARTED)

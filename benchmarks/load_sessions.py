@@ -173,7 +173,7 @@ async def run_round(server: Server, n: int, user: tuple[str, str], timeout_s: fl
 
 
 def run(db: Path, sessions: list[int], timeout_s: float = 120, repeat: int = 1, server: Server | None = None) -> list[dict]:
-    from govdash import access
+    from govdash.accounts import set_user
 
     work = Path(tempfile.mkdtemp(prefix="govdash-load-"))
     own_server = server is None
@@ -181,7 +181,7 @@ def run(db: Path, sessions: list[int], timeout_s: float = 120, repeat: int = 1, 
         copy = work / "warehouse.duckdb"
         shutil.copy(db, copy)
         accounts = work / "accounts.toml"
-        access.set_user("load", "committee", "load-password-1", path=accounts)
+        set_user("load", "committee", "load-password-1", path=accounts)
         server = start_server(copy, accounts, work)
     user = ("load", "load-password-1")
     rounds = []

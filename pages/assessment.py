@@ -5,7 +5,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash import ui
+from govdash.web import ui
 from govdash.figures import catalogue
 from govdash.figures.assessment import period_bounds
 from govdash.core.formatting import pct
@@ -15,9 +15,9 @@ from govdash.core.scoring import (ScoringSettingsError, apply_scoring_version, d
                                   save_scoring_version)
 from govdash.core.scoring_versions import list_versions, version_text
 from govdash.core.textsafe import md
-from govdash.outputs.publication import MIME
+from govdash.documents.publication import MIME
 
-ui.start_page("年度考核", "assessment")
+ui.start_page("assessment")
 try:
     settings = load_scoring()
 except ScoringSettingsError as exc:

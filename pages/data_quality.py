@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from govdash import sessions, ui
+from govdash.web import sessions, ui
 from govdash.figures import catalogue
 from govdash.core.labels import label_expr
 from govdash.core.periods import server_to_local_expr
@@ -26,8 +26,8 @@ from warehouse.schema import quarantine_note
 
 log = logging.getLogger(__name__)
 
-st.title("数据导入与质量")
-ui.require_page("data")
+# uploads are how an empty warehouse gets its data: the page opens without one
+ui.start_page("data", needs_warehouse=False)
 
 SUMMARY_LABELS = {"file": "文件", "table": "数据表", "rows_read": "读取行数", "rows_loaded": "导入行数",
                   "rows_quarantined": "隔离行数", "duplicates_skipped": "重复跳过", "rows_replaced": "替换旧行",
@@ -125,7 +125,7 @@ SCOPE_LABELS = {"account": "账号（同一地址）", "address": "地址（不�
 
 
 def sign_in_failures() -> None:
-    """Failed sign-ins and locks (govdash.sessions.Throttle): which accounts are being guessed at, from which
+    """Failed sign-ins and locks (govdash.web.sessions.Throttle): which accounts are being guessed at, from which
     addresses, since when and until when they are locked; the committee can clear them."""
     st.subheader("登录失败与锁定")
     throttle = sessions.shared_throttle()

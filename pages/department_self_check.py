@@ -5,13 +5,13 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash import ui
+from govdash.web import ui
 from govdash.figures import catalogue
 from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr, previous_month
 from govdash.figures.whistle import needed_to_reach
 from govdash.core.labels import STATUS_LABELS
 
-ui.start_page("部门自查", "self-check")
+ui.start_page("self-check")
 month = ui.current_month()
 as_of = ui.cutoff_picker()
 dept_names = ui.department_names()

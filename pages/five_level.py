@@ -4,14 +4,14 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from govdash import ui
+from govdash.web import ui
 from govdash.figures import catalogue
 from govdash.core.labels import OUTCOME_LABELS
 from govdash.core.periods import month_bounds, month_label, month_label_expr
 
 OUTCOMES = OUTCOME_LABELS
 
-ui.start_page("五级双向", "five-level")
+ui.start_page("five-level")
 month = ui.current_month()
 as_of = ui.cutoff_picker()
 labels = ui.settings()["appeals"]["level_labels"]

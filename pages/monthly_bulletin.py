@@ -1,17 +1,17 @@
 """月度通报: the Word bulletin on screen, section by section in the same order with the same sentences and tables
-(both draw govdash.outputs.bulletin_body), plus the screen's trend, hotspots, a sortable ranking and a case view
+(both draw govdash.documents.bulletin_body), plus the screen's trend, hotspots, a sortable ranking and a case view
 of each overdue event."""
 import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash import publish_panel, ui
+from govdash.web import publish_panel, ui
 from govdash.core.labels import DEPT_LABELS
 from govdash.core.periods import moment_label, month_label, month_label_expr, previous_month
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
-from govdash.outputs.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
-from govdash.outputs.bulletin_text import DEPT_COLUMNS
+from govdash.documents.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
+from govdash.documents.bulletin_text import DEPT_COLUMNS
 
 def doc_table(columns, rows, **kwargs):
     """Rows shaped for the Word bulletin, shown with the Word bulletin's columns and labels."""
@@ -21,7 +21,7 @@ def doc_table(columns, rows, **kwargs):
                     rates=[label for _, label, kind in columns if kind == "pct"], **kwargs)
 
 
-ui.start_page("月度通报", "bulletin")
+ui.start_page("bulletin")
 month = ui.current_month()
 # published: served from the archive; else at the month's default cut-off; 初步 / 数据截至 / 定稿发布 / 更正
 view = None

@@ -3,7 +3,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash import ui
+from govdash.web import ui
 from govdash.figures import catalogue
 from govdash.core.labels import REPORT_STATUS_LABELS
 from govdash.core.periods import month_bounds, month_label, week_range_label_expr
@@ -11,7 +11,7 @@ from govdash.core.periods import month_bounds, month_label, week_range_label_exp
 STATUS = REPORT_STATUS_LABELS
 STATUS_COLOURS = {"按时": "#2e7d32", "迟报": "#f9a825", "漏报": "#c62828", "未到期": "#bdbdbd"}
 
-ui.start_page("负面清单", "negative-lists")
+ui.start_page("negative-lists")
 month = ui.current_month()
 year = int(month[:4])
 as_of = ui.cutoff_picker()

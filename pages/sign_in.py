@@ -1,12 +1,12 @@
 """登录: what a session shows when it is not (or no longer) signed in. Signing in itself is the
-server's form at /account/sign-in (govdash.server), which sets the session cookie; page loads without
+server's form at /account/sign-in (govdash.web.server), which sets the session cookie; page loads without
 a valid cookie are sent there directly, so this page is seen when a session expired or was signed out
 in another tab while this one stayed open."""
 from urllib.parse import quote, urlsplit
 
 import streamlit as st
 
-from govdash.server import SIGN_IN
+from govdash.web.server import SIGN_IN
 
 st.title("登录")
 st.caption("社区治理绩效评价看板 · 请使用分配给您的账号登录")

@@ -4,12 +4,12 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from govdash import ui
+from govdash.web import ui
 from govdash.figures import catalogue
 from govdash.core.periods import month_label, week_range_label
 from govdash.core.textsafe import md
 
-ui.start_page("联系捆绑走访", "visits")
+ui.start_page("visits")
 month = ui.current_month()
 year = int(month[:4])
 st.caption(f"{month_label(month)} · 每个捆绑部门每周至少走访所捆绑的联合党委一次（4.4 c）；"

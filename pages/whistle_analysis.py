@@ -4,12 +4,12 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash import ui
+from govdash.web import ui
 from govdash.figures import catalogue
 from govdash.core.labels import STATUS_LABELS
 from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr
 
-ui.start_page("吹哨报到分析", "whistle")
+ui.start_page("whistle")
 month = ui.current_month()
 as_of = ui.cutoff_picker()
 c1, c2 = st.columns(2)

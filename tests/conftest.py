@@ -154,13 +154,13 @@ def app_server(work: Path, db: Path, users: dict[str, tuple[str, str]], env: dic
     """streamlit_server on its own copy of the warehouse `db` (work/warehouse.duckdb) and its own accounts file
     (work/accounts.toml) holding `users` (account → (role, password)), with `env` added to the server's environment;
     yields {"url", "db" (the copy), "work"}."""
-    from govdash import access
+    from govdash import accounts as account_store
 
     copy = work / "warehouse.duckdb"
     shutil.copy(db, copy)
     accounts = work / "accounts.toml"
     for name, (role, password) in users.items():
-        access.set_user(name, role, password, path=accounts)
+        account_store.set_user(name, role, password, path=accounts)
     with streamlit_server(work, {"GOVDASH_DB": str(copy), "GOVDASH_ACCOUNTS": str(accounts), **(env or {})}) as url:
         yield {"url": url, "db": copy, "work": work}
 

@@ -9,50 +9,48 @@ import pytest
 from govdash.figures import catalogue
 from streamlit.testing.v1 import AppTest
 
-from govdash import access
+from govdash import accounts as account_store
 from govdash.figures.bulletin import bulletin
-from govdash.outputs.documents import HEADER_ROW, bulletin_xlsx
+from govdash.documents.documents import HEADER_ROW, bulletin_xlsx
+from govdash.web import registry
 from tests.conftest import REPO
 from tests.test_pages import run_app
 from warehouse.db import connect_read, read_cursor
 
-DEPARTMENT_PAGE_FILES = {
-    "bulletin": "pages/monthly_bulletin.py", "whistle": "pages/whistle_analysis.py", "self-check": "pages/department_self_check.py",
-    "visits": "pages/visits.py", "negative-lists": "pages/negative_lists.py", "assessment": "pages/assessment.py",
-    "case": "pages/case.py",
-}
+# every page a department may open (the page table's role rule)
+DEPARTMENT_PAGE_FILES = {p.url: p.path for p in registry.PAGES if "department" in p.roles}
 
 
 @pytest.fixture
 def accounts(tmp_path, monkeypatch):
     path = tmp_path / "accounts.toml"
     monkeypatch.setenv("GOVDASH_ACCOUNTS", str(path))
-    access.set_user("chair", "committee", "chair-password-1")
-    access.set_user("d13", "department:D13", "d13-password-1")
-    access.set_user("mayor", "committee", "mayor-password-1")
-    users = access.load_accounts()
+    account_store.set_user("chair", "committee", "chair-password-1")
+    account_store.set_user("d13", "department:D13", "d13-password-1")
+    account_store.set_user("mayor", "committee", "mayor-password-1")
+    users = account_store.load_accounts()
     users["mayor"]["role"] = "mayor"   # a role that matches nothing
-    access.save_accounts(users)
+    account_store.save_accounts(users)
     return path
 
 
 def test_passwords_are_hashed_never_plain(accounts):
     text = accounts.read_text(encoding="utf-8")
     assert "chair-password-1" not in text and "scrypt$" in text
-    assert access.authenticate("chair", "chair-password-1") == access.Principal("chair", "committee")
-    assert access.authenticate("chair", "wrong") is None and access.authenticate("nobody", "x") is None
-    assert access.authenticate("d13", "d13-password-1").dept_id == "D13"
+    assert account_store.authenticate("chair", "chair-password-1") == account_store.Principal("chair", "committee")
+    assert account_store.authenticate("chair", "wrong") is None and account_store.authenticate("nobody", "x") is None
+    assert account_store.authenticate("d13", "d13-password-1").dept_id == "D13"
     # the command line creates and resets accounts
     out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "add", "office", "--role", "assessment"],
                          capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
     generated = out.stdout.split("初始密码：")[1].strip()
-    assert access.authenticate("office", generated).role == "assessment"
+    assert account_store.authenticate("office", generated).role == "assessment"
     assert generated not in accounts.read_text(encoding="utf-8")
     out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "reset", "office", "--password", "another-pass-9"],
                          capture_output=True, text=True, cwd=REPO)
-    assert out.returncode == 0 and access.authenticate("office", generated) is None
-    assert access.authenticate("office", "another-pass-9").role == "assessment"
+    assert out.returncode == 0 and account_store.authenticate("office", generated) is None
+    assert account_store.authenticate("office", "another-pass-9").role == "assessment"
     bad = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "add", "x", "--role", "king"],
                          capture_output=True, text=True, cwd=REPO)
     assert bad.returncode == 1 and "未知角色" in bad.stderr
@@ -62,12 +60,12 @@ def test_signed_in_app_and_deny_by_default(sample_warehouse, accounts):
     """Signed in (the session state AppTest stands in for the cookie) the default page shows; an account
     whose role matches nothing sees nothing. (Signing in itself: the HTTP tests below.)"""
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
-    at.session_state["principal"] = access.authenticate("chair", "chair-password-1")
+    at.session_state["principal"] = account_store.authenticate("chair", "chair-password-1")
     at.run()
     assert not at.exception
     assert at.title[0].value == "月度通报"
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
-    at.session_state["principal"] = access.authenticate("mayor", "mayor-password-1")
+    at.session_state["principal"] = account_store.authenticate("mayor", "mayor-password-1")
     at.run()
     assert at.title[0].value == "登录" and not at.metric and not at.dataframe
     assert any("没有可用的角色" in e.value for e in at.error)
@@ -88,7 +86,7 @@ def test_department_sees_only_its_own_rows_on_every_page(sample_warehouse):
     cur = read_cursor(connect_read(sample_warehouse))
     names = dict(cur.execute("select dept_id, dept_name from stg_departments").fetchall())
     others = {i: n for i, n in names.items() if i != "D13"}
-    d13 = access.Principal("d13", "department", "D13")
+    d13 = account_store.Principal("d13", "department", "D13")
     for url, page in DEPARTMENT_PAGE_FILES.items():
         at = run_app(page, principal=d13)
         assert at.title[0].value, url
@@ -106,7 +104,7 @@ def test_department_sees_only_its_own_rows_on_every_page(sample_warehouse):
 
 
 def test_department_cannot_open_city_pages_by_url(sample_warehouse):
-    d13 = access.Principal("d13", "department", "D13")
+    d13 = account_store.Principal("d13", "department", "D13")
     for page in ("pages/data_quality.py", "pages/five_level.py"):
         # not routed for the role: the navigation has no such page
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
@@ -127,7 +125,7 @@ def test_department_downloads_and_figures_are_scoped(sample_db):
     cur = read_cursor(connect_read(sample_db))
     b = bulletin(cur, "2024-10", "2024-12-31 00:00")
     jpcs = {r[0] for r in cur.execute("select distinct jpc_id from stg_bindings where dept_id = 'D13'").fetchall()}
-    p = access.Principal("d13", "department", "D13")
+    p = account_store.Principal("d13", "department", "D13")
     scoped = catalogue.cut_bulletin(b, p, jpcs)
     buf = io.BytesIO()
     bulletin_xlsx(scoped, buf)
@@ -143,13 +141,13 @@ def test_department_downloads_and_figures_are_scoped(sample_db):
     frame = pl.DataFrame({"dept_id": ["D01", "D13"], "x": [1, 2]})
     own_rows = catalogue.declared(catalogue.assignments)
     assert catalogue.cut(own_rows, frame, p, jpcs)["dept_id"].to_list() == ["D13"]
-    with pytest.raises(access.AccessDenied):
+    with pytest.raises(account_store.AccessDenied):
         catalogue.cut(own_rows, pl.DataFrame({"community_id": ["C1"]}), p, jpcs)
     funnel = catalogue.declared(catalogue.funnel_section)
-    with pytest.raises(access.AccessDenied):
+    with pytest.raises(account_store.AccessDenied):
         catalogue.cut(funnel, {}, p, jpcs)
-    with pytest.raises(access.AccessDenied):
-        catalogue.cut(own_rows, frame, access.NOBODY, set())
+    with pytest.raises(account_store.AccessDenied):
+        catalogue.cut(own_rows, frame, account_store.NOBODY, set())
     # monthly_rates is always its own department's, whatever the page asks for
     rates = catalogue.declared(catalogue.monthly_rates)
     assert catalogue.arguments_for(rates, ("2024-01", "2024-12", None, None), p)[3] == "D13"
@@ -169,17 +167,17 @@ def test_accounts_file_and_its_folder_are_private(tmp_path, monkeypatch):
         planted.write_text("", encoding="utf-8")
         folder.mkdir(mode=0o755)
         (folder / "accounts.tmp").symlink_to(planted)
-        access.set_user("chair", "committee", "chair-password-1", path=path)
+        account_store.set_user("chair", "committee", "chair-password-1", path=path)
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert planted.read_text(encoding="utf-8") == ""      # nothing went through the planted link
         assert not [p for p in folder.iterdir() if p.name not in ("accounts.toml", "accounts.tmp")]
         # a file an operator copied in with 0644 is 0600 after the next change
         os.chmod(path, 0o644)
-        access.reset_password("chair", "another-pass-9", path=path)
+        account_store.reset_password("chair", "another-pass-9", path=path)
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         # a folder the accounts file creates is 0700
         fresh = tmp_path / "new" / "accounts.toml"
-        access.set_user("x", "committee", "x-password-1", path=fresh)
+        account_store.set_user("x", "committee", "x-password-1", path=fresh)
         assert stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700
         assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
     finally:
@@ -204,19 +202,19 @@ class Clock:
 @pytest.fixture
 def state(tmp_path, monkeypatch):
     """Accounts and the sign-in state (secret, revocations, failures) in a fresh folder."""
-    from govdash import sessions
+    from govdash.web import sessions
 
     monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
     monkeypatch.delenv("GOVDASH_STATE_DIR", raising=False)
-    access.set_user("chair", "committee", "chair-password-1")
-    access.set_user("d13", "department:D13", "d13-password-1")
+    account_store.set_user("chair", "committee", "chair-password-1")
+    account_store.set_user("d13", "department:D13", "d13-password-1")
     return tmp_path, sessions.load_settings(REPO / "config" / "access.toml")
 
 
 def test_session_cookie_signed_expires_and_is_revoked(state):
     import stat
 
-    from govdash import sessions
+    from govdash.web import sessions
 
     folder, settings = state
     clock = Clock()
@@ -225,10 +223,10 @@ def test_session_cookie_signed_expires_and_is_revoked(state):
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600 and len(secret.read_text().strip()) == 64
     value, session = store.issue("chair")
     assert session.expires - session.issued == 8 * 3600   # the default lifetime
-    assert store.principal(value) == access.Principal("chair", "committee")
+    assert store.principal(value) == account_store.Principal("chair", "committee")
     # the same secret after a restart: the cookie still holds
     again = sessions.Sessions(folder, settings, clock=clock)
-    assert again.principal(value) == access.Principal("chair", "committee")
+    assert again.principal(value) == account_store.Principal("chair", "committee")
     # a tampered payload or signature, another server's secret, garbage: refused
     payload, signature = value.split(".")
     forged = sessions.Sessions(folder / "other", settings, clock=clock).issue("chair")[0]
@@ -245,7 +243,7 @@ def test_session_cookie_signed_expires_and_is_revoked(state):
     # revocation (sign-out): a copied cookie stops working at once, also after a restart
     clock.advance(-3600)
     value, session = store.issue("d13")
-    assert store.principal(value) == access.Principal("d13", "department", "D13")
+    assert store.principal(value) == account_store.Principal("d13", "department", "D13")
     store.revoke(session)
     assert store.principal(value) is None
     assert sessions.Sessions(folder, settings, clock=clock).principal(value) is None
@@ -260,19 +258,19 @@ def test_session_cookie_signed_expires_and_is_revoked(state):
 def test_session_follows_the_account(state):
     """The cookie names the account; its role is read afresh, and a new password or a removed
     account ends every session of it."""
-    from govdash import sessions
+    from govdash.web import sessions
 
     folder, settings = state
     store = sessions.Sessions(folder, settings, clock=Clock())
     value = store.issue("d13")[0]
-    users = access.load_accounts()
+    users = account_store.load_accounts()
     users["d13"]["role"] = "department:D07"
-    access.save_accounts(users)
-    assert store.principal(value) == access.Principal("d13", "department", "D07")
-    access.reset_password("d13", "a-new-password-1")
+    account_store.save_accounts(users)
+    assert store.principal(value) == account_store.Principal("d13", "department", "D07")
+    account_store.reset_password("d13", "a-new-password-1")
     assert store.principal(value) is None
     value = store.issue("chair")[0]
-    access.remove_user("chair")
+    account_store.remove_user("chair")
     assert store.principal(value) is None
     with pytest.raises(KeyError):
         store.issue("nobody")
@@ -283,7 +281,7 @@ def test_session_follows_the_account(state):
 def test_wrong_passwords_slow_down_then_lock(state, caplog):
     import logging
 
-    from govdash import sessions
+    from govdash.web import sessions
 
     folder, settings = state
     clock = Clock()
@@ -315,7 +313,7 @@ def test_wrong_passwords_slow_down_then_lock(state, caplog):
     assert attempt("chair-password-1").outcome == "locked"
     clock.advance(60)
     ok = attempt("chair-password-1")
-    assert ok.outcome == "ok" and ok.principal == access.Principal("chair", "committee")
+    assert ok.outcome == "ok" and ok.principal == account_store.Principal("chair", "committee")
     # a success starts the account afresh
     assert attempt("wrong").outcome == "bad"
     assert attempt("chair-password-1").outcome == "wait"
@@ -325,7 +323,7 @@ def test_wrong_passwords_slow_down_then_lock(state, caplog):
 
 
 def test_one_address_trying_many_accounts_is_locked(state):
-    from govdash import sessions
+    from govdash.web import sessions
 
     folder, settings = state
     clock = Clock()
@@ -348,7 +346,7 @@ def test_parallel_guesses_get_one_check(state):
     """Thirty guesses sent at once for one account: one is checked, the rest are refused unchecked."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from govdash import sessions
+    from govdash.web import sessions
 
     folder, settings = state
     throttle = sessions.Throttle(settings, None, clock=Clock())
@@ -374,7 +372,7 @@ def _fail_until(attempt, clock, tries: int) -> list[str]:
 def test_an_attacker_at_one_address_cannot_keep_the_owner_out(state):
     """Fifty wrong passwords for the committee's account from address A lock A out of that account after
     five; the owner at address B signs in with the right password at once, and again after A tried more."""
-    from govdash import sessions
+    from govdash.web import sessions
 
     folder, settings = state
     clock = Clock()
@@ -385,7 +383,7 @@ def test_an_attacker_at_one_address_cannot_keep_the_owner_out(state):
     refused = sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.1", throttle=throttle)
     assert refused.outcome == "locked" and refused.scope == "account"
     owner = sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.2", throttle=throttle)
-    assert owner.outcome == "ok" and owner.principal == access.Principal("chair", "committee")
+    assert owner.outcome == "ok" and owner.principal == account_store.Principal("chair", "committee")
     # every fifteen minutes five more from A, for hours: the owner at B is never refused
     for _ in range(8):
         clock.advance(15 * 60)
@@ -396,7 +394,7 @@ def test_an_attacker_at_one_address_cannot_keep_the_owner_out(state):
 def test_a_known_device_signs_in_from_a_locked_address(state):
     """The browser that signed in before carries the known-device cookie: from address A, locked for the
     account and for every account, it still signs in; its own failures lock only itself."""
-    from govdash import sessions
+    from govdash.web import sessions
 
     folder, settings = state
     clock = Clock()
@@ -429,7 +427,7 @@ def test_a_known_device_signs_in_from_a_locked_address(state):
 def test_distributed_guessing_slows_unknown_browsers_by_a_bounded_delay(state):
     """Guesses spread over many addresses (one each): from the tenth failure an unknown browser waits, at
     most 30 s, never a lock, however long it lasts; a known device is not slowed."""
-    from govdash import sessions
+    from govdash.web import sessions
 
     folder, settings = state
     clock = Clock()
@@ -457,7 +455,7 @@ def test_distributed_guessing_slows_unknown_browsers_by_a_bounded_delay(state):
 
 
 def test_an_account_wide_lock_cannot_be_configured(tmp_path):
-    from govdash import sessions
+    from govdash.web import sessions
 
     path = tmp_path / "access.toml"
     path.write_text("[throttle.account_total]\nlock_after = 50\n", encoding="utf-8")
@@ -469,7 +467,7 @@ def test_sign_in_state_that_cannot_be_read_is_an_error_not_a_reset(state):
     """A garbled or unreadable state file is never read as "no failures" or "nothing revoked": every use
     raises SignInStateError (the server answers 503) until it is repaired; an accounts file that does not
     parse is no failed guess."""
-    from govdash import sessions
+    from govdash.web import sessions
 
     folder, settings = state
     clock = Clock()
@@ -496,7 +494,7 @@ def test_sign_in_state_that_cannot_be_read_is_an_error_not_a_reset(state):
     with pytest.raises(sessions.SignInStateError):
         store.revoke(session)
     # a broken accounts file: the attempt is not judged, and not counted against anyone
-    accounts = access.accounts_path()
+    accounts = account_store.accounts_path()
     good = accounts.read_text(encoding="utf-8")
     accounts.write_text(good + "\n[users.broken\n", encoding="utf-8")
     with pytest.raises(sessions.SignInStateError) as err:
@@ -511,7 +509,7 @@ def test_unlock_from_the_command_line_reaches_the_running_server(state):
     import os
     import time
 
-    from govdash import sessions
+    from govdash.web import sessions
 
     folder, settings = state
     clock = Clock(time.time())
@@ -531,17 +529,17 @@ def test_unlock_from_the_command_line_reaches_the_running_server(state):
 def test_user_add_refuses_an_existing_name(accounts):
     """`govdash user add` on an existing name changes nothing and says how to reset or replace;
     `--replace` replaces the role and the password."""
-    before = access.load_accounts()["chair"]
+    before = account_store.load_accounts()["chair"]
     out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "add", "chair", "--role", "department:D01",
                           "--password", "another-pass-9"], capture_output=True, text=True, cwd=REPO)
     assert out.returncode != 0 and "已存在" in out.stderr and "govdash user reset chair" in out.stderr and "--replace" in out.stderr
-    assert access.load_accounts()["chair"] == before
-    assert access.authenticate("chair", "chair-password-1").role == "committee"
+    assert account_store.load_accounts()["chair"] == before
+    assert account_store.authenticate("chair", "chair-password-1").role == "committee"
     out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "add", "chair", "--role", "department:D01",
                           "--password", "another-pass-9", "--replace"], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
-    assert access.authenticate("chair", "chair-password-1") is None
-    assert access.authenticate("chair", "another-pass-9") == access.Principal("chair", "department", "D01")
+    assert account_store.authenticate("chair", "chair-password-1") is None
+    assert account_store.authenticate("chair", "another-pass-9") == account_store.Principal("chair", "department", "D01")
 
 
 def test_data_page_lists_attacked_accounts_and_the_committee_unlocks_them(tmp_path, monkeypatch, state):
@@ -549,7 +547,7 @@ def test_data_page_lists_attacked_accounts_and_the_committee_unlocks_them(tmp_pa
     the committee's button clears them, in the file the server reads; the assessment role sees no button."""
     import time
 
-    from govdash import sessions
+    from govdash.web import sessions
 
     folder, settings = state
     monkeypatch.setenv("GOVDASH_DB", str(tmp_path / "none.duckdb"))
@@ -557,14 +555,14 @@ def test_data_page_lists_attacked_accounts_and_the_committee_unlocks_them(tmp_pa
     throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
     _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.66", throttle=throttle), clock, 20)
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
-    at.session_state["principal"] = access.Principal("analyst", "assessment")
+    at.session_state["principal"] = account_store.Principal("analyst", "assessment")
     at.run()
     at.switch_page("pages/data_quality.py")
     at.run()
     assert not at.exception and "登录失败与锁定" in [s.value for s in at.subheader]
     assert not [b for b in at.button if b.label == "解除锁定并清除失败记录"]
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
-    at.session_state["principal"] = access.Principal("chair2", "committee")
+    at.session_state["principal"] = account_store.Principal("chair2", "committee")
     at.run()
     at.switch_page("pages/data_quality.py")
     at.run()
@@ -588,7 +586,7 @@ def test_data_page_lists_attacked_accounts_and_the_committee_unlocks_them(tmp_pa
     assert fresh.failures("address", "10.0.0.66") == 5          # the address keeps its own count
 
 
-# ---------------------------------------------------------------- the HTTP side (govdash.server), in process
+# ---------------------------------------------------------------- the HTTP side (govdash.web.server), in process
 
 def asgi(app, method: str, path: str, cookies: dict | None = None, form: dict | None = None, headers: dict | None = None):
     """One request to an ASGI app without a network: (status, headers as a list of pairs, body text)."""
@@ -635,18 +633,18 @@ def guarded_app(state, tmp_path, monkeypatch):
     from starlette.responses import PlainTextResponse, Response
     from starlette.routing import Route
 
-    from govdash import server
+    from govdash.web import server
 
     fast = tmp_path / "access.toml"   # the default rules with delays of a few milliseconds
     fast.write_text((REPO / "config" / "access.toml").read_text(encoding="utf-8")
                     .replace("delay_base_seconds = 1", "delay_base_seconds = 0.001")
                     .replace("delay_max_seconds = 30", "delay_max_seconds = 0.01"), encoding="utf-8")
     monkeypatch.setenv("GOVDASH_ACCESS_SETTINGS", str(fast))
-    users = access.load_accounts()
-    access.set_user("mayor", "committee", "mayor-password-1")
-    users = access.load_accounts()
+    users = account_store.load_accounts()
+    account_store.set_user("mayor", "committee", "mayor-password-1")
+    users = account_store.load_accounts()
     users["mayor"]["role"] = "mayor"
-    access.save_accounts(users)
+    account_store.save_accounts(users)
 
     async def media(request):
         return Response(b"PK-bulletin", media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -691,7 +689,7 @@ def test_http_sign_in_sets_a_lasting_cookie_and_guards_pages_and_downloads(guard
     assert asgi(app, "GET", "/whistle", cookies=jar)[:3:2] == (200, "streamlit index.html")
     # a download is served to the sign-in session it was made for (server.media_owners), no one else's
     assert asgi(app, "GET", "/media/0a1b2c.xlsx", cookies=jar)[0] == 403
-    from govdash import server, sessions
+    from govdash.web import server, sessions
 
     server.media_owners.record("0a1b2c", sessions.shared_sessions().session(value).sid)
     assert asgi(app, "GET", "/media/0a1b2c.xlsx", cookies=jar)[2] == "PK-bulletin"
@@ -739,7 +737,7 @@ def test_http_lock_refuses_the_right_password_and_says_until_when(guarded_app):
 
 
 def test_signed_out_app_shows_the_sign_in_link_and_no_data(sample_warehouse, accounts, monkeypatch):
-    from govdash import sessions
+    from govdash.web import sessions
 
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
     at.run()
@@ -749,7 +747,7 @@ def test_signed_out_app_shows_the_sign_in_link_and_no_data(sample_warehouse, acc
     # state (a websocket that reconnected after signing out elsewhere) opens nothing
     monkeypatch.setattr(sessions, "_cookie_mode", True)
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
-    at.session_state["principal"] = access.Principal("chair", "committee")
+    at.session_state["principal"] = account_store.Principal("chair", "committee")
     at.run()
     assert not at.exception and at.title[0].value == "登录" and not at.metric and not at.dataframe
     assert "principal" not in at.session_state
@@ -766,7 +764,7 @@ def test_govdash_serve_serves_the_guarded_app(sample_db, tmp_path):
     from tests.conftest import free_port
 
     accounts = tmp_path / "accounts.toml"
-    access.set_user("chair", "committee", "chair-password-1", path=accounts)
+    account_store.set_user("chair", "committee", "chair-password-1", path=accounts)
     port = free_port()
     env = {**os.environ, "GOVDASH_DB": str(sample_db), "GOVDASH_ACCOUNTS": str(accounts)}
     proc = subprocess.Popen([sys.executable, "-m", "govdash.cli", "serve", "--port", str(port), "--address", "127.0.0.1"],
@@ -805,7 +803,7 @@ def test_behind_a_reverse_proxy(guarded_app, tmp_path, monkeypatch):
     still lets the form post (X-Forwarded-Host)."""
     import os
 
-    from govdash import sessions
+    from govdash.web import sessions
 
     app = guarded_app
     proxied = {"host": "127.0.0.1:8501", "origin": "https://dash.city.gov.cn", "x-forwarded-host": "dash.city.gov.cn"}

@@ -1,6 +1,6 @@
 """Adding a section to the monthly bulletin takes three places: a `.sql` file, one `Section` line with
 its scope rule (govdash.figures.bulletin.SECTIONS, which the catalogue cuts by), and the document section
-that shows it (govdash.outputs.bulletin_body.BODY, which the Word file and the page both draw). This test adds
+that shows it (govdash.documents.bulletin_body.BODY, which the Word file and the page both draw). This test adds
 one in exactly those three places and follows it into the bulletin, a department's cut, the Word file and the
 page, for the committee and for a department."""
 from __future__ import annotations
@@ -15,14 +15,14 @@ import streamlit as st
 from docx import Document
 
 import warehouse.sql_files
-from govdash.access import Principal
+from govdash.accounts import Principal
 from govdash.figures import bulletin as monthly_bulletin
 from govdash.figures import catalogue
 from govdash.figures.bulletin import Section, metric_rows
 from govdash.figures.scope import OWN_DEPARTMENT
-from govdash.outputs import bulletin_body
-from govdash.outputs.bulletin_body import BodySection, Table
-from govdash.outputs.documents import render_bulletin
+from govdash.documents import bulletin_body
+from govdash.documents.bulletin_body import BodySection, Table
+from govdash.documents.documents import render_bulletin
 from tests.apptest import open_page
 from warehouse.db import connect_read, fetch_frame, read_cursor
 

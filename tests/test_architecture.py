@@ -1,6 +1,7 @@
-"""The floors of the house: data flows one way — core → warehouse → pipelines → figures →
-outputs → access → ui/cli/server/pages — so no module imports a floor above its own, and no modules
-import each other in a circle (function-level imports count too)."""
+"""The floors of the house, named by folder: data flows one way — the ground (govdash/core) → the warehouse →
+the pipelines → the figures → the documents and the accounts → the web, the command line, the pages and app.py —
+so no module imports a floor above its own, no modules import each other in a circle (function-level imports
+count too), and only the web floor (govdash/web/, pages/, app.py) imports Streamlit or Starlette."""
 from __future__ import annotations
 
 import ast
@@ -9,26 +10,37 @@ from pathlib import Path
 
 from tests.conftest import REPO
 
-# the floor of each part of the project, lowest first
+# the floors, lowest first: each a set of folders (or single files) of the repository
 FLOORS = [
-    ("govdash.core", 0),
-    ("warehouse", 1),
-    ("pipelines", 2),
-    ("govdash.figures", 3), ("govdash.figures.assessment", 3), ("govdash.figures.data_quality", 3),
-    ("govdash.outputs", 4), ("govdash.outputs.documents", 4), ("govdash.outputs.charts", 4),
-    ("govdash.access", 5), ("govdash.sessions", 5), ("govdash.incidents", 5),
-    ("govdash.ui", 6), ("govdash.publish_panel", 6), ("govdash.server", 6), ("govdash.cli", 6), ("govdash.bench", 6), ("app", 6), ("pages", 6),
+    ("govdash/core",),
+    ("warehouse",),
+    ("pipelines",),
+    ("govdash/figures",),
+    ("govdash/documents", "govdash/accounts.py"),
+    ("govdash/web", "govdash/cli", "pages", "app.py"),
 ]
+# where Streamlit and Starlette may be imported: the web floor's folders, never the command line or below
+WEB_ONLY = ("streamlit", "starlette")
+WEB_FOLDERS = ("govdash/web", "pages", "app.py")
 PACKAGES = ("govdash", "warehouse", "pipelines", "pages", "app")
 
 
+def module_path(module: str) -> str:
+    """A module's place in the repository as a path without suffix: govdash.web.ui → govdash/web/ui."""
+    return module.replace(".", "/")
+
+
+def _inside(module: str, prefix: str) -> bool:
+    path = module_path(module)
+    prefix = prefix.removesuffix(".py")
+    return path == prefix or path.startswith(prefix + "/")
+
+
 def floor_of(module: str) -> int | None:
-    best = None
-    for prefix, floor in FLOORS:
-        if module == prefix or module.startswith(prefix + "."):
-            if best is None or len(prefix) > len(best[0]):
-                best = (prefix, floor)
-    return best[1] if best else None
+    for floor, prefixes in enumerate(FLOORS):
+        if any(_inside(module, prefix) for prefix in prefixes):
+            return floor
+    return None
 
 
 def project_modules() -> dict[str, Path]:
@@ -104,8 +116,46 @@ def test_no_import_circle():
 
 def test_the_checks_can_fail():
     assert find_cycles({"a": {"b"}, "b": {"a"}}) == [["a", "b", "a"]]
-    assert floor_of("govdash.core.periods") == 0 and floor_of("pages.assessment") == 6
-    assert floor_of("govdash.figures.catalogue") == 3
+    assert floor_of("govdash.core.periods") == 0 and floor_of("pages.assessment") == 5
+    assert floor_of("govdash.figures.catalogue") == 3 and floor_of("govdash.web.ui") == 5 and floor_of("app") == 5
+    assert floor_of("govdash.accounts") == 4 and floor_of("govdash.documents.pdf") == 4
+    assert floor_of("govdash.cli.main") == 5 and floor_of("govdash.webhooks") is None   # a folder, not a name prefix
+    assert floor_of("govdash.ui") is None and floor_of("govdash") is None   # a module loose in govdash/ has no floor
+    assert len(FLOORS) <= 6
+    assert web_imports("import streamlit as st\nfrom starlette.responses import Response\n") == ["streamlit", "starlette"]
+    assert web_imports("def f():\n    from streamlit.web.server import app_discovery\n") == ["streamlit"]
+    assert web_imports("import streamlined\nfrom govdash.web import ui\n") == []
+
+
+def web_imports(source: str) -> list[str]:
+    """The Streamlit and Starlette imports of `source`, at any depth (a function-level import counts too)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        else:
+            continue
+        found += [n.split(".")[0] for n in names if n.split(".")[0] in WEB_ONLY]
+    return found
+
+
+def test_only_the_web_floor_imports_streamlit_or_starlette():
+    offending = []
+    for module, path in sorted(project_modules().items()):
+        if any(_inside(module, prefix) for prefix in WEB_FOLDERS):
+            continue
+        for name in web_imports(path.read_text(encoding="utf-8")):
+            offending.append(f"{path.relative_to(REPO).as_posix()} imports {name}")
+    assert not offending, "\n".join(offending)
+
+
+def test_every_module_of_govdash_sits_in_a_floor_folder():
+    """govdash/ itself holds only its floors' folders and accounts.py."""
+    loose = sorted(p.name for p in (REPO / "govdash").glob("*.py") if p.name != "__init__.py")
+    listed = {Path(prefix).name for floor in FLOORS for prefix in floor if prefix.startswith("govdash/") and prefix.endswith(".py")}
+    assert set(loose) <= listed, sorted(set(loose) - listed)
 
 
 def test_importing_govdash_pulls_nothing_in():

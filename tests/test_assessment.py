@@ -140,7 +140,7 @@ def test_cli_assessment_json_and_excel(sample_warehouse, tmp_path):
     assert out.returncode == 0, out.stderr
     wb = openpyxl.load_workbook(xlsx)
     assert wb.sheetnames == ["排名", "考核项", "扣分明细", "评分设置"]
-    from govdash.outputs.documents import HEADER_ROW
+    from govdash.documents.documents import HEADER_ROW
 
     assert wb["排名"].max_row == 18 + HEADER_ROW
     year = json.loads(subprocess.run([sys.executable, "-m", "govdash.cli", "report", "assessment", "--year", "2024"],

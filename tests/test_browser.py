@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 from docx import Document
 
-from govdash.outputs.documents import HEADER_ROW
+from govdash.documents.documents import HEADER_ROW
 from tests.conftest import CHROMIUM, REPO, app_server, assert_no_exception, new_page, screenshot, settle, sign_in_page
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")

@@ -8,11 +8,11 @@ import re
 import pytest
 from docx import Document
 
-from govdash.access import Principal
+from govdash.accounts import Principal
 from govdash.core.periods import moment_label, previous_month
 from govdash.figures import catalogue
 from govdash.figures.bulletin import bulletin
-from govdash.outputs.documents import render_bulletin
+from govdash.documents.documents import render_bulletin
 from tests.apptest import open_page
 from tests.textlint import as_read
 from warehouse.sql_files import metric_sql

@@ -15,22 +15,13 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from govdash.access import ALL_PAGES, DEPARTMENT_PAGES, Principal
+from govdash.accounts import Principal
+from govdash.web import registry
 from tests.conftest import REPO
 from tests.textlint import city_names, lint, rendered_texts, summarise
 from warehouse.db import connect_read
 
-PAGES = {  # url_path → (file, heading)
-    "bulletin": ("pages/monthly_bulletin.py", "月度通报"),
-    "whistle": ("pages/whistle_analysis.py", "吹哨报到分析"),
-    "self-check": ("pages/department_self_check.py", "部门自查"),
-    "case": ("pages/case.py", "事件查询"),
-    "visits": ("pages/visits.py", "联系捆绑走访"),
-    "negative-lists": ("pages/negative_lists.py", "负面清单"),
-    "five-level": ("pages/five_level.py", "五级双向"),
-    "assessment": ("pages/assessment.py", "年度考核"),
-    "data": ("pages/data_quality.py", "数据导入与质量"),
-}
+PAGES = {p.url: (p.path, p.title) for p in registry.PAGES}  # url_path → (file, heading)
 
 
 def _city(db):
@@ -58,7 +49,7 @@ def _cases(depts, months):
     roles = [("committee", None), ("assessment", None)] + [("department", d) for d in depts]
     cases = []
     for role, dept in roles:
-        pages = ALL_PAGES if role != "department" else DEPARTMENT_PAGES
+        pages = registry.allowed_pages(Principal("", role, dept))
         for page in sorted(pages):
             for month in months:
                 cases.append((role, dept, page, month))

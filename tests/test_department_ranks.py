@@ -12,11 +12,11 @@ import pytest
 from docx import Document
 
 from govdash.figures import catalogue
-from govdash.access import Principal
+from govdash.accounts import Principal
 from govdash.figures.bulletin import bulletin
 from govdash.figures.assessment import assessment_what_if
-from govdash.outputs.bulletin_text import red_black_lists
-from govdash.outputs.documents import bulletin_docx
+from govdash.documents.bulletin_text import red_black_lists
+from govdash.documents.documents import bulletin_docx
 from govdash.core.scoring import dump_scoring, load_scoring
 from tests.apptest import open_page
 from warehouse.db import connect_read, read_cursor

@@ -19,8 +19,8 @@ from docx.shared import Mm, Pt
 from govdash.core.periods import day_label, deadline_label, moment_label, week_range_label
 from govdash.figures.bulletin import bulletin
 from govdash.figures.assessment import assessment
-from govdash.outputs import gongwen
-from govdash.outputs.documents import HEADER_ROW, render_assessment, render_bulletin
+from govdash.documents import gongwen
+from govdash.documents.documents import HEADER_ROW, render_assessment, render_bulletin
 from tests.conftest import REPO
 from warehouse.db import connect_read, read_cursor
 
@@ -217,7 +217,7 @@ def test_published_and_corrected_documents_are_marked(city):
 
 
 def test_pdf_without_libreoffice_says_so(city, monkeypatch):
-    from govdash.outputs import pdf
+    from govdash.documents import pdf
 
     monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
     with pytest.raises(pdf.DocumentError, match="未安装 LibreOffice"):
@@ -235,7 +235,7 @@ def test_pdf_pages_fonts_and_images(city, docx_bytes, doc):
         pytest.skip("LibreOffice not installed (scripts/system-deps.sh installs it)")
     if not shutil.which("pdffonts"):
         pytest.skip("poppler-utils not installed (scripts/system-deps.sh installs it)")
-    from govdash.outputs.pdf import docx_to_pdf
+    from govdash.documents.pdf import docx_to_pdf
 
     data = docx_to_pdf(docx_bytes)            # what render_bulletin("pdf", ...) returns for this bulletin
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

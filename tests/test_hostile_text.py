@@ -169,7 +169,7 @@ def test_bulletin_and_assessment_workbooks_have_no_formulas(hostile_warehouse, h
     from govdash.figures.assessment import assessment
     from govdash.core.periods import parse_as_of
     from govdash.figures.bulletin import bulletin
-    from govdash.outputs.documents import assessment_xlsx, bulletin_xlsx
+    from govdash.documents.documents import assessment_xlsx, bulletin_xlsx
     from warehouse.db import connect_read, read_cursor
 
     bad = hostile_values(hostile_port)
@@ -192,7 +192,7 @@ def test_bulletin_and_assessment_workbooks_have_no_formulas(hostile_warehouse, h
 def test_cli_workbooks_have_no_formulas(hostile_warehouse, tmp_path):
     from click.testing import CliRunner
 
-    from govdash.cli import main
+    from govdash.cli.main import main
 
     runner = CliRunner()
     for args in (["report", "bulletin", "--month", "2024-11", "--as-of", "2025-01-31 23:59:59", "--format", "xlsx"],
@@ -342,15 +342,15 @@ NUM, WHEN, LIT, CONF = ("a number the product computes", "a period or time the p
                         "the product's own text", "configuration only an administrator edits")
 TRUSTED = {
     "app.py": {"section": LIT, "page.title": LIT},
-    "govdash/ui.py": {"NO_DATA": LIT, "title": LIT + " (each page's heading)", "moment_label(as_of)": WHEN,
+    "govdash/web/ui.py": {"NO_DATA": LIT, "title": LIT + " (each page's heading)", "moment_label(as_of)": WHEN,
                       "status": LIT, "moment_label(parse_as_of(result['final_cutoff']))": WHEN, "n": CONF,
                       "result['data_note']": LIT + " with a timestamp (govdash.figures.cutoff)",
                       "labels.HANDLING_MODE_LABELS.get(e['handling_mode'], '—')": LIT + " (govdash.core.labels)"},
-    "govdash/publish_panel.py": {
+    "govdash/web/publish_panel.py": {
         "current['version']": NUM, "moment_label(as_of)": WHEN, "moment_label(parse_as_of(b['final_cutoff']))": WHEN,
         "KIND_LABELS[kind]": LIT, "KIND_LABELS.get(kind, kind)": LIT,
         "publication_note({**current, 'published_by': md(current['published_by'])})":
-            LIT + " with dates and the publisher's name through md (govdash.outputs.publication)",
+            LIT + " with dates and the publisher's name through md (govdash.documents.publication)",
         "flash": LIT + " with the publication id and the archived file names (month and version only)"},
     "pages/assessment.py": {"flash": LIT + " with a version id (vNNNN)", "chosen": "a version id (vNNNN, a file name pattern)",
                             "moment_label(result['as_of'])": WHEN, "result['period']": WHEN, "result['previous_period']": WHEN,
@@ -361,7 +361,7 @@ TRUSTED = {
                               "official[0]": NUM, "official[1]": NUM, "map(str, cal['override_years'])": NUM,
                               "map(str, cal['provisional_years'])": NUM,
                               "'账号' if kind == 'account' else '地址'": LIT, "cleared": NUM,
-                              "sessions.unavailable_text(exc.kind)": LIT + " (govdash.sessions)"},
+                              "sessions.unavailable_text(exc.kind)": LIT + " (govdash.web.sessions)"},
     "pages/department_self_check.py": {
         "moment_label(b['as_of'])": WHEN, "month[:4]": WHEN, "delta": NUM, "label": LIT, "b['department_count']": NUM, "mine['dispatched']": NUM,
         "mine['escalated']": NUM, "mine['rank']": NUM, "mine['returned']": NUM, "need_close": NUM, "need_handle": NUM,
@@ -375,8 +375,8 @@ TRUSTED = {
         "b['settings']['whistle']['offsite_response_hours']": CONF,
         "b['settings']['whistle']['onsite_response_hours']": CONF, "c['dispatched']": NUM, "c['open_overdue']": NUM,
         "delta_pts('handling_rate')": NUM, "delta_pts('timely_handling_rate')": NUM, "delta_pts('closure_rate')": NUM,
-        "delta_pts('on_time_closure_rate')": NUM, "b['scope']['note']": LIT + " (govdash.access)",
-        "title": LIT + " (the numbered section titles of govdash.outputs.bulletin_body)"},
+        "delta_pts('on_time_closure_rate')": NUM, "b['scope']['note']": LIT + " (govdash.accounts)",
+        "title": LIT + " (the numbered section titles of govdash.documents.bulletin_body)"},
     "pages/negative_lists.py": {"nr['due_time']": CONF, "nr['due_weekday']": CONF, "year": WHEN, "label": LIT},
     "pages/visits.py": {"ui.settings()['visits']['exempt_weeks']": CONF, "week_range_label(w)": CONF, "year": WHEN},
     "pages/whistle_analysis.py": {"v": LIT + " (STATUS_LABELS)", "moment_label(as_of)": WHEN},
@@ -431,7 +431,7 @@ def _text_args(call: ast.Call) -> list[ast.AST]:
 def _rendering_sources():
     from tests.conftest import REPO
 
-    return [REPO / "app.py", REPO / "govdash" / "ui.py", REPO / "govdash" / "publish_panel.py",
+    return [REPO / "app.py", REPO / "govdash" / "web" / "ui.py", REPO / "govdash" / "web" / "publish_panel.py",
             *sorted((REPO / "pages").glob("*.py"))]
 
 
@@ -465,7 +465,7 @@ def test_md_only_where_markdown_is_rendered():
 
 
 def test_charts_only_through_ui_plot():
-    """govdash.ui.plot escapes every figure's data text (textsafe.plot_figure): pages never draw directly."""
+    """govdash.web.ui.plot escapes every figure's data text (textsafe.plot_figure): pages never draw directly."""
     direct = [f"{p.name}:{i}" for p in _rendering_sources() if p.name != "ui.py"
               for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
               if re.search(r"\.(plotly_chart|altair_chart|vega_lite_chart|pyplot|bar_chart|line_chart|area_chart|"

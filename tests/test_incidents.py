@@ -8,14 +8,14 @@ import tomllib
 
 from streamlit.testing.v1 import AppTest
 
-from govdash import incidents, server
+from govdash.web import incidents, server
 from tests.conftest import REPO
 
 
 def test_the_handler_logs_the_traceback_and_shows_only_the_id(caplog):
     script = '''
 import streamlit as st
-from govdash.incidents import on_script_error
+from govdash.web.incidents import on_script_error
 try:
     raise ValueError("secret detail /srv/govdash/data/govdash.duckdb")
 except ValueError as exc:

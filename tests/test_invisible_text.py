@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 
-from govdash.cli import main as cli
+from govdash.cli.main import main as cli
 from tests.conftest import REPO, warehouse_cursor
 
 MONTH = "2024-10"
@@ -181,7 +181,7 @@ def test_bulletin_files_of_the_cleaned_city_render(dirty_db, tmp_path):
 
 
 def test_publishing_the_cleaned_city(dirty_db, tmp_path, monkeypatch):
-    from govdash.access import set_user
+    from govdash.accounts import set_user
 
     monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
     set_user("chair", "committee", "pw-long-enough-2")
@@ -343,7 +343,7 @@ def _no_rule_or_surrogate(text: str) -> None:
 @given(text=hostile_text(surrogates=True))
 @example(text=DIRTY_DEPT + RLO + "（46.9%）")
 def test_every_output_renders_any_name(october_reports, text):
-    from govdash.outputs.documents import render_assessment, render_bulletin
+    from govdash.documents.documents import render_assessment, render_bulletin
 
     b, previous, a = (with_names(r, text) for r in october_reports)
     assert with_names(october_reports[0], "甲") != october_reports[0]   # names were replaced
@@ -376,6 +376,6 @@ def test_csv_markdown_and_charts_carry_any_name(text):
     fig = textsafe.plot_figure(px.bar(x=[text], y=[1], title=text, labels={"x": text}))
     _no_rule_characters(fig.to_json())
     shown = pl.DataFrame({"部门": [text]})
-    from govdash.ui import for_display
+    from govdash.web.ui import for_display
 
     _no_rule_characters("".join(for_display(shown)["部门"].to_list()))

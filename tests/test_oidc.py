@@ -1,14 +1,15 @@
 """OpenID Connect: the account whose e-mail matches decides the role; no match sees nothing."""
-from govdash import access
+from govdash import accounts
+from govdash.web import registry, server, sessions
 from tests.test_access import asgi, guarded_app, header, state  # noqa: F401 (fixtures)
 
 
 def test_oidc_email_maps_to_the_account_role(tmp_path, monkeypatch):
     monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
-    access.set_user("wang", "department:D05", "some-password-1", email="Wang@City.gov.cn")
-    assert access.principal_for_email("wang@city.gov.cn") == access.Principal("wang", "department", "D05")
-    stranger = access.principal_for_email("someone@else.cn")
-    assert stranger.role == "none" and stranger.allowed_pages() == set()
+    accounts.set_user("wang", "department:D05", "some-password-1", email="Wang@City.gov.cn")
+    assert accounts.principal_for_email("wang@city.gov.cn") == accounts.Principal("wang", "department", "D05")
+    stranger = accounts.principal_for_email("someone@else.cn")
+    assert stranger.role == "none" and registry.allowed_pages(stranger) == set()
     assert "email = " in (tmp_path / "accounts.toml").read_text(encoding="utf-8")
 
 
@@ -29,8 +30,8 @@ def test_back_from_the_identity_provider_the_account_gets_a_session(guarded_app,
     from streamlit.web.server.server_util import get_cookie_secret
     from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
 
-    monkeypatch.setattr(access, "oidc_configured", lambda: True)
-    access.set_user("wang", "department:D05", "some-password-1", email="Wang@City.gov.cn")
+    monkeypatch.setattr(sessions, "oidc_configured", lambda: True)
+    accounts.set_user("wang", "department:D05", "some-password-1", email="Wang@City.gov.cn")
 
     def identity(email):
         info = {"email": email, "is_logged_in": True, "provider": "default", "origin": "http://127.0.0.1:8501"}
@@ -42,6 +43,8 @@ def test_back_from_the_identity_provider_the_account_gets_a_session(guarded_app,
     cookie = header(headers, "set-cookie")[0]
     assert cookie.startswith("govdash_session=") and "HttpOnly" in cookie and "Max-Age=28800" in cookie
     jar["govdash_session"] = cookie.split(";")[0].split("=", 1)[1]
+    # a download made by a page of this session (server.media_owners) is served to it
+    server.media_owners.record("0a", sessions.shared_sessions().session(jar["govdash_session"]).sid)
     assert asgi(guarded_app, "GET", "/media/0a.xlsx", cookies=jar)[0] == 200
     # signing out revokes it and goes through Streamlit's own logout (its cookie, the provider)
     status, headers, _ = asgi(guarded_app, "POST", "/account/sign-out", cookies=jar)

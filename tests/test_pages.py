@@ -3,7 +3,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from govdash.access import Principal
+from govdash.accounts import Principal
 from govdash.core.tables import table_specs
 from govdash.figures.bulletin import bulletin
 from tests.conftest import REPO
@@ -187,7 +187,7 @@ def test_rates_stay_numbers_rounded_like_the_documents_and_empty_values_show_as_
     import polars as pl
     from streamlit.testing.v1 import AppTest
 
-    from govdash.ui import for_display
+    from govdash.web.ui import for_display
 
     frame = pl.DataFrame({"部门": ["甲", "乙"], "办结率": [0.8125, None], "派单数": [3, None], "得分": [88.456, None]})
     shown = for_display(frame, rates=["办结率"])
@@ -199,7 +199,7 @@ def test_rates_stay_numbers_rounded_like_the_documents_and_empty_values_show_as_
     def page():
         import polars as pl
 
-        from govdash import ui
+        from govdash.web import ui
 
         ui.table(pl.DataFrame({"部门": ["甲", "乙"], "办结率": [0.8125, None], "停留（小时）": [1.25, None]}), rates=["办结率"],
                  breaches={"办结率": 0.9})

@@ -15,20 +15,18 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from govdash.cli import main
+from govdash.cli.main import main
 from govdash.core.periods import month_bounds, months_between, plausible_window, previous_month
 from govdash.core.principal import Principal
 from govdash.core.settings import load_settings
 from govdash.core.tables import table_specs
+from govdash.web import registry
 from tests.apptest import open_page
 from tests.conftest import REPO
 
 COMMITTEE = Principal("chair", "committee")
 DEPARTMENT = Principal("d04", "department", "D04")
-PAGES = {"bulletin": "pages/monthly_bulletin.py", "whistle": "pages/whistle_analysis.py",
-         "self-check": "pages/department_self_check.py", "case": "pages/case.py", "visits": "pages/visits.py",
-         "negative-lists": "pages/negative_lists.py", "five-level": "pages/five_level.py",
-         "assessment": "pages/assessment.py", "data": "pages/data_quality.py"}
+PAGES = {p.url: p.path for p in registry.PAGES}
 INT64_MAX = str(2**63 - 1)
 
 
@@ -155,7 +153,7 @@ def test_periods_never_raise_on_a_month_a_warehouse_can_hold():
 @pytest.mark.parametrize("who", [COMMITTEE, DEPARTMENT], ids=["committee", "department"])
 def test_every_page_opens_after_a_hostile_ingest(hostile, monkeypatch, who):
     db = hostile[0]
-    for url in sorted(who.allowed_pages()):
+    for url in sorted(registry.allowed_pages(who)):
         at = open_page(db, monkeypatch, who, PAGES[url])
         errors = [e.value for e in at.error]
         assert not any("意外错误" in e or "无法显示" in e for e in errors), (url, errors)
@@ -268,7 +266,7 @@ def test_a_running_writers_copy_is_never_removed(sample_db, tmp_path, monkeypatc
 
 
 def test_publish_on_an_older_versions_warehouse_says_to_run_build(sample_db, tmp_path, monkeypatch):
-    from govdash.access import set_user
+    from govdash.accounts import set_user
 
     db = tmp_path / "older.duckdb"
     shutil.copy(sample_db, db)
@@ -290,7 +288,7 @@ def _two_sections():
     import duckdb
     import streamlit as st
 
-    from govdash import ui
+    from govdash.web import ui
 
     with ui.section("走访情况"):
         duckdb.connect().execute("select cast(9223372036854775807 as bigint) + 1").fetchall()

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from govdash.cli import main as cli
+from govdash.cli.main import main as cli
 from govdash.core.principal import AccessDenied, Principal
 from govdash.figures.bulletin import bulletin
 from govdash.figures.assessment import assessment, assessment_final_cutoff
 from govdash.figures.cutoff import cutoff_status, month_end, month_final_cutoff, rule_cutoff
-from govdash.outputs.publication import PublishError, publish_month
+from govdash.documents.publication import PublishError, publish_month
 from pipelines.ingest import ingest
 from tests.conftest import REPO
 from warehouse import archive
@@ -267,7 +267,7 @@ def test_the_archive_tables_are_no_model():
 
 
 def test_publish_cli_refuses_an_account_outside_the_committee(city, tmp_path, monkeypatch):
-    from govdash.access import set_user
+    from govdash.accounts import set_user
 
     monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
     set_user("office", "assessment", "pw-long-enough-1")
@@ -406,7 +406,7 @@ def test_every_score_and_export_names_the_version(committed_sample_db, scoring_f
     from openpyxl import load_workbook
 
     from govdash.core.scoring import save_scoring_version
-    from govdash.outputs.documents import render_assessment
+    from govdash.documents.documents import render_assessment
 
     save_scoring_version(_with_weights(scoring_file.read_text(encoding="utf-8"), 40, 10), "office", "测试")
     a = assessment(_cur(committed_sample_db), 2024, None)

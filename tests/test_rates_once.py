@@ -78,7 +78,7 @@ def test_negative_list_threshold_has_one_home_the_scoring_settings(cursor, tmp_p
     import tomllib
 
     from govdash.core.scoring import dump_scoring, load_scoring
-    from govdash.outputs.bulletin_text import below_threshold
+    from govdash.documents.bulletin_text import below_threshold
 
     assert "negative_list_threshold" not in tomllib.loads((REPO / "config" / "settings.toml").read_text(encoding="utf-8"))["whistle"]
     month = "2024-10"
@@ -106,7 +106,7 @@ COUNT_NAMES = {
     "resolved_in_community", "dispatched", "handled", "handled_in_time", "closed_on_time", "closed_late",
     "open_in_time", "satisfied", "rated", "carried_up", "appeals", "num", "den", "numerator", "denominator",
 }
-RUNTIME_DIRS = ("govdash/figures", "govdash/outputs", "pages")
+RUNTIME_DIRS = ("govdash/figures", "govdash/documents", "pages")
 
 
 def _names(node) -> set[str]:
@@ -158,7 +158,7 @@ def test_the_guard_finds_the_rates_python_once_computed():
 def test_no_rate_is_computed_in_python_figures_outputs_or_pages():
     """Every rate is one SQL macro (warehouse/macros/*.sql); figures, documents and pages sum no counts to divide
     them again (the 走访达标率 was once divided four times, the 按时上报率 twice)."""
-    files = [f for d in RUNTIME_DIRS for f in sorted((REPO / d).rglob("*.py"))] + [REPO / "govdash" / "ui.py"]
+    files = [f for d in RUNTIME_DIRS for f in sorted((REPO / d).rglob("*.py"))] + [REPO / "govdash" / "web" / "ui.py"]
     assert len(files) > 20
     found = {str(f.relative_to(REPO)): hits for f in files if (hits := rate_divisions(f.read_text(encoding="utf-8")))}
     assert not found, f"rates computed in Python (compute them in SQL with the macro): {found}"
@@ -180,7 +180,7 @@ def test_metric_queries_divide_only_through_the_rate_macros():
 def test_the_bulletin_text_states_the_rates_it_is_given():
     """bulletin_text formats the totals the bulletin computed: given a rate that is not covered / required, it
     states that rate (it does not divide again); a bulletin published before the totals were sections says so."""
-    from govdash.outputs.bulletin_text import reports_text, visits_text
+    from govdash.documents.bulletin_text import reports_text, visits_text
 
     b = {"departments": [{"dept_id": "D1", "dept_name": "甲局"}], "reference": {"clause_texts": {"E.1.1": "条款甲"}},
          "visits": [{"dept_id": "D1", "jpc_id": "J1", "required_weeks": 7, "covered_weeks": 3, "visit_compliance": 0.4286,

@@ -12,7 +12,7 @@ from docx import Document
 from govdash.core.periods import month_bounds
 from govdash.figures.whistle import assignments
 from govdash.figures.bulletin import bulletin
-from govdash.outputs.documents import HEADER_ROW, bulletin_docx, bulletin_xlsx
+from govdash.documents.documents import HEADER_ROW, bulletin_docx, bulletin_xlsx
 from tests.conftest import REPO, warehouse_cursor
 
 AS_OF = "2024-12-31 23:00:00"
@@ -217,7 +217,7 @@ def _document_xml(docx: bytes) -> bytes:
 def test_the_word_file_compared_with_the_city_totals_is_the_one_compared_with_the_whole_month_before(cur):
     """Reading only the month before's city totals changes nothing in the Word file: its 较上月 sentence included."""
     from govdash.figures.bulletin import comparison
-    from govdash.outputs.documents import render_bulletin
+    from govdash.documents.documents import render_bulletin
 
     b = bulletin(cur, "2024-10", AS_OF)
     previous = comparison(cur, "2024-10", AS_OF)
@@ -235,7 +235,7 @@ def test_the_cli_word_file_of_a_department_is_its_bulletin_compared_with_the_cit
     from govdash.core.principal import Principal
     from govdash.figures import catalogue
     from govdash.figures.bulletin import comparison
-    from govdash.outputs.documents import render_bulletin
+    from govdash.documents.documents import render_bulletin
 
     env = {**os.environ, "GOVDASH_ACCOUNTS": str(tmp_path / "accounts.toml")}
     assert _cli("user", "add", "d13", "--role", "department:D13", "--password", "pw-0123456789", env=env).returncode == 0

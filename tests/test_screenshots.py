@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from govdash.web import registry
 from tests.conftest import CHROMIUM, REPO, app_server, assert_no_exception, guard_context, screenshot, settle, sign_in_page
 from warehouse.db import connect_read
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
 ARTIFACTS = REPO / "test-artifacts" / "screenshots"
 CHAIR = ("chair", "chair-password-1")
-PAGES = {"bulletin": "月度通报", "whistle": "吹哨报到分析", "self-check": "部门自查", "case": "事件查询", "visits": "联系捆绑走访",
-         "negative-lists": "负面清单", "five-level": "五级双向", "assessment": "年度考核", "data": "数据导入与质量"}
+PAGES = {p.url: p.title for p in registry.PAGES}
 VIEWPORTS = {"desktop-1440x900": {"width": 1440, "height": 900}, "phone-390x844": {"width": 390, "height": 844}}
 
 

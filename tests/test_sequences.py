@@ -19,7 +19,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from govdash.cli import main as cli
+from govdash.cli.main import main as cli
 from pipelines.ingest import ingest
 from tests.conftest import REPO
 from warehouse.db import WarehouseError, connect_read, write_session
@@ -58,7 +58,7 @@ def _check_everything_answers(db: Path) -> dict:
 
     from streamlit.testing.v1 import AppTest
 
-    from govdash.access import Principal
+    from govdash.accounts import Principal
 
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=90)
     at.session_state["principal"] = Principal("operator", "committee")

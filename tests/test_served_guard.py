@@ -272,7 +272,7 @@ def test_an_error_no_route_handles_is_chinese_and_carries_the_headers(tmp_path, 
     from starlette.applications import Starlette
     from starlette.routing import Route
 
-    from govdash import server
+    from govdash.web import server
 
     monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
 
@@ -305,7 +305,7 @@ def test_the_lifespan_warms_up_before_it_lets_connections_in(tmp_path):
     """At the moment the lifespan hands over to the server (which then starts accepting), what a first page
     run imports is loaded, in the server's process, and no warm-up is left running beside the sessions."""
     probe = ("import asyncio, sys, threading\n"
-             "from govdash import server\n"
+             "from govdash.web import server\n"
              "async def main():\n"
              "    async with server.lifespan(None):\n"
              "        print(sorted(m for m in server.WARM_MODULES if m not in sys.modules))\n"

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from govdash.cli import main
+from govdash.cli.main import main
 from govdash.figures.data_quality import warehouse_status
 from warehouse.db import OUTDATED_BUILD, WarehouseError, connect_read, read_cursor
 

@@ -227,7 +227,7 @@ def test_department_compliance_leaders_records_and_missed_weeks(october):
 
 
 def test_rank_history_and_report_text(october):
-    from govdash.outputs.bulletin_text import reports_text
+    from govdash.documents.bulletin_text import reports_text
 
     db, _ = october
     cur = _cur(db)

@@ -1,17 +1,15 @@
-"""Who is asking: the signed-in principal, its role and the pages it may open. Ground-floor data, so the
-figure catalogue can scope by it; accounts and passwords stay in govdash.access."""
+"""Who is asking: the signed-in principal and its role. Ground-floor data, so the figure catalogue can scope by
+it; accounts and passwords stay in govdash.accounts, the pages each role may open in the page table
+(govdash.web.registry)."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 ROLE_LABELS = {"committee": "基层治理委员会", "assessment": "考绩办", "department": "部门"}
-# pages (url_path) each role may open; anything else is not routed for that role
-ALL_PAGES = {"bulletin", "whistle", "self-check", "case", "visits", "negative-lists", "five-level", "assessment", "data"}
 # who may publish (定稿发布) a month's bulletin or a correction of it: the committee; never a department or
 # the assessment office
 PUBLISH_ROLES = ("committee",)
-DEPARTMENT_PAGES = {"bulletin", "whistle", "self-check", "case", "visits", "negative-lists", "assessment"}
 
 
 class AccessDenied(PermissionError):
@@ -45,13 +43,6 @@ class Principal:
     def can_unlock_sign_ins(self) -> bool:
         """Clearing failed sign-ins and locks (数据导入与质量): the committee, as for publishing."""
         return self.role in PUBLISH_ROLES
-
-    def allowed_pages(self) -> set[str]:
-        if self.sees_all:
-            return set(ALL_PAGES)
-        if self.is_department and self.dept_id:
-            return set(DEPARTMENT_PAGES)
-        return set()
 
     @property
     def label(self) -> str:

@@ -6,9 +6,9 @@ Adding a section to the bulletin takes three places:
 2. one `Section` line in SECTIONS below: its key, its scope rule and how it is computed (`metric_rows` for a
    section that is one query's rows); the catalogue's bulletin rule is read from this table, so a section
    nobody declared here never reaches a department (fail closed);
-3. the document section that shows it (`govdash.outputs.bulletin_body.BODY`), which the Word file and the
+3. the document section that shows it (`govdash.documents.bulletin_body.BODY`), which the Word file and the
    bulletin page both draw (and, when it belongs in the workbook too, its sheet in
-   `govdash.outputs.documents.bulletin_xlsx`).
+   `govdash.documents.documents.bulletin_xlsx`).
 A 更正 notice names the section by its label. tests/test_adding_a_bulletin_section.py adds one in these places.
 """
 from __future__ import annotations

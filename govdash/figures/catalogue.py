@@ -9,7 +9,7 @@ here only cut the finished result to what the user may see.
 
 Adding a bulletin section: its `.sql` file in warehouse/metrics, one `Section` line (with its scope rule) in
 govdash.figures.bulletin.SECTIONS, which BULLETIN_SECTIONS below is read from, and the document section
-that shows it (govdash.outputs.bulletin_body.BODY, drawn by the Word file and the bulletin page).
+that shows it (govdash.documents.bulletin_body.BODY, drawn by the Word file and the bulletin page).
 """
 from __future__ import annotations
 

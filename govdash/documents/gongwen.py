@@ -1,6 +1,6 @@
 """The layout of a Party and government official document (党政机关公文格式, GB/T 9704-2012) in Word (.docx).
 
-One place for the format rules; govdash.outputs.documents fills them with the bulletin's content.
+One place for the format rules; govdash.documents.documents fills them with the bulletin's content.
 
 - A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm: a 156 × 225 mm type area of 22 lines of 28
   characters (line pitch 28.95 pt, exact; a document grid of 28 characters a line).
@@ -13,7 +13,7 @@ One place for the format rules; govdash.outputs.documents fills them with the bu
 
 Fonts are named as officials' machines have them (Word/WPS on Windows). Each carries its GB2312 charset and
 an alternative name in the font table; LibreOffice here maps them to the installed Noto CJK faces through
-config/fonts/govdash-fonts.conf (see govdash.outputs.pdf).
+config/fonts/govdash-fonts.conf (see govdash.documents.pdf).
 """
 from __future__ import annotations
 

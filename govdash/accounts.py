@@ -1,4 +1,5 @@
-"""Who may see what (issue 6): accounts with hashed passwords, roles, and the scoping of every frame.
+"""Accounts: who may sign in as whom, with hashed passwords and roles. Plain Python (no Streamlit): the CLI,
+the served app and the sign-in throttle read the same file; the Streamlit session's principal is govdash.web.sessions.
 
 Roles: `committee` (all pages, all departments, plus publishing the monthly bulletin: PUBLISH_ROLES),
 `assessment` (all pages and departments, plus saving scoring settings versions),
@@ -22,7 +23,7 @@ from pathlib import Path
 from govdash.core import textsafe
 from govdash.core.paths import REPO_ROOT
 from govdash.core.principal import (  # noqa: F401  (the principal is ground: figures scope by it)
-    ALL_PAGES, DEPARTMENT_PAGES, NOBODY, ROLE_LABELS, AccessDenied, Principal, parse_role)
+    NOBODY, ROLE_LABELS, AccessDenied, Principal, parse_role)
 
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
@@ -167,7 +168,7 @@ def _no_such_user() -> str:
 
 def authenticate(name: str, password: str, path: Path | None = None) -> Principal | None:
     """The account's principal when the password is right. An unknown name costs the same scrypt work,
-    so the answer's timing does not tell which accounts exist. (Throttling: govdash.sessions.)"""
+    so the answer's timing does not tell which accounts exist. (Throttling: govdash.web.sessions.)"""
     user = load_accounts(path).get(name)
     if not user:
         verify_password(password, _no_such_user())
@@ -189,36 +190,3 @@ def principal_for_email(email: str, path: Path | None = None) -> Principal:
 
 def new_password() -> str:
     return secrets.token_urlsafe(9)
-
-
-def current_principal() -> Principal:
-    """The signed-in principal of this Streamlit session (NOBODY when signed out)."""
-    import streamlit as st
-
-    return st.session_state.get("principal") or NOBODY
-
-
-
-
-def oidc_configured() -> bool:
-    """OpenID Connect is on when the operator has put an [auth] section in .streamlit/secrets.toml."""
-    import streamlit as st
-
-    try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets file at all
-        return False
-
-
-def sign_in_from_oidc() -> Principal | None:
-    """After an OpenID Connect sign-in, the account with the user's e-mail decides the role."""
-    import streamlit as st
-
-    if "principal" in st.session_state or not oidc_configured():
-        return None
-    user = getattr(st, "user", None)
-    if user is None or not getattr(user, "is_logged_in", False):
-        return None
-    principal = principal_for_email(user.get("email", ""))
-    st.session_state["principal"] = principal
-    return principal

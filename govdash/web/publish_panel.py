@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from govdash import ui
+from govdash.web import ui
 from govdash.core.periods import month_label, moment_label, parse_as_of, previous_month
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
@@ -43,7 +43,7 @@ def _comparison_of(month: str, as_of: dt.datetime) -> dict:
 
 def bulletin_view(month: str) -> BulletinView:
     """The month's bulletin for the page (see the module's docstring); shows the notices and the buttons."""
-    from govdash.outputs.publication import publication_note
+    from govdash.documents.publication import publication_note
 
     p = ui.principal()
     current = _published(month)
@@ -71,7 +71,7 @@ def bulletin_view(month: str) -> BulletinView:
 
 def _publish(month: str, as_of: dt.datetime | None, correction: bool = False, reason: str = "") -> None:
     from govdash.core.principal import AccessDenied
-    from govdash.outputs.publication import PublishError, publish_month
+    from govdash.documents.publication import PublishError, publish_month
     from warehouse.db import WarehouseError
 
     try:
@@ -118,8 +118,8 @@ def _correction_block(month: str, current: dict, published: dict, live: dict) ->
 def downloads(view: BulletinView) -> None:
     """Download buttons: a published month's stored files byte for byte (committee, assessment office); a
     department's view of a published month rendered from the published figures; else the computed bulletin."""
-    from govdash.outputs import documents
-    from govdash.outputs.publication import MIME
+    from govdash.documents import documents
+    from govdash.documents.publication import MIME
 
     p = ui.principal()
     pub = view.publication

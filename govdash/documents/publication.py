@@ -1,7 +1,7 @@
 """定稿发布: the committee publishes a month's bulletin; the warehouse archive keeps it unchanged.
 
 Publishing computes the bulletin at the month's cut-off (by default the rule of settings [cutoff]),
-renders its files through the one render path (govdash.outputs.documents.render_bulletin) and stores, in
+renders its files through the one render path (govdash.documents.documents.render_bulletin) and stores, in
 one write session, the bulletin JSON, every file with its SHA-256, the cut-off, the settings' digest and
 the scoring version, the ingest batches included, who and when (warehouse/archive.py, insert-only).
 A published month is then served from the archive. A month is published once; when a recomputation at the
@@ -52,7 +52,7 @@ def _file_digest(path: Path) -> str:
 
 
 def _render(kind: str, b: dict, previous: dict | None) -> bytes:
-    from govdash.outputs.documents import render_bulletin
+    from govdash.documents.documents import render_bulletin
 
     return render_bulletin(kind, b, previous)
 

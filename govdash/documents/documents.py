@@ -12,8 +12,8 @@ from pathlib import Path
 from govdash.core import textsafe
 from govdash.core.formatting import EMPTY, json_text, pct
 from govdash.core.periods import day_label, month_bounds, month_label, moment_label, week_range_label
-from govdash.outputs.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
-from govdash.outputs.bulletin_text import (
+from govdash.documents.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
+from govdash.documents.bulletin_text import (
     ASSESSMENT_NEGATIVE_COLUMNS, BURDEN_COLUMNS, CLAUSE_COLUMNS, DEFINITIONS, DEPT_COLUMNS, FUNNEL_COLUMNS,
     FUNNEL_GROUP_COLUMNS, OVERDUE_COLUMNS, REPORT_COLUMNS, SETTING_LABELS, VISIT_BINDING_COLUMNS, VISIT_DEPT_COLUMNS,
     below_threshold, funnel_group_rows, named_weeks, negative_list_rows, overdue_rows, red_black_lists, report_rows,
@@ -228,7 +228,7 @@ class _Tongbao:
     """The bulletin's body with its long tables (and the definitions) collected as numbered 附件."""
 
     def __init__(self, b: dict):
-        from govdash.outputs.gongwen import Gongwen
+        from govdash.documents.gongwen import Gongwen
 
         self.b, self.g = b, Gongwen()
         self.attachments: list[tuple[str, object]] = []   # (title, a function writing its content)
@@ -258,7 +258,7 @@ DEFINITION_GROUPS = (("吹哨报到", 0, 8), ("走访与周报", 8, 11), ("负�
 
 
 def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> None:
-    """The 通报: its head, then the body's sections (govdash.outputs.bulletin_body, which the page draws too),
+    """The 通报: its head, then the body's sections (govdash.documents.bulletin_body, which the page draws too),
     long tables as numbered 附件 after the 落款."""
     # every string the document is given, without the characters no Word file can hold or should show (a
     # right-to-left override reverses what follows it): the one entry of all the Word file's text
@@ -366,7 +366,7 @@ BULLETIN_FORMATS = ("docx", "xlsx", "pdf", "json")
 
 def render_bulletin(kind: str, b: dict, previous: dict | None = None) -> bytes:
     """The monthly bulletin as a Word, PDF or Excel file, from a bulletin already cut to its reader's view.
-    The PDF is the Word file as LibreOffice prints it (govdash.outputs.pdf; raises DocumentError)."""
+    The PDF is the Word file as LibreOffice prints it (govdash.documents.pdf; raises DocumentError)."""
     if kind not in BULLETIN_FORMATS:
         raise ValueError(f"不支持的通报格式“{kind}”，应为 docx、pdf、xlsx 或 json")
     if kind == "json":   # as `govdash report bulletin --format json` writes it
@@ -377,7 +377,7 @@ def render_bulletin(kind: str, b: dict, previous: dict | None = None) -> bytes:
         return buf.getvalue()
     bulletin_docx(b, previous, buf)
     if kind == "pdf":
-        from govdash.outputs.pdf import docx_to_pdf
+        from govdash.documents.pdf import docx_to_pdf
 
         return docx_to_pdf(buf.getvalue())
     return buf.getvalue()

@@ -1,5 +1,5 @@
 """The monthly bulletin's body, section by section, as blocks (headings, sentences, tables) that the Word 通报
-(govdash.outputs.documents.bulletin_docx) and the bulletin page (pages/monthly_bulletin.py) both draw: one
+(govdash.documents.documents.bulletin_docx) and the bulletin page (pages/monthly_bulletin.py) both draw: one
 text, one order, one numbering, whoever reads it.
 
 A section is a title and a function of (bulletin, previous month's bulletin) returning its blocks. The
@@ -15,7 +15,7 @@ from typing import Callable
 
 from govdash.core.formatting import pct
 from govdash.core.periods import moment_label
-from govdash.outputs.bulletin_text import (
+from govdash.documents.bulletin_text import (
     ASSESSMENT_NEGATIVE_COLUMNS, BURDEN_COLUMNS, DEFINITIONS, DEPT_COLUMNS, FUNNEL_COLUMNS, OVERDUE_COLUMNS, REPORT_COLUMNS,
     SETTING_LABELS, VISIT_BINDING_COLUMNS, VISIT_DEPT_COLUMNS, below_threshold, funnel_text, named_weeks,
     negative_list_rows, overdue_rows, red_black_lists, report_rows, reports_text, section_settings, summary_text,

@@ -158,10 +158,10 @@ def phase_browser(db: Path, workdir: Path) -> dict:
     """First render of the bulletin page: a fresh server, sign in, until the page's run is over."""
     from playwright.sync_api import sync_playwright
 
-    from govdash import access
+    from govdash.accounts import set_user
 
     accounts = workdir / "bench-accounts.toml"
-    access.set_user("bench", "committee", "bench-password-1", path=accounts)
+    set_user("bench", "committee", "bench-password-1", path=accounts)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -206,7 +206,7 @@ def phase_browser(db: Path, workdir: Path) -> dict:
 
 
 def _child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, "-m", "govdash.bench", *args], capture_output=True, text=True, cwd=REPO_ROOT)
+    out = subprocess.run([sys.executable, "-m", "govdash.cli.bench", *args], capture_output=True, text=True, cwd=REPO_ROOT)
     if out.returncode != 0:
         raise RuntimeError(f"bench phase {args[0]} failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

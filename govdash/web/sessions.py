@@ -1,7 +1,7 @@
-"""Sign-in that lasts (issue 11 item 8, issue 14 item 3): signed session cookies, their revocation on
-sign-out, and the throttling of failed sign-ins. Plain Python with an injectable clock; govdash.server
-puts it on HTTP (the sign-in form, the cookie, the /media guard) and app.py reads the cookie back on
-every script run (restore_principal below).
+"""Sign-in that lasts: signed session cookies, their revocation on sign-out, and the throttling of failed
+sign-ins. Plain Python with an injectable clock; govdash.web.server puts it on HTTP (the sign-in form, the
+cookie, the /media guard) and app.py reads the cookie back on every script run (restore_principal below), as
+well as the Streamlit session's principal and an OpenID Connect sign-in (at the end).
 
 The cookie is `<payload>.<signature>`: base64url JSON {sid, u (account), iat, exp, via, chk} and its
 HMAC-SHA256 under a server secret kept in `session_secret` (0600, made on first use). `chk` binds the
@@ -41,8 +41,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from govdash import access
+from govdash.accounts import MAX_USERNAME, accounts_path, authenticate, principal_for_email, write_private
+from govdash.accounts import load_accounts as read_accounts
 from govdash.core.paths import CONFIG_DIR
+from govdash.core.principal import NOBODY, Principal, parse_role
+from govdash.web.registry import allowed_pages
 
 log = logging.getLogger("govdash.access")
 
@@ -143,7 +146,7 @@ def load_settings(path: Path | None = None) -> AccessSettings:
 def state_dir() -> Path:
     """Where the secret, the revocations and the failure counts live: beside the accounts file."""
     env = os.environ.get("GOVDASH_STATE_DIR")
-    return Path(env) if env else access.accounts_path().parent
+    return Path(env) if env else accounts_path().parent
 
 
 def format_until(ts: float, settings: AccessSettings) -> str:
@@ -188,9 +191,9 @@ def _state_error(exc: BaseException, path: Path, doing: str) -> SignInStateError
 def load_accounts(path: Path | None = None) -> dict[str, dict]:
     """The accounts, or SignInStateError when the file cannot be read or does not parse."""
     try:
-        return access.load_accounts(path)
+        return read_accounts(path)
     except (OSError, ValueError) as exc:   # tomllib.TOMLDecodeError is a ValueError
-        raise SignInStateError("accounts", f"cannot read the accounts file {path or access.accounts_path()}: {exc!r}") from exc
+        raise SignInStateError("accounts", f"cannot read the accounts file {path or accounts_path()}: {exc!r}") from exc
 
 
 class StateFile:
@@ -230,7 +233,7 @@ class StateFile:
 
     def save(self, data: dict) -> None:
         try:
-            access.write_private(self.path, json.dumps(data, ensure_ascii=False, indent=0))
+            write_private(self.path, json.dumps(data, ensure_ascii=False, indent=0))
         except OSError as exc:
             raise _state_error(exc, self.path, "write") from exc
         self._seen = self._signature()
@@ -386,7 +389,7 @@ class Sessions:
         decoded = self._decode(value)
         return decoded[0] if decoded else None
 
-    def principal(self, value: str | None) -> access.Principal | None:
+    def principal(self, value: str | None) -> Principal | None:
         """Who a cookie signs in: None when the cookie is not valid, the account is gone, its password
         (or e-mail) changed since, or its role opens no page."""
         decoded = self._decode(value)
@@ -396,9 +399,9 @@ class Sessions:
         user = load_accounts(self.accounts).get(session.username)
         if user is None or not hmac.compare_digest(self._check(user, session.via), check):
             return None
-        role, dept = access.parse_role(user.get("role", ""))
-        principal = access.Principal(session.username, role, dept)
-        return principal if principal.allowed_pages() else None
+        role, dept = parse_role(user.get("role", ""))
+        principal = Principal(session.username, role, dept)
+        return principal if allowed_pages(principal) else None
 
     def revoke(self, session: Session) -> None:
         """Sign-out: this session id is refused from now on (kept until the cookie would expire)."""
@@ -673,22 +676,19 @@ class Throttle:
 
 # ---------------------------------------------------------------- one sign-in attempt
 
-MAX_USERNAME = access.MAX_USERNAME
-
-
 @dataclass(frozen=True)
 class Attempt:
     outcome: str                           # ok | bad | norole | locked | wait | busy
-    principal: access.Principal | None = None
+    principal: Principal | None = None
     until: float | None = None
     scope: str | None = None
 
 
-def _authenticate(username: str, password: str, accounts: Path | None) -> access.Principal | None:
+def _authenticate(username: str, password: str, accounts: Path | None) -> Principal | None:
     try:
-        return access.authenticate(username, password, accounts)
+        return authenticate(username, password, accounts)
     except (OSError, ValueError) as exc:
-        raise SignInStateError("accounts", f"cannot read the accounts file {accounts or access.accounts_path()}: {exc!r}") from exc
+        raise SignInStateError("accounts", f"cannot read the accounts file {accounts or accounts_path()}: {exc!r}") from exc
 
 
 def attempt_sign_in(username: str, password: str, address: str | None, *, throttle: Throttle,
@@ -719,7 +719,7 @@ def attempt_sign_in(username: str, password: str, address: str | None, *, thrott
                         username, address, throttle.failures("account", username, address), throttle.failures("address", address),
                         throttle.failures("account_total", username))
         return Attempt("bad")
-    if not principal.allowed_pages():
+    if not allowed_pages(principal):
         log.warning("sign-in refused (no role): account=%r address=%s", username, address)
         return Attempt("norole", principal)
     log.info("sign-in: account=%r role=%s address=%s%s", username, principal.role, address, on_device)
@@ -762,7 +762,7 @@ def shared_settings() -> AccessSettings:
 def shared_sessions() -> Sessions:
     """The process's one session store (per state folder): what every request and script run checks."""
     settings = shared_settings()
-    key = ("sessions", str(state_dir()), str(access.accounts_path()), settings)
+    key = ("sessions", str(state_dir()), str(accounts_path()), settings)
     with _shared_lock:
         if key not in _shared:
             _shared[key] = Sessions(state_dir(), settings)
@@ -787,15 +787,15 @@ def enable_cookie_sessions() -> None:
 def cookie_sessions_enabled() -> bool:
     return _cookie_mode
 
-def restore_principal() -> access.Principal:
-    """Who this script run is for. Served by the st.App (govdash.server), the session cookie alone
+def restore_principal() -> Principal:
+    """Who this script run is for. Served by the st.App (govdash.web.server), the session cookie alone
     decides, on every run: a refresh or a link opened later keeps the user signed in, and a session
     that expired or was signed out (in any tab) ends at the next run. Without the st.App (AppTest),
     the session state that a test or OpenID Connect set."""
     import streamlit as st
 
     if not cookie_sessions_enabled():
-        return access.sign_in_from_oidc() or access.current_principal()
+        return sign_in_from_oidc() or current_principal()
     value = st.context.cookies.get(shared_settings().cookie_name)
     try:
         principal = shared_sessions().principal(value) if value else None
@@ -805,6 +805,37 @@ def restore_principal() -> access.Principal:
         st.stop()
     if principal is None:
         st.session_state.pop("principal", None)
-        return access.NOBODY
+        return NOBODY
+    st.session_state["principal"] = principal
+    return principal
+
+
+def current_principal() -> Principal:
+    """The signed-in principal of this Streamlit session (NOBODY when signed out)."""
+    import streamlit as st
+
+    return st.session_state.get("principal") or NOBODY
+
+
+def oidc_configured() -> bool:
+    """OpenID Connect is on when the operator has put an [auth] section in .streamlit/secrets.toml."""
+    import streamlit as st
+
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def sign_in_from_oidc() -> Principal | None:
+    """After an OpenID Connect sign-in, the account with the user's e-mail decides the role."""
+    import streamlit as st
+
+    if "principal" in st.session_state or not oidc_configured():
+        return None
+    user = getattr(st, "user", None)
+    if user is None or not getattr(user, "is_logged_in", False):
+        return None
+    principal = principal_for_email(user.get("email", ""))
     st.session_state["principal"] = principal
     return principal

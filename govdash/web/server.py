@@ -4,7 +4,7 @@ Streamlit talks to the browser over a websocket, where no cookie can be set, so 
 are plain HTTP here:
 
 - `GET  /account/sign-in?next=/whistle` — the sign-in form (Chinese, self-contained: nothing is
-  loaded from another host). `POST` checks the password under the throttle (govdash.sessions), sets
+  loaded from another host). `POST` checks the password under the throttle (govdash.web.sessions), sets
   the signed, HttpOnly, SameSite=Lax session cookie and answers 303 to `next`.
   A successful sign-in also sets the long-lived "known device" cookie (HttpOnly, path /account/), which
   lets this browser sign in to that account while the account is under attack from elsewhere.
@@ -25,7 +25,7 @@ are plain HTTP here:
 - `lifespan` — everything heavy a first page run touches is imported and exercised before the server
   accepts its first connection (concurrent first imports of pandas/plotly in many sessions break).
 
-Every script run then reads the cookie back from st.context.cookies (govdash.sessions.restore_principal).
+Every script run then reads the cookie back from st.context.cookies (govdash.web.sessions.restore_principal).
 """
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ import threading
 import time
 from collections import OrderedDict
 from contextlib import asynccontextmanager
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -48,7 +49,8 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from govdash import access, sessions
+from govdash import accounts
+from govdash.web import registry, sessions
 
 log = logging.getLogger("govdash.access")
 
@@ -174,14 +176,14 @@ DEVICE_COOKIE_PATH = "/account/"   # sent to the sign-in and sign-out routes onl
 
 
 def _set_device_cookie(response: Response, request: Request, value: str) -> None:
-    """The known-device cookie (govdash.sessions.Sessions.device_cookie): long-lived, HttpOnly, bound to
+    """The known-device cookie (govdash.web.sessions.Sessions.device_cookie): long-lived, HttpOnly, bound to
     the accounts signed in from this browser; it never signs anyone in by itself."""
     settings = sessions.shared_settings()
     response.set_cookie(settings.device_cookie_name, value, max_age=settings.device_lifetime_seconds, path=DEVICE_COOKIE_PATH,
                         httponly=True, samesite="lax", secure=_secure(request, settings))
 
 
-def request_principal(request: HTTPConnection) -> access.Principal | None:
+def request_principal(request: HTTPConnection) -> accounts.Principal | None:
     """Who the request's session cookie signs in (None: no cookie, or not valid any more)."""
     value = request.cookies.get(sessions.shared_settings().cookie_name)
     return sessions.shared_sessions().principal(value) if value else None
@@ -194,7 +196,7 @@ def request_session(request: HTTPConnection) -> sessions.Session | None:
 
 def _oidc_email(request: Request) -> str | None:
     """The e-mail of a user signed in through st.login (Streamlit's signed identity cookie)."""
-    if not any(name.startswith(OIDC_USER_COOKIE) for name in request.cookies) or not access.oidc_configured():
+    if not any(name.startswith(OIDC_USER_COOKIE) for name in request.cookies) or not sessions.oidc_configured():
         return None
     try:
         import json
@@ -254,7 +256,7 @@ NOTICES = {
 
 
 def _oidc_button() -> str:
-    if not access.oidc_configured():
+    if not sessions.oidc_configured():
         return ""
     try:
         from streamlit.auth_util import validate_auth_credentials
@@ -298,7 +300,7 @@ def unavailable_page(exc: sessions.SignInStateError, where: str, request: Reques
 
 def failure_page(where: str, request: Request) -> HTMLResponse:
     """An unexpected error in a sign-in route: a Chinese page with an incident id, the traceback in the log."""
-    from govdash.incidents import new_incident_id
+    from govdash.web.incidents import new_incident_id
 
     incident = new_incident_id()
     log.exception("incident %s: unexpected error in %s address=%s", incident, where, _client_address(request))
@@ -326,7 +328,7 @@ def answers_in_chinese(handler):
 
 def sign_in_page(next_path: str = "/", username: str = "", alerts: list[tuple[str, str]] = (), status: int = 200,
                  headers: dict | None = None) -> HTMLResponse:
-    if not access.accounts_path().exists():
+    if not accounts.accounts_path().exists():
         alerts = [*alerts, ("warning", "尚未创建任何账号。请管理员运行：govdash user add <用户名> --role committee")]
     body = PAGE.format(
         style=STYLE, favicon=FAVICON_DATA_URL, action=SIGN_IN, next=html.escape(safe_next(next_path)), username=html.escape(username),
@@ -367,7 +369,7 @@ async def sign_in_form(request: Request) -> Response:
     alerts = [NOTICES[m] for m in [request.query_params.get("m")] if m in NOTICES]
     email = await run_in_threadpool(_oidc_email, request)
     if email is not None:
-        if access.principal_for_email(email).allowed_pages():
+        if registry.allowed_pages(accounts.principal_for_email(email)):
             return RedirectResponse(next_path, status_code=303)   # the page load there issues the session
         alerts.append(("error", "您的统一身份认证账号没有对应的看板账号或角色，无法查看任何内容。请联系管理员。"))
     return sign_in_page(next_path, alerts=alerts)
@@ -573,8 +575,8 @@ class AccessGuard:
         email = _oidc_email(request)
         if email is None:
             return None, None
-        principal = access.principal_for_email(email)
-        if not principal.allowed_pages():
+        principal = accounts.principal_for_email(email)
+        if not registry.allowed_pages(principal):
             log.warning("OIDC sign-in without a role: email=%r address=%s", email, _client_address(request))
             return None, None
         value, _ = sessions.shared_sessions().issue(principal.username, via="oidc")
@@ -669,9 +671,9 @@ def bind_media_files(runtime) -> None:
 # what a page's first run imports on first use: imported once before serving, not by ten sessions at a time
 WARM_MODULES = ("numpy", "pandas", "pandas.io.formats.style", "pyarrow", "polars", "duckdb", "docx",
                 "plotly.express", "plotly.graph_objects", "plotly.io", "plotly.tools",
-                "govdash.ui", "govdash.figures.catalogue", "govdash.figures.assessment", "govdash.figures.bulletin",
-                "govdash.outputs.charts", "govdash.outputs.documents", "govdash.outputs.bulletin_body", "govdash.outputs.pdf",
-                "govdash.outputs.publication", "govdash.publish_panel", "pipelines.ingest", "pipelines.limits")
+                "govdash.web.ui", "govdash.figures.catalogue", "govdash.figures.assessment", "govdash.figures.bulletin",
+                "govdash.documents.charts", "govdash.documents.documents", "govdash.documents.bulletin_body", "govdash.documents.pdf",
+                "govdash.documents.publication", "govdash.web.publish_panel", "pipelines.ingest", "pipelines.limits")
 
 
 def _warm_up() -> None:
@@ -734,7 +736,15 @@ def routes() -> list[Route]:
 
 def app_options() -> dict:
     """st.App(script, **app_options()): the sign-in routes, the guard, and the start-up hook."""
-    from govdash.incidents import on_script_error
+    from govdash.web.incidents import on_script_error
 
     return {"routes": routes(), "middleware": [Middleware(AccessGuard)], "lifespan": lifespan,
             "on_script_error": on_script_error, "exception_handlers": {Exception: server_error}}
+
+
+def defines_guarded_app(script: Path) -> bool:
+    """Whether `script` defines an st.App, which `streamlit run` then serves with the sign-in form, the session
+    cookie and the guard on pages and downloads; without one every page would be open (`govdash serve` refuses)."""
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    return discover_asgi_app(script).is_asgi_app

@@ -14,13 +14,14 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from govdash.outputs import charts  # noqa: F401  (registers the plotly template with the Simplified Chinese face)
+from govdash.documents import charts  # noqa: F401  (registers the plotly template with the Simplified Chinese face)
 from govdash.core import labels
 from govdash.core.formatting import EMPTY, pct, rate_tenths_expr
 from govdash.core.periods import month_label, month_label_expr, week_range_label_expr
 from govdash.core.textsafe import md, output_expr, plot_figure
 from govdash.figures import catalogue
 from govdash.figures.cutoff import cutoff_rule, default_cutoff
+from govdash.web import registry
 from warehouse.db import WarehouseError, connect_read, data_version, read_cursor, warehouse_path
 
 NO_DATA = "数据仓库还没有数据。请在“数据导入与质量”页面上传文件，或运行 govdash ingest sample_data。"
@@ -49,9 +50,9 @@ def _bound_jpcs(dept_id: str, version: tuple) -> set[str]:
 
 
 def principal():
-    from govdash import access
+    from govdash.web import sessions
 
-    return access.current_principal()  # the session's, restored from the cookie by app.py each run
+    return sessions.current_principal()  # the session's, restored from the cookie by app.py each run
 
 
 def department_names() -> dict[str, str]:
@@ -131,7 +132,7 @@ def section_failure(title: str, exc: BaseException) -> str:
     range, a warehouse to rebuild, the file) and an incident id; the traceback goes to the server log under that id."""
     import logging
 
-    from govdash.incidents import new_incident_id
+    from govdash.web.incidents import new_incident_id
     from warehouse.db import warehouse_error_message
 
     incident = new_incident_id()
@@ -164,7 +165,7 @@ def available_months() -> list[str]:
 
 
 # the pages whose figures depend on the report cut-off: the sidebar shows its picker under the month
-CUTOFF_PAGES = {"bulletin", "whistle", "self-check", "negative-lists", "five-level", "assessment", "case"}
+CUTOFF_PAGES = {page.url for page in registry.PAGES if page.cutoff}
 
 
 def sidebar_period(url_path: str | None = None) -> None:
@@ -291,7 +292,7 @@ def case_search() -> None:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _report_bytes(kind: str, month: str, as_of, version: tuple, _principal, scope_key: str) -> bytes:
-    from govdash.outputs.documents import render_bulletin
+    from govdash.documents.documents import render_bulletin
 
     b = _figure_on(version, _principal, catalogue.bulletin, month, as_of)
     # the Word and PDF files compare the month with the month before: its city totals only
@@ -336,18 +337,18 @@ def scoring_key() -> str:
 
 
 def can_edit_scoring() -> bool:
-    """Only the assessment office may save scoring settings (see govdash.access)."""
-    from govdash import access
+    """Only the assessment office may save scoring settings (see govdash.core.principal)."""
+    from govdash.web import sessions
 
-    return access.current_principal().can_edit_scoring
+    return sessions.current_principal().can_edit_scoring
 
 
 def require_page(url_path: str) -> None:
     """Deny by default at the page itself too: a page the signed-in role may not open shows nothing,
     even when reached by a URL outside app.py's navigation."""
-    from govdash import access
+    from govdash.web import sessions
 
-    if url_path not in access.current_principal().allowed_pages():
+    if url_path not in registry.allowed_pages(sessions.current_principal()):
         st.error("无权查看此页面，请先登录或联系管理员。")
         st.stop()
 
@@ -355,7 +356,7 @@ def require_page(url_path: str) -> None:
 def assessment_bytes(result: dict):
     """The Excel scoring sheet of an (already scoped) assessment result, built when the button is
     clicked rather than on every render."""
-    from govdash.outputs.documents import render_assessment
+    from govdash.documents.documents import render_assessment
 
     return lambda: render_assessment(result)
 
@@ -364,7 +365,7 @@ def plot(fig, container=None) -> None:
     """Draw a plotly figure with the Simplified Chinese face set on the figure itself: Streamlit's chart
     theme replaces template fonts, and CJK text would then fall back to a Japanese glyph form. Every
     string the figure carries from data is escaped first (plotly reads <a href>, <b>… in any label)."""
-    from govdash.outputs.charts import CJK_FONT
+    from govdash.documents.charts import CJK_FONT
 
     plot_figure(fig)
     fig.update_layout(font_family=CJK_FONT, hoverlabel_font_family=CJK_FONT, legend_font_family=CJK_FONT)
@@ -513,10 +514,11 @@ def table(frame: pl.DataFrame, rates=(), breaches: dict | None = None, **kwargs)
     return st.dataframe(shown.to_arrow(), column_config=config, **kwargs)
 
 
-def start_page(title: str, url_path: str) -> None:
-    """Every page's opening: its Chinese heading, the role check, and a clear message (then stop)
-    when the warehouse is missing or broken."""
+def start_page(url_path: str, needs_warehouse: bool = True) -> None:
+    """Every page's opening: its Chinese heading (its title in the page table), the role check, and, for a page
+    that `needs_warehouse`, a clear message (then stop) when the warehouse is missing or broken."""
+    title = registry.page(url_path).title   # literal Chinese text of the page table
     st.title(title)
     require_page(url_path)
-    if not guard_warehouse():
+    if needs_warehouse and not guard_warehouse():
         st.stop()
