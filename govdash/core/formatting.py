@@ -4,7 +4,7 @@ Rates are shown with one decimal, halves rounded up (as Excel's 0.0% does), and 
 The rule is written once as integer arithmetic on tenths of a percent, for a scalar (`pct`) and for a
 whole polars column (`pct_expr`), so no Python function ever runs inside polars' thread pool: a Python
 UDF there (map_elements) needs the GIL on a pool thread while another Streamlit script thread holds the
-GIL and waits for the same pool — the dashboard's freeze with 5–10 users (issue 11).
+GIL and waits for the same pool — the dashboard froze with 5–10 users when it did.
 """
 from __future__ import annotations
 

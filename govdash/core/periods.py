@@ -129,7 +129,7 @@ def week_monday(week_id: str) -> dt.date:
 
 
 def week_range_label(week_id: str) -> str:
-    """"2024-W49" → "第49周（12.2–12.8）", as every page and document names an ISO week (Monday–Sunday, issue 14);
+    """"2024-W49" → "第49周（12.2–12.8）", as every page and document names an ISO week (Monday–Sunday);
     an unreadable id stays as it is."""
     try:
         monday = week_monday(week_id)

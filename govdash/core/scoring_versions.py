@@ -1,4 +1,4 @@
-"""Scoring settings as versions (issue 15): every save of the 年度考核 page's what-if is a new version with
+"""Scoring settings as versions: every save of the 年度考核 page's what-if is a new version with
 its author, time and reason; earlier versions can be viewed and applied again.
 
 Where: files beside the live settings, `config/scoring_versions/vNNNN.toml` (each the complete settings

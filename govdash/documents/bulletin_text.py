@@ -199,7 +199,7 @@ def funnel_text(b: dict) -> str:
     return text
 
 
-# a bulletin published before its totals were sections (issue 12) is shown as published: its totals are not
+# a bulletin published before its totals were sections is shown as published: its totals are not
 # recomputed here, the published file states them
 NOT_IN_ARCHIVE = "本期通报发布时未单列{what}，见已发布的通报文件。"
 
