@@ -800,21 +800,24 @@ def test_govdash_serve_serves_the_guarded_app(sample_db, tmp_path):
 def test_behind_a_reverse_proxy(guarded_app, tmp_path, monkeypatch):
     """Behind a proxy every request comes from the proxy: the client's address is read from the header
     the settings name (else one office's typos would lock everybody), and a proxy that rewrites Host
-    still lets the form post (X-Forwarded-Host)."""
+    still lets the form post (X-Forwarded-Host) — once a proxy is declared; without one, anyone could write
+    that header."""
     import os
 
     from govdash.web import sessions
 
     app = guarded_app
     proxied = {"host": "127.0.0.1:8501", "origin": "https://dash.city.gov.cn", "x-forwarded-host": "dash.city.gov.cn"}
-    assert sign_in_http(app, "chair", "chair-password-1", headers=proxied)[0] == 303
-    assert sign_in_http(app, "chair", "chair-password-1", headers={**proxied, "x-forwarded-host": "evil.example"})[0] == 403
+    assert sign_in_http(app, "chair", "chair-password-1", headers=proxied)[0] == 403   # no proxy declared
     # without the setting, the connection's address counts (the proxy's); with it, the header's
     settings = tmp_path / "proxy.toml"
     settings.write_text(open(os.environ["GOVDASH_ACCESS_SETTINGS"], encoding="utf-8").read()
                         .replace('client_address_header = ""', 'client_address_header = "X-Real-IP"'), encoding="utf-8")
     monkeypatch.setenv("GOVDASH_ACCESS_SETTINGS", str(settings))
     assert sessions.shared_settings().client_address_header == "X-Real-IP"
+    assert sign_in_http(app, "chair", "chair-password-1", headers={**proxied, "x-real-ip": "10.8.8.1"})[0] == 303
+    assert sign_in_http(app, "chair", "chair-password-1",
+                        headers={**proxied, "x-real-ip": "10.8.8.1", "x-forwarded-host": "evil.example"})[0] == 403
     sign_in_http(app, "d13", "wrong", headers={"x-real-ip": "10.8.8.8"})
     throttle = sessions.shared_throttle()
     assert throttle.failures("address", "10.8.8.8") == 1 and throttle.failures("address", "10.2.3.4") == 0
