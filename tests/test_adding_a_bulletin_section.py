@@ -1,4 +1,4 @@
-"""Adding a section to the monthly bulletin takes three places (issue 12): a `.sql` file, one `Section` line with
+"""Adding a section to the monthly bulletin takes three places: a `.sql` file, one `Section` line with
 its scope rule (govdash.figures.monthly_bulletin.SECTIONS, which the catalogue cuts by), and the document section
 that shows it (govdash.outputs.bulletin_body.BODY, which the Word file and the page both draw). This test adds
 one in exactly those three places and follows it into the bulletin, a department's cut, the Word file and the
@@ -22,7 +22,7 @@ from govdash.figures.scope import OWN_DEPARTMENT
 from govdash.outputs import bulletin_body
 from govdash.outputs.bulletin_body import BodySection, Table
 from govdash.outputs.documents import render_bulletin
-from tests.apptest import open_page
+from tests.support.apptest import open_page
 from warehouse.db import connect_read, fetch_frame, read_cursor
 
 MONTH = "2024-06"
@@ -104,7 +104,7 @@ def test_a_section_added_in_three_places_reaches_the_bulletin_its_cut_and_the_wo
 @pytest.mark.parametrize("principal", [Principal("c", "committee"), Principal("d", "department", DEPT)],
                          ids=["committee", "department"])
 def test_a_section_added_in_three_places_is_on_the_page(committed_sample_db, with_new_section, monkeypatch, principal):
-    at = open_page(committed_sample_db, monkeypatch, principal, "pages/monthly_bulletin.py", MONTH, CUTOFF)
+    at = open_page("pages/monthly_bulletin.py", principal, MONTH, CUTOFF, db=committed_sample_db, monkeypatch=monkeypatch)
     titles = [s.value for s in at.subheader]
     assert f"十、{TITLE}" in titles and "十一、口径与设置" in titles
     con = connect_read(committed_sample_db)

@@ -1,4 +1,4 @@
-"""The floors of the house (issue 12): data flows one way — core → warehouse → pipelines → figures →
+"""The floors of the house: data flows one way — core → warehouse → pipelines → figures →
 outputs → access → ui/cli/server/pages — so no module imports a floor above its own, and no modules
 import each other in a circle (function-level imports count too)."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ import ast
 import re
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 # the floor of each part of the project, lowest first
 FLOORS = [
@@ -125,7 +125,7 @@ SQL_STATEMENT = re.compile(
 # a one-word statement, counted only where a string is passed to a connection's execute/sql/query (elsewhere
 # such words are ordinary names: a Word field's fldCharType "begin")
 SQL_ONE_WORD = re.compile(r"^\s*(?:checkpoint|force\s+checkpoint|begin|commit|rollback|abort|vacuum|analyze)\s*;?\s*$")
-# where SQL text may still stand in Python, and why (issue 12: all SQL lives in .sql files): none left; an entry
+# where SQL text may still stand in Python, and why (all SQL lives in .sql files): none left; an entry
 # would be "path": "reason", and must name a file that still holds SQL
 SQL_ALLOWED: dict[str, str] = {}
 
@@ -153,7 +153,7 @@ def sql_strings(source: str) -> list[tuple[int, str]]:
 def test_sql_lives_in_sql_files():
     """No SQL statement text in Python: every statement is a .sql file under warehouse/ (models, macros, metrics,
     ingest, build_steps, connection, archive, ddl) with bind parameters (warehouse/sql_files.py)."""
-    # the check can fail: each form SQL text took in Python before issue 12
+    # the check can fail: each form SQL text once took in Python
     for source in ('con.execute("delete from quarantine where source_file = ?")',
                    'con.execute(f"create or replace table {name} as {sql}")',
                    'con.execute(f"insert into {name} {sql}", params)',

@@ -9,7 +9,7 @@ import pytest
 
 from govdash.figures import assignments
 from govdash.figures.monthly_bulletin import bulletin
-from tests.golden_city import golden_city
+from tests.support.golden_city import golden_city
 from warehouse.db import connect_read, read_cursor
 
 EVENTS = """event_id,community_id,reported_at,handling_mode,is_difficult,one_thing_item

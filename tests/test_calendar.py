@@ -4,7 +4,7 @@ import datetime as dt
 
 from pipelines.ingest import ingest
 from warehouse.db import connect_read
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 
 def write(path, text, encoding="utf-8"):

@@ -1,4 +1,4 @@
-"""The figure catalogue fails closed (issue 12): a figure without a scope rule is denied, a bulletin
+"""The figure catalogue fails closed: a figure without a scope rule is denied, a bulletin
 section nobody declared is left out of a department's view, and ranks and lists come from the whole city."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A department user's ranks and lists are the city's, cut to its own row (issue 11 item 10).
+"""A department user's ranks and lists are the city's, cut to its own row.
 
 Seen before: a department's 月度通报 showed itself alone on the 红榜 (its view held one department, so it was
 first and last); 部门自查 said "第 18 名（共 1 个部门）"; the what-if table said "模拟排名 1, 名次变化 +17"
@@ -18,7 +18,7 @@ from govdash.figures.assessment import assessment_what_if
 from govdash.outputs.bulletin_text import red_black_lists
 from govdash.outputs.documents import bulletin_docx
 from govdash.core.scoring import dump_scoring, load_scoring
-from tests.apptest import open_page
+from tests.support.apptest import open_page
 from warehouse.db import connect_read, read_cursor
 
 MONTH = "2024-10"
@@ -73,7 +73,7 @@ def test_a_department_in_the_middle_is_on_neither_list(city):
 
 
 def _app(db, monkeypatch, principal: Principal, page: str):
-    return open_page(db, monkeypatch, principal, page, MONTH, timeout=120)
+    return open_page(page, principal, MONTH, db=db, monkeypatch=monkeypatch, timeout=120)
 
 
 def test_bulletin_page_of_the_worst_department(city, monkeypatch):

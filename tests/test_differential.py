@@ -1,4 +1,4 @@
-"""Differential test (issue 13, item 2): the product against the independent reference implementation of
+"""Differential test: the product against the independent reference implementation of
 SPEC §3–§7 (tests/reference/) over the whole committed sample city (sample_data/, all of 2024).
 
 - the monthly bulletin (govdash.figures.monthly_bulletin.bulletin) of every month of 2024, at a past cut-off (the 6th of the
@@ -37,7 +37,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, warehouse_cursor
+from tests.support.paths import REPO
+from tests.support.warehouse import warehouse_cursor
 from tests.reference.assessment import Assessment, previous_period
 from tests.reference.bulletin import Reference
 from tests.reference.compare import Comparison, compare_assessment, compare_bulletin
@@ -143,16 +144,16 @@ def test_assessment_against_reference(product, reference):
 
 
 def test_hand_worked_october_city_against_reference(october, tmp_path):
-    """The hand-worked October 2024 city of tests/test_visits_negative.py (bindings starting and ending
+    """The hand-worked October 2024 city (tests/support/cities.py OCTOBER: bindings starting and ending
     mid-month, a holiday visit, reports on time, late, missing and quarantined, off-list tasks): the bulletin
     of September to November at four cut-offs, and the assessment of Q4 and of the year."""
     from govdash.figures.assessment import assessment
     from govdash.figures.monthly_bulletin import bulletin
     from govdash.core.scoring import parse_scoring
-    from tests.test_visits_negative import FILES
+    from tests.support.cities import OCTOBER
     from warehouse.db import connect_read, read_cursor
 
-    for name, text in FILES.items():
+    for name, text in OCTOBER.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     reference = Reference(tmp_path, Path(os.environ.get("GOVDASH_SETTINGS", REPO / "config" / "settings.toml")))
     c = Comparison()

@@ -1,4 +1,4 @@
-"""The bulletin as an official document (issue 15): the Word 通报 laid out per GB/T 9704-2012, its PDF
+"""The bulletin as an official document: the Word 通报 laid out per GB/T 9704-2012, its PDF
 (LibreOffice, one conversion per run) with CJK fonts only, and print-ready workbooks.
 
 The PNGs of the PDF's first page and of its first 附件 page are saved under test-artifacts/documents/ to be
@@ -21,7 +21,7 @@ from govdash.figures.monthly_bulletin import bulletin
 from govdash.figures.assessment import assessment
 from govdash.outputs import gongwen
 from govdash.outputs.documents import HEADER_ROW, render_assessment, render_bulletin
-from tests.conftest import REPO
+from tests.support.paths import REPO
 from warehouse.db import connect_read, read_cursor
 
 MONTH, AS_OF = "2024-10", "2024-11-06 00:00"
@@ -230,6 +230,7 @@ def _run(*cmd) -> str:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
 
 
+@pytest.mark.browser  # one LibreOffice conversion
 def test_pdf_pages_fonts_and_images(city, docx_bytes, doc):
     if not shutil.which("soffice") and not shutil.which("libreoffice"):
         pytest.skip("LibreOffice not installed (scripts/system-deps.sh installs it)")

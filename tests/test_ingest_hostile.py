@@ -1,4 +1,4 @@
-"""Hostile input files (issue 11, items 6 and 7): every file problem is one Chinese message naming the
+"""Hostile input files: every file problem is one Chinese message naming the
 file, the other files of the run still load, and no file can take the server's memory.
 
 Every test writes real files to tmp_path (GBK bytes, BOM, bare CR, xlsx workbooks, a zip bomb)."""
@@ -17,8 +17,9 @@ import xlsxwriter
 
 from pipelines import readers
 from pipelines.ingest import ingest
-from tests.conftest import REPO
-from tests.test_ingest import DEPTS, EVENTS, base_files, by_file, rows, write
+from tests.support.paths import REPO
+from tests.support.cities import DEPTS, EVENTS, base_files, by_file, write
+from tests.support.warehouse import rows
 
 COMMS = "community_id,community_name,jpc_id\nC1,江湾社区,J1\nC2,海城社区,J1\n"
 EVENT_HEADER = "event_id,community_id,reported_at,handling_mode,is_difficult\n"

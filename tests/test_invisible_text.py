@@ -24,7 +24,8 @@ from click.testing import CliRunner
 from docx import Document
 
 from govdash.cli import main as cli
-from tests.conftest import REPO, warehouse_cursor
+from tests.support.paths import REPO
+from tests.support.warehouse import warehouse_cursor
 
 MONTH = "2024-10"
 DIRTY_DEPT = "消防\x01救援\x1b大队"

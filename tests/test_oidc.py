@@ -1,6 +1,6 @@
 """OpenID Connect: the account whose e-mail matches decides the role; no match sees nothing."""
 from govdash import access
-from tests.test_access import asgi, guarded_app, header, state  # noqa: F401 (fixtures)
+from tests.support.access import asgi, header
 
 
 def test_oidc_email_maps_to_the_account_role(tmp_path, monkeypatch):

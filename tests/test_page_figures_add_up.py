@@ -1,4 +1,4 @@
-"""Issue 13: what the pages show adds up and is complete.
+"""What the pages show adds up and is complete.
 
 - 五级双向: for a month, appeals = resolved + withdrawn + open (a reader found 96 − 76 − 12 = 8 explained
   nowhere: the withdrawn were not shown), and each level's entered = resolved + escalated + withdrawn + open.
@@ -23,8 +23,8 @@ from govdash.core.periods import month_bounds
 from govdash.core.principal import Principal
 from govdash.figures import appeal_outcomes, appeal_records, assignments, binding_weeks_for_year, funnel_section
 from govdash.figures.monthly_bulletin import bulletin
-from tests.apptest import open_page
-from tests.conftest import warehouse_cursor
+from tests.support.apptest import open_page
+from tests.support.warehouse import warehouse_cursor
 
 COMMITTEE = Principal("c", "committee")
 D13 = Principal("d", "department", "D13")
@@ -39,7 +39,7 @@ def cursor(committed_sample_db):
 
 
 def _app(db, monkeypatch, page: str, principal: Principal) -> AppTest:
-    return open_page(db, monkeypatch, principal, page, timeout=180)
+    return open_page(page, principal, db=db, monkeypatch=monkeypatch)
 
 
 def _int(v) -> int:
@@ -112,7 +112,7 @@ def _values(y) -> list:
 
 def _heatmap(at: AppTest) -> dict:
     """The coverage heatmap as drawn: x and y in axis order and z by cell. A density heatmap (histogram2d,
-    the page before issue 13) is binned by plotly: categories in order of first appearance, an empty bin 0."""
+    as the page once drew it) is binned by plotly: categories in order of first appearance, an empty bin 0."""
     for c in at.get("plotly_chart"):
         spec = json.loads(c.proto.spec)
         for trace in spec["data"]:

@@ -1,4 +1,4 @@
-"""Past cut-offs from stored facts plus a live delta (issue 16): at a cut-off inside the data, the facts of the
+"""Past cut-offs from stored facts plus a live delta: at a cut-off inside the data, the facts of the
 events whose log ends by the cut-off are read from fct_assignment_facts and only the events with a log row after
 it are computed from the log (warehouse/macros/assignment_facts_at.sql, use_stored). The reference is the
 all-live computation (use_stored false): every figure must be equal at every month-end of the sample city and

@@ -1,4 +1,4 @@
-"""Issue 15: the default cut-off rule, publishing (定稿发布) into the warehouse archive, corrections, and
+"""The default cut-off rule, publishing (定稿发布) into the warehouse archive, corrections, and
 scoring settings as versions. Dates are worked by hand on the official calendar (2024 National Day:
 1–7 October off, Sunday 29 September and Saturday 12 October worked; 2025 Spring Festival: 28 January –
 4 February off, Sunday 26 January and Saturday 8 February worked)."""
@@ -22,7 +22,7 @@ from govdash.figures.assessment import assessment, assessment_final_cutoff
 from govdash.figures.cutoff import cutoff_status, month_end, month_final_cutoff, rule_cutoff
 from govdash.outputs.publication import PublishError, publish_month
 from pipelines.ingest import ingest
-from tests.conftest import REPO
+from tests.support.paths import REPO
 from warehouse import archive
 from warehouse.db import connect_read, read_cursor
 
@@ -152,6 +152,7 @@ def test_publish_is_refused_to_anyone_but_the_committee(city):
     assert archive.publications(_cur(city)) == []
 
 
+@pytest.mark.browser  # publishing makes the PDF with LibreOffice
 def test_a_published_month_is_served_unchanged_and_a_correction_lists_every_changed_figure(city, tmp_path):
     record = publish_month(MONTH, CHAIR)
     assert record["publication_id"] == "2024-10-v1" and record["status"] == "published"
@@ -266,6 +267,7 @@ def test_the_archive_tables_are_no_model():
     assert not [name for name in model_files() if name.startswith(archive.ARCHIVE_PREFIX)]
 
 
+@pytest.mark.browser  # publishing makes the PDF with LibreOffice
 def test_publish_cli_refuses_an_account_outside_the_committee(city, tmp_path, monkeypatch):
     from govdash.access import set_user
 
@@ -292,6 +294,7 @@ def _page(principal: Principal, month: str = MONTH):
     return at
 
 
+@pytest.mark.browser  # publishing makes the PDF with LibreOffice
 def test_the_page_publishes_with_confirmation_and_lists_a_correction(city, tmp_path):
     at = _page(CHAIR)
     assert any("截止 2024年11月7日 23:59" in m.value and "正式数据" in m.value for m in at.markdown)
@@ -335,7 +338,7 @@ def test_the_page_publishes_with_confirmation_and_lists_a_correction(city, tmp_p
 def test_the_page_marks_a_provisional_cutoff_and_late_data(city):
     at = _page(CHAIR, "2024-12")
     assert any(w.value.startswith("数据截至 2025年1月1日 01:02") for w in at.warning)
-    at.sidebar.datetime_input(key="as_of_at").set_value(dt.datetime(2025, 1, 3, 23, 59)).run()  # one step (issue 14)
+    at.sidebar.datetime_input(key="as_of_at").set_value(dt.datetime(2025, 1, 3, 23, 59)).run()  # one step
     assert not at.exception
     assert any("初步数据" in m.value for m in at.markdown)
     assert any("初步数据：截止时点早于本期正式截止时点 2025年1月8日 23:59" in w.value for w in at.warning)

@@ -1,5 +1,5 @@
-"""Each rate has one definition (warehouse/macros/whistle_rates.sql), so every place that shows it agrees
-(issue 12): the 吹哨报到分析 page once divided 及时处置率 by the assignments that responded (`.mean()` over a
+"""Each rate has one definition (warehouse/macros/whistle_rates.sql), so every place that shows it agrees:
+the 吹哨报到分析 page once divided 及时处置率 by the assignments that responded (`.mean()` over a
 null-bearing column) instead of by all dispatched, as the bulletin does."""
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 from govdash.core.principal import Principal
 from govdash.figures import monthly_rates, whistle_rates
 from govdash.figures.monthly_bulletin import bulletin
-from tests.conftest import REPO, warehouse_cursor
+from tests.support.paths import REPO
+from tests.support.warehouse import warehouse_cursor
 
 AS_OF = dt.datetime(2024, 11, 6)
 RATES = ("handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate", "satisfaction_rate")
@@ -57,7 +58,7 @@ def test_the_whistle_page_shows_the_bulletins_rates(committed_sample_db, cursor,
     at.run()
     at.switch_page("pages/whistle_analysis.py")
     at.run()
-    # the page follows the sidebar's month (its own month slider is gone, issue 14): October alone
+    # the page follows the sidebar's month (it has no month slider of its own): October alone
     at.selectbox(key="month").set_value("2024-10").run()
     assert at.radio(key="whistle_scope").value == "本月"
     assert not at.exception, [e.value for e in at.exception]
@@ -138,7 +139,7 @@ def rate_divisions(source: str) -> list[str]:
 
 
 def test_the_guard_finds_the_rates_python_once_computed():
-    """The detector is honest: each of the Python divisions issue 12 moved into SQL is found."""
+    """The detector is honest: each of the Python divisions once computed before the rates moved into SQL is found."""
     old = {
         "bulletin_text.visits_text": 'text = f"走访达标率 {pct(cov / req)}"',
         "pages/visits.py": 'm[2].metric("走访达标率", ui.fmt_rate(covered / required if required else None))',
@@ -157,7 +158,7 @@ def test_the_guard_finds_the_rates_python_once_computed():
 
 def test_no_rate_is_computed_in_python_figures_outputs_or_pages():
     """Every rate is one SQL macro (warehouse/macros/*.sql); figures, documents and pages sum no counts to divide
-    them again (issue 12: the 走访达标率 was divided four times, the 按时上报率 twice)."""
+    them again (the 走访达标率 was once divided in four places, the 按时上报率 in two)."""
     files = [f for d in RUNTIME_DIRS for f in sorted((REPO / d).rglob("*.py"))] + [REPO / "govdash" / "ui.py"]
     assert len(files) > 20
     found = {str(f.relative_to(REPO)): hits for f in files if (hits := rate_divisions(f.read_text(encoding="utf-8")))}

@@ -1,4 +1,4 @@
-"""The reference implementation (tests/reference/) against the product on small cities (issue 13, item 2.3).
+"""The reference implementation (tests/reference/) against the product on small cities.
 
 1. Hand-worked cases: the reference's own figures checked by hand against SPEC §3 (these must pass: they
    check the reference), each also compared with the product.
@@ -36,7 +36,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 from tests.reference.bulletin import Reference
 from tests.reference.compare import Comparison, compare_departments
 

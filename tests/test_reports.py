@@ -12,7 +12,8 @@ from docx import Document
 from govdash.figures import assignments, month_bounds
 from govdash.figures.monthly_bulletin import bulletin
 from govdash.outputs.documents import HEADER_ROW, bulletin_docx, bulletin_xlsx
-from tests.conftest import REPO, warehouse_cursor
+from tests.support.paths import REPO
+from tests.support.warehouse import warehouse_cursor
 
 AS_OF = "2024-12-31 23:00:00"
 
@@ -95,6 +96,7 @@ def _libreoffice_opens(path, tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.browser  # opened by LibreOffice
 def test_word_bulletin(cur, tmp_path):
     b = bulletin(cur, "2024-10", AS_OF)
     prev = bulletin(cur, "2024-09", AS_OF)
@@ -123,6 +125,7 @@ def test_word_bulletin(cur, tmp_path):
     _libreoffice_opens(path, tmp_path)
 
 
+@pytest.mark.browser  # opened by LibreOffice
 def test_excel_bulletin(cur, tmp_path):
     b = bulletin(cur, "2024-10", AS_OF)
     path = tmp_path / "bulletin.xlsx"

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import REPO, app_server
+from tests.support.browser import app_server
+from tests.support.paths import REPO
 
 OWNER = ("chair", "chair-password-1")
 A, B = "10.20.0.1", "10.20.0.2"
@@ -181,6 +182,7 @@ def full_filesystem(tmp_path):
             subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
+@pytest.mark.browser  # a served app of its own
 def test_a_full_filesystem_for_the_sign_in_state_answers_503_in_chinese(sample_db, tmp_path, full_filesystem):
     work = tmp_path / "work"
     work.mkdir()

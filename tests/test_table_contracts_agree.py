@@ -1,4 +1,4 @@
-"""config/tables.toml and the pandera models (pipelines/contracts.py) describe the same tables (issue 12):
+"""config/tables.toml and the pandera models (pipelines/contracts.py) describe the same tables:
 the same tables, the same columns in the same order, the same types, and required ⇔ not nullable."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A text lint over everything a page rendered in AppTest (issue 14): users read Chinese and publish what the
+"""A text lint over everything a page rendered in AppTest: users read Chinese and publish what the
 pages show, so no English status word, no empty-value spelling, no code where a name exists may reach them.
 
 `rendered_texts(at)` walks the AppTest tree and yields (where, text, row) for every piece of visible text:
@@ -246,7 +246,7 @@ def city_names(con) -> Names:
 
 
 def summarise(findings, per_page: int = 3) -> str:
-    """Counts per rule (and per page within it) with a few distinct examples per page, for the issue note."""
+    """Counts per rule (and per page within it) with a few distinct examples per page, for review."""
     by_rule: dict[str, dict[str, list]] = {}
     for rule, where, text in findings:
         page = where.split("·")[0].split(" ")[-1]
