@@ -71,9 +71,10 @@ def october(tmp_path_factory):
 def pytest_addoption(parser):
     parser.addoption("--crawl", default="sample", choices=["sample", "full"],
                      help="page crawl: a seeded random sample of role × page × month (default, in CI) or all of it")
-    parser.addoption("--crawl-size", default=48, type=int, help="how many role × page × month cases the sample crawl runs")
+    parser.addoption("--crawl-size", default=48, type=int,
+                     help="how many role × page × month cases the sample crawl runs")
     parser.addoption("--crawl-seed", default=None, type=int,
-                     help="the sample crawl's seed (default: $GOVDASH_CRAWL_SEED, else derived from the commit, printed)")
+                     help="the sample crawl's seed (default: $GOVDASH_CRAWL_SEED, else from the commit; printed)")
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +110,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def commit_seed() -> int:
-    """A seed fixed per commit: the first eight hex digits of `git rev-parse HEAD` (0 outside a git checkout)."""
+    """A seed fixed per commit: the first eight hex digits of `git rev-parse HEAD` as a number, below 10⁶ (0 outside
+    a git checkout)."""
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10).stdout
         return int(head.strip()[:8], 16) % 10 ** 6

@@ -5,16 +5,15 @@ import sys
 
 import openpyxl
 import pytest
-
-from govdash.figures import catalogue
 from streamlit.testing.v1 import AppTest
 
 from govdash import access
+from govdash.figures import catalogue
 from govdash.figures.monthly_bulletin import bulletin
 from govdash.outputs.documents import HEADER_ROW, bulletin_xlsx
-from tests.support.paths import REPO
 from tests.support.access import asgi, header
 from tests.support.apptest import open_page
+from tests.support.paths import REPO
 from warehouse.db import connect_read, read_cursor
 
 DEPARTMENT_PAGE_FILES = {

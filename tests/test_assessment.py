@@ -9,8 +9,8 @@ import openpyxl
 import polars as pl
 import pytest
 
-from govdash.figures.assessment import assessment, component_actuals, deduction_records, score_departments
 from govdash.core.scoring import ScoringSettingsError, load_scoring, parse_scoring
+from govdash.figures.assessment import assessment, component_actuals, deduction_records, score_departments
 from tests.support.paths import REPO
 from warehouse.db import connect_read, read_cursor
 

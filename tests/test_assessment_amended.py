@@ -16,8 +16,8 @@ import textwrap
 import polars as pl
 import pytest
 
-from govdash.figures.assessment import assessment, component_actuals, deduction_records, score_departments
 from govdash.core.scoring import ScoringSettingsError, dump_scoring, load_scoring, parse_scoring
+from govdash.figures.assessment import assessment, component_actuals, deduction_records, score_departments
 from pipelines.ingest import ingest
 from tests.support.paths import REPO
 from tests.support.warehouse import warehouse_cursor

@@ -11,13 +11,13 @@ import io
 import pytest
 from docx import Document
 
-from govdash.figures import catalogue
 from govdash.access import Principal
-from govdash.figures.monthly_bulletin import bulletin
+from govdash.core.scoring import dump_scoring, load_scoring
+from govdash.figures import catalogue
 from govdash.figures.assessment import assessment_what_if
+from govdash.figures.monthly_bulletin import bulletin
 from govdash.outputs.bulletin_text import red_black_lists
 from govdash.outputs.documents import bulletin_docx
-from govdash.core.scoring import dump_scoring, load_scoring
 from tests.support.apptest import open_page
 from warehouse.db import connect_read, read_cursor
 

@@ -37,11 +37,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.paths import REPO
-from tests.support.warehouse import warehouse_cursor
 from tests.reference.assessment import Assessment, previous_period
 from tests.reference.bulletin import Reference
 from tests.reference.compare import Comparison, compare_assessment, compare_bulletin
+from tests.support.paths import REPO
+from tests.support.warehouse import warehouse_cursor
 
 SAMPLE = REPO / "sample_data"
 MONTHS = [f"2024-{m:02d}" for m in range(1, 13)]
@@ -113,8 +113,8 @@ def test_bulletin_against_reference(product, reference):
 
 
 def test_assessment_against_reference(product, reference):
-    from govdash.figures.assessment import assessment
     from govdash.core.scoring import parse_scoring
+    from govdash.figures.assessment import assessment
 
     c = Comparison()
     periods = [(2024, q) for q in (1, 2, 3, 4)] + [(2024, None)]
@@ -147,9 +147,9 @@ def test_hand_worked_october_city_against_reference(october, tmp_path):
     """The hand-worked October 2024 city (tests/support/cities.py OCTOBER: bindings starting and ending
     mid-month, a holiday visit, reports on time, late, missing and quarantined, off-list tasks): the bulletin
     of September to November at four cut-offs, and the assessment of Q4 and of the year."""
+    from govdash.core.scoring import parse_scoring
     from govdash.figures.assessment import assessment
     from govdash.figures.monthly_bulletin import bulletin
-    from govdash.core.scoring import parse_scoring
     from tests.support.cities import OCTOBER
     from warehouse.db import connect_read, read_cursor
 

@@ -17,8 +17,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from govdash.core.periods import day_label, deadline_label, moment_label, week_range_label
-from govdash.figures.monthly_bulletin import bulletin
 from govdash.figures.assessment import assessment
+from govdash.figures.monthly_bulletin import bulletin
 from govdash.outputs import gongwen
 from govdash.outputs.documents import HEADER_ROW, render_assessment, render_bulletin
 from tests.support.paths import REPO

@@ -165,8 +165,8 @@ def assert_no_formulas(data, expect: set[str]) -> None:
 
 
 def test_bulletin_and_assessment_workbooks_have_no_formulas(hostile_warehouse, hostile_port):
-    from govdash.figures.assessment import assessment
     from govdash.figures import parse_as_of
+    from govdash.figures.assessment import assessment
     from govdash.figures.monthly_bulletin import bulletin
     from govdash.outputs.documents import assessment_xlsx, bulletin_xlsx
     from warehouse.db import connect_read, read_cursor

@@ -17,8 +17,8 @@ import xlsxwriter
 
 from pipelines import readers
 from pipelines.ingest import ingest
-from tests.support.paths import REPO
 from tests.support.cities import DEPTS, EVENTS, base_files, by_file, write
+from tests.support.paths import REPO
 from tests.support.warehouse import rows
 
 COMMS = "community_id,community_name,jpc_id\nC1,江湾社区,J1\nC2,海城社区,J1\n"

@@ -117,8 +117,9 @@ def test_implausible_rows_are_quarantined_with_reason_and_row_number(hostile):
 
 
 def test_the_window_follows_its_setting_and_the_ingest_moment():
-    from pipelines.contracts import check_frame
     import polars as pl
+
+    from pipelines.contracts import check_frame
 
     spec = table_specs()["calendar_overrides"]
     frame = pl.DataFrame({"date": ["2031-05-06", "2030-05-06", "1999-12-31"], "is_workday": ["是", "是", "是"],

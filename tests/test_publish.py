@@ -17,9 +17,9 @@ from click.testing import CliRunner
 
 from govdash.cli import main as cli
 from govdash.core.principal import AccessDenied, Principal
-from govdash.figures.monthly_bulletin import bulletin
 from govdash.figures.assessment import assessment, assessment_final_cutoff
 from govdash.figures.cutoff import cutoff_status, month_end, month_final_cutoff, rule_cutoff
+from govdash.figures.monthly_bulletin import bulletin
 from govdash.outputs.publication import PublishError, publish_month
 from pipelines.ingest import ingest
 from tests.support.paths import REPO

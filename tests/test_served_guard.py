@@ -23,12 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from google.protobuf import text_format
-from websockets.exceptions import InvalidStatus
-from websockets.sync.client import connect
-
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
 from tests.support.browser import CHAIR, D13, app_server, free_port
 from tests.support.paths import REPO
 

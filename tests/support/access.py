@@ -20,7 +20,8 @@ def state(tmp_path, monkeypatch):
     return tmp_path, sessions.load_settings(REPO / "config" / "access.toml")
 
 
-def asgi(app, method: str, path: str, cookies: dict | None = None, form: dict | None = None, headers: dict | None = None):
+def asgi(app, method: str, path: str, cookies: dict | None = None, form: dict | None = None,
+         headers: dict | None = None):
     """One request to an ASGI app without a network: (status, headers as a list of pairs, body text)."""
     import asyncio
     from urllib.parse import urlencode, urlsplit

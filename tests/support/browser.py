@@ -197,14 +197,16 @@ def go(page, title: str) -> None:
 
 
 def metric(page, label: str) -> str:
-    box = page.locator('[data-testid="stMetric"]', has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
+    label_box = page.locator('[data-testid="stMetricLabel"]', has_text=label)
+    box = page.locator('[data-testid="stMetric"]', has=label_box).first
     return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
 def choose(page, label: str, option: str, sidebar: bool = False) -> None:
     """`option` chosen in the select box labelled `label` (in the sidebar or the main area)."""
     scope = page.locator('[data-testid="stSidebar"]') if sidebar else page.locator('[data-testid="stMain"]')
-    widget = scope.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]', has=page.get_by_text(label, exact=True)).first
+    widget = scope.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]',
+                           has=page.get_by_text(label, exact=True)).first
     widget.get_by_role("combobox").click()
     with rerun(page):
         page.get_by_role("option", name=option, exact=True).click()
@@ -226,7 +228,8 @@ def download(page, button: str) -> bytes:
         try:   # Streamlit disables every widget while its websocket is down: say so rather than time out
             expect(page.get_by_role("button", name=button)).to_be_enabled(timeout=5_000)
         except AssertionError:
-            raise AssertionError(f"{button}: the page lost its connection to the server (see test-artifacts/server-logs)")
+            raise AssertionError(f"{button}: the page lost its connection to the server "
+                                 "(see test-artifacts/server-logs)") from None
         try:
             with page.expect_download(timeout=timeout) as info:
                 page.get_by_role("button", name=button).click()

@@ -9,7 +9,8 @@
 # The `october` fixture (tests/conftest.py) loads it once, read-only.
 OCTOBER = {
     "departments.csv": "dept_id,dept_name\nD1,执法局\nD2,市监局\n",
-    "communities.csv": "community_id,community_name,jpc_id,jpc_name\nC1,东社区,J1,东片联合党委\nC2,西社区,J2,西片联合党委\n",
+    "communities.csv": ("community_id,community_name,jpc_id,jpc_name\n"
+                        "C1,东社区,J1,东片联合党委\nC2,西社区,J2,西片联合党委\n"),
     # J1–D1 all year; J1–D2 starts Wed Oct 16 (W42); J2–D1 ends Wed Oct 9 (W41)
     "bindings.csv": """jpc_id,role,dept_id,leader_name,valid_from,valid_to
 J1,department,D1,,2024-01-01,
