@@ -42,6 +42,11 @@ def test_back_from_the_identity_provider_the_account_gets_a_session(guarded_app,
     cookie = header(headers, "set-cookie")[0]
     assert cookie.startswith("govdash_session=") and "HttpOnly" in cookie and "Max-Age=28800" in cookie
     jar["govdash_session"] = cookie.split(";")[0].split("=", 1)[1]
+    # the download guard as for a password sign-in: a file made for this session is served to it
+    from govdash import server, sessions
+
+    assert asgi(guarded_app, "GET", "/media/0a.xlsx", cookies=jar)[0] == 403
+    server.media_owners.record("0a", sessions.shared_sessions().session(jar["govdash_session"]).sid)
     assert asgi(guarded_app, "GET", "/media/0a.xlsx", cookies=jar)[0] == 200
     # signing out revokes it and goes through Streamlit's own logout (its cookie, the provider)
     status, headers, _ = asgi(guarded_app, "POST", "/account/sign-out", cookies=jar)
