@@ -132,6 +132,11 @@ def pytest_report_header(config):
     return f"crawl seed: {chosen_crawl_seed(config)} (--crawl-seed or GOVDASH_CRAWL_SEED to replay another)"
 
 
+def pytest_terminal_summary(terminalreporter, config):
+    """The seed again at the end (also under -q, which drops the header), where a failed crawl is read."""
+    terminalreporter.write_line(f"crawl seed: {chosen_crawl_seed(config)}")
+
+
 @pytest.fixture(scope="session")
 def crawl_seed(request) -> int:
     return chosen_crawl_seed(request.config)
