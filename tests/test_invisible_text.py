@@ -379,3 +379,14 @@ def test_csv_markdown_and_charts_carry_any_name(text):
     from govdash.web.ui import for_display
 
     _no_rule_characters("".join(for_display(shown)["部门"].to_list()))
+
+
+def test_the_rule_holds_every_format_character_of_the_whole_code_space():
+    """The rule scans only the planes where Unicode assigns format characters (Cf); a scan of every code point finds
+    none elsewhere, so nothing invisible is missed by scanning less."""
+    import sys
+
+    from govdash.core import textsafe
+
+    everywhere = {c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}
+    assert {c for c, _ in textsafe.FORMAT} == everywhere

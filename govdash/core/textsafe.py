@@ -32,7 +32,6 @@ import datetime as dt
 import html
 import numbers
 import re
-import sys
 import unicodedata
 from decimal import Decimal
 from typing import Any
@@ -48,7 +47,10 @@ BIDI = ((0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069)) 
 ZERO_WIDTH = ((0x200B, 0x200D), (0x2060, 0x2060), (0xFEFF, 0xFEFF))                # zero-width space/joiners, word joiner, BOM
 # every other format character (Unicode category Cf: soft hyphen, invisible operators, deprecated format controls,
 # interlinear annotation, tag characters …): invisible too, and a name of nothing but them shows as nothing
-FORMAT = tuple((c, c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf")
+# Unicode assigns format characters in the basic and supplementary multilingual planes and the special-purpose
+# plane (tags) only: scanning those, not all 1.1 million code points, keeps this off every process's start-up
+FORMAT_PLANES = (range(0x0000, 0x20000), range(0xE0000, 0xF0000))
+FORMAT = tuple((c, c) for plane in FORMAT_PLANES for c in plane if unicodedata.category(chr(c)) == "Cf")
 # the line and paragraph separators break a name wherever it is shown; free text reads them as line breaks
 SEPARATORS = ((0x2028, 0x2029),)
 INVISIBLE = CONTROL + BIDI + ZERO_WIDTH + FORMAT + SEPARATORS
