@@ -839,3 +839,22 @@ def test_many_sessions_signing_in_to_one_account_at_once(guarded_app, monkeypatc
     assert [r[0] for r in right] == [303] * 12
     wrong = asyncio.run(together("a-guess"))
     assert sorted(r[0] for r in wrong) == [401] + [429] * 11
+
+
+def test_an_unexpected_error_in_signing_in_is_a_chinese_page_with_its_incident_in_the_log(guarded_app, monkeypatch,
+                                                                                         caplog):
+    import logging
+    import re
+
+    from govdash.web import sessions
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something deep went wrong")
+
+    monkeypatch.setattr(sessions, "attempt_sign_in", broken)
+    with caplog.at_level(logging.ERROR, logger="govdash.incidents"):
+        status, _, text = sign_in_http(guarded_app, "chair", "chair-password-1")
+    assert status == 500 and "登录服务出现意外错误" in text and "RuntimeError" not in text
+    incident = re.search(r"事件编号 ([0-9A-F]{8})", text).group(1)
+    logged = [r for r in caplog.records if incident in r.getMessage()]
+    assert len(logged) == 1 and "sign_in_submit" in logged[0].getMessage() and logged[0].exc_info[0] is RuntimeError

@@ -18,10 +18,17 @@ def user_message(incident: str) -> str:
     return f"页面出现意外错误（事件编号 {incident}）。请刷新页面重试；如仍出现，请把事件编号告诉系统管理员。"
 
 
+def record(exc: BaseException, where: str) -> str:
+    """A new incident: its id, with the traceback logged under it and where it happened (a page, a part of one,
+    a sign-in route)."""
+    incident = new_incident_id()
+    log.error("incident %s: %s", incident, where, exc_info=exc)
+    return incident
+
+
 def on_script_error(exc: Exception) -> bool:
     """st.App(on_script_error=…): log the traceback with an id, show the user the id only."""
-    incident = new_incident_id()
-    log.error("incident %s: uncaught error in a page", incident, exc_info=exc)
+    incident = record(exc, "uncaught error in a page")
     import streamlit as st
 
     st.error(user_message(incident))

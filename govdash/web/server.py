@@ -298,12 +298,11 @@ def unavailable_page(exc: sessions.SignInStateError, where: str, request: Reques
     return response
 
 
-def failure_page(where: str, request: Request) -> HTMLResponse:
+def failure_page(where: str, request: Request, exc: BaseException) -> HTMLResponse:
     """An unexpected error in a sign-in route: a Chinese page with an incident id, the traceback in the log."""
-    from govdash.web.incidents import new_incident_id
+    from govdash.web import incidents
 
-    incident = new_incident_id()
-    log.exception("incident %s: unexpected error in %s address=%s", incident, where, _client_address(request))
+    incident = incidents.record(exc, f"unexpected error in {where} address={_client_address(request)}")
     body = NOTICE_PAGE.format(title="登录出错", favicon=FAVICON_DATA_URL, style=STYLE, action=SIGN_IN,
                               text=html.escape(f"登录服务出现意外错误（事件编号 {incident}）。请稍后再试；如仍出现，请把事件编号告诉系统管理员。"))
     return HTMLResponse(body, status_code=500, headers=PAGE_HEADERS)
@@ -321,8 +320,8 @@ def answers_in_chinese(handler):
         except sessions.SignInStateError as exc:
             # the cookie stays: a sign-out the disk refused is retried with it once the state can be written
             return unavailable_page(exc, handler.__name__, request)
-        except Exception:  # noqa: BLE001 — shown as a page with an incident id, logged with its traceback
-            return failure_page(handler.__name__, request)
+        except Exception as exc:  # noqa: BLE001 — shown as a page with an incident id, logged with its traceback
+            return failure_page(handler.__name__, request, exc)
     return route
 
 

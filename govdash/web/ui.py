@@ -130,13 +130,10 @@ def guard_warehouse() -> bool:
 def section_failure(title: str, exc: BaseException) -> str:
     """What the reader sees in place of a part of a page that failed: the part, the cause in Chinese (a value out of
     range, a warehouse to rebuild, the file) and an incident id; the traceback goes to the server log under that id."""
-    import logging
-
-    from govdash.web.incidents import new_incident_id
+    from govdash.web import incidents
     from warehouse.db import warehouse_error_message
 
-    incident = new_incident_id()
-    logging.getLogger("govdash.incidents").error("incident %s: section %r failed", incident, title, exc_info=exc)
+    incident = incidents.record(exc, f"section {title!r} failed")
     if isinstance(exc, duckdb.Error):
         cause = warehouse_error_message(exc)
     elif isinstance(exc, WarehouseError):
