@@ -1,7 +1,31 @@
 #!/usr/bin/env bash
-# One command for the whole test suite on a fresh machine (also what CI runs).
-set -euo pipefail
+# One command for the whole test suite on a fresh machine (also what CI runs): the lint (ruff), then the fast tier
+# (unit, SQL, AppTest: no Chromium, no LibreOffice, no served app; two processes at once), then the browser tier
+# (Chromium, LibreOffice, served apps). Arguments go to both pytest runs (`bash scripts/test.sh tests/test_crawl.py
+# --crawl=full`); a tier the arguments select nothing of counts as passed. Each run lists its 25 slowest steps.
+# The exit status is non-zero when the lint or either tier fails; all three run whatever the one before did.
+set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash scripts/setup.sh
-bash scripts/system-deps.sh
-exec .venv/bin/python -m pytest "$@"
+bash scripts/setup.sh || exit 1
+bash scripts/system-deps.sh || exit 1
+
+failed=()
+tier() {  # tier NAME PYTEST-ARGS...: one pytest run; exit 5 (nothing selected) is a pass
+  local name=$1 rc
+  shift
+  echo "=== $name"
+  .venv/bin/python -m pytest --durations=25 "$@"
+  rc=$?
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]; then failed+=("$name (exit $rc)"); fi
+}
+
+echo "=== ruff check ."
+.venv/bin/ruff check . || failed+=("ruff")
+tier "fast tier" -m fast -n 2 "$@"
+tier "browser tier" -m browser "$@"
+
+if [ ${#failed[@]} -ne 0 ]; then
+  echo "failed: ${failed[*]}" >&2
+  exit 1
+fi
+echo "all passed: ruff, fast tier, browser tier"

@@ -1,21 +1,15 @@
-from contextlib import contextmanager
+"""The fixtures every test module may use: warehouses built once per run, the served app and the browser, and the
+two tiers (`fast`, `browser`) each test is put in. Helpers live in tests/support/, imported from there."""
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-@contextmanager
-def warehouse_cursor(db: Path):
-    """A read cursor on the warehouse file `db` (warehouse.db.read_cursor); its connection is closed after."""
-    from warehouse.db import connect_read, read_cursor
-
-    con = connect_read(db)
-    try:
-        yield read_cursor(con)
-    finally:
-        con.close()
+from tests.support.access import full_filesystem, guarded_app, state  # noqa: F401 — fixtures shared by test modules
+from tests.support.browser import CHAIR, CHROMIUM, CHROMIUM_ARGS, D13, EXTERNAL_REQUESTS, app_server
+from tests.support.cities import OCTOBER
+from tests.support.paths import REPO
 
 
 def _show_error_details_in_apptest() -> None:
@@ -63,13 +57,12 @@ def empty_db(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(scope="session")
 def october(tmp_path_factory):
-    """The hand-worked October 2024 city of tests/test_visits_negative.py (FILES), loaded once:
+    """The hand-worked October 2024 city (tests/support/cities.py OCTOBER), loaded once:
     (warehouse path, ingest result). Read-only for every test that uses it."""
     from pipelines.ingest import ingest
-    from tests.test_visits_negative import FILES
 
     src = tmp_path_factory.mktemp("oct")
-    for name, text in FILES.items():
+    for name, text in OCTOBER.items():
         (src / name).write_text(text, encoding="utf-8")
     db = tmp_path_factory.mktemp("wh") / "oct.duckdb"
     return db, ingest([src], db_path=db)
@@ -78,8 +71,10 @@ def october(tmp_path_factory):
 def pytest_addoption(parser):
     parser.addoption("--crawl", default="sample", choices=["sample", "full"],
                      help="page crawl: a seeded random sample of role × page × month (default, in CI) or all of it")
-    parser.addoption("--crawl-size", default=48, type=int, help="how many role × page × month cases the sample crawl runs")
-    parser.addoption("--crawl-seed", default=None, type=int, help="the sample crawl's seed (default: a new one each run, printed)")
+    parser.addoption("--crawl-size", default=48, type=int,
+                     help="how many role × page × month cases the sample crawl runs")
+    parser.addoption("--crawl-seed", default=None, type=int,
+                     help="the sample crawl's seed (default: $GOVDASH_CRAWL_SEED, else from the commit; printed)")
 
 
 @pytest.fixture(scope="session")
@@ -94,75 +89,77 @@ def committed_sample_db(tmp_path_factory) -> Path:
     return db
 
 
-# ---------------------------------------------------------------- browser tests (Debian Chromium via Playwright)
+# ---------------------------------------------------------------- tiers: every test is `fast` or `browser`
 
-import os  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-# every request a browser test's pages made to another host (refused): must stay empty
-EXTERNAL_REQUESTS: list[str] = []
+# fixtures that start a served app (`streamlit run`, `govdash serve`) or Chromium: a test using one is a browser test
+SERVED_FIXTURES = {"browser", "sample_server", "committed_server", "upload_server", "server"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def pytest_collection_modifyitems(config, items):
+    """Each test gets exactly one tier: `browser` when it is marked so (LibreOffice, a served app it starts itself)
+    or uses a fixture of SERVED_FIXTURES, else `fast` (unit, SQL, AppTest). A test marked both is an error."""
+    for item in items:
+        marked = {m.name for m in item.iter_markers() if m.name in ("fast", "browser")}
+        if marked == {"fast", "browser"}:
+            raise pytest.UsageError(f"{item.nodeid}: marked both fast and browser")
+        if "browser" in marked or SERVED_FIXTURES & set(getattr(item, "fixturenames", ())):
+            if "browser" not in marked:
+                item.add_marker(pytest.mark.browser)
+        elif "fast" not in marked:
+            item.add_marker(pytest.mark.fast)
 
 
-@contextmanager
-def streamlit_server(work: Path, env: dict):
-    """`streamlit run app.py` (the st.App) on a free loopback port; yields its URL. Log: work/server.log."""
-    import urllib.request
-
-    port = free_port()
-    log = open(work / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+def commit_seed() -> int:
+    """A seed fixed per commit: the first eight hex digits of `git rev-parse HEAD` as a number, below 10⁶ (0 outside
+    a git checkout)."""
     try:
-        for _ in range(240):
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            raise RuntimeError((work / "server.log").read_text())
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
-        # kept beside the screenshots: a browser test that fails in CI is read with the server's side of it
-        kept = REPO / "test-artifacts" / "server-logs"
-        kept.mkdir(parents=True, exist_ok=True)
-        shutil.copy(work / "server.log", kept / f"{work.name}-{port}.log")
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10).stdout
+        return int(head.strip()[:8], 16) % 10 ** 6
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return 0
 
 
-@contextmanager
-def app_server(work: Path, db: Path, users: dict[str, tuple[str, str]], env: dict | None = None):
-    """streamlit_server on its own copy of the warehouse `db` (work/warehouse.duckdb) and its own accounts file
-    (work/accounts.toml) holding `users` (account → (role, password)), with `env` added to the server's environment;
-    yields {"url", "db" (the copy), "work"}."""
-    from govdash import accounts as account_store
+def chosen_crawl_seed(config) -> int:
+    """The sample crawl's seed: --crawl-seed, else $GOVDASH_CRAWL_SEED, else derived from the commit (so a run of the
+    same commit crawls the same cases, and a failure is replayed by running that commit again)."""
+    seed = config.getoption("--crawl-seed")
+    if seed is None and os.environ.get("GOVDASH_CRAWL_SEED"):
+        seed = int(os.environ["GOVDASH_CRAWL_SEED"])
+    return seed if seed is not None else commit_seed()
 
-    copy = work / "warehouse.duckdb"
-    shutil.copy(db, copy)
-    accounts = work / "accounts.toml"
-    for name, (role, password) in users.items():
-        account_store.set_user(name, role, password, path=accounts)
-    with streamlit_server(work, {"GOVDASH_DB": str(copy), "GOVDASH_ACCOUNTS": str(accounts), **(env or {})}) as url:
-        yield {"url": url, "db": copy, "work": work}
+
+def pytest_report_header(config):
+    return f"crawl seed: {chosen_crawl_seed(config)} (--crawl-seed or GOVDASH_CRAWL_SEED to replay another)"
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The seed again at the end (also under -q, which drops the header), where a failed crawl is read."""
+    terminalreporter.write_line(f"crawl seed: {chosen_crawl_seed(config)}")
+
+
+@pytest.fixture(scope="session")
+def crawl_seed(request) -> int:
+    return chosen_crawl_seed(request.config)
+
+
+# ---------------------------------------------------------------- the served app and the browser
+
+@pytest.fixture(scope="session")
+def sample_server(sample_db, tmp_path_factory):
+    """One `streamlit run app.py` on its own copy of the sample warehouse, accounts CHAIR (committee) and D13
+    (department:D13), shared by every browser test that only reads: signs in, looks, downloads."""
+    users = {CHAIR[0]: ("committee", CHAIR[1]), D13[0]: ("department:D13", D13[1])}
+    with app_server(tmp_path_factory.mktemp("sample-server"), sample_db, users) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def committed_server(committed_sample_db, tmp_path_factory):
+    """One `streamlit run app.py` on its own copy of the committed sample city (sample_data/), account CHAIR,
+    shared by the browser tests that only read it."""
+    with app_server(tmp_path_factory.mktemp("committed-server"), committed_sample_db,
+                    {CHAIR[0]: ("committee", CHAIR[1])}) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -175,24 +172,6 @@ def browser():
         b.close()
 
 
-def _elsewhere(url: str) -> bool:
-    return url.startswith(("http:", "https:", "ws:", "wss:")) and urlsplit(url).hostname not in LOOPBACK
-
-
-def guard_context(context) -> None:
-    """Nothing leaves the machine: a request to any other host is recorded and refused."""
-    context.on("request", lambda request: _elsewhere(request.url) and EXTERNAL_REQUESTS.append(request.url))
-    context.route(_elsewhere, lambda route: route.abort())
-
-
-def new_page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True)
-    guard_context(context)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    return page
-
-
 @pytest.fixture(autouse=True)
 def _nothing_leaves_the_machine(request):
     """A browser test fails on any request its pages made to a host other than this machine."""
@@ -202,34 +181,3 @@ def _nothing_leaves_the_machine(request):
     EXTERNAL_REQUESTS.clear()
     yield
     assert not EXTERNAL_REQUESTS, f"requests to other hosts: {sorted(set(EXTERNAL_REQUESTS))}"
-
-
-def screenshot(page, folder: Path, name: str) -> None:
-    """A full-page screenshot of `page`, saved as folder/name.png for review."""
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
-def assert_no_exception(page, name: str) -> None:
-    """No exception box and no traceback text on the page (`name` says which page failed)."""
-    assert page.locator('[data-testid="stException"]').count() == 0, name
-    assert "Traceback" not in page.inner_text("body"), name
-
-
-def sign_in_page(page, url: str, user: tuple[str, str]) -> None:
-    """Signs `page` in at the app's address `url` as user (account, password) and waits for the landing page
-    (月度通报) to settle."""
-    page.goto(url + "/")
-    page.get_by_label("用户名").fill(user[0])
-    page.get_by_label("密码").fill(user[1])
-    page.get_by_role("button", name="登录").click()
-    page.locator("h1", has_text="月度通报").wait_for()
-    settle(page)
-
-
-def settle(page) -> None:
-    """Wait until the script run is over (Streamlit's running indicator gone) and the page is quiet."""
-    page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stStatusWidgetRunningIcon\"]')"
-                           " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
-    page.wait_for_timeout(300)

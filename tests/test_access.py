@@ -5,16 +5,16 @@ import sys
 
 import openpyxl
 import pytest
-
-from govdash.figures import catalogue
 from streamlit.testing.v1 import AppTest
 
 from govdash import accounts as account_store
-from govdash.figures.bulletin import bulletin
 from govdash.documents.documents import HEADER_ROW, bulletin_xlsx
+from govdash.figures import catalogue
+from govdash.figures.bulletin import bulletin
 from govdash.web import registry
-from tests.conftest import REPO
-from tests.test_pages import run_app
+from tests.support.access import asgi, header
+from tests.support.apptest import open_page
+from tests.support.paths import REPO
 from warehouse.db import connect_read, read_cursor
 
 # every page a department may open (the page table's role rule)
@@ -88,17 +88,17 @@ def test_department_sees_only_its_own_rows_on_every_page(sample_warehouse):
     others = {i: n for i, n in names.items() if i != "D13"}
     d13 = account_store.Principal("d13", "department", "D13")
     for url, page in DEPARTMENT_PAGE_FILES.items():
-        at = run_app(page, principal=d13)
+        at = open_page(page, d13)
         assert at.title[0].value, url
         text = _all_text(at)
         leaked = [f"{i} {n}" for i, n in others.items() if n in text or f"'{i}'" in text]
         assert not leaked, (url, leaked)
     # the choosers offer only its own department
-    at = run_app("pages/department_self_check.py", principal=d13)
+    at = open_page("pages/department_self_check.py", d13)
     assert at.selectbox(key="self_dept").options == [names["D13"]]
-    at = run_app("pages/whistle_analysis.py", principal=d13)
+    at = open_page("pages/whistle_analysis.py", d13)
     assert at.multiselect(key="depts").options == [names["D13"]]
-    at = run_app("pages/assessment.py", principal=d13)
+    at = open_page("pages/assessment.py", d13)
     assert at.selectbox(key="assess_dept").options == [names["D13"]]
     assert not any(b.label == "保存为新的评分设置" for b in at.button)
 
@@ -197,18 +197,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.t += seconds
-
-
-@pytest.fixture
-def state(tmp_path, monkeypatch):
-    """Accounts and the sign-in state (secret, revocations, failures) in a fresh folder."""
-    from govdash.web import sessions
-
-    monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
-    monkeypatch.delenv("GOVDASH_STATE_DIR", raising=False)
-    account_store.set_user("chair", "committee", "chair-password-1")
-    account_store.set_user("d13", "department:D13", "d13-password-1")
-    return tmp_path, sessions.load_settings(REPO / "config" / "access.toml")
 
 
 def test_session_cookie_signed_expires_and_is_revoked(state):
@@ -588,74 +576,6 @@ def test_data_page_lists_attacked_accounts_and_the_committee_unlocks_them(tmp_pa
 
 # ---------------------------------------------------------------- the HTTP side (govdash.web.server), in process
 
-def asgi(app, method: str, path: str, cookies: dict | None = None, form: dict | None = None, headers: dict | None = None):
-    """One request to an ASGI app without a network: (status, headers as a list of pairs, body text)."""
-    import asyncio
-    from urllib.parse import urlencode, urlsplit
-
-    parts = urlsplit(path)
-    hdrs = {"host": "127.0.0.1:8501", **(headers or {})}
-    body = b""
-    if form is not None:
-        body = urlencode(form).encode()
-        hdrs["content-type"] = "application/x-www-form-urlencoded"
-        hdrs["content-length"] = str(len(body))
-    if cookies:
-        hdrs["cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    scope = {"type": "http", "http_version": "1.1", "method": method, "scheme": "http", "path": parts.path,
-             "raw_path": parts.path.encode(), "query_string": parts.query.encode(), "root_path": "",
-             "headers": [(k.encode(), v.encode()) for k, v in hdrs.items()], "client": ("10.2.3.4", 50000),
-             "server": ("127.0.0.1", 8501)}
-    incoming = [{"type": "http.request", "body": body, "more_body": False}]
-    sent = []
-
-    async def receive():
-        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
-
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    text = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body").decode("utf-8")
-    return start["status"], [(k.decode(), v.decode()) for k, v in start["headers"]], text
-
-
-def header(headers, name):
-    return [v for k, v in headers if k == name]
-
-
-@pytest.fixture
-def guarded_app(state, tmp_path, monkeypatch):
-    """The sign-in routes and the guard in front of stand-ins for Streamlit's page and media routes."""
-    from starlette.applications import Starlette
-    from starlette.middleware import Middleware
-    from starlette.responses import PlainTextResponse, Response
-    from starlette.routing import Route
-
-    from govdash.web import server
-
-    fast = tmp_path / "access.toml"   # the default rules with delays of a few milliseconds
-    fast.write_text((REPO / "config" / "access.toml").read_text(encoding="utf-8")
-                    .replace("delay_base_seconds = 1", "delay_base_seconds = 0.001")
-                    .replace("delay_max_seconds = 30", "delay_max_seconds = 0.01"), encoding="utf-8")
-    monkeypatch.setenv("GOVDASH_ACCESS_SETTINGS", str(fast))
-    users = account_store.load_accounts()
-    account_store.set_user("mayor", "committee", "mayor-password-1")
-    users = account_store.load_accounts()
-    users["mayor"]["role"] = "mayor"
-    account_store.save_accounts(users)
-
-    async def media(request):
-        return Response(b"PK-bulletin", media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-    async def index(request):
-        return PlainTextResponse("streamlit index.html")
-
-    return Starlette(routes=server.routes() + [Route("/media/{f}", media), Route("/{p:path}", index)],
-                     middleware=[Middleware(server.AccessGuard)])
-
-
 def sign_in_http(app, user, password, next_path="/", headers=None):
     return asgi(app, "POST", "/account/sign-in", form={"username": user, "password": password, "next": next_path},
                 headers=headers)
@@ -753,6 +673,7 @@ def test_signed_out_app_shows_the_sign_in_link_and_no_data(sample_warehouse, acc
     assert "principal" not in at.session_state
 
 
+@pytest.mark.browser  # a served app
 def test_govdash_serve_serves_the_guarded_app(sample_db, tmp_path):
     """`govdash serve` (what scripts/start.sh runs) answers with the st.App: a page's link goes to the
     sign-in form, a download URL is refused without a session."""
@@ -761,7 +682,7 @@ def test_govdash_serve_serves_the_guarded_app(sample_db, tmp_path):
     import urllib.error
     import urllib.request
 
-    from tests.conftest import free_port
+    from tests.support.browser import free_port
 
     accounts = tmp_path / "accounts.toml"
     account_store.set_user("chair", "committee", "chair-password-1", path=accounts)

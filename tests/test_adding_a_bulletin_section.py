@@ -16,14 +16,14 @@ from docx import Document
 
 import warehouse.sql_files
 from govdash.accounts import Principal
+from govdash.documents import bulletin_body
+from govdash.documents.bulletin_body import BodySection, Table
+from govdash.documents.documents import render_bulletin
 from govdash.figures import bulletin as monthly_bulletin
 from govdash.figures import catalogue
 from govdash.figures.bulletin import Section, metric_rows
 from govdash.figures.scope import OWN_DEPARTMENT
-from govdash.documents import bulletin_body
-from govdash.documents.bulletin_body import BodySection, Table
-from govdash.documents.documents import render_bulletin
-from tests.apptest import open_page
+from tests.support.apptest import open_page
 from warehouse.db import connect_read, fetch_frame, read_cursor
 
 MONTH = "2024-06"
@@ -105,7 +105,7 @@ def test_a_section_added_in_three_places_reaches_the_bulletin_its_cut_and_the_wo
 @pytest.mark.parametrize("principal", [Principal("c", "committee"), Principal("d", "department", DEPT)],
                          ids=["committee", "department"])
 def test_a_section_added_in_three_places_is_on_the_page(committed_sample_db, with_new_section, monkeypatch, principal):
-    at = open_page(committed_sample_db, monkeypatch, principal, "pages/monthly_bulletin.py", MONTH, CUTOFF)
+    at = open_page("pages/monthly_bulletin.py", principal, MONTH, CUTOFF, db=committed_sample_db, monkeypatch=monkeypatch)
     titles = [s.value for s in at.subheader]
     assert f"十、{TITLE}" in titles and "十一、口径与设置" in titles
     con = connect_read(committed_sample_db)

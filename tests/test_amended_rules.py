@@ -17,7 +17,7 @@ import pytest
 from govdash.figures import appeals, negative_lists, query, whistle
 from govdash.figures import bulletin as monthly_bulletin
 from govdash.figures.assessment import deduction_records
-from tests.golden_city import BASE, golden_city
+from tests.support.golden_city import BASE, golden_city
 from warehouse.db import connect_read, read_cursor
 
 LATE = dt.datetime(2024, 4, 30)   # after every log row: the stored facts are read

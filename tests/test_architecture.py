@@ -8,7 +8,7 @@ import ast
 import re
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 # the floors, lowest first: each a set of folders (or single files) of the repository
 FLOORS = [

@@ -9,9 +9,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from govdash.figures.assessment import assessment, component_actuals, deduction_records, score_departments
 from govdash.core.scoring import ScoringSettingsError, load_scoring, parse_scoring
-from tests.conftest import REPO
+from govdash.figures.assessment import assessment, component_actuals, deduction_records, score_departments
+from tests.support.paths import REPO
 from warehouse.db import connect_read, read_cursor
 
 SETTINGS_TEXT = (REPO / "config" / "scoring.toml").read_text(encoding="utf-8")

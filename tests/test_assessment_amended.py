@@ -16,10 +16,11 @@ import textwrap
 import polars as pl
 import pytest
 
-from govdash.figures.assessment import assessment, component_actuals, deduction_records, score_departments
 from govdash.core.scoring import ScoringSettingsError, dump_scoring, load_scoring, parse_scoring
+from govdash.figures.assessment import assessment, component_actuals, deduction_records, score_departments
 from pipelines.ingest import ingest
-from tests.conftest import REPO, warehouse_cursor
+from tests.support.paths import REPO
+from tests.support.warehouse import warehouse_cursor
 from warehouse.db import connect_read, read_cursor
 
 SETTINGS_TEXT = (REPO / "config" / "scoring.toml").read_text(encoding="utf-8")

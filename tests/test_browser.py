@@ -15,80 +15,42 @@ import openpyxl
 import polars as pl
 import pytest
 from docx import Document
+from playwright.sync_api import expect
 
 from govdash.documents.documents import HEADER_ROW
-from tests.conftest import CHROMIUM, REPO, app_server, assert_no_exception, new_page, screenshot, settle, sign_in_page
+from tests.support.browser import (
+    CHAIR,
+    CHROMIUM,
+    D13,
+    app_server,
+    assert_clean,
+    caption,
+    choose,
+    download,
+    go,
+    metric,
+    new_page,
+    rerun,
+    settle,
+    sign_in,
+)
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
-ARTIFACTS = REPO / "test-artifacts" / "browser"
-CHAIR = ("chair", "chair-password-1")
-D13 = ("d13", "d13-password-1")
 
 
-@pytest.fixture(scope="module")
-def server(sample_db, tmp_path_factory):
-    """A real `streamlit run app.py` (the st.App) on its own copy of the sample warehouse and its own accounts."""
-    users = {CHAIR[0]: ("committee", CHAIR[1]), D13[0]: ("department:D13", D13[1])}
-    with app_server(tmp_path_factory.mktemp("browser"), sample_db, users) as server:
-        yield server
+@pytest.fixture
+def server(sample_server):
+    """The shared served sample city (tests/conftest.py): these tests only sign in, look and download."""
+    return sample_server
 
 
-def sign_in(browser, server, user) -> object:
-    page = new_page(browser)
-    sign_in_page(page, server["url"], user)
-    return page
-
-
-def assert_clean(page, name: str) -> None:
-    screenshot(page, ARTIFACTS, name)
-    assert_no_exception(page, name)
-    assert page.locator('[data-testid="stAlertContentError"]').count() == 0, name
-
-
-def go(page, title: str) -> None:
-    page.locator('[data-testid="stSidebar"] a', has_text=title).click()
-    page.locator("h1", has_text=title).wait_for()
-    settle(page)
-
-
-def metric(page, label: str) -> str:
-    box = page.locator('[data-testid="stMetric"]', has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text()
-
-
-def choose(page, label: str, option: str, sidebar: bool = False) -> None:
-    scope = page.locator('[data-testid="stSidebar"]') if sidebar else page.locator('[data-testid="stMain"]')
-    widget = scope.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]', has=page.get_by_text(label, exact=True)).first
-    widget.get_by_role("combobox").click()
-    page.get_by_role("option", name=option, exact=True).click()
-    page.keyboard.press("Escape")
-    settle(page)
-
-
-def caption(page) -> str:
-    return page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first.inner_text()
-
-
-def download(page, button: str) -> bytes:
-    """Click a download button once the script run is over; a click that lands while a rerun replaces the
-    button is lost (as it would be for a person, who clicks again), so one more click after a wait."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for attempt, timeout in enumerate((30_000, 60_000)):
-        settle(page)
-        if page.get_by_role("button", name=button).is_disabled():
-            # Streamlit disables every widget while its websocket is down: say so rather than time out
-            page.wait_for_timeout(5_000)
-            assert not page.get_by_role("button", name=button).is_disabled(), (
-                f"{button}: the page lost its connection to the server (see test-artifacts/server-logs)")
-        try:
-            with page.expect_download(timeout=timeout) as info:
-                page.get_by_role("button", name=button).click()
-            return Path(info.value.path()).read_bytes()
-        except PlaywrightTimeout:
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+@pytest.fixture
+def upload_server(sample_db, tmp_path_factory):
+    """A served app of its own for the test that uploads (its quarantine grows): no other test sees the upload,
+    and it starts from the sample city's clean quarantine whatever ran before."""
+    users = {CHAIR[0]: ("committee", CHAIR[1])}
+    with app_server(tmp_path_factory.mktemp("upload"), sample_db, users) as served:
+        yield served
 
 
 def test_no_pages_menu_flash_and_default_page_at_root(browser, server):
@@ -130,8 +92,6 @@ def test_bulletin_page(browser, server):
     assert_clean(page, "01-bulletin")
     choose(page, "月份", "2024年6月", sidebar=True)
     # a past month at its default cut-off (inside the data) is computed from the log: the run can outlast settle()
-    from playwright.sync_api import expect
-
     expect(page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first).to_contain_text(
         "2024年6月 · 截止 2024年7月5日", timeout=60_000)
     settle(page)
@@ -153,27 +113,22 @@ def test_page_filters(browser, server, title, label, option, observe):
     page = sign_in(browser, server, CHAIR)
     go(page, title)
     kind, key = observe
-
-    def shown():
-        if kind == "metric":
-            return metric(page, key)
-        if kind == "caption":
-            return caption(page)
-        return page.get_by_text(key).first.inner_text()
-
-    before = shown()
+    if kind == "metric":
+        box = page.locator('[data-testid="stMetric"]', has=page.locator('[data-testid="stMetricLabel"]', has_text=key)).first
+        shown = box.locator('[data-testid="stMetricValue"]')
+    elif kind == "caption":
+        shown = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first
+    else:
+        shown = page.get_by_text(key).first
+    before = shown.inner_text()
     assert_clean(page, f"page-{title}")
     if label in ("统计范围", "考核期间"):
-        page.locator('[data-testid="stRadio"]', has=page.get_by_text(label, exact=True)).get_by_text(option, exact=True).click()
-        settle(page)
+        with rerun(page):
+            page.locator('[data-testid="stRadio"]', has=page.get_by_text(label, exact=True)).get_by_text(option, exact=True).click()
     else:
         choose(page, label, option, sidebar=(label == "月份"))
-    deadline = time.time() + 20  # the rerun may still be drawing: poll until what is shown changes
-    after = shown()
-    while after == before and time.time() < deadline:
-        page.wait_for_timeout(250)
-        after = shown()
-    assert after != before, (title, before, after)
+    # the rerun may still be drawing: wait until what is shown changes
+    expect(shown).not_to_have_text(before, timeout=20_000)
     if title == "年度考核":
         wb = openpyxl.load_workbook(io.BytesIO(download(page, "下载 Excel 考核表")))
         assert wb.sheetnames == ["排名", "考核项", "扣分明细", "评分设置"]
@@ -181,8 +136,8 @@ def test_page_filters(browser, server, title, label, option, observe):
     page.context.close()
 
 
-def test_data_page_upload_quarantine_and_download(browser, server, tmp_path):
-    page = sign_in(browser, server, CHAIR)
+def test_data_page_upload_quarantine_and_download(browser, upload_server, tmp_path):
+    page = sign_in(browser, upload_server, CHAIR)
     go(page, "数据导入与质量")
     assert metric(page, "隔离行数") == "0"
     bad = tmp_path / "负面清单周报.csv"

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from govdash.figures.whistle import assignments
 from govdash.figures.bulletin import bulletin
-from tests.golden_city import golden_city
+from govdash.figures.whistle import assignments
+from tests.support.golden_city import golden_city
 from warehouse.db import connect_read, read_cursor
 
 EVENTS = """event_id,community_id,reported_at,handling_mode,is_difficult,one_thing_item

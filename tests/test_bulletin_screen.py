@@ -10,13 +10,13 @@ from docx import Document
 
 from govdash.accounts import Principal
 from govdash.core.periods import moment_label, previous_month
+from govdash.documents.documents import render_bulletin
 from govdash.figures import catalogue
 from govdash.figures.bulletin import bulletin
-from govdash.documents.documents import render_bulletin
-from tests.apptest import open_page
-from tests.textlint import as_read
-from warehouse.sql_files import metric_sql
+from tests.support.apptest import open_page
+from tests.support.textlint import as_read
 from warehouse.db import connect_read, fetch_frame, read_cursor
+from warehouse.sql_files import metric_sql
 
 CUTOFF = dt.datetime(2024, 12, 31, 23, 59)
 MONTH = "2024-06"
@@ -26,7 +26,7 @@ NUMBERED = re.compile(r"^[一二三四五六七八九十]+、")
 @pytest.mark.parametrize("principal", [Principal("c", "committee"), Principal("d", "department", "D13")],
                          ids=["committee", "department"])
 def test_the_screen_has_the_word_bulletins_sections_in_order_with_its_sentences(committed_sample_db, monkeypatch, principal):
-    at = open_page(committed_sample_db, monkeypatch, principal, "pages/monthly_bulletin.py", MONTH, CUTOFF)
+    at = open_page("pages/monthly_bulletin.py", principal, MONTH, CUTOFF, db=committed_sample_db, monkeypatch=monkeypatch)
 
     con = connect_read(committed_sample_db)
     try:

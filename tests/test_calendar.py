@@ -1,10 +1,9 @@
 """Working-day calendar: official schedule, make-up days, overrides, uncovered years."""
 import datetime as dt
 
-
 from pipelines.ingest import ingest
+from tests.support.paths import REPO
 from warehouse.db import connect_read
-from tests.conftest import REPO
 
 
 def write(path, text, encoding="utf-8"):

@@ -6,8 +6,19 @@ from __future__ import annotations
 import pytest
 
 from govdash.core.principal import AccessDenied, Principal
-from govdash.figures import (appeals, assessment, bulletin, catalogue, cutoff, data_quality, lookups, negative_lists,
-                             published, visits, whistle)
+from govdash.figures import (
+    appeals,
+    assessment,
+    bulletin,
+    catalogue,
+    cutoff,
+    data_quality,
+    lookups,
+    negative_lists,
+    published,
+    visits,
+    whistle,
+)
 
 DEPT = Principal("d", "department", "D13")
 CHAIR = Principal("c", "committee")
@@ -132,7 +143,7 @@ def test_the_pages_and_their_downloads_reach_a_figure_only_through_the_catalogue
     parts (its arguments, its cut) itself, only `catalogue.seen_by` (the CLI: `catalogue.view_as`)."""
     import ast
 
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
 
     parts = {"cut", "arguments_for", "cut_bulletin"}
     callers = []

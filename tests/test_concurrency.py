@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from govdash.accounts import Principal
 from pipelines.ingest import ingest
 from pipelines.sample import generate
-from tests.conftest import REPO
+from tests.support.paths import REPO
 from warehouse.db import connect_read, data_version
 
 

@@ -1,8 +1,8 @@
 """Contracts: a valid frame passes; each kind of bad row gets the reason it deserves."""
 import polars as pl
 
-from pipelines.contracts import check_frame
 from govdash.core.tables import table_specs
+from pipelines.contracts import check_frame
 
 
 def frame(table: str, rows: list[dict]) -> pl.DataFrame:

@@ -1,24 +1,25 @@
-"""Every role × every page × every month of the committed sample city, as its users open them (issue 11).
+"""Every role × every page × every month of the committed sample city, as its users open them.
 
 A department user once crashed 负面清单 in 12 of 12 months; a page that works for the committee in the
 default month says little. Each case signs in as the role, picks the month in the sidebar, opens the
 page and asserts: no exception, no error box, the page's own heading, and no traceback text.
 
 `pytest --crawl=full` runs the whole cross-product; by default (and in CI) a seeded random sample of
-`--crawl-size` cases runs, and the seed is printed so a failure can be replayed with `--crawl-seed`.
+`--crawl-size` cases runs. The seed is fixed per commit (derived from `git rev-parse HEAD`, so a run of the same
+commit crawls the same cases) and printed; `--crawl-seed` or $GOVDASH_CRAWL_SEED sets another.
 """
 from __future__ import annotations
 
 import random
 import time
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from govdash.accounts import Principal
 from govdash.web import registry
-from tests.conftest import REPO
-from tests.textlint import city_names, lint, rendered_texts, summarise
+from tests.support.apptest import open_page
+from tests.support.paths import REPO
+from tests.support.textlint import city_names, lint, rendered_texts, summarise
 from warehouse.db import connect_read
 
 PAGES = {p.url: (p.path, p.title) for p in registry.PAGES}  # url_path → (file, heading)
@@ -57,16 +58,10 @@ def _cases(depts, months):
 
 
 def _open(at: AppTest | None, principal: Principal, page: str, month: str) -> AppTest:
-    if at is None:
-        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
-        at.session_state["principal"] = principal
-        at.run()
-    at.session_state["month"] = month
-    if page == "case":
-        at.session_state["case_event"] = CASE_EVENTS.get((principal.dept_id, month), "")
-    at.switch_page(PAGES[page][0])
-    at.run()
-    return at
+    """The page as `principal` in `month`, on the AppTest already signed in as them when there is one; the case
+    page opens an event of that month. Problems are collected by the caller, not raised here."""
+    state = {"case_event": CASE_EVENTS.get((principal.dept_id, month), "")} if page == "case" else None
+    return open_page(PAGES[page][0], principal, month, state=state, at=at, check=False)
 
 
 def _problems(at: AppTest, page: str) -> list[str]:
@@ -78,15 +73,14 @@ def _problems(at: AppTest, page: str) -> list[str]:
     return found
 
 
-def test_every_role_page_and_month(committed_sample_db, monkeypatch, request):
+def test_every_role_page_and_month(committed_sample_db, crawl_seed, monkeypatch, request):
     monkeypatch.setenv("GOVDASH_DB", str(committed_sample_db))
     depts, months = _city(committed_sample_db)
     assert len(depts) == 18 and len(months) == 12
     cases = _cases(depts, months)
     mode = request.config.getoption("--crawl")
     if mode == "sample":
-        seed = request.config.getoption("--crawl-seed")
-        seed = seed if seed is not None else random.SystemRandom().randrange(10 ** 6)
+        seed = crawl_seed
         size = request.config.getoption("--crawl-size")
         # every page and every role kind at least once, then random cases
         rng = random.Random(seed)
@@ -113,7 +107,7 @@ def test_every_role_page_and_month(committed_sample_db, monkeypatch, request):
             at = _open(by_principal.get(key), principal, page, month)
             by_principal[key] = at
             problems = _problems(at, page)
-            # the text lint over everything the page rendered (tests/textlint.py RULES)
+            # the text lint over everything the page rendered (tests/support/textlint.py RULES)
             found = lint(rendered_texts(at, page), names)
             lint_findings += [(rule, f"{role}:{dept or ''} {month} {where}", text) for rule, where, text in found]
             if found:

@@ -11,14 +11,14 @@ import io
 import pytest
 from docx import Document
 
-from govdash.figures import catalogue
 from govdash.accounts import Principal
-from govdash.figures.bulletin import bulletin
-from govdash.figures.assessment import assessment_what_if
+from govdash.core.scoring import dump_scoring, load_scoring
 from govdash.documents.bulletin_text import red_black_lists
 from govdash.documents.documents import bulletin_docx
-from govdash.core.scoring import dump_scoring, load_scoring
-from tests.apptest import open_page
+from govdash.figures import catalogue
+from govdash.figures.assessment import assessment_what_if
+from govdash.figures.bulletin import bulletin
+from tests.support.apptest import open_page
 from warehouse.db import connect_read, read_cursor
 
 MONTH = "2024-10"
@@ -73,7 +73,7 @@ def test_a_department_in_the_middle_is_on_neither_list(city):
 
 
 def _app(db, monkeypatch, principal: Principal, page: str):
-    return open_page(db, monkeypatch, principal, page, MONTH, timeout=120)
+    return open_page(page, principal, MONTH, db=db, monkeypatch=monkeypatch, timeout=120)
 
 
 def test_bulletin_page_of_the_worst_department(city, monkeypatch):

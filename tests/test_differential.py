@@ -37,10 +37,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, warehouse_cursor
 from tests.reference.assessment import Assessment, previous_period
 from tests.reference.bulletin import Reference
 from tests.reference.compare import Comparison, compare_assessment, compare_bulletin
+from tests.support.paths import REPO
+from tests.support.warehouse import warehouse_cursor
 
 SAMPLE = REPO / "sample_data"
 MONTHS = [f"2024-{m:02d}" for m in range(1, 13)]
@@ -112,8 +113,8 @@ def test_bulletin_against_reference(product, reference):
 
 
 def test_assessment_against_reference(product, reference):
-    from govdash.figures.assessment import assessment
     from govdash.core.scoring import parse_scoring
+    from govdash.figures.assessment import assessment
 
     c = Comparison()
     periods = [(2024, q) for q in (1, 2, 3, 4)] + [(2024, None)]
@@ -143,16 +144,16 @@ def test_assessment_against_reference(product, reference):
 
 
 def test_hand_worked_october_city_against_reference(october, tmp_path):
-    """The hand-worked October 2024 city of tests/test_visits_negative.py (bindings starting and ending
+    """The hand-worked October 2024 city (tests/support/cities.py OCTOBER: bindings starting and ending
     mid-month, a holiday visit, reports on time, late, missing and quarantined, off-list tasks): the bulletin
     of September to November at four cut-offs, and the assessment of Q4 and of the year."""
+    from govdash.core.scoring import parse_scoring
     from govdash.figures.assessment import assessment
     from govdash.figures.bulletin import bulletin
-    from govdash.core.scoring import parse_scoring
-    from tests.test_visits_negative import FILES
+    from tests.support.cities import OCTOBER
     from warehouse.db import connect_read, read_cursor
 
-    for name, text in FILES.items():
+    for name, text in OCTOBER.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     reference = Reference(tmp_path, Path(os.environ.get("GOVDASH_SETTINGS", REPO / "config" / "settings.toml")))
     c = Comparison()

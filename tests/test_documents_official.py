@@ -17,11 +17,11 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from govdash.core.periods import day_label, deadline_label, moment_label, week_range_label
-from govdash.figures.bulletin import bulletin
-from govdash.figures.assessment import assessment
 from govdash.documents import gongwen
 from govdash.documents.documents import HEADER_ROW, render_assessment, render_bulletin
-from tests.conftest import REPO
+from govdash.figures.assessment import assessment
+from govdash.figures.bulletin import bulletin
+from tests.support.paths import REPO
 from warehouse.db import connect_read, read_cursor
 
 MONTH, AS_OF = "2024-10", "2024-11-06 00:00"
@@ -230,6 +230,7 @@ def _run(*cmd) -> str:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
 
 
+@pytest.mark.browser  # one LibreOffice conversion
 def test_pdf_pages_fonts_and_images(city, docx_bytes, doc):
     if not shutil.which("soffice") and not shutil.which("libreoffice"):
         pytest.skip("LibreOffice not installed (scripts/system-deps.sh installs it)")

@@ -20,8 +20,10 @@ import requests
 from click.testing import CliRunner
 
 from govdash.cli.main import main as cli
-from tests.conftest import REPO, app_server, streamlit_server, warehouse_cursor
-from tests.test_signin_throttle import full_filesystem, settings_file  # noqa: F401 — the fixture is used below
+from tests.support.access import settings_file
+from tests.support.browser import app_server, streamlit_server
+from tests.support.paths import REPO
+from tests.support.warehouse import warehouse_cursor
 
 # invisible format characters (category Cf) the rule leaves in a name
 OTHER_INVISIBLE = ["\u00ad", "\u2061\u2062\u2063\u2064", "\u206a\u206e\u206f", "\u180e", "\ufff9\ufffa\ufffb", "\U000e0041\U000e0042"]
@@ -61,7 +63,8 @@ def test_user_add_refuses_a_name_no_one_can_sign_in_with(name, tmp_path):
     assert (out.returncode == 1 and not saved) or saved == {"bob"}, (out.returncode, out.stdout, sorted(saved))
 
 
-def test_a_sign_out_the_full_disk_refused_is_not_undone_by_a_restart(sample_db, tmp_path, full_filesystem):  # noqa: F811
+@pytest.mark.browser  # a served app of its own
+def test_a_sign_out_the_full_disk_refused_is_not_undone_by_a_restart(sample_db, tmp_path, full_filesystem):
     """The user signs out while the disk is full (503, 请稍后再试), tries again once it is freed, as told; a copy
     of the session cookie taken before must not sign anyone in after the server restarts."""
     users = {"chair": ("committee", "chair-password-1")}

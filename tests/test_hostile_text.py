@@ -16,8 +16,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from tests.conftest import CHROMIUM, app_server, settle
-from tests.test_browser import assert_clean, download, go, sign_in
+from tests.support.browser import CHROMIUM, app_server, assert_clean, download, go, settle, sign_in
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -166,10 +165,10 @@ def assert_no_formulas(data, expect: set[str]) -> None:
 
 
 def test_bulletin_and_assessment_workbooks_have_no_formulas(hostile_warehouse, hostile_port):
-    from govdash.figures.assessment import assessment
     from govdash.core.periods import parse_as_of
-    from govdash.figures.bulletin import bulletin
     from govdash.documents.documents import assessment_xlsx, bulletin_xlsx
+    from govdash.figures.assessment import assessment
+    from govdash.figures.bulletin import bulletin
     from warehouse.db import connect_read, read_cursor
 
     bad = hostile_values(hostile_port)
@@ -229,17 +228,17 @@ def _captured_downloads(monkeypatch) -> dict:
 def test_page_downloads_have_no_formulas(hostile_warehouse, hostile_port, monkeypatch):
     """The files the pages' download buttons deliver: the bulletin and assessment workbooks and the
     quarantine CSV."""
-    from tests.test_pages import run_app
+    from tests.support.apptest import open_page
 
     bad = hostile_values(hostile_port)
     downloads = _captured_downloads(monkeypatch)
-    month = run_app().session_state["month"]          # 月度通报
-    run_app("pages/assessment.py")
+    month = open_page().session_state["month"]          # 月度通报
+    open_page("pages/assessment.py")
     assert_no_formulas(downloads[f"{month}-月度通报.xlsx"](), {bad[0], bad[1]})
     assert_no_formulas(next(build for name, build in downloads.items() if name.endswith("考核.xlsx"))(),
                        {bad[0], bad[1]})
 
-    run_app("pages/data_quality.py")
+    open_page("pages/data_quality.py")
     data = downloads["隔离明细.csv"]()
     assert data.startswith("\ufeff".encode("utf-8"))
     rows = pl.read_csv(io.BytesIO(data), infer_schema=False)
@@ -293,7 +292,7 @@ PRODUCT_CODE = ["app.py", "govdash", "pages", "warehouse"]
 
 
 def _product_sources():
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
 
     for name in PRODUCT_CODE:
         path = REPO / name
@@ -303,7 +302,7 @@ def _product_sources():
 def test_every_spreadsheet_writer_goes_through_textsafe():
     """Workbooks and CSV exports are made in govdash.core.textsafe only (pipelines/sample.py writes the sample
     city's input files, not exports)."""
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
 
     pattern = re.compile(r"xlsxwriter|openpyxl|write_csv|to_csv|csv\.writer|write_excel|to_excel|\bws\.write|Workbook\(")
     found = [f"{p.relative_to(REPO)}:{i}: {line.strip()}" for p in _product_sources() if p.name != "textsafe.py"
@@ -429,7 +428,7 @@ def _text_args(call: ast.Call) -> list[ast.AST]:
 
 
 def _rendering_sources():
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
 
     return [REPO / "app.py", REPO / "govdash" / "web" / "ui.py", REPO / "govdash" / "web" / "publish_panel.py",
             *sorted((REPO / "pages").glob("*.py"))]
@@ -438,7 +437,7 @@ def _rendering_sources():
 def test_data_into_markdown_goes_through_textsafe_md():
     """Every f-string, concatenation or variable given to a markdown-rendering Streamlit call has each
     interpolated value wrapped in textsafe.md(), formatted as a number, or listed in TRUSTED."""
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
 
     problems = []
     for path in _rendering_sources():
@@ -453,7 +452,7 @@ def test_data_into_markdown_goes_through_textsafe_md():
 
 def test_md_only_where_markdown_is_rendered():
     """textsafe.md's backslashes would show in plain-text places (select box options, tables, charts)."""
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
 
     misplaced = []
     for path in _rendering_sources():
@@ -482,7 +481,7 @@ HTML_TRUSTED = {
 
 
 def test_no_data_into_raw_html():
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
 
     problems = []
     for path in _rendering_sources():

@@ -1,5 +1,5 @@
 """An unexpected error in a page shows one Chinese sentence with an incident id, never a traceback or a
-server path; the traceback is in the server log under that id (issue 14 item 2, issue 11's crashes)."""
+server path; the traceback is in the server log under that id."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +9,7 @@ import tomllib
 from streamlit.testing.v1 import AppTest
 
 from govdash.web import incidents, server
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 
 def test_the_handler_logs_the_traceback_and_shows_only_the_id(caplog):

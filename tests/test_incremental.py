@@ -1,4 +1,4 @@
-"""Incremental models (issue 16): an ingest brings the models up to date for what its rows change only — the
+"""Incremental models: an ingest brings the models up to date for what its rows change only — the
 whistle log, events and assignment facts event by event, a model none of whose inputs changed is kept — and
 the result must equal a full rebuild (`govdash build --full`) of the same raw tables.
 

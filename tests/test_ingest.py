@@ -10,35 +10,9 @@ import pytest
 import xlsxwriter
 
 from pipelines.ingest import ingest
-from tests.conftest import REPO
-from warehouse.db import connect_read
-
-DEPTS = "dept_id,dept_name\nD1,公安局\nD2,执法局\n"
-COMMS = "community_id,community_name,jpc_id\nC1,江湾社区,J1\nC2,海城社区,J1\n"
-EVENTS = ("event_id,community_id,reported_at,handling_mode,is_difficult\n"
-          "E1,C1,2024-10-08 09:00,onsite,false\n"
-          "E2,C2,2024-10-08 10:00,offsite,true\n")
-
-
-def write(path, text, encoding="utf-8"):
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def base_files(d):
-    return [write(d / "departments.csv", DEPTS), write(d / "communities.csv", COMMS)]
-
-
-def rows(db, sql):
-    con = connect_read(db)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def by_file(result):
-    return {f.file: f for f in result.files}
+from tests.support.cities import DEPTS, EVENTS, base_files, by_file, write
+from tests.support.paths import REPO
+from tests.support.warehouse import rows
 
 
 def test_gbk_and_bom_csv_with_chinese_headers(tmp_path):

@@ -17,8 +17,9 @@ import xlsxwriter
 
 from pipelines import readers
 from pipelines.ingest import ingest
-from tests.conftest import REPO
-from tests.test_ingest import DEPTS, EVENTS, base_files, by_file, rows, write
+from tests.support.cities import DEPTS, EVENTS, base_files, by_file, write
+from tests.support.paths import REPO
+from tests.support.warehouse import rows
 
 COMMS = "community_id,community_name,jpc_id\nC1,江湾社区,J1\nC2,海城社区,J1\n"
 EVENT_HEADER = "event_id,community_id,reported_at,handling_mode,is_difficult\n"

@@ -24,7 +24,8 @@ from click.testing import CliRunner
 from docx import Document
 
 from govdash.cli.main import main as cli
-from tests.conftest import REPO, warehouse_cursor
+from tests.support.paths import REPO
+from tests.support.warehouse import warehouse_cursor
 
 MONTH = "2024-10"
 DIRTY_DEPT = "消防\x01救援\x1b大队"
@@ -176,10 +177,12 @@ def _check_reports(files: dict[str, bytes]) -> None:
     _no_rule_characters(json.dumps(text, ensure_ascii=False))
 
 
+@pytest.mark.browser  # the PDF by LibreOffice
 def test_bulletin_files_of_the_cleaned_city_render(dirty_db, tmp_path):
     _check_reports(_reports(tmp_path))
 
 
+@pytest.mark.browser  # publishing makes the PDF with LibreOffice
 def test_publishing_the_cleaned_city(dirty_db, tmp_path, monkeypatch):
     from govdash.accounts import set_user
 
@@ -195,6 +198,7 @@ def test_publishing_the_cleaned_city(dirty_db, tmp_path, monkeypatch):
     assert CLEAN_DEPT in _docx_text((tmp_path / "published.docx").read_bytes())
 
 
+@pytest.mark.browser  # the PDF by LibreOffice
 def test_a_warehouse_loaded_before_the_rule_still_renders(dirty_db, tmp_path):
     """Names as an older version left them in the raw tables (uncleaned), the models rebuilt: every file still
     renders, and carries none of the characters."""

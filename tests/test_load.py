@@ -1,4 +1,4 @@
-"""Ten signed-in browser sessions open 月度通报 at once, and the server keeps answering (issue 11).
+"""Ten signed-in browser sessions open 月度通报 at once, and the server keeps answering.
 
 Before: ten sessions froze the server in 3 of 6 rounds — script threads waited on polars' thread pool
 while a Python function (map_elements) inside that pool waited for the GIL; /_stcore/health stopped
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 RUNTIME = ["app.py", "pages", "govdash", "pipelines", "warehouse"]

@@ -16,7 +16,7 @@ import pytest
 
 from govdash.figures import query, whistle
 from govdash.figures.query import assignment_params
-from tests.golden_city import BASE, golden_city
+from tests.support.golden_city import BASE, golden_city
 
 FILES = {
     **BASE,   # departments D1 执法局, D2 市监局, D3 住建局; communities C1 东社区 (J1), C2 西社区 (J2)

@@ -1,7 +1,7 @@
 """OpenID Connect: the account whose e-mail matches decides the role; no match sees nothing."""
 from govdash import accounts
 from govdash.web import registry, server, sessions
-from tests.test_access import asgi, guarded_app, header, state  # noqa: F401 (fixtures)
+from tests.support.access import asgi, header
 
 
 def test_oidc_email_maps_to_the_account_role(tmp_path, monkeypatch):
@@ -43,7 +43,8 @@ def test_back_from_the_identity_provider_the_account_gets_a_session(guarded_app,
     cookie = header(headers, "set-cookie")[0]
     assert cookie.startswith("govdash_session=") and "HttpOnly" in cookie and "Max-Age=28800" in cookie
     jar["govdash_session"] = cookie.split(";")[0].split("=", 1)[1]
-    # a download made by a page of this session (server.media_owners) is served to it
+    # the download guard as for a password sign-in: a file made for this session is served to it
+    assert asgi(guarded_app, "GET", "/media/0a.xlsx", cookies=jar)[0] == 403
     server.media_owners.record("0a", sessions.shared_sessions().session(jar["govdash_session"]).sid)
     assert asgi(guarded_app, "GET", "/media/0a.xlsx", cookies=jar)[0] == 200
     # signing out revokes it and goes through Streamlit's own logout (its cookie, the provider)

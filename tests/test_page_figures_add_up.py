@@ -22,11 +22,11 @@ from streamlit.testing.v1 import AppTest
 from govdash.core.periods import month_bounds
 from govdash.core.principal import Principal
 from govdash.figures.appeals import appeal_outcomes, appeal_records, funnel_section
+from govdash.figures.bulletin import bulletin
 from govdash.figures.visits import binding_weeks_for_year
 from govdash.figures.whistle import assignments
-from govdash.figures.bulletin import bulletin
-from tests.apptest import open_page
-from tests.conftest import warehouse_cursor
+from tests.support.apptest import open_page
+from tests.support.warehouse import warehouse_cursor
 
 COMMITTEE = Principal("c", "committee")
 D13 = Principal("d", "department", "D13")
@@ -41,7 +41,7 @@ def cursor(committed_sample_db):
 
 
 def _app(db, monkeypatch, page: str, principal: Principal) -> AppTest:
-    return open_page(db, monkeypatch, principal, page, timeout=180)
+    return open_page(page, principal, db=db, monkeypatch=monkeypatch)
 
 
 def _int(v) -> int:

@@ -6,23 +6,8 @@ from streamlit.testing.v1 import AppTest
 from govdash.accounts import Principal
 from govdash.core.tables import table_specs
 from govdash.figures.bulletin import bulletin
-from tests.conftest import REPO
+from tests.support.apptest import open_page
 from warehouse.db import connect_read, read_cursor
-
-
-COMMITTEE = Principal("tester", "committee")
-
-
-def run_app(page: str | None = None, principal: Principal | None = COMMITTEE) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
-    if principal is not None:
-        at.session_state["principal"] = principal
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def latest_month(db) -> str:
@@ -32,7 +17,7 @@ def latest_month(db) -> str:
 
 
 def test_data_page_shows_tables_and_quarantine(sample_warehouse):
-    at = run_app("pages/data_quality.py")
+    at = open_page("pages/data_quality.py")
     assert at.title[0].value == "数据导入与质量"
     subheaders = [s.value for s in at.subheader]
     assert "数据表与行数" in subheaders and "隔离区" in subheaders
@@ -45,12 +30,12 @@ def test_data_page_shows_tables_and_quarantine(sample_warehouse):
 
 def test_data_page_without_warehouse_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("GOVDASH_DB", str(tmp_path / "none.duckdb"))
-    at = run_app("pages/data_quality.py")
+    at = open_page("pages/data_quality.py")
     assert any("还没有数据" in i.value for i in at.info)
 
 
 def test_monthly_bulletin_page_matches_the_bulletin(sample_warehouse):
-    at = run_app()
+    at = open_page()
     assert at.title[0].value == "月度通报"
     month = at.session_state["month"]
     assert month == "2024-12"
@@ -69,7 +54,7 @@ def test_monthly_bulletin_page_matches_the_bulletin(sample_warehouse):
 
 
 def test_whistle_analysis_page_filters(sample_warehouse):
-    at = run_app("pages/whistle_analysis.py")
+    at = open_page("pages/whistle_analysis.py")
     assert at.title[0].value == "吹哨报到分析"
     total = int(at.metric[0].value)
     at.multiselect(key="depts").set_value(["D02"]).run()
@@ -78,7 +63,7 @@ def test_whistle_analysis_page_filters(sample_warehouse):
 
 
 def test_department_self_check_page(sample_warehouse):
-    at = run_app("pages/department_self_check.py")
+    at = open_page("pages/department_self_check.py")
     assert at.title[0].value == "部门自查"
     at.selectbox(key="self_dept").set_value("D13").run()
     assert not at.exception
@@ -87,7 +72,7 @@ def test_department_self_check_page(sample_warehouse):
 
 
 def test_visits_page(sample_warehouse):
-    at = run_app("pages/visits.py")
+    at = open_page("pages/visits.py")
     assert at.title[0].value == "联系捆绑走访"
     month = latest_month(sample_warehouse)
     from govdash.figures.visits import visit_table
@@ -111,7 +96,7 @@ def test_visits_page(sample_warehouse):
 
 
 def test_negative_lists_page(sample_warehouse):
-    at = run_app("pages/negative_lists.py")
+    at = open_page("pages/negative_lists.py")
     assert at.title[0].value == "负面清单"
     month = latest_month(sample_warehouse)
     b = bulletin(read_cursor(connect_read(sample_warehouse)), month, None)
@@ -133,10 +118,10 @@ def test_negative_lists_page(sample_warehouse):
 
 
 def test_five_level_page(sample_warehouse):
-    from govdash.figures.appeals import funnel_section
     from govdash.core.periods import month_bounds, parse_as_of
+    from govdash.figures.appeals import funnel_section
 
-    at = run_app("pages/five_level.py")
+    at = open_page("pages/five_level.py")
     assert at.title[0].value == "五级双向"
     month = latest_month(sample_warehouse)
     cur = read_cursor(connect_read(sample_warehouse))
@@ -162,7 +147,7 @@ def test_assessment_page_and_what_if(sample_warehouse):
     from govdash.figures.assessment import assessment
 
     office = Principal("office", "assessment")
-    at = run_app("pages/assessment.py", principal=office)
+    at = open_page("pages/assessment.py", office)
     assert at.title[0].value == "年度考核"
     a = assessment(read_cursor(connect_read(sample_warehouse)), 2024, None, None)
     ranking = next(df.value for df in at.dataframe if "等次" in df.value.columns)
@@ -185,7 +170,6 @@ def test_assessment_page_and_what_if(sample_warehouse):
 
 def test_rates_stay_numbers_rounded_like_the_documents_and_empty_values_show_as_a_dash():
     import polars as pl
-    from streamlit.testing.v1 import AppTest
 
     from govdash.web.ui import for_display
 

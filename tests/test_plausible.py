@@ -21,8 +21,8 @@ from govdash.core.principal import Principal
 from govdash.core.settings import load_settings
 from govdash.core.tables import table_specs
 from govdash.web import registry
-from tests.apptest import open_page
-from tests.conftest import REPO
+from tests.support.apptest import open_page
+from tests.support.paths import REPO
 
 COMMITTEE = Principal("chair", "committee")
 DEPARTMENT = Principal("d04", "department", "D04")
@@ -115,8 +115,9 @@ def test_implausible_rows_are_quarantined_with_reason_and_row_number(hostile):
 
 
 def test_the_window_follows_its_setting_and_the_ingest_moment():
-    from pipelines.contracts import check_frame
     import polars as pl
+
+    from pipelines.contracts import check_frame
 
     spec = table_specs()["calendar_overrides"]
     frame = pl.DataFrame({"date": ["2031-05-06", "2030-05-06", "1999-12-31"], "is_workday": ["是", "是", "是"],
@@ -154,7 +155,7 @@ def test_periods_never_raise_on_a_month_a_warehouse_can_hold():
 def test_every_page_opens_after_a_hostile_ingest(hostile, monkeypatch, who):
     db = hostile[0]
     for url in sorted(registry.allowed_pages(who)):
-        at = open_page(db, monkeypatch, who, PAGES[url])
+        at = open_page(PAGES[url], who, db=db, monkeypatch=monkeypatch)
         errors = [e.value for e in at.error]
         assert not any("意外错误" in e or "无法显示" in e for e in errors), (url, errors)
         month = at.session_state["month"] if "month" in at.session_state else None
@@ -176,7 +177,7 @@ def older_warehouse(sample_db, tmp_path):
 
 def test_a_warehouse_holding_a_9999_row_still_opens_the_data_and_bulletin_pages(older_warehouse, monkeypatch):
     for page in ("pages/data_quality.py", "pages/monthly_bulletin.py"):
-        at = open_page(older_warehouse, monkeypatch, COMMITTEE, page)
+        at = open_page(page, COMMITTEE, db=older_warehouse, monkeypatch=monkeypatch)
         assert not any("意外错误" in e.value for e in at.error), [e.value for e in at.error]
         assert at.session_state["month"] != "9999-12"
     # a month past the window is not offered
@@ -318,11 +319,11 @@ def test_the_bulletin_page_of_a_month_that_overflows_says_so_and_the_data_page_o
     con.close()
     monkeypatch.setenv("GOVDASH_DB", str(db))
     assert CliRunner().invoke(main, ["build", "--full"]).exit_code == 0
-    at = open_page(db, monkeypatch, COMMITTEE, "pages/monthly_bulletin.py", month=month)
+    at = open_page("pages/monthly_bulletin.py", COMMITTEE, month, db=db, monkeypatch=monkeypatch)
     errors = [e.value for e in at.error]
     assert any("数值超出范围" in e and "发现问题数" in e for e in errors), errors
     assert not any("意外错误" in e or "文件可能已损坏" in e for e in errors), errors
-    at = open_page(db, monkeypatch, COMMITTEE, "pages/data_quality.py", month=month)
+    at = open_page("pages/data_quality.py", COMMITTEE, month, db=db, monkeypatch=monkeypatch)
     assert at.title[0].value == "数据导入与质量" and not at.error
 
 

@@ -17,12 +17,12 @@ from click.testing import CliRunner
 
 from govdash.cli.main import main as cli
 from govdash.core.principal import AccessDenied, Principal
-from govdash.figures.bulletin import bulletin
-from govdash.figures.assessment import assessment, assessment_final_cutoff
-from govdash.figures.cutoff import cutoff_status, month_end, month_final_cutoff, rule_cutoff
 from govdash.documents.publication import PublishError, publish_month
+from govdash.figures.assessment import assessment, assessment_final_cutoff
+from govdash.figures.bulletin import bulletin
+from govdash.figures.cutoff import cutoff_status, month_end, month_final_cutoff, rule_cutoff
 from pipelines.ingest import ingest
-from tests.conftest import REPO
+from tests.support.paths import REPO
 from warehouse import archive
 from warehouse.db import connect_read, read_cursor
 
@@ -152,6 +152,7 @@ def test_publish_is_refused_to_anyone_but_the_committee(city):
     assert archive.publications(_cur(city)) == []
 
 
+@pytest.mark.browser  # publishing makes the PDF with LibreOffice
 def test_a_published_month_is_served_unchanged_and_a_correction_lists_every_changed_figure(city, tmp_path):
     record = publish_month(MONTH, CHAIR)
     assert record["publication_id"] == "2024-10-v1" and record["status"] == "published"
@@ -266,6 +267,7 @@ def test_the_archive_tables_are_no_model():
     assert not [name for name in model_files() if name.startswith(archive.ARCHIVE_PREFIX)]
 
 
+@pytest.mark.browser  # publishing makes the PDF with LibreOffice
 def test_publish_cli_refuses_an_account_outside_the_committee(city, tmp_path, monkeypatch):
     from govdash.accounts import set_user
 
@@ -292,6 +294,7 @@ def _page(principal: Principal, month: str = MONTH):
     return at
 
 
+@pytest.mark.browser  # publishing makes the PDF with LibreOffice
 def test_the_page_publishes_with_confirmation_and_lists_a_correction(city, tmp_path):
     at = _page(CHAIR)
     assert any("截止 2024年11月7日 23:59" in m.value and "正式数据" in m.value for m in at.markdown)

@@ -1,4 +1,4 @@
-"""Hand-worked golden tests of the rate macros (issue 12: every rate is one SQL expression in warehouse/macros/):
+"""Hand-worked golden tests of the rate macros (every rate is one SQL expression in warehouse/macros/):
 a few input rows, the expected output worked out by hand. The macros run on a bare in-memory DuckDB holding only
 the tables they read, so each case is exactly the rows written here."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 MACROS = REPO / "warehouse" / "macros"
 

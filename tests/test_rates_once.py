@@ -12,9 +12,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from govdash.core.principal import Principal
-from govdash.figures.whistle import monthly_rates, whistle_rates
 from govdash.figures.bulletin import bulletin
-from tests.conftest import REPO, warehouse_cursor
+from govdash.figures.whistle import monthly_rates, whistle_rates
+from tests.support.paths import REPO
+from tests.support.warehouse import warehouse_cursor
 
 AS_OF = dt.datetime(2024, 11, 6)
 RATES = ("handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate", "satisfaction_rate")

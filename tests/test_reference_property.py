@@ -36,9 +36,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REPO
 from tests.reference.bulletin import Reference
 from tests.reference.compare import Comparison, compare_departments
+from tests.support.paths import REPO
 
 SETTINGS = REPO / "config" / "settings.toml"
 DEPTS = ("D1", "D2", "D3")
@@ -295,8 +295,8 @@ def test_reference_assessment_by_hand(tmp_path):
 
 
 def test_assessment_hand_case_against_product(tmp_path):
-    from govdash.figures.assessment import assessment
     from govdash.core.scoring import parse_scoring
+    from govdash.figures.assessment import assessment
     from pipelines.ingest import ingest
     from tests.reference.compare import compare_assessment
     from warehouse.db import connect_read, read_cursor

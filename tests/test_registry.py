@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from govdash.core.principal import NOBODY, Principal
 from govdash.web import registry
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 CITY_WIDE = {"five-level", "data"}   # the appeals over five levels and the data page: the whole city only
 

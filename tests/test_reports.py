@@ -10,10 +10,11 @@ import pytest
 from docx import Document
 
 from govdash.core.periods import month_bounds
-from govdash.figures.whistle import assignments
-from govdash.figures.bulletin import bulletin
 from govdash.documents.documents import HEADER_ROW, bulletin_docx, bulletin_xlsx
-from tests.conftest import REPO, warehouse_cursor
+from govdash.figures.bulletin import bulletin
+from govdash.figures.whistle import assignments
+from tests.support.paths import REPO
+from tests.support.warehouse import warehouse_cursor
 
 AS_OF = "2024-12-31 23:00:00"
 
@@ -96,6 +97,7 @@ def _libreoffice_opens(path, tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.browser  # opened by LibreOffice
 def test_word_bulletin(cur, tmp_path):
     b = bulletin(cur, "2024-10", AS_OF)
     prev = bulletin(cur, "2024-09", AS_OF)
@@ -124,6 +126,7 @@ def test_word_bulletin(cur, tmp_path):
     _libreoffice_opens(path, tmp_path)
 
 
+@pytest.mark.browser  # opened by LibreOffice
 def test_excel_bulletin(cur, tmp_path):
     b = bulletin(cur, "2024-10", AS_OF)
     path = tmp_path / "bulletin.xlsx"
@@ -216,8 +219,8 @@ def _document_xml(docx: bytes) -> bytes:
 
 def test_the_word_file_compared_with_the_city_totals_is_the_one_compared_with_the_whole_month_before(cur):
     """Reading only the month before's city totals changes nothing in the Word file: its 较上月 sentence included."""
-    from govdash.figures.bulletin import comparison
     from govdash.documents.documents import render_bulletin
+    from govdash.figures.bulletin import comparison
 
     b = bulletin(cur, "2024-10", AS_OF)
     previous = comparison(cur, "2024-10", AS_OF)
@@ -233,9 +236,9 @@ def test_the_cli_word_file_of_a_department_is_its_bulletin_compared_with_the_cit
     import os
 
     from govdash.core.principal import Principal
+    from govdash.documents.documents import render_bulletin
     from govdash.figures import catalogue
     from govdash.figures.bulletin import comparison
-    from govdash.documents.documents import render_bulletin
 
     env = {**os.environ, "GOVDASH_ACCOUNTS": str(tmp_path / "accounts.toml")}
     assert _cli("user", "add", "d13", "--role", "department:D13", "--password", "pw-0123456789", env=env).returncode == 0

@@ -1,28 +1,38 @@
 """Screenshots of every page at 1440×900 (desktop) and 390×844 (phone), saved under test-artifacts/screenshots/ for
-review (issue 14), one browser session per viewport: signed in once, then each page by its address (the session
+review, one browser session per viewport: signed in once, then each page by its address (the session
 cookie carries over). On the desktop session: the month and the cut-off are visible without scrolling at
-1280×720, and the sidebar's search by event id opens the case page."""
+1280×720, and the sidebar's search by event id opens the case page. The folder is emptied when the module starts,
+so what it holds after a run is that run's screenshots."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from govdash.web import registry
-from tests.conftest import CHROMIUM, REPO, app_server, assert_no_exception, guard_context, screenshot, settle, sign_in_page
+from tests.support.browser import CHAIR, CHROMIUM, assert_no_exception, guard_context, screenshot, settle, sign_in_page
+from tests.support.paths import REPO
 from warehouse.db import connect_read
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
 ARTIFACTS = REPO / "test-artifacts" / "screenshots"
-CHAIR = ("chair", "chair-password-1")
 PAGES = {p.url: p.title for p in registry.PAGES}
 VIEWPORTS = {"desktop-1440x900": {"width": 1440, "height": 900}, "phone-390x844": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="module")
-def server(committed_sample_db, tmp_path_factory):
-    with app_server(tmp_path_factory.mktemp("screenshots"), committed_sample_db, {CHAIR[0]: ("committee", CHAIR[1])}) as server:
-        yield server
+def shots() -> Path:
+    """The screenshots' folder, emptied once for this module: the run's own pictures only."""
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def server(committed_server):
+    """The shared served committed sample city (tests/conftest.py): pages are only opened and looked at."""
+    return committed_server
 
 
 def _signed_in(browser, server, viewport):
@@ -42,7 +52,7 @@ def _shoot(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
-def test_every_page_screenshot(browser, server, viewport):
+def test_every_page_screenshot(browser, server, shots, viewport):
     context, page = _signed_in(browser, server, VIEWPORTS[viewport])
     try:
         for url, title in PAGES.items():
@@ -66,7 +76,7 @@ def test_every_page_screenshot(browser, server, viewport):
                 label = zone.evaluate("z => getComputedStyle(z.querySelector('button'), '::after').content")
                 assert "选择文件" in label, label
                 _shoot(page, f"{viewport}-data-upload")
-        assert len(list(ARTIFACTS.glob(f"{viewport}-*.png"))) >= len(PAGES)
+        assert {p.stem for p in shots.glob(f"{viewport}-*.png")} >= {f"{viewport}-{url}" for url in PAGES}
         if viewport.startswith("desktop"):
             # the month and the cut-off at the top of the sidebar: visible without scrolling at 1280×720
             page.set_viewport_size({"width": 1280, "height": 720})

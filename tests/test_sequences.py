@@ -1,7 +1,7 @@
 """The product as an operator uses it: the same files again and again, rebuilds, a renamed department,
 uploads, a full disk — and after every step the warehouse still opens, answers and counts the same.
 
-Before issue 11 the third ingest of the same files declared a healthy warehouse "不完整": the check
+Once, the third ingest of the same files declared a healthy warehouse "不完整": the check
 compared the file size with DuckDB's total blocks, which include free blocks DuckDB trims from the end.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from govdash.cli.main import main as cli
 from pipelines.ingest import ingest
-from tests.conftest import REPO
+from tests.support.paths import REPO
 from warehouse.db import WarehouseError, connect_read, write_session
 
 SAMPLE = REPO / "sample_data"

@@ -23,26 +23,24 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from google.protobuf import text_format
-from websockets.exceptions import InvalidStatus
-from websockets.sync.client import connect
-
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from tests.conftest import REPO, app_server, free_port
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
-CHAIR = ("chair", "chair-password-1")
-D13 = ("d13", "d13-password-1")
+from tests.support.browser import CHAIR, D13, app_server, free_port
+from tests.support.paths import REPO
+
 USERS = {CHAIR[0]: ("committee", CHAIR[1]), D13[0]: ("department:D13", D13[1])}
 HEADERS = {"x-frame-options": "DENY", "x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
 ERROR_TEXT = "页面出现意外错误"
 
 
-@pytest.fixture(scope="module")
-def server(sample_db, tmp_path_factory):
-    work = tmp_path_factory.mktemp("guard")
-    with app_server(work, sample_db, USERS) as served:
-        yield served
+@pytest.fixture
+def server(sample_server):
+    """The shared served sample city (tests/conftest.py, accounts CHAIR and D13): these tests only sign in and read."""
+    return sample_server
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -320,6 +318,7 @@ def test_the_lifespan_warms_up_before_it_lets_connections_in(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.browser  # a served app of its own
 def test_ten_first_page_loads_right_after_a_start(sample_db, tmp_path):
     """Three fresh starts; at each, ten sessions open their first page the moment the server answers."""
     for start in range(3):

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM, app_server, free_port, new_page, screenshot, sign_in_page
+from tests.support.browser import CHROMIUM, D13, free_port, new_page, screenshot, sign_in_page
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")]
-D13 = ("d13", "d13-password-1")
 
 # what an attacking page does: open the dashboard's websocket (the browser adds the user's cookie: same
 # site), ask for a page run (a BackMsg rerun_script), and collect whatever comes back
@@ -28,11 +27,10 @@ ws.onclose = (e) => { window.collected.closed = e.code; window.collected.done = 
 </script></body></html>"""
 
 
-@pytest.fixture(scope="module")
-def server(sample_db, tmp_path_factory):
-    work = tmp_path_factory.mktemp("guard-browser")
-    with app_server(work, sample_db, {D13[0]: ("department:D13", D13[1])}) as served:
-        yield served
+@pytest.fixture
+def server(sample_server):
+    """The shared served sample city (tests/conftest.py): the department user D13 signs in and looks."""
+    return sample_server
 
 
 @pytest.fixture

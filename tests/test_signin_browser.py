@@ -1,6 +1,6 @@
 """Signing in, in a real browser (Debian Chromium via Playwright) against `streamlit run app.py` (the st.App).
 
-Issue 11 item 8 and issue 14 item 3 as observed, each now the other way round: a refresh (F5) keeps the
+What once failed, each now the other way round: a refresh (F5) keeps the
 user signed in; a page's link opened while signed out goes to the sign-in form and then to that page
 (no "Page not found"); wrong passwords slow down and lock the account at that address, the right one included; a
 download's /media/ URL answers 403 to a client without the session, and to the same browser after
@@ -16,7 +16,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import CHROMIUM, REPO, app_server, guard_context, new_page, screenshot, settle
+from tests.support.browser import CHROMIUM, app_server, guard_context, new_page, screenshot, settle
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
 ARTIFACTS = REPO / "test-artifacts" / "browser"

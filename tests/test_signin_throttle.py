@@ -12,29 +12,16 @@ answered with a Chinese page.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import REPO, app_server
+from tests.support.access import settings_file
+from tests.support.browser import app_server
 
 OWNER = ("chair", "chair-password-1")
 A, B = "10.20.0.1", "10.20.0.2"
-
-
-def settings_file(work: Path) -> Path:
-    """The shipped rules, with the client's address read from X-Real-IP and delays of milliseconds."""
-    path = work / "access.toml"
-    path.write_text((REPO / "config" / "access.toml").read_text(encoding="utf-8")
-                    .replace('client_address_header = ""', 'client_address_header = "X-Real-IP"')
-                    .replace("delay_base_seconds = 1", "delay_base_seconds = 0.001")
-                    .replace("delay_max_seconds = 30", "delay_max_seconds = 0.005"), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -152,39 +139,7 @@ def test_garbled_or_unreadable_state_and_a_broken_accounts_file_answer_503_in_ch
     assert "sign-in state unavailable" in log and "signin_throttle.json" in log and "accounts.toml" in log
 
 
-@pytest.fixture
-def full_filesystem(tmp_path):
-    """A 64 KiB tmpfs for the sign-in state (root only); `fill()` fills it, `free()` empties it again."""
-    folder = tmp_path / "state"
-    folder.mkdir(mode=0o700)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(folder)], capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs for a full filesystem (needs root): {mounted.stderr.strip()}")
-
-    class Disk:
-        path = folder
-        filler = folder / "filler"
-
-        def fill(self) -> None:
-            with open(self.filler, "wb", buffering=0) as fh:
-                try:
-                    while True:
-                        fh.write(b"\0" * 4096)
-                except OSError:
-                    pass
-            assert shutil.disk_usage(folder).free < 4096
-
-        def free(self) -> None:
-            self.filler.unlink()
-
-    try:
-        yield Disk()
-    finally:
-        subprocess.run(["umount", str(folder)], check=False)
-        if os.path.ismount(folder):
-            subprocess.run(["umount", "-l", str(folder)], check=False)
-
-
+@pytest.mark.browser  # a served app of its own
 def test_a_full_filesystem_for_the_sign_in_state_answers_503_in_chinese(sample_db, tmp_path, full_filesystem):
     work = tmp_path / "work"
     work.mkdir()

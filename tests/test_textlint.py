@@ -1,7 +1,7 @@
-"""The text lint's rules (tests/textlint.py), each on a text it must flag and on the Chinese a page shows instead."""
+"""The text lint's rules (tests/support/textlint.py), each on a text it must flag and on the Chinese a page shows instead."""
 import pytest
 
-from tests.textlint import Names, Text, as_read, lint
+from tests.support.textlint import Names, Text, as_read, lint
 
 NAMES = Names(codes={"D13": "住建局", "C014": "海新社区", "J01": "江滨社区联合党委", "E.2.4": "严禁违规收送礼品礼金"},
               tables={"raw_whistle_events", "stg_departments", "quarantine"})

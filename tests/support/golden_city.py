@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipelines.ingest import ingest
-from tests.conftest import warehouse_cursor
+from tests.support.warehouse import warehouse_cursor
 
 # three departments and two communities in two joint party committees: the city of test_amended_rules.py and
 # test_macros_golden.py, which add their own events, logs, reports and appeals

@@ -1,4 +1,4 @@
-"""A text lint over everything a page rendered in AppTest (issue 14): users read Chinese and publish what the
+"""A text lint over everything a page rendered in AppTest: users read Chinese and publish what the
 pages show, so no English status word, no empty-value spelling, no code where a name exists may reach them.
 
 `rendered_texts(at)` walks the AppTest tree and yields (where, text, row) for every piece of visible text:
@@ -18,8 +18,9 @@ ASCII_WORD = r"(?<![A-Za-z0-9_]){}(?![A-Za-z0-9_])"
 
 EMPTY_WORDS = ["None", "nan", "NaN", "null", "NaT", "<NA>", "null"]
 # statuses, ratings, outcomes, log actions, handling modes, record kinds and flags as the data spells them
-ENGLISH_WORDS = ["open_overdue", "open_in_time", "closed_on_time", "closed_late", "resolved", "satisfied", "unsatisfied",
-                 "dissatisfied", "basic", "returned", "closed", "pending", "open", "escalated", "withdrawn", "on_time",
+ENGLISH_WORDS = ["open_overdue", "open_in_time", "closed_on_time", "closed_late", "resolved", "satisfied",
+                 "unsatisfied", "dissatisfied", "basic", "returned", "closed", "pending", "open", "escalated",
+                 "withdrawn", "on_time",
                  "late", "missing", "onsite", "offsite", "dispatched", "accepted", "arrived", "reopened", "rated",
                  "daily", "weekly", "city", "leader", "member", "true", "false", "True", "False", "count", "value",
                  "variable", "month", "week", "index"]
@@ -37,7 +38,8 @@ class Text:
 
 @dataclass
 class Names:
-    """Code → name of the sample city (departments, communities, JPCs, Appendix E clauses) and the warehouse's table names."""
+    """Code → name of the sample city (departments, communities, JPCs, Appendix E clauses) and the warehouse's
+    table names."""
     codes: dict = field(default_factory=dict)
     tables: set = field(default_factory=set)
 
@@ -50,7 +52,8 @@ def rules(names: Names) -> list[tuple[str, re.Pattern]]:
     """The lint's rules, in the order they are reported. Each is a name and a pattern a visible text must not match."""
     table_words = "|".join(sorted((re.escape(t) for t in names.tables), key=len, reverse=True)) or "(?!x)x"
     return [
-        _rule("空值（None/nan/null/NaT）", ASCII_WORD.format("(?:" + "|".join(re.escape(w) for w in EMPTY_WORDS) + ")")),
+        _rule("空值（None/nan/null/NaT）",
+              ASCII_WORD.format("(?:" + "|".join(re.escape(w) for w in EMPTY_WORDS) + ")")),
         _rule("数据表名", ASCII_WORD.format(f"(?:{table_words})")),
         _rule("英文状态词", ASCII_WORD.format("(?:" + "|".join(ENGLISH_WORDS) + ")")),
         _rule("snake_case 标识符", r"(?<![A-Za-z0-9_.])[a-z]+_[a-z_]*[a-z](?![A-Za-z0-9_])(?!\.(?:csv|xlsx))"),
@@ -246,7 +249,7 @@ def city_names(con) -> Names:
 
 
 def summarise(findings, per_page: int = 3) -> str:
-    """Counts per rule (and per page within it) with a few distinct examples per page, for the issue note."""
+    """Counts per rule (and per page within it) with a few distinct examples per page, for review."""
     by_rule: dict[str, dict[str, list]] = {}
     for rule, where, text in findings:
         page = where.split("·")[0].split(" ")[-1]
@@ -255,7 +258,7 @@ def summarise(findings, per_page: int = 3) -> str:
     for rule, pages in sorted(by_rule.items(), key=lambda kv: -sum(len(v) for v in kv[1].values())):
         lines.append(f"{rule}：{sum(len(v) for v in pages.values())} 处（" +
                      "，".join(f"{p} {len(v)}" for p, v in sorted(pages.items(), key=lambda kv: -len(kv[1]))) + "）")
-        for page, hits in pages.items():
+        for hits in pages.values():
             seen = []
             for where, text in hits:
                 key = (where.split("·")[-1].split("：")[0], text[:50])

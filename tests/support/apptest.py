@@ -1,0 +1,44 @@
+"""Open a page of the app as a signed-in user, in process (AppTest): the one way every page test does it."""
+from __future__ import annotations
+
+import datetime as dt
+
+from streamlit.testing.v1 import AppTest
+
+from govdash.core.principal import Principal
+from tests.support.paths import REPO
+
+COMMITTEE = Principal("tester", "committee")
+
+
+def open_page(page: str | None = None, principal: Principal | None = COMMITTEE, month: str | None = None,
+              cutoff: dt.datetime | None = None, *, db=None, monkeypatch=None, state: dict | None = None,
+              at: AppTest | None = None, timeout: int = 180, check: bool = True) -> AppTest:
+    """The app signed in as `principal` (None: signed out), `month` chosen (none given: the sidebar's default),
+    switched to `page` (a file under pages/; none: the default page), and the sidebar's cut-off set to `cutoff`
+    when given.
+
+    The warehouse is `db` when given (set as GOVDASH_DB through `monkeypatch`), else whatever GOVDASH_DB already
+    names. `state`: further session-state values set before the page runs. `at`: an AppTest already signed in,
+    reused (the month, the state and the page are set on it; faster than a new one per page). `check`: fail on
+    any exception the page raised (a crawl that collects problems turns it off)."""
+    if db is not None:
+        monkeypatch.setenv("GOVDASH_DB", str(db))
+    if at is None:
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=timeout)
+        if principal is not None:
+            at.session_state["principal"] = principal
+        if month is not None:
+            at.session_state["month"] = month
+        at.run()
+    elif month is not None:
+        at.session_state["month"] = month
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    if page:
+        at.switch_page(page).run()
+    if cutoff is not None:
+        at.sidebar.datetime_input(key="as_of_at").set_value(cutoff).run()
+    if check:
+        assert not at.exception, [e.value for e in at.exception]
+    return at
