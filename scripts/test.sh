@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command for the whole test suite on a fresh machine (also what CI runs): the lint (ruff), then the fast tier
-# (unit, SQL, AppTest: no Chromium, no LibreOffice, no served app; two processes at once), then the browser tier
+# (unit, SQL, AppTest: no Chromium, no LibreOffice, no served app; one process, or GOVDASH_TEST_WORKERS processes
+# with pytest-xdist: on this 2-core machine two workers measured slower than one), then the browser tier
 # (Chromium, LibreOffice, served apps). Arguments go to both pytest runs (`bash scripts/test.sh tests/test_crawl.py
 # --crawl=full`); a tier the arguments select nothing of counts as passed. Each run lists its 25 slowest steps.
 # The exit status is non-zero when the lint or either tier fails; all three run whatever the one before did.
@@ -21,7 +22,7 @@ tier() {  # tier NAME PYTEST-ARGS...: one pytest run; exit 5 (nothing selected) 
 
 echo "=== ruff check ."
 .venv/bin/ruff check . || failed+=("ruff")
-tier "fast tier" -m fast -n 2 "$@"
+tier "fast tier" -m fast -n "${GOVDASH_TEST_WORKERS:-0}" "$@"
 tier "browser tier" -m browser "$@"
 
 if [ ${#failed[@]} -ne 0 ]; then
