@@ -83,6 +83,8 @@ def save_accounts(users: dict[str, dict], path: Path | None = None) -> None:
         lines += [f"[users.{_toml_str(name)}]", f"role = {_toml_str(u['role'])}", f"password = {_toml_str(u['password'])}"]
         if u.get("email"):
             lines.append(f"email = {_toml_str(u['email'])}")
+        if u.get("display_name"):
+            lines.append(f"display_name = {_toml_str(u['display_name'])}")
         lines.append("")
     write_private(path, "\n".join(lines))
 
@@ -125,23 +127,60 @@ def check_username(name: str) -> str:
     return name
 
 
-def set_user(name: str, role: str, password: str, email: str | None = None, path: Path | None = None) -> None:
+MAX_DISPLAY_NAME = 40
+
+
+def check_display_name(text: str | None) -> str | None:
+    """A person's real name as documents print it (发布人): trimmed, visible characters only, at most
+    MAX_DISPLAY_NAME characters; empty means none (the account name is then shown)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if re.search(textsafe.NAME_DROP, text):
+        raise AccountError("姓名不能含有不可见字符或控制字符")
+    if len(text) > MAX_DISPLAY_NAME:
+        raise AccountError(f"姓名不能超过 {MAX_DISPLAY_NAME} 个字符")
+    return text
+
+
+def set_user(name: str, role: str, password: str, email: str | None = None, path: Path | None = None,
+             display_name: str | None = None) -> None:
     check_username(name)
+    display_name = check_display_name(display_name)
     if len(password) < 8:
         raise AccountError("密码至少 8 位")
     users = load_accounts(path)
-    users[name] = {"role": check_role(role), "password": hash_password(password), **({"email": email} if email else {})}
+    users[name] = {"role": check_role(role), "password": hash_password(password), **({"email": email} if email else {}),
+                   **({"display_name": display_name} if display_name else {})}
     save_accounts(users, path)
 
 
 def add_user(name: str, role: str, password: str, email: str | None = None, replace: bool = False,
-             path: Path | None = None) -> None:
+             path: Path | None = None, display_name: str | None = None) -> None:
     """A new account; an existing name is refused unless `replace` (its role, password and e-mail are
     then replaced), so a typo in `govdash user add` never silently overwrites someone's account."""
     if not replace and name in load_accounts(path):
         raise AccountError(f"账号“{name}”已存在，未做任何更改。重置密码请用 govdash user reset {name}；"
                            f"要替换其角色和密码，请加 --replace")
-    set_user(name, role, password, email, path)
+    set_user(name, role, password, email, path, display_name=display_name)
+
+
+def set_display_name(name: str, display_name: str | None, path: Path | None = None) -> None:
+    """Set (or, empty, clear) an account's real name; its password and sessions are untouched."""
+    users = load_accounts(path)
+    if name not in users:
+        raise AccountError(f"账号“{name}”不存在")
+    display_name = check_display_name(display_name)
+    users[name].pop("display_name", None)
+    if display_name:
+        users[name]["display_name"] = display_name
+    save_accounts(users, path)
+
+
+def principal_of_account(name: str, user: dict) -> Principal:
+    """The principal an account record signs in: its role, its department, its real name."""
+    role, dept = parse_role(user.get("role", ""))
+    return Principal(name, role, dept, display_name=user.get("display_name", ""))
 
 
 def reset_password(name: str, password: str, path: Path | None = None) -> None:
@@ -175,16 +214,14 @@ def authenticate(name: str, password: str, path: Path | None = None) -> Principa
         return None
     if not verify_password(password, user.get("password", "")):
         return None
-    role, dept = parse_role(user.get("role", ""))
-    return Principal(name, role, dept)
+    return principal_of_account(name, user)
 
 
 def principal_for_email(email: str, path: Path | None = None) -> Principal:
     """OpenID Connect: the account whose `email` matches decides the role; no match → no access."""
     for name, user in load_accounts(path).items():
         if user.get("email") and user["email"].lower() == (email or "").lower():
-            role, dept = parse_role(user.get("role", ""))
-            return Principal(name, role, dept)
+            return principal_of_account(name, user)
     return Principal(email or "", "none")
 
 

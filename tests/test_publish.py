@@ -283,6 +283,29 @@ def test_publish_cli_refuses_an_account_outside_the_committee(city, tmp_path, mo
     assert result.exit_code == 1 and "不能重复发布" in result.stderr
 
 
+def test_the_publisher_is_named_by_the_accounts_real_name(city, tmp_path, monkeypatch):
+    """SPEC 8.1: the publication, its note and `govdash user list` name the person, not the account."""
+    monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
+    runner = CliRunner()
+    added = runner.invoke(cli, ["user", "add", "chair", "--role", "committee", "--password", "pw-long-enough-2",
+                                "--display-name", "  张明  "], catch_exceptions=False)
+    assert added.exit_code == 0, added.stderr
+    listed = runner.invoke(cli, ["user", "list"], catch_exceptions=False).stdout
+    assert "chair\tcommittee\t张明\t" in listed
+    refused = runner.invoke(cli, ["user", "name", "chair", "张\u200b明"], catch_exceptions=False)
+    assert refused.exit_code == 1 and "不可见字符" in refused.stderr
+    result = runner.invoke(cli, ["publish", "--month", MONTH, "--user", "chair"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    record = archive.publications(_cur(city), MONTH)[-1]
+    assert record["published_by"] == "张明"
+    from govdash.documents.publication import publication_note
+    assert "由 张明 定稿发布" in publication_note(record)
+    cleared = runner.invoke(cli, ["user", "name", "chair"], catch_exceptions=False)
+    assert cleared.exit_code == 0 and "改用账号名" in cleared.stdout
+    from govdash.accounts import load_accounts
+    assert "display_name" not in load_accounts()["chair"]
+
+
 def _page(principal: Principal, month: str = MONTH):
     from streamlit.testing.v1 import AppTest
 

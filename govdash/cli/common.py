@@ -32,11 +32,9 @@ def failing_on(*errors: type[Exception]):
 
 def principal_of(username: str):
     """The account's principal (its role and department), or the command ends: no such account."""
-    from govdash.accounts import load_accounts
-    from govdash.core.principal import Principal, parse_role
+    from govdash.accounts import load_accounts, principal_of_account
 
     account = load_accounts().get(username)
     if account is None:
         fail(f"没有账号“{username}”")
-    role, dept_id = parse_role(account.get("role", ""))
-    return Principal(username, role, dept_id)
+    return principal_of_account(username, account)

@@ -22,14 +22,28 @@ def _password_option(password: str | None) -> tuple[str, bool]:
 @click.option("--role", required=True, help="committee | assessment | department:<部门编号>")
 @click.option("--password", default=None, help="不填则生成随机密码并显示一次")
 @click.option("--email", default=None, help="统一身份认证（OpenID Connect）登录时对应的邮箱")
+@click.option("--display-name", "display_name", default=None, help="姓名（发布通报、定稿考核时署名用）")
 @click.option("--replace", is_flag=True, help="账号已存在时替换其角色、密码和邮箱（不加则拒绝）")
-def user_add(name: str, role: str, password: str | None, email: str | None, replace: bool) -> None:
+def user_add(name: str, role: str, password: str | None, email: str | None, display_name: str | None,
+             replace: bool) -> None:
     """新建账号（已存在则拒绝，除非加 --replace）。"""
     from govdash.accounts import accounts_path, add_user
 
     password, generated = _password_option(password)
-    add_user(name, role, password, email, replace=replace)
+    add_user(name, role, password, email, replace=replace, display_name=display_name)
     click.echo(f"已保存账号 {name}（{role}）到 {accounts_path()}" + (f"；初始密码：{password}" if generated else ""))
+
+
+@user.command("name")
+@click.argument("name")
+@click.argument("display_name", required=False, default="")
+def user_name(name: str, display_name: str) -> None:
+    """设置账号的姓名（文件与通报中署名用）；不填姓名则清除，改用账号名署名。"""
+    from govdash.accounts import set_display_name
+
+    set_display_name(name, display_name)
+    click.echo(f"已将账号 {name} 的姓名设为“{display_name.strip()}”" if display_name.strip()
+               else f"已清除账号 {name} 的姓名，署名改用账号名")
 
 
 @user.command("reset")
@@ -76,7 +90,7 @@ def user_list() -> None:
     from govdash.accounts import load_accounts
 
     for name, u in sorted(load_accounts().items()):
-        click.echo(f"{name}\t{u.get('role', '')}\t{u.get('email', '')}")
+        click.echo(f"{name}\t{u.get('role', '')}\t{u.get('display_name', '')}\t{u.get('email', '')}")
 
 
 @user.command("demo")
@@ -84,13 +98,14 @@ def user_demo() -> None:
     """创建演示账号（已存在则跳过）并显示其初始密码。"""
     from govdash.accounts import accounts_path, load_accounts, new_password, set_user
 
-    demo = {"committee": "committee", "assessment": "assessment", "dept-d13": "department:D13", "dept-d04": "department:D04"}
+    demo = {"committee": ("committee", "张明"), "assessment": ("assessment", "李华"),
+            "dept-d13": ("department:D13", "王芳"), "dept-d04": ("department:D04", "赵强")}
     existing = load_accounts()
-    for name, role in demo.items():
+    for name, (role, display_name) in demo.items():
         if name in existing:
             click.echo(f"演示账号 {name}（{role}）已存在；忘记密码可运行 govdash user reset {name}")
             continue
         password = new_password()
-        set_user(name, role, password)
+        set_user(name, role, password, display_name=display_name)
         click.echo(f"演示账号 {name}（{role}）密码：{password}")
     click.echo(f"账号文件：{accounts_path()}")

@@ -21,6 +21,12 @@ class Principal:
     username: str
     role: str              # committee | assessment | department | none
     dept_id: str | None = None
+    display_name: str = ""  # the person's real name (账号的姓名), as documents name a publisher; may be unset
+
+    @property
+    def name(self) -> str:
+        """How documents and notices name this person: the real name, or the account name when none is set."""
+        return self.display_name or self.username
 
     @property
     def is_department(self) -> bool:

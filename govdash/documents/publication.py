@@ -101,7 +101,7 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
         published_at = (now or parse_as_of(None)).replace(microsecond=0)  # local China time, as every timestamp
         publication = {"status": "correction" if correction else "published",
                        "published_at": published_at.strftime("%Y-%m-%d %H:%M:%S"),
-                       "published_by": principal.username, "version": version}
+                       "published_by": principal.name, "version": version}
         if correction:
             publication["supersedes_version"] = current["version"]
         b["publication"] = publication
@@ -120,7 +120,7 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
         record = {
             "publication_id": f"{month}-v{version}", "month": month, "version": version,
             "status": publication["status"], "supersedes": None if current is None else current["publication_id"],
-            "published_at": published_at, "published_by": principal.username, "as_of": cutoff,
+            "published_at": published_at, "published_by": principal.name, "as_of": cutoff,
             "provisional": bool(b["provisional"]), "settings_sha256": _file_digest(settings_path()),
             "scoring_version": version_label(scoring_path().read_text(encoding="utf-8")),
             "ingest_runs": archive.ingest_batches(con), "bulletin_json": text, "skipped_kinds": skipped,

@@ -41,10 +41,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from govdash.accounts import MAX_USERNAME, accounts_path, authenticate, principal_for_email, write_private
+from govdash.accounts import (MAX_USERNAME, accounts_path, authenticate, principal_for_email, principal_of_account,
+                              write_private)
 from govdash.accounts import load_accounts as read_accounts
 from govdash.core.paths import CONFIG_DIR
-from govdash.core.principal import NOBODY, Principal, parse_role
+from govdash.core.principal import NOBODY, Principal
 from govdash.web.registry import allowed_pages
 
 log = logging.getLogger("govdash.access")
@@ -399,8 +400,7 @@ class Sessions:
         user = load_accounts(self.accounts).get(session.username)
         if user is None or not hmac.compare_digest(self._check(user, session.via), check):
             return None
-        role, dept = parse_role(user.get("role", ""))
-        principal = Principal(session.username, role, dept)
+        principal = principal_of_account(session.username, user)
         return principal if allowed_pages(principal) else None
 
     def revoke(self, session: Session) -> None:
