@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # System packages the tests use: LibreOffice (a real reader for the Word/Excel files, and the PDF of the
 # 通报), poppler-utils (pdffonts/pdftoppm: the PDF's fonts and page images), Chromium and CJK fonts
-# (browser tests). Installed from Debian's packages when missing.
+# (browser tests). Installed from Debian's packages when missing. `--runtime`: only what the running product
+# needs (LibreOffice and the CJK fonts for the PDF of the 通报), as scripts/start.sh asks for.
 set -euo pipefail
+runtime_only=false
+[ "${1:-}" = "--runtime" ] && runtime_only=true
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui libreoffice-calc-nogui)
 # (fc-list's output is read whole: `fc-list | grep -q` under pipefail fails when grep stops early)
 fonts=$(fc-list 2>/dev/null || true)
 grep -qi "Noto Sans CJK" <<<"$fonts" || need+=(fonts-noto-cjk)
-command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
-# the browser tests drive Debian's Chromium (Playwright cannot download its own browser here)
-[ -x /usr/bin/chromium ] || need+=(chromium)
+if ! $runtime_only; then
+  command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
+  # the browser tests drive Debian's Chromium (Playwright cannot download its own browser here)
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "安装系统依赖：${need[*]}"
@@ -18,7 +23,12 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq >/dev/null
     apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   else
-    echo "缺少系统依赖：${need[*]}（需要 root 与 apt-get）；相关测试将被跳过。" >&2
+    if $runtime_only; then
+      echo "缺少系统依赖：${need[*]}（需要 root 与 apt-get 才能安装）。未安装 LibreOffice 时无法生成 PDF 通报，" \
+           "Word 与 Excel 文件不受影响；请管理员运行 sudo bash scripts/system-deps.sh --runtime。" >&2
+    else
+      echo "缺少系统依赖：${need[*]}（需要 root 与 apt-get）；相关测试将被跳过。" >&2
+    fi
   fi
 fi
 # The faces the 通报 names (仿宋_GB2312, 方正小标宋简体, 黑体, 楷体_GB2312, 宋体) mapped to the Noto CJK faces for
