@@ -15,9 +15,9 @@ if __name__ != "__main__":   # imported by `streamlit run app.py` / uvicorn: the
 else:
     import time
 
+    from govdash.core.textsafe import md
     from govdash.web import registry, sessions, ui
     from govdash.web.server import FAVICON_SVG, SIGN_OUT
-    from govdash.core.textsafe import md
 
     RUN_STARTED, RUN_CPU_STARTED = time.perf_counter(), time.thread_time()
 

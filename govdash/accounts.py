@@ -19,11 +19,9 @@ import secrets
 import tomllib
 from pathlib import Path
 
-
 from govdash.core import textsafe
 from govdash.core.paths import REPO_ROOT
-from govdash.core.principal import (  # noqa: F401  (the principal is ground: figures scope by it)
-    NOBODY, ROLE_LABELS, AccessDenied, Principal, parse_role)
+from govdash.core.principal import NOBODY, ROLE_LABELS, AccessDenied, Principal, parse_role  # noqa: F401  (the principal is ground: figures scope by it)
 
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 

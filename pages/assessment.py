@@ -5,17 +5,23 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash.web import ui
-from govdash.figures import catalogue
-from govdash.figures.assessment import period_bounds
 from govdash.core.formatting import pct
-from govdash.core.periods import moment_label
 from govdash.core.labels import DEDUCTION_SETTING_LABELS, METRIC_UNITS, settings_source_label
-from govdash.core.scoring import (ScoringSettingsError, apply_scoring_version, dump_scoring, load_scoring, parse_scoring,
-                                  save_scoring_version)
+from govdash.core.periods import moment_label
+from govdash.core.scoring import (
+    ScoringSettingsError,
+    apply_scoring_version,
+    dump_scoring,
+    load_scoring,
+    parse_scoring,
+    save_scoring_version,
+)
 from govdash.core.scoring_versions import list_versions, version_text
 from govdash.core.textsafe import md
 from govdash.documents.publication import MIME
+from govdash.figures import catalogue
+from govdash.figures.assessment import period_bounds
+from govdash.web import ui
 
 ui.start_page("assessment")
 try:

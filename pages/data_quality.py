@@ -12,13 +12,13 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from govdash.web import sessions, ui
-from govdash.figures import catalogue
 from govdash.core.labels import label_expr
 from govdash.core.periods import server_to_local_expr
 from govdash.core.tables import table_specs
-from govdash.figures.data_quality import quarantine_detail, warehouse_status
 from govdash.core.textsafe import csv_bytes, md
+from govdash.figures import catalogue
+from govdash.figures.data_quality import quarantine_detail, warehouse_status
+from govdash.web import sessions, ui
 from pipelines.ingest import ingest
 from pipelines.limits import Limits, LimitsError, load_limits
 from warehouse.db import WarehouseError, connect_read, read_cursor

@@ -5,11 +5,11 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash.web import ui
-from govdash.figures import catalogue
-from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr, previous_month
-from govdash.figures.whistle import needed_to_reach
 from govdash.core.labels import STATUS_LABELS
+from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr, previous_month
+from govdash.figures import catalogue
+from govdash.figures.whistle import needed_to_reach
+from govdash.web import ui
 
 ui.start_page("self-check")
 month = ui.current_month()

@@ -4,10 +4,10 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from govdash.web import ui
-from govdash.figures import catalogue
 from govdash.core.labels import OUTCOME_LABELS
 from govdash.core.periods import month_bounds, month_label, month_label_expr
+from govdash.figures import catalogue
+from govdash.web import ui
 
 OUTCOMES = OUTCOME_LABELS
 

@@ -5,13 +5,14 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash.web import publish_panel, ui
 from govdash.core.labels import DEPT_LABELS
 from govdash.core.periods import moment_label, month_label, month_label_expr, previous_month
 from govdash.core.textsafe import md
-from govdash.figures import catalogue
 from govdash.documents.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
 from govdash.documents.bulletin_text import DEPT_COLUMNS
+from govdash.figures import catalogue
+from govdash.web import publish_panel, ui
+
 
 def doc_table(columns, rows, **kwargs):
     """Rows shaped for the Word bulletin, shown with the Word bulletin's columns and labels."""

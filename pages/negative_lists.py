@@ -3,10 +3,10 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash.web import ui
-from govdash.figures import catalogue
 from govdash.core.labels import REPORT_STATUS_LABELS
 from govdash.core.periods import month_bounds, month_label, week_range_label_expr
+from govdash.figures import catalogue
+from govdash.web import ui
 
 STATUS = REPORT_STATUS_LABELS
 STATUS_COLOURS = {"按时": "#2e7d32", "迟报": "#f9a825", "漏报": "#c62828", "未到期": "#bdbdbd"}

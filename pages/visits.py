@@ -4,10 +4,10 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from govdash.web import ui
-from govdash.figures import catalogue
 from govdash.core.periods import month_label, week_range_label
 from govdash.core.textsafe import md
+from govdash.figures import catalogue
+from govdash.web import ui
 
 ui.start_page("visits")
 month = ui.current_month()

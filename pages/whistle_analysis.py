@@ -4,10 +4,10 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash.web import ui
-from govdash.figures import catalogue
 from govdash.core.labels import STATUS_LABELS
 from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr
+from govdash.figures import catalogue
+from govdash.web import ui
 
 ui.start_page("whistle")
 month = ui.current_month()

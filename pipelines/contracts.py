@@ -14,8 +14,8 @@ from functools import lru_cache
 import pandera.polars as pa
 import polars as pl
 
-from govdash.core.periods import plausible_window
 from govdash.core import textsafe
+from govdash.core.periods import plausible_window
 from govdash.core.tables import POLARS_TYPES, Column, TableSpec, table_specs
 
 TRUE_WORDS = ["true", "t", "1", "1.0", "yes", "y", "是", "真", "对", "√"]

@@ -27,15 +27,22 @@ import duckdb
 import polars as pl
 
 from govdash.core.paths import REPO_ROOT
+from govdash.core.tables import TableSpec
 from pipelines.contracts import check_frame, default_window
 from pipelines.limits import Limits, load_limits
-from pipelines.readers import (RaggedRows, SourceError, SourceFrame, iter_source_paths, peek_table, read_sources,
-                               unexpected_error)
-from govdash.core.tables import TableSpec
+from pipelines.readers import (
+    RaggedRows,
+    SourceError,
+    SourceFrame,
+    iter_source_paths,
+    peek_table,
+    read_sources,
+    unexpected_error,
+)
 from warehouse.build import build
 from warehouse.db import write_session
-from warehouse.sql_files import ingest_sql
 from warehouse.schema import ensure_schema, quarantine_note, raw_table
+from warehouse.sql_files import ingest_sql
 
 # the reference lists shipped with the product (transcribed from the seeds), loaded when a
 # warehouse has none so that clause codes can be checked from the first ingest on

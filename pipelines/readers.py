@@ -40,8 +40,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.limits import Limits, load_limits
 from govdash.core.tables import TableSpec, normalise_header, table_specs
+from pipelines.limits import Limits, load_limits
 
 log = logging.getLogger(__name__)
 

@@ -128,7 +128,8 @@ def phase_pandas(db: Path) -> dict:
     import polars as pl
 
     from benchmarks import bench_sql
-    from benchmarks.pandas_department_table import COLUMNS, department_table as pandas_table
+    from benchmarks.pandas_department_table import COLUMNS
+    from benchmarks.pandas_department_table import department_table as pandas_table
     from govdash.core.periods import month_bounds, parse_as_of
     from govdash.figures.whistle import department_table
     from warehouse.db import connect_read, read_cursor

@@ -54,8 +54,8 @@ def report_bulletin(month: str, published: bool, as_of: str | None, fmt: str, ou
         _published_bulletin(month, as_of, fmt, out)
         return
     from govdash.core.periods import parse_as_of
-    from govdash.figures import catalogue
     from govdash.documents.documents import render_bulletin
+    from govdash.figures import catalogue
     from warehouse.db import connect_read, read_cursor
 
     with failing_on(ValueError, AccessDenied):  # a month or cut-off that does not parse; a role that sees nothing
@@ -110,9 +110,9 @@ def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: st
                       settings_file: Path | None, username: str | None) -> None:
     """季度、年度考核：JSON（默认输出到屏幕）或 Excel。"""
     from govdash.core.scoring import load_scoring
+    from govdash.documents.documents import render_assessment
     from govdash.figures import catalogue
     from govdash.figures.assessment import assessment
-    from govdash.documents.documents import render_assessment
     from warehouse.db import connect_read, read_cursor
 
     principal = principal_of(username) if username else None

@@ -16,10 +16,29 @@ from typing import Callable
 from govdash.core.formatting import pct
 from govdash.core.periods import moment_label
 from govdash.documents.bulletin_text import (
-    ASSESSMENT_NEGATIVE_COLUMNS, BURDEN_COLUMNS, DEFINITIONS, DEPT_COLUMNS, FUNNEL_COLUMNS, OVERDUE_COLUMNS, REPORT_COLUMNS,
-    SETTING_LABELS, VISIT_BINDING_COLUMNS, VISIT_DEPT_COLUMNS, below_threshold, funnel_text, named_weeks,
-    negative_list_rows, overdue_rows, red_black_lists, report_rows, reports_text, section_settings, summary_text,
-    visit_rows, visits_text)
+    ASSESSMENT_NEGATIVE_COLUMNS,
+    BURDEN_COLUMNS,
+    DEFINITIONS,
+    DEPT_COLUMNS,
+    FUNNEL_COLUMNS,
+    OVERDUE_COLUMNS,
+    REPORT_COLUMNS,
+    SETTING_LABELS,
+    VISIT_BINDING_COLUMNS,
+    VISIT_DEPT_COLUMNS,
+    below_threshold,
+    funnel_text,
+    named_weeks,
+    negative_list_rows,
+    overdue_rows,
+    red_black_lists,
+    report_rows,
+    reports_text,
+    section_settings,
+    summary_text,
+    visit_rows,
+    visits_text,
+)
 
 NUMERALS = "一二三四五六七八九"
 

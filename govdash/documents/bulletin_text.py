@@ -5,7 +5,7 @@ instead of ids, the sentences of each section, the definitions and the settings 
 from __future__ import annotations
 
 from govdash.core.formatting import pct
-from govdash.core.periods import deadline_label, month_label, moment_label, week_range_label
+from govdash.core.periods import deadline_label, moment_label, month_label, week_range_label
 
 DEPT_COLUMNS = [
     ("rank", "排名", "int"), ("dept_name", "部门", "text"), ("dispatched", "派单数", "int"),

@@ -11,13 +11,31 @@ from pathlib import Path
 
 from govdash.core import textsafe
 from govdash.core.formatting import EMPTY, json_text, pct
-from govdash.core.periods import day_label, month_bounds, month_label, moment_label, week_range_label
+from govdash.core.periods import day_label, moment_label, month_bounds, month_label, week_range_label
 from govdash.documents.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
 from govdash.documents.bulletin_text import (
-    ASSESSMENT_NEGATIVE_COLUMNS, BURDEN_COLUMNS, CLAUSE_COLUMNS, DEFINITIONS, DEPT_COLUMNS, FUNNEL_COLUMNS,
-    FUNNEL_GROUP_COLUMNS, OVERDUE_COLUMNS, REPORT_COLUMNS, SETTING_LABELS, VISIT_BINDING_COLUMNS, VISIT_DEPT_COLUMNS,
-    below_threshold, funnel_group_rows, named_weeks, negative_list_rows, overdue_rows, red_black_lists, report_rows,
-    section_settings, visit_rows)
+    ASSESSMENT_NEGATIVE_COLUMNS,
+    BURDEN_COLUMNS,
+    CLAUSE_COLUMNS,
+    DEFINITIONS,
+    DEPT_COLUMNS,
+    FUNNEL_COLUMNS,
+    FUNNEL_GROUP_COLUMNS,
+    OVERDUE_COLUMNS,
+    REPORT_COLUMNS,
+    SETTING_LABELS,
+    VISIT_BINDING_COLUMNS,
+    VISIT_DEPT_COLUMNS,
+    below_threshold,
+    funnel_group_rows,
+    named_weeks,
+    negative_list_rows,
+    overdue_rows,
+    red_black_lists,
+    report_rows,
+    section_settings,
+    visit_rows,
+)
 
 FONT = "Noto Sans CJK SC"  # the workbooks' face (a Simplified Chinese face; Excel/WPS substitute their own)
 

@@ -9,8 +9,8 @@ import polars as pl
 
 from govdash.core.settings import load_settings
 from govdash.figures.query import period_params
-from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
+from warehouse.sql_files import metric_sql
 
 _OUTCOME_COUNTS = ("appeals", "resolved", "withdrawn", "open", "in_transit")
 

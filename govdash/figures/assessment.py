@@ -13,13 +13,13 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 import polars as pl
 
 from govdash.core.periods import parse_as_of
+from govdash.core.scoring import ScoringSettings, load_scoring, parse_scoring
 from govdash.figures import cutoff as cutoff_rule
 from govdash.figures.negative_lists import negative_list_reasons
 from govdash.figures.visits import exempt_weeks
 from govdash.figures.whistle import period_assignments
-from govdash.core.scoring import ScoringSettings, load_scoring, parse_scoring
-from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
+from warehouse.sql_files import metric_sql
 
 DEDUCTION_REASONS = {
     "assessment_negative_list": "列入考核负面清单",

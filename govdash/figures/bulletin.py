@@ -27,8 +27,8 @@ from govdash.core.settings import load_settings
 from govdash.figures import appeals, negative_lists, visits, whistle
 from govdash.figures import cutoff as cutoff_rule
 from govdash.figures.scope import BOUND_JPCS, CITY_ONLY, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule
-from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
+from warehouse.sql_files import metric_sql
 
 
 @dataclass

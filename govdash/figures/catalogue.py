@@ -21,10 +21,21 @@ from govdash.figures import appeals, cutoff, data_quality, lookups, negative_lis
 from govdash.figures import assessment as assessment_figures
 from govdash.figures import bulletin as monthly_bulletin
 from govdash.figures.scope import (  # noqa: F401  (the rules, for the declarations below and for tests)
-    BOUND_JPCS, CITY_ONLY, CITY_ONLY_MESSAGE, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule, bound_jpcs_argument,
-    declared_sections, each, own_department_argument, sections)
-from warehouse.sql_files import metric_sql
+    BOUND_JPCS,
+    CITY_ONLY,
+    CITY_ONLY_MESSAGE,
+    OWN_DEPARTMENT,
+    OWN_IDS,
+    PUBLIC,
+    Rule,
+    bound_jpcs_argument,
+    declared_sections,
+    each,
+    own_department_argument,
+    sections,
+)
 from warehouse.db import fetch_frame
+from warehouse.sql_files import metric_sql
 
 # every section of the monthly bulletin and what a department sees of it: the rules declared with the
 # sections themselves (govdash.figures.bulletin.SECTIONS)

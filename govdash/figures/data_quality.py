@@ -8,9 +8,10 @@ import duckdb
 import polars as pl
 
 from govdash.core.tables import table_specs
-from warehouse.sql_files import metric_sql
 from warehouse.db import connect_read, fetch_frame, warehouse_path
 from warehouse.schema import quarantine_note, raw_row_counts
+from warehouse.sql_files import metric_sql
+
 
 def calendar_coverage(con: duckdb.DuckDBPyConnection) -> dict:
     rows = con.execute(metric_sql("status_calendar_years")).fetchall()

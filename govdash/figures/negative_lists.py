@@ -9,8 +9,8 @@ import polars as pl
 from govdash.core.formatting import pct
 from govdash.core.periods import month_bounds
 from govdash.core.settings import load_settings
-from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
+from warehouse.sql_files import metric_sql
 
 NEGATIVE_LIST_RATES = (("handling_rate", "处置率"), ("closure_rate", "办结率"))
 

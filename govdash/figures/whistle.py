@@ -12,8 +12,8 @@ from govdash.core.periods import month_bounds, months_between
 from govdash.figures import query
 from govdash.figures.negative_lists import negative_list_reasons
 from govdash.figures.query import month_params, period_params, round_rates
-from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
+from warehouse.sql_files import metric_sql
 
 COUNT_COLUMNS = ("dispatched", "handled", "handled_in_time", "closed_on_time", "closed_late", "open_overdue",
                  "open_in_time", "satisfied", "rated", "returned", "escalated")

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from govdash.web import ui
-from govdash.core.periods import month_label, moment_label, parse_as_of, previous_month
+from govdash.core.periods import moment_label, month_label, parse_as_of, previous_month
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
+from govdash.web import ui
 
 KIND_LABELS = {"docx": "Word", "xlsx": "Excel", "pdf": "PDF", "json": "JSON"}
 CHANGE_COLUMNS = {"section": "部分", "item": "对象", "figure": "数字", "old": "已发布", "new": "重新计算"}
