@@ -66,7 +66,8 @@ def trend_and_hotspots() -> None:
     for _ in range(11):
         first = previous_month(first)
     trend = ui.figure(catalogue.monthly_rates, first, month, as_of, None)
-    long = trend.unpivot(index="month", on=["handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate"],
+    long = trend.unpivot(index="month", on=["handling_rate", "timely_handling_rate", "closure_rate",
+                                            "on_time_closure_rate"],
                          variable_name="指标", value_name="比率").with_columns(
         pl.col("指标").replace_strict(DEPT_LABELS), month_label_expr("month").alias("月份"))
     fig = px.line(long, x="月份", y="比率", color="指标", markers=True)

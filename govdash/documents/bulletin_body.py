@@ -123,14 +123,17 @@ RANK_SHORT = ("rank", "dept_name", "dispatched", "handling_rate", "timely_handli
 
 
 def _ranking(b, previous):
-    return [Table("按按期办结率、办结率、派单数依次从高到低排名，并列者名次相同。", "各部门“社区吹哨、部门报到”工作排名",
+    return [Table("按按期办结率、办结率、派单数依次从高到低排名，并列者名次相同。",
+                  "各部门“社区吹哨、部门报到”工作排名",
                   [c for c in DEPT_COLUMNS if c[0] in RANK_SHORT], b["departments"], key="ranking")]
 
 
 def _honour_lists(b, previous):
     red, black = red_black_lists(b)
-    return [Para("红榜（按期办结率前列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）" for d in red) or "无")),
-            Para("黑榜（按期办结率后列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）" for d in black) or "无"))]
+    return [Para("红榜（按期办结率前列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）"
+                                            for d in red) or "无")),
+            Para("黑榜（按期办结率后列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）"
+                                            for d in black) or "无"))]
 
 
 def _assessment_negative_list(b, previous):
@@ -141,7 +144,8 @@ def _assessment_negative_list(b, previous):
     low = below_threshold(b)
     if low:
         out.append(Para(f"本月单月处置率或办结率低于 {pct(threshold)} 的部门：" + "、".join(
-            f"{d['dept_name']}（处置率 {pct(d['handling_rate'])}，办结率 {pct(d['closure_rate'])}）" for d in low) + "。"))
+            f"{d['dept_name']}（处置率 {pct(d['handling_rate'])}，办结率 {pct(d['closure_rate'])}）" for d in low)
+                        + "。"))
     return out
 
 
@@ -153,8 +157,8 @@ def _overdue(b, previous):
     for o in overdue:
         by_dept[o["dept_name"]] = by_dept.get(o["dept_name"], 0) + 1
     most = sorted(by_dept.items(), key=lambda kv: -kv[1])[:3]
-    intro = (f"截至 {moment_label(b['as_of'])}，本月派出的任务中有 {len(overdue)} 件超期未办结，涉及 {len(by_dept)} 个部门，"
-             f"其中较多的是" + "、".join(f"{n}（{k} 件）" for n, k in most) + "。")
+    intro = (f"截至 {moment_label(b['as_of'])}，本月派出的任务中有 {len(overdue)} 件超期未办结，涉及 {len(by_dept)} "
+             "个部门，其中较多的是" + "、".join(f"{n}（{k} 件）" for n, k in most) + "。")
     return [Table(intro, "超期未办结事项清单", OVERDUE_COLUMNS, overdue, attach=True, key="overdue")]
 
 
@@ -168,12 +172,14 @@ def _visits(b, previous):
     if visit_depts:
         out.append(Table("", "各部门联系捆绑走访情况", VISIT_DEPT_COLUMNS, visit_depts))
     out += [Heading("缺访明细"),
-            Table(f"有缺访的捆绑关系 {len(missed)} 个。" if missed else "本月没有缺访的捆绑关系。", "联系捆绑走访缺访明细",
+            Table(f"有缺访的捆绑关系 {len(missed)} 个。" if missed else "本月没有缺访的捆绑关系。",
+                  "联系捆绑走访缺访明细",
                   [c for c in VISIT_BINDING_COLUMNS if c[0] in MISSED_COLUMNS], missed, attach=True)]
     return out
 
 
-CLAUSE_TABLE_COLUMNS = [("clause_text", "条款内容", "text"), ("items", "事项数", "int"), ("jpcs", "涉及联合党委数", "int")]
+CLAUSE_TABLE_COLUMNS = [("clause_text", "条款内容", "text"), ("items", "事项数", "int"),
+                        ("jpcs", "涉及联合党委数", "int")]
 
 
 def _weekly_reports(b, previous):
@@ -190,7 +196,8 @@ def _weekly_reports(b, previous):
 
 def _burden(b, previous):
     _, burden = negative_list_rows(b)
-    return [Table("下派到社区的清单外事项（准入事项为空或不在社区工作事项准入清单）及清单外证明事项（不在证明事项清单），按部门统计：",
+    return [Table("下派到社区的清单外事项（准入事项为空或不在社区工作事项准入清单）"
+                  "及清单外证明事项（不在证明事项清单），按部门统计：",
                   "减负负面清单", BURDEN_COLUMNS, burden)]
 
 

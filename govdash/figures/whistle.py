@@ -115,8 +115,10 @@ def honour_lists(departments: list[dict], size: int, threshold: float) -> dict:
     return {"red": red, "black": black, "below_threshold": below}
 
 
-def whistle_rates(con, first_month: str, last_month: str, as_of: dt.datetime, dept_ids: tuple = (), community_ids: tuple = (),
-                  categories: tuple = (), handling_mode: str | None = None, is_difficult: bool | None = None) -> pl.DataFrame:
+def whistle_rates(con, first_month: str, last_month: str, as_of: dt.datetime, dept_ids: tuple = (),
+                  community_ids: tuple = (),
+                  categories: tuple = (), handling_mode: str | None = None,
+                  is_difficult: bool | None = None) -> pl.DataFrame:
     """Per month of dispatch: the bulletin's counts and rates over the assignments matching the filters
     (empty = all), summed and divided in SQL by the rates' one definition."""
     start, _ = month_bounds(first_month)
@@ -133,7 +135,8 @@ def reopen_counts(con, first_month: str, last_month: str, as_of: dt.datetime) ->
                                                           "date_to": month_bounds(last_month)[1], "as_of": as_of})
 
 
-def monthly_rates(con, first_month: str, last_month: str, as_of: dt.datetime, dept_id: str | None = None) -> pl.DataFrame:
+def monthly_rates(con, first_month: str, last_month: str, as_of: dt.datetime,
+                  dept_id: str | None = None) -> pl.DataFrame:
     """Per month: the bulletin's counts and rates for the city, or for one department."""
     return whistle_rates(con, first_month, last_month, as_of, (dept_id,) if dept_id else ())
 

@@ -87,10 +87,12 @@ def _publish(month: str, as_of: dt.datetime | None, correction: bool = False, re
 def _publish_block(month: str, as_of: dt.datetime, b: dict) -> None:
     with st.expander("定稿发布", expanded=False):
         if b.get("provisional"):
-            st.info(f"截止时点早于本月正式截止时点 {moment_label(parse_as_of(b['final_cutoff']))}，初步数据不能定稿发布。")
+            st.info(f"截止时点早于本月正式截止时点 {moment_label(parse_as_of(b['final_cutoff']))}，"
+                    "初步数据不能定稿发布。")
             return
         st.markdown(f"以截止 **{moment_label(as_of)}** 的数字定稿发布{month_label(month)}通报：JSON、Word、Excel"
-                    "（及 PDF）连同校验值存入数据仓库归档，此后页面、下载和命令行均按原样提供，不随之后导入的数据变化。")
+                    "（及 PDF）连同校验值存入数据仓库归档，此后页面、下载和命令行均按原样提供，"
+                    "不随之后导入的数据变化。")
         ok = st.checkbox(f"我已核对{month_label(month)}通报，确认定稿发布（发布后不可修改）", key="publish_confirm")
         if st.button("定稿发布", disabled=not ok, key="publish_button", type="primary"):
             _publish(month, as_of)
