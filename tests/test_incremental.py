@@ -17,8 +17,8 @@ from pipelines.ingest import ingest
 from warehouse.build import EVENT_KEYED_MODELS, build, model_files
 from warehouse.db import write_session
 
-REFERENCE_FILES = ("departments.csv", "communities.csv", "bindings.csv", "reference_items.csv", "calendar_overrides.csv",
-                   "visits.csv", "negative_reports.csv", "ratings.csv", "tasks.csv")
+REFERENCE_FILES = ("departments.csv", "communities.csv", "bindings.csv", "reference_items.csv",
+                   "calendar_overrides.csv", "visits.csv", "negative_reports.csv", "ratings.csv", "tasks.csv")
 GROUPS = 4
 
 
