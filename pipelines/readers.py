@@ -231,9 +231,10 @@ def _plain_shape(path: Path, source: bytes | Path, eol: str, limits: Limits) -> 
     return CsvShape(header=header or [""], rows=rows, ragged=ragged, last_fields=last)
 
 
-def _quoted_shape(path: Path, source: bytes | Path, eol: str, limits: Limits) -> CsvShape:
+def _quoted_shape(path: Path, source: bytes | Path, _eol: str, limits: Limits) -> CsvShape:
     """A CSV with quote characters: Python's csv module parses the quoting (exact; slower than polars,
-    so only for the files that need it). It knows LF, CRLF and CR itself: `eol` is not needed."""
+    so only for the files that need it). It knows LF, CRLF and CR itself: `_eol` (taken as _plain_shape takes it)
+    is not needed."""
     raw = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
     index, counts, texts = array("q"), array("q"), []
     keep, most = limits.max_quarantine_rows_per_column, limits.max_rows_per_file

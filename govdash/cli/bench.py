@@ -190,7 +190,7 @@ def phase_browser(db: Path, workdir: Path) -> dict:
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
             page.set_default_timeout(120_000)
             renders = []
-            for attempt in range(2):   # first render on a cold server, then a second session (warm caches)
+            for _attempt in range(2):   # first render on a cold server, then a second session (warm caches)
                 page.goto(url + "/")
                 page.get_by_label("用户名").fill("bench")
                 page.get_by_label("密码").fill("bench-password-1")

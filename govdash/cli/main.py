@@ -133,8 +133,10 @@ def status(as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--full", is_flag=True, default=True, help="全部模型从头重建（默认；导入时只增量更新受影响的部分）")
-def build(full: bool) -> None:
+# --full states the default for the reader of --help: a build always rebuilds every model (the flag changes nothing)
+@click.option("--full", "_full", is_flag=True, default=True,
+              help="全部模型从头重建（默认；导入时只增量更新受影响的部分）")
+def build(_full: bool) -> None:
     """重建数据仓库的 staging 与 marts 模型（全部重建；归档表 archive_* 不受影响）。"""
     from warehouse.build import build as run_build
     from warehouse.db import write_session

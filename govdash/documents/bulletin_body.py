@@ -2,9 +2,10 @@
 (govdash.documents.documents.bulletin_docx) and the bulletin page (pages/monthly_bulletin.py) both draw: one
 text, one order, one numbering, whoever reads it.
 
-A section is a title and a function of (bulletin, previous month's bulletin) returning its blocks. The
-sections are numbered 一、二、… in BODY's order and their sub-headings （一）（二）… in the section's, so adding a
-section is one entry in BODY (with the bulletin section it shows, govdash.figures.bulletin.SECTIONS).
+A section is a title and a function of (bulletin, previous month's bulletin) returning its blocks (one that does
+not compare with the month before takes it as `_previous`). The sections are numbered 一、二、… in BODY's order
+and their sub-headings （一）（二）… in the section's, so adding a section is one entry in BODY (with the bulletin
+section it shows, govdash.figures.bulletin.SECTIONS).
 The Word file attaches long tables as numbered 附件; the page shows every table where it stands, and may draw a
 block its own way (a block's `key` names it: the ranking's sortable table, the overdue list's case view).
 """
@@ -122,13 +123,13 @@ RANK_SHORT = ("rank", "dept_name", "dispatched", "handling_rate", "timely_handli
               "on_time_closure_rate", "satisfaction_rate", "returned")
 
 
-def _ranking(b, previous):
+def _ranking(b, _previous):
     return [Table("按按期办结率、办结率、派单数依次从高到低排名，并列者名次相同。",
                   "各部门“社区吹哨、部门报到”工作排名",
                   [c for c in DEPT_COLUMNS if c[0] in RANK_SHORT], b["departments"], key="ranking")]
 
 
-def _honour_lists(b, previous):
+def _honour_lists(b, _previous):
     red, black = red_black_lists(b)
     return [Para("红榜（按期办结率前列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）"
                                             for d in red) or "无")),
@@ -136,7 +137,7 @@ def _honour_lists(b, previous):
                                             for d in black) or "无"))]
 
 
-def _assessment_negative_list(b, previous):
+def _assessment_negative_list(b, _previous):
     threshold = b["settings"]["whistle"]["negative_list_threshold"]
     assessment, _ = negative_list_rows(b)
     out: list[Block] = [Table(f"1 月至本月累计处置率或办结率低于 {pct(threshold)} 的部门，纳入年度考核负面清单：",
@@ -149,7 +150,7 @@ def _assessment_negative_list(b, previous):
     return out
 
 
-def _overdue(b, previous):
+def _overdue(b, _previous):
     overdue = overdue_rows(b)
     if not overdue:
         return [Para("无。")]
@@ -165,7 +166,7 @@ def _overdue(b, previous):
 MISSED_COLUMNS = ("dept_name", "jpc_name", "required_weeks", "covered_weeks", "missed_weeks_text")
 
 
-def _visits(b, previous):
+def _visits(b, _previous):
     visit_depts, visit_bindings = visit_rows(b)
     missed = [v for v in named_weeks(visit_bindings) if v["missed_weeks"]]
     out: list[Block] = [Heading("走访达标情况"), Para(visits_text(b))]
@@ -182,7 +183,7 @@ CLAUSE_TABLE_COLUMNS = [("clause_text", "条款内容", "text"), ("items", "事�
                         ("jpcs", "涉及联合党委数", "int")]
 
 
-def _weekly_reports(b, previous):
+def _weekly_reports(b, _previous):
     per_jpc, per_clause = report_rows(b)
     out: list[Block] = [Heading("上报情况"), Para(reports_text(b))]
     if per_jpc:
@@ -194,14 +195,14 @@ def _weekly_reports(b, previous):
     return out
 
 
-def _burden(b, previous):
+def _burden(b, _previous):
     _, burden = negative_list_rows(b)
     return [Table("下派到社区的清单外事项（准入事项为空或不在社区工作事项准入清单）"
                   "及清单外证明事项（不在证明事项清单），按部门统计：",
                   "减负负面清单", BURDEN_COLUMNS, burden)]
 
 
-def _appeals(b, previous):
+def _appeals(b, _previous):
     if b.get("funnel") is None:   # a department's view: community appeals are the committee's
         return [Para("居民诉求按社区和层级统计，部门账号不显示（见市级通报）。")]
     out: list[Block] = [Para(funnel_text(b))]
@@ -211,7 +212,7 @@ def _appeals(b, previous):
     return out
 
 
-def _notes(b, previous):
+def _notes(b, _previous):
     settings = [f"{SETTING_LABELS.get(k, k)}：{pct(v) if k == 'negative_list_threshold' else v}"
                 for k, v in b["settings"]["whistle"].items()] + [f"{k}：{v}" for k, v in section_settings(b)]
     return [Notes(DEFINITIONS, settings, "期限按国家法定节假日及调休安排的工作日计算；小时时限按自然时间计算；"

@@ -152,7 +152,7 @@ class _PrintSheets:
         ws = self.wb.add_worksheet(name)
         h = TITLE_ROWS
         widths = []
-        for j, (key, label, kind) in enumerate(columns):
+        for j, (key, label, _kind) in enumerate(columns):
             self.wb.cell(ws, h, j, label, self.f_head)
             values = [r.get(key) for r in rows if r.get(key) is not None]
             longest = max([_excel_width(v) for v in values] or [0])
@@ -339,7 +339,7 @@ def assessment_rows(a: dict) -> tuple[list[dict], list[dict], list[dict]]:
     ranking, components, deductions = [], [], []
     for d in a["departments"]:
         ranking.append({**d, "deduction_count": len(d["deductions"])})
-        for name, c in d["components"].items():
+        for _name, c in d["components"].items():
             components.append({"dept_name": d["dept_name"], "component": c["label"], **c})
         for x in d["deductions"]:
             deductions.append({"dept_name": d["dept_name"], **x})

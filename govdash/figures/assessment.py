@@ -217,15 +217,15 @@ def assessment_final_cutoff(con, year: int, quarter: int | None) -> dt.datetime:
     return cutoff_rule.rule_cutoff(con, period_bounds(year, quarter)["date_to"])
 
 
-def assessment_result(con, year: int, quarter: int | None, as_of: dt.datetime, scoring_key: str = "") -> dict:
-    """The period's assessment with the live scoring settings. `scoring_key` names those settings (their digest,
+def assessment_result(con, year: int, quarter: int | None, as_of: dt.datetime, _scoring_key: str = "") -> dict:
+    """The period's assessment with the live scoring settings. `_scoring_key` names those settings (their digest,
     govdash.core.scoring_versions.digest): the pages' cache keys on it, so a saved or re-applied version is
     scored at once and no result of the previous settings is served."""
     return assessment(con, year, quarter, as_of)
 
 
 def assessment_what_if(con, year: int, quarter: int | None, as_of: dt.datetime, scoring_text: str,
-                       scoring_key: str = "") -> pl.DataFrame:
+                       _scoring_key: str = "") -> pl.DataFrame:
     """Every department scored with the current settings and with a candidate (TOML text), ranked over the whole
     city, one row per department: a department user is cut to its own row only after ranking."""
     actuals, records = component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter, as_of)

@@ -36,12 +36,13 @@ def period_assignments(con, date_from: dt.datetime, date_to: dt.datetime, as_of:
         con.execute(metric_sql("period_assignments_drop"))
 
 
-def period_department_rows(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+# the period readers take (connection, month, cut-off) alike; the cut-off is already in period_assignments
+def period_department_rows(con, month: str, _as_of: dt.datetime) -> pl.DataFrame:
     """The department table over the month's part of period_assignments."""
     return round_rates(fetch_frame(con, metric_sql("bulletin_departments"), month_params(month)))
 
 
-def period_overdue_rows(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+def period_overdue_rows(con, month: str, _as_of: dt.datetime) -> pl.DataFrame:
     return fetch_frame(con, metric_sql("bulletin_overdue"), month_params(month))
 
 

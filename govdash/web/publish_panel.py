@@ -139,8 +139,8 @@ def downloads(view: BulletinView) -> None:
     cols = st.columns(len(kinds))
     for col, kind in zip(cols, kinds):
         if pub is not None:  # a department: its own view, from the figures as published
-            b, prev = view.b, view.prev
-            data = (lambda k=kind: documents.render_bulletin(k, b, prev if k in ("docx", "pdf") else None))
+            def data(k=kind, b=view.b, prev=view.prev):
+                return documents.render_bulletin(k, b, prev if k in ("docx", "pdf") else None)
         else:
             data = ui.report_bytes(kind, view.month, view.as_of)
         col.download_button(f"下载 {KIND_LABELS[kind]} 通报", data, file_name=f"{view.month}-月度通报.{kind}",

@@ -278,7 +278,7 @@ def load_secret(folder: Path) -> bytes:
             os.chmod(path, 0o600)
         secret = bytes.fromhex(text)
         if len(secret) < 32:
-            raise ValueError(f"{path}: session secret too short")
+            raise ValueError(f"{path}: session secret too short") from None
         return secret
     secret = secrets.token_bytes(32)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
@@ -322,7 +322,7 @@ class Sessions:
         self._revoked_file = StateFile(self.folder / "revoked_sessions.json")
         self._revoked: dict[str, float] = {}
         try:
-            self._secret   # made at start-up when it can be; else at the first request that needs it
+            _ = self._secret   # made at start-up when it can be; else at the first request that needs it
         except SignInStateError as exc:
             log.error("%s (sign-in answers 503 until it can be read)", exc)
 
