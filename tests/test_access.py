@@ -396,7 +396,7 @@ def test_a_known_device_signs_in_from_a_locked_address(state):
     # the attacker at A: the account locked at A, then the address itself (guessing other names)
     _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.1", throttle=throttle), clock, 30)
     for i in range(40):
-        _fail_until(lambda: sessions.attempt_sign_in(f"user{i}", "guess", "10.0.0.1", throttle=throttle), clock, 2)
+        _fail_until(lambda i=i: sessions.attempt_sign_in(f"user{i}", "guess", "10.0.0.1", throttle=throttle), clock, 2)
     assert throttle.check("chair", "10.0.0.1").reason == "locked"
     assert throttle.check("anyone", "10.0.0.1").scope == "address"
     ok = sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.1", throttle=throttle, device=device)

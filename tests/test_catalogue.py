@@ -28,7 +28,7 @@ def test_an_undeclared_figure_is_denied_to_everyone():
     def new_figure(con, month):  # a figure someone wrote and forgot to declare
         return {"secret": 1}
 
-    for p in (DEPT, CHAIR):
+    for _p in (DEPT, CHAIR):
         with pytest.raises(AccessDenied):
             catalogue.declared(new_figure)
 

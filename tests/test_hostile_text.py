@@ -558,7 +558,7 @@ def test_plot_text_and_figures():
         plot_figure(fig)
         strings = []
 
-        def walk(v, key=""):
+        def walk(v, key="", strings=strings):
             if isinstance(v, str):
                 strings.append((key, v))
             elif isinstance(v, dict):

@@ -52,7 +52,7 @@ def test_bulletin_figure_by_figure(cur, monkeypatch, cutoff):
         assert query.assignment_source(cur, cutoff) == "stored+live"
     months = {month_of(cutoff), previous(month_of(cutoff))} - {"2023-12"}
     for month in sorted(months):
-        ours, reference = both(cur, monkeypatch, lambda c: monthly_bulletin.bulletin(c, month, cutoff))
+        ours, reference = both(cur, monkeypatch, lambda c, month=month: monthly_bulletin.bulletin(c, month, cutoff))
         assert ours.keys() == reference.keys()
         for key in ours:
             assert ours[key] == reference[key], f"{month} at {cutoff}: {key}"
@@ -68,7 +68,7 @@ def test_assignment_rows_rates_and_open_cases(cur, monkeypatch, cutoff):
     ours, reference = both(cur, monkeypatch, lambda c: whistle.whistle_rates(c, "2024-01", "2024-12", cutoff))
     assert ours.equals(reference)
     for dept in ("D01", "D07"):
-        o, r = both(cur, monkeypatch, lambda c: whistle.department_open_cases(c, dept, cutoff))
+        o, r = both(cur, monkeypatch, lambda c, dept=dept: whistle.department_open_cases(c, dept, cutoff))
         assert o.equals(r)
     ours, reference = both(cur, monkeypatch, lambda c: whistle.year_to_date_departments(c, month_of(cutoff), cutoff))
     assert ours.equals(reference)

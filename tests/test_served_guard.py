@@ -337,7 +337,7 @@ def test_ten_first_page_loads_right_after_a_start(sample_db, tmp_path):
             chair = sign_in(url, CHAIR)
             ready = threading.Barrier(10)
 
-            def first_page(i):
+            def first_page(i, url=url, chair=chair, ready=ready):
                 with socket(url, chair) as ws:
                     ready.wait(timeout=60)
                     return run_page(ws, ["", "whistle", "visits", "negative-lists", "assessment"][i % 5])

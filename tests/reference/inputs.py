@@ -131,7 +131,7 @@ def parse_value(text: str | None, kind: str):
             except ValueError:
                 raise Unparsable(text) from None
             if f != int(f):
-                raise Unparsable(text)
+                raise Unparsable(text) from None
             return int(f)
     if kind == "float":
         try:
