@@ -15,9 +15,9 @@ if __name__ != "__main__":   # imported by `streamlit run app.py` / uvicorn: the
 else:
     import time
 
+    from govdash.core.textsafe import md
     from govdash.web import registry, sessions, ui
     from govdash.web.server import FAVICON_SVG, SIGN_OUT
-    from govdash.core.textsafe import md
 
     RUN_STARTED, RUN_CPU_STARTED = time.perf_counter(), time.thread_time()
 
@@ -73,9 +73,9 @@ else:
         st.caption(f"已登录：{md(who)}")
         # signing out is an HTTP POST: the server revokes the session and deletes the cookie
         st.html(f'<form method="post" action="{SIGN_OUT}" style="margin:0">'
-                '<button type="submit" data-testid="govdashSignOut" style="font:inherit;font-size:14px;padding:6px 14px;'
-                'border:1px solid rgba(49,51,63,0.2);border-radius:8px;background:#fff;color:inherit;cursor:pointer">'
-                '退出登录</button></form>')
+                '<button type="submit" data-testid="govdashSignOut" style="font:inherit;font-size:14px;padding:6px '
+                '14px;border:1px solid rgba(49,51,63,0.2);border-radius:8px;background:#fff;color:inherit;cursor:'
+                'pointer">退出登录</button></form>')
     try:
         navigation.run()
     finally:

@@ -40,9 +40,11 @@ def _split(sample: Path, out: Path, start: dt.datetime, end: dt.datetime) -> tup
     events.filter(reported < start).write_csv(base / "whistle_events.csv")
     log.filter(ts < start).write_csv(base / "whistle_event_log.csv")
     touched = log.filter((ts >= start) & (ts < end)).select("event_id").unique()
-    inc_events = events.filter((reported < end) & pl.col("event_id").is_in(touched["event_id"].implode()) | (reported >= start) & (reported < end))
+    inc_events = events.filter((reported < end) & pl.col("event_id").is_in(touched["event_id"].implode())
+                               | (reported >= start) & (reported < end))
     inc_events.write_csv(inc / "whistle_events.csv")
-    log.filter((ts < end) & pl.col("event_id").is_in(inc_events["event_id"].implode())).write_csv(inc / "whistle_event_log.csv")
+    log.filter((ts < end) & pl.col("event_id").is_in(inc_events["event_id"].implode())).write_csv(
+        inc / "whistle_event_log.csv")
     return base, inc
 
 
@@ -96,8 +98,8 @@ def bench_days(sample: Path, work: Path, days: int, end: dt.datetime) -> dict:
             pass
         swap.append(time.perf_counter() - t)
     best = {k: min(v) for k, v in times.items()}
-    return {"days": days, "increment_rows": rows, "incremental_s": best["incremental"], "near_empty_s": best["near_empty"],
-            "ratio": best["incremental"] / best["near_empty"], "runs": times,
+    return {"days": days, "increment_rows": rows, "incremental_s": best["incremental"],
+            "near_empty_s": best["near_empty"], "ratio": best["incremental"] / best["near_empty"], "runs": times,
             "base_db_mb": round(base_db.stat().st_size / 2 ** 20), "empty_write_session_s": min(swap),
             "models_last_run": models}
 
@@ -142,7 +144,8 @@ def main(argv: list[str]) -> None:
         if a == "--end":
             end = dt.datetime.fromisoformat(argv[i + 1])
     work.mkdir(parents=True, exist_ok=True)
-    result = {"sample": str(sample), "end": end.isoformat(), "increments": [bench_days(sample, work, k, end) for k in days]}
+    result = {"sample": str(sample), "end": end.isoformat(), "increments": [bench_days(sample, work, k, end)
+                                                                            for k in days]}
     # the bulletin on the warehouse holding everything up to `end` (the incremental one of the last run)
     result["bulletin"] = bench_bulletin(work / f"days-{days[-1]}" / "incremental.duckdb")
     import resource

@@ -50,7 +50,8 @@ def main(argv: list[str]) -> None:
     _fresh(base)
     ingest([rest], db_path=base)
     log_file = log_dir / "whistle_event_log.csv"
-    out = {"log_rows": sum(1 for _ in open(log_file, "rb")) - 1, "floor_s": [], "product_s": [], "product_load_only_s": []}
+    out = {"log_rows": sum(1 for _ in open(log_file, "rb")) - 1, "floor_s": [], "product_s": [],
+           "product_load_only_s": []}
     for _ in range(2):
         db = work / "floor.duckdb"
         _fresh(db)

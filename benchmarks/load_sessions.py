@@ -172,7 +172,8 @@ async def run_round(server: Server, n: int, user: tuple[str, str], timeout_s: fl
     return result
 
 
-def run(db: Path, sessions: list[int], timeout_s: float = 120, repeat: int = 1, server: Server | None = None) -> list[dict]:
+def run(db: Path, sessions: list[int], timeout_s: float = 120, repeat: int = 1,
+        server: Server | None = None) -> list[dict]:
     from govdash.accounts import set_user
 
     work = Path(tempfile.mkdtemp(prefix="govdash-load-"))
@@ -214,10 +215,12 @@ def main() -> None:
     if args.json:
         print(json.dumps(rounds, ensure_ascii=False, indent=2))
         return
-    print(f"{'会话':>4} {'完成':>4} {'失败':>4} {'中位(s)':>8} {'最慢(s)':>8} {'服务端中位(s)':>12} {'服务端最慢(s)':>12} 健康")
+    print(f"{'会话':>4} {'完成':>4} {'失败':>4} {'中位(s)':>8} {'最慢(s)':>8} {'服务端中位(s)':>12} "
+          f"{'服务端最慢(s)':>12} 健康")
     for r in rounds:
-        print(f"{r['sessions']:>4} {r['served']:>4} {r['failed']:>4} {r['median_s'] or '—':>8} {r['worst_s'] or '—':>8} "
-              f"{r['server_run_median_s'] or '—':>12} {r['server_run_worst_s'] or '—':>12} {'是' if r['healthy_after'] else '否'}")
+        print(f"{r['sessions']:>4} {r['served']:>4} {r['failed']:>4} {r['median_s'] or '—':>8} "
+              f"{r['worst_s'] or '—':>8} {r['server_run_median_s'] or '—':>12} {r['server_run_worst_s'] or '—':>12} "
+              f"{'是' if r['healthy_after'] else '否'}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ def department_table(events: pd.DataFrame, log: pd.DataFrame, calendar: pd.DataF
                      as_of: pd.Timestamp, month_start: pd.Timestamp, month_end: pd.Timestamp) -> pd.DataFrame:
     log = log[log["ts"] <= as_of].sort_values(["event_id", "ts", "_source_row"], kind="stable")
     log = log.assign(seq=log.groupby("event_id").cumcount() + 1)
-    disp = log[log["action"] == "dispatched"][["event_id", "dept_id", "seq", "ts"]].rename(columns={"ts": "dispatched_at"})
+    disp = log[log["action"] == "dispatched"][["event_id", "dept_id", "seq", "ts"]].rename(
+        columns={"ts": "dispatched_at"})
     disp["next_seq"] = disp.groupby(["event_id", "dept_id"])["seq"].shift(-1)
     cohort = disp[(disp["dispatched_at"] >= month_start) & (disp["dispatched_at"] < month_end)]
     elog = log[log["event_id"].isin(cohort["event_id"].unique())]
@@ -32,8 +33,10 @@ def department_table(events: pd.DataFrame, log: pd.DataFrame, calendar: pd.DataF
     own = cohort.set_index(key).join(agg).reset_index()
 
     # a reopen (of this department, or naming none) after the last closure voids it
-    any_reopen = elog[(elog["action"] == "reopened") & elog["dept_id"].isna()].groupby("event_id")["seq"].max().rename("any_reopen")
-    dept_reopen = elog[(elog["action"] == "reopened") & elog["dept_id"].notna()].groupby(["event_id", "dept_id"])["seq"].max().rename("dept_reopen")
+    reopened = elog["action"] == "reopened"
+    any_reopen = elog[reopened & elog["dept_id"].isna()].groupby("event_id")["seq"].max().rename("any_reopen")
+    dept_reopen = elog[reopened & elog["dept_id"].notna()].groupby(["event_id", "dept_id"])["seq"].max().rename(
+        "dept_reopen")
     own = own.join(any_reopen, on="event_id").join(dept_reopen, on=["event_id", "dept_id"])
     voided = (own["any_reopen"].fillna(0) > own["close_seq"]) | (own["dept_reopen"].fillna(0) > own["close_seq"])
     own["final_closed_at"] = own["closed_at"].where(~voided)

@@ -18,8 +18,9 @@ def main(path: str) -> None:
     print("|---|---|---|---|---|---|---|---|")
     for s in r["scales"]:
         for i in s["incremental"]["increments"]:
-            print(f"| {s['scale']:g} | {i['days']} | {i['increment_rows']:,} | {i['incremental_s']:.2f} | {i['near_empty_s']:.2f} "
-                  f"| **{i['ratio']:.2f}** | {i['base_db_mb']} | {i['empty_write_session_s']:.2f} |")
+            print(f"| {s['scale']:g} | {i['days']} | {i['increment_rows']:,} | {i['incremental_s']:.2f} | "
+                  f"{i['near_empty_s']:.2f} | **{i['ratio']:.2f}** | {i['base_db_mb']} | "
+                  f"{i['empty_write_session_s']:.2f} |")
     print()
     print("| scale | bulletin \"now\" (s) | at 2024-11-05 (s) | ratio | at 2024-11-05 all live (s) |")
     print("|---|---|---|---|---|")
@@ -28,12 +29,14 @@ def main(path: str) -> None:
         print(f"| {s['scale']:g} | {b['bulletin_now_warm_s']:.3f} | {b['bulletin_past_2024_11_05_warm_s']:.3f} "
               f"| **{b['past_over_now']:.2f}** | {b['bulletin_past_all_live_s']:.3f} |")
     print()
-    print("| scale | log rows | one-pass SQL floor (s) | product ingest of the file (s) | ratio | of which load only (s) | ratio |")
+    print("| scale | log rows | one-pass SQL floor (s) | product ingest of the file (s) | ratio | of which load "
+          "only (s) | ratio |")
     print("|---|---|---|---|---|---|---|")
     for s in r["scales"]:
         f = s["floor"]
         print(f"| {s['scale']:g} | {f['log_rows']:,} | {f['floor_s_best']:.2f} | {f['product_s_best']:.2f} "
-              f"| **{f['ratio_product_to_floor']:.2f}** | {f['product_load_only_s_best']:.2f} | {f['ratio_load_only_to_floor']:.2f} |")
+              f"| **{f['ratio_product_to_floor']:.2f}** | {f['product_load_only_s_best']:.2f} | "
+              f"{f['ratio_load_only_to_floor']:.2f} |")
 
 
 if __name__ == "__main__":

@@ -19,11 +19,9 @@ import secrets
 import tomllib
 from pathlib import Path
 
-
 from govdash.core import textsafe
 from govdash.core.paths import REPO_ROOT
-from govdash.core.principal import (  # noqa: F401  (the principal is ground: figures scope by it)
-    NOBODY, ROLE_LABELS, AccessDenied, Principal, parse_role)
+from govdash.core.principal import NOBODY, ROLE_LABELS, AccessDenied, Principal, parse_role  # noqa: F401  (the principal is ground: figures scope by it)
 
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
@@ -53,7 +51,8 @@ def verify_password(password: str, stored: str) -> bool:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
             return False
-        got = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), dklen=32, n=int(n), r=int(r), p=int(p))
+        got = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), dklen=32, n=int(n), r=int(r),
+                             p=int(p))
         return hmac.compare_digest(got, base64.b64decode(digest))
     except (ValueError, TypeError):
         return False
@@ -80,7 +79,8 @@ def save_accounts(users: dict[str, dict], path: Path | None = None) -> None:
     lines = ["# govdash accounts: passwords are scrypt hashes; manage with `govdash user`.", ""]
     for name in sorted(users):
         u = users[name]
-        lines += [f"[users.{_toml_str(name)}]", f"role = {_toml_str(u['role'])}", f"password = {_toml_str(u['password'])}"]
+        lines += [f"[users.{_toml_str(name)}]", f"role = {_toml_str(u['role'])}",
+                  f"password = {_toml_str(u['password'])}"]
         if u.get("email"):
             lines.append(f"email = {_toml_str(u['email'])}")
         if u.get("display_name"):

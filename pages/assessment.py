@@ -5,17 +5,23 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash.web import ui
-from govdash.figures import catalogue
-from govdash.figures.assessment import period_bounds
 from govdash.core.formatting import pct
-from govdash.core.periods import moment_label
 from govdash.core.labels import DEDUCTION_SETTING_LABELS, METRIC_UNITS, settings_source_label
-from govdash.core.scoring import (ScoringSettingsError, apply_scoring_version, dump_scoring, load_scoring, parse_scoring,
-                                  save_scoring_version)
+from govdash.core.periods import moment_label
+from govdash.core.scoring import (
+    ScoringSettingsError,
+    apply_scoring_version,
+    dump_scoring,
+    load_scoring,
+    parse_scoring,
+    save_scoring_version,
+)
 from govdash.core.scoring_versions import list_versions, version_text
 from govdash.core.textsafe import md
 from govdash.documents.publication import MIME
+from govdash.figures import catalogue
+from govdash.figures.assessment import period_bounds
+from govdash.web import ui
 
 ui.start_page("assessment")
 try:
@@ -27,7 +33,8 @@ months = ui.available_months()
 years = sorted({int(m[:4]) for m in months}, reverse=True)
 c1, c2 = st.columns(2)
 year = c1.selectbox("考核年度", years, key="assess_year")
-period_choice = c2.radio("考核期间", ["全年", "第1季度", "第2季度", "第3季度", "第4季度"], horizontal=True, key="assess_period")
+period_choice = c2.radio("考核期间", ["全年", "第1季度", "第2季度", "第3季度", "第4季度"], horizontal=True,
+                         key="assess_period")
 quarter = None if period_choice == "全年" else int(period_choice[1])
 # the period's default cut-off (settings [cutoff]): the end of the 5th working day after it, or now before then
 as_of = ui.cutoff_picker(default=ui.period_cutoff(catalogue.assessment_final_cutoff, year, quarter))
@@ -35,7 +42,8 @@ scoring_key = ui.scoring_key()
 result = ui.figure(catalogue.assessment_result, year, quarter, as_of, scoring_key)
 ui.cutoff_notice(result)
 st.caption(f"{result['period']} · 截止 {moment_label(result['as_of'])} · 对比 {result['previous_period']} · "
-           f"评分设置版本：{md(result['settings']['version'])}（{md(settings_source_label(result['settings']['source']))}）")
+           f"评分设置版本：{md(result['settings']['version'])}（"
+           f"{md(settings_source_label(result['settings']['source']))}）")
 flash = st.session_state.pop("scoring_flash", None)
 if flash:
     st.success(flash)
@@ -51,7 +59,8 @@ def with_unit(metric: str, value) -> str:
     return f"{value:.1f} {METRIC_UNITS[metric]}" if metric in METRIC_UNITS else pct(value)
 
 
-ranking = pl.DataFrame([{k: d[k] for k in ("rank", "dept_id", "dept_name", "score", "grade", "gross_points", "deduction_points",
+ranking = pl.DataFrame([{k: d[k] for k in ("rank", "dept_id", "dept_name", "score", "grade", "gross_points",
+                                           "deduction_points",
                                            "previous_score", "change", "note")} for d in result["departments"]],
                        schema_overrides={"previous_score": pl.Float64, "change": pl.Float64, "note": pl.Utf8})
 st.subheader("排名与等次")
@@ -61,8 +70,11 @@ ui.table(ranking.rename({"rank": "排名", "dept_id": "部门编号", "dept_name
 with st.expander("评分设置（各项权重、目标与扣分）"):
     s = result["settings"]
     ui.table(pl.DataFrame([{"考核项": c["label"], "指标": c["metric"], "权重（分）": float(c["weight"]),
-                            "目标值": with_unit(c["metric"], c["target"])} for c in s["components"].values()]), hide_index=True)
-    st.write("扣分：" + "；".join(f"{md(DEDUCTION_SETTING_LABELS.get(k, k))} {pct(v) if k == 'shared_penalty_share' else f'{v:g} 分'}"
+                            "目标值": with_unit(c["metric"], c["target"])} for c in s["components"].values()]),
+             hide_index=True)
+    st.write("扣分："
+             + "；".join(f"{md(DEDUCTION_SETTING_LABELS.get(k, k))} "
+                        f"{pct(v) if k == 'shared_penalty_share' else f'{v:g} 分'}"
                                  for k, v in s["deductions"].items()))
     st.write("等次：" + "；".join(f"{md(k)} ≥ {v:g}" for k, v in s["grades"].items()) + "；其余不合格")
 
@@ -81,19 +93,23 @@ if mine["note"]:
 metrics = {name: c["metric"] for name, c in result["settings"]["components"].items()}
 ui.table(pl.DataFrame([{"考核项": c["label"], "实际值": with_unit(metrics.get(name, ""), c["actual"]),
                         "目标值": with_unit(metrics.get(name, ""), c["target"]), "权重": c["weight"],
-                        "实际计分权重": c["effective_weight"], "得分": c["points"]} for name, c in mine["components"].items()],
+                        "实际计分权重": c["effective_weight"], "得分": c["points"]} for name,
+                       c in mine["components"].items()],
                       schema_overrides={"权重": pl.Float64, "实际计分权重": pl.Float64, "得分": pl.Float64}))
 if mine["deductions"]:
     ui.table(pl.DataFrame(mine["deductions"]).select(ui.readable_codes_expr("reason").alias("扣分原因"),
-                                                     pl.col("points").alias("扣分"), pl.col("source").alias("依据记录")))
+                                                     pl.col("points").alias("扣分"),
+                                                     pl.col("source").alias("依据记录")))
 
 p = period_bounds(year, quarter)
-view = st.radio("查看考核项背后的记录", ["吹哨派单", "缺访周", "负面清单与扣分记录"], horizontal=True, key="assess_records")
+view = st.radio("查看考核项背后的记录", ["吹哨派单", "缺访周", "负面清单与扣分记录"], horizontal=True,
+                key="assess_records")
 if view == "吹哨派单":
     a = ui.figure(catalogue.assignments, p["date_from"], p["date_to"], as_of).filter(pl.col("dept_id") == dept)
     ui.table(a.select("event_id", "community_id", "dispatched_at", "responded_at", "response_deadline", "closed_at",
                           "closure_deadline", "rating", "status")
-                 .rename({"event_id": "事件编号", "community_id": "社区编号", "dispatched_at": "派单时间", "responded_at": "响应时间",
+                 .rename({"event_id": "事件编号", "community_id": "社区编号", "dispatched_at": "派单时间",
+                          "responded_at": "响应时间",
                           "response_deadline": "响应时限", "closed_at": "结案时间", "closure_deadline": "办结期限",
                           "rating": "评价", "status": "状态"}))
 elif view == "缺访周":
@@ -102,8 +118,8 @@ elif view == "缺访周":
 else:
     _, records = ui.figure(catalogue.assessment_inputs, year, quarter, as_of)
     ui.table(records.filter(pl.col("dept_id") == dept).select(
-        pl.col("kind").alias("类别"), ui.readable_codes_expr("detail").alias("说明"), pl.col("source").alias("依据记录"),
-        pl.col("units").alias("数量")))
+        pl.col("kind").alias("类别"), ui.readable_codes_expr("detail").alias("说明"),
+        pl.col("source").alias("依据记录"), pl.col("units").alias("数量")))
 
 st.subheader("模拟调整")
 st.caption("改变权重或目标值，先看排名如何变化，再决定是否保存为新的评分设置版本。")
@@ -130,11 +146,12 @@ for col, c in zip(cols, settings.components):
     col.markdown(f"**{md(c.label)}**")
     w = col.number_input("权重（分）", 0.0, 100.0, float(c.weight), 1.0, key=f"w_{c.name}")
     high = 100.0 if c.metric == "two_way_rating" else 1.0
-    t = col.number_input("目标值（分）" if high == 100.0 else "目标值（比率，0.95 即 95%）", 0.01, high, float(c.target),
-                         0.01 if high == 1.0 else 1.0, key=f"t_{c.name}")
+    t = col.number_input("目标值（分）" if high == 100.0 else "目标值（比率，0.95 即 95%）", 0.01, high,
+                         float(c.target), 0.01 if high == 1.0 else 1.0, key=f"t_{c.name}")
     new_components.append(dataclasses.replace(c, weight=w, target=t))
 total = sum(c.weight for c in new_components)
-(st.success if abs(total - 100) < 1e-6 else st.warning)(f"权重合计：{total:g} / 100" + ("" if abs(total - 100) < 1e-6 else "（应为 100）"))
+(st.success if abs(total - 100) < 1e-6 else st.warning)(f"权重合计：{total:g} / 100"
+                                                        + ("" if abs(total - 100) < 1e-6 else "（应为 100）"))
 candidate_text = dump_scoring(dataclasses.replace(settings, components=tuple(new_components)))
 try:
     candidate = parse_scoring(candidate_text, "模拟设置")
@@ -176,21 +193,25 @@ with st.expander("评分设置版本（查看、重新应用）"):
             st.error(md(exc))
             viewed = None
         if viewed is not None:
-            ui.table(pl.DataFrame([{"考核项": c.label, "权重": c.weight, "目标值": c.target} for c in viewed.components]))
+            ui.table(pl.DataFrame([{"考核项": c.label, "权重": c.weight, "目标值": c.target}
+                                   for c in viewed.components]))
             if ui.can_edit_scoring() and chosen != settings.version:
-                ok = st.checkbox(f"确认重新应用版本 {chosen}（替代当前 {md(settings.version)}）", key="scoring_apply_confirm")
+                ok = st.checkbox(f"确认重新应用版本 {chosen}（替代当前 {md(settings.version)}）",
+                                 key="scoring_apply_confirm")
                 if st.button(f"重新应用 {chosen}", key="apply_scoring", disabled=not ok):
                     def apply(version=chosen):
                         apply_scoring_version(version, ui.principal().username)
                         return version
 
-                    _change_scoring(apply, "已重新应用评分设置版本 {version}，以下排名已按该版本重新计算。", "scoring_apply_confirm")
+                    _change_scoring(apply, "已重新应用评分设置版本 {version}，以下排名已按该版本重新计算。",
+                                    "scoring_apply_confirm")
 
 st.subheader("与上年对比")
 if quarter is None:
     previous = ui.figure(catalogue.assessment_result, year - 1, None, as_of, scoring_key)
     prev_scores = {d["dept_id"]: d["score"] for d in previous["departments"]}
-    yoy = pl.DataFrame([{"部门": d["dept_name"], f"{year}年": d["score"], f"{year - 1}年": prev_scores.get(d["dept_id"])}
+    yoy = pl.DataFrame([{"部门": d["dept_name"], f"{year}年": d["score"],
+                         f"{year - 1}年": prev_scores.get(d["dept_id"])}
                         for d in result["departments"]])
     fig = px.bar(yoy.unpivot(index="部门", variable_name="年度", value_name="得分"), x="部门", y="得分",
                  color="年度", barmode="group")

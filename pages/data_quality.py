@@ -12,13 +12,13 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from govdash.web import sessions, ui
-from govdash.figures import catalogue
 from govdash.core.labels import label_expr
 from govdash.core.periods import server_to_local_expr
 from govdash.core.tables import table_specs
-from govdash.figures.data_quality import quarantine_detail, warehouse_status
 from govdash.core.textsafe import csv_bytes, md
+from govdash.figures import catalogue
+from govdash.figures.data_quality import quarantine_detail, warehouse_status
+from govdash.web import sessions, ui
 from pipelines.ingest import ingest
 from pipelines.limits import Limits, LimitsError, load_limits
 from warehouse.db import WarehouseError, connect_read, read_cursor
@@ -50,7 +50,7 @@ def uploader_in_chinese(max_mb: int) -> None:
 [data-testid="stFileUploaderDropzoneInstructions"] > * {{ display: none !important; }}
 [data-testid="stFileUploaderDropzoneInstructions"]::after {{
   content: "或把文件拖到这里 · CSV 或 Excel（.xlsx），单个文件不超过 {int(max_mb)} MB"; font-size: 14px; opacity: 0.7; }}
-</style>""")
+</style>""")  # noqa: E501 — CSS sent to the browser as written; a wrap would change its bytes
 ALL_FILES = "全部"
 try:
     limits, limits_error = load_limits(), None
@@ -108,7 +108,8 @@ with st.expander("上传数据文件", expanded=ui.current_version() is None):
     if limits_error:
         st.error(f"导入设置有误，暂不能导入：{md(limits_error)}")
     uploader_in_chinese(max_mb)
-    uploads = st.file_uploader("选择数据文件（可多选）", type=["csv", "xlsx"], accept_multiple_files=True, max_upload_size=max_mb,
+    uploads = st.file_uploader("选择数据文件（可多选）", type=["csv", "xlsx"], accept_multiple_files=True,
+                               max_upload_size=max_mb,
                                key=f"uploads_{st.session_state.get('upload_round', 0)}", disabled=bool(limits_error))
     if st.button("开始导入", type="primary", disabled=not uploads or bool(limits_error)):
         too_big = [u.name for u in uploads if u.size > max_mb * 1024 * 1024]
@@ -186,8 +187,9 @@ except WarehouseError as exc:
 
 cal = status["calendar"]
 if cal["uncovered_data_years"]:
-    st.warning(f"{'、'.join(map(str, cal['uncovered_data_years']))} 年没有官方或录入的节假日安排：这些年份的期限按周一至周五"
-               "临时估算，相关数字标注为“暂定”。请上传节假日调整文件（calendar_overrides.csv）录入该年的放假与调休安排。")
+    st.warning(f"{'、'.join(map(str, cal['uncovered_data_years']))} 年没有官方或录入的节假日安排："
+               "这些年份的期限按周一至周五临时估算，相关数字标注为“暂定”。请上传节假日调整文件（"
+               "calendar_overrides.csv）录入该年的放假与调休安排。")
 
 c1, c2, c3 = st.columns(3)
 c1.metric("数据表总行数", f"{sum(t['rows'] for t in status['tables']):,}")
@@ -219,7 +221,8 @@ with ui.section("隔离区"):   # one part failing leaves the rest of the page (
                                             pl.col("reasons_kept").alias("保留明细条数"))))
         with st.expander("各列的问题条数"):
             ui.table(ui.figure(catalogue.quarantine_by_column).select(
-                pl.col("source_file").alias("文件"), pl.col("column_name").alias("列"), pl.col("rows").alias("隔离行数"),
+                pl.col("source_file").alias("文件"), pl.col("column_name").alias("列"),
+                pl.col("rows").alias("隔离行数"),
                 pl.col("reasons").alias("问题条数"), pl.col("reasons_kept").alias("保留明细条数")))
         chosen = st.selectbox("按文件筛选", [ALL_FILES] + by_file["source_file"].to_list(), key="quarantine_file")
         file = "" if chosen == ALL_FILES else chosen

@@ -5,11 +5,11 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash.web import ui
-from govdash.figures import catalogue
-from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr, previous_month
-from govdash.figures.whistle import needed_to_reach
 from govdash.core.labels import STATUS_LABELS
+from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr, previous_month
+from govdash.figures import catalogue
+from govdash.figures.whistle import needed_to_reach
+from govdash.web import ui
 
 ui.start_page("self-check")
 month = ui.current_month()
@@ -23,11 +23,14 @@ city = b["city"]
 st.caption(f"{month_label(month)} · 截止 {moment_label(b['as_of'])}")
 
 cols = st.columns(5)
-for col, (key, label) in zip(cols, [("handling_rate", "处置率"), ("timely_handling_rate", "及时处置率"), ("closure_rate", "办结率"),
+for col, (key, label) in zip(cols, [("handling_rate", "处置率"), ("timely_handling_rate", "及时处置率"),
+                                    ("closure_rate", "办结率"),
                                     ("on_time_closure_rate", "按期办结率"), ("satisfaction_rate", "满意率")]):
-    delta = None if mine[key] is None or city[key] is None else f"{(mine[key] - city[key]) * 100:+.1f} 个百分点（对比全市）"
+    delta = (None if mine[key] is None or city[key] is None
+             else f"{(mine[key] - city[key]) * 100:+.1f} 个百分点（对比全市）")
     col.metric(label, ui.fmt_rate(mine[key]), delta=delta)
-st.write(f"本月排名：第 {mine['rank']} 名（共 {b['department_count']} 个部门）；派单 {mine['dispatched']} 件，退单 {mine['returned']} 件，升级 {mine['escalated']} 件。")
+st.write(f"本月排名：第 {mine['rank']} 名（共 {b['department_count']} 个部门）；派单 {mine['dispatched']} 件，退单 "
+         f"{mine['returned']} 件，升级 {mine['escalated']} 件。")
 
 threshold = b["settings"]["whistle"]["negative_list_threshold"]
 st.subheader(f"距离 {threshold:.0%} 阈值还差多少")
@@ -37,7 +40,8 @@ if need_handle is None:
     st.info("本月没有派单，处置率和办结率无法计算（显示为“—”）。")
 else:
     st.write(f"处置率：{'已达到' if need_handle == 0 else f'还需再处置 {need_handle} 件'}；"
-             f"办结率：{'已达到' if need_close == 0 else f'还需再办结 {need_close} 件'}（按本月派单 {mine['dispatched']} 件计）。")
+             f"办结率：{'已达到' if need_close == 0 else f'还需再办结 {need_close} 件'}（按本月派单 "
+             f"{mine['dispatched']} 件计）。")
 
 st.subheader("在办事项（按期限排序）")
 # every open case of the department at the cut-off, whatever month it was dispatched in
@@ -82,7 +86,8 @@ fig.update_xaxes(type="category")
 ui.plot(fig, c2)
 
 st.subheader("退单与重办")
-allm = ui.figure(catalogue.assignments, month_bounds(first)[0], month_bounds(month)[1], as_of).filter(pl.col("dept_id") == dept)
+allm = ui.figure(catalogue.assignments, month_bounds(first)[0], month_bounds(month)[1],
+                 as_of).filter(pl.col("dept_id") == dept)
 st.write(f"近 12 个月退单 {int((allm['status'] == 'returned').sum())} 件；各状态：" +
          "，".join(f"{STATUS_LABELS[s]} {n} 件" for s, n in allm.group_by("status").len().sort("status").iter_rows()))
 
@@ -107,5 +112,6 @@ else:
     st.success("未列入考核负面清单（1 月至本月累计处置率、办结率均不低于阈值）。")
 if burden:
     r = burden[0]
-    st.warning(f"减负负面清单：本月向社区下派清单外事项 {r['tasks_off_list']} 件、要求清单外证明 {r['certificates_off_list']} 件；"
-               f"本年累计 {r['tasks_off_list_ytd']} 件、{r['certificates_off_list_ytd']} 件。明细见“负面清单”页。")
+    st.warning(f"减负负面清单：本月向社区下派清单外事项 {r['tasks_off_list']} 件、要求清单外证明 "
+               f"{r['certificates_off_list']} 件；本年累计 {r['tasks_off_list_ytd']} 件、"
+               f"{r['certificates_off_list_ytd']} 件。明细见“负面清单”页。")

@@ -5,13 +5,14 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash.web import publish_panel, ui
 from govdash.core.labels import DEPT_LABELS
 from govdash.core.periods import moment_label, month_label, month_label_expr, previous_month
 from govdash.core.textsafe import md
-from govdash.figures import catalogue
 from govdash.documents.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
 from govdash.documents.bulletin_text import DEPT_COLUMNS
+from govdash.figures import catalogue
+from govdash.web import publish_panel, ui
+
 
 def doc_table(columns, rows, **kwargs):
     """Rows shaped for the Word bulletin, shown with the Word bulletin's columns and labels."""
@@ -65,7 +66,8 @@ def trend_and_hotspots() -> None:
     for _ in range(11):
         first = previous_month(first)
     trend = ui.figure(catalogue.monthly_rates, first, month, as_of, None)
-    long = trend.unpivot(index="month", on=["handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate"],
+    long = trend.unpivot(index="month", on=["handling_rate", "timely_handling_rate", "closure_rate",
+                                            "on_time_closure_rate"],
                          variable_name="指标", value_name="比率").with_columns(
         pl.col("指标").replace_strict(DEPT_LABELS), month_label_expr("month").alias("月份"))
     fig = px.line(long, x="月份", y="比率", color="指标", markers=True)

@@ -4,16 +4,17 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from govdash.web import ui
-from govdash.figures import catalogue
 from govdash.core.periods import month_label, week_range_label
 from govdash.core.textsafe import md
+from govdash.figures import catalogue
+from govdash.web import ui
 
 ui.start_page("visits")
 month = ui.current_month()
 year = int(month[:4])
 st.caption(f"{month_label(month)} · 每个捆绑部门每周至少走访所捆绑的联合党委一次（4.4 c）；"
-           "ISO 周（周一至周日）归属其周四所在月份。豁免周：" + ("、".join(week_range_label(w) for w in ui.settings()["visits"]["exempt_weeks"]) or "无"))
+           "ISO 周（周一至周日）归属其周四所在月份。豁免周：" + ("、".join(week_range_label(w)
+                                                    for w in ui.settings()["visits"]["exempt_weeks"]) or "无"))
 
 visits = ui.figure(catalogue.visit_table, month)
 if visits is None or visits.height == 0:
@@ -41,7 +42,8 @@ if chosen:
     grid = grid.filter(pl.col("dept_id").is_in(chosen))
 cells = (grid.filter(pl.col("counts_required"))
          .group_by("jpc_name", "week_id")
-         .agg(pl.col("covered").mean().alias("覆盖率"), pl.len().alias("应走访部门"), pl.col("covered").sum().alias("已走访部门")))
+         .agg(pl.col("covered").mean().alias("覆盖率"), pl.len().alias("应走访部门"),
+              pl.col("covered").sum().alias("已走访部门")))
 if cells.height:
     # weeks in calendar order (by their Monday), labelled 第49周（12.2–12.8）; a (JPC, week) no binding required
     # stays empty (None), not 0 %
@@ -53,7 +55,8 @@ if cells.height:
     for jpc in jpcs:
         row = [by_cell.get((jpc, w)) for w in weeks["week_id"]]
         z.append([None if r is None else r["覆盖率"] for r in row])
-        text.append(["无应走访的捆绑关系" if r is None else f"已走访 {r['已走访部门']} / 应走访 {r['应走访部门']} 个部门"
+        text.append(["无应走访的捆绑关系" if r is None
+                     else f"已走访 {r['已走访部门']} / 应走访 {r['应走访部门']} 个部门"
                      for r in row])
     fig = go.Figure(go.Heatmap(x=week_labels, y=jpcs, z=z, text=text, zmin=0, zmax=1, colorscale="RdYlGn",
                                hoverongaps=False, xgap=1, ygap=1,
@@ -63,27 +66,33 @@ if cells.height:
                       xaxis=dict(type="category", categoryorder="array", categoryarray=week_labels),
                       yaxis=dict(type="category", autorange="reversed"))
     ui.plot(fig)
-    st.caption("颜色为该周已走访的捆绑部门占应走访部门的比例；空白为该周无应走访的捆绑关系（不计为 0%）。周按日历顺序排列。")
+    st.caption("颜色为该周已走访的捆绑部门占应走访部门的比例；"
+               "空白为该周无应走访的捆绑关系（不计为 0%）。周按日历顺序排列。")
 
 st.subheader("各部门走访达标率")
 show = depts.select("dept_id", "dept_name", "bindings", "required_weeks", "covered_weeks", "visit_compliance", "missed",
                     "visits", "leader_led_visits", "problems_raised", "problems_solved")
-ui.table(show.rename({"dept_id": "部门编号", "dept_name": "部门", "bindings": "捆绑联合党委数", "required_weeks": "应走访周数",
+ui.table(show.rename({"dept_id": "部门编号", "dept_name": "部门", "bindings": "捆绑联合党委数",
+                      "required_weeks": "应走访周数",
                           "covered_weeks": "已走访周数", "visit_compliance": "走访达标率", "missed": "缺访周次",
                           "visits": "走访次数", "leader_led_visits": "市领导带队", "problems_raised": "发现问题",
                           "problems_solved": "解决问题"}), rates=["走访达标率"])
 
-detail_dept = st.selectbox("查看部门明细", list(depts["dept_id"]), format_func=lambda d: names.get(d, d), key="visit_detail")
+detail_dept = st.selectbox("查看部门明细", list(depts["dept_id"]), format_func=lambda d: names.get(d, d),
+                           key="visit_detail")
 rows = visits.filter(pl.col("dept_id") == detail_dept)
 ui.table(rows.select("jpc_id", "jpc_name", "required_weeks", "covered_weeks", "visit_compliance", "visits",
                          "leader_led_visits", "problems_raised", "problems_solved", "missed_weeks")
-             .rename({"jpc_id": "联合党委编号", "jpc_name": "联合党委", "required_weeks": "应走访周数", "covered_weeks": "已走访周数",
+             .rename({"jpc_id": "联合党委编号", "jpc_name": "联合党委", "required_weeks": "应走访周数",
+                      "covered_weeks": "已走访周数",
                       "visit_compliance": "走访达标率", "visits": "走访次数", "leader_led_visits": "市领导带队",
-                      "problems_raised": "发现问题", "problems_solved": "解决问题", "missed_weeks": "缺访周"}), rates=["走访达标率"])
+                      "problems_raised": "发现问题", "problems_solved": "解决问题", "missed_weeks": "缺访周"}),
+         rates=["走访达标率"])
 records = ui.figure(catalogue.visit_records, month, detail_dept, None)
 with st.expander(f"{md(names.get(detail_dept, detail_dept))}本月的走访记录（{records.height} 条）"):
     ui.table(records.rename({"visit_id": "走访编号", "visit_date": "走访日期", "week_id": "周", "dept_id": "部门编号",
-                                 "jpc_id": "联合党委编号", "led_by_city_leader": "市领导带队", "team_leader_rank": "组长职级",
+                                 "jpc_id": "联合党委编号", "led_by_city_leader": "市领导带队",
+                             "team_leader_rank": "组长职级",
                                  "participants": "参加人数", "topics": "走访内容", "problems_raised": "发现问题",
                                  "problems_solved": "解决问题"}))
 

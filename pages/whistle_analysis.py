@@ -4,10 +4,10 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash.web import ui
-from govdash.figures import catalogue
 from govdash.core.labels import STATUS_LABELS
 from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr
+from govdash.figures import catalogue
+from govdash.web import ui
 
 ui.start_page("whistle")
 month = ui.current_month()
@@ -16,7 +16,8 @@ c1, c2 = st.columns(2)
 # the period follows the sidebar's month: that month, or the year up to it
 scope = c1.radio("统计范围", ["本月", "本年至本月"], horizontal=True, key="whistle_scope")
 first, last = (month, month) if scope == "本月" else (f"{month[:4]}-01", month)
-st.caption(f"{month_label(first)}" + ("" if first == last else f"至{month_label(last)}") + f"派出的任务 · 截止 {moment_label(as_of)}")
+st.caption(f"{month_label(first)}" + ("" if first == last else f"至{month_label(last)}")
+           + f"派出的任务 · 截止 {moment_label(as_of)}")
 dept_names = ui.department_names()
 chosen_depts = c2.multiselect("部门", list(dept_names), format_func=dept_names.get, key="depts", placeholder="全部部门")
 f1, f2, f3, f4 = st.columns(4)
@@ -48,7 +49,8 @@ live = a.filter(pl.col("status") != "returned")
 st.subheader("响应用时与时限")
 resp = live.filter(pl.col("responded_at").is_not_null()).with_columns(
     ((pl.col("responded_at") - pl.col("dispatched_at")).dt.total_minutes()).alias("响应用时（分钟）"),
-    pl.when(pl.col("handling_mode") == "onsite").then(pl.lit("现场（时限 2 小时）")).otherwise(pl.lit("非现场（时限 1 小时）")).alias("方式"),
+    pl.when(pl.col("handling_mode") == "onsite").then(pl.lit("现场（时限 2 小时）"))
+    .otherwise(pl.lit("非现场（时限 1 小时）")).alias("方式"),
 )
 fig = px.histogram(resp, x="响应用时（分钟）", color="方式", nbins=60, barmode="overlay")
 fig.update_yaxes(title_text="任务数")
@@ -58,7 +60,8 @@ ui.plot(fig)
 
 st.subheader("结案时间相对期限")
 closed = live.filter(pl.col("closed_at").is_not_null()).with_columns(
-    ((pl.col("closed_at") - pl.col("closure_deadline")).dt.total_hours() / 24).round(1).alias("相对期限（天，负数为提前）"))
+    ((pl.col("closed_at") - pl.col("closure_deadline")).dt.total_hours() / 24).round(1)
+    .alias("相对期限（天，负数为提前）"))
 fig = px.histogram(closed, x="相对期限（天，负数为提前）", nbins=60)
 fig.update_yaxes(title_text="任务数")
 fig.add_vline(x=0, line_dash="dash")
@@ -66,8 +69,8 @@ ui.plot(fig)
 
 st.subheader("时限达标情况（按月，本年至本月）")
 # the rates come from the figure (one definition with the bulletin), over the same filters as above
-by_month = ui.figure(catalogue.whistle_rates, f"{month[:4]}-01", month, as_of, tuple(chosen_depts), tuple(chosen_comms), tuple(chosen_cats),
-                     None if mode == "全部" else ("onsite" if mode == "现场" else "offsite"),
+by_month = ui.figure(catalogue.whistle_rates, f"{month[:4]}-01", month, as_of, tuple(chosen_depts), tuple(chosen_comms),
+                     tuple(chosen_cats), None if mode == "全部" else ("onsite" if mode == "现场" else "offsite"),
                      None if difficult == "全部" else difficult == "疑难").rename(
     {"month": "月份", "timely_handling_rate": "及时处置率", "on_time_closure_rate": "按期办结率"}).with_columns(
     month_label_expr("月份"))
@@ -92,10 +95,12 @@ names = ui.code_names()
 events = a.sort("dispatched_at", "event_id").select(
     pl.col("event_id").alias("事件编号"), pl.col("dept_id").alias("部门编号"), pl.col("community_id").alias("社区编号"),
     pl.col("category").alias("类别"), pl.col("handling_mode").alias("处置方式"), pl.col("is_difficult").alias("疑难"),
-    pl.col("dispatched_at").alias("派单时间"), pl.col("closure_deadline").alias("办结期限"), pl.col("closed_at").alias("结案时间"),
+    pl.col("dispatched_at").alias("派单时间"), pl.col("closure_deadline").alias("办结期限"),
+    pl.col("closed_at").alias("结案时间"),
     pl.col("status").alias("状态"), pl.col("working_days_overdue").alias("超期工作日"), pl.col("rating").alias("评价"))
 sel = ui.table(events, on_select="rerun", selection_mode="single-row", key="whistle_events")
 if sel and sel.selection.rows:
     ui.show_case(events["事件编号"][sel.selection.rows[0]], as_of)
 else:
-    st.caption(f"共 {events.height} 条派单（一件事派给多个部门时每个部门一条）。点选一行查看该事件的派单、期限和完整流转记录。")
+    st.caption(f"共 {events.height} 条派单（一件事派给多个部门时每个部门一条）。"
+               "点选一行查看该事件的派单、期限和完整流转记录。")

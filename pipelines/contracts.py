@@ -14,8 +14,8 @@ from functools import lru_cache
 import pandera.polars as pa
 import polars as pl
 
-from govdash.core.periods import plausible_window
 from govdash.core import textsafe
+from govdash.core.periods import plausible_window
 from govdash.core.tables import POLARS_TYPES, Column, TableSpec, table_specs
 
 TRUE_WORDS = ["true", "t", "1", "1.0", "yes", "y", "是", "真", "对", "√"]
@@ -57,7 +57,8 @@ def column_checks(c: Column) -> list[pa.Check]:
 def table_schema(spec: TableSpec) -> pa.DataFrameSchema:
     """The pandera schema of a table spec: its columns in order, typed, required ⇔ not nullable, with their checks."""
     return pa.DataFrameSchema(
-        {c.name: pa.Column(POLARS_TYPES[c.type], checks=column_checks(c), nullable=not c.required) for c in spec.columns},
+        {c.name: pa.Column(POLARS_TYPES[c.type], checks=column_checks(c), nullable=not c.required)
+         for c in spec.columns},
         name=spec.name)
 
 
@@ -75,19 +76,23 @@ _iso_week = pl.col("week").str.slice(6, 2).cast(pl.Int32, strict=False)
 
 ROW_RULES: dict[str, list[tuple[str, pl.Expr, str]]] = {
     "bindings": [
-        ("dept_id", ~((pl.col("role") == "department") & pl.col("dept_id").is_null()), "部门捆绑（role=department）必须填写部门编号"),
-        ("leader_name", ~((pl.col("role") == "leader") & pl.col("leader_name").is_null()), "市领导联系（role=leader）必须填写市领导姓名"),
+        ("dept_id", ~((pl.col("role") == "department") & pl.col("dept_id").is_null()),
+         "部门捆绑（role=department）必须填写部门编号"),
+        ("leader_name", ~((pl.col("role") == "leader") & pl.col("leader_name").is_null()),
+         "市领导联系（role=leader）必须填写市领导姓名"),
         ("valid_to", pl.col("valid_to") >= pl.col("valid_from"), "失效日期早于生效日期"),
     ],
     "whistle_event_log": [
-        ("dept_id", ~(pl.col("action").is_in(["dispatched", "returned"]) & pl.col("dept_id").is_null()), "派单/退回记录必须填写部门编号"),
+        ("dept_id", ~(pl.col("action").is_in(["dispatched", "returned"]) & pl.col("dept_id").is_null()),
+         "派单/退回记录必须填写部门编号"),
         ("value", ~((pl.col("action") == "escalated") & ~pl.col("value").is_in(ESCALATION_VALUES).fill_null(False)),
          "升级记录的值必须是 daily/weekly/city（日调度/周协调/市委市政府协调）"),
         ("value", ~((pl.col("action") == "rated") & ~pl.col("value").is_in(RATING_VALUES).fill_null(False)),
          "评价记录的值必须是 satisfied/basic/unsatisfied（满意/基本满意/不满意）"),
     ],
     "negative_reports": [
-        ("week", (_iso_week >= 1) & (_iso_week <= pl.date(_iso_year, 12, 28).dt.week()), "不是有效的 ISO 周（该年没有这一周）"),
+        ("week", (_iso_week >= 1) & (_iso_week <= pl.date(_iso_year, 12, 28).dt.week()),
+         "不是有效的 ISO 周（该年没有这一周）"),
     ],
     "appeal_log": [
         ("exited_at", pl.col("exited_at") >= pl.col("entered_at"), "离开时间早于进入时间"),
@@ -321,7 +326,8 @@ def check_frame(spec: TableSpec, frame: pl.DataFrame,
     if (declared := schema_failures(table_schema(spec), typed_frame)) is not None:
         failures.append(declared)
     failures.extend(plausibility_failures(spec, typed_frame, window or default_window()))
-    if (rules := row_rule_schema(spec.name)) is not None and (broken := schema_failures(rules, typed_frame)) is not None:
+    if (rules := row_rule_schema(spec.name)) is not None and (broken := schema_failures(rules,
+                                                                                        typed_frame)) is not None:
         failures.append(broken)
     out = pl.concat(failures) if failures else empty_failures()
     # required value that failed to parse: keep the parse reason only

@@ -27,15 +27,22 @@ import duckdb
 import polars as pl
 
 from govdash.core.paths import REPO_ROOT
+from govdash.core.tables import TableSpec
 from pipelines.contracts import check_frame, default_window
 from pipelines.limits import Limits, load_limits
-from pipelines.readers import (RaggedRows, SourceError, SourceFrame, iter_source_paths, peek_table, read_sources,
-                               unexpected_error)
-from govdash.core.tables import TableSpec
+from pipelines.readers import (
+    RaggedRows,
+    SourceError,
+    SourceFrame,
+    iter_source_paths,
+    peek_table,
+    read_sources,
+    unexpected_error,
+)
 from warehouse.build import build
 from warehouse.db import write_session
-from warehouse.sql_files import ingest_sql
 from warehouse.schema import ensure_schema, quarantine_note, raw_table
+from warehouse.sql_files import ingest_sql
 
 # the reference lists shipped with the product (transcribed from the seeds), loaded when a
 # warehouse has none so that clause codes can be checked from the first ingest on
@@ -154,8 +161,8 @@ def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def _stage(con: duckdb.DuckDBPyConnection, src: SourceFrame,
            window: tuple[dt.datetime, dt.datetime]) -> tuple[int, int]:
-    """Read and check the source into temp tables (rows, cells cleaned). Any failure concerns this source alone and is one
-    SourceError; a DuckDB error is the warehouse's, not the file's, and fails the run."""
+    """Read and check the source into temp tables (rows, cells cleaned). Any failure concerns this source alone and
+    is one SourceError; a DuckDB error is the warehouse's, not the file's, and fails the run."""
     try:
         try:
             return _stage_incoming(con, src, window)
@@ -181,7 +188,8 @@ def _quarantine(con: duckdb.DuckDBPyConnection, summary: FileSummary, run_id: st
     file_counts = con.execute(ingest_sql("quarantine_file_counts"), {"file": summary.file}).fetchall()
     rows, reasons, kept = file_counts[0] if file_counts else (0, 0, 0)
     summary.rows_quarantined = rows
-    summary.warning = "；".join(filter(None, [cleaned_note(summary.cells_cleaned), quarantine_note(rows, reasons, kept)])) or None
+    summary.warning = "；".join(filter(None, [cleaned_note(summary.cells_cleaned),
+                                             quarantine_note(rows, reasons, kept)])) or None
 
 
 def cleaned_note(cells: int) -> str | None:
@@ -324,8 +332,8 @@ def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, 
                              if s.table and (s.rows_loaded or s.rows_replaced)}):
             con.execute(ingest_sql("changed_table"), {"table": table})
         if do_build:
-            result.models = build(con, progress=(lambda i, n, name: progress("build", i, n, name)) if progress else None,
-                                  incremental=True)
+            result.models = build(con, progress=(lambda i, n, name: progress("build", i, n, name)) if progress
+                                  else None, incremental=True)
         con.commit()
     # in the order the files were given (the bundled reference lists first)
     result.files = [s for _, summaries in sorted(loaded, key=lambda x: x[0]) for s in summaries]

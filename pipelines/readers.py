@@ -40,8 +40,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.limits import Limits, load_limits
 from govdash.core.tables import TableSpec, normalise_header, table_specs
+from pipelines.limits import Limits, load_limits
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,9 @@ def _logged(path: Path, problem: str, exc: BaseException) -> SourceError:
 
 
 def _too_many_rows(path: Path, limits: Limits) -> SourceError:
-    return SourceError(path, f"文件超过 {limits.max_rows_per_file:,} 行的上限（设置 [limits] max_rows_per_file），{SPLIT_FILE}")
+    return SourceError(path,
+                       f"文件超过 {limits.max_rows_per_file:,} 行的上限（设置 [limits] "
+                       f"max_rows_per_file），{SPLIT_FILE}")
 
 
 RAGGED_SCHEMA = {"row_index": pl.Int64, "fields": pl.Int64, "text": pl.Utf8}
@@ -141,7 +143,8 @@ class SourceFrame:
             pl.lit(WHOLE_ROW).alias("column_name"),
             pl.col("text").alias("value"),
             pl.when(pl.col("fields") == 0).then(pl.lit(BLANK_ROW))
-            .otherwise(pl.format("字段数与表头不一致（应为 {} 个，实为 {} 个）", pl.lit(self.expected_fields), "fields"))
+            .otherwise(pl.format("字段数与表头不一致（应为 {} 个，实为 {} 个）", pl.lit(self.expected_fields),
+                                 "fields"))
             .alias("reason"),
         )
 
@@ -228,9 +231,10 @@ def _plain_shape(path: Path, source: bytes | Path, eol: str, limits: Limits) -> 
     return CsvShape(header=header or [""], rows=rows, ragged=ragged, last_fields=last)
 
 
-def _quoted_shape(path: Path, source: bytes | Path, eol: str, limits: Limits) -> CsvShape:
+def _quoted_shape(path: Path, source: bytes | Path, _eol: str, limits: Limits) -> CsvShape:
     """A CSV with quote characters: Python's csv module parses the quoting (exact; slower than polars,
-    so only for the files that need it). It knows LF, CRLF and CR itself: `eol` is not needed."""
+    so only for the files that need it). It knows LF, CRLF and CR itself: `_eol` (taken as _plain_shape takes it)
+    is not needed."""
     raw = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
     index, counts, texts = array("q"), array("q"), []
     keep, most = limits.max_quarantine_rows_per_column, limits.max_rows_per_file
@@ -249,8 +253,10 @@ def _quoted_shape(path: Path, source: bytes | Path, eol: str, limits: Limits) ->
                 if n >= most:
                     raise _too_many_rows(path, limits)
         except csv.Error as exc:
-            raise _logged(path, f"CSV 格式错误：第 {reader.line_num:,} 行附近无法解析（字段过长或引号不成对）", exc) from None
-    return CsvShape(header=header, rows=n + 1, ragged=_ragged_frame(index.tolist(), counts.tolist(), texts), last_fields=last)
+            raise _logged(path, f"CSV 格式错误：第 {reader.line_num:,} 行附近无法解析（字段过长或引号不成对）",
+                          exc) from None
+    return CsvShape(header=header, rows=n + 1, ragged=_ragged_frame(index.tolist(), counts.tolist(), texts),
+                    last_fields=last)
 
 
 def _csv_shape(path: Path, source: bytes | Path, eol: str, csv_module: bool, limits: Limits) -> CsvShape:
@@ -443,7 +449,9 @@ def _check_xlsx_archive(path: Path, limits: Limits) -> None:
     except (ValueError, zlib.error, OSError) as exc:
         raise _logged(path, EXCEL_UNREADABLE, exc) from None
     if liar is not None:
-        raise SourceError(path, f"Excel 文件的压缩目录与内容不符（{liar.filename} 解压后大于声明的大小），疑似“压缩炸弹”，未导入")
+        raise SourceError(path,
+                          f"Excel 文件的压缩目录与内容不符（{liar.filename} "
+                          "解压后大于声明的大小），疑似“压缩炸弹”，未导入")
 
 
 def _inflates_beyond(fh, part: zipfile.ZipInfo) -> bool:

@@ -91,7 +91,8 @@ NAME_B = list("滨湾苑岭岙浦桥塘埠园坊里庄村屿")
 def _opt(keep: np.ndarray, values) -> pl.Series:
     """Text values where keep is true, null elsewhere."""
     vals = values if isinstance(values, pl.Series) else pl.Series(np.asarray(values).astype(str))
-    return pl.select(pl.when(pl.lit(pl.Series(np.asarray(keep, bool)))).then(pl.lit(vals)).otherwise(None)).to_series().cast(pl.Utf8)
+    return pl.select(pl.when(pl.lit(pl.Series(np.asarray(keep,
+                                                         bool)))).then(pl.lit(vals)).otherwise(None)).to_series().cast(pl.Utf8)
 
 
 def _ts_str(arr: np.ndarray) -> pl.Series:
@@ -121,7 +122,8 @@ class _City:
                         break
                 rows.append((f"C{c + 1:03d}", nm, jid, jname, AREAS[jpc_area[j]]))
                 c += 1
-        self.communities = pl.DataFrame(rows, schema=["community_id", "community_name", "jpc_id", "jpc_name", "area"], orient="row")
+        self.communities = pl.DataFrame(rows, schema=["community_id", "community_name", "jpc_id", "jpc_name", "area"],
+                                        orient="row")
         self.comm_jpc = np.array([self.jpcs.index(r[2]) for r in rows])
         # some communities whistle far more than others
         self.comm_weight = rng.gamma(2.0, 1.0, len(rows))
@@ -131,7 +133,8 @@ class _City:
         brow = []
         self.binding_spans = []  # (jpc index, dept index, from, to)
         for j, jid in enumerate(self.jpcs):
-            brow.append((jid, "leader", None, f"{SURNAMES[j % len(SURNAMES)]}{GIVEN[(j * 5) % len(GIVEN)]}", f"{YEAR}-01-01", None))
+            brow.append((jid, "leader", None, f"{SURNAMES[j % len(SURNAMES)]}{GIVEN[(j * 5) % len(GIVEN)]}",
+                         f"{YEAR}-01-01", None))
             k = int(rng.integers(2, 5))
             depts = rng.choice(len(DEPARTMENTS), k, replace=False)
             for n, d in enumerate(depts):
@@ -142,9 +145,11 @@ class _City:
                     newd = int(rng.choice(others))
                     brow.append((jid, "department", DEPARTMENTS[newd][0], None, f"{YEAR}-07-01", None))
                     self.binding_spans.append((j, newd, dt.date(YEAR, 7, 1), dt.date(YEAR, 12, 31)))
-                brow.append((jid, "department", DEPARTMENTS[d][0], None, start.isoformat(), end.isoformat() if end else None))
+                brow.append((jid, "department", DEPARTMENTS[d][0], None, start.isoformat(),
+                             end.isoformat() if end else None))
                 self.binding_spans.append((j, int(d), start, end or dt.date(YEAR, 12, 31)))
-        self.bindings = pl.DataFrame(brow, schema=["jpc_id", "role", "dept_id", "leader_name", "valid_from", "valid_to"], orient="row")
+        self.bindings = pl.DataFrame(brow, schema=["jpc_id", "role", "dept_id", "leader_name", "valid_from",
+                                                   "valid_to"], orient="row")
 
 
 def _day_weights(cal: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -158,7 +163,8 @@ def _day_weights(cal: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return dates, w / w.sum()
 
 
-def _events_and_logs(rng, city: _City, dates: np.ndarray, day_p: np.ndarray, n_events: int, month_mask: np.ndarray, start_no: int, workday: dict):
+def _events_and_logs(rng, city: _City, dates: np.ndarray, day_p: np.ndarray, n_events: int, month_mask: np.ndarray,
+                     start_no: int, workday: dict):
     """Events of the days in month_mask, with their full logs."""
     p = np.where(month_mask, day_p, 0.0)
     share = p.sum()
@@ -219,9 +225,11 @@ def _events_and_logs(rng, city: _City, dates: np.ndarray, day_p: np.ndarray, n_e
             "event_id": event_ids[ev],
             "ts": ts.astype("datetime64[ms]"),
             "action": np.full(k, action),
-            "dept_id": np.array([d[0] for d in DEPARTMENTS])[dept_idx] if dept_idx is not None else pl.Series([None] * k, dtype=pl.Utf8),
+            "dept_id": np.array([d[0] for d in DEPARTMENTS])[dept_idx] if dept_idx is not None
+            else pl.Series([None] * k, dtype=pl.Utf8),
             "value": value if value is not None else pl.Series([None] * k, dtype=pl.Utf8),
-        }, schema={"event_id": pl.Utf8, "ts": pl.Datetime("ms"), "action": pl.Utf8, "dept_id": pl.Utf8, "value": pl.Utf8}))
+        }, schema={"event_id": pl.Utf8, "ts": pl.Datetime("ms"), "action": pl.Utf8, "dept_id": pl.Utf8,
+                   "value": pl.Utf8}))
 
     add(a_ev, dispatch, "dispatched", a_dept)
 
@@ -348,7 +356,8 @@ def _visits(rng, city: _City, scale: float) -> pl.DataFrame:
         "led_by_city_leader": np.where(rng.random(n) < 0.2, "true", "false"),
         "team_leader_rank": np.array(["副科级", "正科级", "副处级"])[rng.choice(3, n, p=[0.55, 0.35, 0.10])],
         "participants": rng.integers(2, 8, n),
-        "topics": np.array(["安全生产检查", "信访维稳", "环境整治", "重点工程推进", "党建指导", "消防安全"])[rng.integers(0, 6, n)],
+        "topics": np.array(["安全生产检查", "信访维稳", "环境整治", "重点工程推进", "党建指导",
+                            "消防安全"])[rng.integers(0, 6, n)],
         "problems_raised": raised,
         "problems_solved": solved,
     })
@@ -365,9 +374,11 @@ def _negative_reports(rng, city: _City) -> pl.DataFrame:
                 continue  # missing
             monday_after = dt.date.fromisocalendar(YEAR, w_i + 1, 1) + dt.timedelta(days=7)
             if u[w_i] > diligence:
-                sub = dt.datetime.combine(monday_after, dt.time(12)) + dt.timedelta(minutes=int(rng.integers(1, 3 * 24 * 60)))
+                sub = dt.datetime.combine(monday_after,
+                                          dt.time(12)) + dt.timedelta(minutes=int(rng.integers(1, 3 * 24 * 60)))
             else:
-                sub = dt.datetime.combine(monday_after, dt.time(8)) - dt.timedelta(minutes=int(rng.integers(0, 4 * 24 * 60)))
+                sub = dt.datetime.combine(monday_after,
+                                          dt.time(8)) - dt.timedelta(minutes=int(rng.integers(0, 4 * 24 * 60)))
             rid = f"NR-{jid}-{week}"
             n_items = int(rng.choice(3, p=[0.9, 0.08, 0.02]))  # integrity negatives are rare
             if n_items == 0:
@@ -375,7 +386,8 @@ def _negative_reports(rng, city: _City) -> pl.DataFrame:
             for code in rng.choice(CLAUSES, n_items, replace=False):
                 rows.append((rid, jid, week, sub.strftime("%Y-%m-%d %H:%M:%S"), str(code), int(rng.integers(1, 4)),
                              "发现相关情况并已登记", "true" if rng.random() < 0.7 else "false"))
-    return pl.DataFrame(rows, schema=["report_id", "jpc_id", "week", "submitted_at", "clause_code", "count", "description", "rectified"], orient="row")
+    return pl.DataFrame(rows, schema=["report_id", "jpc_id", "week", "submitted_at", "clause_code", "count",
+                                      "description", "rectified"], orient="row")
 
 
 def _appeals(rng, city: _City, dates, day_p, n: int, start_no: int, month_mask) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -426,7 +438,8 @@ def _appeals(rng, city: _City, dates, day_p, n: int, start_no: int, month_mask) 
         "community_id": city.communities["community_id"].to_numpy()[comm],
         "raised_at": _ts_str(raised),
         "origin_level": origin,
-        "category": np.array(["物业纠纷", "邻里纠纷", "环境卫生", "停车管理", "社会保障", "房屋安全"])[rng.integers(0, 6, n)],
+        "category": np.array(["物业纠纷", "邻里纠纷", "环境卫生", "停车管理", "社会保障",
+                              "房屋安全"])[rng.integers(0, 6, n)],
     })
     return appeals, pl.concat(logs).sort(["appeal_id", "level"])
 
@@ -440,7 +453,8 @@ def _tasks(rng, city: _City, n: int) -> pl.DataFrame:
                      np.where(u < sloppy * 0.9, np.array(OFF_LIST_TASKS)[rng.integers(0, len(OFF_LIST_TASKS), n)],
                               np.array(ADMISSION_ITEMS)[rng.integers(0, len(ADMISSION_ITEMS), n)]))
     v = rng.random(n)
-    cert = _opt(v >= 0.7, np.where(v < 0.7 + sloppy * 0.4, np.array(OFF_LIST_CERTS)[rng.integers(0, len(OFF_LIST_CERTS), n)],
+    cert = _opt(v >= 0.7, np.where(v < 0.7 + sloppy * 0.4,
+                                   np.array(OFF_LIST_CERTS)[rng.integers(0, len(OFF_LIST_CERTS), n)],
                                    np.array(CERTIFICATE_ITEMS)[rng.integers(0, len(CERTIFICATE_ITEMS), n)]))
     done = issued + rng.integers(86400, 30 * 86400, n).astype("timedelta64[s]")
     finished = rng.random(n) < 0.9
@@ -507,7 +521,8 @@ def generate(out: Path | str, seed: int = 2024, scale: float = 1.0, progress=Non
     months = dates.astype("datetime64[M]").astype(int) % 12
     ev_no, ap_no = 1, 1
     counts.update({"whistle_events": 0, "whistle_event_log": 0, "appeals": 0, "appeal_log": 0})
-    files = {name: open(out / f"{name}.csv", "wb") for name in ("whistle_events", "whistle_event_log", "appeals", "appeal_log")}
+    files = {name: open(out / f"{name}.csv", "wb") for name in ("whistle_events", "whistle_event_log", "appeals",
+                                                                "appeal_log")}
     try:
         for m in range(12):
             if progress:
@@ -515,7 +530,8 @@ def generate(out: Path | str, seed: int = 2024, scale: float = 1.0, progress=Non
             mask = months == m
             events, log = _events_and_logs(rng, city, dates, day_p, n_events, mask, ev_no, workday)
             appeals, alog = _appeals(rng, city, dates, day_p, int(6000 * scale), ap_no, mask)
-            for name, frame in (("whistle_events", events), ("whistle_event_log", log), ("appeals", appeals), ("appeal_log", alog)):
+            for name, frame in (("whistle_events", events), ("whistle_event_log", log), ("appeals", appeals),
+                                ("appeal_log", alog)):
                 frame.write_csv(files[name], include_header=(m == 0))
                 counts[name] += frame.height
             ev_no += events.height

@@ -47,7 +47,8 @@ def test_passwords_are_hashed_never_plain(accounts):
     generated = out.stdout.split("初始密码：")[1].strip()
     assert account_store.authenticate("office", generated).role == "assessment"
     assert generated not in accounts.read_text(encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "reset", "office", "--password", "another-pass-9"],
+    out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "reset", "office", "--password",
+                          "another-pass-9"],
                          capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0 and account_store.authenticate("office", generated) is None
     assert account_store.authenticate("office", "another-pass-9").role == "assessment"
@@ -339,7 +340,8 @@ def test_parallel_guesses_get_one_check(state):
     folder, settings = state
     throttle = sessions.Throttle(settings, None, clock=Clock())
     with ThreadPoolExecutor(8) as pool:
-        outcomes = list(pool.map(lambda i: sessions.attempt_sign_in("chair", f"guess-{i}", "10.1.1.1", throttle=throttle).outcome,
+        outcomes = list(pool.map(lambda i: sessions.attempt_sign_in("chair", f"guess-{i}", "10.1.1.1",
+                                                                    throttle=throttle).outcome,
                                  range(30)))
     assert outcomes.count("bad") == 1 and set(outcomes) <= {"bad", "wait", "busy"}
     assert throttle.failures("account", "chair", "10.1.1.1") == 1 and throttle.failures("account_total", "chair") == 1
@@ -394,7 +396,7 @@ def test_a_known_device_signs_in_from_a_locked_address(state):
     # the attacker at A: the account locked at A, then the address itself (guessing other names)
     _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.1", throttle=throttle), clock, 30)
     for i in range(40):
-        _fail_until(lambda: sessions.attempt_sign_in(f"user{i}", "guess", "10.0.0.1", throttle=throttle), clock, 2)
+        _fail_until(lambda i=i: sessions.attempt_sign_in(f"user{i}", "guess", "10.0.0.1", throttle=throttle), clock, 2)
     assert throttle.check("chair", "10.0.0.1").reason == "locked"
     assert throttle.check("anyone", "10.0.0.1").scope == "address"
     ok = sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.1", throttle=throttle, device=device)
@@ -403,9 +405,11 @@ def test_a_known_device_signs_in_from_a_locked_address(state):
     both = store.device_cookie(store.device_cookie(cookie, "d13"), "chair")
     assert store.known_device(both, "chair") == device and store.known_device(both, "d13") not in (None, device)
     # a stolen device cookie used for guessing locks that device only
-    outcomes = _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.9", throttle=throttle, device=device), clock, 20)
+    outcomes = _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.9", throttle=throttle,
+                                                            device=device), clock, 20)
     assert outcomes.count("bad") == 5 and outcomes[-1] == "locked"
-    assert sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.9", throttle=throttle, device=device).scope == "device"
+    assert sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.9", throttle=throttle,
+                                    device=device).scope == "device"
     assert sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.9", throttle=throttle).outcome == "ok"
     # an expired device cookie is unknown
     clock.advance(366 * 86400)
@@ -439,7 +443,8 @@ def test_distributed_guessing_slows_unknown_browsers_by_a_bounded_delay(state):
     assert sessions.attempt_sign_in("chair", "chair-password-1", "10.9.0.1", throttle=throttle).outcome == "ok"
     # the owner's known device, right after another failure: no wait
     sessions.attempt_sign_in("chair", "guess", "10.9.0.2", throttle=throttle)
-    assert sessions.attempt_sign_in("chair", "chair-password-1", "10.9.0.3", throttle=throttle, device=device).outcome == "ok"
+    assert sessions.attempt_sign_in("chair", "chair-password-1", "10.9.0.3", throttle=throttle,
+                                    device=device).outcome == "ok"
 
 
 def test_an_account_wide_lock_cannot_be_configured(tmp_path):
@@ -504,13 +509,15 @@ def test_unlock_from_the_command_line_reaches_the_running_server(state):
     throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
     _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.1", throttle=throttle), clock, 20)
     _fail_until(lambda: sessions.attempt_sign_in("d13", "guess", "10.0.0.2", throttle=throttle), clock, 20)
-    assert throttle.check("chair", "10.0.0.1").reason == "locked" and throttle.check("d13", "10.0.0.2").reason == "locked"
-    out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "unlock", "chair"], capture_output=True, text=True,
-                         cwd=REPO, env={**os.environ})
+    assert throttle.check("chair", "10.0.0.1").reason == "locked" and throttle.check("d13",
+                                                                                     "10.0.0.2").reason == "locked"
+    out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "unlock", "chair"], capture_output=True,
+                         text=True, cwd=REPO, env={**os.environ})
     assert out.returncode == 0 and "已解除账号 chair 的登录锁定" in out.stdout and not out.stderr, out.stderr
     assert throttle.check("chair", "10.0.0.1").allowed and throttle.failures("account_total", "chair") == 0
     assert throttle.check("d13", "10.0.0.2").reason == "locked"      # another account keeps its lock
-    again = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "unlock", "chair"], capture_output=True, text=True, cwd=REPO)
+    again = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "unlock", "chair"], capture_output=True,
+                           text=True, cwd=REPO)
     assert again.returncode == 0 and "没有失败登录记录" in again.stdout
 
 
@@ -520,14 +527,16 @@ def test_user_add_refuses_an_existing_name(accounts):
     before = account_store.load_accounts()["chair"]
     out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "add", "chair", "--role", "department:D01",
                           "--password", "another-pass-9"], capture_output=True, text=True, cwd=REPO)
-    assert out.returncode != 0 and "已存在" in out.stderr and "govdash user reset chair" in out.stderr and "--replace" in out.stderr
+    assert out.returncode != 0 and "已存在" in out.stderr
+    assert "govdash user reset chair" in out.stderr and "--replace" in out.stderr
     assert account_store.load_accounts()["chair"] == before
     assert account_store.authenticate("chair", "chair-password-1").role == "committee"
     out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "add", "chair", "--role", "department:D01",
                           "--password", "another-pass-9", "--replace"], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
     assert account_store.authenticate("chair", "chair-password-1") is None
-    assert account_store.authenticate("chair", "another-pass-9") == account_store.Principal("chair", "department", "D01")
+    assert account_store.authenticate("chair",
+                                      "another-pass-9") == account_store.Principal("chair", "department", "D01")
 
 
 def test_data_page_lists_attacked_accounts_and_the_committee_unlocks_them(tmp_path, monkeypatch, state):
@@ -650,7 +659,8 @@ def test_http_lock_refuses_the_right_password_and_says_until_when(guarded_app):
         assert status == 401, text
     status, headers, text = sign_in_http(app, "d13", "d13-password-1", "/whistle")
     assert status == 429 and not header(headers, "set-cookie")
-    assert re.search(r"账号“d13”从本机地址连续 5 次登录失败，已被暂时锁定，请于 \d{4}-\d\d-\d\d \d\d:\d\d 后再试", text), text
+    assert re.search(r"账号“d13”从本机地址连续 5 次登录失败，已被暂时锁定，请于 \d{4}-\d\d-\d\d \d\d:\d\d 后再试",
+                     text), text
     assert 14 * 60 <= int(header(headers, "retry-after")[0]) <= 15 * 60
     # another account is unaffected
     assert sign_in_http(app, "chair", "chair-password-1")[0] == 303
@@ -688,7 +698,8 @@ def test_govdash_serve_serves_the_guarded_app(sample_db, tmp_path):
     account_store.set_user("chair", "committee", "chair-password-1", path=accounts)
     port = free_port()
     env = {**os.environ, "GOVDASH_DB": str(sample_db), "GOVDASH_ACCOUNTS": str(accounts)}
-    proc = subprocess.Popen([sys.executable, "-m", "govdash.cli", "serve", "--port", str(port), "--address", "127.0.0.1"],
+    proc = subprocess.Popen([sys.executable, "-m", "govdash.cli", "serve", "--port", str(port), "--address",
+                             "127.0.0.1"],
                             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):

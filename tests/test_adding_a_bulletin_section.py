@@ -78,7 +78,8 @@ def _expected(cur) -> dict[str, int]:
     return dict(zip(counts["dept_id"], counts["len"]))
 
 
-def test_a_section_added_in_three_places_reaches_the_bulletin_its_cut_and_the_word_file(committed_sample_db, with_new_section):
+def test_a_section_added_in_three_places_reaches_the_bulletin_its_cut_and_the_word_file(committed_sample_db,
+                                                                                        with_new_section):
     con = connect_read(committed_sample_db)
     try:
         cur = read_cursor(con)
@@ -105,7 +106,8 @@ def test_a_section_added_in_three_places_reaches_the_bulletin_its_cut_and_the_wo
 @pytest.mark.parametrize("principal", [Principal("c", "committee"), Principal("d", "department", DEPT)],
                          ids=["committee", "department"])
 def test_a_section_added_in_three_places_is_on_the_page(committed_sample_db, with_new_section, monkeypatch, principal):
-    at = open_page("pages/monthly_bulletin.py", principal, MONTH, CUTOFF, db=committed_sample_db, monkeypatch=monkeypatch)
+    at = open_page("pages/monthly_bulletin.py", principal, MONTH, CUTOFF, db=committed_sample_db,
+                   monkeypatch=monkeypatch)
     titles = [s.value for s in at.subheader]
     assert f"十、{TITLE}" in titles and "十一、口径与设置" in titles
     con = connect_read(committed_sample_db)

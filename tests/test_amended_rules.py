@@ -22,7 +22,8 @@ from warehouse.db import connect_read, read_cursor
 
 LATE = dt.datetime(2024, 4, 30)   # after every log row: the stored facts are read
 FEB, APR = dt.datetime(2024, 2, 1), dt.datetime(2024, 4, 1)
-COLUMNS = "event_id, dept_id, dispatched_at, responded_at, closure_deadline_date, closed_at, status, rating, escalations, escalation_level"
+COLUMNS = ("event_id, dept_id, dispatched_at, responded_at, closure_deadline_date, closed_at, status, rating, "
+           "escalations, escalation_level")
 
 
 @pytest.fixture
@@ -33,7 +34,8 @@ def warehouse(tmp_path):
 
         def make(files: dict) -> object:
             n = next(numbers)
-            return opened.enter_context(golden_city(tmp_path / f"src{n}", tmp_path / f"wh{n}.duckdb", {**BASE, **files}))
+            return opened.enter_context(golden_city(tmp_path / f"src{n}", tmp_path / f"wh{n}.duckdb",
+                                                    {**BASE, **files}))
 
         yield make
 
@@ -52,7 +54,8 @@ def assignments(cur, as_of: dt.datetime, date_from=FEB, date_to=APR) -> list[tup
     The stored facts plus the live delta and the all-live computation must give the same rows."""
     sql = (f"select {COLUMNS} from assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored) "
            "order by event_id, dept_id, dispatched_at")
-    params = {"as_of": as_of, "date_from": date_from, "date_to": date_to, "sla": query.assignment_params(cur, as_of)["sla"]}
+    params = {"as_of": as_of, "date_from": date_from, "date_to": date_to,
+              "sla": query.assignment_params(cur, as_of)["sla"]}
     live = cur.execute(sql, {**params, "use_stored": False}).fetchall()
     # at every cut-off: the stored facts plus the live delta (events with a log row after it) equal all live
     stored = cur.execute(sql, {**params, "use_stored": True}).fetchall()
@@ -129,8 +132,8 @@ def test_dispatch_to_a_department_holding_an_open_assignment_starts_none(warehou
     # the bulletin: D1 holds E1 and E3 once each; each rating counted once
     for as_of in (LATE, dt.datetime(2024, 3, 31, 23, 0)):   # stored facts, then computed live
         d1 = department(cur, "2024-03", as_of, "D1")
-        assert (d1["dispatched"], d1["closed_on_time"], d1["closed_late"], d1["open_overdue"], d1["satisfied"], d1["rated"],
-                d1["returned"]) == (2, 1, 1, 0, 1, 2, 0)
+        assert (d1["dispatched"], d1["closed_on_time"], d1["closed_late"], d1["open_overdue"], d1["satisfied"],
+                d1["rated"], d1["returned"]) == (2, 1, 1, 0, 1, 2, 0)
         d2 = department(cur, "2024-03", as_of, "D2")
         assert (d2["dispatched"], d2["returned"]) == (0, 1)
 
@@ -165,7 +168,8 @@ def test_dispatch_to_a_department_whose_closure_stands_starts_a_new_assignment(w
     ]
     for as_of in (LATE, dt.datetime(2024, 3, 31, 23, 0)):
         d1 = department(cur, "2024-03", as_of, "D1")
-        assert (d1["dispatched"], d1["closed_on_time"], d1["closed_late"], d1["satisfied"], d1["rated"]) == (2, 1, 1, 1, 2)
+        assert (d1["dispatched"], d1["closed_on_time"], d1["closed_late"], d1["satisfied"],
+                d1["rated"]) == (2, 1, 1, 1, 2)
 
 
 def test_escalation_counts_only_while_the_assignment_is_open(warehouse):
@@ -345,7 +349,8 @@ def test_appeal_levels_as_of_a_cutoff(warehouse):
     # at 03-04 12:00: level 2 was entered and is left only on 03-05 (open); level 3 is not entered yet; A2 not raised
     assert rows(dt.datetime(2024, 3, 4, 12)) == [("A1", 1, "escalated", 24.0), ("A1", 2, "open", None)]
     levels = appeals.funnel_section(cur, *march, dt.datetime(2024, 3, 4, 12))
-    assert [(lv["level"], lv["entered"], lv["escalated"], lv["open"], lv["resolved"]) for lv in levels["levels"]][:3] == [
+    assert [(lv["level"], lv["entered"], lv["escalated"], lv["open"], lv["resolved"])
+            for lv in levels["levels"]][:3] == [
         (1, 1, 1, 0, 0), (2, 1, 0, 1, 0), (3, 0, 0, 0, 0)]
     assert levels["community_resolution_share"] is None
     assert rows(LATE) == [("A1", 1, "escalated", 24.0), ("A1", 2, "escalated", 72.0), ("A1", 3, "resolved", 24.0),
@@ -357,9 +362,10 @@ def test_appeal_levels_as_of_a_cutoff(warehouse):
 def test_the_bulletin_states_the_readings(warehouse):
     cur = warehouse({})
     readings = monthly_bulletin.bulletin(cur, "2024-03", LATE)["settings"]["readings"]
-    assert {"same_department_dispatch", "closure", "escalation", "reopen_without_department", "rating_without_department",
-            "negative_report_cutoff", "funnel"} <= set(readings)
-    assert "withdrawn" in readings["same_department_dispatch"] and "new assignment" in readings["same_department_dispatch"]
+    assert {"same_department_dispatch", "closure", "escalation", "reopen_without_department",
+            "rating_without_department", "negative_report_cutoff", "funnel"} <= set(readings)
+    same_department = readings["same_department_dispatch"]
+    assert "withdrawn" in same_department and "new assignment" in same_department
     assert "does not exist yet" in readings["funnel"] and "pending" in readings["negative_report_cutoff"]
 
 
@@ -369,7 +375,8 @@ PATTERNS = {
     # a department dispatched again while it holds an open assignment of the event: not closed, not returned since
     "dispatch_to_open_department": """
         select count(distinct d2.event_id) from log d1
-        join log d2 on d2.event_id = d1.event_id and d2.dept_id = d1.dept_id and d2.action = 'dispatched' and d2.seq > d1.seq
+        join log d2 on d2.event_id = d1.event_id and d2.dept_id = d1.dept_id and d2.action = 'dispatched'
+                    and d2.seq > d1.seq
         where d1.action = 'dispatched'
           and not exists (select 1 from log x where x.event_id = d1.event_id and x.seq > d1.seq and x.seq < d2.seq
                           and x.dept_id = d1.dept_id and x.action in ('closed', 'dispatched'))

@@ -122,7 +122,8 @@ def test_the_checks_can_fail():
     assert floor_of("govdash.cli.main") == 5 and floor_of("govdash.webhooks") is None   # a folder, not a name prefix
     assert floor_of("govdash.ui") is None and floor_of("govdash") is None   # a module loose in govdash/ has no floor
     assert len(FLOORS) <= 6
-    assert web_imports("import streamlit as st\nfrom starlette.responses import Response\n") == ["streamlit", "starlette"]
+    assert web_imports("import streamlit as st\nfrom starlette.responses import Response\n") == [
+        "streamlit", "starlette"]
     assert web_imports("def f():\n    from streamlit.web.server import app_discovery\n") == ["streamlit"]
     assert web_imports("import streamlined\nfrom govdash.web import ui\n") == []
 
@@ -154,7 +155,8 @@ def test_only_the_web_floor_imports_streamlit_or_starlette():
 def test_every_module_of_govdash_sits_in_a_floor_folder():
     """govdash/ itself holds only its floors' folders and accounts.py."""
     loose = sorted(p.name for p in (REPO / "govdash").glob("*.py") if p.name != "__init__.py")
-    listed = {Path(prefix).name for floor in FLOORS for prefix in floor if prefix.startswith("govdash/") and prefix.endswith(".py")}
+    listed = {Path(prefix).name for floor in FLOORS for prefix in floor
+              if prefix.startswith("govdash/") and prefix.endswith(".py")}
     assert set(loose) <= listed, sorted(set(loose) - listed)
 
 
@@ -162,7 +164,8 @@ def test_importing_govdash_pulls_nothing_in():
     import subprocess
     import sys
 
-    code = "import sys, govdash; print(sorted(m for m in sys.modules if m.startswith(('govdash.', 'warehouse', 'pipelines', 'polars', 'duckdb', 'streamlit'))))"
+    code = ("import sys, govdash; print(sorted(m for m in sys.modules if m.startswith(('govdash.', 'warehouse', "
+            "'pipelines', 'polars', 'duckdb', 'streamlit'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True).stdout
     assert out.strip() == "[]", out
 
@@ -186,7 +189,8 @@ def sql_strings(source: str) -> list[tuple[int, str]]:
     literal to the parser), whatever call they are passed to (execute, sql, a variable)."""
     tree = ast.parse(source)
     executed = {id(node.args[0]) for node in ast.walk(tree) if isinstance(node, ast.Call) and node.args
-                and isinstance(node.func, ast.Attribute) and node.func.attr in ("execute", "executemany", "sql", "query")}
+                and isinstance(node.func, ast.Attribute) and node.func.attr in ("execute", "executemany", "sql",
+                                                                                "query")}
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr):
@@ -210,7 +214,8 @@ def test_sql_lives_in_sql_files():
                    'con.execute(f"insert into {name} {sql}", params)',
                    'con.sql("select date, is_workday from ref_calendar_official").df()',
                    'cur.execute("use warehouse")', 'con.execute("attach ? as warehouse (read_only)", [p])',
-                   "con.execute(f\"set memory_limit = '{limit}'\")", 'con.execute("checkpoint")', 'con.execute("begin")',
+                   "con.execute(f\"set memory_limit = '{limit}'\")", 'con.execute("checkpoint")',
+                   'con.execute("begin")',
                    'con.execute("select max(block_id) "\n            "from pragma_storage_info(?)")',
                    'q = """\n    select *\n    from t\n"""', 'q = ("from pragma_storage_info(?) where persistent")'):
         assert sql_strings(source), source
@@ -256,7 +261,8 @@ def test_sql_placeholders_are_named_in_each_statement():
                            "-- name: b\n-- No placeholders.\nselect 2 from {name}\n") == {"b": ["name"]}
     checked = 0
     # the folders whose loaders fill placeholders (archive_sql, metric_sql and the benchmarks' bench_sql never do)
-    for folder in (sql_files.INGEST_SQL_DIR, sql_files.BUILD_STEPS_DIR, sql_files.CONNECTION_SQL_DIR, sql_files.DDL_DIR):
+    for folder in (sql_files.INGEST_SQL_DIR, sql_files.BUILD_STEPS_DIR, sql_files.CONNECTION_SQL_DIR,
+                   sql_files.DDL_DIR):
         for name, path in sql_files.statement_names(folder).items():
             assert not unnamed(sql_files.statement(folder, name)), f"{path.name}: {name}"
             checked += 1

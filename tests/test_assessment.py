@@ -20,7 +20,8 @@ SETTINGS_TEXT = (REPO / "config" / "scoring.toml").read_text(encoding="utf-8")
 def actuals(rows):
     cols = ["dept_id", "dept_name", "handling_rate", "closure_rate", "on_time_closure_rate", "timely_handling_rate",
             "satisfaction_rate", "visit_compliance", "two_way_rating"]
-    return pl.DataFrame([dict(zip(cols, r)) for r in rows], schema={c: (pl.Utf8 if c.startswith("dept") else pl.Float64) for c in cols})
+    return pl.DataFrame([dict(zip(cols, r)) for r in rows], schema={c: (pl.Utf8 if c.startswith("dept") else pl.Float64)
+                                                                    for c in cols})
 
 
 RECORDS_SCHEMA = {"dept_id": pl.Utf8, "kind": pl.Utf8, "source": pl.Utf8, "detail": pl.Utf8, "units": pl.Int64}
@@ -45,7 +46,8 @@ def test_scores_hand_worked():
     out = {d["dept_id"]: d for d in score_departments(a, records, s)}
     d1 = out["D1"]
     assert {k: v["points"] for k, v in d1["components"].items()} == pytest.approx(
-        {"on_time_closure": 30, "timely_handling": 16, "satisfaction": 15, "visit_compliance": 10, "two_way_rating": 13.5})
+        {"on_time_closure": 30, "timely_handling": 16, "satisfaction": 15, "visit_compliance": 10,
+         "two_way_rating": 13.5})
     # deductions one by one: the negative list (handling 85% < 90%) 5, a burden month 1, 3 shared items × 1 × 0.1
     assert [(x["kind"], x["points"]) for x in d1["deductions"]] == [
         ("assessment_negative_list", 5.0), ("burden_negative_list", 1.0), ("shared_negative", pytest.approx(0.3))]
@@ -92,7 +94,8 @@ def test_component_actuals_and_records_from_the_warehouse(october):
     a = {r["dept_id"]: r for r in component_actuals(cur, 2024, 4, dt.datetime(2025, 1, 31)).iter_rows(named=True)}
     # D1: E1 closed on time, E2 never answered; no ratings; Q4 weeks: J1 13 (Oct 5, Nov 4, Dec 4: W01-2025 is
     # January's) + J2 2 (binding ended Oct 9) = 15 required, 4 covered
-    assert (a["D1"]["on_time_closure_rate"], a["D1"]["timely_handling_rate"], a["D1"]["satisfaction_rate"]) == (0.5, 0.5, None)
+    assert (a["D1"]["on_time_closure_rate"], a["D1"]["timely_handling_rate"],
+            a["D1"]["satisfaction_rate"]) == (0.5, 0.5, None)
     # visit compliance 4/15 unrounded (SPEC §7: nothing is rounded before the final score)
     assert (a["D1"]["required_weeks"], a["D1"]["covered_weeks"]) == (15, 4)
     assert a["D1"]["visit_compliance"] == pytest.approx(4 / 15, abs=1e-12)
@@ -120,8 +123,8 @@ def test_component_actuals_and_records_from_the_warehouse(october):
 
 
 def test_cli_assessment_json_and_excel(sample_warehouse, tmp_path):
-    out = subprocess.run([sys.executable, "-m", "govdash.cli", "report", "assessment", "--year", "2024", "--quarter", "2",
-                          "--format", "json"], capture_output=True, text=True, cwd=REPO)
+    out = subprocess.run([sys.executable, "-m", "govdash.cli", "report", "assessment", "--year", "2024", "--quarter",
+                          "2", "--format", "json"], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
     a = json.loads(out.stdout)
     assert (a["year"], a["quarter"]) == (2024, 2) and len(a["departments"]) == 18
@@ -135,8 +138,8 @@ def test_cli_assessment_json_and_excel(sample_warehouse, tmp_path):
     ranks = [d["rank"] for d in a["departments"] if d["rank"]]
     assert ranks == sorted(ranks)
     xlsx = tmp_path / "a.xlsx"
-    out = subprocess.run([sys.executable, "-m", "govdash.cli", "report", "assessment", "--year", "2024", "--format", "xlsx",
-                          "--out", str(xlsx)], capture_output=True, text=True, cwd=REPO)
+    out = subprocess.run([sys.executable, "-m", "govdash.cli", "report", "assessment", "--year", "2024", "--format",
+                          "xlsx", "--out", str(xlsx)], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
     wb = openpyxl.load_workbook(xlsx)
     assert wb.sheetnames == ["排名", "考核项", "扣分明细", "评分设置"]
@@ -146,7 +149,8 @@ def test_cli_assessment_json_and_excel(sample_warehouse, tmp_path):
     year = json.loads(subprocess.run([sys.executable, "-m", "govdash.cli", "report", "assessment", "--year", "2024"],
                                      capture_output=True, text=True, cwd=REPO).stdout)
     assert wb["扣分明细"].max_row == HEADER_ROW + sum(len(d["deductions"]) for d in year["departments"])
-    bad = subprocess.run([sys.executable, "-m", "govdash.cli", "report", "assessment", "--year", "2024", "--quarter", "5"],
+    bad = subprocess.run([sys.executable, "-m", "govdash.cli", "report", "assessment", "--year", "2024", "--quarter",
+                          "5"],
                          capture_output=True, text=True, cwd=REPO)
     assert bad.returncode != 0 and "季度" in bad.stderr
 

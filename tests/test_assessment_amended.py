@@ -30,7 +30,8 @@ COLS = ["dept_id", "dept_name", "handling_rate", "closure_rate", "on_time_closur
 
 
 def actuals(rows):
-    return pl.DataFrame([dict(zip(COLS, r)) for r in rows], schema={c: (pl.Utf8 if c.startswith("dept") else pl.Float64) for c in COLS})
+    return pl.DataFrame([dict(zip(COLS, r)) for r in rows], schema={c: (pl.Utf8 if c.startswith("dept") else pl.Float64)
+                                                                    for c in COLS})
 
 
 def cents(x: float) -> int:
@@ -41,7 +42,8 @@ def adds_up(d: dict) -> bool:
     """Shown components − shown deductions = shown score, to the cent; and the parts add to the shown totals."""
     comps = sum(cents(c["points"]) for c in d["components"].values() if c["points"] is not None)
     deds = sum(cents(x["points"]) for x in d["deductions"])
-    return comps == cents(d["gross_points"]) and deds == cents(d["deduction_points"]) and comps - deds == cents(d["score"])
+    return (comps == cents(d["gross_points"]) and deds == cents(d["deduction_points"])
+            and comps - deds == cents(d["score"]))
 
 
 def load(tmp_path, files: dict):
@@ -155,7 +157,8 @@ AS_OF = "2025-01-31 00:00"
 
 def test_quarters_deductions(year_cur):
     q = {n: assessment(year_cur, 2024, n, AS_OF)["departments"][0] for n in (1, 2, 3, 4)}
-    assert _by_kind(q[1]) == pytest.approx({"assessment_negative_list": 5.0, "burden_negative_list": 2.0, "shared_negative": 0.2})
+    assert _by_kind(q[1]) == pytest.approx({"assessment_negative_list": 5.0, "burden_negative_list": 2.0,
+                                            "shared_negative": 0.2})
     assert _by_kind(q[2]) == pytest.approx({"burden_negative_list": 1.0})
     assert _by_kind(q[3]) == pytest.approx({"shared_negative": 0.3})
     assert _by_kind(q[4]) == {}
@@ -203,7 +206,8 @@ def test_the_annual_setting_is_checked_shown_and_kept():
     summed = parse_scoring(SETTINGS_TEXT.replace('annual_deductions = "mean"', 'annual_deductions = "sum"'), "x")
     assert parse_scoring(dump_scoring(summed), "x").annual_deductions == "sum"
     with pytest.raises(ScoringSettingsError) as exc:
-        parse_scoring(SETTINGS_TEXT.replace('annual_deductions = "mean"', 'annual_deductions = "median"'), "scoring.toml")
+        parse_scoring(SETTINGS_TEXT.replace('annual_deductions = "mean"', 'annual_deductions = "median"'),
+                      "scoring.toml")
     assert "annual_deductions" in str(exc.value) and "mean" in str(exc.value)
     line = int(str(exc.value).split("第 ")[1].split(" 行")[0])
     assert SETTINGS_TEXT.splitlines()[line - 1].startswith("annual_deductions")
@@ -244,14 +248,16 @@ def test_ratings_from_unbound_jpcs_are_quarantined_at_ingest(tmp_path):
     q = cur.execute("select source_row, column_name, value, reason from quarantine where table_name = 'ratings' "
                     "order by source_row").fetchall()
     # J1 no longer bound in April; J2 bound to D1 only from 03-15; D2 bound to no JPC
-    assert [(r[0], r[1], r[2]) for r in q] == [(6, "jpc_id", "J1"), (7, "jpc_id", "J2"), (8, "jpc_id", "J2"), (10, "jpc_id", "J2")]
+    assert [(r[0], r[1], r[2]) for r in q] == [(6, "jpc_id", "J1"), (7, "jpc_id", "J2"), (8, "jpc_id", "J2"),
+                                               (10, "jpc_id", "J2")]
     assert q[0][3] == "评价期间 2024-04 内联合党委 J1 未与部门 D1 捆绑，双向评价只计捆绑联合党委的评价"
     # Q1: 80, 80, 80.05 from J1 and 70 from J2 (bound on part of March) — the mean kept whole, not rounded
     a = component_actuals(cur, 2024, 1, dt.datetime(2025, 1, 31))
     d1 = a.filter(pl.col("dept_id") == "D1").row(0, named=True)
     assert d1["two_way_rating"] == pytest.approx((80 + 80 + 80.05 + 70) / 4, abs=1e-12)
     assert a.filter(pl.col("dept_id") == "D2")["two_way_rating"].to_list() == [None]
-    year = component_actuals(cur, 2024, None, dt.datetime(2025, 1, 31)).filter(pl.col("dept_id") == "D1").row(0, named=True)
+    year = component_actuals(cur, 2024, None, dt.datetime(2025, 1,
+                                                          31)).filter(pl.col("dept_id") == "D1").row(0, named=True)
     assert year["two_way_rating"] == pytest.approx((80 + 80 + 80.05 + 70 + 85) / 5, abs=1e-12)
     # reloading the same file changes nothing and quarantines the same rows
     again = ingest([tmp_path / "src" / "ratings.csv"], db_path=db)

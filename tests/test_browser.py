@@ -35,7 +35,8 @@ from tests.support.browser import (
     sign_in,
 )
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="Debian chromium not installed (scripts/system-deps.sh)")
 
 
 @pytest.fixture
@@ -82,11 +83,13 @@ def test_bulletin_page(browser, server):
     assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK SC\"', '通报')")
     page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
     families = set(page.eval_on_selector_all(
-        ".js-plotly-plot text", "els => els.filter(e => e.textContent.trim()).map(e => getComputedStyle(e).fontFamily)"))
+        ".js-plotly-plot text",
+        "els => els.filter(e => e.textContent.trim()).map(e => getComputedStyle(e).fontFamily)"))
     assert families and all(f.startswith('"Noto Sans CJK SC"') for f in families), families
     word = download(page, "下载 Word 通报")
     # the 版头 (issuing organ, number) first, then the title
-    assert any(p.text.startswith("2024年12月“社区吹哨、部门报到”工作情况通报") for p in Document(io.BytesIO(word)).paragraphs[:4])
+    assert any(p.text.startswith("2024年12月“社区吹哨、部门报到”工作情况通报")
+               for p in Document(io.BytesIO(word)).paragraphs[:4])
     excel = openpyxl.load_workbook(io.BytesIO(download(page, "下载 Excel 通报")))
     assert excel["部门排名"].max_row == 18 + HEADER_ROW
     assert_clean(page, "01-bulletin")
@@ -114,7 +117,8 @@ def test_page_filters(browser, server, title, label, option, observe):
     go(page, title)
     kind, key = observe
     if kind == "metric":
-        box = page.locator('[data-testid="stMetric"]', has=page.locator('[data-testid="stMetricLabel"]', has_text=key)).first
+        box = page.locator('[data-testid="stMetric"]', has=page.locator('[data-testid="stMetricLabel"]',
+                                                                        has_text=key)).first
         shown = box.locator('[data-testid="stMetricValue"]')
     elif kind == "caption":
         shown = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first
@@ -124,7 +128,8 @@ def test_page_filters(browser, server, title, label, option, observe):
     assert_clean(page, f"page-{title}")
     if label in ("统计范围", "考核期间"):
         with rerun(page):
-            page.locator('[data-testid="stRadio"]', has=page.get_by_text(label, exact=True)).get_by_text(option, exact=True).click()
+            page.locator('[data-testid="stRadio"]',
+                         has=page.get_by_text(label, exact=True)).get_by_text(option, exact=True).click()
     else:
         choose(page, label, option, sidebar=(label == "月份"))
     # the rerun may still be drawing: wait until what is shown changes
@@ -141,7 +146,8 @@ def test_data_page_upload_quarantine_and_download(browser, upload_server, tmp_pa
     go(page, "数据导入与质量")
     assert metric(page, "隔离行数") == "0"
     bad = tmp_path / "负面清单周报.csv"
-    bad.write_bytes("报告编号,联合党委编号,周次,上报时间,条款编号,数量\nX1,J01,2024-W40,2024-10-07 09:00,E.9.9,1\n".encode("gb18030"))
+    bad.write_bytes(("报告编号,联合党委编号,周次,上报时间,条款编号,数量\n"
+                     "X1,J01,2024-W40,2024-10-07 09:00,E.9.9,1\n").encode("gb18030"))
     page.get_by_text("上传数据文件").click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
     page.get_by_text(bad.name).wait_for()

@@ -124,8 +124,10 @@ def test_october_bulletin_by_hand(con):
             city["on_time_closure_rate"], city["satisfaction_rate"]) == (0.8333, 0.6667, 0.5, 0.4, 0.5)
     # overdue working days from the deadline to the cutoff date (make-up Saturday 10-12 counts)
     assert b["overdue"] == [
-        {"event_id": "E4", "dept_id": "D2", "community_id": "C1", "deadline": "2024-10-10 23:59:59", "working_days_overdue": 16},
-        {"event_id": "E7", "dept_id": "D2", "community_id": "C1", "deadline": "2024-10-17 23:59:59", "working_days_overdue": 10},
+        {"event_id": "E4", "dept_id": "D2", "community_id": "C1", "deadline": "2024-10-10 23:59:59",
+         "working_days_overdue": 16},
+        {"event_id": "E7", "dept_id": "D2", "community_id": "C1", "deadline": "2024-10-17 23:59:59",
+         "working_days_overdue": 10},
     ]
 
 
@@ -151,7 +153,8 @@ def test_september_tie_shares_rank(con):
 def test_settings_change_the_figures(con, monkeypatch, tmp_path):
     import govdash.core.settings as s
 
-    text = s.settings_path().read_text(encoding="utf-8").replace("onsite_closure_working_days = 0", "onsite_closure_working_days = 1")
+    text = s.settings_path().read_text(encoding="utf-8").replace("onsite_closure_working_days = 0",
+                                                                 "onsite_closure_working_days = 1")
     alt = tmp_path / "settings.toml"
     alt.write_text(text, encoding="utf-8")
     monkeypatch.setenv("GOVDASH_SETTINGS", str(alt))
@@ -169,7 +172,8 @@ def test_stored_assignment_facts_equal_the_live_computation(sample_db):
     assert assignment_source(cur, late) == "stored"
     assert assignment_source(cur, dt.datetime(2024, 6, 30)) == "stored+live"
     sla = assignment_params(cur, late)["sla"]
-    for date_from, date_to in ((dt.datetime(2024, 1, 1), dt.datetime(2025, 1, 1)), (dt.datetime(2024, 10, 1), dt.datetime(2024, 11, 1))):
+    for date_from, date_to in ((dt.datetime(2024, 1, 1), dt.datetime(2025, 1, 1)),
+                               (dt.datetime(2024, 10, 1), dt.datetime(2024, 11, 1))):
         cols = "event_id, dept_id, dispatch_seq, status, responded_at, closed_at, rating, escalations, closure_deadline"
         sql = f"select {cols} from assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored) order by all"
         params = {"as_of": late, "date_from": date_from, "date_to": date_to, "sla": sla}

@@ -25,8 +25,10 @@ NUMBERED = re.compile(r"^[一二三四五六七八九十]+、")
 
 @pytest.mark.parametrize("principal", [Principal("c", "committee"), Principal("d", "department", "D13")],
                          ids=["committee", "department"])
-def test_the_screen_has_the_word_bulletins_sections_in_order_with_its_sentences(committed_sample_db, monkeypatch, principal):
-    at = open_page("pages/monthly_bulletin.py", principal, MONTH, CUTOFF, db=committed_sample_db, monkeypatch=monkeypatch)
+def test_the_screen_has_the_word_bulletins_sections_in_order_with_its_sentences(committed_sample_db, monkeypatch,
+                                                                                principal):
+    at = open_page("pages/monthly_bulletin.py", principal, MONTH, CUTOFF, db=committed_sample_db,
+                   monkeypatch=monkeypatch)
 
     con = connect_read(committed_sample_db)
     try:
@@ -51,6 +53,7 @@ def test_the_screen_has_the_word_bulletins_sections_in_order_with_its_sentences(
                    for i, p in enumerate(paragraphs) if p.style.name == "Heading 1" and p.text in headings[:-1]}
     # (the screen names a clause after its code: E.2.1「…」)
     shown = [re.sub(r"「[^」]*」", "", as_read(m.value)) for m in at.markdown]
-    for heading in ("一、总体情况", "六、联系捆绑走访", "七、负面清单周报") + (() if principal.is_department else ("九、五级双向诉求",)):
+    for heading in ("一、总体情况", "六、联系捆绑走访", "七、负面清单周报") + (() if principal.is_department
+                                                         else ("九、五级双向诉求",)):
         assert first_after[heading] in shown, heading
     assert f"截止 {moment_label(b['as_of'])}" in at.caption[0].value

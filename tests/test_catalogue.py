@@ -28,7 +28,7 @@ def test_an_undeclared_figure_is_denied_to_everyone():
     def new_figure(con, month):  # a figure someone wrote and forgot to declare
         return {"secret": 1}
 
-    for p in (DEPT, CHAIR):
+    for _p in (DEPT, CHAIR):
         with pytest.raises(AccessDenied):
             catalogue.declared(new_figure)
 
@@ -147,7 +147,8 @@ def test_the_pages_and_their_downloads_reach_a_figure_only_through_the_catalogue
 
     parts = {"cut", "arguments_for", "cut_bulletin"}
     callers = []
-    for path in [REPO / "govdash" / "web" / "ui.py", REPO / "govdash" / "web" / "publish_panel.py", *sorted((REPO / "pages").glob("*.py"))]:
+    for path in [REPO / "govdash" / "web" / "ui.py", REPO / "govdash" / "web" / "publish_panel.py",
+                 *sorted((REPO / "pages").glob("*.py"))]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in parts
                     and isinstance(node.func.value, ast.Name) and node.func.value.id == "catalogue"):

@@ -99,7 +99,9 @@ def test_every_column_and_row_rule_gives_its_exact_reason():
         {"list_id": "admission", "item_id": "B01", "item_name": "重点人员"},
         {"list_id": "wishlist", "item_id": "B02", "item_name": "平安建设"},
     ])
-    assert got == {(1, "list_id"): "取值“wishlist”不在允许范围（admission, certificate, integrity_clause, one_thing, burden_negative）"}
+    assert got == {(1,
+                    "list_id"): "取值“wishlist”不在允许范围（admission, certificate, integrity_clause, one_thing, "
+                                "burden_negative）"}
     got = reasons("bindings", [
         {"jpc_id": "J1", "role": "mayor", "valid_from": "2024-01-01"},
         {"jpc_id": "J1", "role": "leader", "valid_from": "2024-01-01"},
@@ -120,7 +122,9 @@ def test_every_column_and_row_rule_gives_its_exact_reason():
         {**base, "action": "rated", "value": None},
     ])
     assert got == {
-        (0, "action"): "取值“teleported”不在允许范围（dispatched, accepted, arrived, returned, closed, reopened, escalated, rated）",
+        (0,
+         "action"): "取值“teleported”不在允许范围（dispatched, accepted, arrived, returned, closed, reopened, "
+                    "escalated, rated）",
         (1, "dept_id"): "派单/退回记录必须填写部门编号",
         (2, "value"): "升级记录的值必须是 daily/weekly/city（日调度/周协调/市委市政府协调）",
         (3, "value"): "评价记录的值必须是 satisfied/basic/unsatisfied（满意/基本满意/不满意）",

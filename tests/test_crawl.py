@@ -91,7 +91,8 @@ def test_every_role_page_and_month(committed_sample_db, crawl_seed, monkeypatch,
         rest = [c for c in cases if c not in chosen]
         chosen |= set(rng.sample(rest, max(0, min(len(rest), size - len(chosen)))))
         cases = sorted(chosen)
-        print(f"\n页面巡检抽样：种子 {seed}，{len(cases)} 项（全集 {len(_cases(depts, months))} 项，用 --crawl=full 全跑）")
+        print(f"\n页面巡检抽样：种子 {seed}，{len(cases)} 项（全集 {len(_cases(depts, months))} 项，用 "
+              "--crawl=full 全跑）")
     con = connect_read(committed_sample_db)
     try:
         names = city_names(con)

@@ -105,12 +105,14 @@ def test_what_if_ranks_a_department_among_all(city, monkeypatch):
 
     # weight moved from the first component to the second (the weights must still add up to 100)
     shift = {0: -10, 1: +10}
-    heavier = tuple(dataclasses.replace(c, weight=c.weight + shift.get(i, 0)) for i, c in enumerate(settings.components))
+    heavier = tuple(dataclasses.replace(c, weight=c.weight + shift.get(i, 0)) for i,
+                    c in enumerate(settings.components))
     candidate = dump_scoring(dataclasses.replace(settings, components=heavier))
     whole = assessment_what_if(read_cursor(con), 2024, None, None, candidate)
     assert whole.height == 18
     last = whole.sort("simulated_rank", descending=True, nulls_last=True).row(0, named=True)
     assert last["simulated_rank"] > 1
-    mine = catalogue.cut(catalogue.declared(assessment_what_if), whole, Principal("d", "department", last["dept_id"]), set())
+    mine = catalogue.cut(catalogue.declared(assessment_what_if), whole, Principal("d", "department", last["dept_id"]),
+                         set())
     assert mine.height == 1 and mine["simulated_rank"][0] == last["simulated_rank"]
     assert mine["rank_change"][0] == last["rank"] - last["simulated_rank"]

@@ -109,7 +109,8 @@ def test_bulletin_against_reference(product, reference):
     print()
     print(c.report(f"bulletin, {len(MONTHS)} months × 3 cut-offs"))
     assert c.compared > 0
-    assert not c.mismatches, f"{len(c.mismatches)} of {c.compared} bulletin figures differ from the reference (printed above)"
+    assert not c.mismatches, (f"{len(c.mismatches)} of {c.compared} bulletin figures differ from the reference "
+                              "(printed above)")
 
 
 def test_assessment_against_reference(product, reference):
@@ -140,7 +141,8 @@ def test_assessment_against_reference(product, reference):
     print()
     print(c.report(f"assessment, {len(periods)} periods × 2 cut-offs × {len(SCORING)} settings"))
     assert c.compared > 0
-    assert not c.mismatches, f"{len(c.mismatches)} of {c.compared} assessment figures differ from the reference (printed above)"
+    assert not c.mismatches, (f"{len(c.mismatches)} of {c.compared} assessment figures differ from the reference "
+                              "(printed above)")
 
 
 def test_hand_worked_october_city_against_reference(october, tmp_path):
@@ -169,7 +171,8 @@ def test_hand_worked_october_city_against_reference(october, tmp_path):
         for quarter in (4, None):
             w = reference.whistles(as_of)
             ref = Assessment(reference.city, w, 2024, quarter, reference.exempt_weeks).score(settings)
-            prev = Assessment(reference.city, w, *previous_period(2024, quarter), reference.exempt_weeks).score(settings)
+            prev = Assessment(reference.city, w, *previous_period(2024, quarter),
+                              reference.exempt_weeks).score(settings)
             for dept, d in ref.items():
                 b = prev.get(dept, {})
                 d["previous_score"], d["previous_rank"] = b.get("final_score"), b.get("rank")

@@ -164,8 +164,8 @@ def test_attachments_tables_signature_and_imprint(city, doc):
     assert lefts == [13 * 315, 15 * 315]
     assert paras[i - 1].paragraph_format.keep_with_next   # the 落款 never stands alone on a page
     headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
-    ranking = doc.tables[headers.index(["排名", "部门", "派单数", "处置率", "及时处置率", "办结率", "按期办结率", "满意率",
-                                        "退单数"])]
+    ranking = doc.tables[headers.index(["排名", "部门", "派单数", "处置率", "及时处置率", "办结率", "按期办结率",
+                                        "满意率", "退单数"])]
     assert len(ranking.rows) == len(b["departments"]) + 1 > 9      # long: in an attachment
     for t in doc.tables[:-1]:      # every table but the 版记
         rows = t._tbl.findall(f"{W}tr")
@@ -301,7 +301,8 @@ def test_bulletin_workbook_prints(city):
     overdue = wb["超期未办结"]
     assert [c.value for c in overdue[HEADER_ROW]] == ["事件编号", "部门", "社区", "办结期限", "超期工作日"]
     assert all("23:59:59" not in str(overdue.cell(i, 4).value) for i in range(HEADER_ROW + 1, overdue.max_row + 1))
-    settings = {ws.cell(i, 1).value: ws.cell(i, 2) for ws in [wb["设置与口径"]] for i in range(HEADER_ROW + 1, ws.max_row + 1)}
+    settings = {ws.cell(i, 1).value: ws.cell(i, 2) for ws in [wb["设置与口径"]]
+                for i in range(HEADER_ROW + 1, ws.max_row + 1)}
     threshold = settings["负面清单阈值（处置率、办结率）"]
     assert threshold.value == 0.9 and threshold.number_format == "0.0%"       # shown as 90.0%
 
@@ -322,7 +323,8 @@ def test_assessment_workbook_prints(city):
     _, _, a = city
     wb = openpyxl.load_workbook(io.BytesIO(render_assessment(a)))
     assert wb.sheetnames == ["排名", "考核项", "扣分明细", "评分设置"]
-    _check_sheets(wb, ["2024年第3季度部门考核评分表"], ["考核期间：2024年第3季度", "截止时点：2024年11月6日 00:00", "状态：未发布"])
+    _check_sheets(wb, ["2024年第3季度部门考核评分表"], ["考核期间：2024年第3季度", "截止时点：2024年11月6日 00:00",
+                                             "状态：未发布"])
     ranking = wb["排名"]
     assert ranking.max_row == HEADER_ROW + len(a["departments"])
     assert [ranking.cell(i, 2).value for i in range(HEADER_ROW + 1, ranking.max_row + 1)] == [

@@ -54,7 +54,8 @@ LATE = dt.datetime(2024, 11, 30)
 def cur(tmp_path_factory):
     src = tmp_path_factory.mktemp("appeals")
     (src / "departments.csv").write_text("dept_id,dept_name\nD1,执法局\n", encoding="utf-8")
-    (src / "communities.csv").write_text("community_id,community_name,jpc_id\nC1,东社区,J1\nC2,西社区,J2\n", encoding="utf-8")
+    (src / "communities.csv").write_text("community_id,community_name,jpc_id\nC1,东社区,J1\nC2,西社区,J2\n",
+                                         encoding="utf-8")
     (src / "appeals.csv").write_text(APPEALS, encoding="utf-8")
     (src / "appeal_log.csv").write_text(APPEAL_LOG, encoding="utf-8")
     (src / "whistle_events.csv").write_text(
@@ -68,7 +69,8 @@ def cur(tmp_path_factory):
         "E3,2024-10-09 09:00,escalated,,city\n", encoding="utf-8")
     (src / "tasks.csv").write_text(
         "task_id,issued_at,dept_id,from_level,to_level,community_id\n"
-        "T1,2024-10-08 09:00,D1,5,3,C1\nT2,2024-10-09 09:00,D1,4,3,C1\nT3,2024-10-10 09:00,D1,5,3,C2\n", encoding="utf-8")
+        "T1,2024-10-08 09:00,D1,5,3,C1\nT2,2024-10-09 09:00,D1,4,3,C1\nT3,2024-10-10 09:00,D1,5,3,C2\n",
+        encoding="utf-8")
     db = tmp_path_factory.mktemp("wh") / "appeals.duckdb"
     result = ingest([src], db_path=db)
     assert result.exit_code == 0, result.as_dict()
@@ -89,7 +91,8 @@ def test_city_funnel_level_by_level(cur):
         lv = got[k]
         assert (lv["entered"], lv["resolved"], lv["escalated"], lv["withdrawn"], lv["open"], lv["conversion"],
                 lv["median_dwell_hours"], lv["p90_dwell_hours"]) == pytest.approx(exp), k
-    assert [lv["label"] for lv in f["levels"]] == ["居民", "居民小组", "社区党组织/居委会", "街道党工委/办事处", "区委/区政府"]
+    assert [lv["label"] for lv in f["levels"]] == ["居民", "居民小组", "社区党组织/居委会", "街道党工委/办事处",
+                                                   "区委/区政府"]
     # resolved at levels ≤ 3: A6, A1, A5 of 5 resolved
     assert f["community_resolution_share"] == 0.6
 
@@ -122,7 +125,8 @@ def test_per_community_and_category(cur):
 def test_push_up_ranking_ladder_and_flow(cur):
     push = {r["community_id"]: r for r in appeals.community_push_up(cur, *OCT, LATE).iter_rows(named=True)}
     # appeals entering at ≤ 3: C1 A1, A2, A5 (A2 reached level 4); C2 A3, A4, A6 (A4 reached 5); a tie shares rank 1
-    assert (push["C1"]["appeals"], push["C1"]["carried_up"], push["C1"]["carried_up_share"], push["C1"]["rank"]) == (3, 1, 0.3333, 1)
+    assert (push["C1"]["appeals"], push["C1"]["carried_up"], push["C1"]["carried_up_share"],
+            push["C1"]["rank"]) == (3, 1, 0.3333, 1)
     assert (push["C2"]["appeals"], push["C2"]["carried_up"], push["C2"]["rank"]) == (3, 1, 1)
     ladder = appeals.whistle_ladder(cur, *OCT, LATE)
     assert ladder["events"].to_list() == [4, 3, 2, 1]   # all, ≥ daily, ≥ weekly, city
@@ -134,4 +138,5 @@ def test_push_up_ranking_ladder_and_flow(cur):
     withdrawn = appeals.appeal_records(cur, *OCT, LATE, level=3, outcome="withdrawn")
     assert withdrawn["appeal_id"].to_list() == ["A3"]
     months = appeals.appeal_resolution_by_month(cur, dt.datetime(2024, 9, 1), OCT[1], LATE)
-    assert months.select("month", "resolved", "community_resolution_share").rows() == [("2024-09", 1, 1.0), ("2024-10", 5, 0.6)]
+    assert months.select("month", "resolved", "community_resolution_share").rows() == [("2024-09", 1, 1.0),
+                                                                                       ("2024-10", 5, 0.6)]

@@ -26,7 +26,8 @@ from tests.support.paths import REPO
 from tests.support.warehouse import warehouse_cursor
 
 # invisible format characters (category Cf) the rule leaves in a name
-OTHER_INVISIBLE = ["\u00ad", "\u2061\u2062\u2063\u2064", "\u206a\u206e\u206f", "\u180e", "\ufff9\ufffa\ufffb", "\U000e0041\U000e0042"]
+OTHER_INVISIBLE = ["\u00ad", "\u2061\u2062\u2063\u2064", "\u206a\u206e\u206f", "\u180e", "\ufff9\ufffa\ufffb",
+                   "\U000e0041\U000e0042"]
 
 
 def test_a_name_of_only_invisible_format_characters_is_not_a_name(tmp_path):
@@ -41,10 +42,12 @@ def test_a_name_of_only_invisible_format_characters_is_not_a_name(tmp_path):
     assert out.exit_code in (0, 2), out.output
     with warehouse_cursor(db) as cur:
         loaded = dict(cur.execute("select dept_id, dept_name from raw_departments").fetchall())
-        quarantined = {r[0] for r in cur.execute("select value from quarantine where column_name = 'dept_name'").fetchall()}
+        quarantined = {r[0]
+                       for r in cur.execute("select value from quarantine where column_name = 'dept_name'").fetchall()}
     # a name of nothing visible is quarantined like one of zero-width characters
     blank = {d: n for d, n in loaded.items() if d not in ("D9", "D10")}
-    assert not blank, f"loaded as names that show as nothing: {[(d, n.encode('unicode_escape')) for d, n in blank.items()]}"
+    assert not blank, ("loaded as names that show as nothing: "
+                       f"{[(d, n.encode('unicode_escape')) for d, n in blank.items()]}")
     assert len(quarantined) == len(OTHER_INVISIBLE)
     # two departments that look alike are not told apart by an invisible character
     assert loaded.get("D9") == "消防救援大队", loaded.get("D9", "").encode("unicode_escape")
@@ -73,7 +76,8 @@ def test_a_sign_out_the_full_disk_refused_is_not_undone_by_a_restart(sample_db, 
     with app_server(tmp_path / "one", sample_db, users, env) as served:
         url = served["url"]
         browser = requests.Session()   # a browser's cookie jar: honours the cookie's deletion
-        signed = browser.post(url + "/account/sign-in", data={"username": "chair", "password": "chair-password-1", "next": "/"},
+        signed = browser.post(url + "/account/sign-in", data={"username": "chair", "password": "chair-password-1",
+                                                              "next": "/"},
                               allow_redirects=False, timeout=30)
         assert signed.status_code == 303
         stolen = {"govdash_session": browser.cookies["govdash_session"]}
@@ -86,4 +90,5 @@ def test_a_sign_out_the_full_disk_refused_is_not_undone_by_a_restart(sample_db, 
     env = {**env, "GOVDASH_DB": str(served["db"]), "GOVDASH_ACCOUNTS": str(served["work"] / "accounts.toml")}
     with streamlit_server(served["work"], env) as url:
         page = requests.get(url + "/whistle", cookies=stolen, allow_redirects=False, timeout=30)
-        assert page.status_code == 303, "the session signed out (answered 503, then again once the disk was freed) is valid again"
+        assert page.status_code == 303, ("the session signed out (answered 503, then again once the disk was freed) "
+                                         "is valid again")

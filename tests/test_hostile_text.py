@@ -258,7 +258,8 @@ def test_workbook_cells_text_as_text_numbers_as_numbers(tmp_path):
     wb = textsafe.Workbook(path)
     ws = wb.add_worksheet("s")
     plain = wb.add_format({"border": 1, "num_format": "0.0"})
-    values = [-1, -0.5, 0, 3, "-1+2", "=1+1", "+1", "@SUM(A1)", "\t=1", "\r=1", "部门", "http://127.0.0.1/x", "1234", None]
+    values = [-1, -0.5, 0, 3, "-1+2", "=1+1", "+1", "@SUM(A1)", "\t=1", "\r=1", "部门", "http://127.0.0.1/x", "1234",
+              None]
     for i, v in enumerate(values):
         wb.cell(ws, i, 0, v, plain)
     wb.close()
@@ -304,7 +305,8 @@ def test_every_spreadsheet_writer_goes_through_textsafe():
     city's input files, not exports)."""
     from tests.support.paths import REPO
 
-    pattern = re.compile(r"xlsxwriter|openpyxl|write_csv|to_csv|csv\.writer|write_excel|to_excel|\bws\.write|Workbook\(")
+    pattern = re.compile(r"xlsxwriter|openpyxl|write_csv|to_csv|csv\.writer|write_excel|to_excel|\bws\.write"
+                         r"|Workbook\(")
     found = [f"{p.relative_to(REPO)}:{i}: {line.strip()}" for p in _product_sources() if p.name != "textsafe.py"
              for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if pattern.search(line) and "textsafe.Workbook(" not in line]
@@ -351,9 +353,10 @@ TRUSTED = {
         "publication_note({**current, 'published_by': md(current['published_by'])})":
             LIT + " with dates and the publisher's name through md (govdash.documents.publication)",
         "flash": LIT + " with the publication id and the archived file names (month and version only)"},
-    "pages/assessment.py": {"flash": LIT + " with a version id (vNNNN)", "chosen": "a version id (vNNNN, a file name pattern)",
-                            "moment_label(result['as_of'])": WHEN, "result['period']": WHEN, "result['previous_period']": WHEN,
-                            "mine['rank']": NUM},
+    "pages/assessment.py": {"flash": LIT + " with a version id (vNNNN)",
+                            "chosen": "a version id (vNNNN, a file name pattern)",
+                            "moment_label(result['as_of'])": WHEN, "result['period']": WHEN,
+                            "result['previous_period']": WHEN, "mine['rank']": NUM},
     "pages/data_quality.py": {"note": LIT + " with counts (warehouse.schema.quarantine_note)", "PAGE_ROWS": NUM,
                               "max_mb": CONF, "i": NUM, "n": NUM, "words.get(stage, stage)": LIT, "label": LIT,
                               "map(str, cal['uncovered_data_years'])": NUM, "map(str, cal['data_years'])": NUM,
@@ -362,14 +365,16 @@ TRUSTED = {
                               "'账号' if kind == 'account' else '地址'": LIT, "cleared": NUM,
                               "sessions.unavailable_text(exc.kind)": LIT + " (govdash.web.sessions)"},
     "pages/department_self_check.py": {
-        "moment_label(b['as_of'])": WHEN, "month[:4]": WHEN, "delta": NUM, "label": LIT, "b['department_count']": NUM, "mine['dispatched']": NUM,
+        "moment_label(b['as_of'])": WHEN, "month[:4]": WHEN, "delta": NUM, "label": LIT, "b['department_count']": NUM,
+        "mine['dispatched']": NUM,
         "mine['escalated']": NUM, "mine['rank']": NUM, "mine['returned']": NUM, "need_close": NUM, "need_handle": NUM,
         "STATUS_LABELS[s]": LIT, "n": NUM, "listed[0]['reasons']": LIT + " with rates (govdash.figures)",
         "r['certificates_off_list']": NUM, "r['certificates_off_list_ytd']": NUM, "r['tasks_off_list']": NUM,
         "r['tasks_off_list_ytd']": NUM},
     "pages/five_level.py": {"period": WHEN},
     "pages/monthly_bulletin.py": {
-        "moment_label(b['as_of'])": WHEN, "month[:4]": WHEN, "b['settings']['whistle']['difficult_closure_working_days']": CONF,
+        "moment_label(b['as_of'])": WHEN, "month[:4]": WHEN,
+        "b['settings']['whistle']['difficult_closure_working_days']": CONF,
         "b['settings']['whistle']['offsite_closure_working_days']": CONF,
         "b['settings']['whistle']['offsite_response_hours']": CONF,
         "b['settings']['whistle']['onsite_response_hours']": CONF, "c['dispatched']": NUM, "c['open_overdue']": NUM,
@@ -459,7 +464,8 @@ def test_md_only_where_markdown_is_rendered():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         allowed = {id(n) for call in ast.walk(tree) if isinstance(call, ast.Call)
                    for arg in _text_args(call) for n in ast.walk(arg) if _is_md(n)}
-        misplaced += [f"{path.relative_to(REPO)}:{n.lineno}" for n in ast.walk(tree) if _is_md(n) and id(n) not in allowed]
+        misplaced += [f"{path.relative_to(REPO)}:{n.lineno}" for n in ast.walk(tree)
+                      if _is_md(n) and id(n) not in allowed]
     assert misplaced == []
 
 
@@ -501,10 +507,13 @@ PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
 
 def hostile_markdown(port: int) -> list[str]:
     host = f"http://127.0.0.1:{port}"
-    return hostile_values(port) + [hostile_user(port), f"{host}/bare", "www.example.com/x", "WWW.EXAMPLE.COM", "a@b.example.com",
+    return hostile_values(port) + [hostile_user(port), f"{host}/bare", "www.example.com/x", "WWW.EXAMPLE.COM",
+                                   "a@b.example.com",
                                    f"<{host}/angle>", f"[x]: {host}/ref", ":red[红] :material/home: :smile:", "$x^2$",
-                                   "# 标题", "- 项", "1. 项", "**粗** __粗__ *斜*", "`代码`", "~~删~~", "a|b|c", "&lt;b&gt; &amp;",
-                                   "x\\y", "行一\n# 行二\r\n[链](http://h/)", f"<a href='{host}/a'>a</a>", "> 引用", "***", "=1"]
+                                   "# 标题", "- 项", "1. 项", "**粗** __粗__ *斜*", "`代码`", "~~删~~", "a|b|c",
+                                   "&lt;b&gt; &amp;",
+                                   "x\\y", "行一\n# 行二\r\n[链](http://h/)", f"<a href='{host}/a'>a</a>", "> 引用",
+                                   "***", "=1"]
 
 
 def test_md_shows_hostile_text_as_itself():
@@ -536,7 +545,8 @@ def test_plot_text_and_figures():
     assert all("<" not in plot_text(v) and ">" not in plot_text(v) for v in bad)
     assert plot_text(3) == 3 and plot_text(None) is None
 
-    frame = pl.DataFrame({"部门": bad, "得分": list(range(len(bad))), "年度": ["2024年", "<i>2023</i>"] * (len(bad) // 2) + ["x"] * (len(bad) % 2)})
+    frame = pl.DataFrame({"部门": bad, "得分": list(range(len(bad))),
+                          "年度": ["2024年", "<i>2023</i>"] * (len(bad) // 2) + ["x"] * (len(bad) % 2)})
     figures = [
         px.bar(frame.to_pandas(), x="部门", y="得分", color="年度", barmode="group", hover_data={"年度": True},
                category_orders={"部门": bad}),
@@ -548,7 +558,7 @@ def test_plot_text_and_figures():
         plot_figure(fig)
         strings = []
 
-        def walk(v, key=""):
+        def walk(v, key="", strings=strings):
             if isinstance(v, str):
                 strings.append((key, v))
             elif isinstance(v, dict):
@@ -570,11 +580,12 @@ def test_plot_text_and_figures():
 # ---------------------------------------------------------------- the real app in a real browser
 
 PASSWORD = "hostile-password-1"
-PAGE_TITLES = ["月度通报", "吹哨报到分析", "部门自查", "联系捆绑走访", "负面清单", "五级双向", "年度考核", "数据导入与质量"]
+PAGE_TITLES = ["月度通报", "吹哨报到分析", "部门自查", "联系捆绑走访", "负面清单", "五级双向", "年度考核",
+               "数据导入与质量"]
 # every element attribute through which a browser fetches or links to a URL
 URL_ATTRIBUTES_JS = """host => [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]
-    .filter(a => ['href', 'xlink:href', 'src', 'srcset', 'action', 'formaction', 'poster', 'data', 'background', 'style',
-                  'ping'].includes(a.name) && a.value.includes(host))
+    .filter(a => ['href', 'xlink:href', 'src', 'srcset', 'action', 'formaction', 'poster', 'data', 'background',
+                  'style', 'ping'].includes(a.name) && a.value.includes(host))
     .map(a => `${e.tagName} ${a.name}=${a.value}`))"""
 
 

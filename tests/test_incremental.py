@@ -17,8 +17,8 @@ from pipelines.ingest import ingest
 from warehouse.build import EVENT_KEYED_MODELS, build, model_files
 from warehouse.db import write_session
 
-REFERENCE_FILES = ("departments.csv", "communities.csv", "bindings.csv", "reference_items.csv", "calendar_overrides.csv",
-                   "visits.csv", "negative_reports.csv", "ratings.csv", "tasks.csv")
+REFERENCE_FILES = ("departments.csv", "communities.csv", "bindings.csv", "reference_items.csv",
+                   "calendar_overrides.csv", "visits.csv", "negative_reports.csv", "ratings.csv", "tasks.csv")
 GROUPS = 4
 
 
@@ -117,7 +117,7 @@ def test_incremental_ingests_equal_a_full_rebuild(slices, tmp_path, monkeypatch)
     monkeypatch.setattr("warehouse.build.INCREMENTAL_MAX_SHARE", 1.0)
     db = tmp_path / "incremental.duckdb"
     kinds = []
-    for i, d in enumerate(slices):
+    for _i, d in enumerate(slices):
         result = ingest([d], db_path=db)
         assert result.exit_code == 0, result.as_dict()
         assert all(f.rows_quarantined == 0 for f in result.files)

@@ -17,7 +17,8 @@ from tests.support.warehouse import rows
 
 def test_gbk_and_bom_csv_with_chinese_headers(tmp_path):
     db = tmp_path / "wh.duckdb"
-    gbk = write(tmp_path / "部门.csv", "部门编号,部门名称,部门类型\nD1,公安局,市直部门\nD2,执法局,市直部门\n", "gb18030")
+    gbk = write(tmp_path / "部门.csv", "部门编号,部门名称,部门类型\nD1,公安局,市直部门\nD2,执法局,市直部门\n",
+                "gb18030")
     bom = write(tmp_path / "communities.csv", "\ufeff社区编号,社区名称,联合党委编号,片区\nC1,江湾社区,J1,龙港中心片\n")
     result = ingest([gbk, bom], db_path=db)
     assert result.exit_code == 0
@@ -92,7 +93,9 @@ def test_corrected_reexport_replaces_rows_it_covers(tmp_path):
     files = by_file(result)
     assert (files["whistle_events.csv"].rows_loaded, files["whistle_events.csv"].rows_replaced,
             files["whistle_events.csv"].duplicates_skipped) == (1, 1, 1)
-    assert rows(db, "select event_id, handling_mode from raw_whistle_events order by 1") == [("E1", "offsite"), ("E2", "offsite")]
+    assert rows(db,
+                "select event_id, handling_mode from raw_whistle_events order by 1") == [("E1", "offsite"),
+                                                                                         ("E2", "offsite")]
     # E1's log is replaced as a whole; E2's log, not in the new file, is untouched
     assert rows(db, "select event_id, action from raw_whistle_event_log order by event_id, ts") == [
         ("E1", "dispatched"), ("E1", "accepted"), ("E2", "dispatched")]
@@ -146,7 +149,8 @@ def test_cli_ingest_json_summary_and_exit_codes(tmp_path):
     summary = json.loads(out.stdout)
     ev = next(f for f in summary["files"] if f["file"] == "whistle_events.csv")
     assert (ev["rows_read"], ev["rows_loaded"], ev["rows_quarantined"]) == (2, 1, 1)
-    status = subprocess.run([sys.executable, "-m", "govdash.cli", "status"], capture_output=True, text=True, env=env, cwd=REPO)
+    status = subprocess.run([sys.executable, "-m", "govdash.cli", "status"], capture_output=True, text=True, env=env,
+                            cwd=REPO)
     assert "隔离行数：1" in status.stdout
 
 
@@ -192,10 +196,12 @@ def test_corrupt_warehouse_gives_one_clear_message(tmp_path):
     db = tmp_path / "wh.duckdb"
     db.write_bytes(b"this is not a duckdb file" * 100)
     env = {**os.environ, "GOVDASH_DB": str(db)}
-    out = subprocess.run([sys.executable, "-m", "govdash.cli", "status"], capture_output=True, text=True, env=env, cwd=REPO)
+    out = subprocess.run([sys.executable, "-m", "govdash.cli", "status"], capture_output=True, text=True, env=env,
+                         cwd=REPO)
     assert out.returncode == 1
     assert "数据仓库文件无法打开" in out.stderr and "Traceback" not in out.stderr
-    out = subprocess.run([sys.executable, "-m", "govdash.cli", "ingest", str(write(tmp_path / "departments.csv", DEPTS))],
+    out = subprocess.run([sys.executable, "-m", "govdash.cli", "ingest",
+                          str(write(tmp_path / "departments.csv", DEPTS))],
                          capture_output=True, text=True, env=env, cwd=REPO)
     assert out.returncode == 1
     assert "无法打开" in out.stderr and "Traceback" not in out.stderr
@@ -209,7 +215,8 @@ def test_truncated_warehouse_gives_one_clear_message(tmp_path):
     db.write_bytes(data[: len(data) // 3])
     env = {**os.environ, "GOVDASH_DB": str(db)}
     for args in (["status"], ["report", "bulletin", "--month", "2024-10"]):
-        out = subprocess.run([sys.executable, "-m", "govdash.cli", *args], capture_output=True, text=True, env=env, cwd=REPO)
+        out = subprocess.run([sys.executable, "-m", "govdash.cli", *args], capture_output=True, text=True, env=env,
+                             cwd=REPO)
         assert out.returncode == 1, args
         assert "Traceback" not in out.stderr and out.stderr.count("\n") <= 2, out.stderr
         assert "数据仓库" in out.stderr or "无法打开" in out.stderr, out.stderr
@@ -242,8 +249,10 @@ def test_every_reference_and_cross_table_rule_gives_its_exact_reason(tmp_path):
               "J1,department,D1,,2024-01-01\nJ9,department,D1,,2024-01-01\nJ1,department,D8,,2024-01-01\n"),
         write(tmp_path / "whistle_events.csv", EVENTS + "E3,C9,2024-10-08 11:00,onsite,false\n"),
         write(tmp_path / "whistle_event_log.csv", "event_id,ts,action,dept_id\n"
-              "E1,2024-10-08 08:00,dispatched,D1\nE1,2024-10-08 09:10,dispatched,D7\nE9,2024-10-08 09:20,dispatched,D1\n"),
-        write(tmp_path / "visits.csv", "visit_id,visit_date,dept_id,jpc_id\nV1,2024-10-08,D9,J1\nV2,2024-10-08,D1,J9\n"),
+              "E1,2024-10-08 08:00,dispatched,D1\nE1,2024-10-08 09:10,dispatched,D7\nE9,2024-10-08 09:"
+              "20,dispatched,D1\n"),
+        write(tmp_path / "visits.csv",
+              "visit_id,visit_date,dept_id,jpc_id\nV1,2024-10-08,D9,J1\nV2,2024-10-08,D1,J9\n"),
         write(tmp_path / "negative_reports.csv", "report_id,jpc_id,week,submitted_at,clause_code,count\n"
               "R1,J1,2024-W40,2024-10-07 09:00,E.1.1,1\nR1,J1,2024-W40,2024-10-07 09:00,B01,1\n"
               "R2,J9,2024-W40,2024-10-07 09:00,,\n"),
@@ -263,18 +272,23 @@ def test_every_reference_and_cross_table_rule_gives_its_exact_reason(tmp_path):
     q = rows(db, "select source_file, source_row, column_name, value, reason from quarantine "
                  "order by source_file, source_row, column_name, reason")
     assert q == [
-        ("appeal_log.csv", 2, "level", "1", "诉求流转层级不连续：第 1 级不是最后一级，结果应为 escalated；进入时间早于诉求提出时间"),
-        ("appeal_log.csv", 3, "level", "2", "诉求流转层级不连续：第 1 级不是最后一级，结果应为 escalated；进入时间早于诉求提出时间"),
+        ("appeal_log.csv", 2, "level", "1",
+         "诉求流转层级不连续：第 1 级不是最后一级，结果应为 escalated；进入时间早于诉求提出时间"),
+        ("appeal_log.csv", 3, "level", "2",
+         "诉求流转层级不连续：第 1 级不是最后一级，结果应为 escalated；进入时间早于诉求提出时间"),
         ("appeal_log.csv", 4, "appeal_id", "A9", "未知的诉求“A9”"),
         ("appeals.csv", 3, "community_id", "C9", "未知的社区“C9”"),
         ("bindings.csv", 3, "jpc_id", "J9", "未知的社区联合党委“J9”"),
         ("bindings.csv", 4, "dept_id", "D8", "未知的部门“D8”"),
         ("negative_reports.csv", 3, "clause_code", "B01", "条款编号不在附录 E 廉洁履职负面清单中：“B01”"),
         ("negative_reports.csv", 4, "jpc_id", "J9", "未知的社区联合党委“J9”"),
-        ("ratings.csv", 3, "jpc_id", "J1", "评价期间 2023 内联合党委 J1 未与部门 D1 捆绑，双向评价只计捆绑联合党委的评价"),
-        ("ratings.csv", 4, "jpc_id", "J1", "评价期间 2024-10 内联合党委 J1 未与部门 D2 捆绑，双向评价只计捆绑联合党委的评价"),
+        ("ratings.csv", 3, "jpc_id", "J1",
+         "评价期间 2023 内联合党委 J1 未与部门 D1 捆绑，双向评价只计捆绑联合党委的评价"),
+        ("ratings.csv", 4, "jpc_id", "J1",
+         "评价期间 2024-10 内联合党委 J1 未与部门 D2 捆绑，双向评价只计捆绑联合党委的评价"),
         ("ratings.csv", 5, "dept_id", "D6", "未知的部门“D6”"),
-        ("ratings.csv", 5, "jpc_id", "J1", "评价期间 2024-10 内联合党委 J1 未与部门 D6 捆绑，双向评价只计捆绑联合党委的评价"),
+        ("ratings.csv", 5, "jpc_id", "J1",
+         "评价期间 2024-10 内联合党委 J1 未与部门 D6 捆绑，双向评价只计捆绑联合党委的评价"),
         ("tasks.csv", 2, "dept_id", "D9", "未知的部门“D9”"),
         ("tasks.csv", 3, "community_id", "C9", "未知的社区“C9”"),
         ("visits.csv", 2, "dept_id", "D9", "未知的部门“D9”"),

@@ -93,7 +93,8 @@ def assert_ragged_quarantined(result, db, name="whistle_events.csv"):
     assert loaded_events(db) == [("E1",), ("E4",)]
     q = rows(db, "select source_row, column_name, value, reason from quarantine order by source_row")
     assert q == [
-        (3, "（整行）", "E2,C2,2024-10-08 10:00,offsite,true,多出来的字段", "字段数与表头不一致（应为 5 个，实为 6 个）"),
+        (3, "（整行）", "E2,C2,2024-10-08 10:00,offsite,true,多出来的字段",
+         "字段数与表头不一致（应为 5 个，实为 6 个）"),
         (4, "（整行）", "E3,C1,2024-10-08 11:00", "字段数与表头不一致（应为 5 个，实为 3 个）"),
         (5, "（整行）", None, "空行（没有任何字段）"),
     ]
@@ -132,7 +133,8 @@ def test_ragged_rows_with_quoted_fields_in_the_batched_path(tmp_path, monkeypatc
     assert rows(db, "select source_row, column_name, value, reason from quarantine") == [
         (3, "（整行）", "E2,C2,2024-10-08 10:00,offsite,true,a,b", "字段数与表头不一致（应为 5 个，实为 6 个）")]
     # the quoted line break kept E3 one row, in the batch after E2's
-    assert rows(db, "select event_id, strftime(reported_at, '%H:%M'), _source_row from raw_whistle_events order by 1") == [
+    assert rows(db,
+                "select event_id, strftime(reported_at, '%H:%M'), _source_row from raw_whistle_events order by 1") == [
         ("E1", "09:00", 2), ("E3", "11:00", 4), ("E4", "12:00", 5)]
 
 
@@ -303,23 +305,24 @@ def zip_bomb(path, uncompressed_mb):
                    '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
                    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
                    '<Default Extension="xml" ContentType="application/xml"/>'
-                   '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-                   '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-                   '</Types>')
+                   '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.sp'
+                   'readsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" '
+                   'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
         z.writestr("_rels/.rels",
-                   '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                   '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-                   '</Relationships>')
+                   '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relations'
+                   'hips"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relations'
+                   'hips/officeDocument" Target="xl/workbook.xml"/></Relationships>')
         z.writestr("xl/workbook.xml",
                    '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
                    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
                    '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
         z.writestr("xl/_rels/workbook.xml.rels",
-                   '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                   '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-                   '</Relationships>')
+                   '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relations'
+                   'hips"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relations'
+                   'hips/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            sheet.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            sheet.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/m'
+                        b'ain">'
                         b"<sheetData>" + header.encode())
             for _ in range(uncompressed_mb):
                 sheet.write(block)
@@ -360,7 +363,8 @@ def test_zip_bomb_is_refused_before_decompression_with_bounded_memory(tmp_path, 
         result = ingest(files + [bomb], db_path=db)
     assert opened == []  # never handed to the Excel reader
     error = by_file(result)["whistle_events.xlsx"].error
-    assert error == "Excel 文件解压后共 400 MB，超过上限 300 MB（设置 [limits] max_xlsx_uncompressed_mb），未导入；请拆分后再导入"
+    assert error == ("Excel 文件解压后共 400 MB，超过上限 300 MB（设置 [limits] max_xlsx_uncompressed_mb），未导入；"
+                     "请拆分后再导入")
     assert by_file(result)["departments.csv"].rows_loaded == 2
     assert rss.growth_mb < 300, rss.growth_mb
 
@@ -443,7 +447,8 @@ def test_limits_are_validated(tmp_path, monkeypatch, key, value, message):
     with pytest.raises(LimitsError) as exc:
         load_limits()
     assert str(exc.value) == message
-    out = subprocess.run([sys.executable, "-m", "govdash.cli", "ingest", str(write(tmp_path / "departments.csv", DEPTS))],
+    out = subprocess.run([sys.executable, "-m", "govdash.cli", "ingest",
+                          str(write(tmp_path / "departments.csv", DEPTS))],
                          capture_output=True, text=True, env={**os.environ, "GOVDASH_DB": str(tmp_path / "wh.duckdb")},
                          cwd=REPO)
     assert out.returncode == 1 and out.stderr.strip() == f"错误：{message}"
@@ -472,7 +477,8 @@ def test_quarantine_keeps_the_first_n_reasons_per_column_with_exact_counts(tmp_p
     ev = by_file(result)["whistle_events.csv"]
     assert (ev.rows_read, ev.rows_loaded, ev.rows_quarantined) == (41, 1, 40)
     assert ev.warning == "共 40 行被隔离，仅保留前 10 条明细"
-    assert rows(db, "select column_name, count(*), min(source_row), max(source_row) from quarantine group by 1 order by 1") == [
+    assert rows(db, "select column_name, count(*), min(source_row), max(source_row) from quarantine "
+                    "group by 1 order by 1") == [
         ("community_id", 5, 2, 6), ("reported_at", 5, 2, 6)]
     assert rows(db, "select column_name, rows, reasons, reasons_kept from quarantine_counts "
                     "where source_file = 'whistle_events.csv' order by column_name nulls first") == [
@@ -503,7 +509,8 @@ def test_data_page_shows_exact_counts_and_a_bounded_page_of_rows(tmp_path, monke
     db = tmp_path / "wh.duckdb"
     monkeypatch.setenv("GOVDASH_DB", str(db))
     ingest(base_files(tmp_path) + [write(tmp_path / "whistle_events.csv", many_bad_events(400)),
-                                   write(tmp_path / "appeals.csv", "appeal_id,community_id,raised_at,origin_level\nA1,C1,x,1\n")],
+                                   write(tmp_path / "appeals.csv",
+                                         "appeal_id,community_id,raised_at,origin_level\nA1,C1,x,1\n")],
            db_path=db)
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
     at.session_state["principal"] = Principal("tester", "committee")
@@ -542,4 +549,5 @@ def test_status_counts_a_quarantine_written_before_the_counts_table(tmp_path, ol
     con.close()
     st = warehouse_status(db)
     assert st["quarantined_rows"] == 7
-    assert st["quarantine_by_file"] == [{"table": "whistle_events", "file": "whistle_events.csv", "rows": 7, "note": None}]
+    assert st["quarantine_by_file"] == [{"table": "whistle_events", "file": "whistle_events.csv", "rows": 7,
+                                         "note": None}]

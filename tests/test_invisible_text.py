@@ -117,7 +117,8 @@ def test_ingest_cleans_names_and_counts_the_cells(dirty):
     assert "清理了 1 个单元格中的不可见或控制字符" in depts["warning"]
     # the community's name and its committee's name in one row
     assert comms["cells_cleaned"] == 2 and comms["rows_loaded"] == comms["rows_read"]
-    assert all(f["cells_cleaned"] == 0 for f in summary["files"] if f["file"] not in ("departments.csv", "communities.csv"))
+    assert all(f["cells_cleaned"] == 0 for f in summary["files"] if f["file"] not in ("departments.csv",
+                                                                                      "communities.csv"))
 
 
 def test_re_ingesting_the_cleaned_files_changes_nothing(dirty, dirty_db):
@@ -130,7 +131,8 @@ def test_re_ingesting_the_cleaned_files_changes_nothing(dirty, dirty_db):
     assert "提示：清理了 2 个单元格中的不可见或控制字符" in result.stdout
     again = json.loads(_cli("ingest", str(src / "communities.csv"), "--json").stdout)
     comms = _file_summary(again, "communities.csv")
-    assert comms["rows_loaded"] == 0 and comms["rows_replaced"] == 0 and comms["duplicates_skipped"] == comms["rows_read"]
+    assert comms["rows_loaded"] == 0 and comms["rows_replaced"] == 0
+    assert comms["duplicates_skipped"] == comms["rows_read"]
     assert _names(dirty_db) == before
 
 
@@ -238,8 +240,8 @@ from hypothesis import strategies as st  # noqa: E402
 NASTIES = ["\x00", "\x01", "\x1b", "\x7f", "\x85", "\x9f", "\t", "\n", "\r", "\r\n", "\u061c", "\u200b", "\u200c",
            "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2060", "\u2066", "\u2067",
            "\u2068", "\u2069", "\ufeff", "\ufffe", "\uffff", "\u2028", "\u2029", "\u3000", "\u00a0", "\ue000",
-           "\U000f0000", "e\u0301", "😀", "👩\u200d💻", "消防", "（46.9%）", "=cmd|' /C calc'!A0", "[x](http://127.0.0.1/)",
-           "<b>", "&amp;", "\\", "**", "$x$"]
+           "\U000f0000", "e\u0301", "😀", "👩\u200d💻", "消防", "（46.9%）", "=cmd|' /C calc'!A0",
+           "[x](http://127.0.0.1/)", "<b>", "&amp;", "\\", "**", "$x$"]
 NASTY_SURROGATES = ["\ud800", "\udfff", "\ud83d"]
 
 
@@ -257,7 +259,8 @@ def expected_name(text: str) -> str | None:
 
 
 def expected_free_text(text: str) -> str | None:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n").replace("\t", " ")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029",
+                                                                                          "\n").replace("\t", " ")
     kept = "".join(c for c in text if c == "\n" or not in_rule(c)).strip()
     return kept or None
 
@@ -372,7 +375,8 @@ def test_csv_markdown_and_charts_carry_any_name(text):
 
     from govdash.core import textsafe
 
-    rows = list(csv.reader(io.StringIO(textsafe.csv_bytes(pl.DataFrame({"部门": [text], "件数": [1]})).decode("utf-8-sig"),
+    rows = list(csv.reader(io.StringIO(textsafe.csv_bytes(pl.DataFrame({"部门": [text],
+                                                                        "件数": [1]})).decode("utf-8-sig"),
                                        newline="")))
     assert rows[0] == ["部门", "件数"] and rows[1][1] == "1"
     _no_rule_characters(rows[1][0])

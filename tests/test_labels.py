@@ -1,4 +1,5 @@
-"""The Chinese names of weeks, months, statuses and settings (govdash.core.periods, govdash.core.labels), hand-worked."""
+"""The Chinese names of weeks, months, statuses and settings (govdash.core.periods, govdash.core.labels),
+hand-worked."""
 import datetime as dt
 
 import polars as pl
@@ -19,18 +20,20 @@ def test_the_week_expression_equals_the_scalar_rule_for_every_week_of_seven_year
     ids = [f"{y}-W{w:02d}" for y in range(2020, 2027) for w in range(1, dt.date(y, 12, 28).isocalendar()[1] + 1)]
     shown = pl.DataFrame({"w": ids}).select(week_range_label_expr("w"))["w"].to_list()
     assert shown == [week_range_label(w) for w in ids]
-    assert pl.DataFrame({"w": [None, "x"]}, schema={"w": pl.Utf8}).select(week_range_label_expr("w"))["w"].to_list() == [None, "x"]
+    assert pl.DataFrame({"w": [None, "x"]},
+                        schema={"w": pl.Utf8}).select(week_range_label_expr("w"))["w"].to_list() == [None, "x"]
 
 
 def test_months_are_named_2024年1月_on_every_axis():
     months = ["2024-01", "2024-10", "2023-12"]
-    assert pl.DataFrame({"m": months}).select(month_label_expr("m"))["m"].to_list() == ["2024年1月", "2024年10月", "2023年12月"]
+    assert pl.DataFrame({"m": months}).select(month_label_expr("m"))["m"].to_list() == ["2024年1月", "2024年10月",
+                                                                                        "2023年12月"]
     assert [month_label(m) for m in months] == ["2024年1月", "2024年10月", "2023年12月"]
 
 
 def test_codes_become_chinese_labels_and_unknown_values_stay():
-    frame = pl.DataFrame({"s": ["open_overdue", "returned", "other", None], "r": ["basic", "satisfied", None, "unsatisfied"],
-                          "b": [True, False, None, True]})
+    frame = pl.DataFrame({"s": ["open_overdue", "returned", "other", None],
+                          "r": ["basic", "satisfied", None, "unsatisfied"], "b": [True, False, None, True]})
     out = frame.select(label_expr("s", STATUS_LABELS), label_expr("r", RATING_LABELS), yes_no_expr("b"))
     assert out.rows() == [("超期未办结", "基本满意", "是"), ("已退回", "满意", "否"), ("other", None, None),
                           (None, "不满意", "是")]

@@ -117,8 +117,9 @@ def facts(cur, as_of, date_from=SEP, date_to=NOV) -> list[tuple]:
 
 def test_assignment_facts_after_the_last_log_row(cur):
     assert facts(cur, LATE) == [
-        # event dept dispatched      accepted        arrived         responded       closed          returned rating escal level
-        ("E1", "D1", T("09-29 10:00"), T("09-29 10:30"), None, T("09-29 10:30"), T("10-08 15:00"), False, "satisfied", 0, None),
+        # event, dept, dispatched, accepted, arrived, responded, closed, returned, rating, escalations, level
+        ("E1", "D1", T("09-29 10:00"), T("09-29 10:30"), None, T("09-29 10:30"), T("10-08 15:00"), False, "satisfied",
+         0, None),
         ("E2", "D2", T("09-30 16:00"), None, T("09-30 19:00"), T("09-30 19:00"), T("10-08 09:00"), False, None, 1, 1),
         # the closure of 10-09 is voided by the reopen; the city escalation came while it stood, the weekly one after
         ("E3", "D1", T("09-28 11:00"), T("09-28 11:30"), None, T("09-28 11:30"), T("10-11 09:00"), False, None, 1, 2),
@@ -127,7 +128,8 @@ def test_assignment_facts_after_the_last_log_row(cur):
         ("E4", "D2", T("10-11 17:00"), None, T("10-11 18:00"), T("10-11 18:00"), None, False, None, 0, None),
         ("E5", "D1", T("10-12 09:00"), None, None, None, None, False, None, 0, None),
         # the rating names no department: it rates D3, whose closure stood
-        ("E6", "D3", T("10-03 10:00"), None, T("10-03 11:00"), T("10-03 11:00"), T("10-08 18:00"), False, "basic", 0, None),
+        ("E6", "D3", T("10-03 10:00"), None, T("10-03 11:00"), T("10-03 11:00"), T("10-08 18:00"), False, "basic", 0,
+         None),
     ]
 
 
@@ -135,11 +137,14 @@ def test_assignment_facts_at_past_cutoffs(cur):
     # 10-09 13:00: E3's first closure stands (reopened at 15:00), the city escalation came while it stood;
     # E1 not rated yet; E4 and E5 not dispatched yet
     assert facts(cur, T("10-09 13:00")) == [
-        ("E1", "D1", T("09-29 10:00"), T("09-29 10:30"), None, T("09-29 10:30"), T("10-08 15:00"), False, None, 0, None),
+        ("E1", "D1", T("09-29 10:00"), T("09-29 10:30"), None, T("09-29 10:30"), T("10-08 15:00"), False, None, 0,
+         None),
         ("E2", "D2", T("09-30 16:00"), None, T("09-30 19:00"), T("09-30 19:00"), T("10-08 09:00"), False, None, 1, 1),
-        ("E3", "D1", T("09-28 11:00"), T("09-28 11:30"), None, T("09-28 11:30"), T("10-09 10:00"), False, None, 0, None),
+        ("E3", "D1", T("09-28 11:00"), T("09-28 11:30"), None, T("09-28 11:30"), T("10-09 10:00"), False, None, 0,
+         None),
         ("E3", "D3", T("09-28 09:00"), T("09-28 09:30"), None, T("09-28 09:30"), None, True, None, 0, None),
-        ("E6", "D3", T("10-03 10:00"), None, T("10-03 11:00"), T("10-03 11:00"), T("10-08 18:00"), False, "basic", 0, None),
+        ("E6", "D3", T("10-03 10:00"), None, T("10-03 11:00"), T("10-03 11:00"), T("10-08 18:00"), False, "basic", 0,
+         None),
     ]
     # 10-10 12:00: E3 reopened (no standing closure) and escalated weekly while open
     e3 = [r for r in facts(cur, T("10-10 12:00")) if r[:2] == ("E3", "D1")]
@@ -156,8 +161,8 @@ ASSIGNMENT_COLUMNS = ("event_id, dept_id, handling_mode, is_difficult, dispatche
 
 
 def assignments(cur, as_of, sla=None, use_stored=False) -> list[tuple]:
-    return cur.execute(f"select {ASSIGNMENT_COLUMNS} from assignments_as_of($as_of, $date_from, $date_to, $sla, $use_stored) "
-                       "order by event_id, dept_id, dispatched_at",
+    return cur.execute(f"select {ASSIGNMENT_COLUMNS} from assignments_as_of($as_of, $date_from, $date_to, $sla, "
+                       "$use_stored) order by event_id, dept_id, dispatched_at",
                        {"as_of": as_of, "date_from": SEP, "date_to": NOV, "sla": sla or DEFAULT_SLA,
                         "use_stored": use_stored}).fetchall()
 
@@ -202,7 +207,8 @@ def test_assignments_at_past_cutoffs(cur, use_stored):
     the cut-off): both must give these rows."""
     assert query.assignment_source(cur, T("10-10 12:00")) == "stored+live"
     # 10-10 12:00: E3 reopened, its deadline (end of 10-10) not passed yet; E4 and E5 not dispatched yet
-    assert [(r[0], r[1], r[10], r[12], r[13], r[14], r[16]) for r in assignments(cur, T("10-10 12:00"), use_stored=use_stored)] == [
+    assert [(r[0], r[1], r[10], r[12], r[13], r[14], r[16]) for r in assignments(cur, T("10-10 12:00"),
+                                                                                 use_stored=use_stored)] == [
         ("E1", "D1", T("10-08 15:00"), "satisfied", 0, None, "closed_on_time"),
         ("E2", "D2", T("10-08 09:00"), None, 1, 1, "closed_late"),
         ("E3", "D1", None, None, 1, 2, "open_in_time"),
@@ -213,7 +219,8 @@ def test_assignments_at_past_cutoffs(cur, use_stored):
     e3 = [r for r in assignments(cur, T("10-11 00:00"), use_stored=use_stored) if r[:2] == ("E3", "D1")]
     assert [(r[10], r[16]) for r in e3] == [(None, "open_overdue")]
     # 10-15 12:00: E4 and E5 open within their deadlines
-    late_ones = [(r[0], r[16]) for r in assignments(cur, T("10-15 12:00"), use_stored=use_stored) if r[0] in ("E4", "E5")]
+    late_ones = [(r[0], r[16]) for r in assignments(cur, T("10-15 12:00"), use_stored=use_stored)
+                 if r[0] in ("E4", "E5")]
     assert late_ones == [("E4", "open_in_time"), ("E5", "open_in_time")]
 
 
@@ -239,8 +246,8 @@ def test_assignments_follow_the_sla_parameter_in_both_paths(cur):
 
 # ---------------------------------------------------------------- appeal_levels_as_of
 
-APPEAL_COLUMNS = ("appeal_id, community_id, community_name, jpc_id, category, raised_at, origin_level, level, entered_at, "
-                  "exited_at, outcome, dwell_hours")
+APPEAL_COLUMNS = ("appeal_id, community_id, community_name, jpc_id, category, raised_at, origin_level, level, "
+                  "entered_at, exited_at, outcome, dwell_hours")
 
 
 def appeal_levels(cur, as_of, date_from=OCT, date_to=NOV) -> list[tuple]:
@@ -253,7 +260,8 @@ def test_appeal_levels_at_a_cutoff_inside_the_trail(cur):
     # 10-10 12:00: A1's level 2 was left after the cut-off (still open), its level 3 not entered yet;
     # A3 raised after the cut-off; A4 raised before October
     assert appeal_levels(cur, T("10-10 12:00")) == [
-        ("A1", "C1", "东社区", "J1", "物业", T("10-08 09:00"), 1, 1, T("10-08 09:00"), T("10-09 09:00"), "escalated", 24.0),
+        ("A1", "C1", "东社区", "J1", "物业", T("10-08 09:00"), 1, 1, T("10-08 09:00"), T("10-09 09:00"), "escalated",
+         24.0),
         ("A1", "C1", "东社区", "J1", "物业", T("10-08 09:00"), 1, 2, T("10-09 09:00"), None, "open", None),
         ("A2", "C2", "西社区", "J2", "噪音", T("10-09 10:00"), 3, 3, T("10-09 10:00"), None, "open", None),
     ]
@@ -261,11 +269,15 @@ def test_appeal_levels_at_a_cutoff_inside_the_trail(cur):
 
 def test_appeal_levels_after_the_trail(cur):
     assert appeal_levels(cur, LATE) == [
-        ("A1", "C1", "东社区", "J1", "物业", T("10-08 09:00"), 1, 1, T("10-08 09:00"), T("10-09 09:00"), "escalated", 24.0),
-        ("A1", "C1", "东社区", "J1", "物业", T("10-08 09:00"), 1, 2, T("10-09 09:00"), T("10-10 21:00"), "escalated", 36.0),
-        ("A1", "C1", "东社区", "J1", "物业", T("10-08 09:00"), 1, 3, T("10-10 21:00"), T("10-12 09:00"), "resolved", 36.0),
+        ("A1", "C1", "东社区", "J1", "物业", T("10-08 09:00"), 1, 1, T("10-08 09:00"), T("10-09 09:00"), "escalated",
+         24.0),
+        ("A1", "C1", "东社区", "J1", "物业", T("10-08 09:00"), 1, 2, T("10-09 09:00"), T("10-10 21:00"), "escalated",
+         36.0),
+        ("A1", "C1", "东社区", "J1", "物业", T("10-08 09:00"), 1, 3, T("10-10 21:00"), T("10-12 09:00"), "resolved",
+         36.0),
         ("A2", "C2", "西社区", "J2", "噪音", T("10-09 10:00"), 3, 3, T("10-09 10:00"), None, "open", None),
-        ("A3", "C1", "东社区", "J1", "市容", T("10-11 08:00"), 2, 2, T("10-11 08:00"), T("10-11 10:30"), "withdrawn", 2.5),
+        ("A3", "C1", "东社区", "J1", "市容", T("10-11 08:00"), 2, 2, T("10-11 08:00"), T("10-11 10:30"), "withdrawn",
+         2.5),
     ]
     # September holds A4 only
     assert [r[:2] + r[7:] for r in appeal_levels(cur, LATE, SEP, OCT)] == [
@@ -297,7 +309,8 @@ def test_working_days_overdue_is_counted_once_in_the_macro(cur):
                        params).fetchall()
     assert rows == [("E1", "D1", "closed_on_time", None), ("E2", "D2", "closed_late", None),
                     ("E3", "D1", "closed_late", None), ("E3", "D3", "returned", None),
-                    ("E4", "D2", "open_overdue", 1), ("E5", "D1", "open_overdue", 3), ("E6", "D3", "closed_on_time", None)]
+                    ("E4", "D2", "open_overdue", 1), ("E5", "D1", "open_overdue", 3),
+                    ("E6", "D3", "closed_on_time", None)]
     overdue = whistle.overdue_table(cur, "2024-10", LATE)
     assert overdue.select("event_id", "working_days_overdue").rows() == [("E5", 3), ("E4", 1)]
 

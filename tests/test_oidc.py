@@ -35,7 +35,8 @@ def test_back_from_the_identity_provider_the_account_gets_a_session(guarded_app,
 
     def identity(email):
         info = {"email": email, "is_logged_in": True, "provider": "default", "origin": "http://127.0.0.1:8501"}
-        return {"_streamlit_user": create_signed_value(get_cookie_secret(), "_streamlit_user", json.dumps(info)).decode()}
+        return {"_streamlit_user": create_signed_value(get_cookie_secret(), "_streamlit_user",
+                                                       json.dumps(info)).decode()}
 
     jar = identity("wang@city.gov.cn")
     status, headers, text = asgi(guarded_app, "GET", "/", cookies=jar)

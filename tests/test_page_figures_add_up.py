@@ -71,7 +71,8 @@ def test_the_funnel_figure_adds_up_for_every_month(cursor):
         assert appeals == sum(lv["resolved"] + lv["withdrawn"] + lv["open"] for lv in levels), month
         assert city["in_transit"] == 0, month
         assert (city["resolved"], city["withdrawn"], city["open"]) == (
-            sum(lv["resolved"] for lv in levels), sum(lv["withdrawn"] for lv in levels), sum(lv["open"] for lv in levels))
+            sum(lv["resolved"] for lv in levels), sum(lv["withdrawn"] for lv in levels),
+            sum(lv["open"] for lv in levels))
         assert appeals == sum(lv["entered"] for lv in levels) - sum(lv["escalated"] for lv in levels), month
         for c in f["by_category"]:
             o = outcomes["by_category"][c["category"]]
@@ -89,7 +90,8 @@ def test_the_five_level_page_shows_numbers_that_add_up_for_every_month(committed
         start, end = month_bounds(month)
         assert metrics["诉求数"] == appeal_records(cursor, start, end, dt.datetime.now())["appeal_id"].n_unique(), month
         # the identity is written out in Chinese next to the metrics
-        assert any(f"诉求数 {metrics['诉求数']} = 已解决 {metrics['已解决']} + 已撤回 {metrics['已撤回']} + 在办 {metrics['在办']}"
+        assert any(f"诉求数 {metrics['诉求数']} = 已解决 {metrics['已解决']} + 已撤回 {metrics['已撤回']} + "
+                   f"在办 {metrics['在办']}"
                    in c.value for c in at.caption), month
         # the per-level table: entered = resolved + escalated + withdrawn + open, with a check column
         [table] = [d.value for d in at.dataframe if "进入" in d.value.columns and "核对" in d.value.columns]
@@ -99,7 +101,8 @@ def test_the_five_level_page_shows_numbers_that_add_up_for_every_month(committed
             assert _int(row["进入"]) == parts, (month, row)
             assert row["核对"] == "✓", (month, row)
         # the levels' final outcomes add up to the appeals
-        assert sum(_int(r["解决"]) + _int(r["撤回"]) + _int(r["在办"]) for r in table.to_dict("records")) == metrics["诉求数"]
+        assert sum(_int(r["解决"]) + _int(r["撤回"]) + _int(r["在办"])
+                   for r in table.to_dict("records")) == metrics["诉求数"]
 
 
 # ---------------------------------------------------------------- 联系捆绑走访

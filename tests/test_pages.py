@@ -85,7 +85,8 @@ def test_visits_page(sample_warehouse):
     from govdash.core.formatting import pct
     from govdash.figures.visits import visit_totals
 
-    assert metrics["走访达标率"] == pct(visit_totals(read_cursor(connect_read(sample_warehouse)), month)["visit_compliance"])
+    assert metrics["走访达标率"] == pct(visit_totals(read_cursor(connect_read(sample_warehouse)),
+                                                month)["visit_compliance"])
     subheaders = [s.value for s in at.subheader]
     assert "联系市领导走访" in subheaders and "各部门走访达标率" in subheaders
     # one department chosen: the figures shrink to its bindings
@@ -178,15 +179,16 @@ def test_rates_stay_numbers_rounded_like_the_documents_and_empty_values_show_as_
     # a rate is its percent rounded to tenths, halves up (as Excel's 0.0% and the Word bulletin's pct show it), and
     # stays a number, so sorting the column sorts by value; an empty value stays empty (shown as "—" by table())
     assert shown.rows() == [("甲", 81.3, 3, 88.456), ("乙", None, None, None)]
-    assert for_display(pl.DataFrame({"r": [0.8765, 0.0, 1.0, 0.0115]}), rates=["r"])["r"].to_list() == [87.7, 0.0, 100.0, 1.2]
+    assert for_display(pl.DataFrame({"r": [0.8765, 0.0, 1.0, 0.0115]}),
+                       rates=["r"])["r"].to_list() == [87.7, 0.0, 100.0, 1.2]
 
     def page():
         import polars as pl
 
         from govdash.web import ui
 
-        ui.table(pl.DataFrame({"部门": ["甲", "乙"], "办结率": [0.8125, None], "停留（小时）": [1.25, None]}), rates=["办结率"],
-                 breaches={"办结率": 0.9})
+        ui.table(pl.DataFrame({"部门": ["甲", "乙"], "办结率": [0.8125, None], "停留（小时）": [1.25, None]}),
+                 rates=["办结率"], breaches={"办结率": 0.9})
 
     at = AppTest.from_function(page).run()
     grid = at.dataframe[0]

@@ -52,7 +52,7 @@ def test_bulletin_figure_by_figure(cur, monkeypatch, cutoff):
         assert query.assignment_source(cur, cutoff) == "stored+live"
     months = {month_of(cutoff), previous(month_of(cutoff))} - {"2023-12"}
     for month in sorted(months):
-        ours, reference = both(cur, monkeypatch, lambda c: monthly_bulletin.bulletin(c, month, cutoff))
+        ours, reference = both(cur, monkeypatch, lambda c, month=month: monthly_bulletin.bulletin(c, month, cutoff))
         assert ours.keys() == reference.keys()
         for key in ours:
             assert ours[key] == reference[key], f"{month} at {cutoff}: {key}"
@@ -62,12 +62,13 @@ def test_bulletin_figure_by_figure(cur, monkeypatch, cutoff):
 @pytest.mark.parametrize("cutoff", MONTH_ENDS[::3] + MID_MONTH[:2], ids=lambda d: d.strftime("%Y%m%d-%H%M%S"))
 def test_assignment_rows_rates_and_open_cases(cur, monkeypatch, cutoff):
     year = (dt.datetime(2024, 1, 1), dt.datetime(2025, 1, 1))
-    ours, reference = both(cur, monkeypatch, lambda c: whistle.assignments(c, *year, cutoff).sort("event_id", "dept_id", "dispatch_seq"))
+    ours, reference = both(cur, monkeypatch,
+                           lambda c: whistle.assignments(c, *year, cutoff).sort("event_id", "dept_id", "dispatch_seq"))
     assert ours.height > 0 and ours.equals(reference)
     ours, reference = both(cur, monkeypatch, lambda c: whistle.whistle_rates(c, "2024-01", "2024-12", cutoff))
     assert ours.equals(reference)
     for dept in ("D01", "D07"):
-        o, r = both(cur, monkeypatch, lambda c: whistle.department_open_cases(c, dept, cutoff))
+        o, r = both(cur, monkeypatch, lambda c, dept=dept: whistle.department_open_cases(c, dept, cutoff))
         assert o.equals(r)
     ours, reference = both(cur, monkeypatch, lambda c: whistle.year_to_date_departments(c, month_of(cutoff), cutoff))
     assert ours.equals(reference)
@@ -81,12 +82,13 @@ def test_the_live_delta_matters(cur):
         "select event_id, dept_id, dispatch_seq, closed_at, rating from fct_assignment_facts "
         "where dispatched_at >= '2024-10-01' and dispatched_at < '2024-11-01' order by all").fetchall()
     live = cur.execute(
-        "select event_id, dept_id, dispatch_seq, closed_at, rating from assignment_facts_as_of($a, '2024-10-01', '2024-11-01') "
-        "order by all", {"a": cutoff}).fetchall()
+        "select event_id, dept_id, dispatch_seq, closed_at, rating from assignment_facts_as_of($a, '2024-10-01', "
+        "'2024-11-01') order by all", {"a": cutoff}).fetchall()
     combined = cur.execute(
-        "select event_id, dept_id, dispatch_seq, closed_at, rating from assignment_facts_at($a, '2024-10-01', '2024-11-01', true) "
-        "order by all", {"a": cutoff}).fetchall()
-    late = cur.execute("select count(*) from stg_whistle_event_log_ends where last_ts > $a", {"a": cutoff}).fetchall()[0][0]
+        "select event_id, dept_id, dispatch_seq, closed_at, rating from assignment_facts_at($a, '2024-10-01', "
+        "'2024-11-01', true) order by all", {"a": cutoff}).fetchall()
+    late = cur.execute("select count(*) from stg_whistle_event_log_ends where last_ts > $a",
+                       {"a": cutoff}).fetchall()[0][0]
     assert late > 0
     assert stored_only != live
     assert combined == live
@@ -96,7 +98,8 @@ def test_now_reads_only_stored_facts(cur):
     """At or after the last log row no event is late: the live part is empty and every row is a stored one."""
     last = cur.execute("select last_ts from stg_whistle_log_bounds").fetchall()[0][0]
     assert query.assignment_source(cur, last) == "stored"
-    n_live = cur.execute("select count(*) from assignment_facts_as_of($a, '2024-01-01', '2025-02-01', late_only := true)",
+    n_live = cur.execute("select count(*) from assignment_facts_as_of($a, '2024-01-01', '2025-02-01', "
+                         "late_only := true)",
                          {"a": last}).fetchall()[0][0]
     assert n_live == 0
     stored = cur.execute("select count(*) from fct_assignment_facts").fetchall()[0][0]

@@ -57,8 +57,8 @@ def hostile(tmp_path_factory):
                                                   "is_difficult": "false", "category": "消防隐患"}))] = "reported_at"
     expected[("whistle_event_log.csv", _append(src / "whistle_event_log.csv", {
         "event_id": "E99990000001", "ts": "9999-12-31 10:05:00", "action": "dispatched", "dept_id": "D04"}))] = "ts"
-    visit = {"dept_id": "D01", "jpc_id": "J12", "led_by_city_leader": "false", "participants": "5", "topics": "环境整治",
-             "problems_raised": "1", "problems_solved": "0"}
+    visit = {"dept_id": "D01", "jpc_id": "J12", "led_by_city_leader": "false", "participants": "5",
+             "topics": "环境整治", "problems_raised": "1", "problems_solved": "0"}
     expected[("visits.csv", _append(src / "visits.csv", {**visit, "visit_id": "V1970000001",
                                                           "visit_date": "1970-01-01"}))] = "visit_date"
     expected[("visits.csv", _append(src / "visits.csv", {**visit, "visit_id": "V2024999999", "visit_date": "2024-10-08",
@@ -102,7 +102,8 @@ def test_implausible_rows_are_quarantined_with_reason_and_row_number(hostile):
         quarantined.setdefault((file, row), {})[column] = reason
     first, last = plausible_window(load_settings())
     for (file, row), column in expected.items():
-        assert "超出合理范围" in quarantined.get((file, row), {}).get(column, ""), (file, row, quarantined.get((file, row)))
+        assert "超出合理范围" in quarantined.get((file, row), {}).get(column, ""), (file, row,
+                                                                              quarantined.get((file, row)))
     reason = {column: quarantined[key][column] for key, column in expected.items()}
     assert reason["problems_raised"] == "取值超出合理范围（不能大于 10,000）"
     assert reason["count"] == "取值超出合理范围（不能小于 0）"
@@ -196,8 +197,8 @@ def test_an_overflow_is_reported_as_a_value_out_of_range_not_a_damaged_file(samp
     db = tmp_path / "overflow.duckdb"
     shutil.copy(sample_db, db)
     con = duckdb.connect(str(db))
-    month = con.execute("select strftime(visit_date, '%Y-%m') as m from raw_visits group by m order by count(*) desc, m "
-                        "limit 1").fetchone()[0]
+    month = con.execute("select strftime(visit_date, '%Y-%m') as m from raw_visits group by m order by count(*) desc, "
+                        "m limit 1").fetchone()[0]
     con.execute(f"update raw_visits set problems_raised = {INT64_MAX} where strftime(visit_date, '%Y-%m') = ?", [month])
     con.close()
     monkeypatch.setenv("GOVDASH_DB", str(db))
@@ -312,9 +313,10 @@ def test_the_bulletin_page_of_a_month_that_overflows_says_so_and_the_data_page_o
     db = tmp_path / "overflow.duckdb"
     shutil.copy(sample_db, db)
     con = duckdb.connect(str(db))
-    month = con.execute("select strftime(visit_date, '%Y-%m') as m from raw_visits group by m order by count(*) desc, m "
-                        "limit 1").fetchone()[0]
-    first = con.execute("select min(visit_id) from raw_visits where strftime(visit_date, '%Y-%m') = ?", [month]).fetchone()
+    month = con.execute("select strftime(visit_date, '%Y-%m') as m from raw_visits group by m order by count(*) desc, "
+                        "m limit 1").fetchone()[0]
+    first = con.execute("select min(visit_id) from raw_visits where strftime(visit_date, '%Y-%m') = ?",
+                        [month]).fetchone()
     con.execute(f"update raw_visits set problems_raised = {INT64_MAX} where visit_id = ?", [first[0]])
     con.close()
     monkeypatch.setenv("GOVDASH_DB", str(db))

@@ -136,7 +136,8 @@ def corrected_export(db: Path, folder: Path, events: int = 3) -> tuple[list[tupl
         rows = list(csv.reader(fh))
     header, body = rows[0], rows[1:]
     ids = {e for e, _ in chosen}
-    kept = [r for r in body if r[0] in ids] + [[e, "2024-11-07 22:00:00", "closed", d, "", "更正补录"] for e, d in chosen]
+    kept = [r for r in body if r[0] in ids] + [[e, "2024-11-07 22:00:00", "closed", d, "", "更正补录"] for e,
+                                               d in chosen]
     folder.mkdir(parents=True, exist_ok=True)
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows([header] + kept)
@@ -162,7 +163,8 @@ def test_a_published_month_is_served_unchanged_and_a_correction_lists_every_chan
     assert set(record["skipped_kinds"]) == (set() if MADE_PDF else {"pdf"})
     assert record["ingest_runs"] and record["settings_sha256"] and record["scoring_version"]
     original = _files(city, "2024-10-v1")
-    assert {f["kind"]: f["sha256"] for f in record["files"]} == {k: hashlib.sha256(v).hexdigest() for k, v in original.items()}
+    assert {f["kind"]: f["sha256"] for f in record["files"]} == {k: hashlib.sha256(v).hexdigest() for k,
+                                                                 v in original.items()}
     published = json.loads(original["json"])
     assert published["publication"]["status"] == "published" and published["publication"]["published_by"] == "chair"
     assert published == archive.bulletin(_cur(city), "2024-10-v1")
@@ -187,7 +189,8 @@ def test_a_published_month_is_served_unchanged_and_a_correction_lists_every_chan
     assert ingest([fix], db_path=city).exit_code == 0
     assert _files(city, "2024-10-v1") == original
     out = tmp_path / "served.docx"
-    result = CliRunner().invoke(cli, ["report", "bulletin", "--month", MONTH, "--published", "--format", "docx", "--out", str(out)],
+    result = CliRunner().invoke(cli, ["report", "bulletin", "--month", MONTH, "--published", "--format", "docx",
+                                      "--out", str(out)],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     assert out.read_bytes() == original["docx"]
@@ -201,10 +204,12 @@ def test_a_published_month_is_served_unchanged_and_a_correction_lists_every_chan
     by_path = {c["path"]: c for c in changes}
     k = len(chosen)
     old_city, new_city = published["city"], live["city"]
-    assert new_city["open_overdue"] == old_city["open_overdue"] - k and new_city["closed_late"] == old_city["closed_late"] + k
+    assert new_city["open_overdue"] == old_city["open_overdue"] - k
+    assert new_city["closed_late"] == old_city["closed_late"] + k
     assert (by_path["city/open_overdue"]["old"], by_path["city/open_overdue"]["new"]) == (
         str(old_city["open_overdue"]), str(old_city["open_overdue"] - k))
-    assert by_path["city/open_overdue"]["section"] == "全市合计" and by_path["city/open_overdue"]["figure"] == "超期未办结"
+    assert by_path["city/open_overdue"]["section"] == "全市合计"
+    assert by_path["city/open_overdue"]["figure"] == "超期未办结"
     assert by_path["city/closed_late"]["new"] == str(old_city["closed_late"] + k)
     removed = [c for c in changes if c["section"] == "超期未办结清单"]
     assert sorted((c["item"], c["old"], c["new"]) for c in removed) == sorted(
@@ -217,10 +222,12 @@ def test_a_published_month_is_served_unchanged_and_a_correction_lists_every_chan
     with pytest.raises(PublishError, match="不能重复发布"):
         publish_month(MONTH, CHAIR)
     fixed = publish_month(MONTH, CHAIR, correction=True, reason="住建局补报结案记录")
-    assert (fixed["publication_id"], fixed["status"], fixed["supersedes"], fixed["version"]) == ("2024-10-v2", "correction", "2024-10-v1", 2)
+    assert (fixed["publication_id"], fixed["status"], fixed["supersedes"],
+            fixed["version"]) == ("2024-10-v2", "correction", "2024-10-v1", 2)
     assert fixed["as_of"] == record["as_of"] and fixed["changes"] == changes
     pubs = archive.publications(_cur(city), MONTH)
-    assert [p["publication_id"] for p in pubs] == ["2024-10-v1", "2024-10-v2"] and archive.latest(_cur(city), MONTH)["version"] == 2
+    assert [p["publication_id"] for p in pubs] == ["2024-10-v1",
+                                                   "2024-10-v2"] and archive.latest(_cur(city), MONTH)["version"] == 2
     assert _files(city, "2024-10-v1") == original
     served = json.loads(_files(city, "2024-10-v2")["json"])
     assert served["city"] == live["city"] and served["publication"]["status"] == "correction"
@@ -236,7 +243,8 @@ def _differing_paths(a: dict, b: dict) -> set[str]:
     for key in ("city",):
         out |= {f"{key}/{k}" for k in a[key] if a[key][k] != b[key][k]}
     keyed = {"departments": ("dept_id",), "overdue": ("event_id", "dept_id"), "visits": ("dept_id", "jpc_id"),
-             "negative_reports": ("jpc_id",), "assessment_negative_list": ("dept_id",), "burden_negative_list": ("dept_id",)}
+             "negative_reports": ("jpc_id",), "assessment_negative_list": ("dept_id",),
+             "burden_negative_list": ("dept_id",)}
     for section, fields in keyed.items():
         rows_a = {tuple(r[f] for f in fields): r for r in a[section]}
         rows_b = {tuple(r[f] for f in fields): r for r in b[section]}
@@ -421,7 +429,8 @@ def test_scoring_versions_save_view_and_apply_round_trip(scoring_file):
     assert [(h["action"], h["version"], h["author"]) for h in sv.history()] == [
         ("save", "v0001", "office"), ("save", "v0002", "office2"), ("apply", "v0001", "office")]
     # a hand edit of the live file is no longer the version it claims to be
-    scoring_file.write_text(first_text.replace("weight = 40", "weight = 41").replace("weight = 15\n", "weight = 14\n", 1),
+    scoring_file.write_text(first_text.replace("weight = 40", "weight = 41").replace("weight = 15\n", "weight = 14\n",
+                                                                                     1),
                             encoding="utf-8")
     assert load_scoring().version.startswith("未登记版本 ")
     with pytest.raises(ValueError, match="没有评分设置版本"):

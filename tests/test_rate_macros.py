@@ -42,7 +42,8 @@ def visits_con():
     ]
     con.executemany("insert into fct_binding_weeks values (?, ?, ?, null, null, '2024-10', ?, ?, ?, ?, ?, ?)", rows)
     # another month's week: never counted in October
-    con.execute("insert into fct_binding_weeks values ('J1', 'D1', '2024-W39', null, null, '2024-09', true, false, 0, 0, 0, 0)")
+    con.execute("insert into fct_binding_weeks values ('J1', 'D1', '2024-W39', null, null, '2024-09', true, "
+                "false, 0, 0, 0, 0)")
     _macros(con, "visit_rates")
     yield con
     con.close()
@@ -50,8 +51,8 @@ def visits_con():
 
 def test_visit_compliance_is_covered_over_required_rounded_to_4_decimals(visits_con):
     con = visits_con
-    assert _one(con, "select visit_compliance(2, 3), visit_compliance(1, 3), visit_compliance(5, 5), visit_compliance(0, 4)") \
-        == (0.6667, 0.3333, 1.0, 0.0)
+    assert _one(con, "select visit_compliance(2, 3), visit_compliance(1, 3), visit_compliance(5, 5), "
+                     "visit_compliance(0, 4)") == (0.6667, 0.3333, 1.0, 0.0)
     # no required week: no rate (null, shown "—"), not 0 % or 100 %
     assert _one(con, "select visit_compliance(0, 0)") == (None,)
     # the assessment's is not rounded (SPEC §7)
@@ -64,7 +65,8 @@ def test_visit_binding_counts_apply_the_required_and_exempt_weeks(visits_con):
     rows = visits_con.execute("""select dept_id, jpc_id, required_weeks, covered_weeks, visits, leader_led_visits,
                                         problems_raised, problems_solved, missed_weeks,
                                         visit_compliance(covered_weeks, required_weeks)
-                                 from visit_binding_counts('2024-10', ['2024-W41']) order by dept_id, jpc_id""").fetchall()
+                                 from visit_binding_counts('2024-10', ['2024-W41'])
+                                 order by dept_id, jpc_id""").fetchall()
     assert rows == [
         # W40, W42, W44 required (W41 exempt, W43 not required): 2 of 3; visits over every week of the month
         ("D1", "J1", 3, 2, 4, 2, 3, 2, ["2024-W42"], 0.6667),
@@ -76,7 +78,8 @@ def test_visit_binding_counts_apply_the_required_and_exempt_weeks(visits_con):
                             "where dept_id = 'D1' and jpc_id = 'J1'") == (4, ["2024-W41", "2024-W42"])
     # a department's and the city's compliance: the counts summed, then the one rate (3 of 4, not the mean of 2/3 and 1)
     assert visits_con.execute("""select dept_id, visit_compliance(sum(covered_weeks), sum(required_weeks))
-                                 from visit_binding_counts('2024-10', ['2024-W41']) group by dept_id order by dept_id""").fetchall() \
+                                 from visit_binding_counts('2024-10', ['2024-W41'])
+                                 group by dept_id order by dept_id""").fetchall() \
         == [("D1", 0.75), ("D2", None)]
 
 
@@ -103,7 +106,8 @@ def reports_con():
 def test_report_on_time_rate_and_rectified_share(reports_con):
     con = reports_con
     # on time / (weeks required − pending): a week not yet due is not in the denominator
-    assert _one(con, "select report_on_time_rate(3, 5, 0), report_on_time_rate(4, 5, 1), report_on_time_rate(2, 3, 0)") \
+    assert _one(con,
+                "select report_on_time_rate(3, 5, 0), report_on_time_rate(4, 5, 1), report_on_time_rate(2, 3, 0)") \
         == (0.6, 1.0, 0.6667)
     assert _one(con, "select report_on_time_rate(0, 2, 2), report_on_time_rate(0, 0, 0)") == (None, None)
     # rectified items / items; no items: no share
@@ -124,7 +128,8 @@ def test_negative_report_status_on_time_late_missing_pending(reports_con):
     rates = dict(reports_con.execute("""
         select jpc_id, report_on_time_rate(count(*) filter (where status = 'on_time'), count(*),
                                            count(*) filter (where status = 'pending'))
-        from negative_report_status('2024-10', ?, 1, '12:00') group by jpc_id""", [dt.datetime(2024, 10, 14, 11, 0)]).fetchall())
+        from negative_report_status('2024-10', ?, 1, '12:00') group by jpc_id""",
+                                     [dt.datetime(2024, 10, 14, 11, 0)]).fetchall())
     assert rates == {"J1": 1.0, "J2": 0.0}   # J1: 1 of 1 due; J2: 0 of 1 due
 
 

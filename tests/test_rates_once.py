@@ -81,12 +81,14 @@ def test_negative_list_threshold_has_one_home_the_scoring_settings(cursor, tmp_p
     from govdash.core.scoring import dump_scoring, load_scoring
     from govdash.documents.bulletin_text import below_threshold
 
-    assert "negative_list_threshold" not in tomllib.loads((REPO / "config" / "settings.toml").read_text(encoding="utf-8"))["whistle"]
+    settings = tomllib.loads((REPO / "config" / "settings.toml").read_text(encoding="utf-8"))
+    assert "negative_list_threshold" not in settings["whistle"]
     month = "2024-10"
     default = bulletin(cursor, month, AS_OF)
     assert default["settings"]["whistle"]["negative_list_threshold"] == load_scoring().negative_list_threshold == 0.9
     stricter = tmp_path / "scoring.toml"
-    stricter.write_text(dump_scoring(load_scoring()).replace("negative_list_threshold = 0.9", "negative_list_threshold = 0.99"),
+    stricter.write_text(dump_scoring(load_scoring()).replace("negative_list_threshold = 0.9",
+                                                             "negative_list_threshold = 0.99"),
                         encoding="utf-8")
     monkeypatch.setenv("GOVDASH_SCORING", str(stricter))
     strict = bulletin(cursor, month, AS_OF)
@@ -149,7 +151,8 @@ def test_the_guard_finds_the_rates_python_once_computed():
         "bulletin_text.reports_text": 'x = pct(on_time / n) if n else "—"',
         "pages/negative_lists.py": 'x = (pl.col("rectified_items") / pl.col("items")).round(4)',
         "figures.funnel_levels": "x = round(escalated / entered, 4)",
-        "community_resolution_share": "x = round(sum(lv['resolved'] for lv in levels if lv['level'] <= 3) / resolved, 4)",
+        "community_resolution_share": "x = round(sum(lv['resolved'] for lv in levels if lv['level'] <= "
+                                      "3) / resolved, 4)",
     }
     for where, source in old.items():
         assert rate_divisions(source), where
@@ -170,7 +173,8 @@ def test_metric_queries_divide_only_through_the_rate_macros():
     import re
 
     divided = {}
-    for f in sorted((REPO / "warehouse" / "metrics").glob("*.sql")) + sorted((REPO / "warehouse" / "models").rglob("*.sql")):
+    for f in (sorted((REPO / "warehouse" / "metrics").glob("*.sql"))
+              + sorted((REPO / "warehouse" / "models").rglob("*.sql"))):
         code = "\n".join(line.split("--")[0] for line in f.read_text(encoding="utf-8").splitlines())
         code = re.sub(r"'[^']*'", "''", code)   # string literals ('%Y/%m', paths) are not divisions
         if re.search(r"(?<![/*])/(?![/*])", code):
@@ -184,16 +188,20 @@ def test_the_bulletin_text_states_the_rates_it_is_given():
     from govdash.documents.bulletin_text import reports_text, visits_text
 
     b = {"departments": [{"dept_id": "D1", "dept_name": "甲局"}], "reference": {"clause_texts": {"E.1.1": "条款甲"}},
-         "visits": [{"dept_id": "D1", "jpc_id": "J1", "required_weeks": 7, "covered_weeks": 3, "visit_compliance": 0.4286,
-                     "visits": 3, "leader_led_visits": 1, "problems_raised": 2, "problems_solved": 1, "missed_weeks": []}],
+         "visits": [{"dept_id": "D1", "jpc_id": "J1", "required_weeks": 7, "covered_weeks": 3,
+                     "visit_compliance": 0.4286,
+                     "visits": 3, "leader_led_visits": 1, "problems_raised": 2, "problems_solved": 1,
+                     "missed_weeks": []}],
          "visit_departments": [{"dept_id": "D1", "visit_compliance": 0.4286}],
          "visit_totals": {"required_weeks": 7, "covered_weeks": 3, "visit_compliance": 0.9, "visits": 3,
                           "leader_led_visits": 1, "problems_raised": 2, "problems_solved": 1, "departments_full": 0},
-         "negative_report_totals": {"jpcs": 2, "weeks_due": 10, "on_time": 8, "late": 1, "missing": 1, "on_time_rate": 0.5,
-                                    "items": 4, "rectified_share": None, "top_clause_code": "E.1.1", "top_clause_items": 3}}
-    assert visits_text(b) == ("本月各捆绑部门应走访 7 个联合党委周次，实际走访 3 个，走访达标率 90.0%；共走访 3 次，其中市领导带队 1 次，"
-                              "发现问题 2 个，解决 1 个。未全部达标：甲局（42.9%）。")
-    assert reports_text(b) == ("2 个联合党委本月应报周报 10 份（已到期），按时 8 份，迟报 1 份，漏报 1 份，按时上报率 50.0%；"
-                               "报告负面事项 4 项，最多的是“条款甲”（3 项），整改率 —。")
+         "negative_report_totals": {"jpcs": 2, "weeks_due": 10, "on_time": 8, "late": 1, "missing": 1,
+                                    "on_time_rate": 0.5,
+                                    "items": 4, "rectified_share": None, "top_clause_code": "E.1.1",
+                                    "top_clause_items": 3}}
+    assert visits_text(b) == ("本月各捆绑部门应走访 7 个联合党委周次，实际走访 3 个，走访达标率 90.0%；共走访 3 次，"
+                              "其中市领导带队 1 次，发现问题 2 个，解决 1 个。未全部达标：甲局（42.9%）。")
+    assert reports_text(b) == ("2 个联合党委本月应报周报 10 份（已到期），按时 8 份，迟报 1 份，漏报 1 份，按时上报率 "
+                               "50.0%；报告负面事项 4 项，最多的是“条款甲”（3 项），整改率 —。")
     archived = {k: v for k, v in b.items() if k not in ("visit_totals", "negative_report_totals")}
     assert "未单列全市走访合计" in visits_text(archived) and "未单列全市负面清单周报合计" in reports_text(archived)

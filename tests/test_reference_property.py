@@ -53,7 +53,8 @@ def write_city(folder: Path, events: list[tuple], log: list[tuple], overrides: l
         "departments.csv": "dept_id,dept_name\n" + "".join(f"{d},部门{d}\n" for d in DEPTS),
         "communities.csv": "community_id,community_name,jpc_id\nC1,江湾社区,J1\n",
         "whistle_events.csv": "event_id,community_id,reported_at,handling_mode,is_difficult\n" + "".join(
-            f"{e},C1,{at:%Y-%m-%d %H:%M:%S},{mode},{'true' if difficult else 'false'}\n" for e, at, mode, difficult in events),
+            f"{e},C1,{at:%Y-%m-%d %H:%M:%S},{mode},{'true' if difficult else 'false'}\n" for e, at, mode,
+            difficult in events),
         "whistle_event_log.csv": "event_id,ts,action,dept_id,value\n" + "".join(
             f"{e},{ts:%Y-%m-%d %H:%M:%S},{action},{dept or ''},{value or ''}\n" for e, ts, action, dept, value in log),
     }
@@ -104,7 +105,8 @@ CASES = {
         ("E1", T("2024-10-08 10:30"), "dispatched", "D1", None),
         ("E1", T("2024-10-08 11:00"), "closed", "D1", None),
         ("E1", T("2024-10-08 12:00"), "rated", "D1", "satisfied"),
-    ], {"D1": {"dispatched": 1, "handled": 1, "closed_on_time": 1, "open_overdue": 0, "returned": 0, "satisfaction_rate": 1},
+    ], {"D1": {"dispatched": 1, "handled": 1, "closed_on_time": 1, "open_overdue": 0, "returned": 0,
+               "satisfaction_rate": 1},
         "D2": {"dispatched": 0, "returned": 1}}),
     # §3 amended: a return withdrawn by a dispatch to the same (open) department; a later dispatch elsewhere
     # does not end it
@@ -195,7 +197,8 @@ def test_reference_by_hand(name, tmp_path):
         for row in reference.bulletin(month, CASE_CUTOFF)["departments"]:
             g = got.setdefault(row["dept_id"], {})
             for k, v in row.items():
-                if k in ("dispatched", "handled", "closed_on_time", "closed_late", "open_overdue", "returned", "escalated"):
+                if k in ("dispatched", "handled", "closed_on_time", "closed_late", "open_overdue", "returned",
+                         "escalated"):
                     g[k] = g.get(k, 0) + v
                 elif k.endswith("_rate") and v is not None:
                     g[k] = v
@@ -273,7 +276,8 @@ def test_reference_assessment_by_hand(tmp_path):
     assert d1["components"]["two_way_rating"]["actual"] == 80
     assert d1["components"]["visit_compliance"]["actual"] == F(2, 13)
     # Q3: a burden month (August, T2: empty admission item) 1.0; J1's W32 items 2 × 1 × 0.1
-    assert {k: v["points"] for k, v in d1["deductions"].items()} == {"burden_negative_list": 1, "shared_negative": F(1, 5)}
+    assert {k: v["points"] for k, v in d1["deductions"].items()} == {"burden_negative_list": 1,
+                                                                     "shared_negative": F(1, 5)}
     # all components: 30 + 20 + 15 + 20 · 2/13 + 15 · 80/90, nothing rounded before the final score
     gross = 30 + 20 + 15 + F(40, 13) + F(40, 3)
     assert d1["gross_points"] == gross and d1["score"] == gross - F(6, 5)
@@ -373,8 +377,9 @@ def _random_city(c: Comparison, city):
         write_city(folder, events, log, overrides)
         if compare_city(c, f"city {len(FOUND) + 1}", folder, MONTHS, as_of):
             FOUND.append(
-                f"city {len(FOUND) + 1}: as_of {as_of:%Y-%m-%d %H:%M:%S}; overrides {[(f'{d:%m-%d}', w) for d, w in overrides]}; "
-                f"events {[(e, f'{at:%m-%d %H:%M}', m, 'difficult' if d else '') for e, at, m, d in events]}\n    log: "
+                f"city {len(FOUND) + 1}: as_of {as_of:%Y-%m-%d %H:%M:%S}; overrides "
+                f"{[(f'{d:%m-%d}', w) for d, w in overrides]}; events "
+                f"{[(e, f'{at:%m-%d %H:%M}', m, 'difficult' if d else '') for e, at, m, d in events]}\n    log: "
                 + " | ".join(f"{e} {ts:%m-%d %H:%M:%S} {a} {dd or '-'} {v or ''}".strip() for e, ts, a, dd, v in log))
 
 

@@ -45,7 +45,8 @@ def test_counts_add_up_and_every_assignment_has_one_class(cur):
         # visits and weekly reports add up, every month
         assert b["visits"], month
         for v in b["visits"]:
-            assert 0 <= v["covered_weeks"] <= v["required_weeks"] and len(v["missed_weeks"]) == v["required_weeks"] - v["covered_weeks"]
+            assert 0 <= v["covered_weeks"] <= v["required_weeks"]
+            assert len(v["missed_weeks"]) == v["required_weeks"] - v["covered_weeks"]
             assert v["problems_solved"] <= v["problems_raised"] and v["leader_led_visits"] <= v["visits"]
         assert len(b["negative_reports"]) == 25
         for r in b["negative_reports"]:
@@ -114,13 +115,14 @@ def test_word_bulletin(cur, tmp_path):
     required = sum(v["required_weeks"] for v in b["visits"])
     assert f"应走访 {required} 个联合党委周次，实际走访 {covered} 个" in text
     headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
-    visit_table = doc.tables[headers.index(["部门", "捆绑联合党委数", "应走访周数", "已走访周数", "走访达标率", "走访次数",
-                                            "市领导带队次数", "发现问题", "解决问题", "缺访周次"])]
+    visit_table = doc.tables[headers.index(["部门", "捆绑联合党委数", "应走访周数", "已走访周数", "走访达标率",
+                                            "走访次数", "市领导带队次数", "发现问题", "解决问题", "缺访周次"])]
     assert sum(int(r.cells[3].text) for r in visit_table.rows[1:]) == covered
     # clauses by their text, not their code
     clause_table = doc.tables[headers.index(["条款内容", "事项数", "涉及联合党委数"])]
     assert clause_table.rows[1].cells[0].text.startswith(("严禁", "不准"))
-    ranking = doc.tables[headers.index(["排名", "部门", "派单数", "处置率", "及时处置率", "办结率", "按期办结率", "满意率", "退单数"])]
+    ranking = doc.tables[headers.index(["排名", "部门", "派单数", "处置率", "及时处置率", "办结率", "按期办结率",
+                                        "满意率", "退单数"])]
     assert ranking.rows[0].cells[1].text == "部门"
     assert ranking.rows[1].cells[1].text == b["departments"][0]["dept_name"]
     _libreoffice_opens(path, tmp_path)
@@ -157,7 +159,8 @@ def test_excel_bulletin(cur, tmp_path):
 
 
 def _cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "govdash.cli", *args], capture_output=True, text=True, cwd=REPO, env=env)
+    return subprocess.run([sys.executable, "-m", "govdash.cli", *args], capture_output=True, text=True, cwd=REPO,
+                          env=env)
 
 
 def test_cli_gives_a_department_its_own_view_ranked_on_the_whole_city(sample_warehouse, tmp_path, cur):
@@ -171,7 +174,8 @@ def test_cli_gives_a_department_its_own_view_ranked_on_the_whole_city(sample_war
     env = {**os.environ, "GOVDASH_ACCOUNTS": str(tmp_path / "accounts.toml")}
     whole = bulletin(cur, "2024-10", AS_OF)
     worst = whole["lists"]["black"][0]
-    assert _cli("user", "add", "dept", "--role", f"department:{worst}", "--password", "pw-0123456789", env=env).returncode == 0
+    assert _cli("user", "add", "dept", "--role", f"department:{worst}", "--password", "pw-0123456789",
+                env=env).returncode == 0
     out = _cli("report", "bulletin", "--month", "2024-10", "--as-of", AS_OF, "--user", "dept", env=env)
     assert out.returncode == 0, out.stderr
     mine = json.loads(out.stdout)
@@ -230,7 +234,8 @@ def test_the_word_file_compared_with_the_city_totals_is_the_one_compared_with_th
         _document_xml(render_bulletin("docx", b, bulletin(cur, "2024-09", AS_OF)))
 
 
-def test_the_cli_word_file_of_a_department_is_its_bulletin_compared_with_the_city_totals(sample_warehouse, tmp_path, cur):
+def test_the_cli_word_file_of_a_department_is_its_bulletin_compared_with_the_city_totals(sample_warehouse, tmp_path,
+                                                                                         cur):
     """`report bulletin --format docx --user`: the department's cut of the month, compared with the month before's
     city totals (the city's for everyone), the same document the catalogue's cut of both gives."""
     import os
@@ -241,7 +246,8 @@ def test_the_cli_word_file_of_a_department_is_its_bulletin_compared_with_the_cit
     from govdash.figures.bulletin import comparison
 
     env = {**os.environ, "GOVDASH_ACCOUNTS": str(tmp_path / "accounts.toml")}
-    assert _cli("user", "add", "d13", "--role", "department:D13", "--password", "pw-0123456789", env=env).returncode == 0
+    assert _cli("user", "add", "d13", "--role", "department:D13", "--password", "pw-0123456789",
+                env=env).returncode == 0
     out = tmp_path / "d13.docx"
     run = _cli("report", "bulletin", "--month", "2024-10", "--as-of", AS_OF, "--user", "d13", "--format", "docx",
                "--out", str(out), env=env)

@@ -15,7 +15,8 @@ from tests.support.browser import CHAIR, CHROMIUM, assert_no_exception, guard_co
 from tests.support.paths import REPO
 from warehouse.db import connect_read
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="Debian chromium not installed (scripts/system-deps.sh)")
 ARTIFACTS = REPO / "test-artifacts" / "screenshots"
 PAGES = {p.url: p.title for p in registry.PAGES}
 VIEWPORTS = {"desktop-1440x900": {"width": 1440, "height": 900}, "phone-390x844": {"width": 390, "height": 844}}
@@ -67,11 +68,13 @@ def test_every_page_screenshot(browser, server, shots, viewport):
                 zone.wait_for()
                 settle(page)
                 # Streamlit's English stays in the DOM, hidden by the page's CSS; the Chinese help is drawn instead
-                hidden = zone.evaluate("""z => [...z.querySelectorAll('button > *, [data-testid=stFileUploaderDropzoneInstructions] > *')]
-                    .map(e => { const s = getComputedStyle(e); return s.display === 'none' || s.fontSize === '0px'; })""")
+                hidden = zone.evaluate("""z => [...z.querySelectorAll(
+                        'button > *, [data-testid=stFileUploaderDropzoneInstructions] > *')]
+                    .map(e => { const s = getComputedStyle(e);
+                                return s.display === 'none' || s.fontSize === '0px'; })""")
                 assert hidden and all(hidden), hidden
-                helper = zone.evaluate("""z => getComputedStyle(z.querySelector('[data-testid=stFileUploaderDropzoneInstructions]'),
-                    '::after').content""")
+                helper = zone.evaluate("""z => getComputedStyle(
+                    z.querySelector('[data-testid=stFileUploaderDropzoneInstructions]'), '::after').content""")
                 assert "单个文件不超过" in helper, helper
                 label = zone.evaluate("z => getComputedStyle(z.querySelector('button'), '::after').content")
                 assert "选择文件" in label, label

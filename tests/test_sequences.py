@@ -33,7 +33,8 @@ def _table_counts(db: Path) -> dict[str, int]:
     try:
         tables = [t for (t,) in con.execute(
             "select table_name from duckdb_tables() where database_name = 'warehouse' "
-            "and (table_name like 'raw_%' or table_name like 'stg_%' or table_name like 'fct_%' or table_name = 'quarantine')"
+            "and (table_name like 'raw_%' or table_name like 'stg_%' or table_name like 'fct_%' or "
+            "table_name = 'quarantine')"
         ).fetchall()]
         return {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in sorted(tables)}
     finally:
@@ -111,7 +112,8 @@ def test_ingest_five_times_build_twice_rename_and_upload(tmp_path, monkeypatch):
 
     # a corrected export renames one department: the name changes, nothing else
     con = connect_read(db)
-    dept_id, old_name = con.execute("select dept_id, dept_name from stg_departments order by dept_id limit 1").fetchone()
+    dept_id, old_name = con.execute(
+        "select dept_id, dept_name from stg_departments order by dept_id limit 1").fetchone()
     con.close()
     renamed = _gbk_departments_with(tmp_path / "fix" / "departments.csv", old_name, old_name + "（更名）")
     result = ingest([renamed], db_path=db)

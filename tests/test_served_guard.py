@@ -53,7 +53,8 @@ OPENER = urllib.request.build_opener(_NoRedirect)
 
 def http(url: str, cookie: str | None = None, data: bytes | None = None, headers: dict | None = None):
     """(status, headers, body) of one request, redirects not followed."""
-    request = urllib.request.Request(url, data=data, headers={**({"Cookie": f"govdash_session={cookie}"} if cookie else {}),
+    request = urllib.request.Request(url, data=data, headers={**({"Cookie": f"govdash_session={cookie}"} if cookie
+                                                                 else {}),
                                                                **(headers or {})})
     try:
         with OPENER.open(request, timeout=60) as response:
@@ -66,7 +67,8 @@ def sign_in(url: str, user: tuple[str, str]) -> str:
     """The session cookie's value after signing in through the form."""
     from urllib.parse import urlencode
 
-    status, headers, _ = http(url + "/account/sign-in", data=urlencode({"username": user[0], "password": user[1], "next": "/"}).encode())
+    status, headers, _ = http(url + "/account/sign-in", data=urlencode({"username": user[0], "password": user[1],
+                                                                        "next": "/"}).encode())
     assert status == 303, status
     return re.search(r"govdash_session=([^;]+)", headers["set-cookie"]).group(1)
 
@@ -150,8 +152,8 @@ def test_a_forwarded_host_counts_only_behind_a_declared_proxy(server):
     assert status == 403 and "其他网站" in body.decode()
     headers = {"Cookie": f"govdash_session={chair}", "X-Forwarded-Host": other}
     with pytest.raises(InvalidStatus) as refused:
-        connect(url.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"], origin=f"http://{other}",
-                additional_headers=headers, open_timeout=30)
+        connect(url.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"],
+                origin=f"http://{other}", additional_headers=headers, open_timeout=30)
     assert refused.value.response.status_code == 403
     # the session was not signed out by the forged post: the page is still drawn for it
     with socket(url, chair) as ws:
@@ -201,11 +203,13 @@ def download_url(ws, button, session_id: str) -> str:
     from streamlit.proto.BackMsg_pb2 import BackendOperationRequest, DeferredFileRequestPayload
 
     send(ws, backend_operation_request=BackendOperationRequest(
-        request_id="r1", session_id=session_id, deferred_file=DeferredFileRequestPayload(file_id=button.deferred_file_id)))
+        request_id="r1", session_id=session_id,
+        deferred_file=DeferredFileRequestPayload(file_id=button.deferred_file_id)))
     while True:
         message = ForwardMsg()
         message.ParseFromString(ws.recv(timeout=180))
-        if message.WhichOneof("type") == "backend_operation_response" and message.backend_operation_response.request_id == "r1":
+        if (message.WhichOneof("type") == "backend_operation_response"
+                and message.backend_operation_response.request_id == "r1"):
             assert not message.backend_operation_response.error_msg, message
             return message.backend_operation_response.deferred_file.url
 
@@ -213,7 +217,8 @@ def download_url(ws, button, session_id: str) -> str:
 def excel_bulletin_url(url: str, cookie: str) -> str:
     with socket(url, cookie) as ws:
         messages = run_page(ws)
-        session_id = next(m.new_session.initialize.session_id for m in messages if m.WhichOneof("type") == "new_session")
+        session_id = next(m.new_session.initialize.session_id for m in messages
+                          if m.WhichOneof("type") == "new_session")
         return download_url(ws, download_buttons(messages)["下载 Excel 通报"], session_id)
 
 
@@ -250,15 +255,18 @@ def test_every_response_carries_the_security_headers(server):
     assert "default-src" not in headers["content-security-policy"]
     script = re.search(rb'src="\.(/static/js/[^"]+\.js)"', page).group(1).decode()
     xlsx = excel_bulletin_url(url, chair)
-    cases = {"sign-in form": (url + "/account/sign-in", None, 200), "redirect to sign-in": (url + "/whistle", None, 303),
+    cases = {"sign-in form": (url + "/account/sign-in", None, 200),
+             "redirect to sign-in": (url + "/whistle", None, 303),
              "static file": (url + script, None, 200), "health": (url + "/_stcore/health", None, 200),
-             "metrics": (url + "/_stcore/metrics", chair, 200), "metrics refused": (url + "/_stcore/metrics", None, 403),
+             "metrics": (url + "/_stcore/metrics", chair, 200), "metrics refused": (url + "/_stcore/metrics", None,
+                                                                                    403),
              "download": (url + xlsx, chair, 200), "download refused": (url + xlsx, None, 403)}
     for what, (address, cookie, expected) in cases.items():
         status, headers, _ = http(address, cookie)
         assert status == expected, (what, status)
         _assert_headers(headers, what)
-    status, headers, _ = http(url + "/account/sign-in", data=b"username=x&password=y", headers={"Origin": "http://evil.example"})
+    status, headers, _ = http(url + "/account/sign-in", data=b"username=x&password=y",
+                              headers={"Origin": "http://evil.example"})
     assert status == 403
     _assert_headers(headers, "post from another site")
 
@@ -281,8 +289,8 @@ def test_an_error_no_route_handles_is_chinese_and_carries_the_headers(tmp_path, 
     app = Starlette(routes=[Route("/account/broken", broken)], middleware=options["middleware"],
                     exception_handlers=options["exception_handlers"])
     scope = {"type": "http", "http_version": "1.1", "method": "GET", "scheme": "http", "path": "/account/broken",
-             "raw_path": b"/account/broken", "query_string": b"", "root_path": "", "headers": [(b"host", b"127.0.0.1:8501")],
-             "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8501)}
+             "raw_path": b"/account/broken", "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"127.0.0.1:8501")], "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8501)}
     sent = []
 
     async def receive():
@@ -329,7 +337,7 @@ def test_ten_first_page_loads_right_after_a_start(sample_db, tmp_path):
             chair = sign_in(url, CHAIR)
             ready = threading.Barrier(10)
 
-            def first_page(i):
+            def first_page(i, url=url, chair=chair, ready=ready):
                 with socket(url, chair) as ws:
                     ready.wait(timeout=60)
                     return run_page(ws, ["", "whistle", "visits", "negative-lists", "assessment"][i % 5])

@@ -13,7 +13,8 @@ import pytest
 from tests.support.browser import CHROMIUM, D13, free_port, new_page, screenshot, sign_in_page
 
 pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")]
+              pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                 reason="Debian chromium not installed (scripts/system-deps.sh)")]
 
 # what an attacking page does: open the dashboard's websocket (the browser adds the user's cookie: same
 # site), ask for a page run (a BackMsg rerun_script), and collect whatever comes back
@@ -21,7 +22,8 @@ ATTACK = """<!doctype html><html><body><script>
 window.collected = {opened: false, bytes: 0, messages: 0, closed: null, done: false};
 const ws = new WebSocket("ws://127.0.0.1:%(port)d/_stcore/stream", ["streamlit"]);
 ws.binaryType = "arraybuffer";
-ws.onopen = () => { window.collected.opened = true; ws.send(new Uint8Array([90, 0])); setTimeout(() => ws.close(), 15000); };
+ws.onopen = () => {
+  window.collected.opened = true; ws.send(new Uint8Array([90, 0])); setTimeout(() => ws.close(), 15000); };
 ws.onmessage = (e) => { window.collected.messages += 1; window.collected.bytes += e.data.byteLength || e.data.length; };
 ws.onclose = (e) => { window.collected.closed = e.code; window.collected.done = true; };
 </script></body></html>"""

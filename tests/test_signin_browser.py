@@ -19,7 +19,8 @@ import pytest
 from tests.support.browser import CHROMIUM, app_server, guard_context, new_page, screenshot, settle
 from tests.support.paths import REPO
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/system-deps.sh)")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="Debian chromium not installed (scripts/system-deps.sh)")
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 CHAIR = ("chair", "chair-password-1")
 WHISTLE = "吹哨报到分析"
@@ -33,7 +34,8 @@ def server(sample_db, tmp_path_factory):
     settings = work / "access.toml"
     text = (REPO / "config" / "access.toml").read_text(encoding="utf-8")
     account, address = text.split("[throttle.address]")
-    account = account.replace("delay_base_seconds = 1", "delay_base_seconds = 0.2").replace("delay_max_seconds = 30", "delay_max_seconds = 1")
+    account = account.replace("delay_base_seconds = 1",
+                              "delay_base_seconds = 0.2").replace("delay_max_seconds = 30", "delay_max_seconds = 1")
     address = address.replace("lock_after = 20", "lock_after = 100").replace("delay_after = 5", "delay_after = 50")
     settings.write_text(account + "[throttle.address]" + address, encoding="utf-8")
     users = {CHAIR[0]: ("committee", CHAIR[1]), "locked-user": ("committee", "locked-password-1")}
@@ -115,8 +117,9 @@ def test_wrong_passwords_lock_the_account_even_for_the_right_one(browser, server
             time.sleep(0.3)
         seen.append(text)
     assert seen[:5] == ["用户名或密码不正确。"] * 5
-    locked = re.fullmatch(r"账号“locked-user”从本机地址连续 5 次登录失败，已被暂时锁定，请于 (\d{4}-\d\d-\d\d \d\d:\d\d) 后再试"
-                          r"（锁定期间从本机地址即使密码正确也无法登录；此前成功登录过该账号的浏览器不受影响）。", seen[5])
+    locked = re.fullmatch(r"账号“locked-user”从本机地址连续 5 次登录失败，已被暂时锁定，请于 (\d{4}-\d\d-\d\d \d\d:"
+                          r"\d\d) 后再试（锁定期间从本机地址即使密码正确也无法登录；"
+                          r"此前成功登录过该账号的浏览器不受影响）。", seen[5])
     assert locked, seen[5]
     shot(page, "locked")
     # the right password is refused while the lock lasts
@@ -125,7 +128,8 @@ def test_wrong_passwords_lock_the_account_even_for_the_right_one(browser, server
     assert "/account/sign-in" in page.url and not page.context.cookies()
     # the server log names the account and the address
     log = (server["work"] / "server.log").read_text(encoding="utf-8")
-    assert re.search(r"sign-in account locked after 5 failures: account='locked-user' address=127\.0\.0\.1", log), log[-2000:]
+    assert re.search(r"sign-in account locked after 5 failures: account='locked-user' address=127\.0\.0\.1",
+                     log), log[-2000:]
     assert "sign-in refused (locked, account" in log
     page.context.close()
 

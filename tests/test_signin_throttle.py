@@ -102,7 +102,8 @@ def test_garbled_or_unreadable_state_and_a_broken_accounts_file_answer_503_in_ch
     signed = sign_in(url, "d13", "d13-password-1", "10.30.0.1")
     assert signed.status_code == 303
     session = {"govdash_session": signed.cookies["govdash_session"]}
-    throttle_file, revoked_file, accounts = work / "signin_throttle.json", work / "revoked_sessions.json", work / "accounts.toml"
+    throttle_file, revoked_file = work / "signin_throttle.json", work / "revoked_sessions.json"
+    accounts = work / "accounts.toml"
     # garbage in the failure counts
     kept = throttle_file.read_bytes() if throttle_file.exists() else None
     throttle_file.write_text("{garbage", encoding="utf-8")

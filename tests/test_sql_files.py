@@ -24,10 +24,12 @@ def _write(path, text):
 def test_a_file_holds_several_named_statements_and_a_one_statement_file_is_named_by_its_file(tmp_path):
     _write(tmp_path / "steps.sql", "-- The steps of one concern.\n\n"
                                    "-- name: first_step\n-- The first. No params.\nselect 1\n\n"
-                                   "-- name: second_step\n-- The second. Placeholder `table`.\nselect count(*) from {table}\n")
+                                   "-- name: second_step\n-- The second. Placeholder `table`.\nselect "
+                                   "count(*) from {table}\n")
     _write(tmp_path / "domain" / "alone.sql", "-- One statement, no marker.\nselect 3\n")
     assert statement(tmp_path, "first_step") == "-- The first. No params.\nselect 1\n"
-    assert statement(tmp_path, "second_step", table="t") == "-- The second. Placeholder `table`.\nselect count(*) from t\n"
+    assert statement(tmp_path, "second_step",
+                     table="t") == "-- The second. Placeholder `table`.\nselect count(*) from t\n"
     assert statement(tmp_path, "alone") == "-- One statement, no marker.\nselect 3\n"
     assert statement_names(tmp_path) == {"first_step": tmp_path / "steps.sql", "second_step": tmp_path / "steps.sql",
                                          "alone": tmp_path / "domain" / "alone.sql"}
@@ -36,7 +38,9 @@ def test_a_file_holds_several_named_statements_and_a_one_statement_file_is_named
 def test_a_name_defined_twice_is_refused_naming_both_files(tmp_path):
     _write(tmp_path / "whistle" / "rates.sql", "select 1\n")
     _write(tmp_path / "visits" / "rates.sql", "select 2\n")
-    with pytest.raises(SqlFileError, match=r"rates.*whistle/rates\.sql.*visits/rates\.sql|rates.*visits/rates\.sql.*whistle/rates\.sql"):
+    with pytest.raises(SqlFileError,
+                       match=r"rates.*whistle/rates\.sql.*visits/rates\.sql|rates.*visits/rates\.sql.*wh"
+                             r"istle/rates\.sql"):
         statement(tmp_path, "rates")
     other = tmp_path.parent / (tmp_path.name + "-named")
     _write(other / "a.sql", "-- name: same\nselect 1\n-- name: same\nselect 2\n")

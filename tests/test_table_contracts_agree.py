@@ -39,7 +39,8 @@ def test_a_disagreement_is_found():
 
     specs = dict(table_specs())
     visits = specs["visits"]
-    flipped = tuple(dataclasses.replace(c, required=not c.required) if c.name == "topics" else c for c in visits.columns)
+    flipped = tuple(dataclasses.replace(c, required=not c.required) if c.name == "topics" else c
+                    for c in visits.columns)
     specs["visits"] = dataclasses.replace(visits, columns=flipped)
     specs["extra"] = visits
     found = disagreements(specs, table_schemas())
@@ -73,10 +74,12 @@ def test_a_declaration_changes_the_check_and_its_reason():
     changed = dataclasses.replace(spec, columns=columns)
     rows = {"visit_id": ["V1", "V2"], "visit_date": ["2024-10-08"] * 2, "dept_id": ["D1"] * 2, "jpc_id": ["J1"] * 2,
             "team_leader_rank": ["科长", "局长"], "participants": ["51", "999"]}
-    frame = pl.DataFrame({c: rows.get(c, [None, None]) for c in spec.column_names}, schema={c: pl.Utf8 for c in spec.column_names})
+    frame = pl.DataFrame({c: rows.get(c, [None, None]) for c in spec.column_names},
+                         schema={c: pl.Utf8 for c in spec.column_names})
     as_declared = check_frame(spec, frame)[1]
     assert as_declared.height == 0
-    failures = {(r["row_index"], r["column_name"]): r["reason"] for r in check_frame(changed, frame)[1].iter_rows(named=True)}
+    failures = {(r["row_index"], r["column_name"]): r["reason"] for r in check_frame(changed,
+                                                                                     frame)[1].iter_rows(named=True)}
     assert failures == {(0, "team_leader_rank"): "取值“科长”不在允许范围（局长, 处长）",
                         (0, "participants"): "取值超出合理范围（不能大于 50）",
                         (1, "participants"): "取值超出合理范围（不能大于 50）"}

@@ -1,4 +1,5 @@
-"""The text lint's rules (tests/support/textlint.py), each on a text it must flag and on the Chinese a page shows instead."""
+"""The text lint's rules (tests/support/textlint.py), each on a text it must flag and on the Chinese a page shows
+instead."""
 import pytest
 
 from tests.support.textlint import Names, Text, as_read, lint
@@ -12,8 +13,10 @@ def rules_of(text: str, row=()) -> set[str]:
 
 
 @pytest.mark.parametrize("bad, rule", [
-    ("上期得分 None", "空值（None/nan/null/NaT）"), ("nan", "空值（None/nan/null/NaT）"), ("NaT", "空值（None/nan/null/NaT）"),
-    ("状态：open_overdue", "英文状态词"), ("resolved", "英文状态词"), ("评价 basic", "英文状态词"), ("closed", "英文状态词"),
+    ("上期得分 None", "空值（None/nan/null/NaT）"), ("nan", "空值（None/nan/null/NaT）"),
+    ("NaT", "空值（None/nan/null/NaT）"),
+    ("状态：open_overdue", "英文状态词"), ("resolved", "英文状态词"), ("评价 basic", "英文状态词"),
+    ("closed", "英文状态词"),
     ("count", "英文状态词"), ("指标 on_time_closure_rate", "snake_case 标识符"), ("数据表 stg_departments", "数据表名"),
     ("隔离区 quarantine", "数据表名"), ("评分设置：scoring.toml", ".toml 文件名"), ("模拟调整（what-if）", "what-if"),
     ("缺访周 2024-W49", "ISO 周（2024-W49）"), ("导入时间 2024-12-01T08:00:00Z", "UTC 时间"), ("03:00 UTC", "UTC 时间"),

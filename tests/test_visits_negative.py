@@ -95,14 +95,16 @@ def test_weekly_reports_on_time_late_missing_and_pending(october):
     assert summary["J2"]["rectified_items"] == 0
     # the city: J1 and J2, 10 weeks due, 8 on time; 4 items, 3 rectified; E.1.1 the clause with most items
     city = negative_lists.negative_report_totals(cur, "2024-10", late_cut)
-    assert (city["jpcs"], city["weeks_due"], city["on_time"], city["late"], city["missing"], city["on_time_rate"]) == (2, 10, 8, 1, 1, 0.8)
+    assert (city["jpcs"], city["weeks_due"], city["on_time"], city["late"], city["missing"],
+            city["on_time_rate"]) == (2, 10, 8, 1, 1, 0.8)
     assert (city["items"], city["rectified_items"], city["rectified_share"]) == (4, 3, 0.75)
     assert (city["top_clause_code"], city["top_clause_items"]) == ("E.1.1", 3)
     # J2 alone (a department bound to J2 only): 5 of 5 on time, no items, no rectified share
     j2 = negative_lists.negative_report_totals(cur, "2024-10", late_cut, ("J2",))
     assert (j2["jpcs"], j2["weeks_due"], j2["on_time_rate"], j2["items"], j2["rectified_share"]) == (1, 5, 1.0, 0, None)
     assert negative_lists.negative_report_totals(cur, "2024-10", late_cut, ())["jpcs"] == 0   # no bound JPC: nothing
-    clauses = {r["clause_code"]: r for r in negative_lists.negative_report_clauses(cur, "2024-10", late_cut).iter_rows(named=True)}
+    clauses = {r["clause_code"]: r for r in negative_lists.negative_report_clauses(cur, "2024-10",
+                                                                                   late_cut).iter_rows(named=True)}
     assert {k: (r["items"], r["jpcs"]) for k, r in clauses.items()} == {"E.1.1": (3, 1), "E.2.3": (1, 1)}
     assert sum(r["rectified_items"] for r in clauses.values()) == 3
 
@@ -143,20 +145,24 @@ def test_department_compliance_leaders_records_and_missed_weeks(october):
     assert bindings.height
     depts = {r["dept_id"]: r for r in visits.visit_departments(cur, "2024-10").iter_rows(named=True)}
     # D1: J1 3 of 5 + J2 1 of 2 = 4 of 7; D2: J1 1 of 3, J2 unbound (nothing required)
-    assert (depts["D1"]["required_weeks"], depts["D1"]["covered_weeks"], depts["D1"]["visit_compliance"]) == (7, 4, 0.5714)
+    assert (depts["D1"]["required_weeks"], depts["D1"]["covered_weeks"],
+            depts["D1"]["visit_compliance"]) == (7, 4, 0.5714)
     assert (depts["D1"]["missed"], depts["D1"]["visits"], depts["D1"]["bindings"]) == (3, 5, 2)
-    assert (depts["D2"]["required_weeks"], depts["D2"]["covered_weeks"], depts["D2"]["visit_compliance"]) == (3, 1, 0.3333)
+    assert (depts["D2"]["required_weeks"], depts["D2"]["covered_weeks"],
+            depts["D2"]["visit_compliance"]) == (3, 1, 0.3333)
     # lowest compliance first
     assert list(depts) == ["D2", "D1"]
     # the city: 5 of 10 weeks; D1 alone: 4 of 7 (its row's rate); nobody at 100 %
     city = visits.visit_totals(cur, "2024-10")
-    assert (city["required_weeks"], city["covered_weeks"], city["visit_compliance"], city["departments_full"]) == (10, 5, 0.5, 0)
+    assert (city["required_weeks"], city["covered_weeks"], city["visit_compliance"],
+            city["departments_full"]) == (10, 5, 0.5, 0)
     assert city["visits"] == depts["D1"]["visits"] + depts["D2"]["visits"]
     d1 = visits.visit_totals(cur, "2024-10", ("D1",))
     assert (d1["required_weeks"], d1["covered_weeks"], d1["visit_compliance"], d1["departments"]) == (7, 4, 0.5714, 1)
     leaders = {r["jpc_id"]: r for r in visits.leader_visits(cur, "2024-10").iter_rows(named=True)}
     # J1: V1–V4 (D1) and V6 (D2), V1 led by 张市长; J2: V7, V8 and no contact leader
-    assert (leaders["J1"]["leader_name"], leaders["J1"]["visits"], leaders["J1"]["leader_led_visits"]) == ("张市长", 5, 1)
+    assert (leaders["J1"]["leader_name"], leaders["J1"]["visits"],
+            leaders["J1"]["leader_led_visits"]) == ("张市长", 5, 1)
     assert (leaders["J2"]["leader_name"], leaders["J2"]["visits"], leaders["J2"]["leader_led_visits"]) == (None, 2, 0)
     assert visits.visit_records(cur, "2024-10", "D1", "J1")["visit_id"].to_list() == ["V1", "V2", "V3", "V4"]
     missed = visits.missed_visit_weeks(cur, "D1", "2024-10", "2024-10")

@@ -106,5 +106,6 @@ def insert(con: duckdb.DuckDBPyConnection, record: dict, files: list[dict]) -> N
     con.execute(archive_sql("insert_publication"), row)
     for f in files:
         con.execute(archive_sql("insert_file"), {"publication_id": record["publication_id"], "kind": f["kind"],
-                                          "file_name": f["file_name"], "mime": f["mime"], "sha256": sha256(f["content"]),
+                                          "file_name": f["file_name"], "mime": f["mime"],
+                                                 "sha256": sha256(f["content"]),
                                           "size": len(f["content"]), "content": f["content"]})

@@ -73,7 +73,8 @@ def model_order() -> list[str]:
 # Models an ingest can bring up to date event by event: the rows of the events in build_changed_events are
 # deleted and computed again ($changed_only true), every other row stays. The raw tables whose changes the
 # ingest records there by event (pipelines.ingest: the event ids of every loaded log or event row).
-EVENT_KEYED_MODELS = ("stg_whistle_event_log", "stg_whistle_event_log_ends", "stg_whistle_events", "fct_assignment_facts")
+EVENT_KEYED_MODELS = ("stg_whistle_event_log", "stg_whistle_event_log_ends", "stg_whistle_events",
+                      "fct_assignment_facts")
 EVENT_KEYED_RAW = ("raw_whistle_event_log", "raw_whistle_events")
 # above this share of the events changed, an event-keyed model is rebuilt whole (a re-export of everything)
 INCREMENTAL_MAX_SHARE = 0.25
@@ -160,7 +161,8 @@ def build(con: duckdb.DuckDBPyConnection, progress=None, incremental: bool = Fal
             _build_whole(con, name, sql)
             changed.add(name)
             done[name] = "whole"
-            con.execute(build_sql("build_state_record", state=BUILD_STATE), {"model": name, "definition_hash": definition})
+            con.execute(build_sql("build_state_record", state=BUILD_STATE),
+                        {"model": name, "definition_hash": definition})
     # macros bind to the tables they read, so they are (re)created once every model exists
     for f in macros.values():
         con.execute(f.read_text(encoding="utf-8"))

@@ -119,8 +119,9 @@ def out_of_range_message(exc: BaseException) -> str:
     """An overflow or a failed conversion while computing: what it is and what to do (never "the file is damaged")."""
     detail = error_detail(exc)
     column = _column_named(detail)
-    return (f"数值超出范围{('：' + column) if column else ''}。数据中有超出可计算范围的取值（可能由旧版本导入，当时未按合理范围"
-            f"隔离）；数据仓库文件本身没有损坏。请在源文件中修正该取值后重新导入（当前版本会隔离超出合理范围的行，修正后的行替换原行）。详情：{detail}")
+    return (f"数值超出范围{('：' + column) if column else ''}。数据中有超出可计算范围的取值（可能由旧版本导入，"
+            "当时未按合理范围隔离）；数据仓库文件本身没有损坏。请在源文件中修正该取值后重新导入（当前版本会隔离超出合"
+            f"理范围的行，修正后的行替换原行）。详情：{detail}")
 
 
 def warehouse_error_message(exc: BaseException) -> str:
@@ -190,8 +191,9 @@ def check_complete(con: duckdb.DuckDBPyConnection, path: Path, database: str = "
     actual = os.stat(path).st_size
     if actual < needed:
         con.close()
-        raise WarehouseError(f"数据仓库文件不完整（{actual:,} 字节，其中的数据需要至少 {needed:,} 字节，可能复制中断或磁盘已满）："
-                             f"{path.name}。请从备份恢复，或删除该文件后重新运行 govdash ingest 重建。")
+        raise WarehouseError(f"数据仓库文件不完整（{actual:,} 字节，其中的数据需要至少 {needed:,} 字节，"
+                             f"可能复制中断或磁盘已满）：{path.name}。请从备份恢复，或删除该文件后重新运行 "
+                             "govdash ingest 重建。")
 
 
 @contextmanager
@@ -278,8 +280,8 @@ def _write_error(path: Path, exc: BaseException, opening: bool = False) -> Wareh
     if isinstance(exc, VALUE_ERRORS + BUILD_ERRORS):
         return WarehouseError(f"本次写入已取消，数据仓库保持原样：{warehouse_error_message(exc)}")
     if getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in text or "not enough space" in text.lower():
-        return WarehouseError(f"磁盘空间不足，本次写入已取消，数据仓库保持原样：{path.name}（位于 {path.parent.name}/）。"
-                              "请清理磁盘空间后重试。")
+        return WarehouseError(f"磁盘空间不足，本次写入已取消，数据仓库保持原样：{path.name}（位于 {path.parent.name}/）"
+                              "。请清理磁盘空间后重试。")
     if isinstance(exc, PermissionError) or "Permission denied" in text:
         return WarehouseError(f"没有写入数据仓库目录的权限，本次写入已取消，数据仓库保持原样：{path.name}。")
     if opening and isinstance(exc, duckdb.Error):

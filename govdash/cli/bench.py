@@ -50,7 +50,8 @@ def phase_ingest(data: Path, db: Path) -> dict:
     seconds = time.perf_counter() - t
     files = {f.table: f for f in result.files}
     return {"seconds": seconds, "rows_read": sum(f.rows_read for f in result.files),
-            "log_rows": files["whistle_event_log"].rows_read, "quarantined": sum(f.rows_quarantined for f in result.files),
+            "log_rows": files["whistle_event_log"].rows_read, "quarantined": sum(f.rows_quarantined
+                                                                                 for f in result.files),
             "exit_code": result.exit_code}
 
 
@@ -105,7 +106,8 @@ def phase_queries(db: Path) -> dict:
 
     out["department_table_s"], ours = best(lambda: department_table(cur, MONTH, as_of))
     hand_sql = bench_sql("hand_department_table")
-    out["hand_sql_s"], hand = best(lambda: fetch_frame(cur, hand_sql, {"as_of": as_of, "month_start": start, "month_end": end}))
+    out["hand_sql_s"], hand = best(lambda: fetch_frame(cur, hand_sql, {"as_of": as_of, "month_start": start,
+                                                                       "month_end": end}))
     ours = ours.select(COLUMNS).filter(pl.col("dispatched") + pl.col("returned") > 0).sort("dept_id")
     out["hand_sql_agrees"] = ours.equals(hand.select(COLUMNS).sort("dept_id"))
     # at a cut-off inside the data both recompute the log facts
@@ -128,7 +130,8 @@ def phase_pandas(db: Path) -> dict:
     import polars as pl
 
     from benchmarks import bench_sql
-    from benchmarks.pandas_department_table import COLUMNS, department_table as pandas_table
+    from benchmarks.pandas_department_table import COLUMNS
+    from benchmarks.pandas_department_table import department_table as pandas_table
     from govdash.core.periods import month_bounds, parse_as_of
     from govdash.figures.whistle import department_table
     from warehouse.db import connect_read, read_cursor
@@ -136,7 +139,8 @@ def phase_pandas(db: Path) -> dict:
     start, end = month_bounds(MONTH)
     as_of = parse_as_of(AS_OF)
     cur = read_cursor(connect_read(db))
-    ours = department_table(cur, MONTH, as_of).select(COLUMNS).filter(pl.col("dispatched") + pl.col("returned") > 0).sort("dept_id")
+    ours = department_table(cur, MONTH, as_of).select(COLUMNS).filter(pl.col("dispatched")
+                                                                      + pl.col("returned") > 0).sort("dept_id")
     out = {}
     t = time.perf_counter()
     events = cur.sql(bench_sql("pandas_events")).df()
@@ -166,8 +170,8 @@ def phase_browser(db: Path, workdir: Path) -> dict:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "GOVDASH_DB": str(db), "GOVDASH_ACCOUNTS": str(accounts)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"), "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"), "--server.port",
+                             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -186,7 +190,7 @@ def phase_browser(db: Path, workdir: Path) -> dict:
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
             page.set_default_timeout(120_000)
             renders = []
-            for attempt in range(2):   # first render on a cold server, then a second session (warm caches)
+            for _attempt in range(2):   # first render on a cold server, then a second session (warm caches)
                 page.goto(url + "/")
                 page.get_by_label("用户名").fill("bench")
                 page.get_by_label("密码").fill("bench-password-1")
@@ -206,7 +210,8 @@ def phase_browser(db: Path, workdir: Path) -> dict:
 
 
 def _child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, "-m", "govdash.cli.bench", *args], capture_output=True, text=True, cwd=REPO_ROOT)
+    out = subprocess.run([sys.executable, "-m", "govdash.cli.bench", *args], capture_output=True, text=True,
+                         cwd=REPO_ROOT)
     if out.returncode != 0:
         raise RuntimeError(f"bench phase {args[0]} failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -124,7 +124,8 @@ def status(as_json: bool) -> None:
     cal = st["calendar"]
     if cal["official_years"]:
         click.echo(f"工作日历：官方安排覆盖 {cal['official_years'][0]}–{cal['official_years'][1]} 年"
-                   + (f"；手工录入覆盖 {', '.join(map(str, cal['override_years']))} 年" if cal["override_years"] else ""))
+                   + (f"；手工录入覆盖 {', '.join(map(str, cal['override_years']))} 年" if cal["override_years"]
+                      else ""))
     click.echo(f"数据涉及年份：{', '.join(map(str, cal['data_years'])) or '无'}")
     if cal["uncovered_data_years"]:
         click.echo(f"警告：{', '.join(map(str, cal['uncovered_data_years']))} 年没有官方或录入的节假日安排，"
@@ -132,8 +133,10 @@ def status(as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--full", is_flag=True, default=True, help="全部模型从头重建（默认；导入时只增量更新受影响的部分）")
-def build(full: bool) -> None:
+# --full states the default for the reader of --help: a build always rebuilds every model (the flag changes nothing)
+@click.option("--full", "_full", is_flag=True, default=True,
+              help="全部模型从头重建（默认；导入时只增量更新受影响的部分）")
+def build(_full: bool) -> None:
     """重建数据仓库的 staging 与 marts 模型（全部重建；归档表 archive_* 不受影响）。"""
     from warehouse.build import build as run_build
     from warehouse.db import write_session
@@ -144,11 +147,14 @@ def build(full: bool) -> None:
 
 
 @main.command()
-@click.option("--scale", "scales", type=float, multiple=True, default=[1.0], show_default=True, help="数据规模（可多次给出）")
+@click.option("--scale", "scales", type=float, multiple=True, default=[1.0], show_default=True,
+              help="数据规模（可多次给出）")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None, help="数据与仓库存放目录")
 @click.option("--browser/--no-browser", default=True, show_default=True, help="测量月度通报页在 Chromium 中的首屏时间")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
-@click.option("--incremental", is_flag=True, help="增量导入基准：一天与十天的数据导入已有仓库与近空仓库之比、历史截止时点与当前的通报、导入与单趟 SQL 下限之比")
+@click.option("--incremental", is_flag=True,
+              help="增量导入基准：一天与十天的数据导入已有仓库与近空仓库之比、"
+                   "历史截止时点与当前的通报、导入与单趟 SQL 下限之比")
 def bench(scales: tuple[float, ...], workdir: Path | None, browser: bool, as_json: bool, incremental: bool) -> None:
     """基准测试：导入吞吐、模型构建、月度通报、年度考核、内存与浏览器首屏。"""
     import tempfile
@@ -166,7 +172,8 @@ def bench(scales: tuple[float, ...], workdir: Path | None, browser: bool, as_jso
             if not as_json:
                 for inc in r["incremental"]["increments"]:
                     click.echo(f"规模 {scale:g}：{inc['days']} 天数据（{inc['increment_rows']:,} 行）导入已有仓库 "
-                               f"{inc['incremental_s']:.2f} 秒，导入近空仓库 {inc['near_empty_s']:.2f} 秒，比值 {inc['ratio']:.2f}")
+                               f"{inc['incremental_s']:.2f} 秒，导入近空仓库 {inc['near_empty_s']:.2f} 秒，比值 "
+                               f"{inc['ratio']:.2f}")
                 b, fl = r["incremental"]["bulletin"], r["floor"]
                 click.echo(f"规模 {scale:g}：十月通报 截止 2024-11-05 {b['bulletin_past_2024_11_05_warm_s']:.2f} 秒，"
                            f"当前 {b['bulletin_now_warm_s']:.2f} 秒（比值 {b['past_over_now']:.2f}）；"
@@ -180,13 +187,15 @@ def bench(scales: tuple[float, ...], workdir: Path | None, browser: bool, as_jso
         results["scales"].append(r)
         if not as_json:
             i, b, q, pq = r["ingest"], r["build"], r["queries"], r["pandas"]
-            click.echo(f"规模 {scale:g}：导入 {i['rows_read']:,} 行 {i['seconds']:.1f} 秒（{i['rows_per_s']:,.0f} 行/秒，"
-                       f"流转记录 {i['log_rows_per_s']:,.0f} 行/秒，峰值内存 {i['peak_rss_mb']} MB）；重建 {b['seconds']:.1f} 秒；"
-                       f"月度通报 冷 {q['bulletin_cold_s']:.2f} 秒 / 热 {q['bulletin_warm_s']:.2f} 秒；"
-                       f"部门表 {q['department_table_s']:.2f} 秒，手写 SQL {q['hand_sql_s']:.2f} 秒（比值 {q['ratio_to_hand_sql']:.2f}），"
-                       f"pandas {pq['pandas_s']:.2f} 秒（为本系统的 {pq['ratio_pandas_to_ours']:.1f} 倍）；"
-                       f"年度考核 {q['assessment_year_s']:.2f} 秒" + (
-                           f"；首屏 {r['browser']['first_render_s']:.2f} 秒" if "first_render_s" in r.get("browser", {}) else ""))
+            click.echo(f"规模 {scale:g}：导入 {i['rows_read']:,} 行 {i['seconds']:.1f} 秒（{i['rows_per_s']:,.0f} "
+                       f"行/秒，流转记录 {i['log_rows_per_s']:,.0f} 行/秒，峰值内存 {i['peak_rss_mb']} MB）；重建 "
+                       f"{b['seconds']:.1f} 秒；月度通报 冷 {q['bulletin_cold_s']:.2f} 秒 / 热 "
+                       f"{q['bulletin_warm_s']:.2f} 秒；部门表 {q['department_table_s']:.2f} 秒，手写 SQL "
+                       f"{q['hand_sql_s']:.2f} 秒（比值 {q['ratio_to_hand_sql']:.2f}），pandas {pq['pandas_s']:.2f} "
+                       f"秒（为本系统的 {pq['ratio_pandas_to_ours']:.1f} 倍）；年度考核 {q['assessment_year_s']:.2f} 秒"
+                       + (
+                           f"；首屏 {r['browser']['first_render_s']:.2f} 秒" if "first_render_s" in r.get("browser", {})
+                           else ""))
     if as_json:
         click.echo(json_text(results))
 

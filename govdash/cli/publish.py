@@ -10,7 +10,8 @@ from govdash.core.principal import AccessDenied
 @click.command()
 @click.option("--month", required=True, help="统计月份 YYYY-MM")
 @click.option("--user", "username", required=True, help="发布人账号（须为基层治理委员会 committee 角色）")
-@click.option("--as-of", "as_of", default=None, help="截止时点（默认：月末后第 5 个工作日末，见 settings.toml [cutoff]）")
+@click.option("--as-of", "as_of", default=None,
+              help="截止时点（默认：月末后第 5 个工作日末，见 settings.toml [cutoff]）")
 @click.option("--correction", is_flag=True, help="发布更正版（重新计算的数字与已发布版本不同时）")
 @click.option("--reason", default="", help="更正原因")
 def publish(month: str, username: str, as_of: str | None, correction: bool, reason: str) -> None:
@@ -19,7 +20,8 @@ def publish(month: str, username: str, as_of: str | None, correction: bool, reas
 
     with failing_on(PublishError, AccessDenied, ValueError):
         record = publish_month(month, principal_of(username), as_of=as_of, correction=correction, reason=reason)
-    click.echo(f"已发布 {record['publication_id']}（{'更正版' if correction else '定稿'}），截止时点 {record['as_of']:%Y-%m-%d %H:%M:%S}")
+    click.echo(f"已发布 {record['publication_id']}（{'更正版' if correction else '定稿'}），截止时点 "
+               f"{record['as_of']:%Y-%m-%d %H:%M:%S}")
     for f in record["files"]:
         click.echo(f"  {f['file_name']}\t{f['size']:,} 字节\tsha256 {f['sha256']}")
     for kind, why in record["skipped_kinds"].items():

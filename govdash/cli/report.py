@@ -39,7 +39,8 @@ def _emit_report(data: dict, fmt: str, out: Path | None, default_name: str, rend
 @click.option("--month", required=True, help="统计月份 YYYY-MM")
 @click.option("--published", is_flag=True, help="输出已定稿发布的版本（归档中的原文件，逐字节不变）")
 @click.option("--as-of", "as_of", default=None,
-              help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：月末后第 5 个工作日末，见 settings.toml [cutoff]；未到时为现在）")
+              help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：月末后第 5 个工作日末，见 settings.toml "
+                   "[cutoff]；未到时为现在）")
 @click.option("--format", "fmt", type=click.Choice(["json", "xlsx", "docx", "pdf"]), default="json", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件")
 @click.option("--user", "username", default=None,
@@ -54,8 +55,8 @@ def report_bulletin(month: str, published: bool, as_of: str | None, fmt: str, ou
         _published_bulletin(month, as_of, fmt, out)
         return
     from govdash.core.periods import parse_as_of
-    from govdash.figures import catalogue
     from govdash.documents.documents import render_bulletin
+    from govdash.figures import catalogue
     from warehouse.db import connect_read, read_cursor
 
     with failing_on(ValueError, AccessDenied):  # a month or cut-off that does not parse; a role that sees nothing
@@ -99,7 +100,8 @@ def _published_bulletin(month: str, as_of: str | None, fmt: str, out: Path | Non
 @click.option("--year", type=int, required=True, help="考核年度 YYYY")
 @click.option("--quarter", type=int, default=None, help="季度 1–4（不填为年度考核）")
 @click.option("--as-of", "as_of", default=None,
-              help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：期末后第 5 个工作日末，见 settings.toml [cutoff]；未到时为现在）")
+              help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：期末后第 5 个工作日末，见 settings.toml "
+                   "[cutoff]；未到时为现在）")
 @click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default="json", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="输出文件")
 @click.option("--settings", "settings_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
@@ -110,9 +112,9 @@ def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: st
                       settings_file: Path | None, username: str | None) -> None:
     """季度、年度考核：JSON（默认输出到屏幕）或 Excel。"""
     from govdash.core.scoring import load_scoring
+    from govdash.documents.documents import render_assessment
     from govdash.figures import catalogue
     from govdash.figures.assessment import assessment
-    from govdash.documents.documents import render_assessment
     from warehouse.db import connect_read, read_cursor
 
     principal = principal_of(username) if username else None

@@ -78,10 +78,12 @@ def user_unlock(name: str) -> None:
 
     logging.getLogger("govdash").addHandler(logging.NullHandler())   # the command's answer is its Chinese line
     try:
-        cleared = sessions.Throttle(sessions.load_settings(), sessions.state_dir() / "signin_throttle.json").unlock(name)
+        cleared = sessions.Throttle(sessions.load_settings(),
+                                    sessions.state_dir() / "signin_throttle.json").unlock(name)
     except sessions.SignInStateError as exc:
         fail(f"{sessions.UNAVAILABLE_TEXTS.get(exc.kind, exc.kind)}：{exc}")
-    click.echo(f"已解除账号 {name} 的登录锁定（清除 {cleared} 条失败登录记录）" if cleared else f"账号 {name} 没有失败登录记录，无需解除")
+    click.echo(f"已解除账号 {name} 的登录锁定（清除 {cleared} 条失败登录记录）" if cleared
+               else f"账号 {name} 没有失败登录记录，无需解除")
 
 
 @user.command("list")

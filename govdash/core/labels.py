@@ -39,7 +39,8 @@ METRIC_LABELS = {"on_time_closure_rate": "按期办结率", "timely_handling_rat
 # a metric's unit: rates are shares (shown as %), the two-way rating is points out of 100
 METRIC_UNITS = {"two_way_rating": "分"}
 # the settings files, described to a reader instead of named
-SETTINGS_FILE_LABELS = {"scoring.toml": "考核评分设置", "settings.toml": "时限与口径设置", "limits.toml": "导入限制设置"}
+SETTINGS_FILE_LABELS = {"scoring.toml": "考核评分设置", "settings.toml": "时限与口径设置",
+                        "limits.toml": "导入限制设置"}
 # the assessment's deduction settings ([deductions] of config/scoring.toml)
 DEDUCTION_SETTING_LABELS = {"assessment_negative_list": "列入考核负面清单（每次扣分）",
                             "burden_negative_list": "列入减负负面清单（每月扣分）",

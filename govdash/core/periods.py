@@ -147,7 +147,8 @@ def week_range_label_expr(column: str | pl.Expr) -> pl.Expr:
     jan4 = pl.date(year, 1, 4)
     monday = jan4 - pl.duration(days=jan4.dt.weekday() - 1) + pl.duration(days=(week - 1) * 7)
     sunday = monday + pl.duration(days=6)
-    text = pl.concat_str([pl.lit("第"), week.cast(pl.Utf8), pl.lit("周（"), monday.dt.month().cast(pl.Utf8), pl.lit("."),
+    text = pl.concat_str([pl.lit("第"), week.cast(pl.Utf8), pl.lit("周（"), monday.dt.month().cast(pl.Utf8),
+                          pl.lit("."),
                           monday.dt.day().cast(pl.Utf8), pl.lit("–"), sunday.dt.month().cast(pl.Utf8), pl.lit("."),
                           sunday.dt.day().cast(pl.Utf8), pl.lit("）")])
     return pl.when(week.is_null()).then(col).otherwise(text)
@@ -156,7 +157,8 @@ def week_range_label_expr(column: str | pl.Expr) -> pl.Expr:
 def month_label_expr(column: str | pl.Expr) -> pl.Expr:
     """`month_label` for a whole column of "YYYY-MM" months: "2024年1月"."""
     col = pl.col(column) if isinstance(column, str) else column
-    return pl.concat_str([col.str.slice(0, 4), pl.lit("年"), col.str.slice(5, 2).cast(pl.Int32, strict=False).cast(pl.Utf8),
+    return pl.concat_str([col.str.slice(0, 4), pl.lit("年"), col.str.slice(5, 2).cast(pl.Int32,
+                                                                                     strict=False).cast(pl.Utf8),
                           pl.lit("月")])
 
 

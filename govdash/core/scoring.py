@@ -31,7 +31,8 @@ FORBIDDEN_METRICS = {
     "participation_rate": "不得对参与度进行排名考核（黄石港 §三（二））",
 }
 VETO_KEYS = {"veto", "one_vote_veto", "single_item_veto", "一票否决"}
-DEDUCTION_KEYS = {"assessment_negative_list", "burden_negative_list", "jpc_negative_item_points", "shared_penalty_share"}
+DEDUCTION_KEYS = {"assessment_negative_list", "burden_negative_list", "jpc_negative_item_points",
+                  "shared_penalty_share"}
 # how the year's burden-list and 同奖同罚 deductions come from its quarters' (SPEC §7; default "mean")
 ANNUAL_DEDUCTIONS = ("mean", "sum")
 COMPONENT_LABELS = {
@@ -88,13 +89,17 @@ class ScoringSettings:
                 "missing_component": "left out; its weight spread over the others in proportion",
                 "score_floor": "a score is never below 0",
                 "shared_penalty": "each negative item a JPC reports in a week the department is bound to it",
-                "annual_deductions": ("the year's burden-list and 同奖同罚 deductions are the mean of its four quarters' "
-                                      "(Σ / 4, quarters without records count as 0)" if self.annual_deductions == "mean"
-                                      else "the year's burden-list and 同奖同罚 deductions are the sum of its quarters'"),
-                "annual_negative_list": "the year's assessment negative-list deduction comes from the year's pooled rates",
+                "annual_deductions": ("the year's burden-list and 同奖同罚 deductions are the mean of its four "
+                                      "quarters' (Σ / 4, quarters without records count as 0)"
+                                      if self.annual_deductions == "mean"
+                                      else "the year's burden-list and 同奖同罚 deductions are the sum of its "
+                                           "quarters'"),
+                "annual_negative_list": "the year's assessment negative-list deduction comes from the "
+                                        "year's pooled rates",
                 "rounding": "the score is the unrounded components minus the unrounded deductions, rounded once to 2 "
-                            "decimals (half up); the shown 2-decimal components and deductions are apportioned (largest "
-                            "remainder) so that they add up to the shown score; unrounded values are kept as exact_points",
+                            "decimals (half up); the shown 2-decimal components and deductions are apportioned "
+                            "(largest remainder) so that they add up to the shown score; unrounded values are "
+                            "kept as exact_points",
                 "two_way_rating": "only from a JPC bound to the department on some day of the rating's period; other "
                                   "rating rows are quarantined at ingest",
             },
@@ -157,19 +162,22 @@ def parse_scoring(text: str, source: str = "scoring.toml") -> ScoringSettings:
                 if isinstance(sub, dict):
                     for key in sub:
                         if key in VETO_KEYS:
-                            fail("不得设置“一票否决”事项（黄石港 §三（六）、长治 §三（三））", f"{sec_name}.{sub_name}", key)
+                            fail("不得设置“一票否决”事项（黄石港 §三（六）、长治 §三（三））", f"{sec_name}.{sub_name}",
+                                 key)
 
     scoring = raw.get("scoring", {})
     subject = scoring.get("subject", "department")
     if subject != "department":
-        fail(f"考核对象只能是部门（department），不对社区排名考核（长治 §三（三）、黄石港 §三），当前为“{subject}”", "scoring", "subject")
+        fail(f"考核对象只能是部门（department），不对社区排名考核（长治 §三（三）、黄石港 §三），当前为“{subject}”",
+             "scoring", "subject")
     threshold = scoring.get("negative_list_threshold", 0.9)
     if not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
         fail(f"negative_list_threshold 应在 0 到 1 之间，当前为 {threshold}", "scoring", "negative_list_threshold")
 
     annual = scoring.get("annual_deductions", "mean")
     if annual not in ANNUAL_DEDUCTIONS:
-        fail(f"annual_deductions 应为 \"mean\"（年度扣分取四个季度扣分的平均）或 \"sum\"（四个季度之和），当前为“{annual}”",
+        fail("annual_deductions 应为 \"mean\"（年度扣分取四个季度扣分的平均）或 "
+             f"\"sum\"（四个季度之和），当前为“{annual}”",
              "scoring", "annual_deductions")
 
     comps = raw.get("components")
@@ -182,7 +190,8 @@ def parse_scoring(text: str, source: str = "scoring.toml") -> ScoringSettings:
         if metric in FORBIDDEN_METRICS:
             fail(f"考核项“{name}”使用了 {metric}：{FORBIDDEN_METRICS[metric]}", section, "metric")
         if metric not in KNOWN_METRICS:
-            fail(f"考核项“{name}”的指标“{metric}”未知，可用：{', '.join(KNOWN_METRICS)}", section, "metric" if metric else None)
+            fail(f"考核项“{name}”的指标“{metric}”未知，可用：{', '.join(KNOWN_METRICS)}", section,
+                 "metric" if metric else None)
         weight, target = c.get("weight"), c.get("target")
         if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
             fail(f"考核项“{name}”的权重应为非负数，当前为 {weight}", section, "weight")
@@ -234,7 +243,8 @@ def dump_scoring(s: ScoringSettings) -> str:
     out = ["[scoring]", 'subject = "department"', f"negative_list_threshold = {s.negative_list_threshold}",
            f'annual_deductions = "{s.annual_deductions}"', ""]
     for c in s.components:
-        out += [f"[components.{c.name}]", f'metric = "{c.metric}"', f"weight = {c.weight:g}", f"target = {c.target:g}", ""]
+        out += [f"[components.{c.name}]", f'metric = "{c.metric}"', f"weight = {c.weight:g}", f"target = {c.target:g}",
+                ""]
     out.append("[deductions]")
     out += [f"{k} = {v:g}" for k, v in s.deductions.items()]
     out += ["", "[grades]"] + [f'"{k}" = {v:g}' for k, v in s.grades]

@@ -151,7 +151,8 @@ def save_version(body: str, author: str, reason: str, now: dt.datetime | None = 
         except FileExistsError:  # another save took the number
             number += 1
     _replace_live(text)
-    _history({"action": "save", "version": vid, "author": author, "at": saved_at, "reason": reason, "based_on": based_on})
+    _history({"action": "save", "version": vid, "author": author, "at": saved_at, "reason": reason,
+              "based_on": based_on})
     return vid
 
 
@@ -165,5 +166,6 @@ def apply_version(version_id: str, author: str, reason: str = "", now: dt.dateti
         raise ValueError(f"版本文件 {version_id}.toml 的内容与记录的校验值不符，不能应用")
     _replace_live(text)
     at = (now or _local_now()).strftime("%Y-%m-%d %H:%M:%S")
-    _history({"action": "apply", "version": version_id, "author": author.strip(), "at": at, "reason": (reason or "").strip()})
+    _history({"action": "apply", "version": version_id, "author": author.strip(), "at": at,
+              "reason": (reason or "").strip()})
     return version_id

@@ -14,7 +14,8 @@ def settings_path() -> Path:
 
 
 @lru_cache(maxsize=4)
-def _load(path: str, mtime: float) -> dict:
+def _load(path: str, _mtime: float) -> dict:
+    # the file's modification time is part of the cache key only: a changed file is read again
     with open(path, "rb") as fh:
         return tomllib.load(fh)
 

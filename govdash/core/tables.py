@@ -118,7 +118,8 @@ def specs_from_toml(document: dict) -> dict[str, TableSpec]:
         )
         for c in cols:
             if c.text not in TEXT_KINDS:
-                raise ValueError(f"config/tables.toml：{name}.{c.name} 的 text 应为 {' 或 '.join(TEXT_KINDS)}，不是“{c.text}”")
+                raise ValueError(f"config/tables.toml：{name}.{c.name} 的 text 应为 "
+                                 f"{' 或 '.join(TEXT_KINDS)}，不是“{c.text}”")
         hmap = {}
         for c in cols:
             for alias in (c.name, *c.labels):
@@ -144,7 +145,8 @@ def specs_from_toml(document: dict) -> dict[str, TableSpec]:
 def _reference(table: str, r: dict) -> Reference:
     where = r.get("where")
     if where is not None and len(where) != 1:
-        raise ValueError(f"config/tables.toml：{table} 引用 {r.get('to_table')} 的 where 只能有一列，不是 {len(where)} 列")
+        raise ValueError(f"config/tables.toml：{table} 引用 {r.get('to_table')} 的 where 只能有一列，"
+                         f"不是 {len(where)} 列")
     return Reference(r["column"], r["to_table"], r["to_column"], r["reason"],
                      next(iter(where.items())) if where else None)
 

@@ -43,8 +43,10 @@ import xlsxwriter
 
 # The one rule: code point ranges (inclusive) no name may carry
 CONTROL = ((0x00, 0x1F), (0x7F, 0x9F))                                             # C0, DEL, C1
-BIDI = ((0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069))  # marks, embeddings, overrides, isolates
-ZERO_WIDTH = ((0x200B, 0x200D), (0x2060, 0x2060), (0xFEFF, 0xFEFF))                # zero-width space/joiners, word joiner, BOM
+BIDI = ((0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066,
+                                                               0x2069))  # marks, embeddings, overrides, isolates
+ZERO_WIDTH = ((0x200B, 0x200D), (0x2060, 0x2060), (0xFEFF,
+                                                   0xFEFF))                # zero-width space/joiners, word joiner, BOM
 # every other format character (Unicode category Cf: soft hyphen, invisible operators, deprecated format controls,
 # interlinear annotation, tag characters …): invisible too, and a name of nothing but them shows as nothing
 # Unicode assigns format characters in the basic and supplementary multilingual planes and the special-purpose
@@ -185,7 +187,8 @@ class Workbook(xlsxwriter.Workbook):
         elif isinstance(value, (numbers.Real, Decimal)):
             ws.write_number(row, col, value, fmt)
         elif isinstance(value, (dt.date, dt.datetime)):
-            self.cell(ws, row, col, value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat(), fmt)
+            self.cell(ws, row, col, value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat(),
+                      fmt)
         else:
             self.cell(ws, row, col, str(value), fmt)
 
@@ -224,7 +227,8 @@ def plot_text(value: Any) -> Any:
 
 
 _TEMPLATE_KEEP = re.compile(r"(<br>|<extra>|</extra>|%\{[^}]*\})")
-_TRACE_DATA = ("x", "y", "z", "text", "hovertext", "customdata", "labels", "parents", "name", "legendgroup", "offsetgroup")
+_TRACE_DATA = ("x", "y", "z", "text", "hovertext", "customdata", "labels", "parents", "name", "legendgroup",
+               "offsetgroup")
 _TRACE_TEMPLATES = ("hovertemplate", "texttemplate")
 
 

@@ -2,9 +2,10 @@
 (govdash.documents.documents.bulletin_docx) and the bulletin page (pages/monthly_bulletin.py) both draw: one
 text, one order, one numbering, whoever reads it.
 
-A section is a title and a function of (bulletin, previous month's bulletin) returning its blocks. The
-sections are numbered 一、二、… in BODY's order and their sub-headings （一）（二）… in the section's, so adding a
-section is one entry in BODY (with the bulletin section it shows, govdash.figures.bulletin.SECTIONS).
+A section is a title and a function of (bulletin, previous month's bulletin) returning its blocks (one that does
+not compare with the month before takes it as `_previous`). The sections are numbered 一、二、… in BODY's order
+and their sub-headings （一）（二）… in the section's, so adding a section is one entry in BODY (with the bulletin
+section it shows, govdash.figures.bulletin.SECTIONS).
 The Word file attaches long tables as numbered 附件; the page shows every table where it stands, and may draw a
 block its own way (a block's `key` names it: the ranking's sortable table, the overdue list's case view).
 """
@@ -16,10 +17,29 @@ from typing import Callable
 from govdash.core.formatting import pct
 from govdash.core.periods import moment_label
 from govdash.documents.bulletin_text import (
-    ASSESSMENT_NEGATIVE_COLUMNS, BURDEN_COLUMNS, DEFINITIONS, DEPT_COLUMNS, FUNNEL_COLUMNS, OVERDUE_COLUMNS, REPORT_COLUMNS,
-    SETTING_LABELS, VISIT_BINDING_COLUMNS, VISIT_DEPT_COLUMNS, below_threshold, funnel_text, named_weeks,
-    negative_list_rows, overdue_rows, red_black_lists, report_rows, reports_text, section_settings, summary_text,
-    visit_rows, visits_text)
+    ASSESSMENT_NEGATIVE_COLUMNS,
+    BURDEN_COLUMNS,
+    DEFINITIONS,
+    DEPT_COLUMNS,
+    FUNNEL_COLUMNS,
+    OVERDUE_COLUMNS,
+    REPORT_COLUMNS,
+    SETTING_LABELS,
+    VISIT_BINDING_COLUMNS,
+    VISIT_DEPT_COLUMNS,
+    below_threshold,
+    funnel_text,
+    named_weeks,
+    negative_list_rows,
+    overdue_rows,
+    red_black_lists,
+    report_rows,
+    reports_text,
+    section_settings,
+    summary_text,
+    visit_rows,
+    visits_text,
+)
 
 NUMERALS = "一二三四五六七八九"
 
@@ -103,18 +123,21 @@ RANK_SHORT = ("rank", "dept_name", "dispatched", "handling_rate", "timely_handli
               "on_time_closure_rate", "satisfaction_rate", "returned")
 
 
-def _ranking(b, previous):
-    return [Table("按按期办结率、办结率、派单数依次从高到低排名，并列者名次相同。", "各部门“社区吹哨、部门报到”工作排名",
+def _ranking(b, _previous):
+    return [Table("按按期办结率、办结率、派单数依次从高到低排名，并列者名次相同。",
+                  "各部门“社区吹哨、部门报到”工作排名",
                   [c for c in DEPT_COLUMNS if c[0] in RANK_SHORT], b["departments"], key="ranking")]
 
 
-def _honour_lists(b, previous):
+def _honour_lists(b, _previous):
     red, black = red_black_lists(b)
-    return [Para("红榜（按期办结率前列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）" for d in red) or "无")),
-            Para("黑榜（按期办结率后列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）" for d in black) or "无"))]
+    return [Para("红榜（按期办结率前列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）"
+                                            for d in red) or "无")),
+            Para("黑榜（按期办结率后列）：" + ("、".join(f"{d['dept_name']}（{pct(d['on_time_closure_rate'])}）"
+                                            for d in black) or "无"))]
 
 
-def _assessment_negative_list(b, previous):
+def _assessment_negative_list(b, _previous):
     threshold = b["settings"]["whistle"]["negative_list_threshold"]
     assessment, _ = negative_list_rows(b)
     out: list[Block] = [Table(f"1 月至本月累计处置率或办结率低于 {pct(threshold)} 的部门，纳入年度考核负面清单：",
@@ -122,11 +145,12 @@ def _assessment_negative_list(b, previous):
     low = below_threshold(b)
     if low:
         out.append(Para(f"本月单月处置率或办结率低于 {pct(threshold)} 的部门：" + "、".join(
-            f"{d['dept_name']}（处置率 {pct(d['handling_rate'])}，办结率 {pct(d['closure_rate'])}）" for d in low) + "。"))
+            f"{d['dept_name']}（处置率 {pct(d['handling_rate'])}，办结率 {pct(d['closure_rate'])}）" for d in low)
+                        + "。"))
     return out
 
 
-def _overdue(b, previous):
+def _overdue(b, _previous):
     overdue = overdue_rows(b)
     if not overdue:
         return [Para("无。")]
@@ -134,30 +158,32 @@ def _overdue(b, previous):
     for o in overdue:
         by_dept[o["dept_name"]] = by_dept.get(o["dept_name"], 0) + 1
     most = sorted(by_dept.items(), key=lambda kv: -kv[1])[:3]
-    intro = (f"截至 {moment_label(b['as_of'])}，本月派出的任务中有 {len(overdue)} 件超期未办结，涉及 {len(by_dept)} 个部门，"
-             f"其中较多的是" + "、".join(f"{n}（{k} 件）" for n, k in most) + "。")
+    intro = (f"截至 {moment_label(b['as_of'])}，本月派出的任务中有 {len(overdue)} 件超期未办结，涉及 {len(by_dept)} "
+             "个部门，其中较多的是" + "、".join(f"{n}（{k} 件）" for n, k in most) + "。")
     return [Table(intro, "超期未办结事项清单", OVERDUE_COLUMNS, overdue, attach=True, key="overdue")]
 
 
 MISSED_COLUMNS = ("dept_name", "jpc_name", "required_weeks", "covered_weeks", "missed_weeks_text")
 
 
-def _visits(b, previous):
+def _visits(b, _previous):
     visit_depts, visit_bindings = visit_rows(b)
     missed = [v for v in named_weeks(visit_bindings) if v["missed_weeks"]]
     out: list[Block] = [Heading("走访达标情况"), Para(visits_text(b))]
     if visit_depts:
         out.append(Table("", "各部门联系捆绑走访情况", VISIT_DEPT_COLUMNS, visit_depts))
     out += [Heading("缺访明细"),
-            Table(f"有缺访的捆绑关系 {len(missed)} 个。" if missed else "本月没有缺访的捆绑关系。", "联系捆绑走访缺访明细",
+            Table(f"有缺访的捆绑关系 {len(missed)} 个。" if missed else "本月没有缺访的捆绑关系。",
+                  "联系捆绑走访缺访明细",
                   [c for c in VISIT_BINDING_COLUMNS if c[0] in MISSED_COLUMNS], missed, attach=True)]
     return out
 
 
-CLAUSE_TABLE_COLUMNS = [("clause_text", "条款内容", "text"), ("items", "事项数", "int"), ("jpcs", "涉及联合党委数", "int")]
+CLAUSE_TABLE_COLUMNS = [("clause_text", "条款内容", "text"), ("items", "事项数", "int"),
+                        ("jpcs", "涉及联合党委数", "int")]
 
 
-def _weekly_reports(b, previous):
+def _weekly_reports(b, _previous):
     per_jpc, per_clause = report_rows(b)
     out: list[Block] = [Heading("上报情况"), Para(reports_text(b))]
     if per_jpc:
@@ -169,13 +195,14 @@ def _weekly_reports(b, previous):
     return out
 
 
-def _burden(b, previous):
+def _burden(b, _previous):
     _, burden = negative_list_rows(b)
-    return [Table("下派到社区的清单外事项（准入事项为空或不在社区工作事项准入清单）及清单外证明事项（不在证明事项清单），按部门统计：",
+    return [Table("下派到社区的清单外事项（准入事项为空或不在社区工作事项准入清单）"
+                  "及清单外证明事项（不在证明事项清单），按部门统计：",
                   "减负负面清单", BURDEN_COLUMNS, burden)]
 
 
-def _appeals(b, previous):
+def _appeals(b, _previous):
     if b.get("funnel") is None:   # a department's view: community appeals are the committee's
         return [Para("居民诉求按社区和层级统计，部门账号不显示（见市级通报）。")]
     out: list[Block] = [Para(funnel_text(b))]
@@ -185,7 +212,7 @@ def _appeals(b, previous):
     return out
 
 
-def _notes(b, previous):
+def _notes(b, _previous):
     settings = [f"{SETTING_LABELS.get(k, k)}：{pct(v) if k == 'negative_list_threshold' else v}"
                 for k, v in b["settings"]["whistle"].items()] + [f"{k}：{v}" for k, v in section_settings(b)]
     return [Notes(DEFINITIONS, settings, "期限按国家法定节假日及调休安排的工作日计算；小时时限按自然时间计算；"

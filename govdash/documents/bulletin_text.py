@@ -5,7 +5,7 @@ instead of ids, the sentences of each section, the definitions and the settings 
 from __future__ import annotations
 
 from govdash.core.formatting import pct
-from govdash.core.periods import deadline_label, month_label, moment_label, week_range_label
+from govdash.core.periods import deadline_label, moment_label, month_label, week_range_label
 
 DEPT_COLUMNS = [
     ("rank", "排名", "int"), ("dept_name", "部门", "text"), ("dispatched", "派单数", "int"),
@@ -40,7 +40,8 @@ VISIT_BINDING_COLUMNS = [
 ]
 REPORT_COLUMNS = [
     ("jpc_name", "联合党委", "text"), ("weeks_required", "应报周数", "int"), ("on_time", "按时", "int"),
-    ("late", "迟报", "int"), ("missing", "漏报", "int"), ("pending", "未到期", "int"), ("on_time_rate", "按时上报率", "pct"),
+    ("late", "迟报", "int"), ("missing", "漏报", "int"), ("pending", "未到期", "int"),
+    ("on_time_rate", "按时上报率", "pct"),
     ("items", "负面事项数", "int"), ("rectified_share", "整改率", "pct"), ("clauses_text", "涉及条款", "text"),
     ("missing_weeks_text", "漏报周", "text"),
 ]
@@ -57,7 +58,8 @@ BURDEN_COLUMNS = [
 ]
 FUNNEL_COLUMNS = [
     ("level", "层级", "int"), ("label", "层级名称", "text"), ("entered", "进入", "int"), ("resolved", "解决", "int"),
-    ("escalated", "上交", "int"), ("withdrawn", "撤回", "int"), ("open", "在办", "int"), ("conversion", "上交率", "pct"),
+    ("escalated", "上交", "int"), ("withdrawn", "撤回", "int"), ("open", "在办", "int"),
+    ("conversion", "上交率", "pct"),
     ("median_dwell_hours", "停留时长中位数（小时）", "float"), ("p90_dwell_hours", "停留时长 90 分位（小时）", "float"),
 ]
 FUNNEL_GROUP_COLUMNS = [("group", "社区/类别", "text")] + FUNNEL_COLUMNS + [
@@ -78,12 +80,17 @@ DEFINITIONS = [
     ("满意率", "（满意 + 基本满意）/ 已评价任务数"),
     ("退单数", "部门退回且已改派其他部门的任务数，不计入该部门分母"),
     ("升级数", "在办期间被提交日调度、周协调或市委市政府协调的任务数"),
-    ("走访达标率", "已走访周数 / 应走访周数；ISO 周（周一至周日）归属其周四所在月份，捆绑关系在该周任一天有效即应走访，该周内该部门到该联合党委走访一次即达标"),
+    ("走访达标率",
+     "已走访周数 / 应走访周数；ISO 周（周一至周日）归属其周四所在月份，捆绑关系在该周任一天有效即应走访，"
+     "该周内该部门到该联合党委走访一次即达标"),
     ("按时上报率", "按时上报周数 / 已到期周数；周报截止为该周结束后的周一 12:00（设置），截止时点前未报且已到期为漏报"),
     ("整改率", "标记已整改的负面事项数 / 负面事项数（按每行数量计）"),
     ("考核负面清单", "1 月至本月累计处置率或办结率低于阈值的部门"),
-    ("减负负面清单", "下派到社区（层级 ≤ 3）且准入事项为空或不在附录 B 准入清单的事项，及不在附录 C 证明清单的证明事项，按部门计"),
-    ("五级诉求漏斗", "当月提出的居民诉求在各层级的进入、解决、上交、撤回、在办数；上交率 = 上交 / 进入；停留时长按截止时点前已离开该层级的记录计算（插值分位数）"),
+    ("减负负面清单",
+     "下派到社区（层级 ≤ 3）且准入事项为空或不在附录 B 准入清单的事项，及不在附录 C 证明清单的证明事项，按部门计"),
+    ("五级诉求漏斗",
+     "当月提出的居民诉求在各层级的进入、解决、上交、撤回、在办数；上交率 = 上交 / 进入；"
+     "停留时长按截止时点前已离开该层级的记录计算（插值分位数）"),
     ("社区内解决占比", "在第 1–3 级（居民、居民小组、社区）解决的诉求 / 全部已解决诉求"),
     ("“—”", "无数据或分母为零，无法计算（各文件一律如此表示）"),
 ]
@@ -112,10 +119,11 @@ def summary_text(b: dict, previous: dict | None) -> str:
     title = month_label(b["month"])
     if c["dispatched"] == 0:
         return f"{title}，全市无吹哨派单。"
-    text = (f"{title}，全市共派出吹哨任务 {c['dispatched']} 件，处置 {c['handled']} 件，处置率 {pct(c['handling_rate'])}，"
-            f"及时处置率 {pct(c['timely_handling_rate'])}；办结 {c['closed_on_time'] + c['closed_late']} 件，办结率 "
-            f"{pct(c['closure_rate'])}，按期办结率 {pct(c['on_time_closure_rate'])}，满意率 {pct(c['satisfaction_rate'])}；"
-            f"部门退单 {c['returned']} 件，升级协调 {c['escalated']} 件，截至 {moment_label(b['as_of'])} 仍有 {c['open_overdue']} 件超期未办结。")
+    text = (f"{title}，全市共派出吹哨任务 {c['dispatched']} 件，处置 {c['handled']} 件，处置率 "
+            f"{pct(c['handling_rate'])}，及时处置率 {pct(c['timely_handling_rate'])}；办结 "
+            f"{c['closed_on_time'] + c['closed_late']} 件，办结率 {pct(c['closure_rate'])}，按期办结率 "
+            f"{pct(c['on_time_closure_rate'])}，满意率 {pct(c['satisfaction_rate'])}；部门退单 {c['returned']} 件，"
+            f"升级协调 {c['escalated']} 件，截至 {moment_label(b['as_of'])} 仍有 {c['open_overdue']} 件超期未办结。")
     if previous and previous["city"]["dispatched"]:
         p = previous["city"]
         diff = c["dispatched"] - p["dispatched"]
@@ -131,7 +139,8 @@ def summary_text(b: dict, previous: dict | None) -> str:
         text += f"，最低的是{black[0]['dept_name']}（{pct(black[0]['on_time_closure_rate'])}）。"
     low = below_threshold(b)
     if low:
-        text += f"处置率或办结率低于 {pct(b['settings']['whistle']['negative_list_threshold'])} 的部门有 {len(low)} 个。"
+        text += (f"处置率或办结率低于 {pct(b['settings']['whistle']['negative_list_threshold'])} "
+                 f"的部门有 {len(low)} 个。")
     if b.get("calendar_provisional"):
         text += "注意：部分期限所在年份尚无官方节假日安排，按周一至周五暂定计算。"
     return text
@@ -143,7 +152,8 @@ def visit_rows(b: dict) -> tuple[list[dict], list[dict]]:
     """(per department, per binding) rows of the visit section, with names; the departments' compliance as
     the bulletin computed it (section visit_departments)."""
     names, jpcs = _dept_names(b), b.get("reference", {}).get("jpc_names", {})
-    bindings = [{**v, "dept_name": names.get(v["dept_id"], v["dept_id"]), "jpc_name": jpcs.get(v["jpc_id"], v["jpc_id"]),
+    bindings = [{**v, "dept_name": names.get(v["dept_id"], v["dept_id"]),
+                 "jpc_name": jpcs.get(v["jpc_id"], v["jpc_id"]),
                  "missed_weeks_text": "、".join(v["missed_weeks"])} for v in b.get("visits", [])]
     if not bindings:
         return [], []
@@ -161,7 +171,8 @@ def report_rows(b: dict) -> tuple[list[dict], list[dict]]:
                         "clauses_text": "、".join(f"{k}×{v}" for k, v in r["items_by_clause"].items()),
                         "missing_weeks_text": "、".join(r["missing_weeks"])})
         for code, n in r["items_by_clause"].items():
-            c = per_clause.setdefault(code, {"clause_code": code, "items": 0, "jpcs": 0, "clause_text": texts.get(code, "")})
+            c = per_clause.setdefault(code, {"clause_code": code, "items": 0, "jpcs": 0,
+                                             "clause_text": texts.get(code, "")})
             c["items"] += n
             c["jpcs"] += 1
     return per_jpc, [per_clause[k] for k in sorted(per_clause, key=lambda c: [int(x) for x in c[2:].split(".")])]
@@ -180,7 +191,8 @@ def funnel_group_rows(b: dict) -> list[dict]:
         for g in f.get(kind, []):
             for lv in g["levels"]:
                 if lv["entered"]:
-                    out.append({**lv, "group": prefix + str(g[key]), "community_resolution_share": g["community_resolution_share"]})
+                    out.append({**lv, "group": prefix + str(g[key]),
+                                "community_resolution_share": g["community_resolution_share"]})
     return out
 
 
@@ -192,7 +204,8 @@ def funnel_text(b: dict) -> str:
     resolved = sum(lv["resolved"] for lv in levels)
     parts = "，".join(f"{lv['label']} {lv['resolved']} 件" for lv in levels if lv["resolved"])
     text = (f"本月提出的居民诉求共解决 {resolved} 件（{parts}），撤回 {sum(lv['withdrawn'] for lv in levels)} 件，"
-            f"仍在办 {sum(lv['open'] for lv in levels)} 件；社区内（第 1–3 级）解决占比 {pct(f['community_resolution_share'])}。")
+            f"仍在办 {sum(lv['open'] for lv in levels)} 件；社区内（第 1–3 级）解决占比 "
+            f"{pct(f['community_resolution_share'])}。")
     top = levels[4]
     if top["open"]:
         text += f"有 {top['open']} 件诉求已上交至{top['label']}仍未办结。"
@@ -214,8 +227,8 @@ def visits_text(b: dict) -> str:
     low = [f"{d['dept_name']}（{pct(d['visit_compliance'])}）" for d in depts
            if d["visit_compliance"] is not None and d["visit_compliance"] < 1]
     text = (f"本月各捆绑部门应走访 {t['required_weeks']} 个联合党委周次，实际走访 {t['covered_weeks']} 个，"
-            f"走访达标率 {pct(t['visit_compliance'])}；共走访 {t['visits']} 次，其中市领导带队 {t['leader_led_visits']} 次，"
-            f"发现问题 {t['problems_raised']} 个，解决 {t['problems_solved']} 个。")
+            f"走访达标率 {pct(t['visit_compliance'])}；共走访 {t['visits']} 次，其中市领导带队 "
+            f"{t['leader_led_visits']} 次，发现问题 {t['problems_raised']} 个，解决 {t['problems_solved']} 个。")
     if t["departments_full"]:
         text += f"全部达标的部门 {t['departments_full']} 个。"
     if low:
@@ -229,8 +242,9 @@ def reports_text(b: dict) -> str:
     t = b["negative_report_totals"] or {}
     if not t.get("jpcs"):
         return "本月无负面清单周报数据。"
-    text = (f"{t['jpcs']} 个联合党委本月应报周报 {t['weeks_due']} 份（已到期），按时 {t['on_time']} 份，迟报 {t['late']} 份，"
-            f"漏报 {t['missing']} 份，按时上报率 {pct(t['on_time_rate'])}；报告负面事项 {t['items']} 项")
+    text = (f"{t['jpcs']} 个联合党委本月应报周报 {t['weeks_due']} 份（已到期），按时 {t['on_time']} 份，迟报 "
+            f"{t['late']} 份，漏报 {t['missing']} 份，按时上报率 {pct(t['on_time_rate'])}；"
+            f"报告负面事项 {t['items']} 项")
     if t.get("top_clause_code"):
         code = t["top_clause_code"]
         clause_text = b.get("reference", {}).get("clause_texts", {}).get(code, "")
@@ -259,5 +273,6 @@ def section_settings(b: dict) -> list[tuple[str, str]]:
         if v is not None:
             if key == "exempt_weeks":
                 v = [week_range_label(w) for w in v]
-            out.append((label, "、".join(v) if isinstance(v, list) and v else ("无" if isinstance(v, list) else str(v))))
+            out.append((label, "、".join(v) if isinstance(v, list) and v
+                        else ("无" if isinstance(v, list) else str(v))))
     return out

@@ -11,13 +11,31 @@ from pathlib import Path
 
 from govdash.core import textsafe
 from govdash.core.formatting import EMPTY, json_text, pct
-from govdash.core.periods import day_label, month_bounds, month_label, moment_label, week_range_label
+from govdash.core.periods import day_label, moment_label, month_bounds, month_label, week_range_label
 from govdash.documents.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
 from govdash.documents.bulletin_text import (
-    ASSESSMENT_NEGATIVE_COLUMNS, BURDEN_COLUMNS, CLAUSE_COLUMNS, DEFINITIONS, DEPT_COLUMNS, FUNNEL_COLUMNS,
-    FUNNEL_GROUP_COLUMNS, OVERDUE_COLUMNS, REPORT_COLUMNS, SETTING_LABELS, VISIT_BINDING_COLUMNS, VISIT_DEPT_COLUMNS,
-    below_threshold, funnel_group_rows, named_weeks, negative_list_rows, overdue_rows, red_black_lists, report_rows,
-    section_settings, visit_rows)
+    ASSESSMENT_NEGATIVE_COLUMNS,
+    BURDEN_COLUMNS,
+    CLAUSE_COLUMNS,
+    DEFINITIONS,
+    DEPT_COLUMNS,
+    FUNNEL_COLUMNS,
+    FUNNEL_GROUP_COLUMNS,
+    OVERDUE_COLUMNS,
+    REPORT_COLUMNS,
+    SETTING_LABELS,
+    VISIT_BINDING_COLUMNS,
+    VISIT_DEPT_COLUMNS,
+    below_threshold,
+    funnel_group_rows,
+    named_weeks,
+    negative_list_rows,
+    overdue_rows,
+    red_black_lists,
+    report_rows,
+    section_settings,
+    visit_rows,
+)
 
 FONT = "Noto Sans CJK SC"  # the workbooks' face (a Simplified Chinese face; Excel/WPS substitute their own)
 
@@ -98,7 +116,8 @@ class _PrintSheets:
         self.f_title = add({**base, "bold": True, "font_size": 14, "text_wrap": True})
         self.f_meta = add({**base, "font_color": "#404040", "text_wrap": True})
         self.f_note = add({**base, "font_color": "#C00000", "text_wrap": True})
-        self.f_head = add({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "align": "center"})
+        self.f_head = add({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                           "align": "center"})
         num = {**base, "border": 1, "align": "right"}
         self.fmt = {"text": add({**base, "border": 1, "text_wrap": True}), "int": add({**num, "num_format": "0"}),
                     "pct": add({**num, "num_format": "0.0%"}), "float": add({**num, "num_format": "0.0"}),
@@ -133,12 +152,13 @@ class _PrintSheets:
         ws = self.wb.add_worksheet(name)
         h = TITLE_ROWS
         widths = []
-        for j, (key, label, kind) in enumerate(columns):
+        for j, (key, label, _kind) in enumerate(columns):
             self.wb.cell(ws, h, j, label, self.f_head)
             values = [r.get(key) for r in rows if r.get(key) is not None]
             longest = max([_excel_width(v) for v in values] or [0])
             head = _excel_width(label)
-            widths.append(fixed_widths[j] if fixed_widths else max(min(longest, 40), head / 2 if head > 12 else head, 6) + 2)
+            widths.append(fixed_widths[j] if fixed_widths else max(min(longest, 40), head / 2 if head > 12 else head, 6)
+                          + 2)
             ws.set_column(j, j, widths[-1])
         self._title_block(ws, name, widths)
         ws.set_row(h, 30)
@@ -172,7 +192,8 @@ def _workbook_meta(doc: dict, period: str) -> str:
 
 
 def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
-    wb = _PrintSheets(out, bulletin_title(b), _workbook_meta(b, f"统计月份：{month_label(b['month'])}"), b.get("data_note"))
+    wb = _PrintSheets(out, bulletin_title(b), _workbook_meta(b, f"统计月份：{month_label(b['month'])}"),
+                      b.get("data_note"))
     wb.table("部门排名", DEPT_COLUMNS, b["departments"])
     city = {**b["city"], "dept_name": "全市合计", "rank": None}
     wb.table("全市汇总", [c for c in DEPT_COLUMNS if c[0] != "rank"], [city])
@@ -185,7 +206,8 @@ def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
     wb.table("走访达标（部门）", VISIT_DEPT_COLUMNS, visit_depts)
     wb.table("走访明细（捆绑关系）", VISIT_BINDING_COLUMNS, named_weeks(visit_bindings))
     per_jpc, per_clause = report_rows(b)
-    wb.table("负面清单周报", REPORT_COLUMNS, [{**r, "missing_weeks_text": "、".join(week_range_label(w) for w in r["missing_weeks"])}
+    wb.table("负面清单周报", REPORT_COLUMNS, [{**r, "missing_weeks_text": "、".join(week_range_label(w)
+                                                                             for w in r["missing_weeks"])}
                                           for r in per_jpc])
     wb.table("负面事项按条款", CLAUSE_COLUMNS, per_clause)
     assessment, burden = negative_list_rows(b)
@@ -254,7 +276,8 @@ class _Tongbao:
                      [kind in NUMERIC for _, _, kind in columns])
 
 
-DEFINITION_GROUPS = (("吹哨报到", 0, 8), ("走访与周报", 8, 11), ("负面清单", 11, 13), ("五级诉求", 13, 15), ("其他", 15, 16))
+DEFINITION_GROUPS = (("吹哨报到", 0, 8), ("走访与周报", 8, 11), ("负面清单", 11, 13), ("五级诉求", 13, 15),
+                     ("其他", 15, 16))
 
 
 def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> None:
@@ -316,7 +339,7 @@ def assessment_rows(a: dict) -> tuple[list[dict], list[dict], list[dict]]:
     ranking, components, deductions = [], [], []
     for d in a["departments"]:
         ranking.append({**d, "deduction_count": len(d["deductions"])})
-        for name, c in d["components"].items():
+        for _name, c in d["components"].items():
             components.append({"dept_name": d["dept_name"], "component": c["label"], **c})
         for x in d["deductions"]:
             deductions.append({"dept_name": d["dept_name"], **x})
@@ -325,7 +348,8 @@ def assessment_rows(a: dict) -> tuple[list[dict], list[dict], list[dict]]:
 
 ASSESSMENT_RANK_COLUMNS = [
     ("rank", "排名", "int"), ("dept_name", "部门", "text"), ("score", "得分", "float2"), ("grade", "等次", "text"),
-    ("gross_points", "考核项得分", "float2"), ("deduction_points", "扣分", "float2"), ("deduction_count", "扣分条数", "int"),
+    ("gross_points", "考核项得分", "float2"), ("deduction_points", "扣分", "float2"),
+    ("deduction_count", "扣分条数", "int"),
     ("previous_score", "上期得分", "float2"), ("change", "较上期", "float2"), ("note", "说明", "text"),
 ]
 ASSESSMENT_COMPONENT_COLUMNS = [
@@ -333,8 +357,8 @@ ASSESSMENT_COMPONENT_COLUMNS = [
     ("target", "目标值", "float4"), ("weight", "权重", "float2"), ("effective_weight", "实际计分权重", "float2"),
     ("points", "得分", "float2"),
 ]
-ASSESSMENT_DEDUCTION_COLUMNS = [("dept_name", "部门", "text"), ("reason", "扣分原因", "text"), ("points", "扣分", "float2"),
-                                ("source", "依据记录", "text")]
+ASSESSMENT_DEDUCTION_COLUMNS = [("dept_name", "部门", "text"), ("reason", "扣分原因", "text"),
+                                ("points", "扣分", "float2"), ("source", "依据记录", "text")]
 
 
 def assessment_xlsx(a: dict, out) -> None:
@@ -346,14 +370,22 @@ def assessment_xlsx(a: dict, out) -> None:
     wb.table("考核项", ASSESSMENT_COMPONENT_COLUMNS, components)
     wb.table("扣分明细", ASSESSMENT_DEDUCTION_COLUMNS, deductions)
     rows = [("考核期间", a["period"], "text"), ("截止时点", moment_label(a["as_of"]), "text"),
-            ("对比期间", a["previous_period"], "text"), ("状态", status_text(a), "text"), ("设置文件", s["source"], "text"),
+            ("对比期间", a["previous_period"], "text"), ("状态", status_text(a), "text"),
+            ("设置文件", s["source"], "text"),
             ("考核负面清单阈值（处置率、办结率）", s["negative_list_threshold"], "pct")]
-    rows += [(f"考核项：{c['label']}", f"权重 {c['weight']:g}，目标 {c['target']:g}", "text") for c in s["components"].values()]
-    labels = {"assessment_negative_list": "每次列入考核负面清单扣分", "burden_negative_list": "每月列入减负负面清单扣分",
-              "jpc_negative_item_points": "联合党委每项负面事项分值", "shared_penalty_share": "同奖同罚：捆绑部门分担比例"}
-    rows += [(labels.get(k, k), v, "pct" if k == "shared_penalty_share" else "float2") for k, v in s["deductions"].items()]
-    rows += [(f"等次：{k}", f"≥ {v:g} 分", "text") for k, v in s["grades"].items()] + [("等次：不合格", "低于最低分数线", "text")]
-    rows += [("计分方法", "得分 = Σ 权重 × min(实际值 / 目标值, 1) − 扣分，最低 0 分；无数据的考核项不计，其权重按比例分配给其他考核项", "text"),
+    rows += [(f"考核项：{c['label']}", f"权重 {c['weight']:g}，目标 {c['target']:g}", "text")
+             for c in s["components"].values()]
+    labels = {"assessment_negative_list": "每次列入考核负面清单扣分",
+              "burden_negative_list": "每月列入减负负面清单扣分",
+              "jpc_negative_item_points": "联合党委每项负面事项分值",
+              "shared_penalty_share": "同奖同罚：捆绑部门分担比例"}
+    rows += [(labels.get(k, k), v, "pct" if k == "shared_penalty_share" else "float2") for k,
+             v in s["deductions"].items()]
+    rows += [(f"等次：{k}", f"≥ {v:g} 分", "text") for k, v in s["grades"].items()] + [("等次：不合格",
+                                                                                    "低于最低分数线", "text")]
+    rows += [("计分方法",
+              "得分 = Σ 权重 × min(实际值 / 目标值, 1) − 扣分，最低 0 分；"
+              "无数据的考核项不计，其权重按比例分配给其他考核项", "text"),
              ("排名", "按得分从高到低，同分同名次", "text")]
     wb.pairs("评分设置", rows)
     wb.close()

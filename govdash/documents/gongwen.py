@@ -356,8 +356,8 @@ class Gongwen:
         self.blank()
 
     # -- tables
-    def table(self, header: list[str], rows: list[list[str]], numeric: list[bool], widths_chars: list[float] | None = None,
-              *, size: float | None = None):
+    def table(self, header: list[str], rows: list[list[str]], numeric: list[bool],
+              widths_chars: list[float] | None = None, *, size: float | None = None):
         """A table as wide as the type area: header row repeated on every page, no row split across pages,
         numbers right-aligned, text centred (a long text left-aligned)."""
         ncol = len(header)
@@ -420,7 +420,8 @@ class Gongwen:
         for side in ("left", "right"):
             cm.append(_el(f"w:{side}", **{"w:w": 0, "w:type": "dxa"}))
         borders = _replace(tblpr, "w:tblBorders")
-        for side, sz in (("top", 8), ("bottom", 8), ("insideH", 6)):   # eighths of a point: 1 pt ≈ 0.35 mm, ¾ pt ≈ 0.25 mm
+        for side, sz in (("top", 8), ("bottom", 8), ("insideH",
+                                                     6)):   # eighths of a point: 1 pt ≈ 0.35 mm, ¾ pt ≈ 0.25 mm
             borders.append(_el(f"w:{side}", **{"w:val": "single", "w:sz": sz, "w:space": 0, "w:color": "000000"}))
         for side in ("left", "right", "insideV"):
             borders.append(_el(f"w:{side}", **{"w:val": "nil"}))

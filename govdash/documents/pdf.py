@@ -43,7 +43,8 @@ def _fonts_conf(folder: Path) -> Path:
 def docx_to_pdf(docx: bytes, timeout: float = TIMEOUT_SECONDS) -> bytes:
     program = soffice()
     if not program:
-        raise DocumentError("无法生成 PDF：本机未安装 LibreOffice（由 scripts/system-deps.sh 安装），请先下载 Word 版本。")
+        raise DocumentError("无法生成 PDF：本机未安装 LibreOffice（由 scripts/system-deps.sh "
+                            "安装），请先下载 Word 版本。")
     with tempfile.TemporaryDirectory(prefix="govdash-pdf-") as tmp:
         folder = Path(tmp)
         source = folder / "通报.docx"

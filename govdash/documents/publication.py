@@ -62,8 +62,8 @@ def publication_note(p: dict) -> str:
     at = parse_as_of(p["published_at"])
     text = (f"{month_label(p['month'])}通报已于 {moment_label(at)} 由 {p['published_by']} 定稿发布"
             if p["status"] == "published" else
-            f"{month_label(p['month'])}通报更正版（第 {p['version']} 版，替代第 {p['version'] - 1} 版）已于 {moment_label(at)} "
-            f"由 {p['published_by']} 发布")
+            f"{month_label(p['month'])}通报更正版（第 {p['version']} 版，替代第 {p['version'] - 1} 版）已于 "
+            f"{moment_label(at)} 由 {p['published_by']} 发布")
     return text + f"，截止时点 {moment_label(parse_as_of(p['as_of']))}"
 
 
@@ -116,7 +116,8 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
                     raise
                 skipped[kind] = _reason(kind, exc)
                 continue
-            files.append({"kind": kind, "file_name": file_name(month, kind, version), "mime": MIME[kind], "content": content})
+            files.append({"kind": kind, "file_name": file_name(month, kind, version), "mime": MIME[kind],
+                          "content": content})
         record = {
             "publication_id": f"{month}-v{version}", "month": month, "version": version,
             "status": publication["status"], "supersedes": None if current is None else current["publication_id"],

@@ -9,8 +9,8 @@ import polars as pl
 
 from govdash.core.settings import load_settings
 from govdash.figures.query import period_params
-from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
+from warehouse.sql_files import metric_sql
 
 _OUTCOME_COUNTS = ("appeals", "resolved", "withdrawn", "open", "in_transit")
 
@@ -58,14 +58,16 @@ def funnel_section(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.
     groups = {}
     for kind, key in (("community", "community_id"), ("category", "category")):
         part = rows.filter(pl.col("grouping_kind") == kind)
-        groups[kind] = [{key: value, "levels": funnel_levels(g), "community_resolution_share": community_resolution_share(g)}
+        groups[kind] = [{key: value, "levels": funnel_levels(g),
+                         "community_resolution_share": community_resolution_share(g)}
                         for (value,), g in part.group_by(key, maintain_order=True)]
     return {"levels": funnel_levels(city), "community_resolution_share": community_resolution_share(city),
             "by_community": groups["community"], "by_category": groups["category"]}
 
 
 def appeal_records(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime,
-                   level: int | None = None, outcome: str | None = None, community_id: str | None = None) -> pl.DataFrame:
+                   level: int | None = None, outcome: str | None = None,
+                   community_id: str | None = None) -> pl.DataFrame:
     """The appeals behind a funnel cell: one row per (appeal, level) matching the filters."""
     return fetch_frame(con, metric_sql("appeal_records"), {**period_params(date_from, date_to, as_of), "level": level,
                                                            "outcome": outcome, "community_id": community_id})

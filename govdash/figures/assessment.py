@@ -13,13 +13,13 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 import polars as pl
 
 from govdash.core.periods import parse_as_of
+from govdash.core.scoring import ScoringSettings, load_scoring, parse_scoring
 from govdash.figures import cutoff as cutoff_rule
 from govdash.figures.negative_lists import negative_list_reasons
 from govdash.figures.visits import exempt_weeks
 from govdash.figures.whistle import period_assignments
-from govdash.core.scoring import ScoringSettings, load_scoring, parse_scoring
-from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
+from warehouse.sql_files import metric_sql
 
 DEDUCTION_REASONS = {
     "assessment_negative_list": "列入考核负面清单",
@@ -56,7 +56,8 @@ def component_actuals(con, year: int, quarter: int | None, as_of: dt.datetime) -
     visits = fetch_frame(con, metric_sql("assessment_visits"),
                          {"month_from": p["month_from"], "month_to": p["month_to"], "exempt_weeks": exempt_weeks()})
     ratings = fetch_frame(con, metric_sql("assessment_ratings"),
-                          {"month_from": p["month_from"], "month_to": p["month_to"], "year": p["year"], "annual": p["annual"]})
+                          {"month_from": p["month_from"], "month_to": p["month_to"], "year": p["year"],
+                           "annual": p["annual"]})
     return (
         whistle.select("dept_id", "dept_name", "dispatched", "handling_rate", "timely_handling_rate", "closure_rate",
                        "on_time_closure_rate", "satisfaction_rate")
@@ -70,7 +71,8 @@ def deduction_records(con, year: int, quarter: int | None, as_of: str | dt.datet
     """The records behind the period's burden and 同奖同罚 deductions as of a cut-off (default: now)."""
     p = period_bounds(year, quarter)
     return fetch_frame(con, metric_sql("assessment_deduction_records"),
-                       {**{k: p[k] for k in ("date_from", "date_to", "month_from", "month_to")}, "as_of": parse_as_of(as_of)})
+                       {**{k: p[k] for k in ("date_from", "date_to", "month_from", "month_to")},
+                        "as_of": parse_as_of(as_of)})
 
 
 ANNUAL_MEAN_NOTE = "（全年按四个季度平均计：四个季度该类扣分之和 ÷ 4）"
@@ -92,7 +94,8 @@ def _deductions_of(row: dict, records: list[dict], s: ScoringSettings, annual: b
     for r in records:
         points = per_unit[r["kind"]] * r["units"] / quarters
         if points:
-            out.append({"reason": f"{DEDUCTION_REASONS[r['kind']]}：{r['detail']}" + (ANNUAL_MEAN_NOTE if quarters == 4 else ""),
+            out.append({"reason": f"{DEDUCTION_REASONS[r['kind']]}：{r['detail']}"
+                        + (ANNUAL_MEAN_NOTE if quarters == 4 else ""),
                         "exact_points": points, "source": r["source"], "kind": r["kind"]})
     return out
 
@@ -118,7 +121,8 @@ def _apportion(values: list[float], total_cents: int) -> list[float]:
     return [c / 100 for c in shown]
 
 
-def score_departments(actuals: pl.DataFrame, records: pl.DataFrame, s: ScoringSettings, annual: bool = False) -> list[dict]:
+def score_departments(actuals: pl.DataFrame, records: pl.DataFrame, s: ScoringSettings,
+                      annual: bool = False) -> list[dict]:
     """Score every department: Σ weight × min(actual/target, 1) over components with data (their weights
     spread over the rest in proportion), minus deductions, floored at 0; grade; rank (ties share).
     `annual`: the period is a whole year (its burden-list and 同奖同罚 deductions per [scoring] annual_deductions).
@@ -142,8 +146,8 @@ def score_departments(actuals: pl.DataFrame, records: pl.DataFrame, s: ScoringSe
                                       "effective_weight": 0.0, "points": None, "exact_points": None}
                 continue
             effective = c.weight * 100 / total_weight
-            components[c.name] = {"label": c.label, "actual": round(float(actual), 4), "target": c.target, "weight": c.weight,
-                                  "effective_weight": round(effective, 4), "points": None,
+            components[c.name] = {"label": c.label, "actual": round(float(actual), 4), "target": c.target,
+                                  "weight": c.weight, "effective_weight": round(effective, 4), "points": None,
                                   "exact_points": effective * min(float(actual) / c.target, 1.0)}
         deductions = _deductions_of(row, by_dept.get(row["dept_id"], []), s, annual)
         exact_deduction = math.fsum(x["exact_points"] for x in deductions)
@@ -169,7 +173,8 @@ def score_departments(actuals: pl.DataFrame, records: pl.DataFrame, s: ScoringSe
             "deduction_points": deduction_cents / 100, "components": components, "deductions": deductions,
             "exact_score": exact_score, "exact_gross_points": exact_gross, "exact_deduction_points": exact_deduction,
             "weights_redistributed": bool(missing) and bool(available),
-            "note": ("无数据的考核项：" + "、".join(missing) + "，其权重按比例分配给其他考核项") if missing and available
+            "note": ("无数据的考核项：" + "、".join(missing) + "，其权重按比例分配给其他考核项")
+            if missing and available
             else ("考核期内没有任何考核数据" if not available else ""),
         })
     scores = [d["score"] for d in out if d["score"] is not None]
@@ -188,18 +193,21 @@ def assessment(con, year: int, quarter: int | None = None, as_of: str | dt.datet
     # no cut-off given: the period's default cut-off (settings [cutoff]), as the bulletin's
     cutoff = cutoff_rule.period_default_cutoff(con, p["date_to"]) if as_of is None else parse_as_of(as_of)
     stated = cutoff_rule.cutoff_status(con, p["date_to"], cutoff)
-    departments = score_departments(component_actuals(con, year, quarter, cutoff), deduction_records(con, year, quarter, cutoff),
-                                    s, annual=quarter is None)
+    departments = score_departments(component_actuals(con, year, quarter, cutoff),
+                                    deduction_records(con, year, quarter, cutoff), s, annual=quarter is None)
     py, pq = previous_period(year, quarter)
     previous = {d["dept_id"]: d for d in score_departments(component_actuals(con, py, pq, cutoff),
-                                                           deduction_records(con, py, pq, cutoff), s, annual=pq is None)}
+                                                           deduction_records(con, py, pq, cutoff), s,
+                                                           annual=pq is None)}
     for d in departments:
         before = previous.get(d["dept_id"], {})
         d["previous_score"] = before.get("score")
         d["previous_rank"] = before.get("rank")
-        d["change"] = None if d["score"] is None or d["previous_score"] is None else round(d["score"] - d["previous_score"], 2)
+        d["change"] = (None if d["score"] is None or d["previous_score"] is None
+                       else round(d["score"] - d["previous_score"], 2))
     return {"year": year, "quarter": quarter, "period": p["label"], "as_of": cutoff.strftime("%Y-%m-%d %H:%M:%S"),
-            "previous_period": period_bounds(py, pq)["label"], "settings": s.as_dict(), **stated, "departments": departments}
+            "previous_period": period_bounds(py, pq)["label"], "settings": s.as_dict(), **stated,
+            "departments": departments}
 
 
 # ---------------------------------------------------------------- the pages' entry points
@@ -209,15 +217,15 @@ def assessment_final_cutoff(con, year: int, quarter: int | None) -> dt.datetime:
     return cutoff_rule.rule_cutoff(con, period_bounds(year, quarter)["date_to"])
 
 
-def assessment_result(con, year: int, quarter: int | None, as_of: dt.datetime, scoring_key: str = "") -> dict:
-    """The period's assessment with the live scoring settings. `scoring_key` names those settings (their digest,
+def assessment_result(con, year: int, quarter: int | None, as_of: dt.datetime, _scoring_key: str = "") -> dict:
+    """The period's assessment with the live scoring settings. `_scoring_key` names those settings (their digest,
     govdash.core.scoring_versions.digest): the pages' cache keys on it, so a saved or re-applied version is
     scored at once and no result of the previous settings is served."""
     return assessment(con, year, quarter, as_of)
 
 
 def assessment_what_if(con, year: int, quarter: int | None, as_of: dt.datetime, scoring_text: str,
-                       scoring_key: str = "") -> pl.DataFrame:
+                       _scoring_key: str = "") -> pl.DataFrame:
     """Every department scored with the current settings and with a candidate (TOML text), ranked over the whole
     city, one row per department: a department user is cut to its own row only after ranking."""
     actuals, records = component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter, as_of)
@@ -227,8 +235,8 @@ def assessment_what_if(con, year: int, quarter: int | None, as_of: dt.datetime, 
     rows = [{"dept_id": d["dept_id"], "dept_name": d["dept_name"], "rank": d["rank"], "score": d["score"],
              "simulated_rank": simulated[d["dept_id"]]["rank"], "simulated_score": simulated[d["dept_id"]]["score"],
              "simulated_grade": simulated[d["dept_id"]]["grade"]} for d in current]
-    schema = {"dept_id": pl.Utf8, "dept_name": pl.Utf8, "rank": pl.Int64, "score": pl.Float64, "simulated_rank": pl.Int64,
-              "simulated_score": pl.Float64, "simulated_grade": pl.Utf8}
+    schema = {"dept_id": pl.Utf8, "dept_name": pl.Utf8, "rank": pl.Int64, "score": pl.Float64,
+              "simulated_rank": pl.Int64, "simulated_score": pl.Float64, "simulated_grade": pl.Utf8}
     return pl.DataFrame(rows, schema=schema).with_columns(
         (pl.col("rank") - pl.col("simulated_rank")).alias("rank_change")).sort("simulated_rank", nulls_last=True)
 

@@ -27,8 +27,8 @@ from govdash.core.settings import load_settings
 from govdash.figures import appeals, negative_lists, visits, whistle
 from govdash.figures import cutoff as cutoff_rule
 from govdash.figures.scope import BOUND_JPCS, CITY_ONLY, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule
-from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
+from warehouse.sql_files import metric_sql
 
 
 @dataclass
@@ -69,8 +69,8 @@ class BulletinContext:
 
     def parameters(self, sql: str) -> dict:
         """The bind parameters a section's query names, from the bulletin's month and cut-off."""
-        known = {"month": self.month, "month_start": self.month_start, "month_end": self.month_end, "as_of": self.cutoff,
-                 "year_start": self.month_start.replace(month=1)}
+        known = {"month": self.month, "month_start": self.month_start, "month_end": self.month_end,
+                 "as_of": self.cutoff, "year_start": self.month_start.replace(month=1)}
         wanted = set(re.findall(r"\$([a-z_]+)", sql))
         missing = wanted - set(known)
         if missing:
@@ -176,29 +176,32 @@ SECTIONS: tuple[Section, ...] = (
     Section("final_cutoff", PUBLIC, lambda ctx: ctx.stated["final_cutoff"], "正式截止时点", figures=False),
     Section("data_end", PUBLIC, lambda ctx: ctx.stated["data_end"], "数据截至", figures=False),
     Section("data_note", PUBLIC, lambda ctx: ctx.stated["data_note"], "数据说明", figures=False),
-    Section("departments", OWN_DEPARTMENT, lambda ctx: ctx.department_rows, "部门排名"),   # its own row, with its city rank
+    Section("departments", OWN_DEPARTMENT, lambda ctx: ctx.department_rows,
+            "部门排名"),   # its own row, with its city rank
     # ranked and listed on the whole city before anyone's view is cut (a department sees whether it is on them)
     Section("department_count", PUBLIC, lambda ctx: len(ctx.department_rows), "参与排名部门数"),
     Section("lists", OWN_IDS, _lists, "红黑榜"),
     Section("overdue", OWN_DEPARTMENT, _overdue, "超期未办结清单"),
     # the city's totals are the city's for everyone (stated on the page)
     Section("city", PUBLIC, lambda ctx: whistle.city_totals(ctx.con, ctx.department_frame), "全市合计"),
-    Section("visits", OWN_DEPARTMENT, lambda ctx: visits.visit_rows(visits.visit_table(ctx.con, ctx.month)), "联系捆绑走访"),
+    Section("visits", OWN_DEPARTMENT, lambda ctx: visits.visit_rows(visits.visit_table(ctx.con, ctx.month)),
+            "联系捆绑走访"),
     # per department: its bindings' weeks summed, compliance divided in SQL (macros/visit_rates.sql)
     Section("visit_departments", OWN_DEPARTMENT, lambda ctx: visits.visit_departments(ctx.con, ctx.month).to_dicts(),
             "各部门走访达标"),
     # the city's visit totals are the city's for everyone, like the whistle totals ("city"): sums over every
     # binding, no department's row (the department sees its own row in visit_departments)
     Section("visit_totals", PUBLIC, lambda ctx: visits.visit_totals(ctx.con, ctx.month), "全市走访合计"),
-    Section("negative_reports", BOUND_JPCS, lambda ctx: negative_lists.negative_report_summary(ctx.con, ctx.month, ctx.cutoff),
-            "负面清单周报"),
+    Section("negative_reports", BOUND_JPCS,
+            lambda ctx: negative_lists.negative_report_summary(ctx.con, ctx.month, ctx.cutoff), "负面清单周报"),
     # the city's weekly-report totals are the city's for everyone, like "city" and "visit_totals"
-    Section("negative_report_totals", PUBLIC, lambda ctx: negative_lists.negative_report_totals(ctx.con, ctx.month, ctx.cutoff),
-            "全市负面清单周报合计"),
+    Section("negative_report_totals", PUBLIC,
+            lambda ctx: negative_lists.negative_report_totals(ctx.con, ctx.month, ctx.cutoff), "全市负面清单周报合计"),
     Section("assessment_negative_list", OWN_DEPARTMENT, _assessment_negative_list, "考核负面清单"),
     Section("burden_negative_list", OWN_DEPARTMENT, metric_rows("burden_negative_list"), "减负负面清单"),
     # community appeals are not department rows
-    Section("funnel", CITY_ONLY, lambda ctx: appeals.funnel_section(ctx.con, ctx.month_start, ctx.month_end, ctx.cutoff),
+    Section("funnel", CITY_ONLY, lambda ctx: appeals.funnel_section(ctx.con, ctx.month_start, ctx.month_end,
+                                                                    ctx.cutoff),
             "五级诉求"),
     Section("reference", PUBLIC, lambda ctx: reference_names(ctx.con), "名称对照", figures=False),
     # not computed here: set when a bulletin is served from the archive (published / correction, when, by whom) …

@@ -2,10 +2,10 @@
 
 Every figure is one module-level name below (`bulletin = Figure(monthly_bulletin.bulletin, …)`), named as its
 function, and a page asks for it by that name (`ui.figure(catalogue.bulletin, month, as_of)`). Its scope rule
-says what a department user gets of the result; the committee and the assessment office get it whole. **Fail closed**: a function that is not declared here, or a bulletin or
-assessment section that is not declared, is denied to a department user (a figure) or left out of its
-view (a section). Rankings and lists are computed on the whole city by the figure itself; the rules
-here only cut the finished result to what the user may see.
+says what a department user gets of the result; the committee and the assessment office get it whole. **Fail
+closed**: a function that is not declared here, or a bulletin or assessment section that is not declared, is denied
+to a department user (a figure) or left out of its view (a section). Rankings and lists are computed on the whole
+city by the figure itself; the rules here only cut the finished result to what the user may see.
 
 Adding a bulletin section: its `.sql` file in warehouse/metrics, one `Section` line (with its scope rule) in
 govdash.figures.bulletin.SECTIONS, which BULLETIN_SECTIONS below is read from, and the document section
@@ -21,10 +21,21 @@ from govdash.figures import appeals, cutoff, data_quality, lookups, negative_lis
 from govdash.figures import assessment as assessment_figures
 from govdash.figures import bulletin as monthly_bulletin
 from govdash.figures.scope import (  # noqa: F401  (the rules, for the declarations below and for tests)
-    BOUND_JPCS, CITY_ONLY, CITY_ONLY_MESSAGE, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule, bound_jpcs_argument,
-    declared_sections, each, own_department_argument, sections)
-from warehouse.sql_files import metric_sql
+    BOUND_JPCS,
+    CITY_ONLY,
+    CITY_ONLY_MESSAGE,
+    OWN_DEPARTMENT,
+    OWN_IDS,
+    PUBLIC,
+    Rule,
+    bound_jpcs_argument,
+    declared_sections,
+    each,
+    own_department_argument,
+    sections,
+)
 from warehouse.db import fetch_frame
+from warehouse.sql_files import metric_sql
 
 # every section of the monthly bulletin and what a department sees of it: the rules declared with the
 # sections themselves (govdash.figures.bulletin.SECTIONS)
@@ -86,7 +97,8 @@ negative_report_year = Figure(negative_lists.negative_report_year, BOUND_JPCS, "
 negative_report_lines = Figure(negative_lists.negative_report_lines, BOUND_JPCS, "负面清单周报明细")
 negative_report_items = Figure(negative_lists.negative_report_items, BOUND_JPCS, "负面事项")
 negative_report_summary = Figure(negative_lists.negative_report_summary, BOUND_JPCS, "负面清单周报（各联合党委）")
-# totals and clause counts over the JPCs given (argument 2 after the connection; None: every JPC); a department: its bound JPCs
+# totals and clause counts over the JPCs given (argument 2 after the connection; None: every JPC); a department: its
+# bound JPCs
 negative_report_totals = Figure(negative_lists.negative_report_totals, bound_jpcs_argument(2), "负面清单周报合计")
 negative_report_clauses = Figure(negative_lists.negative_report_clauses, bound_jpcs_argument(2), "负面事项按条款")
 burden_records = Figure(negative_lists.burden_records, own_department_argument(0), "减负负面清单记录")

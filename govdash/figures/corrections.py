@@ -17,8 +17,10 @@ FIELD_LABELS = {
     **DEPT_LABELS, "handled_in_time": "及时处置数", "satisfied": "满意数", "rated": "评价数",
     "red": "红榜", "black": "黑榜", "below_threshold": "低于阈值",
     "deadline": "办结期限", "working_days_overdue": "超期工作日", "community_id": "社区编号",
-    "required_weeks": "应走访周数", "covered_weeks": "已走访周数", "visit_compliance": "走访达标率", "visits": "走访次数",
-    "leader_led_visits": "市领导带队次数", "problems_raised": "发现问题", "problems_solved": "解决问题", "missed_weeks": "缺访周",
+    "required_weeks": "应走访周数", "covered_weeks": "已走访周数", "visit_compliance": "走访达标率",
+    "visits": "走访次数",
+    "leader_led_visits": "市领导带队次数", "problems_raised": "发现问题", "problems_solved": "解决问题",
+    "missed_weeks": "缺访周",
     "weeks_required": "应报周数", "on_time": "按时", "late": "迟报", "missing": "缺报", "pending": "未到期",
     "on_time_rate": "按时报送率", "late_weeks": "迟报周", "items": "负面事项数", "rectified_items": "已整改事项",
     "items_by_clause": "按条款事项数", "rectified_share": "整改占比", "reasons": "原因",
@@ -145,7 +147,8 @@ def changed_figures(old: dict, new: dict) -> list[dict]:
         else:
             shown_old = _show(field, before, names) if path in a else "无"
             shown_new = _show(field, after, names) if path in b else "无"
-        out.append({"order": _SECTION_ORDER.get(path[0], len(_SECTION_ORDER)), "section": section, "item": item, "figure": figure, "old": shown_old, "new": shown_new,
+        out.append({"order": _SECTION_ORDER.get(path[0], len(_SECTION_ORDER)), "section": section, "item": item,
+                    "figure": figure, "old": shown_old, "new": shown_new,
                     "path": "/".join(_path_text(p) for p in path)})
     out.sort(key=lambda c: c["order"])  # stable: within a section, in the bulletin's own order
     for c in out:
@@ -153,8 +156,10 @@ def changed_figures(old: dict, new: dict) -> list[dict]:
     return out
 
 
-_SECTION_ORDER = {key: i for i, key in enumerate(("city", "department_count", "departments", "lists", "overdue", "visits",
-                                                  "negative_reports", "assessment_negative_list", "burden_negative_list",
+_SECTION_ORDER = {key: i for i, key in enumerate(("city", "department_count", "departments", "lists", "overdue",
+                                                  "visits",
+                                                  "negative_reports", "assessment_negative_list",
+                                                  "burden_negative_list",
                                                   "funnel", "settings", "calendar_provisional"))}
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from govdash.core.periods import month_bounds, moment_label, parse_as_of
+from govdash.core.periods import moment_label, month_bounds, parse_as_of
 from govdash.core.settings import load_settings
 from warehouse.sql_files import metric_sql
 

@@ -8,9 +8,10 @@ import duckdb
 import polars as pl
 
 from govdash.core.tables import table_specs
-from warehouse.sql_files import metric_sql
 from warehouse.db import connect_read, fetch_frame, warehouse_path
 from warehouse.schema import quarantine_note, raw_row_counts
+from warehouse.sql_files import metric_sql
+
 
 def calendar_coverage(con: duckdb.DuckDBPyConnection) -> dict:
     rows = con.execute(metric_sql("status_calendar_years")).fetchall()
@@ -56,7 +57,8 @@ def warehouse_status(path: Path | None = None) -> dict:
     con = connect_read(path, check_build=False)   # status shows what is loaded even before a rebuild
     try:
         counts = raw_row_counts(con)
-        tables = [{"table": spec.name, "label": spec.label, "rows": counts[spec.name]} for spec in table_specs().values()]
+        tables = [{"table": spec.name, "label": spec.label, "rows": counts[spec.name]}
+                  for spec in table_specs().values()]
         # exact counts: the quarantine keeps only the first reasons of each column ([limits])
         quarantine = quarantine_by_file(con).sort("table_name", "source_file").select(
             "table_name", "source_file", "rows", "reasons", "reasons_kept").rows()

@@ -5,9 +5,8 @@ import polars as pl
 
 from govdash.core.periods import plausible_window
 from govdash.core.settings import load_settings
-
-from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
+from warehouse.sql_files import metric_sql
 
 
 def departments(con) -> pl.DataFrame:

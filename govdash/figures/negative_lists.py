@@ -9,8 +9,8 @@ import polars as pl
 from govdash.core.formatting import pct
 from govdash.core.periods import month_bounds
 from govdash.core.settings import load_settings
-from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
+from warehouse.sql_files import metric_sql
 
 NEGATIVE_LIST_RATES = (("handling_rate", "处置率"), ("closure_rate", "办结率"))
 
@@ -80,7 +80,8 @@ def _clause_order(code: str) -> tuple:
 
 def negative_report_year(con, year: int, as_of: dt.datetime) -> pl.DataFrame:
     """The weekly submission grid for every month of a year (one metric call per month)."""
-    frames = [negative_report_weeks(con, f"{year}-{m:02d}", as_of).with_columns(pl.lit(f"{year}-{m:02d}").alias("month"))
+    frames = [negative_report_weeks(con, f"{year}-{m:02d}",
+                                    as_of).with_columns(pl.lit(f"{year}-{m:02d}").alias("month"))
               for m in range(1, 13)]
     return pl.concat(frames)
 
@@ -109,7 +110,8 @@ def assessment_negative_list(ytd: pl.DataFrame, threshold: float) -> list[dict]:
 
 
 def burden_records(con, dept_id: str, date_from: dt.datetime, date_to: dt.datetime) -> pl.DataFrame:
-    return fetch_frame(con, metric_sql("burden_records"), {"dept_id": dept_id, "date_from": date_from, "date_to": date_to})
+    return fetch_frame(con, metric_sql("burden_records"), {"dept_id": dept_id, "date_from": date_from,
+                                                           "date_to": date_to})
 
 
 def reference_list(con, list_id: str) -> pl.DataFrame:

@@ -15,7 +15,9 @@ WHISTLE_VARIABLES = ("offsite_response_hours", "onsite_response_hours", "offsite
 RATE_COLUMNS = ("handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate", "satisfaction_rate")
 
 
-def assignment_params(con, as_of: dt.datetime, settings: dict | None = None) -> dict:
+# (connection, cut-off): every assignment query asks with both, the seam the past-cut-off tests and the benchmark
+# replace to compute everything live; the parameters themselves depend on neither today
+def assignment_params(_con, _as_of: dt.datetime, settings: dict | None = None) -> dict:
     """The bind parameters every assignment query takes besides its period: `sla`, the SLA settings as one
     struct (warehouse/macros/assignments_as_of.sql reads it), and `use_stored` (true): the facts the build
     stored for every event whose log ends by the cut-off, computed live only for the events with a log row

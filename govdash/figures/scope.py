@@ -19,7 +19,8 @@ CITY_ONLY_MESSAGE = "部门账号无权查看全市汇总明细"
 @dataclass(frozen=True)
 class Rule:
     """How a department user's view of a result (or of one section of it) is cut."""
-    kind: str  # public | city_only | own_rows | bound_jpc_rows | own_ids | own_event | dispatched_to_own | sections | each
+    # public | city_only | own_rows | bound_jpc_rows | own_ids | own_event | dispatched_to_own | sections | each
+    kind: str
     column: str = ""         # own_rows / bound_jpc_rows: the column that names the department / JPC
     sections: Any = ()       # sections: ((key, Rule), …), or a function returning them (read when cutting)
     dept_arg: int | None = None   # the argument that is always the user's own department

@@ -6,8 +6,8 @@ import polars as pl
 
 from govdash.core.periods import month_bounds
 from govdash.core.settings import load_settings
-from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
+from warehouse.sql_files import metric_sql
 
 
 def exempt_weeks() -> list[str]:

@@ -12,8 +12,8 @@ from govdash.core.periods import month_bounds, months_between
 from govdash.figures import query
 from govdash.figures.negative_lists import negative_list_reasons
 from govdash.figures.query import month_params, period_params, round_rates
-from warehouse.sql_files import metric_sql
 from warehouse.db import fetch_frame
+from warehouse.sql_files import metric_sql
 
 COUNT_COLUMNS = ("dispatched", "handled", "handled_in_time", "closed_on_time", "closed_late", "open_overdue",
                  "open_in_time", "satisfied", "rated", "returned", "escalated")
@@ -36,12 +36,13 @@ def period_assignments(con, date_from: dt.datetime, date_to: dt.datetime, as_of:
         con.execute(metric_sql("period_assignments_drop"))
 
 
-def period_department_rows(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+# the period readers take (connection, month, cut-off) alike; the cut-off is already in period_assignments
+def period_department_rows(con, month: str, _as_of: dt.datetime) -> pl.DataFrame:
     """The department table over the month's part of period_assignments."""
     return round_rates(fetch_frame(con, metric_sql("bulletin_departments"), month_params(month)))
 
 
-def period_overdue_rows(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
+def period_overdue_rows(con, month: str, _as_of: dt.datetime) -> pl.DataFrame:
     return fetch_frame(con, metric_sql("bulletin_overdue"), month_params(month))
 
 
@@ -115,8 +116,10 @@ def honour_lists(departments: list[dict], size: int, threshold: float) -> dict:
     return {"red": red, "black": black, "below_threshold": below}
 
 
-def whistle_rates(con, first_month: str, last_month: str, as_of: dt.datetime, dept_ids: tuple = (), community_ids: tuple = (),
-                  categories: tuple = (), handling_mode: str | None = None, is_difficult: bool | None = None) -> pl.DataFrame:
+def whistle_rates(con, first_month: str, last_month: str, as_of: dt.datetime, dept_ids: tuple = (),
+                  community_ids: tuple = (),
+                  categories: tuple = (), handling_mode: str | None = None,
+                  is_difficult: bool | None = None) -> pl.DataFrame:
     """Per month of dispatch: the bulletin's counts and rates over the assignments matching the filters
     (empty = all), summed and divided in SQL by the rates' one definition."""
     start, _ = month_bounds(first_month)
@@ -133,7 +136,8 @@ def reopen_counts(con, first_month: str, last_month: str, as_of: dt.datetime) ->
                                                           "date_to": month_bounds(last_month)[1], "as_of": as_of})
 
 
-def monthly_rates(con, first_month: str, last_month: str, as_of: dt.datetime, dept_id: str | None = None) -> pl.DataFrame:
+def monthly_rates(con, first_month: str, last_month: str, as_of: dt.datetime,
+                  dept_id: str | None = None) -> pl.DataFrame:
     """Per month: the bulletin's counts and rates for the city, or for one department."""
     return whistle_rates(con, first_month, last_month, as_of, (dept_id,) if dept_id else ())
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from govdash.web import ui
-from govdash.core.periods import month_label, moment_label, parse_as_of, previous_month
+from govdash.core.periods import moment_label, month_label, parse_as_of, previous_month
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
+from govdash.web import ui
 
 KIND_LABELS = {"docx": "Word", "xlsx": "Excel", "pdf": "PDF", "json": "JSON"}
 CHANGE_COLUMNS = {"section": "部分", "item": "对象", "figure": "数字", "old": "已发布", "new": "重新计算"}
@@ -87,10 +87,12 @@ def _publish(month: str, as_of: dt.datetime | None, correction: bool = False, re
 def _publish_block(month: str, as_of: dt.datetime, b: dict) -> None:
     with st.expander("定稿发布", expanded=False):
         if b.get("provisional"):
-            st.info(f"截止时点早于本月正式截止时点 {moment_label(parse_as_of(b['final_cutoff']))}，初步数据不能定稿发布。")
+            st.info(f"截止时点早于本月正式截止时点 {moment_label(parse_as_of(b['final_cutoff']))}，"
+                    "初步数据不能定稿发布。")
             return
         st.markdown(f"以截止 **{moment_label(as_of)}** 的数字定稿发布{month_label(month)}通报：JSON、Word、Excel"
-                    "（及 PDF）连同校验值存入数据仓库归档，此后页面、下载和命令行均按原样提供，不随之后导入的数据变化。")
+                    "（及 PDF）连同校验值存入数据仓库归档，此后页面、下载和命令行均按原样提供，"
+                    "不随之后导入的数据变化。")
         ok = st.checkbox(f"我已核对{month_label(month)}通报，确认定稿发布（发布后不可修改）", key="publish_confirm")
         if st.button("定稿发布", disabled=not ok, key="publish_button", type="primary"):
             _publish(month, as_of)
@@ -137,8 +139,8 @@ def downloads(view: BulletinView) -> None:
     cols = st.columns(len(kinds))
     for col, kind in zip(cols, kinds):
         if pub is not None:  # a department: its own view, from the figures as published
-            b, prev = view.b, view.prev
-            data = (lambda k=kind: documents.render_bulletin(k, b, prev if k in ("docx", "pdf") else None))
+            def data(k=kind, b=view.b, prev=view.prev):
+                return documents.render_bulletin(k, b, prev if k in ("docx", "pdf") else None)
         else:
             data = ui.report_bytes(kind, view.month, view.as_of)
         col.download_button(f"下载 {KIND_LABELS[kind]} 通报", data, file_name=f"{view.month}-月度通报.{kind}",

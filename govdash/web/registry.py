@@ -29,16 +29,20 @@ class Page:
 
 
 PAGES: tuple[Page, ...] = (
-    Page("bulletin", "pages/monthly_bulletin.py", "月度通报", ":material/newspaper:", "吹哨报到", ALL_ROLES, cutoff=True),
-    Page("whistle", "pages/whistle_analysis.py", "吹哨报到分析", ":material/monitoring:", "吹哨报到", ALL_ROLES, cutoff=True),
+    Page("bulletin", "pages/monthly_bulletin.py", "月度通报", ":material/newspaper:", "吹哨报到", ALL_ROLES,
+         cutoff=True),
+    Page("whistle", "pages/whistle_analysis.py", "吹哨报到分析", ":material/monitoring:", "吹哨报到", ALL_ROLES,
+         cutoff=True),
     Page("self-check", "pages/department_self_check.py", "部门自查", ":material/manage_search:", "吹哨报到", ALL_ROLES,
          cutoff=True),
     Page("case", "pages/case.py", "事件查询", ":material/search:", "吹哨报到", ALL_ROLES, cutoff=True),
-    Page("visits", "pages/visits.py", "联系捆绑走访", ":material/handshake:", "走访、清单与诉求", ALL_ROLES, cutoff=False),
+    Page("visits", "pages/visits.py", "联系捆绑走访", ":material/handshake:", "走访、清单与诉求", ALL_ROLES,
+         cutoff=False),
     Page("negative-lists", "pages/negative_lists.py", "负面清单", ":material/block:", "走访、清单与诉求", ALL_ROLES,
          cutoff=True),
     # the appeals over five levels are city-wide: no department's own rows to cut them to
-    Page("five-level", "pages/five_level.py", "五级双向", ":material/swap_vert:", "走访、清单与诉求", CITY_ROLES, cutoff=True),
+    Page("five-level", "pages/five_level.py", "五级双向", ":material/swap_vert:", "走访、清单与诉求", CITY_ROLES,
+         cutoff=True),
     Page("assessment", "pages/assessment.py", "年度考核", ":material/military_tech:", "考核", ALL_ROLES, cutoff=True),
     # uploads, quarantine and failed sign-ins concern the whole city
     Page("data", "pages/data_quality.py", "数据导入与质量", ":material/database:", "数据", CITY_ROLES, cutoff=False),

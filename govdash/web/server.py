@@ -79,9 +79,9 @@ REFUSED_BACK_MESSAGES = frozenset({"clear_cache"})
 OIDC_USER_COOKIE = "_streamlit_user"
 BUSY_WAIT_SECONDS = 10   # how long a sign-in waits for another attempt of the same account being checked
 
-FAVICON_SVG = ("<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 64 64'><rect width='64' height='64' rx='12' fill='#1f4e79'/>"
-               "<rect x='12' y='34' width='9' height='18' fill='#fff'/><rect x='27.5' y='22' width='9' height='30' fill='#fff'/>"
-               "<rect x='43' y='12' width='9' height='40' fill='#fff'/></svg>")
+FAVICON_SVG = ("<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 64 64'><rect width='64' height='64' rx='12' "
+               "fill='#1f4e79'/><rect x='12' y='34' width='9' height='18' fill='#fff'/><rect x='27.5' y='22' width='9' "
+               "height='30' fill='#fff'/><rect x='43' y='12' width='9' height='40' fill='#fff'/></svg>")
 FAVICON_DATA_URL = "data:image/svg+xml," + quote(FAVICON_SVG)
 
 
@@ -150,8 +150,8 @@ def origin_allowed(conn: HTTPConnection) -> bool:
     allowed = own_origins(conn)
     if _origin_text(origin) in allowed:
         return True
-    log.warning("%s refused: origin %s is not this server (%s) address=%s", conn.url.path, origin[:200], sorted(allowed),
-                _client_address(conn))
+    log.warning("%s refused: origin %s is not this server (%s) address=%s", conn.url.path, origin[:200],
+                sorted(allowed), _client_address(conn))
     return False
 
 
@@ -169,7 +169,8 @@ def _set_session_cookie(response: Response, request: Request, value: str) -> Non
 
 def _delete_session_cookie(response: Response, request: Request) -> None:
     settings = sessions.shared_settings()
-    response.delete_cookie(settings.cookie_name, path="/", httponly=True, samesite="lax", secure=_secure(request, settings))
+    response.delete_cookie(settings.cookie_name, path="/", httponly=True, samesite="lax",
+                           secure=_secure(request, settings))
 
 
 DEVICE_COOKIE_PATH = "/account/"   # sent to the sign-in and sign-out routes only
@@ -179,8 +180,8 @@ def _set_device_cookie(response: Response, request: Request, value: str) -> None
     """The known-device cookie (govdash.web.sessions.Sessions.device_cookie): long-lived, HttpOnly, bound to
     the accounts signed in from this browser; it never signs anyone in by itself."""
     settings = sessions.shared_settings()
-    response.set_cookie(settings.device_cookie_name, value, max_age=settings.device_lifetime_seconds, path=DEVICE_COOKIE_PATH,
-                        httponly=True, samesite="lax", secure=_secure(request, settings))
+    response.set_cookie(settings.device_cookie_name, value, max_age=settings.device_lifetime_seconds,
+                        path=DEVICE_COOKIE_PATH, httponly=True, samesite="lax", secure=_secure(request, settings))
 
 
 def request_principal(request: HTTPConnection) -> accounts.Principal | None:
@@ -228,7 +229,7 @@ button, .button { display: block; box-sizing: border-box; width: 100%; margin-to
 .alert { margin: 0 0 16px; padding: 10px 12px; border-radius: 6px; font-size: 14px; line-height: 1.6; }
 .error { background: #fdecea; color: #8a1c12; } .warning { background: #fff6e0; color: #6b4a00; } .info { background: #e8f1fb; color: #17406b; }
 .divider { margin: 20px 0; border-top: 1px solid #e3e8ee; }
-</style>"""
+</style>"""  # noqa: E501 — the sign-in page's CSS, one rule a line, is served as written; a wrap would change its bytes
 
 PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -267,12 +268,13 @@ def _oidc_button() -> str:
     except Exception as exc:  # noqa: BLE001 — a misconfigured [auth] section hides the button, the form still works
         log.warning("OIDC sign-in not offered: %s", exc)
         return ""
-    return f'<a class="button secondary" href="{html.escape(url)}">使用单位统一身份认证登录</a><div class="divider"></div>'
+    return (f'<a class="button secondary" href="{html.escape(url)}">使用单位统一身份认证登录</a>'
+            '<div class="divider"></div>')
 
 
 PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
-                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
-                                           "frame-ancestors 'none'; base-uri 'none'"}
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action "
+                                           "'self'; frame-ancestors 'none'; base-uri 'none'"}
 
 NOTICE_PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -292,7 +294,8 @@ def unavailable_page(exc: sessions.SignInStateError, where: str, request: Reques
     """The sign-in state cannot be read or written: a Chinese page, 503, the cause in the log."""
     log.error("sign-in state unavailable (%s, %s): %s address=%s", where, exc.kind, exc, _client_address(request))
     signing_out = where == "sign_out"
-    body = NOTICE_PAGE.format(title="暂时无法退出" if signing_out else "暂时无法登录", favicon=FAVICON_DATA_URL, style=STYLE,
+    body = NOTICE_PAGE.format(title="暂时无法退出" if signing_out else "暂时无法登录", favicon=FAVICON_DATA_URL,
+                              style=STYLE,
                               action=SIGN_IN, text=html.escape(sessions.unavailable_text(exc.kind, signing_out)))
     response = HTMLResponse(body, status_code=503, headers={**PAGE_HEADERS, "Retry-After": str(STATE_RETRY_SECONDS)})
     return response
@@ -304,7 +307,8 @@ def failure_page(where: str, request: Request, exc: BaseException) -> HTMLRespon
 
     incident = incidents.record(exc, f"unexpected error in {where} address={_client_address(request)}")
     body = NOTICE_PAGE.format(title="登录出错", favicon=FAVICON_DATA_URL, style=STYLE, action=SIGN_IN,
-                              text=html.escape(f"登录服务出现意外错误（事件编号 {incident}）。请稍后再试；如仍出现，请把事件编号告诉系统管理员。"))
+                              text=html.escape(f"登录服务出现意外错误（事件编号 {incident}）。请稍后再试；"
+                                               "如仍出现，请把事件编号告诉系统管理员。"))
     return HTMLResponse(body, status_code=500, headers=PAGE_HEADERS)
 
 
@@ -330,7 +334,8 @@ def sign_in_page(next_path: str = "/", username: str = "", alerts: list[tuple[st
     if not accounts.accounts_path().exists():
         alerts = [*alerts, ("warning", "尚未创建任何账号。请管理员运行：govdash user add <用户名> --role committee")]
     body = PAGE.format(
-        style=STYLE, favicon=FAVICON_DATA_URL, action=SIGN_IN, next=html.escape(safe_next(next_path)), username=html.escape(username),
+        style=STYLE, favicon=FAVICON_DATA_URL, action=SIGN_IN, next=html.escape(safe_next(next_path)),
+        username=html.escape(username),
         focus_user="" if username else " autofocus", focus_password=" autofocus" if username else "",
         oidc=_oidc_button(),
         alerts="".join(f'<div class="alert {kind}" role="alert">{html.escape(text)}</div>' for kind, text in alerts))
@@ -344,14 +349,15 @@ def refusal_text(attempt: sessions.Attempt, username: str, address: str, now: fl
         if attempt.scope == "address":
             return f"本机地址（{address}）登录失败次数过多，已被暂时锁定，请于 {until} 后再试。"
         if attempt.scope == "device":
-            return f"账号“{username}”在本浏览器连续 {settings.device.lock_after} 次登录失败，已被暂时锁定，请于 {until} 后再试。"
-        return (f"账号“{username}”从本机地址连续 {settings.account.lock_after} 次登录失败，已被暂时锁定，请于 {until} 后再试"
-                "（锁定期间从本机地址即使密码正确也无法登录；此前成功登录过该账号的浏览器不受影响）。")
+            return (f"账号“{username}”在本浏览器连续 {settings.device.lock_after} 次登录失败，已被暂时锁定，"
+                    f"请于 {until} 后再试。")
+        return (f"账号“{username}”从本机地址连续 {settings.account.lock_after} 次登录失败，已被暂时锁定，请于 {until} "
+                "后再试（锁定期间从本机地址即使密码正确也无法登录；此前成功登录过该账号的浏览器不受影响）。")
     if attempt.outcome == "wait":
         seconds = max(1, math.ceil(attempt.until - now))
         if attempt.scope == "account_total":
-            return (f"账号“{username}”近期从多处登录失败次数过多，请 {seconds} 秒后再试；此前成功登录过该账号的浏览器不受此限制。"
-                    "如非本人操作，请告知基层治理委员会。")
+            return (f"账号“{username}”近期从多处登录失败次数过多，请 {seconds} 秒后再试；"
+                    "此前成功登录过该账号的浏览器不受此限制。如非本人操作，请告知基层治理委员会。")
         return f"登录尝试过于频繁，请 {seconds} 秒后再试。"
     if attempt.outcome == "busy":
         return "正在验证该账号的上一次登录，请稍候再试。"
@@ -390,7 +396,8 @@ async def sign_in_submit(request: Request) -> Response:
     # growing delay refuses them. Several people (or the load benchmark) may share one account.
     deadline = throttle.clock() + BUSY_WAIT_SECONDS
     while True:
-        attempt = await run_in_threadpool(sessions.attempt_sign_in, username, password, address, throttle=throttle, device=device)
+        attempt = await run_in_threadpool(sessions.attempt_sign_in, username, password, address, throttle=throttle,
+                                          device=device)
         if attempt.outcome != "busy" or throttle.clock() >= deadline:
             break
         await asyncio.sleep(0.05)
@@ -506,11 +513,14 @@ class AccessGuard:
         if principal is None:
             if kind == "protected":
                 log.info("refused %s without a valid session: address=%s", scope["path"], _client_address(request))
-                await PlainTextResponse(MEDIA_REFUSED, status_code=403, headers={"Cache-Control": "no-store"})(scope, receive, send)
+                await PlainTextResponse(MEDIA_REFUSED, status_code=403,
+                                        headers={"Cache-Control": "no-store"})(scope, receive, send)
                 return
-            target = scope["path"] + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else "")
+            target = scope["path"] + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string")
+                                      else "")
             had_cookie = sessions.shared_settings().cookie_name in request.cookies
-            response = RedirectResponse(f"{SIGN_IN}?next={quote(safe_next(target), safe='/')}" + ("&m=expired" if had_cookie else ""),
+            response = RedirectResponse(f"{SIGN_IN}?next={quote(safe_next(target), safe='/')}"
+                                        + ("&m=expired" if had_cookie else ""),
                                         status_code=303, headers={"Cache-Control": "no-store"})
             if had_cookie:
                 _delete_session_cookie(response, request)
@@ -522,7 +532,8 @@ class AccessGuard:
             if session is None or not media_owners.owned_by(file_id, session.sid):
                 log.warning("refused %s: made for another sign-in session (account=%r address=%s)", scope["path"],
                             principal.username, _client_address(request))
-                await PlainTextResponse(MEDIA_NOT_YOURS, status_code=403, headers={"Cache-Control": "no-store"})(scope, receive, send)
+                await PlainTextResponse(MEDIA_NOT_YOURS, status_code=403,
+                                        headers={"Cache-Control": "no-store"})(scope, receive, send)
                 return
         if minted is None:
             await self.app(scope, receive, send)
@@ -671,7 +682,8 @@ def bind_media_files(runtime) -> None:
 WARM_MODULES = ("numpy", "pandas", "pandas.io.formats.style", "pyarrow", "polars", "duckdb", "docx",
                 "plotly.express", "plotly.graph_objects", "plotly.io", "plotly.tools",
                 "govdash.web.ui", "govdash.figures.catalogue", "govdash.figures.assessment", "govdash.figures.bulletin",
-                "govdash.documents.charts", "govdash.documents.documents", "govdash.documents.bulletin_body", "govdash.documents.pdf",
+                "govdash.documents.charts", "govdash.documents.documents", "govdash.documents.bulletin_body",
+                "govdash.documents.pdf",
                 "govdash.documents.publication", "govdash.web.publish_panel", "pipelines.ingest", "pipelines.limits")
 
 
@@ -717,7 +729,8 @@ async def lifespan(_app):
     await asyncio.to_thread(_warm_up)
     log.info("warm-up done in %.1f s", time.perf_counter() - started)
     log.info("sign-in: sessions last %s h; state in %s; lock after %d failures (account) / %d (address)",
-             store.settings.lifetime_hours, store.folder, throttle.settings.account.lock_after, throttle.settings.address.lock_after)
+             store.settings.lifetime_hours, store.folder, throttle.settings.account.lock_after,
+             throttle.settings.address.lock_after)
     yield
 
 
@@ -725,7 +738,8 @@ async def server_error(request: Request, exc: Exception) -> Response:
     """An error no route handled: a Chinese sentence (the traceback goes to the server log), with the
     security headers (Starlette answers it outside the middleware)."""
     log.error("unhandled error on %s", request.url.path, exc_info=exc)
-    return PlainTextResponse(SERVER_ERROR, status_code=500, headers={"Cache-Control": "no-store", **dict(SECURITY_HEADERS)})
+    return PlainTextResponse(SERVER_ERROR, status_code=500, headers={"Cache-Control": "no-store",
+                                                                     **dict(SECURITY_HEADERS)})
 
 
 def routes() -> list[Route]:

@@ -125,7 +125,8 @@ def load_settings(path: Path | None = None) -> AccessSettings:
     unknown |= {f"device.{k}" for k in set(device) - {"cookie_name", "lifetime_days"}}
     unknown |= {f"throttle.{k}" for k in set(throttle) - set(THROTTLE_SCOPES)}
     for scope in THROTTLE_SCOPES:
-        unknown |= {f"throttle.{scope}.{k}" for k in set(throttle.get(scope, {})) - set(ThrottleRule.__dataclass_fields__)}
+        unknown |= {f"throttle.{scope}.{k}" for k in set(throttle.get(scope,
+                                                                      {})) - set(ThrottleRule.__dataclass_fields__)}
     if unknown:
         raise ValueError(f"{path}: unknown settings {sorted(unknown)}")
     if throttle.get("account_total", {}).get("lock_after", 0):
@@ -278,7 +279,7 @@ def load_secret(folder: Path) -> bytes:
             os.chmod(path, 0o600)
         secret = bytes.fromhex(text)
         if len(secret) < 32:
-            raise ValueError(f"{path}: session secret too short")
+            raise ValueError(f"{path}: session secret too short") from None
         return secret
     secret = secrets.token_bytes(32)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
@@ -322,7 +323,7 @@ class Sessions:
         self._revoked_file = StateFile(self.folder / "revoked_sessions.json")
         self._revoked: dict[str, float] = {}
         try:
-            self._secret   # made at start-up when it can be; else at the first request that needs it
+            _ = self._secret   # made at start-up when it can be; else at the first request that needs it
         except SignInStateError as exc:
             log.error("%s (sign-in answers 503 until it can be read)", exc)
 
@@ -342,12 +343,14 @@ class Sessions:
             try:
                 self._revoked = {str(k): float(v) for k, v in self._revoked_file.load().items()}
             except (TypeError, ValueError) as exc:
-                raise SignInStateError("state", f"cannot read sign-in state {self._revoked_file.path}: {exc!r}") from exc
+                raise SignInStateError("state",
+                                       f"cannot read sign-in state {self._revoked_file.path}: {exc!r}") from exc
         return self._revoked
 
     # the binding of a session to the account as it is now
     def _check(self, user: dict, via: str) -> str:
-        basis = ("email|" + (user.get("email") or "").lower()) if via == "oidc" else ("password|" + user.get("password", ""))
+        basis = ("email|" + (user.get("email") or "").lower()) if via == "oidc" else ("password|"
+                                                                                      + user.get("password", ""))
         return _b64(hmac.new(self._secret, basis.encode("utf-8"), hashlib.sha256).digest()[:16])
 
     def _sign(self, payload: str, purpose: bytes = b"govdash-session-v1|") -> str:
@@ -373,7 +376,8 @@ class Sessions:
             if not hmac.compare_digest(self._sign(payload), signature):
                 return None
             body = json.loads(_unb64(payload))
-            session = Session(str(body["sid"]), str(body["u"]), float(body["iat"]), float(body["exp"]), str(body.get("via", "password")))
+            session = Session(str(body["sid"]), str(body["u"]), float(body["iat"]), float(body["exp"]),
+                              str(body.get("via", "password")))
             check = str(body["chk"])
         except (ValueError, KeyError, TypeError, UnicodeError):
             return None
@@ -532,7 +536,8 @@ class Throttle:
     def _save(self, now: float) -> None:
         keep = {}
         for key, count in self._counts.items():
-            live = count.locked_until > now or (count.failures and now - count.last_failure <= self.settings.rule(key[0]).window_minutes * 60)
+            live = count.locked_until > now or (
+                count.failures and now - count.last_failure <= self.settings.rule(key[0]).window_minutes * 60)
             if live:
                 keep[key] = count
         if len(keep) > self.MAX_ENTRIES:   # a flood of made-up names: forget the oldest unlocked ones
@@ -647,7 +652,8 @@ class Throttle:
             for key in list(self._counts):
                 count = self._current(key, now)
                 if count and (count.failures or count.locked_until > now):
-                    rows.append({"scope": key[0], "account": key[1], "address": key[2] if key[0] in ("account", "address") else "",
+                    rows.append({"scope": key[0], "account": key[1], "address": key[2]
+                                 if key[0] in ("account", "address") else "",
                                  "device": key[2][:8] if key[0] == "device" else "", "failures": count.failures,
                                  "since": count.first_failure, "last_failure": count.last_failure,
                                  "locked_until": count.locked_until if count.locked_until > now else 0.0})
@@ -688,7 +694,8 @@ def _authenticate(username: str, password: str, accounts: Path | None) -> Princi
     try:
         return authenticate(username, password, accounts)
     except (OSError, ValueError) as exc:
-        raise SignInStateError("accounts", f"cannot read the accounts file {accounts or accounts_path()}: {exc!r}") from exc
+        raise SignInStateError("accounts",
+                               f"cannot read the accounts file {accounts or accounts_path()}: {exc!r}") from exc
 
 
 def attempt_sign_in(username: str, password: str, address: str | None, *, throttle: Throttle,
@@ -701,7 +708,8 @@ def attempt_sign_in(username: str, password: str, address: str | None, *, thrott
     on_device = f" device={device[:8]}" if device else ""
     verdict = throttle.reserve(username, address, device)
     if not verdict.allowed:
-        (log.debug if verdict.reason == "busy" else log.info)("sign-in refused (%s, %s, %.0f s left): account=%r address=%s%s", verdict.reason, verdict.scope,
+        (log.debug if verdict.reason == "busy"
+         else log.info)("sign-in refused (%s, %s, %.0f s left): account=%r address=%s%s", verdict.reason, verdict.scope,
                  max(0.0, verdict.until - throttle.clock()), username, address, on_device)
         return Attempt(verdict.reason, until=verdict.until, scope=verdict.scope)
     try:
@@ -715,9 +723,10 @@ def attempt_sign_in(username: str, password: str, address: str | None, *, thrott
             log.warning("sign-in failed: account=%r address=%s%s failures=%d (device)", username, address, on_device,
                         throttle.failures("device", username, device))
         else:
-            log.warning("sign-in failed: account=%r address=%s failures=%d (account at address) %d (address) %d (account in total)",
-                        username, address, throttle.failures("account", username, address), throttle.failures("address", address),
-                        throttle.failures("account_total", username))
+            log.warning("sign-in failed: account=%r address=%s failures=%d (account at address) %d (address) %d "
+                        "(account in total)",
+                        username, address, throttle.failures("account", username, address),
+                        throttle.failures("address", address), throttle.failures("account_total", username))
         return Attempt("bad")
     if not allowed_pages(principal):
         log.warning("sign-in refused (no role): account=%r address=%s", username, address)

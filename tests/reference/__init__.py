@@ -34,7 +34,8 @@ READINGS = {
                        "ends every pending return of the event as returned",
     "rating_without_department": "§3: a `rated` row without dept_id rates every department whose current assignment "
                                  "has a standing closure at the moment of the rating row",
-    "escalated_figure": "§3 escalated 升级数: cohort assignments with at least one counted escalation (not escalation rows)",
+    "escalated_figure": "§3 escalated 升级数: cohort assignments with at least one counted escalation (not "
+                        "escalation rows)",
     "returned_figure": "§3 returned 退单数: assignments dispatched in the month that ended as returned by the cut-off",
     "rank": "§3: rank = 1 + number of departments with a strictly better key (all departments of departments.csv, "
             "those without dispatches have null rates and rank last); rates compared exactly (fractions)",
@@ -46,7 +47,8 @@ READINGS = {
     "negative_items": "§5.1: items are the lines' counts (a clause line without count = 1; a line without clause = 0), "
                       "rectified share weighted by the counts",
     "assessment_negative_list_bulletin": "§5.2 in the bulletin: year-to-date (January to the end of the month) "
-                                         "handling and closure rates at the cut-off, below [whistle] negative_list_threshold",
+                                         "handling and closure rates at the cut-off, below [whistle] "
+                                         "negative_list_threshold",
     "burden": "§5.3: a task to level ≤ 3 whose admission_item is empty or not on Appendix B (by id or exact name); "
               "a certificate_item not empty and not on Appendix C (by id or exact name), any level",
     "visits_pairs": "§4: a (department, JPC) row for the month exists when a binding requires one of its weeks or a "

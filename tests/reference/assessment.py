@@ -112,7 +112,8 @@ def deductions_of(dept: str, r: dict, burden: dict, shared: dict, s: dict, annua
         out["assessment_negative_list"] = {"points": d["assessment_negative_list"], "sources": [], "below": below}
     scale = Fraction(1, 4) if annual_mean else Fraction(1)
     per_unit = {"burden_negative_list": d.get("burden_negative_list", Fraction(0)),
-                "shared_negative": d.get("jpc_negative_item_points", Fraction(0)) * d.get("shared_penalty_share", Fraction(0))}
+                "shared_negative": d.get("jpc_negative_item_points", Fraction(0)) * d.get("shared_penalty_share",
+                                                                                          Fraction(0))}
     for kind, records in (("burden_negative_list", burden.get(dept, [])), ("shared_negative", shared.get(dept, []))):
         points = per_unit[kind] * sum(x["units"] for x in records) * scale
         if points:
@@ -194,5 +195,6 @@ def assessment(city: City, w: Whistles, year: int, quarter: int | None, scoring:
         b = before.get(dept, {})
         d["previous_score"] = b.get("final_score")
         d["previous_rank"] = b.get("rank")
-        d["change"] = None if d["final_score"] is None or d["previous_score"] is None else d["final_score"] - d["previous_score"]
+        d["change"] = (None if d["final_score"] is None or d["previous_score"] is None
+                       else d["final_score"] - d["previous_score"])
     return now

@@ -56,7 +56,8 @@ class Comparison:
         return self
 
     def _record(self, key, field, product, reference):
-        self.mismatches.append(Mismatch(self.section, self.period, self.as_of, str(key), field, product, plain(reference)))
+        self.mismatches.append(Mismatch(self.section, self.period, self.as_of, str(key), field, product,
+                                        plain(reference)))
 
     def same(self, key, field, product, reference, tol: float | None = None) -> bool:
         """One figure: equal (tol None) or within tol; None only equals None."""
@@ -82,7 +83,8 @@ class Comparison:
             if not ok and abs((exact * 100) % 1 - Fraction(1, 2)) < Fraction(1, 10**6):
                 ok = abs(product - float(exact)) <= HUNDREDTH
         if not ok:
-            self._record(key, field, product, exact if exact is None else f"{float(final):.2f} (exact {float(exact)!r})")
+            self._record(key, field, product, exact if exact is None
+                         else f"{float(final):.2f} (exact {float(exact)!r})")
         return ok
 
     def keyed(self, key_name: str, product: dict, reference: dict) -> list:
@@ -102,7 +104,8 @@ class Comparison:
             out.append("mismatches by section and field:")
             out += [f"  {n:6d}  {s} / {f}" for (s, f), n in sorted(groups.items())]
             out.append("every mismatch:")
-            out += ["  " + m.line() for m in sorted(self.mismatches, key=lambda m: (m.section, m.field, m.period, m.as_of, m.key))]
+            out += ["  " + m.line() for m in sorted(self.mismatches, key=lambda m: (m.section, m.field, m.period,
+                                                                                    m.as_of, m.key))]
         return "\n".join(out)
 
 
@@ -179,8 +182,8 @@ def compare_report_totals(c: Comparison, product: dict, reference: dict) -> None
     """§5.1 for the whole city."""
     c.section = "§5.1 weekly reports, city"
     p, r = product["negative_report_totals"], reference["negative_report_totals"]
-    for f in ("jpcs", "weeks_required", "weeks_due", "on_time", "late", "missing", "pending", "items", "rectified_items",
-              "top_clause_code", "top_clause_items"):
+    for f in ("jpcs", "weeks_required", "weeks_due", "on_time", "late", "missing", "pending", "items",
+              "rectified_items", "top_clause_code", "top_clause_items"):
         c.same("city", f, p[f], r[f])
     for f in ("on_time_rate", "rectified_share"):
         c.same("city", f, p[f], r[f], RATE)
@@ -215,7 +218,8 @@ def compare_lists(c: Comparison, product: dict, reference: dict) -> None:
         for f in ("dept_name", "tasks_off_list", "certificates_off_list", "tasks_onto_communities",
                   "tasks_off_list_ytd", "certificates_off_list_ytd"):
             c.same(k, f, p[k][f], r[k][f])
-    c.same("-", "order of the rows on both sides", [x["dept_id"] for x in product["burden_negative_list"] if x["dept_id"] in r],
+    c.same("-", "order of the rows on both sides", [x["dept_id"] for x in product["burden_negative_list"]
+                                                    if x["dept_id"] in r],
            [x["dept_id"] for x in reference["burden_negative_list"] if x["dept_id"] in p])
 
 
@@ -283,8 +287,8 @@ def compare_assessment(c: Comparison, product: dict, reference: dict[str, dict],
         for kind in ("assessment_negative_list", "burden_negative_list", "shared_negative"):
             records = [x for x in pd["deductions"] if x["kind"] == kind]
             ref = rd["deductions"].get(kind)
-            c.same(dept, f"deduction {kind}", sum(x.get("exact_points", x["points"]) for x in records) if records else None,
-                   None if ref is None else ref["points"], EXACT)
+            c.same(dept, f"deduction {kind}", sum(x.get("exact_points", x["points"]) for x in records) if records
+                   else None, None if ref is None else ref["points"], EXACT)
             if kind != "assessment_negative_list":
                 c.same(dept, f"deduction {kind} records", sorted(x["source"] for x in records),
                        [] if ref is None else ref["sources"])

@@ -68,7 +68,8 @@ LABELS = {
                     "部门": "dept_name", "部门类型": "dept_type", "单位类型": "dept_type"},
     "communities": {"社区编号": "community_id", "社区代码": "community_id", "社区id": "community_id",
                     "社区名称": "community_name", "社区": "community_name", "联合党委编号": "jpc_id",
-                    "社区联合党委编号": "jpc_id", "联合党委名称": "jpc_name", "社区联合党委": "jpc_name", "片区": "area"},
+                    "社区联合党委编号": "jpc_id", "联合党委名称": "jpc_name", "社区联合党委": "jpc_name",
+                    "片区": "area"},
     "calendar_overrides": {"日期": "date", "是否工作日": "is_workday", "说明": "note", "备注": "note"},
     "bindings": {"联合党委编号": "jpc_id", "社区联合党委编号": "jpc_id", "角色": "role", "捆绑类型": "role",
                  "部门编号": "dept_id", "部门代码": "dept_id", "联系市领导": "leader_name", "市领导": "leader_name",
@@ -88,7 +89,8 @@ LABELS = {
     "negative_reports": {"报告编号": "report_id", "联合党委编号": "jpc_id", "社区联合党委编号": "jpc_id",
                          "周次": "week", "上报时间": "submitted_at", "提交时间": "submitted_at",
                          "条款编号": "clause_code", "负面条款": "clause_code", "数量": "count", "件数": "count",
-                         "情况描述": "description", "描述": "description", "是否整改": "rectified", "已整改": "rectified"},
+                         "情况描述": "description", "描述": "description", "是否整改": "rectified",
+                         "已整改": "rectified"},
     "appeals": {"诉求编号": "appeal_id", "社区编号": "community_id", "社区代码": "community_id",
                 "提出时间": "raised_at", "起始层级": "origin_level", "诉求类别": "category", "类别": "category"},
     "appeal_log": {"诉求编号": "appeal_id", "层级": "level", "进入时间": "entered_at", "离开时间": "exited_at",
@@ -129,7 +131,7 @@ def parse_value(text: str | None, kind: str):
             except ValueError:
                 raise Unparsable(text) from None
             if f != int(f):
-                raise Unparsable(text)
+                raise Unparsable(text) from None
             return int(f)
     if kind == "float":
         try:
@@ -271,7 +273,8 @@ class City:
         return [b for b in self.tables["bindings"] if b["role"] == "department" and b["dept_id"]]
 
     def bound_in_period(self, rating: dict) -> bool:
-        """A department binding of (jpc, dept) active on at least one day of the rating's period ('YYYY' or 'YYYY-MM')."""
+        """A department binding of (jpc, dept) active on at least one day of the rating's period ('YYYY' or
+        'YYYY-MM')."""
         period = rating["period"]
         if len(period) == 4:
             first, last = dt.date(int(period), 1, 1), dt.date(int(period), 12, 31)

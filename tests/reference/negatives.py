@@ -108,7 +108,8 @@ def task_flags(task: dict, city: City) -> dict:
     return {
         "onto_community": onto,
         "task_off_list": onto and not on_list(task["admission_item"], city, "admission"),
-        "certificate_off_list": task["certificate_item"] is not None and not on_list(task["certificate_item"], city, "certificate"),
+        "certificate_off_list": task["certificate_item"] is not None and not on_list(task["certificate_item"], city,
+                                                                                     "certificate"),
     }
 
 

@@ -94,10 +94,13 @@ def department_rows(rows: list[dict]) -> list[dict]:
     covered / required of the sums (not the mean of its bindings' rates); lowest compliance first, none last."""
     by_dept: dict[str, dict] = {}
     for v in rows:
-        d = by_dept.setdefault(v["dept_id"], {"dept_id": v["dept_id"], "bindings": 0, "required_weeks": 0, "covered_weeks": 0,
-                                              "visits": 0, "leader_led_visits": 0, "problems_raised": 0, "problems_solved": 0})
+        d = by_dept.setdefault(v["dept_id"], {"dept_id": v["dept_id"], "bindings": 0, "required_weeks": 0,
+                                              "covered_weeks": 0,
+                                              "visits": 0, "leader_led_visits": 0, "problems_raised": 0,
+                                              "problems_solved": 0})
         d["bindings"] += 1
-        for f in ("required_weeks", "covered_weeks", "visits", "leader_led_visits", "problems_raised", "problems_solved"):
+        for f in ("required_weeks", "covered_weeks", "visits", "leader_led_visits", "problems_raised",
+                  "problems_solved"):
             d[f] += v[f]
     out = []
     for d in by_dept.values():

@@ -241,7 +241,8 @@ def overdue_list(w: Whistles, month_start: dt.datetime, month_end: dt.datetime) 
             continue
         a = f["a"]
         out.append({"event_id": a.event_id, "dept_id": a.dept_id, "community_id": a.community_id,
-                    "deadline": dt.datetime.combine(f["deadline_day"], dt.time(23, 59, 59)).strftime("%Y-%m-%d %H:%M:%S"),
+                    "deadline": dt.datetime.combine(f["deadline_day"], dt.time(23, 59,
+                                                                               59)).strftime("%Y-%m-%d %H:%M:%S"),
                     "working_days_overdue": w.calendar.working_days_after(f["deadline_day"], w.as_of.date())})
     out.sort(key=lambda o: (-o["working_days_overdue"], o["deadline"], o["event_id"], o["dept_id"]))
     return out

@@ -109,7 +109,8 @@ def full_filesystem(tmp_path):
     """A 64 KiB tmpfs for the sign-in state (root only); `fill()` fills it, `free()` empties it again."""
     folder = tmp_path / "state"
     folder.mkdir(mode=0o700)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(folder)], capture_output=True, text=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs for a full filesystem (needs root): {mounted.stderr.strip()}")
 
