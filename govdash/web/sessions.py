@@ -41,8 +41,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from govdash.accounts import (MAX_USERNAME, accounts_path, authenticate, principal_for_email, principal_of_account,
-                              write_private)
+from govdash.accounts import (
+    MAX_USERNAME,
+    accounts_path,
+    authenticate,
+    principal_for_email,
+    principal_of_account,
+    write_private,
+)
 from govdash.accounts import load_accounts as read_accounts
 from govdash.core.paths import CONFIG_DIR
 from govdash.core.principal import NOBODY, Principal
