@@ -12,8 +12,12 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import polars as pl
 
+from govdash.core.labels import readable_codes
 from govdash.core.periods import parse_as_of
+from govdash.core.principal import ROLE_LABELS
+from govdash.core.settings import load_settings
 from govdash.figures import cutoff as cutoff_rule
+from govdash.figures.lookups import code_text_labels
 from govdash.figures.negative_lists import negative_list_reasons
 from govdash.figures.visits import exempt_weeks
 from govdash.figures.whistle import period_assignments
@@ -193,13 +197,23 @@ def assessment(con, year: int, quarter: int | None = None, as_of: str | dt.datet
     py, pq = previous_period(year, quarter)
     previous = {d["dept_id"]: d for d in score_departments(component_actuals(con, py, pq, cutoff),
                                                            deduction_records(con, py, pq, cutoff), s, annual=pq is None)}
+    names = code_text_labels(con, [year])
     for d in departments:
+        for x in d["deductions"]:   # read by people: names and dates, not J04, 2024-W35, 2024-01
+            x["reason"], x["source"] = readable_codes(x["reason"], names), readable_codes(x["source"], names)
         before = previous.get(d["dept_id"], {})
         d["previous_score"] = before.get("score")
         d["previous_rank"] = before.get("rank")
         d["change"] = None if d["score"] is None or d["previous_score"] is None else round(d["score"] - d["previous_score"], 2)
     return {"year": year, "quarter": quarter, "period": p["label"], "as_of": cutoff.strftime("%Y-%m-%d %H:%M:%S"),
-            "previous_period": period_bounds(py, pq)["label"], "settings": s.as_dict(), **stated, "departments": departments}
+            "previous_period": period_bounds(py, pq)["label"], "settings": s.as_dict(), "issuer": assessment_issuer(),
+            **stated, "departments": departments}
+
+
+def assessment_issuer() -> str:
+    """Who issues the assessment (its workbook's 发布单位): the assessment office, as [assessment] issuer of
+    config/settings.toml names it."""
+    return str(load_settings().get("assessment", {}).get("issuer") or ROLE_LABELS["assessment"])
 
 
 # ---------------------------------------------------------------- the pages' entry points
