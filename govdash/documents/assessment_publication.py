@@ -48,8 +48,10 @@ def publication_note(p: dict) -> str:
     period = period_bounds(p["year"], p["quarter"])["label"]
     at = moment_label(parse_as_of(p["published_at"]))
     text = (f"{period}考核已于 {at} 由 {p['published_by']} 定稿发布" if p["status"] == "published" else
-            f"{period}考核更正版（第 {p['version']} 版，替代第 {p['version'] - 1} 版）已于 {at} 由 {p['published_by']} 发布")
-    return text + f"，截止时点 {moment_label(parse_as_of(p['as_of']))}，评分设置版本 {scoring_version_label(p['scoring_version'])}"
+            f"{period}考核更正版（第 {p['version']} 版，替代第 {p['version'] - 1} 版）已于 {at} "
+            f"由 {p['published_by']} 发布")
+    return (text + f"，截止时点 {moment_label(parse_as_of(p['as_of']))}，"
+            f"评分设置版本 {scoring_version_label(p['scoring_version'])}")
 
 
 def _render_xlsx(a: dict) -> bytes:
@@ -75,7 +77,8 @@ def publish_assessment(year: int, quarter: int | None, principal: Principal, cor
         assessment_archive.ensure_archive(con)
         current = assessment_archive.latest(con, year, quarter)
         if current is not None and not correction:
-            raise AssessmentPublishError(publication_note(current) + "，不能重复发布。如重新计算的得分不同，请核对后发布更正版。")
+            raise AssessmentPublishError(publication_note(current)
+                                         + "，不能重复发布。如重新计算的得分不同，请核对后发布更正版。")
         if current is None and correction:
             raise AssessmentPublishError(f"{p['label']}考核尚未定稿发布，没有可更正的版本")
         # a correction keeps the cut-off of the publication it corrects; a first publication takes the period's default

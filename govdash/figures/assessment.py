@@ -236,7 +236,7 @@ def assessment_what_if(con, year: int, quarter: int | None, as_of: dt.datetime, 
     city, one row per department: a department user is cut to its own row only after ranking."""
     actuals, records = component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter, as_of)
     current = score_departments(actuals, records, load_scoring(), annual=quarter is None)
-    simulated = {d["dept_id"]: d for d in score_departments(actuals, records, parse_scoring(scoring_text, "模拟设置"),
+    simulated = {d["dept_id"]: d for d in score_departments(actuals, records, parse_scoring(scoring_text, "模拟设置", cite_lines=False),
                                                             annual=quarter is None)}
     rows = [{"dept_id": d["dept_id"], "dept_name": d["dept_name"], "rank": d["rank"], "score": d["score"],
              "simulated_rank": simulated[d["dept_id"]]["rank"], "simulated_score": simulated[d["dept_id"]]["score"],
