@@ -218,3 +218,17 @@ def test_the_page_speaks_chinese_without_code_words(committed_sample_db, tmp_pat
     assert "按期办结 60" in error and "on_time_closure" not in error and "第 " not in error
     texts = [m.value for m in (*at.markdown, *at.caption, *at.success, *at.info, *at.warning, *at.error)]
     assert not [t for t in texts if "未登记版本" in t]
+
+
+def test_the_page_publishes_with_confirmation_for_the_assessment_office_only(city):
+    chair = _page(2024, "第4季度", Principal("chair", "committee"))
+    assert not [b for b in chair.button if b.key == "assessment_publish_button"]
+    at = _page(2024, "第4季度")
+    assert next(b for b in at.button if b.key == "assessment_publish_button").disabled  # confirmation first
+    at.checkbox(key="assessment_publish_confirm").check().run()
+    next(b for b in at.button if b.key == "assessment_publish_button").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("已定稿 2024-Q4-v1" in s.value for s in at.success)
+    assert [p["publication_id"] for p in assessment_archive.publications(_cur(city))] == ["2024-Q4-v1"]
+    assert assessment_archive.latest(_cur(city), 2024, 4)["published_by"] == "李考"
+    assert "下载 Excel 考核表（已定稿）" in {d.label for d in at.get("download_button")}
