@@ -5,8 +5,8 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from govdash.core.formatting import pct
-from govdash.core.labels import DEDUCTION_SETTING_LABELS, METRIC_UNITS, settings_source_label
+from govdash.core.formatting import pct, pct_entered
+from govdash.core.labels import DEDUCTION_SETTING_LABELS, METRIC_UNITS, scoring_version_label, target_label
 from govdash.core.periods import moment_label
 from govdash.core.scoring import (
     ScoringSettingsError,
@@ -18,10 +18,9 @@ from govdash.core.scoring import (
 )
 from govdash.core.scoring_versions import list_versions, version_text
 from govdash.core.textsafe import md
-from govdash.documents.publication import MIME
 from govdash.figures import catalogue
 from govdash.figures.assessment import period_bounds
-from govdash.web import ui
+from govdash.web import assessment_publish, ui
 
 ui.start_page("assessment")
 try:
@@ -36,20 +35,17 @@ year = c1.selectbox("考核年度", years, key="assess_year")
 period_choice = c2.radio("考核期间", ["全年", "第1季度", "第2季度", "第3季度", "第4季度"], horizontal=True,
                          key="assess_period")
 quarter = None if period_choice == "全年" else int(period_choice[1])
-# the period's default cut-off (settings [cutoff]): the end of the 5th working day after it, or now before then
-as_of = ui.cutoff_picker(default=ui.period_cutoff(catalogue.assessment_final_cutoff, year, quarter))
 scoring_key = ui.scoring_key()
-result = ui.figure(catalogue.assessment_result, year, quarter, as_of, scoring_key)
+# published (定稿): the stored copy; else computed at the period's default cut-off (settings [cutoff])
+view = assessment_publish.assessment_view(year, quarter, scoring_key)
+as_of, result = view.as_of, view.result
 ui.cutoff_notice(result)
 st.caption(f"{result['period']} · 截止 {moment_label(result['as_of'])} · 对比 {result['previous_period']} · "
-           f"评分设置版本：{md(result['settings']['version'])}（"
-           f"{md(settings_source_label(result['settings']['source']))}）")
+           f"评分设置版本：{md(scoring_version_label(result['settings']['version']))}")
 flash = st.session_state.pop("scoring_flash", None)
 if flash:
     st.success(flash)
-st.download_button("下载 Excel 考核表", ui.assessment_bytes(result), file_name=f"{result['period']}考核.xlsx",
-                   mime=MIME["xlsx"], key="assessment_xlsx", on_click="ignore")
-
+assessment_publish.download(view)
 
 
 def with_unit(metric: str, value) -> str:
@@ -70,11 +66,11 @@ ui.table(ranking.rename({"rank": "排名", "dept_id": "部门编号", "dept_name
 with st.expander("评分设置（各项权重、目标与扣分）"):
     s = result["settings"]
     ui.table(pl.DataFrame([{"考核项": c["label"], "指标": c["metric"], "权重（分）": float(c["weight"]),
-                            "目标值": with_unit(c["metric"], c["target"])} for c in s["components"].values()]),
+                            "目标值": target_label(c["metric"], c["target"])} for c in s["components"].values()]),
              hide_index=True)
     st.write("扣分："
              + "；".join(f"{md(DEDUCTION_SETTING_LABELS.get(k, k))} "
-                        f"{pct(v) if k == 'shared_penalty_share' else f'{v:g} 分'}"
+                        f"{pct_entered(v) if k == 'shared_penalty_share' else f'{v:g} 分'}"
                                  for k, v in s["deductions"].items()))
     st.write("等次：" + "；".join(f"{md(k)} ≥ {v:g}" for k, v in s["grades"].items()) + "；其余不合格")
 
@@ -92,7 +88,7 @@ if mine["note"]:
     st.info(md(mine["note"]))
 metrics = {name: c["metric"] for name, c in result["settings"]["components"].items()}
 ui.table(pl.DataFrame([{"考核项": c["label"], "实际值": with_unit(metrics.get(name, ""), c["actual"]),
-                        "目标值": with_unit(metrics.get(name, ""), c["target"]), "权重": c["weight"],
+                        "目标值": target_label(metrics.get(name, ""), c["target"]), "权重": c["weight"],
                         "实际计分权重": c["effective_weight"], "得分": c["points"]} for name,
                        c in mine["components"].items()],
                       schema_overrides={"权重": pl.Float64, "实际计分权重": pl.Float64, "得分": pl.Float64}))
@@ -145,16 +141,19 @@ new_components = []
 for col, c in zip(cols, settings.components):
     col.markdown(f"**{md(c.label)}**")
     w = col.number_input("权重（分）", 0.0, 100.0, float(c.weight), 1.0, key=f"w_{c.name}")
-    high = 100.0 if c.metric == "two_way_rating" else 1.0
-    t = col.number_input("目标值（分）" if high == 100.0 else "目标值（比率，0.95 即 95%）", 0.01, high,
-                         float(c.target), 0.01 if high == 1.0 else 1.0, key=f"t_{c.name}")
+    if c.metric in METRIC_UNITS:   # the two-way rating, in points
+        t = col.number_input(f"目标值（{METRIC_UNITS[c.metric]}）", 0.01, 100.0, float(c.target), 1.0,
+                             key=f"t_{c.name}")
+    else:   # a rate, entered and shown in percent as entered (95 for 0.95)
+        t = round(col.number_input("目标值（%）", 0.01, 100.0, round(c.target * 100, 8), 1.0, format="%g",
+                                   key=f"t_{c.name}") / 100, 10)
     new_components.append(dataclasses.replace(c, weight=w, target=t))
 total = sum(c.weight for c in new_components)
 (st.success if abs(total - 100) < 1e-6 else st.warning)(f"权重合计：{total:g} / 100"
                                                         + ("" if abs(total - 100) < 1e-6 else "（应为 100）"))
 candidate_text = dump_scoring(dataclasses.replace(settings, components=tuple(new_components)))
 try:
-    candidate = parse_scoring(candidate_text, "模拟设置")
+    candidate = parse_scoring(candidate_text, "模拟设置", cite_lines=False)
 except ScoringSettingsError as exc:
     st.error(md(exc))
     candidate = None
@@ -167,7 +166,8 @@ if candidate is not None and candidate.components != settings.components:
     ui.table(moved)
     if ui.can_edit_scoring():
         reason = st.text_input("保存原因（记入版本记录）", key="scoring_reason")
-        confirmed = st.checkbox(f"确认以上权重和目标值保存为新的评分设置版本（替代当前 {md(settings.version)}），"
+        live_label = md(scoring_version_label(settings.version))
+        confirmed = st.checkbox(f"确认以上权重和目标值保存为新的评分设置版本（替代当前 {live_label}），"
                                 "此后的得分、页面和导出均按新版本计算", key="scoring_confirm")
         if st.button("保存为新的评分设置", key="save_scoring", disabled=not (confirmed and reason.strip())):
             _change_scoring(lambda: save_scoring_version(candidate_text, ui.principal().username, reason),
@@ -180,10 +180,11 @@ elif candidate is not None:
 with st.expander("评分设置版本（查看、重新应用）"):
     versions = list_versions()
     if not versions:
-        st.caption(f"尚无保存的版本；当前设置为 {md(settings.version)}。")
+        st.caption(f"尚无保存的版本；当前设置为{md(scoring_version_label(settings.version))}。")
     else:
         ui.table(pl.DataFrame([{"版本": v["id"], "保存人": v["author"], "保存时间": v["saved_at"], "原因": v["reason"],
-                                "基于": v["based_on"], "当前": "是" if v["id"] == settings.version else "",
+                                "基于": scoring_version_label(v["based_on"]) if v["based_on"] else "",
+                                "当前": "是" if v["id"] == settings.version else "",
                                 "完整": "是" if v["intact"] else "否（内容与校验值不符）"} for v in versions]))
         ids = [v["id"] for v in versions]
         chosen = st.selectbox("查看版本", ids, index=len(ids) - 1, key="scoring_version_view")
@@ -193,10 +194,10 @@ with st.expander("评分设置版本（查看、重新应用）"):
             st.error(md(exc))
             viewed = None
         if viewed is not None:
-            ui.table(pl.DataFrame([{"考核项": c.label, "权重": c.weight, "目标值": c.target}
-                                   for c in viewed.components]))
+            ui.table(pl.DataFrame([{"考核项": c.label, "权重": c.weight, "目标值": target_label(c.metric, c.target)}
+                                  for c in viewed.components]))
             if ui.can_edit_scoring() and chosen != settings.version:
-                ok = st.checkbox(f"确认重新应用版本 {chosen}（替代当前 {md(settings.version)}）",
+                ok = st.checkbox(f"确认重新应用版本 {chosen}（替代当前 {md(scoring_version_label(settings.version))}）",
                                  key="scoring_apply_confirm")
                 if st.button(f"重新应用 {chosen}", key="apply_scoring", disabled=not ok):
                     def apply(version=chosen):

@@ -16,6 +16,7 @@ from govdash.figures import (
     lookups,
     negative_lists,
     published,
+    published_assessments,
     visits,
     whistle,
 )
@@ -63,11 +64,12 @@ HELPERS = {
     bulletin: {"metric_rows", "section_rules", "reference_names"},
     data_quality: {"calendar_coverage", "warehouse_status"},
     published: set(),
-    lookups: set(),
+    lookups: {"code_text_labels"},
     cutoff: {"cutoff_rule", "rule_cutoff", "now", "default_cutoff", "period_default_cutoff", "month_end",
              "month_default_cutoff", "data_end", "cutoff_status"},
     assessment: {"period_bounds", "previous_period", "component_actuals", "deduction_records", "score_departments",
-                 "assessment"},
+                 "assessment", "assessment_issuer"},
+    published_assessments: {"changed_scores"},
 }
 
 

@@ -447,7 +447,7 @@ def test_every_score_and_export_names_the_version(committed_sample_db, scoring_f
     a = assessment(_cur(committed_sample_db), 2024, None)
     assert a["settings"]["version"] == "v0001"
     sheet = load_workbook(io.BytesIO(render_assessment(a)))["评分设置"]
-    assert ("设置文件", "scoring.toml（v0001）") in [(r[0].value, r[1].value) for r in sheet.iter_rows()]
+    assert ("评分设置版本", "v0001") in [(r[0].value, r[1].value) for r in sheet.iter_rows()]
 
 
 def test_the_page_saves_a_version_and_shows_the_new_ranking_at_once(committed_sample_db, scoring_file, monkeypatch):

@@ -11,6 +11,7 @@ import click
 from govdash.cli.common import fail, progress_echo
 from govdash.cli.publish import publish
 from govdash.cli.report import report
+from govdash.cli.scoring import scoring
 from govdash.cli.users import user
 from govdash.core.formatting import json_text
 from govdash.core.paths import REPO_ROOT
@@ -216,7 +217,7 @@ def serve(port: int, address: str) -> None:
     os.execvp(cmd[0], cmd)
 
 
-for command in (report, publish, user):
+for command in (report, publish, user, scoring):
     main.add_command(command)
 
 

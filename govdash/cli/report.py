@@ -99,6 +99,7 @@ def _published_bulletin(month: str, as_of: str | None, fmt: str, out: Path | Non
 @report.command("assessment")
 @click.option("--year", type=int, required=True, help="考核年度 YYYY")
 @click.option("--quarter", type=int, default=None, help="季度 1–4（不填为年度考核）")
+@click.option("--published", is_flag=True, help="输出已定稿的版本（归档中的原文件，逐字节不变）")
 @click.option("--as-of", "as_of", default=None,
               help="截止时点 \"YYYY-MM-DD HH:MM:SS\"（默认：期末后第 5 个工作日末，见 settings.toml "
                    "[cutoff]；未到时为现在）")
@@ -108,9 +109,16 @@ def _published_bulletin(month: str, as_of: str | None, fmt: str, out: Path | Non
               help="评分设置文件（默认 config/scoring.toml）")
 @click.option("--user", "username", default=None,
               help="按该账号的权限输出（如部门账号只含本部门的记录、在全市中的名次）；不填为全市完整版")
-def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: str, out: Path | None,
+def report_assessment(year: int, quarter: int | None, published: bool, as_of: str | None, fmt: str, out: Path | None,
                       settings_file: Path | None, username: str | None) -> None:
-    """季度、年度考核：JSON（默认输出到屏幕）或 Excel。"""
+    """季度、年度考核：JSON（默认输出到屏幕）或 Excel；--published 为已定稿的版本。"""
+    if published:
+        if username is not None and not principal_of(username).sees_all:
+            fail("已定稿的考核文件为全市完整版，部门账号请不带 --published 输出本部门的视图")
+        if as_of or settings_file:
+            fail("已定稿的考核按定稿时的截止时点和评分设置固定，不能与 --as-of、--settings 同用")
+        _published_assessment(year, quarter, fmt, out)
+        return
     from govdash.core.scoring import load_scoring
     from govdash.documents.documents import render_assessment
     from govdash.figures import catalogue
@@ -125,3 +133,27 @@ def report_assessment(year: int, quarter: int | None, as_of: str | None, fmt: st
         if principal is not None:   # ranked on the whole city, then cut as the page cuts it
             result = catalogue.view_as(principal, result, catalogue.assessment_result, cur)
     _emit_report(result, fmt, out, f"{result['period']}考核.xlsx", lambda: render_assessment(result))
+
+
+def _published_assessment(year: int, quarter: int | None, fmt: str, out: Path | None) -> None:
+    """The period's published assessment in force, served from the archive byte for byte."""
+    from govdash.figures.assessment import period_bounds
+    from warehouse import archive, assessment_archive
+    from warehouse.db import connect_read, read_cursor
+
+    with failing_on(ValueError):
+        label = period_bounds(year, quarter)["label"]
+    cur = read_cursor(connect_read())
+    current = assessment_archive.latest(cur, year, quarter)
+    if current is None:
+        fail(f"{label}考核尚未定稿（govdash publish --year {year}" + ("" if quarter is None
+                                                               else f" --quarter {quarter}")
+             + " --user 考绩办账号）")
+    with failing_on(archive.ArchiveError):
+        name, _mime, content = assessment_archive.file(cur, current["publication_id"], fmt)
+    if fmt == "json" and out is None:
+        click.echo(content.decode("utf-8"))
+        return
+    out = out or Path(name)
+    out.write_bytes(content)
+    click.echo(f"已写入 {out}（{current['publication_id']}，sha256 {archive.sha256(content)}）")

@@ -59,3 +59,25 @@ def json_text(data) -> str:
     from govdash.core.textsafe import output_tree
 
     return json.dumps(output_tree(data), ensure_ascii=False, indent=2)
+
+
+def entered_decimals(x: float) -> int:
+    """How many decimals a share has in percent as it was entered: 0.95 → 0 (95%), 0.875 → 1 (87.5%)."""
+    from decimal import Decimal
+
+    exponent = Decimal(repr(float(x))).scaleb(2).normalize().as_tuple().exponent
+    return max(0, -int(exponent))
+
+
+def pct_entered(x) -> str:
+    """A share a person entered (a target, a threshold) in percent with the precision entered: 0.95 → "95%",
+    0.875 → "87.5%" (a computed rate is `pct`: one decimal); "—" for null."""
+    if x is None:
+        return EMPTY
+    return f"{float(x) * 100:.{entered_decimals(x)}f}%"
+
+
+def entered_percent_format(x: float) -> str:
+    """The Excel number format that shows a share as `pct_entered` does: "0%", "0.0%"…"""
+    decimals = entered_decimals(x)
+    return "0" + ("." + "0" * decimals if decimals else "") + "%"

@@ -3,6 +3,7 @@ user can meet, mapped once here (pages, the case view and downloads all use thes
 polars column (expressions only, no Python per row); a value with no label is shown as it is."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import polars as pl
@@ -68,3 +69,52 @@ def settings_source_label(source: str) -> str:
     def named(m: re.Match) -> str:
         return SETTINGS_FILE_LABELS.get(m.group(1), "系统设置")
     return re.sub(r"(?:[\w.:\\/-]*[\\/])?([\w-]+\.toml)", named, str(source))
+
+
+def clause_label(code: str, text: str) -> str:
+    """An Appendix E clause named in running text: its code and the first words of its text, "E03「不得…」"."""
+    return f"{code}「{text[:12]}{'…' if len(text) > 12 else ''}」"
+
+
+def code_text_mapping(names: dict[str, str], clauses: dict[str, str], years) -> dict[str, str]:
+    """Every code free text may carry, with the label a reader needs (departments, JPCs, communities by name,
+    clauses by `clause_label`, ISO weeks as 第49周（12.2–12.8）, months as 2024年1月, around `years`), the
+    longest code first where two overlap: the one mapping the pages and the documents replace codes with."""
+    from govdash.core.periods import month_label, week_range_label
+
+    mapping = dict(names)
+    mapping.update({code: clause_label(code, text) for code, text in clauses.items()})
+    years = sorted(set(years))
+    for y in range(years[0] - 1, years[-1] + 2) if years else ():
+        for w in range(1, dt.date(y, 12, 28).isocalendar()[1] + 1):
+            mapping[f"{y}-W{w:02d}"] = week_range_label(f"{y}-W{w:02d}")
+        for m in range(1, 13):
+            mapping[f"{y}-{m:02d}"] = month_label(f"{y}-{m:02d}")
+    return dict(sorted(mapping.items(), key=lambda kv: -len(kv[0])))
+
+
+def readable_codes(text: str | None, mapping: dict[str, str]) -> str | None:
+    """`text` with every code of `mapping` (code_text_mapping) replaced by its label, leftmost and longest first
+    (as the pages' polars replace_many does)."""
+    if not text or not mapping:
+        return text
+    pattern = re.compile("|".join(re.escape(k) for k in mapping))  # longest first: the mapping's own order
+    return pattern.sub(lambda m: mapping[m.group(0)], text)
+
+
+def target_label(metric: str, target) -> str:
+    """An assessment target as entered, in its metric's unit: a rate as 95% (0.875 as 87.5%), the two-way rating
+    as 90 分."""
+    from govdash.core.formatting import EMPTY, pct_entered
+
+    if target is None:
+        return EMPTY
+    return f"{float(target):g} {METRIC_UNITS[metric]}" if metric in METRIC_UNITS else pct_entered(target)
+
+
+def scoring_version_label(version: str) -> str:
+    """A scoring version as a reader reads it: a saved version by its number (v0003); settings nobody saved
+    (the shipped file, a hand edit: labelled by their digest) as 未保存的设置."""
+    from govdash.core.scoring_versions import is_saved_version
+
+    return version if is_saved_version(version) else "未保存的设置"

@@ -10,6 +10,8 @@ ROLE_LABELS = {"committee": "基层治理委员会", "assessment": "考绩办", 
 # who may publish (定稿发布) a month's bulletin or a correction of it: the committee; never a department or
 # the assessment office
 PUBLISH_ROLES = ("committee",)
+# who may publish (定稿) a quarterly or annual assessment or a correction of it: the assessment office only
+ASSESSMENT_PUBLISH_ROLES = ("assessment",)
 
 
 class AccessDenied(PermissionError):
@@ -44,6 +46,11 @@ class Principal:
     def can_publish(self) -> bool:
         """定稿发布 of the monthly bulletin (and its corrections): the committee only (PUBLISH_ROLES)."""
         return self.role in PUBLISH_ROLES
+
+    @property
+    def can_publish_assessment(self) -> bool:
+        """定稿 of a quarterly or annual assessment (and its corrections): the assessment office only."""
+        return self.role in ASSESSMENT_PUBLISH_ROLES
 
     @property
     def can_unlock_sign_ins(self) -> bool:

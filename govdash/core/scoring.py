@@ -141,10 +141,11 @@ def _line_of(text: str, section: str | None, key: str | None) -> int | None:
     return next((i + 1 for i in range(begin, stop) if key_pattern.match(lines[i])), None)
 
 
-def parse_scoring(text: str, source: str = "scoring.toml") -> ScoringSettings:
-    """Parse and check settings text; raise ScoringSettingsError naming the line of the first problem."""
+def parse_scoring(text: str, source: str = "scoring.toml", cite_lines: bool = True) -> ScoringSettings:
+    """Parse and check settings text; raise ScoringSettingsError naming the line of the first problem (a file's;
+    `cite_lines` False for settings made from a page's inputs, whose lines no reader has seen)."""
     def fail(msg: str, section: str | None = None, key: str | None = None):
-        line = _line_of(text, section, key)
+        line = _line_of(text, section, key) if cite_lines else None
         where = f"{source} 第 {line} 行" if line else source
         raise ScoringSettingsError(f"评分设置有误（{where}）：{msg}")
 
@@ -204,7 +205,8 @@ def parse_scoring(text: str, source: str = "scoring.toml") -> ScoringSettings:
         components.append(Component(name, metric, float(weight), float(target)))
     total = sum(c.weight for c in components)
     if abs(total - 100) > 1e-6:
-        fail(f"各考核项权重之和应为 100，当前为 {total:g}（{'、'.join(f'{c.name} {c.weight:g}' for c in components)}）",
+        weights = "、".join(f"{c.label} {c.weight:g}" for c in components)
+        fail(f"各考核项权重之和应为 100，当前为 {total:g}（{weights}）",
              f"components.{components[0].name}", "weight")
 
     deductions = raw.get("deductions", {})

@@ -27,6 +27,7 @@ from pathlib import Path
 from govdash.core.paths import CONFIG_DIR
 
 HEADER = "[version]"
+UNSAVED_PREFIX = "未登记版本 "   # the label of settings nobody saved as a version: this and the digest's first 8 digits
 BODY_MARK = "# ---- settings ----"
 
 
@@ -73,7 +74,12 @@ def version_label(text: str) -> str:
     meta = version_meta(text)
     if meta and meta.get("body_sha256") == digest(text):
         return str(meta.get("id"))
-    return f"未登记版本 {digest(text)[:8]}"
+    return f"{UNSAVED_PREFIX}{digest(text)[:8]}"
+
+
+def is_saved_version(label: str) -> bool:
+    """Whether a version label names a saved version (vNNNN), not settings nobody saved."""
+    return bool(re.fullmatch(r"v\d{4}", str(label or "")))
 
 
 def _toml_str(s: str) -> str:

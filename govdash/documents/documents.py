@@ -10,8 +10,10 @@ import io
 from pathlib import Path
 
 from govdash.core import textsafe
-from govdash.core.formatting import EMPTY, json_text, pct
+from govdash.core.formatting import EMPTY, entered_percent_format, json_text, pct, pct_entered
+from govdash.core.labels import DEDUCTION_SETTING_LABELS, METRIC_UNITS, scoring_version_label, target_label
 from govdash.core.periods import day_label, moment_label, month_bounds, month_label, week_range_label
+from govdash.core.principal import ROLE_LABELS
 from govdash.documents.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
 from govdash.documents.bulletin_text import (
     ASSESSMENT_NEGATIVE_COLUMNS,
@@ -108,9 +110,11 @@ class _PrintSheets:
     """A print-ready workbook: on every sheet a title block, frozen headers, an autofilter, widths and
     wrapping, landscape A4 fitted to the page width with the header row repeated on every page."""
 
-    def __init__(self, out, title: str, meta: str, note: str | None):
+    def __init__(self, out, title: str, meta: str, note: str | None, blank_numbers: bool = False):
+        """`blank_numbers`: an empty value of a number column is an empty cell (else "—")."""
         self.wb = textsafe.Workbook(out)
-        self.title, self.meta, self.note = title, meta, note
+        self.title, self.meta, self.note, self.blank_numbers = title, meta, note, blank_numbers
+        self._row_formats: dict[str, object] = {}
         base = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
         add = self.wb.add_format
         self.f_title = add({**base, "bold": True, "font_size": 14, "text_wrap": True})
@@ -118,7 +122,7 @@ class _PrintSheets:
         self.f_note = add({**base, "font_color": "#C00000", "text_wrap": True})
         self.f_head = add({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                            "align": "center"})
-        num = {**base, "border": 1, "align": "right"}
+        num = self._num = {**base, "border": 1, "align": "right"}
         self.fmt = {"text": add({**base, "border": 1, "text_wrap": True}), "int": add({**num, "num_format": "0"}),
                     "pct": add({**num, "num_format": "0.0%"}), "float": add({**num, "num_format": "0.0"}),
                     "float2": add({**num, "num_format": "0.00"}), "float4": add({**num, "num_format": "0.0000"})}
@@ -148,6 +152,19 @@ class _PrintSheets:
         ws.set_footer("&C第 &P 页，共 &N 页")
         ws.print_area(0, 0, max(last_row, TITLE_ROWS), ncol - 1)
 
+    def _format(self, kind: str, row: dict):
+        """A column's cell format; a kind "@key" takes the row's own Excel number format from row[key] (a column
+        whose unit differs row by row: a rate in percent, the two-way rating in points)."""
+        if not kind.startswith("@"):
+            return self.fmt[kind]
+        num = row.get(kind[1:]) or "General"
+        if num not in self._row_formats:
+            self._row_formats[num] = self.wb.add_format({**self._num, "num_format": num})
+        return self._row_formats[num]
+
+    def _empty(self, kind: str):
+        return None if self.blank_numbers and (kind in NUMERIC or kind.startswith("@")) else EMPTY
+
     def table(self, name: str, columns, rows: list[dict], fixed_widths: list[float] | None = None) -> None:
         ws = self.wb.add_worksheet(name)
         h = TITLE_ROWS
@@ -165,7 +182,7 @@ class _PrintSheets:
         for i, r in enumerate(rows, h + 1):
             for j, (key, _, kind) in enumerate(columns):
                 v = r.get(key)
-                self.wb.cell(ws, i, j, EMPTY if v is None else v, self.fmt[kind])
+                self.wb.cell(ws, i, j, self._empty(kind) if v is None else v, self._format(kind, r))
         last = h + len(rows)
         ws.freeze_panes(h + 1, 0)
         ws.autofilter(h, 0, last, len(columns) - 1)
@@ -186,9 +203,10 @@ class _PrintSheets:
         self.wb.close()
 
 
-def _workbook_meta(doc: dict, period: str) -> str:
-    s = document_settings(doc)
-    return f"{period}　　截止时点：{moment_label(doc['as_of'])}　　发布单位：{s['issuer']}　　状态：{status_text(doc)}"
+def _workbook_meta(doc: dict, period: str, issuer: str | None = None) -> str:
+    """Period, cut-off, issuer (the bulletin's: [bulletin] issuer) and status: a workbook's second line."""
+    issuer = issuer or document_settings(doc)["issuer"]
+    return f"{period}　　截止时点：{moment_label(doc['as_of'])}　　发布单位：{issuer}　　状态：{status_text(doc)}"
 
 
 def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
@@ -336,11 +354,17 @@ def _definitions(g, notes) -> None:
 
 def assessment_rows(a: dict) -> tuple[list[dict], list[dict], list[dict]]:
     """(ranking, components, deductions) rows of an assessment result."""
+    metrics = {name: c["metric"] for name, c in a["settings"]["components"].items()}
     ranking, components, deductions = [], [], []
     for d in a["departments"]:
         ranking.append({**d, "deduction_count": len(d["deductions"])})
-        for _name, c in d["components"].items():
-            components.append({"dept_name": d["dept_name"], "component": c["label"], **c})
+        for name, c in d["components"].items():
+            metric = metrics.get(name, "")
+            rate = metric not in METRIC_UNITS
+            components.append({"dept_name": d["dept_name"], "component": c["label"], **c,
+                               "actual_format": "0.0%" if rate else f'0.0" {METRIC_UNITS[metric]}"',
+                               "target_format": entered_percent_format(c["target"]) if rate
+                               else f'0.##" {METRIC_UNITS[metric]}"'})
         for x in d["deductions"]:
             deductions.append({"dept_name": d["dept_name"], **x})
     return ranking, components, deductions
@@ -353,8 +377,9 @@ ASSESSMENT_RANK_COLUMNS = [
     ("previous_score", "上期得分", "float2"), ("change", "较上期", "float2"), ("note", "说明", "text"),
 ]
 ASSESSMENT_COMPONENT_COLUMNS = [
-    ("dept_name", "部门", "text"), ("component", "考核项", "text"), ("actual", "实际值", "float4"),
-    ("target", "目标值", "float4"), ("weight", "权重", "float2"), ("effective_weight", "实际计分权重", "float2"),
+    ("dept_name", "部门", "text"), ("component", "考核项", "text"), ("actual", "实际值", "@actual_format"),
+    ("target", "目标值", "@target_format"), ("weight", "权重", "float2"), ("effective_weight", "实际计分权重",
+                                                                      "float2"),
     ("points", "得分", "float2"),
 ]
 ASSESSMENT_DEDUCTION_COLUMNS = [("dept_name", "部门", "text"), ("reason", "扣分原因", "text"),
@@ -362,25 +387,25 @@ ASSESSMENT_DEDUCTION_COLUMNS = [("dept_name", "部门", "text"), ("reason", "扣
 
 
 def assessment_xlsx(a: dict, out) -> None:
+    """The scoring workbook: issued by the assessment office (a["issuer"]), names and dates in its texts (the result
+    carries them so), numbers as numbers and an empty cell where a number is missing."""
     s = a["settings"]
-    wb = _PrintSheets(out, f"{a['period']}部门考核评分表{title_mark(a)}", _workbook_meta(a, f"考核期间：{a['period']}"),
-                   a.get("data_note"))
+    issuer = a.get("issuer") or ROLE_LABELS["assessment"]
+    wb = _PrintSheets(out, f"{a['period']}部门考核评分表{title_mark(a)}",
+                      _workbook_meta(a, f"考核期间：{a['period']}", issuer), a.get("data_note"), blank_numbers=True)
     ranking, components, deductions = assessment_rows(a)
     wb.table("排名", ASSESSMENT_RANK_COLUMNS, ranking)
     wb.table("考核项", ASSESSMENT_COMPONENT_COLUMNS, components)
     wb.table("扣分明细", ASSESSMENT_DEDUCTION_COLUMNS, deductions)
     rows = [("考核期间", a["period"], "text"), ("截止时点", moment_label(a["as_of"]), "text"),
             ("对比期间", a["previous_period"], "text"), ("状态", status_text(a), "text"),
-            ("设置文件", s["source"], "text"),
-            ("考核负面清单阈值（处置率、办结率）", s["negative_list_threshold"], "pct")]
-    rows += [(f"考核项：{c['label']}", f"权重 {c['weight']:g}，目标 {c['target']:g}", "text")
+            ("评分设置版本", scoring_version_label(s["version"]), "text"),
+            ("考核负面清单阈值（处置率、办结率）", pct_entered(s["negative_list_threshold"]), "text")]
+    rows += [(f"考核项：{c['label']}", f"权重 {c['weight']:g}，目标 {target_label(c['metric'], c['target'])}", "text")
              for c in s["components"].values()]
-    labels = {"assessment_negative_list": "每次列入考核负面清单扣分",
-              "burden_negative_list": "每月列入减负负面清单扣分",
-              "jpc_negative_item_points": "联合党委每项负面事项分值",
-              "shared_penalty_share": "同奖同罚：捆绑部门分担比例"}
-    rows += [(labels.get(k, k), v, "pct" if k == "shared_penalty_share" else "float2") for k,
-             v in s["deductions"].items()]
+    rows += [(DEDUCTION_SETTING_LABELS.get(k, k), pct_entered(v) if k == "shared_penalty_share" else f"{v:g} 分",
+              "text")
+             for k, v in s["deductions"].items()]
     rows += [(f"等次：{k}", f"≥ {v:g} 分", "text") for k, v in s["grades"].items()] + [("等次：不合格",
                                                                                     "低于最低分数线", "text")]
     rows += [("计分方法",

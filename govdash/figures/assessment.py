@@ -12,9 +12,13 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import polars as pl
 
+from govdash.core.labels import readable_codes
 from govdash.core.periods import parse_as_of
+from govdash.core.principal import ROLE_LABELS
 from govdash.core.scoring import ScoringSettings, load_scoring, parse_scoring
+from govdash.core.settings import load_settings
 from govdash.figures import cutoff as cutoff_rule
+from govdash.figures.lookups import code_text_labels
 from govdash.figures.negative_lists import negative_list_reasons
 from govdash.figures.visits import exempt_weeks
 from govdash.figures.whistle import period_assignments
@@ -199,15 +203,24 @@ def assessment(con, year: int, quarter: int | None = None, as_of: str | dt.datet
     previous = {d["dept_id"]: d for d in score_departments(component_actuals(con, py, pq, cutoff),
                                                            deduction_records(con, py, pq, cutoff), s,
                                                            annual=pq is None)}
+    names = code_text_labels(con, [year])
     for d in departments:
+        for x in d["deductions"]:   # read by people: names and dates, not J04, 2024-W35, 2024-01
+            x["reason"], x["source"] = readable_codes(x["reason"], names), readable_codes(x["source"], names)
         before = previous.get(d["dept_id"], {})
         d["previous_score"] = before.get("score")
         d["previous_rank"] = before.get("rank")
         d["change"] = (None if d["score"] is None or d["previous_score"] is None
                        else round(d["score"] - d["previous_score"], 2))
     return {"year": year, "quarter": quarter, "period": p["label"], "as_of": cutoff.strftime("%Y-%m-%d %H:%M:%S"),
-            "previous_period": period_bounds(py, pq)["label"], "settings": s.as_dict(), **stated,
-            "departments": departments}
+            "previous_period": period_bounds(py, pq)["label"], "settings": s.as_dict(), "issuer": assessment_issuer(),
+            **stated, "departments": departments}
+
+
+def assessment_issuer() -> str:
+    """Who issues the assessment (its workbook's 发布单位): the assessment office, as [assessment] issuer of
+    config/settings.toml names it."""
+    return str(load_settings().get("assessment", {}).get("issuer") or ROLE_LABELS["assessment"])
 
 
 # ---------------------------------------------------------------- the pages' entry points
@@ -230,7 +243,8 @@ def assessment_what_if(con, year: int, quarter: int | None, as_of: dt.datetime, 
     city, one row per department: a department user is cut to its own row only after ranking."""
     actuals, records = component_actuals(con, year, quarter, as_of), deduction_records(con, year, quarter, as_of)
     current = score_departments(actuals, records, load_scoring(), annual=quarter is None)
-    simulated = {d["dept_id"]: d for d in score_departments(actuals, records, parse_scoring(scoring_text, "模拟设置"),
+    simulated = {d["dept_id"]: d for d in score_departments(actuals, records,
+                                                            parse_scoring(scoring_text, "模拟设置", cite_lines=False),
                                                             annual=quarter is None)}
     rows = [{"dept_id": d["dept_id"], "dept_name": d["dept_name"], "rank": d["rank"], "score": d["score"],
              "simulated_rank": simulated[d["dept_id"]]["rank"], "simulated_score": simulated[d["dept_id"]]["score"],

@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from govdash.core.principal import AccessDenied, Principal
-from govdash.figures import appeals, cutoff, data_quality, lookups, negative_lists, published, visits, whistle
+from govdash.figures import (
+    appeals,
+    cutoff,
+    data_quality,
+    lookups,
+    negative_lists,
+    published,
+    published_assessments,
+    visits,
+    whistle,
+)
 from govdash.figures import assessment as assessment_figures
 from govdash.figures import bulletin as monthly_bulletin
 from govdash.figures.scope import (  # noqa: F401  (the rules, for the declarations below and for tests)
@@ -43,7 +53,7 @@ BULLETIN_SECTIONS = declared_sections(monthly_bulletin.section_rules)
 ASSESSMENT_SECTIONS = sections(
     year=PUBLIC, quarter=PUBLIC, period=PUBLIC, as_of=PUBLIC, previous_period=PUBLIC, settings=PUBLIC,
     provisional=PUBLIC, final_cutoff=PUBLIC, data_end=PUBLIC, data_note=PUBLIC,
-    departments=OWN_DEPARTMENT,
+    departments=OWN_DEPARTMENT, publication=PUBLIC, issuer=PUBLIC,
 )
 
 
@@ -134,6 +144,11 @@ assessment_result = Figure(assessment_figures.assessment_result, ASSESSMENT_SECT
 assessment_final_cutoff = Figure(assessment_figures.assessment_final_cutoff, PUBLIC, "考核正式截止时点")
 assessment_what_if = Figure(assessment_figures.assessment_what_if, OWN_DEPARTMENT, "模拟调整")
 assessment_inputs = Figure(assessment_figures.assessment_inputs, each(OWN_DEPARTMENT), "考核依据")
+# the archive of published assessments (定稿): who published when is public; the assessment is cut like any
+# assessment; the stored files are the city's
+assessment_publications = Figure(published_assessments.assessment_publications, PUBLIC, "考核定稿记录")
+published_assessment = Figure(published_assessments.published_assessment, ASSESSMENT_SECTIONS, "已定稿的考核")
+published_assessment_file = Figure(published_assessments.published_assessment_file, CITY_ONLY, "已定稿的考核文件")
 
 # the declarations above, by function and by full name (what the pages' cache keys on)
 CATALOGUE: dict[Callable, Figure] = {f.fn: f for f in list(globals().values()) if isinstance(f, Figure)}

@@ -14,11 +14,11 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from govdash.documents import charts  # noqa: F401  (registers the plotly template with the Simplified Chinese face)
 from govdash.core import labels
 from govdash.core.formatting import EMPTY, pct, rate_tenths_expr
 from govdash.core.periods import month_label, month_label_expr, week_range_label_expr
 from govdash.core.textsafe import md, output_expr, plot_figure
+from govdash.documents import charts  # noqa: F401  (registers the plotly template with the Simplified Chinese face)
 from govdash.figures import catalogue
 from govdash.figures.cutoff import cutoff_rule, default_cutoff
 from govdash.web import registry
@@ -406,20 +406,11 @@ def code_names() -> dict[str, dict[str, str]]:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _code_text_mapping(version: tuple, scope_key: str) -> dict[str, str]:
-    from govdash.core.periods import month_label, week_range_label
-
     names = code_names()
-    mapping = {**names["部门"], **names["联合党委"], **names["社区"]}
     clauses = figure(catalogue.reference_list, "integrity_clause")
-    for code, text in zip(clauses["item_id"], clauses["item_name"]) if clauses is not None else ():
-        mapping[code] = f"{code}「{text[:12]}{'…' if len(text) > 12 else ''}」"
+    clause_texts = dict(zip(clauses["item_id"], clauses["item_name"])) if clauses is not None else {}
     years = sorted({int(m[:4]) for m in available_months()}) or [dt.date.today().year]
-    for y in range(years[0] - 1, years[-1] + 2):
-        for w in range(1, dt.date(y, 12, 28).isocalendar()[1] + 1):
-            mapping[f"{y}-W{w:02d}"] = week_range_label(f"{y}-W{w:02d}")
-        for m in range(1, 13):
-            mapping[f"{y}-{m:02d}"] = month_label(f"{y}-{m:02d}")
-    return dict(sorted(mapping.items(), key=lambda kv: -len(kv[0])))  # the longest code first where two overlap
+    return labels.code_text_mapping({**names["部门"], **names["联合党委"], **names["社区"]}, clause_texts, years)
 
 
 def readable_codes_expr(column: str | pl.Expr) -> pl.Expr:
