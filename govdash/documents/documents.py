@@ -12,7 +12,8 @@ from pathlib import Path
 from govdash.core import textsafe
 from govdash.core.formatting import EMPTY, json_text, pct
 from govdash.core.periods import day_label, month_bounds, month_label, moment_label, week_range_label
-from govdash.documents.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
+from govdash.documents.bulletin_body import (
+    EXTRACT_TITLE, Heading, Notes, Para, Table, body, extract_blocks, extract_name, sub_heading, table_intro)
 from govdash.documents.bulletin_text import (
     ASSESSMENT_NEGATIVE_COLUMNS, BURDEN_COLUMNS, CLAUSE_COLUMNS, DEFINITIONS, DEPT_COLUMNS, FUNNEL_COLUMNS,
     FUNNEL_GROUP_COLUMNS, OVERDUE_COLUMNS, REPORT_COLUMNS, SETTING_LABELS, VISIT_BINDING_COLUMNS, VISIT_DEPT_COLUMNS,
@@ -171,7 +172,9 @@ def _workbook_meta(doc: dict, period: str) -> str:
     return f"{period}　　截止时点：{moment_label(doc['as_of'])}　　发布单位：{s['issuer']}　　状态：{status_text(doc)}"
 
 
-def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
+def bulletin_xlsx(b: dict, out: Path | io.BytesIO, extract: dict | None = None) -> None:
+    """The city's workbook; a department's (`extract`: the bulletin cut to its rows) adds its extract's tables
+    after the city's sheets, each sheet named as the department's own."""
     wb = _PrintSheets(out, bulletin_title(b), _workbook_meta(b, f"统计月份：{month_label(b['month'])}"), b.get("data_note"))
     wb.table("部门排名", DEPT_COLUMNS, b["departments"])
     city = {**b["city"], "dept_name": "全市合计", "rank": None}
@@ -199,6 +202,10 @@ def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
     rows += [(k, v, "text") for k, v in section_settings(b)]
     rows += [(k, v, "text") for k, v in DEFINITIONS]
     wb.pairs("设置与口径", rows)
+    if extract is not None:
+        for block in extract_blocks(extract):
+            if isinstance(block, Table):
+                wb.table(block.title, block.columns, block.rows)
     wb.close()
 
 
@@ -257,12 +264,13 @@ class _Tongbao:
 DEFINITION_GROUPS = (("吹哨报到", 0, 8), ("走访与周报", 8, 11), ("负面清单", 11, 13), ("五级诉求", 13, 15), ("其他", 15, 16))
 
 
-def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> None:
+def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO, extract: dict | None = None) -> None:
     """The 通报: its head, then the body's sections (govdash.documents.bulletin_body, which the page draws too),
-    long tables as numbered 附件 after the 落款."""
+    long tables as numbered 附件 after the 落款. A department's (`extract`: the bulletin cut to its rows) is the
+    city's 通报 unchanged, then, on a page of its own before the 版记, 本部门情况摘要: no 版头 or 文号 of its own."""
     # every string the document is given, without the characters no Word file can hold or should show (a
     # right-to-left override reverses what follows it): the one entry of all the Word file's text
-    b, previous = textsafe.output_tree((b, previous))
+    b, previous, extract = textsafe.output_tree((b, previous, extract))
     s = textsafe.output_tree(document_settings(b))
     t = _Tongbao(b)
     g = t.g
@@ -294,8 +302,28 @@ def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> Non
     for n, (title, build) in enumerate(t.attachments, 1):
         g.attachment(n, title)
         build()
+    if extract is not None:
+        _extract(t, extract)
     g.imprint(s.get("copy_to") or "", s["issuer"], document_date(b))
     g.save(out)
+
+
+def _extract(t: _Tongbao, extract: dict) -> None:
+    """本部门情况摘要 on a new page: its title, whose extract it is, then its blocks, every table inline."""
+    g = t.g
+    g.extract_title(EXTRACT_TITLE, f"（{extract_name(extract)}记录摘录，不是通报正文）")
+    sub = 0
+    for block in extract_blocks(extract):
+        if isinstance(block, Heading):
+            sub += 1
+            g.heading(2, sub_heading(sub, block.text))
+        elif isinstance(block, Para):
+            g.para(block.text)
+        elif isinstance(block, Table):
+            if text := table_intro(block.intro, block.rows):
+                g.para(text)
+            if block.rows:
+                t.put(block.columns, block.rows)
 
 
 def _definitions(g, notes) -> None:
@@ -364,23 +392,32 @@ def assessment_xlsx(a: dict, out) -> None:
 BULLETIN_FORMATS = ("docx", "xlsx", "pdf", "json")
 
 
-def render_bulletin(kind: str, b: dict, previous: dict | None = None) -> bytes:
-    """The monthly bulletin as a Word, PDF or Excel file, from a bulletin already cut to its reader's view.
+def render_bulletin(kind: str, b: dict, previous: dict | None = None, extract: dict | None = None) -> bytes:
+    """The monthly bulletin as a Word, PDF or Excel file: the city's (`b`, whole), and for a department, its
+    extract after it (`extract`: the bulletin cut to its rows; SPEC 8.1, a department reads the city's bulletin).
     The PDF is the Word file as LibreOffice prints it (govdash.documents.pdf; raises DocumentError)."""
     if kind not in BULLETIN_FORMATS:
         raise ValueError(f"不支持的通报格式“{kind}”，应为 docx、pdf、xlsx 或 json")
-    if kind == "json":   # as `govdash report bulletin --format json` writes it
-        return json_text(b).encode("utf-8")
+    if kind == "json":   # as `govdash report bulletin --format json` writes it; a department's extract as one more key
+        return json_text(b if extract is None else department_reading(b, extract)).encode("utf-8")
     buf = io.BytesIO()
     if kind == "xlsx":
-        bulletin_xlsx(b, buf)
+        bulletin_xlsx(b, buf, extract)
         return buf.getvalue()
-    bulletin_docx(b, previous, buf)
+    bulletin_docx(b, previous, buf, extract)
     if kind == "pdf":
         from govdash.documents.pdf import docx_to_pdf
 
         return docx_to_pdf(buf.getvalue())
     return buf.getvalue()
+
+
+EXTRACT_KEY = "department_extract"
+
+
+def department_reading(b: dict, extract: dict) -> dict:
+    """What a department reads as data: the city's bulletin unchanged, its extract under one more key."""
+    return {**b, EXTRACT_KEY: extract}
 
 
 def render_assessment(a: dict) -> bytes:

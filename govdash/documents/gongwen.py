@@ -347,6 +347,16 @@ class Gongwen:
             _jc(ppr, "left")
             _indent(ppr, left_chars=max(left, 0), char_twips=CHAR_TWIPS + CHAR_CONDENSE)
 
+    def extract_title(self, title: str, subtitle: str) -> None:
+        """A part after the document that is not its text (a reader's extract): on a new page, its title
+        centred in 黑体 and a line saying what it is."""
+        p = self.doc.add_paragraph(style="Normal")
+        p.paragraph_format.page_break_before = True
+        _jc(p._p.get_or_add_pPr(), "center")
+        run_props(p.add_run(title), HEITI, SIZE_3)
+        self.subtitle(subtitle)
+        self.blank()
+
     def attachment(self, number: int, title: str) -> None:
         """An attachment's first lines, on a new page: "附件1" in 黑体 flush left, its title centred."""
         p = self.doc.add_paragraph(style="Normal")
