@@ -208,3 +208,82 @@ def test_the_summarys_best_and_worst_sentence_is_punctuated_whichever_there_is()
     assert "下降 8.0 个百分点。按期办结率最低的是乙局（33.3%）。" in texts[(False, True)]
     assert "按期办结率最高的是甲局（95.0%），最低的是乙局（33.3%）。" in texts[(True, True)]
     assert "按期办结率最高的是甲局（95.0%）。处置率或办结率低于" in texts[(True, False)]
+
+
+# ---------------------------------------------------------------- the document's identity
+
+def _identity(docx: bytes) -> dict:
+    import io
+
+    from docx import Document
+
+    import datetime as dt
+
+    def naive_utc(moment):
+        return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+    doc = Document(io.BytesIO(docx))
+    props = doc.core_properties
+    return {"number": doc.paragraphs[1].text, "author": props.author, "created": naive_utc(props.created),
+            "modified": naive_utc(props.modified), "last_modified_by": props.last_modified_by}
+
+
+@pytest.mark.browser  # publishing makes the PDF with LibreOffice
+def test_a_published_documents_number_is_its_year_of_issue_and_the_issuers_running_sequence(city):
+    import datetime as dt
+    import io
+
+    import openpyxl
+
+    from govdash.documents.documents import document_settings, utc
+
+    issuer = document_settings()["issuer"]
+    first = publish_month(DECEMBER, CHAIR, now=dt.datetime(2026, 12, 7, 9, 30))
+    second = publish_month(NOVEMBER, CHAIR, now=dt.datetime(2026, 12, 8, 10, 0))
+    next_year = publish_month("2024-10", CHAIR, now=dt.datetime(2027, 1, 4, 8, 0))
+    numbers = []
+    for record, when in ((first, dt.datetime(2026, 12, 7, 9, 30)), (second, dt.datetime(2026, 12, 8, 10, 0)),
+                         (next_year, dt.datetime(2027, 1, 4, 8, 0))):
+        docx = archive.file(_cur(city), record["publication_id"], "docx")[2]
+        shown = _identity(docx)
+        numbers.append(shown["number"])
+        assert shown["author"] == issuer and shown["last_modified_by"] == issuer
+        # the publication time (local China time, stated as UTC), not python-docx's 2013
+        assert shown["created"] == shown["modified"] == utc(when)
+        book = openpyxl.load_workbook(io.BytesIO(archive.file(_cur(city), record["publication_id"], "xlsx")[2]))
+        assert book.properties.creator == issuer and book.properties.created == utc(when)
+        # frozen in the record: the stored bulletin names the number its files carry
+        stored = archive.bulletin(_cur(city), record["publication_id"])["publication"]
+        assert stored["document_number"] == shown["number"] and stored["issuer"] == issuer
+    # the year of issue (not the data's 2024), one running sequence per year
+    assert numbers == ["龙基治〔2026〕1号", "龙基治〔2026〕2号", "龙基治〔2027〕1号"]
+
+
+def test_a_draft_is_not_numbered_and_says_so(city):
+    import datetime as dt
+
+    from govdash.documents.documents import render_bulletin
+    from govdash.figures.bulletin import bulletin
+
+    from govdash.core.periods import parse_as_of
+
+    def now_utc():
+        return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+    b = bulletin(_cur(city), DECEMBER)
+    before = now_utc()
+    shown = _identity(render_bulletin("docx", b))
+    assert shown["number"] == f"龙基治〔{parse_as_of(None).year}〕—号（未定稿，尚未编号）"   # the year of issue: now
+    assert shown["author"] == "龙港市基层治理委员会办公室"
+    assert before <= shown["created"] <= now_utc()   # the render time
+
+
+def test_the_title_breaks_only_between_words():
+    from govdash.documents.documents import BULLETIN_TITLE, title_lines
+
+    for month, mark in (("2024-12", ""), ("2024-10", "（初步）"), ("2024-09", "（更正）")):
+        lines = title_lines(month, mark)
+        assert "".join(lines).startswith("2024年") and "".join(lines).endswith(BULLETIN_TITLE + mark)
+        # each line fits the type area's 2号 line (156 mm / 22 pt ≈ 20 characters), no word cut in two
+        assert all(len(line) <= 20 for line in lines), lines
+        assert not any(line.endswith(("工作情", "通", "部门报")) for line in lines), lines

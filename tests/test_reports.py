@@ -105,7 +105,7 @@ def test_word_bulletin(cur, tmp_path):
     bulletin_docx(b, prev, path)
     doc = Document(path)
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "2024年10月“社区吹哨、部门报到”工作情况通报" in text
+    assert "2024年10月“社区吹哨、部门报到”\n工作情况通报" in text   # the title broken between words
     assert f"全市共派出吹哨任务 {b['city']['dispatched']} 件" in text
     assert "较上月" in text and "红榜" in text and "黑榜" in text and "口径与设置" in text
     for heading in ("考核负面清单（年度累计）", "联系捆绑走访", "负面清单周报", "减负负面清单", "九、五级双向诉求"):

@@ -6,12 +6,13 @@ text and in numeric columns alike; rates are numbers in a percent format in Exce
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
 from govdash.core import textsafe
 from govdash.core.formatting import EMPTY, json_text, pct
-from govdash.core.periods import day_label, month_bounds, month_label, moment_label, week_range_label
+from govdash.core.periods import day_label, month_bounds, month_label, moment_label, parse_as_of, week_range_label
 from govdash.documents.bulletin_body import (
     EXTRACT_TITLE, Heading, Notes, Para, Table, body, extract_blocks, extract_name, sub_heading, table_intro)
 from govdash.documents.bulletin_text import (
@@ -39,9 +40,54 @@ def document_settings(b: dict | None = None) -> dict:
     return out
 
 
+NOT_NUMBERED = "（未定稿，尚未编号）"
+
+
+def issue_moment(b: dict) -> dt.datetime:
+    """When the document is issued: a publication's time; a bulletin not published is issued as it is rendered."""
+    pub = b.get("publication") or {}
+    return parse_as_of(pub.get("published_at") if pub.get("published_at") else None)
+
+
+def running_number_year(s: dict, issued: dt.datetime) -> int | None:
+    """The year whose documents the issuer's running number counts ([bulletin] sequence: "year", the default,
+    restarts every year; "continuous" never does, None)."""
+    return None if s.get("sequence", "year") == "continuous" else issued.year
+
+
+def format_number(s: dict, issued: dt.datetime, number: int | None) -> str:
+    """发文字号: the year of issue and the issuer's running number; no number yet (a draft): said so."""
+    if number is None:
+        return s["document_number"].format(year=issued.year, number="—") + NOT_NUMBERED
+    return s["document_number"].format(year=issued.year, number=number)
+
+
 def document_number(b: dict, s: dict) -> str:
-    start, _ = month_bounds(b["month"])
-    return s["document_number"].format(year=start.year, number=int(s.get("number") or 0) or start.month)
+    """A publication's number as it was frozen when published; else (a draft) not numbered yet. A publication
+    stored before numbers were frozen keeps its old rule's number (the setting's, or the month) in its year."""
+    pub = b.get("publication") or {}
+    if pub.get("document_number"):
+        return pub["document_number"]
+    if pub.get("published_at"):
+        start, _ = month_bounds(b["month"])
+        return format_number(s, issue_moment(b), int(s.get("number") or 0) or start.month)
+    return format_number(s, issue_moment(b), None)
+
+
+def title_lines(month: str, mark: str) -> list[str]:
+    """The title broken only between words (GB/T 9704 7.3.1: a title of several lines keeps its words whole):
+    the month, the quoted name, 工作情况通报 and its mark, as many on a line as a 2号 line of the type area holds."""
+    from govdash.documents.gongwen import TITLE_CHARS, text_width
+
+    words = [month_label(month), BULLETIN_TITLE[:BULLETIN_TITLE.index("”") + 1],
+             BULLETIN_TITLE[BULLETIN_TITLE.index("”") + 1:] + mark]
+    lines = [words[0]]
+    for word in words[1:]:
+        if text_width(lines[-1] + word) <= TITLE_CHARS:
+            lines[-1] += word
+        else:
+            lines.append(word)
+    return lines
 
 
 def document_date(b: dict) -> str:
@@ -75,6 +121,13 @@ def status_text(doc: dict) -> str:
     return "初步（数据尚未到截止规则规定的时点，可能变动）" if doc.get("provisional") else "未发布"
 
 
+def utc(local: dt.datetime) -> dt.datetime:
+    """A local China time as the naive UTC time the Word and Excel files' properties state (their 'Z')."""
+    from govdash.core.periods import TZ
+
+    return local.replace(tzinfo=TZ).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
 # ---------------------------------------------------------------- Excel
 
 TITLE_ROWS = 3          # title, month/cut-off/issuer/status, data note (or empty)
@@ -91,8 +144,11 @@ class _PrintSheets:
     """A print-ready workbook: on every sheet a title block, frozen headers, an autofilter, widths and
     wrapping, landscape A4 fitted to the page width with the header row repeated on every page."""
 
-    def __init__(self, out, title: str, meta: str, note: str | None):
+    def __init__(self, out, title: str, meta: str, note: str | None, author: str = "",
+                 issued: dt.datetime | None = None):
         self.wb = textsafe.Workbook(out)
+        # the file's properties: the issuer and the time of issue (not the library's name and the render's clock)
+        self.wb.set_properties({"title": title, "author": author, "created": utc(issued or parse_as_of(None))})
         self.title, self.meta, self.note = title, meta, note
         base = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
         add = self.wb.add_format
@@ -175,7 +231,8 @@ def _workbook_meta(doc: dict, period: str) -> str:
 def bulletin_xlsx(b: dict, out: Path | io.BytesIO, extract: dict | None = None) -> None:
     """The city's workbook; a department's (`extract`: the bulletin cut to its rows) adds its extract's tables
     after the city's sheets, each sheet named as the department's own."""
-    wb = _PrintSheets(out, bulletin_title(b), _workbook_meta(b, f"统计月份：{month_label(b['month'])}"), b.get("data_note"))
+    wb = _PrintSheets(out, bulletin_title(b), _workbook_meta(b, f"统计月份：{month_label(b['month'])}"), b.get("data_note"),
+                      document_settings(b)["issuer"], issue_moment(b))
     wb.table("部门排名", DEPT_COLUMNS, b["departments"])
     city = {**b["city"], "dept_name": "全市合计", "rank": None}
     wb.table("全市汇总", [c for c in DEPT_COLUMNS if c[0] != "rank"], [city])
@@ -275,7 +332,7 @@ def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO, extrac
     t = _Tongbao(b)
     g = t.g
     g.masthead(s["issuer"], document_number(b, s))
-    g.title(bulletin_title(b))
+    g.title("\n".join(title_lines(b["month"], title_mark(b))))
     g.subtitle(f"（统计截止：{moment_label(b['as_of'])}）")
     if b.get("data_note"):
         g.subtitle(str(b["data_note"]))
@@ -305,6 +362,7 @@ def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO, extrac
     if extract is not None:
         _extract(t, extract)
     g.imprint(s.get("copy_to") or "", s["issuer"], document_date(b))
+    g.properties(s["issuer"], bulletin_title(b), utc(issue_moment(b)))
     g.save(out)
 
 

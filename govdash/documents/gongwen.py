@@ -54,6 +54,9 @@ CHAR_TWIPS = SIZE_3 * 20  # one 3号 character ("字", the unit of indents)
 # 156 mm hold 27.6 characters of 16 pt: condensed by ¼ pt each (in twentieths of a point), 28 fit
 CHAR_CONDENSE = -5
 
+# 2号 characters a line of the type area holds (a title is broken between words within it)
+TITLE_CHARS = int(TYPE_AREA_W / 25.4 * 72 // SIZE_2)
+
 HEADING_FACES = {1: HEITI, 2: KAITI, 3: FANGSONG, 4: FANGSONG}   # 一、 （一） 1. （1）
 
 
@@ -457,6 +460,15 @@ class Gongwen:
         # a floating table is anchored to the paragraph after it: an empty one of 1 pt
         p = self.doc.add_paragraph(style="Normal")
         _spacing(p._p.get_or_add_pPr(), 20)
+
+    def properties(self, author: str, title: str, issued_utc) -> None:
+        """The file's properties: the issuer as author and last editor, the title, and the time of issue (UTC) as
+        created and modified, not the template's."""
+        props = self.doc.core_properties
+        props.author = props.last_modified_by = author
+        props.title = title
+        props.created = props.modified = issued_utc
+        props.revision = 1
 
     def save(self, out) -> None:
         self.doc.save(out)

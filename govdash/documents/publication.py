@@ -105,6 +105,13 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
                        "published_by": principal.name, "version": version}
         if correction:
             publication["supersedes_version"] = current["version"]
+        # 发文字号: the year of issue and the issuer's running number, frozen in the record
+        from govdash.documents.documents import document_settings, format_number, running_number_year
+
+        doc = document_settings()
+        publication["issuer"] = doc["issuer"]
+        count = archive.issued_count(con, doc["issuer"], running_number_year(doc, published_at))
+        publication["document_number"] = format_number(doc, published_at, count + 1)
         b["publication"] = publication
         previous = b["comparison"]   # the Word and PDF files' 较上月, as stored in the bulletin
         text = json_text(b)
