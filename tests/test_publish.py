@@ -236,8 +236,10 @@ def _differing_paths(a: dict, b: dict) -> set[str]:
     out = set()
     for key in ("city",):
         out |= {f"{key}/{k}" for k in a[key] if a[key][k] != b[key][k]}
-    out |= {f"comparison/city/{k}" for k in a["comparison"]["city"] if a["comparison"]["city"][k] != b["comparison"]["city"][k]}
-    keyed = {"trend": ("month",), "departments": ("dept_id",), "overdue": ("event_id", "dept_id"), "visits": ("dept_id", "jpc_id"),
+    before, after = a["comparison"]["city"], b["comparison"]["city"]
+    out |= {f"comparison/city/{k}" for k in before if before[k] != after[k]}
+    keyed = {"trend": ("month",),
+             "departments": ("dept_id",), "overdue": ("event_id", "dept_id"), "visits": ("dept_id", "jpc_id"),
              "negative_reports": ("jpc_id",), "assessment_negative_list": ("dept_id",), "burden_negative_list": ("dept_id",)}
     for section, fields in keyed.items():
         rows_a = {tuple(r[f] for f in fields): r for r in a[section]}
