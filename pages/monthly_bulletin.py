@@ -6,9 +6,20 @@ import polars as pl
 import streamlit as st
 
 from govdash.core.labels import DEPT_LABELS
-from govdash.core.periods import moment_label, month_label, month_label_expr, previous_month
+from govdash.core.periods import moment_label, month_label, month_label_expr
 from govdash.core.textsafe import md
-from govdash.documents.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
+from govdash.documents.bulletin_body import (
+    EXTRACT_NOTE,
+    EXTRACT_TITLE,
+    Heading,
+    Notes,
+    Para,
+    Table,
+    body,
+    extract_blocks,
+    sub_heading,
+    table_intro,
+)
 from govdash.documents.bulletin_text import DEPT_COLUMNS
 from govdash.figures import catalogue
 from govdash.web import publish_panel, ui
@@ -55,17 +66,15 @@ cols[5].metric("超期未办结", c["open_overdue"], delta=c["open_overdue"] - p
 publish_panel.downloads(view)
 department_user = ui.principal().is_department
 if department_user:
-    st.info(b["scope"]["note"])
+    st.info(EXTRACT_NOTE)
 threshold = b["settings"]["whistle"]["negative_list_threshold"]
 
 
 def trend_and_hotspots() -> None:
-    """Under the summary: the last 12 months' rates (the department's own for a department), the city's hotspots."""
-    st.markdown("**近 12 个月趋势**" + ("（本部门）" if department_user else ""))
-    first = month
-    for _ in range(11):
-        first = previous_month(first)
-    trend = ui.figure(catalogue.monthly_rates, first, month, as_of, None)
+    """Under the summary: the city's last 12 months' rates as the bulletin shows them (a publication's as stored
+    with it), the city's hotspots."""
+    st.markdown("**近 12 个月趋势**")
+    trend = pl.DataFrame(view.trend, infer_schema_length=None)
     long = trend.unpivot(index="month", on=["handling_rate", "timely_handling_rate", "closure_rate",
                                             "on_time_closure_rate"],
                          variable_name="指标", value_name="比率").with_columns(
@@ -138,3 +147,7 @@ for title, blocks in body(b, prev):   # each section on its own: one that fails 
     st.subheader(title)
     with ui.section(title):
         draw(blocks)
+if view.extract is not None:   # a department: after the city's bulletin, its own rows, marked as an extract
+    st.subheader(EXTRACT_TITLE)
+    with ui.section(EXTRACT_TITLE):
+        draw(extract_blocks(view.extract))

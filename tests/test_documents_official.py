@@ -16,7 +16,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from govdash.core.periods import day_label, deadline_label, moment_label, week_range_label
+from govdash.core.periods import day_label, deadline_label, moment_label, parse_as_of, week_range_label
 from govdash.documents import gongwen
 from govdash.documents.documents import HEADER_ROW, render_assessment, render_bulletin
 from govdash.figures.assessment import assessment
@@ -105,10 +105,11 @@ def test_masthead_number_title_recipients(doc):
     assert issuer.text == "龙港市基层治理委员会办公室"
     run = issuer.runs[0]._r
     assert run.find(f"{W}rPr/{W}color").get(f"{W}val") == "FF0000" and _font(run)["eastAsia"] == "方正小标宋简体"
-    assert number.text == "龙基治〔2024〕10号"            # number = the month when the setting is 0
+    # a draft is not numbered yet, in the year of issue (now), not the data's year
+    assert number.text == f"龙基治〔{parse_as_of(None).year}〕—号（未定稿，尚未编号）"
     line = number._p.find(f"{W}pPr/{W}pBdr/{W}bottom")
     assert line.get(f"{W}color") == "FF0000"             # the red separator under the number
-    assert title.text == "2024年10月“社区吹哨、部门报到”工作情况通报（初步）"
+    assert title.text == "2024年10月“社区吹哨、部门报到”\n工作情况通报（初步）"   # broken between words
     assert title.style.name == "公文标题" and _font(title.style.element)["eastAsia"] == "方正小标宋简体"
     assert _size(title.style.element) == 22
     assert cutoff.text == "（统计截止：2024年11月6日 00:00）" and note.text == NOTE
@@ -206,7 +207,7 @@ def test_published_and_corrected_documents_are_marked(city):
                                  "version": 1}}
     doc = Document(io.BytesIO(render_bulletin("docx", published, prev)))
     texts = [p.text for p in doc.paragraphs]
-    assert texts[2] == "2024年10月“社区吹哨、部门报到”工作情况通报" and NOTE not in texts
+    assert texts[2] == "2024年10月“社区吹哨、部门报到”\n工作情况通报" and NOTE not in texts
     assert "2024年11月8日" in texts                        # 成文日期: the publication's date
     corrected = {**published, "publication": {**published["publication"], "status": "correction", "version": 2}}
     doc = Document(io.BytesIO(render_bulletin("docx", corrected, prev)))
@@ -253,7 +254,8 @@ def test_pdf_pages_fonts_and_images(city, docx_bytes, doc):
     assert any("Serif" in f for f in fonts) and any("Sans" in f for f in fonts), fonts
     page_texts = [_run("pdftotext", "-f", str(i), "-l", str(i), str(path), "-") for i in range(1, pages + 1)]
     first = page_texts[0].replace(" ", "")
-    assert "龙港市基层治理委员会办公室" in first and "龙基治〔2024〕10号" in first and "—1—" in first
+    assert "龙港市基层治理委员会办公室" in first and "—1—" in first
+    assert f"龙基治〔{parse_as_of(None).year}〕—号" in first
     annex = next(i for i, t in enumerate(page_texts, 1) if t.replace(" ", "").startswith("附件1"))
     assert "— 2 —" in page_texts[1] or "—2—" in page_texts[1].replace(" ", "")
     assert "抄送" in page_texts[-1]

@@ -19,7 +19,7 @@ from govdash.cli.main import main as cli
 from govdash.core.principal import AccessDenied, Principal
 from govdash.documents.publication import PublishError, publish_month
 from govdash.figures.assessment import assessment, assessment_final_cutoff
-from govdash.figures.bulletin import bulletin
+from govdash.figures.bulletin import bulletin, compared_with
 from govdash.figures.cutoff import cutoff_status, month_end, month_final_cutoff, rule_cutoff
 from pipelines.ingest import ingest
 from tests.support.paths import REPO
@@ -199,7 +199,8 @@ def test_a_published_month_is_served_unchanged_and_a_correction_lists_every_chan
 
     from govdash.figures.corrections import changed_figures
 
-    live = bulletin(_cur(city), MONTH, published["as_of"])
+    # the recomputation as publishing makes it: with what the month is compared with now (stored with a publication)
+    live = {**bulletin(_cur(city), MONTH, published["as_of"]), **compared_with(_cur(city), MONTH, published["as_of"])}
     changes = changed_figures(published, live)
     by_path = {c["path"]: c for c in changes}
     k = len(chosen)
@@ -242,7 +243,10 @@ def _differing_paths(a: dict, b: dict) -> set[str]:
     out = set()
     for key in ("city",):
         out |= {f"{key}/{k}" for k in a[key] if a[key][k] != b[key][k]}
-    keyed = {"departments": ("dept_id",), "overdue": ("event_id", "dept_id"), "visits": ("dept_id", "jpc_id"),
+    before, after = a["comparison"]["city"], b["comparison"]["city"]
+    out |= {f"comparison/city/{k}" for k in before if before[k] != after[k]}
+    keyed = {"trend": ("month",),
+             "departments": ("dept_id",), "overdue": ("event_id", "dept_id"), "visits": ("dept_id", "jpc_id"),
              "negative_reports": ("jpc_id",), "assessment_negative_list": ("dept_id",),
              "burden_negative_list": ("dept_id",)}
     for section, fields in keyed.items():

@@ -106,7 +106,7 @@ def test_word_bulletin(cur, tmp_path):
     bulletin_docx(b, prev, path)
     doc = Document(path)
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "2024年10月“社区吹哨、部门报到”工作情况通报" in text
+    assert "2024年10月“社区吹哨、部门报到”\n工作情况通报" in text   # the title broken between words
     assert f"全市共派出吹哨任务 {b['city']['dispatched']} 件" in text
     assert "较上月" in text and "红榜" in text and "黑榜" in text and "口径与设置" in text
     for heading in ("考核负面清单（年度累计）", "联系捆绑走访", "负面清单周报", "减负负面清单", "九、五级双向诉求"):
@@ -178,7 +178,10 @@ def test_cli_gives_a_department_its_own_view_ranked_on_the_whole_city(sample_war
                 env=env).returncode == 0
     out = _cli("report", "bulletin", "--month", "2024-10", "--as-of", AS_OF, "--user", "dept", env=env)
     assert out.returncode == 0, out.stderr
-    mine = json.loads(out.stdout)
+    reading = json.loads(out.stdout)
+    # SPEC 8.1: the city's bulletin as the committee reads it, then the department's own rows as an extract
+    mine = reading.pop("department_extract")
+    assert reading == json.loads(json.dumps(whole, ensure_ascii=False))
     expected = catalogue.cut_bulletin(whole, Principal("dept", "department", worst), catalogue.bound_jpcs_of(
         cur, Principal("dept", "department", worst)))
     assert mine == json.loads(json.dumps(expected, ensure_ascii=False))
@@ -190,10 +193,12 @@ def test_cli_gives_a_department_its_own_view_ranked_on_the_whole_city(sample_war
     docx = tmp_path / "mine.docx"
     assert _cli("report", "bulletin", "--month", "2024-10", "--as-of", AS_OF, "--user", "dept", "--format", "docx",
                 "--out", str(docx), env=env).returncode == 0
-    text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
+    paragraphs = [p.text for p in Document(str(docx)).paragraphs]
+    city, extract = "\n".join(paragraphs[:paragraphs.index("本部门情况摘要")]), "\n".join(paragraphs)
     name = mine["departments"][0]["dept_name"]
-    assert "红榜（按期办结率前列）：无" in text and f"黑榜（按期办结率后列）：{name}" in text
-    assert "部门账号不显示" in text   # the appeals are the committee's
+    # the city's lists in the city's text; the department's own standing in its extract only
+    assert f"黑榜（按期办结率后列）：{name}" in city and "红榜（按期办结率前列）：无" not in city
+    assert "本部门列入黑榜" in extract
 
     a = _cli("report", "assessment", "--year", "2024", "--as-of", "2025-01-10 00:00:00", "--user", "dept", env=env)
     assert a.returncode == 0, a.stderr
@@ -236,8 +241,8 @@ def test_the_word_file_compared_with_the_city_totals_is_the_one_compared_with_th
 
 def test_the_cli_word_file_of_a_department_is_its_bulletin_compared_with_the_city_totals(sample_warehouse, tmp_path,
                                                                                          cur):
-    """`report bulletin --format docx --user`: the department's cut of the month, compared with the month before's
-    city totals (the city's for everyone), the same document the catalogue's cut of both gives."""
+    """`report bulletin --format docx --user`: the city's bulletin compared with the month before's city totals (the
+    city's for everyone), then the department's cut of the month as its extract: the document the catalogue gives."""
     import os
 
     from govdash.core.principal import Principal
@@ -256,4 +261,5 @@ def test_the_cli_word_file_of_a_department_is_its_bulletin_compared_with_the_cit
     mine = catalogue.view_as(p, bulletin(cur, "2024-10", AS_OF), catalogue.bulletin, cur)
     previous = catalogue.view_as(p, comparison(cur, "2024-10", AS_OF), catalogue.comparison, cur)
     assert previous == {"city": bulletin(cur, "2024-09", AS_OF)["city"]}
-    assert _document_xml(out.read_bytes()) == _document_xml(render_bulletin("docx", mine, previous))
+    whole = catalogue.view_as(p, bulletin(cur, "2024-10", AS_OF), catalogue.circulated_bulletin, cur)
+    assert _document_xml(out.read_bytes()) == _document_xml(render_bulletin("docx", whole, previous, mine))

@@ -109,3 +109,10 @@ def insert(con: duckdb.DuckDBPyConnection, record: dict, files: list[dict]) -> N
                                           "file_name": f["file_name"], "mime": f["mime"],
                                                  "sha256": sha256(f["content"]),
                                           "size": len(f["content"]), "content": f["content"]})
+
+
+def issued_count(con: duckdb.DuckDBPyConnection, issuer: str, year: int | None) -> int:
+    """How many documents `issuer` has published in `year` (every year when None): the running number's base."""
+    if not has_archive(con):
+        return 0
+    return int(con.execute(archive_sql("issued_count"), {"issuer": issuer, "year": year}).fetchone()[0])

@@ -51,11 +51,12 @@ def report_bulletin(month: str, published: bool, as_of: str | None, fmt: str, ou
     principal = principal_of(username) if username else None
     if published:
         if principal is not None and not principal.sees_all:
-            fail("已发布的通报文件为全市完整版，部门账号请不带 --published 输出本部门的视图")
+            _published_department_reading(month, as_of, fmt, out, principal)
+            return
         _published_bulletin(month, as_of, fmt, out)
         return
     from govdash.core.periods import parse_as_of
-    from govdash.documents.documents import render_bulletin
+    from govdash.documents.documents import department_reading, render_bulletin
     from govdash.figures import catalogue
     from warehouse.db import connect_read, read_cursor
 
@@ -71,7 +72,35 @@ def report_bulletin(month: str, published: bool, as_of: str | None, fmt: str, ou
         b = view(catalogue.bulletin, cutoff)
         # the Word and PDF files compare the month with the month before: its city totals only
         prev = view(catalogue.comparison, b["as_of"]) if fmt in ("docx", "pdf") else None
-    _emit_report(b, fmt, out, f"{month}-月度通报.{fmt}", lambda: render_bulletin(fmt, b, prev))
+        extract = None
+        if principal is not None and principal.is_department:   # the city's bulletin, then its own rows (SPEC 8.1)
+            extract, b = b, view(catalogue.circulated_bulletin, cutoff)
+    data = b if extract is None else department_reading(b, extract)
+    _emit_report(data, fmt, out, f"{month}-月度通报.{fmt}", lambda: render_bulletin(fmt, b, prev, extract))
+
+
+def _published_department_reading(month: str, as_of: str | None, fmt: str, out: Path | None, principal) -> None:
+    """A department's reading of the month's publication in force: the city's bulletin exactly as published (its
+    comparison as stored with it), then its own rows as an extract, as its download buttons give it."""
+    from govdash.core.periods import month_label
+    from govdash.documents.documents import department_reading, render_bulletin
+    from govdash.figures import catalogue
+    from warehouse import archive
+    from warehouse.db import connect_read, read_cursor
+
+    if as_of:
+        fail("已发布的通报按发布时的截止时点固定，不能与 --as-of 同用")
+    cur = read_cursor(connect_read())
+    current = archive.latest(cur, month)
+    if current is None:
+        fail(f"{month_label(month)}通报尚未定稿发布（govdash publish --month {month}）")
+    with failing_on(archive.ArchiveError, AccessDenied):
+        b = catalogue.view_as(principal, catalogue.circulated_published_bulletin.fn(cur, current["publication_id"]),
+                              catalogue.circulated_published_bulletin, cur)
+        extract = catalogue.view_as(principal, b, catalogue.published_bulletin, cur)
+        prev = b.get("comparison") or catalogue.comparison.fn(cur, month, b["as_of"])
+    _emit_report(department_reading(b, extract), fmt, out, f"{month}-月度通报.{fmt}",
+                 lambda: render_bulletin(fmt, b, prev, extract))
 
 
 def _published_bulletin(month: str, as_of: str | None, fmt: str, out: Path | None) -> None:

@@ -236,3 +236,56 @@ BODY: tuple[BodySection, ...] = (
 def body(b: dict, previous: dict | None):
     """(numbered title, blocks) of every section of BODY in order."""
     return [(numbered_title(n, s.title), s.blocks(b, previous)) for n, s in enumerate(BODY, 1)]
+
+
+# ---------------------------------------------------------------- a department's reading (SPEC 8.1)
+# A department reads the city's bulletin as the committee published it (the body above, unchanged), then its
+# own rows under this heading, marked as an extract; none of its sentences ranks or lists over its rows alone.
+
+EXTRACT_TITLE = "本部门情况摘要"
+EXTRACT_NOTE = ("部门账号：以上为全市通报全文，与基层治理委员会办公室印发的一致；“本部门情况摘要”为本部门记录的摘录，"
+                "不是通报正文。")
+
+
+def extract_name(e: dict) -> str:
+    """The department an extract is of, by name (its row in the ranking), else by its id."""
+    rows = e.get("departments") or []
+    return rows[0]["dept_name"] if rows else (e.get("scope") or {}).get("dept_id") or "本部门"
+
+
+def _on_lists(e: dict) -> str:
+    lists = e.get("lists") or {}
+    red, black, low = (bool(lists.get(k)) for k in ("red", "black", "below_threshold"))
+    text = "本部门" + ("列入红榜" if red else "列入黑榜" if black else "未列入红黑榜")
+    if low:
+        text += f"，本月处置率或办结率低于 {pct(e['settings']['whistle']['negative_list_threshold'])}"
+    return text + "（红黑榜和阈值按全市各部门判定，见通报正文）。"
+
+
+def extract_blocks(e: dict) -> list[Block]:
+    """A department's extract (`e`: the bulletin cut to its rows): its rows of each section, each table introduced
+    as the department's own; its rank is its place among every department of the city."""
+    assessment, burden = negative_list_rows(e)
+    visit_depts, visit_bindings = visit_rows(e)
+    missed = [v for v in named_weeks(visit_bindings) if v["missed_weeks"]]
+    per_jpc, _ = report_rows(e)
+    return [
+        Para(f"以下为{extract_name(e)}在本期通报中的记录摘录，供本部门核对，不是通报正文；"
+             f"名次为在全市 {e.get('department_count', len(e.get('departments') or []))} "
+             "个部门中的名次，以上文通报为准。"),
+        Heading("吹哨报到"),
+        Table("本部门派单与办结情况：", "本部门吹哨报到情况", [c for c in DEPT_COLUMNS if c[0] in RANK_SHORT],
+              e.get("departments") or []),
+        Para(_on_lists(e)),
+        Table("本部门超期未办结事项：", "本部门超期未办结事项", OVERDUE_COLUMNS, overdue_rows(e)),
+        Heading("联系捆绑走访"),
+        Table("本部门走访情况：", "本部门联系捆绑走访", VISIT_DEPT_COLUMNS, visit_depts),
+        Table("本部门有缺访的捆绑关系：", "本部门缺访明细", [c for c in VISIT_BINDING_COLUMNS
+                                          if c[0] in MISSED_COLUMNS],
+              missed),
+        Table("本部门捆绑的联合党委负面清单周报：", "本部门捆绑联合党委周报",
+              [c for c in REPORT_COLUMNS if c[0] not in ("clauses_text", "missing_weeks_text")], per_jpc),
+        Heading("负面清单"),
+        Table("本部门列入年度考核负面清单的记录：", "本部门年度考核负面清单", ASSESSMENT_NEGATIVE_COLUMNS, assessment),
+        Table("本部门减负负面清单记录：", "本部门减负负面清单", BURDEN_COLUMNS, burden),
+    ]

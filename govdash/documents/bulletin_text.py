@@ -133,10 +133,10 @@ def summary_text(b: dict, previous: dict | None) -> str:
             text += f"，按期办结率{'上升' if d >= 0 else '下降'} {abs(d):.1f} 个百分点"
         text += "。"
     red, black = red_black_lists(b)
-    if red:
-        text += f"按期办结率最高的是{red[0]['dept_name']}（{pct(red[0]['on_time_closure_rate'])}）"
-    if black:
-        text += f"，最低的是{black[0]['dept_name']}（{pct(black[0]['on_time_closure_rate'])}）。"
+    extremes = ([f"最高的是{red[0]['dept_name']}（{pct(red[0]['on_time_closure_rate'])}）"] if red else []) + (
+        [f"最低的是{black[0]['dept_name']}（{pct(black[0]['on_time_closure_rate'])}）"] if black else [])
+    if extremes:   # one sentence, whichever of the two there is
+        text += "按期办结率" + "，".join(extremes) + "。"
     low = below_threshold(b)
     if low:
         text += (f"处置率或办结率低于 {pct(b['settings']['whistle']['negative_list_threshold'])} "

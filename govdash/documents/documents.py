@@ -6,15 +6,27 @@ text and in numeric columns alike; rates are numbers in a percent format in Exce
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
 from govdash.core import textsafe
 from govdash.core.formatting import EMPTY, entered_percent_format, json_text, pct, pct_entered
 from govdash.core.labels import DEDUCTION_SETTING_LABELS, METRIC_UNITS, scoring_version_label, target_label
-from govdash.core.periods import day_label, moment_label, month_bounds, month_label, week_range_label
+from govdash.core.periods import day_label, moment_label, month_bounds, month_label, parse_as_of, week_range_label
 from govdash.core.principal import ROLE_LABELS
-from govdash.documents.bulletin_body import Heading, Notes, Para, Table, body, sub_heading, table_intro
+from govdash.documents.bulletin_body import (
+    EXTRACT_TITLE,
+    Heading,
+    Notes,
+    Para,
+    Table,
+    body,
+    extract_blocks,
+    extract_name,
+    sub_heading,
+    table_intro,
+)
 from govdash.documents.bulletin_text import (
     ASSESSMENT_NEGATIVE_COLUMNS,
     BURDEN_COLUMNS,
@@ -58,9 +70,54 @@ def document_settings(b: dict | None = None) -> dict:
     return out
 
 
+NOT_NUMBERED = "（未定稿，尚未编号）"
+
+
+def issue_moment(b: dict) -> dt.datetime:
+    """When the document is issued: a publication's time; a bulletin not published is issued as it is rendered."""
+    pub = b.get("publication") or {}
+    return parse_as_of(pub.get("published_at") if pub.get("published_at") else None)
+
+
+def running_number_year(s: dict, issued: dt.datetime) -> int | None:
+    """The year whose documents the issuer's running number counts ([bulletin] sequence: "year", the default,
+    restarts every year; "continuous" never does, None)."""
+    return None if s.get("sequence", "year") == "continuous" else issued.year
+
+
+def format_number(s: dict, issued: dt.datetime, number: int | None) -> str:
+    """发文字号: the year of issue and the issuer's running number; no number yet (a draft): said so."""
+    if number is None:
+        return s["document_number"].format(year=issued.year, number="—") + NOT_NUMBERED
+    return s["document_number"].format(year=issued.year, number=number)
+
+
 def document_number(b: dict, s: dict) -> str:
-    start, _ = month_bounds(b["month"])
-    return s["document_number"].format(year=start.year, number=int(s.get("number") or 0) or start.month)
+    """A publication's number as it was frozen when published; else (a draft) not numbered yet. A publication
+    stored before numbers were frozen keeps its old rule's number (the setting's, or the month) in its year."""
+    pub = b.get("publication") or {}
+    if pub.get("document_number"):
+        return pub["document_number"]
+    if pub.get("published_at"):
+        start, _ = month_bounds(b["month"])
+        return format_number(s, issue_moment(b), int(s.get("number") or 0) or start.month)
+    return format_number(s, issue_moment(b), None)
+
+
+def title_lines(month: str, mark: str) -> list[str]:
+    """The title broken only between words (GB/T 9704 7.3.1: a title of several lines keeps its words whole):
+    the month, the quoted name, 工作情况通报 and its mark, as many on a line as a 2号 line of the type area holds."""
+    from govdash.documents.gongwen import TITLE_CHARS, text_width
+
+    words = [month_label(month), BULLETIN_TITLE[:BULLETIN_TITLE.index("”") + 1],
+             BULLETIN_TITLE[BULLETIN_TITLE.index("”") + 1:] + mark]
+    lines = [words[0]]
+    for word in words[1:]:
+        if text_width(lines[-1] + word) <= TITLE_CHARS:
+            lines[-1] += word
+        else:
+            lines.append(word)
+    return lines
 
 
 def document_date(b: dict) -> str:
@@ -94,6 +151,13 @@ def status_text(doc: dict) -> str:
     return "初步（数据尚未到截止规则规定的时点，可能变动）" if doc.get("provisional") else "未发布"
 
 
+def utc(local: dt.datetime) -> dt.datetime:
+    """A local China time as the naive UTC time the Word and Excel files' properties state (their 'Z')."""
+    from govdash.core.periods import TZ
+
+    return local.replace(tzinfo=TZ).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
 # ---------------------------------------------------------------- Excel
 
 TITLE_ROWS = 3          # title, month/cut-off/issuer/status, data note (or empty)
@@ -110,9 +174,12 @@ class _PrintSheets:
     """A print-ready workbook: on every sheet a title block, frozen headers, an autofilter, widths and
     wrapping, landscape A4 fitted to the page width with the header row repeated on every page."""
 
-    def __init__(self, out, title: str, meta: str, note: str | None, blank_numbers: bool = False):
+    def __init__(self, out, title: str, meta: str, note: str | None, author: str = "",
+                 issued: dt.datetime | None = None, blank_numbers: bool = False):
         """`blank_numbers`: an empty value of a number column is an empty cell (else "—")."""
         self.wb = textsafe.Workbook(out)
+        # the file's properties: the issuer and the time of issue (not the library's name and the render's clock)
+        self.wb.set_properties({"title": title, "author": author, "created": utc(issued or parse_as_of(None))})
         self.title, self.meta, self.note, self.blank_numbers = title, meta, note, blank_numbers
         self._row_formats: dict[str, object] = {}
         base = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
@@ -209,9 +276,11 @@ def _workbook_meta(doc: dict, period: str, issuer: str | None = None) -> str:
     return f"{period}　　截止时点：{moment_label(doc['as_of'])}　　发布单位：{issuer}　　状态：{status_text(doc)}"
 
 
-def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
+def bulletin_xlsx(b: dict, out: Path | io.BytesIO, extract: dict | None = None) -> None:
+    """The city's workbook; a department's (`extract`: the bulletin cut to its rows) adds its extract's tables
+    after the city's sheets, each sheet named as the department's own."""
     wb = _PrintSheets(out, bulletin_title(b), _workbook_meta(b, f"统计月份：{month_label(b['month'])}"),
-                      b.get("data_note"))
+                      b.get("data_note"), document_settings(b)["issuer"], issue_moment(b))
     wb.table("部门排名", DEPT_COLUMNS, b["departments"])
     city = {**b["city"], "dept_name": "全市合计", "rank": None}
     wb.table("全市汇总", [c for c in DEPT_COLUMNS if c[0] != "rank"], [city])
@@ -239,6 +308,10 @@ def bulletin_xlsx(b: dict, out: Path | io.BytesIO) -> None:
     rows += [(k, v, "text") for k, v in section_settings(b)]
     rows += [(k, v, "text") for k, v in DEFINITIONS]
     wb.pairs("设置与口径", rows)
+    if extract is not None:
+        for block in extract_blocks(extract):
+            if isinstance(block, Table):
+                wb.table(block.title, block.columns, block.rows)
     wb.close()
 
 
@@ -298,17 +371,18 @@ DEFINITION_GROUPS = (("吹哨报到", 0, 8), ("走访与周报", 8, 11), ("负�
                      ("其他", 15, 16))
 
 
-def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> None:
+def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO, extract: dict | None = None) -> None:
     """The 通报: its head, then the body's sections (govdash.documents.bulletin_body, which the page draws too),
-    long tables as numbered 附件 after the 落款."""
+    long tables as numbered 附件 after the 落款. A department's (`extract`: the bulletin cut to its rows) is the
+    city's 通报 unchanged, then, on a page of its own before the 版记, 本部门情况摘要: no 版头 or 文号 of its own."""
     # every string the document is given, without the characters no Word file can hold or should show (a
     # right-to-left override reverses what follows it): the one entry of all the Word file's text
-    b, previous = textsafe.output_tree((b, previous))
+    b, previous, extract = textsafe.output_tree((b, previous, extract))
     s = textsafe.output_tree(document_settings(b))
     t = _Tongbao(b)
     g = t.g
     g.masthead(s["issuer"], document_number(b, s))
-    g.title(bulletin_title(b))
+    g.title("\n".join(title_lines(b["month"], title_mark(b))))
     g.subtitle(f"（统计截止：{moment_label(b['as_of'])}）")
     if b.get("data_note"):
         g.subtitle(str(b["data_note"]))
@@ -335,8 +409,29 @@ def bulletin_docx(b: dict, previous: dict | None, out: Path | io.BytesIO) -> Non
     for n, (title, build) in enumerate(t.attachments, 1):
         g.attachment(n, title)
         build()
+    if extract is not None:
+        _extract(t, extract)
     g.imprint(s.get("copy_to") or "", s["issuer"], document_date(b))
+    g.properties(s["issuer"], bulletin_title(b), utc(issue_moment(b)))
     g.save(out)
+
+
+def _extract(t: _Tongbao, extract: dict) -> None:
+    """本部门情况摘要 on a new page: its title, whose extract it is, then its blocks, every table inline."""
+    g = t.g
+    g.extract_title(EXTRACT_TITLE, f"（{extract_name(extract)}记录摘录，不是通报正文）")
+    sub = 0
+    for block in extract_blocks(extract):
+        if isinstance(block, Heading):
+            sub += 1
+            g.heading(2, sub_heading(sub, block.text))
+        elif isinstance(block, Para):
+            g.para(block.text)
+        elif isinstance(block, Table):
+            if text := table_intro(block.intro, block.rows):
+                g.para(text)
+            if block.rows:
+                t.put(block.columns, block.rows)
 
 
 def _definitions(g, notes) -> None:
@@ -392,7 +487,8 @@ def assessment_xlsx(a: dict, out) -> None:
     s = a["settings"]
     issuer = a.get("issuer") or ROLE_LABELS["assessment"]
     wb = _PrintSheets(out, f"{a['period']}部门考核评分表{title_mark(a)}",
-                      _workbook_meta(a, f"考核期间：{a['period']}", issuer), a.get("data_note"), blank_numbers=True)
+                      _workbook_meta(a, f"考核期间：{a['period']}", issuer), a.get("data_note"), author=issuer,
+                      blank_numbers=True)
     ranking, components, deductions = assessment_rows(a)
     wb.table("排名", ASSESSMENT_RANK_COLUMNS, ranking)
     wb.table("考核项", ASSESSMENT_COMPONENT_COLUMNS, components)
@@ -421,23 +517,32 @@ def assessment_xlsx(a: dict, out) -> None:
 BULLETIN_FORMATS = ("docx", "xlsx", "pdf", "json")
 
 
-def render_bulletin(kind: str, b: dict, previous: dict | None = None) -> bytes:
-    """The monthly bulletin as a Word, PDF or Excel file, from a bulletin already cut to its reader's view.
+def render_bulletin(kind: str, b: dict, previous: dict | None = None, extract: dict | None = None) -> bytes:
+    """The monthly bulletin as a Word, PDF or Excel file: the city's (`b`, whole), and for a department, its
+    extract after it (`extract`: the bulletin cut to its rows; SPEC 8.1, a department reads the city's bulletin).
     The PDF is the Word file as LibreOffice prints it (govdash.documents.pdf; raises DocumentError)."""
     if kind not in BULLETIN_FORMATS:
         raise ValueError(f"不支持的通报格式“{kind}”，应为 docx、pdf、xlsx 或 json")
-    if kind == "json":   # as `govdash report bulletin --format json` writes it
-        return json_text(b).encode("utf-8")
+    if kind == "json":   # as `govdash report bulletin --format json` writes it; a department's extract as one more key
+        return json_text(b if extract is None else department_reading(b, extract)).encode("utf-8")
     buf = io.BytesIO()
     if kind == "xlsx":
-        bulletin_xlsx(b, buf)
+        bulletin_xlsx(b, buf, extract)
         return buf.getvalue()
-    bulletin_docx(b, previous, buf)
+    bulletin_docx(b, previous, buf, extract)
     if kind == "pdf":
         from govdash.documents.pdf import docx_to_pdf
 
         return docx_to_pdf(buf.getvalue())
     return buf.getvalue()
+
+
+EXTRACT_KEY = "department_extract"
+
+
+def department_reading(b: dict, extract: dict) -> dict:
+    """What a department reads as data: the city's bulletin unchanged, its extract under one more key."""
+    return {**b, EXTRACT_KEY: extract}
 
 
 def render_assessment(a: dict) -> bytes:

@@ -54,6 +54,9 @@ CHAR_TWIPS = SIZE_3 * 20  # one 3号 character ("字", the unit of indents)
 # 156 mm hold 27.6 characters of 16 pt: condensed by ¼ pt each (in twentieths of a point), 28 fit
 CHAR_CONDENSE = -5
 
+# 2号 characters a line of the type area holds (a title is broken between words within it)
+TITLE_CHARS = int(TYPE_AREA_W / 25.4 * 72 // SIZE_2)
+
 HEADING_FACES = {1: HEITI, 2: KAITI, 3: FANGSONG, 4: FANGSONG}   # 一、 （一） 1. （1）
 
 
@@ -347,6 +350,16 @@ class Gongwen:
             _jc(ppr, "left")
             _indent(ppr, left_chars=max(left, 0), char_twips=CHAR_TWIPS + CHAR_CONDENSE)
 
+    def extract_title(self, title: str, subtitle: str) -> None:
+        """A part after the document that is not its text (a reader's extract): on a new page, its title
+        centred in 黑体 and a line saying what it is."""
+        p = self.doc.add_paragraph(style="Normal")
+        p.paragraph_format.page_break_before = True
+        _jc(p._p.get_or_add_pPr(), "center")
+        run_props(p.add_run(title), HEITI, SIZE_3)
+        self.subtitle(subtitle)
+        self.blank()
+
     def attachment(self, number: int, title: str) -> None:
         """An attachment's first lines, on a new page: "附件1" in 黑体 flush left, its title centred."""
         p = self.doc.add_paragraph(style="Normal")
@@ -448,6 +461,15 @@ class Gongwen:
         # a floating table is anchored to the paragraph after it: an empty one of 1 pt
         p = self.doc.add_paragraph(style="Normal")
         _spacing(p._p.get_or_add_pPr(), 20)
+
+    def properties(self, author: str, title: str, issued_utc) -> None:
+        """The file's properties: the issuer as author and last editor, the title, and the time of issue (UTC) as
+        created and modified, not the template's."""
+        props = self.doc.core_properties
+        props.author = props.last_modified_by = author
+        props.title = title
+        props.created = props.modified = issued_utc
+        props.revision = 1
 
     def save(self, out) -> None:
         self.doc.save(out)

@@ -21,7 +21,7 @@ from govdash.core.scoring import scoring_path
 from govdash.core.scoring_versions import version_label
 from govdash.core.settings import settings_path
 from govdash.figures.bulletin import bulletin as compute_bulletin
-from govdash.figures.bulletin import comparison
+from govdash.figures.bulletin import compared_with
 from govdash.figures.corrections import changed_figures
 from govdash.figures.cutoff import month_default_cutoff
 from warehouse import archive
@@ -88,7 +88,8 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
             cutoff = parse_as_of(current["as_of"])  # a correction keeps the cut-off of the publication it corrects
         else:
             cutoff = parse_as_of(as_of) if as_of is not None else month_default_cutoff(con, month)
-        b = compute_bulletin(con, month, cutoff)
+        # with what it is compared with as that stands now (the month before's totals, the trend), stored with it
+        b = {**compute_bulletin(con, month, cutoff), **compared_with(con, month, cutoff)}
         if b["provisional"]:
             raise PublishError(f"截止时点 {moment_label(cutoff)} 早于{month_label(month)}的正式截止时点 "
                                f"{moment_label(parse_as_of(b['final_cutoff']))}，数字为初步数据，不能定稿发布")
@@ -104,8 +105,15 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
                        "published_by": principal.name, "version": version}
         if correction:
             publication["supersedes_version"] = current["version"]
+        # 发文字号: the year of issue and the issuer's running number, frozen in the record
+        from govdash.documents.documents import document_settings, format_number, running_number_year
+
+        doc = document_settings()
+        publication["issuer"] = doc["issuer"]
+        count = archive.issued_count(con, doc["issuer"], running_number_year(doc, published_at))
+        publication["document_number"] = format_number(doc, published_at, count + 1)
         b["publication"] = publication
-        previous = comparison(con, month, cutoff)   # the Word and PDF files' 较上月: the month before's city totals
+        previous = b["comparison"]   # the Word and PDF files' 较上月, as stored in the bulletin
         text = json_text(b)
         files, skipped = [], {}
         for kind in FILE_KINDS:

@@ -27,6 +27,7 @@ from govdash.core.settings import load_settings
 from govdash.figures import appeals, negative_lists, visits, whistle
 from govdash.figures import cutoff as cutoff_rule
 from govdash.figures.scope import BOUND_JPCS, CITY_ONLY, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule
+from warehouse import archive
 from warehouse.db import fetch_frame
 from warehouse.sql_files import metric_sql
 
@@ -204,6 +205,10 @@ SECTIONS: tuple[Section, ...] = (
                                                                     ctx.cutoff),
             "五级诉求"),
     Section("reference", PUBLIC, lambda ctx: reference_names(ctx.con), "名称对照", figures=False),
+    # not computed with the month's figures: what the month is compared with, as it stood when the bulletin was
+    # made (compared_with below); stored with a publication, so its 较上月 and its trend never change afterwards
+    Section("comparison", PUBLIC, None, "上月对比"),
+    Section("trend", PUBLIC, None, "近12个月趋势"),
     # not computed here: set when a bulletin is served from the archive (published / correction, when, by whom) …
     Section("publication", PUBLIC, None, "发布状态", figures=False),
     # … and when a department's view is cut (what its view holds)
@@ -227,12 +232,57 @@ def bulletin(con, month: str, as_of: str | dt.datetime | None = None) -> dict:
         return {s.key: s.compute(ctx) for s in SECTIONS if s.compute is not None}
 
 
+def circulated(con, month: str, as_of: str | dt.datetime | None = None) -> dict:
+    """The city's bulletin as it is circulated to every department (SPEC 8.1: a department reads the city's
+    bulletin as the committee does, then an extract of its own rows): the whole city's, as bulletin() gives it."""
+    return bulletin(con, month, as_of)
+
+
+def _published_city(con, month: str) -> dict | None:
+    """A month's city totals as its publication in force states them, or None while it is not published."""
+    current = archive.latest(con, month)
+    return None if current is None else archive.bulletin(con, current["publication_id"])["city"]
+
+
 def comparison(con, month: str, as_of: str | dt.datetime) -> dict:
-    """What a month's bulletin is compared with: the city's totals of the month before at the same cut-off, in the
-    shape of a bulletin's "city" section ({"city": …}). The summary's 较上月 sentence and the page's changes read
-    nothing else, so only the month before's department table is computed, not its whole bulletin."""
-    cutoff = parse_as_of(as_of)
+    """What a month's bulletin is compared with: the city's totals of the month before as they stand, in the shape
+    of a bulletin's "city" section ({"city": …}): as published when the month before is published (the figures
+    the city was told), else computed at this bulletin's cut-off. The summary's 较上月 sentence and the page's
+    changes read nothing else, so only the month before's department table is computed, not its whole bulletin."""
     before = previous_month(month)
+    published = _published_city(con, before)
+    if published is not None:
+        return {"city": published}
+    cutoff = parse_as_of(as_of)
     start, end = month_bounds(before)
     with whistle.period_assignments(con, start, end, cutoff):
         return {"city": whistle.city_totals(con, whistle.period_department_rows(con, before, cutoff))}
+
+
+TREND_MONTHS = 12
+TREND_RATES = ("handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate")
+
+
+def trend(con, month: str, as_of: str | dt.datetime) -> list[dict]:
+    """近12个月趋势: the city's four rates in each of the 12 months to the month, at the bulletin's cut-off; an
+    earlier month that is published reads as published, like the comparison, so the chart and the 较上月 agree."""
+    cutoff = parse_as_of(as_of)
+    first = month
+    for _ in range(TREND_MONTHS - 1):
+        first = previous_month(first)
+    rows = whistle.monthly_rates(con, first, month, cutoff).select("month", *TREND_RATES).to_dicts()
+    out = []
+    for r in rows:
+        published = _published_city(con, r["month"]) if r["month"] < month else None
+        out.append({"month": r["month"], **{k: (published or r)[k] for k in TREND_RATES}})
+    return out
+
+
+# the sections compared_with fills (declared in SECTIONS, stored with a publication)
+COMPARED = ("comparison", "trend")
+
+
+def compared_with(con, month: str, as_of: str | dt.datetime) -> dict:
+    """What the month's bulletin is compared with, as it stands now: the month before's city totals and the
+    12 months' trend. Publishing stores them in the bulletin, so a published month keeps them unchanged."""
+    return {"comparison": comparison(con, month, as_of), "trend": trend(con, month, as_of)}

@@ -73,6 +73,9 @@ class Figure:
 bulletin = Figure(monthly_bulletin.bulletin, BULLETIN_SECTIONS, "月度通报")
 # what the bulletin compares a month with: the month before's city totals, the city's for everyone like "city"
 comparison = Figure(monthly_bulletin.comparison, sections(city=PUBLIC), "上月全市合计（对比）")
+# … and with the 12 months' city rates (the page's trend): city figures, the city's for everyone
+compared_with = Figure(monthly_bulletin.compared_with, sections(comparison=sections(city=PUBLIC), trend=PUBLIC),
+                       "上月对比与近12个月趋势")
 month_final_cutoff = Figure(cutoff.month_final_cutoff, PUBLIC, "通报正式截止时点")
 # the archive of published bulletins (定稿发布): who published when is public; the bulletin is cut like any
 # bulletin; the stored files and the full record (ingest batches, a correction's city-wide changes) are the city's
@@ -80,6 +83,11 @@ publications = Figure(published.publications, PUBLIC, "通报发布记录")
 published_bulletin = Figure(published.published_bulletin, BULLETIN_SECTIONS, "已发布的月度通报")
 published_file = Figure(published.published_file, CITY_ONLY, "已发布的通报文件")
 publication_record = Figure(published.publication_record, CITY_ONLY, "通报发布记录（完整）")
+# the bulletin is circulated to every department (SPEC 8.1): a department reads the city's text as the committee
+# published it (or as computed, marked 未定稿 / 初步), its own rows in an extract cut by the sections' rules above
+circulated_bulletin = Figure(monthly_bulletin.circulated, PUBLIC, "月度通报（全市印发稿）")
+circulated_published_bulletin = Figure(published.circulated_published_bulletin, PUBLIC,
+                                       "已发布的月度通报（全市印发稿）")
 assignments = Figure(whistle.assignments, OWN_DEPARTMENT, "派单明细")
 event_timeline = Figure(whistle.event_timeline, Rule("own_event"), "事件流转记录")
 event_assignments = Figure(whistle.event_assignments, OWN_DEPARTMENT, "事件的各部门派单")

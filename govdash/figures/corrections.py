@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from govdash.core.formatting import EMPTY, pct
 from govdash.core.labels import DEPT_LABELS
-from govdash.figures.bulletin import SECTIONS
+from govdash.core.periods import month_label
+from govdash.figures.bulletin import COMPARED, SECTIONS
 
 # sections that are not figures (how the bulletin was made or who reads it) are not compared; the settings are
 # (a changed setting is listed); each section is named by its label, all as declared in the bulletin's sections
@@ -29,12 +30,13 @@ FIELD_LABELS = {
     "levels": "层级", "entered": "进入", "resolved": "解决", "escalated": "上交", "withdrawn": "撤回", "open": "未结",
     "conversion": "上交率", "median_dwell_hours": "停留时长中位数（小时）", "p90_dwell_hours": "停留时长 P90（小时）",
     "community_resolution_share": "社区内解决占比", "by_community": "按社区", "by_category": "按类别",
+    "city": "全市合计",
 }
 RATE_FIELDS = {"handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate", "satisfaction_rate",
                "visit_compliance", "on_time_rate", "rectified_share", "conversion", "community_resolution_share"}
 # the fields that identify a row of a list, most specific first
 IDENTITIES = (("event_id", "dept_id"), ("dept_id", "jpc_id"), ("jpc_id",), ("dept_id",), ("level",), ("community_id",),
-              ("category",))
+              ("category",), ("month",))
 
 
 def _identity(rows: list) -> tuple | None:
@@ -108,6 +110,8 @@ def _describe(path: tuple, names: dict) -> tuple[str, str, str]:
                     items.append(f"事件 {v}")
                 elif f == "level":
                     items.append(f"第 {v} 级")
+                elif f == "month":
+                    items.append(month_label(v))
                 elif f == "community_id":
                     items.append(f"社区 {v}")
                 else:
@@ -127,7 +131,8 @@ def changed_figures(old: dict, new: dict) -> list[dict]:
         if key not in SKIPPED:
             _flatten(old[key], (key,), a)
     for key in new:
-        if key not in SKIPPED:
+        # a bulletin published before it stored what it was compared with is compared on its figures only
+        if key not in SKIPPED and (key in old or key not in COMPARED):
             _flatten(new[key], (key,), b)
     names_old, names_new = _names(old), _names(new)
     names = {k: {**names_old[k], **names_new[k]} for k in names_old}
@@ -156,11 +161,9 @@ def changed_figures(old: dict, new: dict) -> list[dict]:
     return out
 
 
-_SECTION_ORDER = {key: i for i, key in enumerate(("city", "department_count", "departments", "lists", "overdue",
-                                                  "visits",
-                                                  "negative_reports", "assessment_negative_list",
-                                                  "burden_negative_list",
-                                                  "funnel", "settings", "calendar_provisional"))}
+_SECTION_ORDER = {key: i for i, key in enumerate((
+    "city", "comparison", "trend", "department_count", "departments", "lists", "overdue", "visits", "negative_reports",
+    "assessment_negative_list", "burden_negative_list", "funnel", "settings", "calendar_provisional"))}
 
 
 def _path_text(part) -> str:

@@ -32,3 +32,8 @@ def published_bulletin(con, publication_id: str) -> dict:
 def published_file(con, publication_id: str, kind: str) -> tuple[str, str, bytes]:
     """(file name, MIME type, bytes) of a stored file, byte for byte as published."""
     return archive.file(con, publication_id, kind)
+
+
+def circulated_published_bulletin(con, publication_id: str) -> dict:
+    """The published bulletin as it is circulated to every department: the whole city's, exactly as published."""
+    return archive.bulletin(con, publication_id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from govdash.core.periods import moment_label, month_label, parse_as_of, previous_month
+from govdash.core.periods import moment_label, month_label, parse_as_of
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
 from govdash.web import ui
@@ -25,6 +25,8 @@ class BulletinView:
     b: dict
     prev: dict                 # what it is compared with: the month before's city totals ({"city": …})
     publication: dict | None   # the publication in force (served from the archive), or None
+    trend: list | None = None  # the 12 months' city rates it is shown with (stored with a publication)
+    extract: dict | None = None   # a department's: its own rows (b is then the city's bulletin, as circulated)
 
 
 def _published(month: str) -> dict | None:
@@ -32,13 +34,13 @@ def _published(month: str) -> dict | None:
     return pubs[-1] if pubs else None
 
 
-def _comparison_of(month: str, as_of: dt.datetime) -> dict:
-    """What the month is compared with ({"city": …}): the month before as the reader sees it, its city totals as
-    published when it is, else computed at the cut-off."""
-    before = _published(previous_month(month))
-    if before is not None:
-        return {"city": ui.figure(catalogue.published_bulletin, before["publication_id"])["city"]}
-    return ui.figure(catalogue.comparison, month, as_of)
+def _compared_with(month: str, as_of: dt.datetime, b: dict, published: bool) -> tuple[dict, list]:
+    """(comparison, trend): a publication's own, stored with it (a later publication of the month before changes
+    nothing); else as they stand now (the month before as published when it is, else at the cut-off)."""
+    if published and b.get("comparison") is not None:
+        return b["comparison"], b.get("trend")
+    now = ui.figure(catalogue.compared_with, month, as_of)
+    return now["comparison"], now["trend"]
 
 
 def bulletin_view(month: str) -> BulletinView:
@@ -57,16 +59,22 @@ def bulletin_view(month: str) -> BulletinView:
     else:
         as_of = ui.cutoff_picker(default=ui.period_cutoff(catalogue.month_final_cutoff, month))
         b = ui.figure(catalogue.bulletin, month, as_of)
+    extract = None
+    if p.is_department:   # SPEC 8.1: the city's bulletin as the committee reads it, then the department's extract
+        extract = b
+        b = (ui.figure(catalogue.circulated_published_bulletin, current["publication_id"]) if current is not None
+             else ui.figure(catalogue.circulated_bulletin, month, as_of))
     ui.cutoff_notice(b)
-    prev = _comparison_of(month, as_of)
+    prev, trend = _compared_with(month, as_of, b, current is not None)
     if current is None and p.can_publish:
         _publish_block(month, as_of, b)
-    elif current is not None and p.sees_all:
-        _correction_block(month, current, b, ui.figure(catalogue.bulletin, month, as_of))
+    elif current is not None and p.sees_all:   # a recomputation's comparison and trend differing too is a correction
+        live = {**ui.figure(catalogue.bulletin, month, as_of), **ui.figure(catalogue.compared_with, month, as_of)}
+        _correction_block(month, current, b, live)
     flash = st.session_state.pop("publish_flash", None)
     if flash:
         st.success(flash)
-    return BulletinView(month, as_of, b, prev, current)
+    return BulletinView(month, as_of, b, prev, current, trend, extract)
 
 
 def _publish(month: str, as_of: dt.datetime | None, correction: bool = False, reason: str = "") -> None:
@@ -138,9 +146,9 @@ def downloads(view: BulletinView) -> None:
     kinds = [k for k in ("docx", "xlsx", "pdf") if k in documents.BULLETIN_FORMATS]
     cols = st.columns(len(kinds))
     for col, kind in zip(cols, kinds):
-        if pub is not None:  # a department: its own view, from the figures as published
-            def data(k=kind, b=view.b, prev=view.prev):
-                return documents.render_bulletin(k, b, prev if k in ("docx", "pdf") else None)
+        if view.extract is not None:  # a department: the city's bulletin (as published, if it is) and its extract
+            def data(k=kind, b=view.b, prev=view.prev, extract=view.extract):
+                return documents.render_bulletin(k, b, prev if k in ("docx", "pdf") else None, extract)
         else:
             data = ui.report_bytes(kind, view.month, view.as_of)
         col.download_button(f"下载 {KIND_LABELS[kind]} 通报", data, file_name=f"{view.month}-月度通报.{kind}",
