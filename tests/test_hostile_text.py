@@ -341,10 +341,12 @@ NUM, WHEN, LIT, CONF = ("a number the product computes", "a period or time the p
                         "the product's own text", "configuration only an administrator edits")
 TRUSTED = {
     "app.py": {"section": LIT, "page.title": LIT},
-    "govdash/web/ui.py": {"NO_DATA": LIT, "title": LIT + " (each page's heading)", "moment_label(as_of)": WHEN,
-                      "status": LIT, "moment_label(parse_as_of(result['final_cutoff']))": WHEN, "n": CONF,
-                      "result['data_note']": LIT + " with a timestamp (govdash.figures.cutoff)",
-                      "labels.HANDLING_MODE_LABELS.get(e['handling_mode'], '—')": LIT + " (govdash.core.labels)"},
+    "govdash/web/chrome.py": {"NO_DATA": LIT, "title": LIT + " (each page's heading)"},
+    "govdash/web/widgets.py": {"moment_label(as_of)": WHEN, "status": LIT,
+                               "moment_label(parse_as_of(result['final_cutoff']))": WHEN, "n": CONF,
+                               "result['data_note']": LIT + " with a timestamp (govdash.figures.cutoff)"},
+    "govdash/web/case_panel.py": {
+        "labels.HANDLING_MODE_LABELS.get(e['handling_mode'], '—')": LIT + " (govdash.core.labels)"},
     "govdash/web/publish_panel.py": {
         "current['version']": NUM, "moment_label(as_of)": WHEN, "moment_label(parse_as_of(b['final_cutoff']))": WHEN,
         "KIND_LABELS[kind]": LIT, "KIND_LABELS.get(kind, kind)": LIT,
@@ -430,8 +432,7 @@ def _text_args(call: ast.Call) -> list[ast.AST]:
 def _rendering_sources():
     from tests.support.paths import REPO
 
-    return [REPO / "app.py", REPO / "govdash" / "web" / "ui.py", REPO / "govdash" / "web" / "publish_panel.py",
-            *sorted((REPO / "pages").glob("*.py"))]
+    return [REPO / "app.py", *sorted((REPO / "govdash" / "web").glob("*.py")), *sorted((REPO / "pages").glob("*.py"))]
 
 
 def test_data_into_markdown_goes_through_textsafe_md():
@@ -463,9 +464,9 @@ def test_md_only_where_markdown_is_rendered():
     assert misplaced == []
 
 
-def test_charts_only_through_ui_plot():
-    """govdash.web.ui.plot escapes every figure's data text (textsafe.plot_figure): pages never draw directly."""
-    direct = [f"{p.name}:{i}" for p in _rendering_sources() if p.name != "ui.py"
+def test_charts_only_through_tables_plot():
+    """govdash.web.tables.plot escapes every figure's data text (textsafe.plot_figure): pages never draw directly."""
+    direct = [f"{p.name}:{i}" for p in _rendering_sources() if p.name != "tables.py"
               for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
               if re.search(r"\.(plotly_chart|altair_chart|vega_lite_chart|pyplot|bar_chart|line_chart|area_chart|"
                            r"scatter_chart|map|pydeck_chart|graphviz_chart)\(", line)]
