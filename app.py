@@ -16,7 +16,7 @@ else:
     import time
 
     from govdash.core.textsafe import md
-    from govdash.web import registry, sessions, ui
+    from govdash.web import case_panel, chrome, data, registry, sessions, widgets
     from govdash.web.server import FAVICON_SVG, SIGN_OUT
 
     RUN_STARTED, RUN_CPU_STARTED = time.perf_counter(), time.thread_time()
@@ -58,9 +58,9 @@ else:
     navigation = st.navigation({**pages, **({"": hidden} if hidden else {})}, position="hidden")
     # the month and the cut-off at the top of the sidebar (reachable without scrolling at 1280×720 and on a phone),
     # then the search by event id, then the menu
-    ui.sidebar_period(navigation.url_path or registry.DEFAULT)
+    widgets.sidebar_period(navigation.url_path or registry.DEFAULT)
     if "case" in allowed:
-        ui.case_search()
+        case_panel.case_search()
     with st.sidebar:
         for section, entries in pages.items():
             st.markdown(f"**{section}**")
@@ -69,7 +69,7 @@ else:
         st.divider()
         who = principal.label
         if principal.is_department:  # the department's name, not its code
-            who = f"{principal.username}（{ui.code_names()['部门'].get(principal.dept_id, principal.dept_id)}）"
+            who = f"{principal.username}（{data.code_names()['部门'].get(principal.dept_id, principal.dept_id)}）"
         st.caption(f"已登录：{md(who)}")
         # signing out is an HTTP POST: the server revokes the session and deletes the cookie
         st.html(f'<form method="post" action="{SIGN_OUT}" style="margin:0">'
@@ -79,5 +79,5 @@ else:
     try:
         navigation.run()
     finally:
-        ui.log_script_run(navigation.url_path or registry.DEFAULT, time.perf_counter() - RUN_STARTED,
+        chrome.log_script_run(navigation.url_path or registry.DEFAULT, time.perf_counter() - RUN_STARTED,
                           time.thread_time() - RUN_CPU_STARTED)

@@ -20,26 +20,26 @@ from govdash.core.scoring_versions import list_versions, version_text
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
 from govdash.figures.assessment import period_bounds
-from govdash.web import assessment_publish, ui
+from govdash.web import assessment_publish, chrome, data, tables, widgets
 
-ui.start_page("assessment")
+chrome.start_page("assessment")
 try:
     settings = load_scoring()
 except ScoringSettingsError as exc:
     st.error(md(exc))
     st.stop()
-months = ui.available_months()
+months = data.available_months()
 years = sorted({int(m[:4]) for m in months}, reverse=True)
 c1, c2 = st.columns(2)
 year = c1.selectbox("考核年度", years, key="assess_year")
 period_choice = c2.radio("考核期间", ["全年", "第1季度", "第2季度", "第3季度", "第4季度"], horizontal=True,
                          key="assess_period")
 quarter = None if period_choice == "全年" else int(period_choice[1])
-scoring_key = ui.scoring_key()
+scoring_key = data.scoring_key()
 # published (定稿): the stored copy; else computed at the period's default cut-off (settings [cutoff])
 view = assessment_publish.assessment_view(year, quarter, scoring_key)
 as_of, result = view.as_of, view.result
-ui.cutoff_notice(result)
+widgets.cutoff_notice(result)
 st.caption(f"{result['period']} · 截止 {moment_label(result['as_of'])} · 对比 {result['previous_period']} · "
            f"评分设置版本：{md(scoring_version_label(result['settings']['version']))}")
 flash = st.session_state.pop("scoring_flash", None)
@@ -60,12 +60,12 @@ ranking = pl.DataFrame([{k: d[k] for k in ("rank", "dept_id", "dept_name", "scor
                                            "previous_score", "change", "note")} for d in result["departments"]],
                        schema_overrides={"previous_score": pl.Float64, "change": pl.Float64, "note": pl.Utf8})
 st.subheader("排名与等次")
-ui.table(ranking.rename({"rank": "排名", "dept_id": "部门编号", "dept_name": "部门", "score": "得分", "grade": "等次",
-                             "gross_points": "考核项得分", "deduction_points": "扣分", "previous_score": "上期得分",
-                             "change": "较上期", "note": "说明"}))
+tables.table(ranking.rename({"rank": "排名", "dept_id": "部门编号", "dept_name": "部门", "score": "得分",
+                                 "grade": "等次", "gross_points": "考核项得分", "deduction_points": "扣分",
+                                 "previous_score": "上期得分", "change": "较上期", "note": "说明"}))
 with st.expander("评分设置（各项权重、目标与扣分）"):
     s = result["settings"]
-    ui.table(pl.DataFrame([{"考核项": c["label"], "指标": c["metric"], "权重（分）": float(c["weight"]),
+    tables.table(pl.DataFrame([{"考核项": c["label"], "指标": c["metric"], "权重（分）": float(c["weight"]),
                             "目标值": target_label(c["metric"], c["target"])} for c in s["components"].values()]),
              hide_index=True)
     st.write("扣分："
@@ -87,13 +87,13 @@ m[3].metric("扣分", f"{mine['deduction_points']:.2f}")
 if mine["note"]:
     st.info(md(mine["note"]))
 metrics = {name: c["metric"] for name, c in result["settings"]["components"].items()}
-ui.table(pl.DataFrame([{"考核项": c["label"], "实际值": with_unit(metrics.get(name, ""), c["actual"]),
+tables.table(pl.DataFrame([{"考核项": c["label"], "实际值": with_unit(metrics.get(name, ""), c["actual"]),
                         "目标值": target_label(metrics.get(name, ""), c["target"]), "权重": c["weight"],
                         "实际计分权重": c["effective_weight"], "得分": c["points"]} for name,
                        c in mine["components"].items()],
                       schema_overrides={"权重": pl.Float64, "实际计分权重": pl.Float64, "得分": pl.Float64}))
 if mine["deductions"]:
-    ui.table(pl.DataFrame(mine["deductions"]).select(ui.readable_codes_expr("reason").alias("扣分原因"),
+    tables.table(pl.DataFrame(mine["deductions"]).select(tables.readable_codes_expr("reason").alias("扣分原因"),
                                                      pl.col("points").alias("扣分"),
                                                      pl.col("source").alias("依据记录")))
 
@@ -101,20 +101,20 @@ p = period_bounds(year, quarter)
 view = st.radio("查看考核项背后的记录", ["吹哨派单", "缺访周", "负面清单与扣分记录"], horizontal=True,
                 key="assess_records")
 if view == "吹哨派单":
-    a = ui.figure(catalogue.assignments, p["date_from"], p["date_to"], as_of).filter(pl.col("dept_id") == dept)
-    ui.table(a.select("event_id", "community_id", "dispatched_at", "responded_at", "response_deadline", "closed_at",
+    a = data.figure(catalogue.assignments, p["date_from"], p["date_to"], as_of).filter(pl.col("dept_id") == dept)
+    tables.table(a.select("event_id", "community_id", "dispatched_at", "responded_at", "response_deadline", "closed_at",
                           "closure_deadline", "rating", "status")
                  .rename({"event_id": "事件编号", "community_id": "社区编号", "dispatched_at": "派单时间",
                           "responded_at": "响应时间",
                           "response_deadline": "响应时限", "closed_at": "结案时间", "closure_deadline": "办结期限",
                           "rating": "评价", "status": "状态"}))
 elif view == "缺访周":
-    ui.table(ui.figure(catalogue.missed_visit_weeks, dept, p["month_from"], p["month_to"]).select(
+    tables.table(data.figure(catalogue.missed_visit_weeks, dept, p["month_from"], p["month_to"]).select(
         pl.col("jpc_id").alias("联合党委编号"), pl.col("week_id").alias("周"), pl.col("month").alias("所属月份")))
 else:
-    _, records = ui.figure(catalogue.assessment_inputs, year, quarter, as_of)
-    ui.table(records.filter(pl.col("dept_id") == dept).select(
-        pl.col("kind").alias("类别"), ui.readable_codes_expr("detail").alias("说明"),
+    _, records = data.figure(catalogue.assessment_inputs, year, quarter, as_of)
+    tables.table(records.filter(pl.col("dept_id") == dept).select(
+        pl.col("kind").alias("类别"), tables.readable_codes_expr("detail").alias("说明"),
         pl.col("source").alias("依据记录"), pl.col("units").alias("数量")))
 
 st.subheader("模拟调整")
@@ -159,18 +159,18 @@ except ScoringSettingsError as exc:
     candidate = None
 if candidate is not None and candidate.components != settings.components:
     # scored and ranked on the whole city, then cut to what the user may see (a department: its own row)
-    moved = ui.figure(catalogue.assessment_what_if, year, quarter, as_of, candidate_text, scoring_key).select(
+    moved = data.figure(catalogue.assessment_what_if, year, quarter, as_of, candidate_text, scoring_key).select(
         pl.col("dept_name").alias("部门"), pl.col("rank").alias("现排名"), pl.col("score").alias("现得分"),
         pl.col("simulated_rank").alias("模拟排名"), pl.col("simulated_score").alias("模拟得分"),
         pl.col("simulated_grade").alias("模拟等次"), pl.col("rank_change").alias("名次变化（正数为上升）"))
-    ui.table(moved)
-    if ui.can_edit_scoring():
+    tables.table(moved)
+    if data.can_edit_scoring():
         reason = st.text_input("保存原因（记入版本记录）", key="scoring_reason")
         live_label = md(scoring_version_label(settings.version))
         confirmed = st.checkbox(f"确认以上权重和目标值保存为新的评分设置版本（替代当前 {live_label}），"
                                 "此后的得分、页面和导出均按新版本计算", key="scoring_confirm")
         if st.button("保存为新的评分设置", key="save_scoring", disabled=not (confirmed and reason.strip())):
-            _change_scoring(lambda: save_scoring_version(candidate_text, ui.principal().username, reason),
+            _change_scoring(lambda: save_scoring_version(candidate_text, data.principal().username, reason),
                             "已保存评分设置版本 {version}，以下排名已按新版本重新计算。", "scoring_confirm")
     else:
         st.caption("只有考绩办账号可以保存评分设置。")
@@ -182,7 +182,8 @@ with st.expander("评分设置版本（查看、重新应用）"):
     if not versions:
         st.caption(f"尚无保存的版本；当前设置为{md(scoring_version_label(settings.version))}。")
     else:
-        ui.table(pl.DataFrame([{"版本": v["id"], "保存人": v["author"], "保存时间": v["saved_at"], "原因": v["reason"],
+        tables.table(pl.DataFrame([{"版本": v["id"], "保存人": v["author"], "保存时间": v["saved_at"],
+                                    "原因": v["reason"],
                                 "基于": scoring_version_label(v["based_on"]) if v["based_on"] else "",
                                 "当前": "是" if v["id"] == settings.version else "",
                                 "完整": "是" if v["intact"] else "否（内容与校验值不符）"} for v in versions]))
@@ -194,14 +195,14 @@ with st.expander("评分设置版本（查看、重新应用）"):
             st.error(md(exc))
             viewed = None
         if viewed is not None:
-            ui.table(pl.DataFrame([{"考核项": c.label, "权重": c.weight, "目标值": target_label(c.metric, c.target)}
+            tables.table(pl.DataFrame([{"考核项": c.label, "权重": c.weight, "目标值": target_label(c.metric, c.target)}
                                   for c in viewed.components]))
-            if ui.can_edit_scoring() and chosen != settings.version:
+            if data.can_edit_scoring() and chosen != settings.version:
                 ok = st.checkbox(f"确认重新应用版本 {chosen}（替代当前 {md(scoring_version_label(settings.version))}）",
                                  key="scoring_apply_confirm")
                 if st.button(f"重新应用 {chosen}", key="apply_scoring", disabled=not ok):
                     def apply(version=chosen):
-                        apply_scoring_version(version, ui.principal().username)
+                        apply_scoring_version(version, data.principal().username)
                         return version
 
                     _change_scoring(apply, "已重新应用评分设置版本 {version}，以下排名已按该版本重新计算。",
@@ -209,14 +210,14 @@ with st.expander("评分设置版本（查看、重新应用）"):
 
 st.subheader("与上年对比")
 if quarter is None:
-    previous = ui.figure(catalogue.assessment_result, year - 1, None, as_of, scoring_key)
+    previous = data.figure(catalogue.assessment_result, year - 1, None, as_of, scoring_key)
     prev_scores = {d["dept_id"]: d["score"] for d in previous["departments"]}
     yoy = pl.DataFrame([{"部门": d["dept_name"], f"{year}年": d["score"],
                          f"{year - 1}年": prev_scores.get(d["dept_id"])}
                         for d in result["departments"]])
     fig = px.bar(yoy.unpivot(index="部门", variable_name="年度", value_name="得分"), x="部门", y="得分",
                  color="年度", barmode="group")
-    ui.plot(fig)
+    tables.plot(fig)
     if all(v is None for v in prev_scores.values()):
         st.info(f"{year - 1}年没有考核数据，无法对比。")
 else:

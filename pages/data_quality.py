@@ -18,7 +18,7 @@ from govdash.core.tables import table_specs
 from govdash.core.textsafe import csv_bytes, md
 from govdash.figures import catalogue
 from govdash.figures.data_quality import quarantine_detail, warehouse_status
-from govdash.web import sessions, ui
+from govdash.web import chrome, data, sessions, tables
 from pipelines.ingest import ingest
 from pipelines.limits import Limits, LimitsError, load_limits
 from warehouse.db import WarehouseError, connect_read, read_cursor
@@ -27,7 +27,7 @@ from warehouse.schema import quarantine_note
 log = logging.getLogger(__name__)
 
 # uploads are how an empty warehouse gets its data: the page opens without one
-ui.start_page("data", needs_warehouse=False)
+chrome.start_page("data", needs_warehouse=False)
 
 SUMMARY_LABELS = {"file": "文件", "table": "数据表", "rows_read": "读取行数", "rows_loaded": "导入行数",
                   "rows_quarantined": "隔离行数", "duplicates_skipped": "重复跳过", "rows_replaced": "替换旧行",
@@ -102,7 +102,7 @@ def quarantine_csv(file: str) -> bytes:
     return csv_bytes(frame)
 
 
-with st.expander("上传数据文件", expanded=ui.current_version() is None):
+with st.expander("上传数据文件", expanded=data.current_version() is None):
     st.caption(f"支持 CSV（UTF-8、带 BOM 的 UTF-8、GBK/GB18030）和 Excel（.xlsx），单个文件不超过 {max_mb} MB。"
                "按文件名或表头识别数据表（Excel 的每个工作表分别识别）；有问题的行会被隔离并说明原因，其余行照常导入。")
     if limits_error:
@@ -119,7 +119,7 @@ with st.expander("上传数据文件", expanded=ui.current_version() is None):
             run_upload(uploads)
     if "last_ingest" in st.session_state:
         summary = pl.DataFrame(st.session_state["last_ingest"]["files"]).rename(SUMMARY_LABELS, strict=False)
-        ui.table(table_named(summary))
+        tables.table(table_named(summary))
 
 SCOPE_LABELS = {"account": "账号（同一地址）", "address": "地址（不论账号）", "device": "账号（曾登录过的浏览器）",
                 "account_total": "账号（各地址合计）"}
@@ -149,13 +149,13 @@ def sign_in_failures() -> None:
     st.warning(f"有 {len(accounts)} 个账号、{len({r['address'] for r in rows if r['address']})} 个地址出现失败登录，"
                f"其中 {len(locked)} 项正被锁定。锁定只限制出错的地址或浏览器：此前成功登录过的浏览器仍可登录。"
                "如非本人操作，可能有人在猜测密码。")
-    ui.table(pl.DataFrame([{
+    tables.table(pl.DataFrame([{
         "类别": SCOPE_LABELS[r["scope"]], "账号": r["account"], "地址": r["address"], "浏览器标识": r["device"],
         "失败次数": r["failures"], "首次失败": sessions.format_moment(r["since"], settings),
         "最近失败": sessions.format_moment(r["last_failure"], settings),
         "锁定至": sessions.format_until(r["locked_until"], settings) if r["locked_until"] else "未锁定"} for r in rows],
         schema_overrides={"失败次数": pl.Int64}))
-    if not ui.principal().can_unlock_sign_ins:
+    if not data.principal().can_unlock_sign_ins:
         st.caption("解除锁定须由基层治理委员会账号操作。")
         return
     targets = [("account", a) for a in accounts] + [("address", a) for a in addresses]
@@ -169,14 +169,14 @@ def sign_in_failures() -> None:
             log.error("sign-in state unavailable while unlocking: %s", exc)
             st.error(sessions.unavailable_text(exc.kind))
             return
-        log.warning("sign-in unlocked on the data page by %r: %s %r", ui.principal().username, kind, name)
+        log.warning("sign-in unlocked on the data page by %r: %s %r", data.principal().username, kind, name)
         st.session_state["unlocked"] = (kind, name, cleared)
         st.rerun()
 
 
 sign_in_failures()
 
-if not ui.guard_warehouse():
+if not chrome.guard_warehouse():
     st.stop()
 
 try:
@@ -198,7 +198,7 @@ c3.metric("数据涉及年份", "、".join(map(str, cal["data_years"])) or "—"
 st.caption(f"数据仓库：{md(status['warehouse'])}")
 
 st.subheader("数据表与行数")
-ui.table(pl.DataFrame(status["tables"]).select(pl.col("label").alias("数据表"), pl.col("rows").alias("行数")))
+tables.table(pl.DataFrame(status["tables"]).select(pl.col("label").alias("数据表"), pl.col("rows").alias("行数")))
 
 st.subheader("工作日历覆盖")
 official = cal["official_years"]
@@ -208,19 +208,20 @@ if cal["override_years"]:
 st.write(f"暂定（按周一至周五估算）年份：{'、'.join(map(str, cal['provisional_years'])) or '无'}")
 
 st.subheader("隔离区")
-with ui.section("隔离区"):   # one part failing leaves the rest of the page (and the upload above) usable
-    by_file = ui.figure(catalogue.quarantine_by_file)
+with chrome.section("隔离区"):   # one part failing leaves the rest of the page (and the upload above) usable
+    by_file = data.figure(catalogue.quarantine_by_file)
     if by_file is None or by_file.height == 0:
         st.success("没有被隔离的数据行。")
     else:
         for f in by_file.iter_rows(named=True):
             if note := quarantine_note(f["rows"], f["reasons"], f["reasons_kept"]):
                 st.caption(f"{md(f['source_file'])}：{note}")
-        ui.table(table_named(by_file.select(pl.col("source_file").alias("文件"), pl.col("table_name").alias("数据表"),
+        tables.table(table_named(by_file.select(pl.col("source_file").alias("文件"),
+                                                pl.col("table_name").alias("数据表"),
                                             pl.col("rows").alias("隔离行数"), pl.col("reasons").alias("问题条数"),
                                             pl.col("reasons_kept").alias("保留明细条数"))))
         with st.expander("各列的问题条数"):
-            ui.table(ui.figure(catalogue.quarantine_by_column).select(
+            tables.table(data.figure(catalogue.quarantine_by_column).select(
                 pl.col("source_file").alias("文件"), pl.col("column_name").alias("列"),
                 pl.col("rows").alias("隔离行数"),
                 pl.col("reasons").alias("问题条数"), pl.col("reasons_kept").alias("保留明细条数")))
@@ -230,7 +231,7 @@ with ui.section("隔离区"):   # one part failing leaves the rest of the page (
         pages = max(math.ceil(kept / PAGE_ROWS), 1)
         page = st.number_input(f"页码（共 {pages:,} 页，每页 {PAGE_ROWS} 条）", min_value=1, max_value=pages, value=1,
                                key="quarantine_page")
-        ui.table(table_named(ui.figure(catalogue.quarantine_detail, file, PAGE_ROWS, (int(page) - 1) * PAGE_ROWS)
+        tables.table(table_named(data.figure(catalogue.quarantine_detail, file, PAGE_ROWS, (int(page) - 1) * PAGE_ROWS)
                              .with_columns(server_to_local_expr("隔离时间"))))
         st.download_button("下载隔离明细（CSV，Excel 可直接打开）", lambda: quarantine_csv(file),
                            file_name="隔离明细.csv", mime="text/csv", on_click="ignore")
@@ -239,8 +240,8 @@ with ui.section("隔离区"):   # one part failing leaves the rest of the page (
                        "（设置 [limits] max_quarantine_download_rows）")
 
 st.subheader("最近导入")
-with ui.section("最近导入"):
-    runs = ui.figure(catalogue.recent_ingests)
+with chrome.section("最近导入"):
+    runs = data.figure(catalogue.recent_ingests)
     if runs is not None:
         # import times as China time, like every cut-off and timestamp the pages show
-        ui.table(table_named(runs.with_columns(server_to_local_expr("时间"))))
+        tables.table(table_named(runs.with_columns(server_to_local_expr("时间"))))

@@ -9,15 +9,15 @@ from govdash.core.labels import STATUS_LABELS
 from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr, previous_month
 from govdash.figures import catalogue
 from govdash.figures.whistle import needed_to_reach
-from govdash.web import ui
+from govdash.web import case_panel, chrome, data, tables, widgets
 
-ui.start_page("self-check")
-month = ui.current_month()
-as_of = ui.cutoff_picker()
-dept_names = ui.department_names()
+chrome.start_page("self-check")
+month = widgets.current_month()
+as_of = widgets.cutoff_picker()
+dept_names = data.department_names()
 names = dept_names
 dept = st.selectbox("部门", list(names), format_func=names.get, key="self_dept")
-b = ui.figure(catalogue.bulletin, month, as_of)
+b = data.figure(catalogue.bulletin, month, as_of)
 mine = next(d for d in b["departments"] if d["dept_id"] == dept)
 city = b["city"]
 st.caption(f"{month_label(month)} · 截止 {moment_label(b['as_of'])}")
@@ -28,7 +28,7 @@ for col, (key, label) in zip(cols, [("handling_rate", "处置率"), ("timely_han
                                     ("on_time_closure_rate", "按期办结率"), ("satisfaction_rate", "满意率")]):
     delta = (None if mine[key] is None or city[key] is None
              else f"{(mine[key] - city[key]) * 100:+.1f} 个百分点（对比全市）")
-    col.metric(label, ui.fmt_rate(mine[key]), delta=delta)
+    col.metric(label, tables.fmt_rate(mine[key]), delta=delta)
 st.write(f"本月排名：第 {mine['rank']} 名（共 {b['department_count']} 个部门）；派单 {mine['dispatched']} 件，退单 "
          f"{mine['returned']} 件，升级 {mine['escalated']} 件。")
 
@@ -45,7 +45,7 @@ else:
 
 st.subheader("在办事项（按期限排序）")
 # every open case of the department at the cut-off, whatever month it was dispatched in
-a = ui.figure(catalogue.department_open_cases, dept, as_of)
+a = data.figure(catalogue.department_open_cases, dept, as_of)
 today = as_of.date()
 week_end = today + dt.timedelta(days=6 - today.weekday())
 a = a.with_columns(
@@ -63,43 +63,43 @@ else:
     shown = a.select(pl.col("紧急程度"), pl.col("event_id").alias("事件编号"), pl.col("category").alias("类别"),
                      pl.col("dispatched_at").alias("派单时间"), pl.col("closure_deadline").alias("办结期限"),
                      pl.col("working_days_overdue").alias("超期工作日"), pl.col("community_id").alias("社区编号"))
-    sel = ui.table(shown, on_select="rerun", selection_mode="single-row", key="open_table")
+    sel = tables.table(shown, on_select="rerun", selection_mode="single-row", key="open_table")
     if sel and sel.selection.rows:
-        ui.show_case(shown["事件编号"][sel.selection.rows[0]], as_of)
+        case_panel.show_case(shown["事件编号"][sel.selection.rows[0]], as_of)
 
 st.subheader("排名与按期办结率走势（近 12 个月）")
 first = month
 for _ in range(11):
     first = previous_month(first)
-hist = ui.figure(catalogue.department_rank_history, first, month, as_of).filter(pl.col("dept_id") == dept).select(
+hist = data.figure(catalogue.department_rank_history, first, month, as_of).filter(pl.col("dept_id") == dept).select(
     pl.col("month").alias("月份"), pl.col("rank").alias("排名"), pl.col("on_time_closure_rate").alias("本部门"),
     pl.col("city_on_time_closure_rate").alias("全市")).with_columns(month_label_expr("月份"))
 c1, c2 = st.columns(2)
 fig = px.line(hist, x="月份", y="排名", markers=True)
 fig.update_yaxes(autorange="reversed")
 fig.update_xaxes(type="category")
-ui.plot(fig, c1)
+tables.plot(fig, c1)
 fig = px.line(hist.unpivot(index="月份", on=["本部门", "全市"], variable_name="对象", value_name="按期办结率"),
               x="月份", y="按期办结率", color="对象", markers=True)
 fig.update_yaxes(tickformat=".0%")
 fig.update_xaxes(type="category")
-ui.plot(fig, c2)
+tables.plot(fig, c2)
 
 st.subheader("退单与重办")
-allm = ui.figure(catalogue.assignments, month_bounds(first)[0], month_bounds(month)[1],
+allm = data.figure(catalogue.assignments, month_bounds(first)[0], month_bounds(month)[1],
                  as_of).filter(pl.col("dept_id") == dept)
 st.write(f"近 12 个月退单 {int((allm['status'] == 'returned').sum())} 件；各状态：" +
          "，".join(f"{STATUS_LABELS[s]} {n} 件" for s, n in allm.group_by("status").len().sort("status").iter_rows()))
 
 st.subheader("联系捆绑走访：本月缺访")
-visits = ui.figure(catalogue.visit_table, month).filter(pl.col("dept_id") == dept)
+visits = data.figure(catalogue.visit_table, month).filter(pl.col("dept_id") == dept)
 missed = visits.filter(pl.col("required_weeks") > pl.col("covered_weeks"))
 if visits.height == 0:
     st.info("本月没有捆绑的联合党委。")
 elif missed.height == 0:
     st.success(f"本月捆绑的 {visits.height} 个联合党委每周都已走访。")
 else:
-    ui.table(missed.select(pl.col("jpc_name").alias("联合党委"), pl.col("required_weeks").alias("应走访周数"),
+    tables.table(missed.select(pl.col("jpc_name").alias("联合党委"), pl.col("required_weeks").alias("应走访周数"),
                                pl.col("covered_weeks").alias("已走访周数"),
                                pl.col("missed_weeks").alias("缺访周")))
 

@@ -7,24 +7,24 @@ import streamlit as st
 from govdash.core.labels import OUTCOME_LABELS
 from govdash.core.periods import month_bounds, month_label, month_label_expr
 from govdash.figures import catalogue
-from govdash.web import ui
+from govdash.web import chrome, data, tables, widgets
 
 OUTCOMES = OUTCOME_LABELS
 
-ui.start_page("five-level")
-month = ui.current_month()
-as_of = ui.cutoff_picker()
-labels = ui.settings()["appeals"]["level_labels"]
+chrome.start_page("five-level")
+month = widgets.current_month()
+as_of = widgets.cutoff_picker()
+labels = data.settings()["appeals"]["level_labels"]
 c1, c2 = st.columns(2)
 scope = c1.radio("统计范围", ["本月", "本年"], horizontal=True, key="funnel_scope")
 start, end = month_bounds(month)
 if scope == "本年":
     start, end = start.replace(month=1), month_bounds(f"{month[:4]}-12")[1]
 period = month_label(month) if scope == "本月" else f"{month[:4]}年"
-funnel = ui.figure(catalogue.funnel_section, start, end, as_of)
+funnel = data.figure(catalogue.funnel_section, start, end, as_of)
 categories = [c["category"] for c in funnel["by_category"]]
 category = c2.selectbox("诉求类别", ["全部"] + categories, key="funnel_category")
-outcomes = ui.figure(catalogue.appeal_outcomes, start, end, as_of)
+outcomes = data.figure(catalogue.appeal_outcomes, start, end, as_of)
 zero = {"appeals": 0, "resolved": 0, "withdrawn": 0, "open": 0, "in_transit": 0}
 if category == "全部":
     levels, share, counts = funnel["levels"], funnel["community_resolution_share"], outcomes["city"]
@@ -39,7 +39,7 @@ m[0].metric("诉求数", int(counts["appeals"]))
 m[1].metric("已解决", int(counts["resolved"]))
 m[2].metric("已撤回", int(counts["withdrawn"]))
 m[3].metric("在办", int(counts["open"]))
-m[4].metric("社区内解决占比", ui.fmt_rate(share))
+m[4].metric("社区内解决占比", tables.fmt_rate(share))
 entered, escalated = sum(lv["entered"] for lv in levels), sum(lv["escalated"] for lv in levels)
 st.caption(f"诉求数 {counts['appeals']:d} = 已解决 {counts['resolved']:d} + 已撤回 {counts['withdrawn']:d}"
            f" + 在办 {counts['open']:d}" + (f" + 上交途中 {counts['in_transit']:d}" if counts["in_transit"] else "")
@@ -61,9 +61,9 @@ frame = pl.DataFrame(levels).with_columns(
 fig = go.Figure(go.Funnel(y=[f"{lv['level']} {lv['label']}" for lv in levels], x=[lv["entered"] for lv in levels],
                           textinfo="value"))
 fig.update_layout(height=360)
-ui.plot(fig)
-ui.table(frame.select("level", "label", "entered", "resolved", "escalated", "withdrawn", "open", "check", "conversion",
-                      "median_dwell_hours", "p90_dwell_hours")
+tables.plot(fig)
+tables.table(frame.select("level", "label", "entered", "resolved", "escalated", "withdrawn", "open", "check",
+                      "conversion", "median_dwell_hours", "p90_dwell_hours")
          .rename({"level": "层级", "label": "层级名称", "entered": "进入", "resolved": "解决", "escalated": "上交",
                   "withdrawn": "撤回", "open": "在办", "check": "核对", "conversion": "上交率",
                   "median_dwell_hours": "停留中位数（小时）", "p90_dwell_hours": "停留 90 分位（小时）"}),
@@ -74,7 +74,7 @@ st.caption("每一层级：进入 = 解决 + 上交 + 撤回 + 在办（“核�
            f"{sum(lv['resolved'] + lv['withdrawn'] + lv['open'] for lv in levels):d}。")
 
 st.subheader("双向流动：工作下派与诉求上交")
-tasks = ui.figure(catalogue.task_flow, start, end)
+tasks = data.figure(catalogue.task_flow, start, end)
 nodes = [f"下派·{x}" for x in labels] + [f"诉求·{x}" for x in labels] + ["解决", "撤回", "在办"]
 src, dst, val, colour = [], [], [], []
 for r in tasks.iter_rows(named=True):
@@ -92,32 +92,32 @@ for lv in funnel["levels"]:
             colour.append("rgba(214,39,40,0.35)" if key == "escalated" else "rgba(127,127,127,0.3)")
 fig = go.Figure(go.Sankey(node=dict(label=nodes, pad=14), link=dict(source=src, target=dst, value=val, color=colour)))
 fig.update_layout(height=460)
-ui.plot(fig)
+tables.plot(fig)
 st.caption("蓝色：上级部门下派到社区及以下的工作事项（004 5.1）；红色：诉求逐级上交；"
            "灰色：在各层级解决、撤回或仍在办。")
 
 st.subheader("各层级停留时长分布")
-dwell = ui.figure(catalogue.appeal_dwell_times, start, end, as_of)
+dwell = data.figure(catalogue.appeal_dwell_times, start, end, as_of)
 if dwell.height:
     dwell = dwell.with_columns(pl.col("level").replace_strict({i + 1: f"{i + 1} {x}" for i,
                                                                x in enumerate(labels)}).alias("层级"))
     fig = px.box(dwell, x="层级", y="dwell_hours", points=False, labels={"dwell_hours": "停留时长（小时）"},
                  category_orders={"层级": [f"{i + 1} {x}" for i, x in enumerate(labels)]})
-    ui.plot(fig)
+    tables.plot(fig)
 
 st.subheader("社区内解决占比（按月）")
 year_start, year_end = month_bounds(f"{month[:4]}-01")[0], month_bounds(f"{month[:4]}-12")[1]
-by_month = ui.figure(catalogue.appeal_resolution_by_month, year_start, year_end,
+by_month = data.figure(catalogue.appeal_resolution_by_month, year_start, year_end,
                      as_of).with_columns(month_label_expr("month"))
 fig = px.line(by_month, x="month", y="community_resolution_share", markers=True,
               labels={"month": "月份", "community_resolution_share": "社区内解决占比"})
 fig.update_yaxes(tickformat=".0%", range=[0, 1])
 fig.update_xaxes(type="category")
-ui.plot(fig)
+tables.plot(fig)
 
 st.subheader("向上推送较多的社区")
-push = ui.figure(catalogue.community_push_up, start, end, as_of)
-ui.table(push.head(20).select("rank", "community_id", "community_name", "appeals", "carried_up", "carried_up_share",
+push = data.figure(catalogue.community_push_up, start, end, as_of)
+tables.table(push.head(20).select("rank", "community_id", "community_name", "appeals", "carried_up", "carried_up_share",
                                   "resolved_in_community")
              .rename({"rank": "排名", "community_id": "社区编号", "community_name": "社区",
                       "appeals": "社区及以下进入的诉求",
@@ -125,10 +125,10 @@ ui.table(push.head(20).select("rank", "community_id", "community_name", "appeals
                       "resolved_in_community": "社区内解决"}), rates=["上交占比"])
 
 st.subheader("吹哨事件协调阶梯（龙港 4.2–4.3）")
-ladder = ui.figure(catalogue.whistle_ladder, start, end, as_of)
+ladder = data.figure(catalogue.whistle_ladder, start, end, as_of)
 fig = go.Figure(go.Funnel(y=ladder["label"].to_list(), x=ladder["events"].to_list(), textinfo="value+percent initial"))
 fig.update_layout(height=300)
-ui.plot(fig)
+tables.plot(fig)
 st.caption("每一级计入至少升级到该级的事件（直接提交周协调的事件也计入日调度）。")
 
 st.subheader("查看诉求明细与流转轨迹")
@@ -136,11 +136,11 @@ d1, d2, d3 = st.columns(3)
 level = d1.selectbox("层级", [lv["level"] for lv in levels], format_func=lambda k: f"{k} {labels[k - 1]}",
                      key="drill_level")
 outcome = d2.selectbox("结果", list(OUTCOMES), format_func=OUTCOMES.get, key="drill_outcome")
-records = ui.figure(catalogue.appeal_records, start, end, as_of, level, outcome, None)
+records = data.figure(catalogue.appeal_records, start, end, as_of, level, outcome, None)
 if category != "全部":
     records = records.filter(pl.col("category") == category)
 d3.metric("符合条件的诉求", records.height)
-ui.table(records.rename({"appeal_id": "诉求编号", "community_id": "社区编号", "community_name": "社区",
+tables.table(records.rename({"appeal_id": "诉求编号", "community_id": "社区编号", "community_name": "社区",
                          "category": "类别",
                              "raised_at": "提出时间", "origin_level": "起始层级", "level": "层级",
                          "entered_at": "进入时间",
@@ -148,8 +148,8 @@ ui.table(records.rename({"appeal_id": "诉求编号", "community_id": "社区编
 if records.height:
     appeal = st.selectbox("诉求流转轨迹", records["appeal_id"].unique(maintain_order=True).to_list(),
                           key="drill_appeal")
-    trail = ui.figure(catalogue.appeal_trail, appeal)
-    ui.table(trail.with_columns(pl.col("outcome").replace_strict(OUTCOMES, default=pl.col("outcome")),
+    trail = data.figure(catalogue.appeal_trail, appeal)
+    tables.table(trail.with_columns(pl.col("outcome").replace_strict(OUTCOMES, default=pl.col("outcome")),
                                     pl.col("level").replace_strict({i + 1: x for i,
                                                                     x in enumerate(labels)}).alias("层级名称"))
                  .rename({"appeal_id": "诉求编号", "level": "层级", "entered_at": "进入时间", "exited_at": "离开时间",

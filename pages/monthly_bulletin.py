@@ -22,22 +22,22 @@ from govdash.documents.bulletin_body import (
 )
 from govdash.documents.bulletin_text import DEPT_COLUMNS
 from govdash.figures import catalogue
-from govdash.web import publish_panel, ui
+from govdash.web import case_panel, chrome, data, publish_panel, tables, widgets
 
 
 def doc_table(columns, rows, **kwargs):
     """Rows shaped for the Word bulletin, shown with the Word bulletin's columns and labels."""
     keys = [k for k, _, _ in columns]
     frame = pl.DataFrame([{k: r.get(k) for k in keys} for r in rows], infer_schema_length=None)
-    return ui.table(frame.rename({k: label for k, label, _ in columns}),
-                    rates=[label for _, label, kind in columns if kind == "pct"], **kwargs)
+    return tables.table(frame.rename({k: label for k, label, _ in columns}),
+                        rates=[label for _, label, kind in columns if kind == "pct"], **kwargs)
 
 
-ui.start_page("bulletin")
-month = ui.current_month()
+chrome.start_page("bulletin")
+month = widgets.current_month()
 # published: served from the archive; else at the month's default cut-off; 初步 / 数据截至 / 定稿发布 / 更正
 view = None
-with ui.section(f"{month_label(month)}通报"):
+with chrome.section(f"{month_label(month)}通报"):
     view = publish_panel.bulletin_view(month)
 if view is None:   # the message names the cause; the sidebar (another month, the data page) stays usable
     st.stop()
@@ -57,14 +57,14 @@ def delta_pts(key):
 
 cols = st.columns(6)
 cols[0].metric("派单数", c["dispatched"], delta=c["dispatched"] - p["dispatched"] if p["dispatched"] else None)
-cols[1].metric("处置率", ui.fmt_rate(c["handling_rate"]), delta=delta_pts("handling_rate"))
-cols[2].metric("及时处置率", ui.fmt_rate(c["timely_handling_rate"]), delta=delta_pts("timely_handling_rate"))
-cols[3].metric("办结率", ui.fmt_rate(c["closure_rate"]), delta=delta_pts("closure_rate"))
-cols[4].metric("按期办结率", ui.fmt_rate(c["on_time_closure_rate"]), delta=delta_pts("on_time_closure_rate"))
+cols[1].metric("处置率", tables.fmt_rate(c["handling_rate"]), delta=delta_pts("handling_rate"))
+cols[2].metric("及时处置率", tables.fmt_rate(c["timely_handling_rate"]), delta=delta_pts("timely_handling_rate"))
+cols[3].metric("办结率", tables.fmt_rate(c["closure_rate"]), delta=delta_pts("closure_rate"))
+cols[4].metric("按期办结率", tables.fmt_rate(c["on_time_closure_rate"]), delta=delta_pts("on_time_closure_rate"))
 cols[5].metric("超期未办结", c["open_overdue"], delta=c["open_overdue"] - p["open_overdue"], delta_color="inverse")
 
 publish_panel.downloads(view)
-department_user = ui.principal().is_department
+department_user = data.principal().is_department
 if department_user:
     st.info(EXTRACT_NOTE)
 threshold = b["settings"]["whistle"]["negative_list_threshold"]
@@ -82,12 +82,12 @@ def trend_and_hotspots() -> None:
     fig = px.line(long, x="月份", y="比率", color="指标", markers=True)
     fig.update_yaxes(tickformat=".0%")
     fig.update_xaxes(type="category")
-    ui.plot(fig)
+    tables.plot(fig)
     if not department_user:
         st.markdown("**吹哨最多的社区**")
-        hot = ui.figure(catalogue.community_hotspots, month, 10)
-        ui.table(hot.rename({"community_name": "社区", "jpc_name": "联合党委", "events": "吹哨事件数",
-                             "top_category": "最多的类别", "top_category_events": "该类别事件数"}))
+        hot = data.figure(catalogue.community_hotspots, month, 10)
+        tables.table(hot.rename({"community_name": "社区", "jpc_name": "联合党委", "events": "吹哨事件数",
+                                 "top_category": "最多的类别", "top_category_events": "该类别事件数"}))
 
 
 def ranking(block: Table) -> None:
@@ -105,7 +105,7 @@ def overdue(block: Table) -> None:
     sel = doc_table(block.columns, block.rows, on_select="rerun", selection_mode="single-row", key="overdue_table")
     rows = sel.selection.rows if sel else []
     if rows:
-        ui.show_case(block.rows[rows[0]]["event_id"], as_of)
+        case_panel.show_case(block.rows[rows[0]]["event_id"], as_of)
     else:
         st.caption(f"共 {len(block.rows)} 件。点选一行查看该事件的派单、期限和完整流转记录。")
 
@@ -139,15 +139,15 @@ def draw(blocks) -> None:
         elif isinstance(block, Notes):
             notes(block)
         if getattr(block, "key", "") in AFTER:
-            with ui.section("近 12 个月趋势与热点社区"):
+            with chrome.section("近 12 个月趋势与热点社区"):
                 AFTER[block.key]()
 
 
 for title, blocks in body(b, prev):   # each section on its own: one that fails leaves the others on the page
     st.subheader(title)
-    with ui.section(title):
+    with chrome.section(title):
         draw(blocks)
 if view.extract is not None:   # a department: after the city's bulletin, its own rows, marked as an extract
     st.subheader(EXTRACT_TITLE)
-    with ui.section(EXTRACT_TITLE):
+    with chrome.section(EXTRACT_TITLE):
         draw(extract_blocks(view.extract))

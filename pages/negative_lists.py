@@ -6,20 +6,20 @@ import streamlit as st
 from govdash.core.labels import REPORT_STATUS_LABELS
 from govdash.core.periods import month_bounds, month_label, week_range_label_expr
 from govdash.figures import catalogue
-from govdash.web import ui
+from govdash.web import chrome, data, tables, widgets
 
 STATUS = REPORT_STATUS_LABELS
 STATUS_COLOURS = {"按时": "#2e7d32", "迟报": "#f9a825", "漏报": "#c62828", "未到期": "#bdbdbd"}
 
-ui.start_page("negative-lists")
-month = ui.current_month()
+chrome.start_page("negative-lists")
+month = widgets.current_month()
 year = int(month[:4])
-as_of = ui.cutoff_picker()
-nr = ui.settings()["negative_reports"]
+as_of = widgets.cutoff_picker()
+nr = data.settings()["negative_reports"]
 st.caption(f"{month_label(month)} · 截止 {as_of:%Y-%m-%d %H:%M} · 周报截止：周结束后第 {nr['due_weekday']} 天 "
            f"{nr['due_time']}")
 
-b = ui.figure(catalogue.bulletin, month, as_of)
+b = data.figure(catalogue.bulletin, month, as_of)
 jpc_names = b["reference"]["jpc_names"]
 clause_texts = b["reference"]["clause_texts"]
 tab_reports, tab_assessment, tab_burden = st.tabs(["负面清单周报", "考核负面清单", "减负负面清单"])
@@ -33,16 +33,16 @@ with tab_reports:
         st.info("本月没有联合党委。")
     else:
         # every JPC's totals (a department user: its bound JPCs'), summed and divided in SQL as the bulletin does
-        totals = ui.figure(catalogue.negative_report_totals, month, as_of)
+        totals = data.figure(catalogue.negative_report_totals, month, as_of)
         c = st.columns(5)
         c[0].metric("应报（已到期）", int(totals["weeks_due"]))
         c[1].metric("按时", int(totals["on_time"]))
         c[2].metric("迟报", int(totals["late"]))
         c[3].metric("漏报", int(totals["missing"]))
-        c[4].metric("按时上报率", ui.fmt_rate(totals["on_time_rate"]))
+        c[4].metric("按时上报率", tables.fmt_rate(totals["on_time_rate"]))
 
         st.subheader("联合党委 × 周 上报情况（全年）")
-        grid = ui.figure(catalogue.negative_report_year, year, as_of).with_columns(
+        grid = data.figure(catalogue.negative_report_year, year, as_of).with_columns(
             pl.col("status").replace_strict(STATUS).alias("状态"),
             # shown as local times in the hover text (one dtype per hover column for plotly)
             pl.col("submitted_at", "due_at").dt.strftime("%Y-%m-%d %H:%M").fill_null("—"),
@@ -61,7 +61,7 @@ with tab_reports:
                                  "due_at": "截止时间", "items": "负面事项"})
         fig.update_traces(marker_size=9)
         fig.update_layout(height=max(400, 18 * grid["jpc_id"].n_unique()))
-        ui.plot(fig)
+        tables.plot(fig)
 
         st.subheader("本月各联合党委")
         table = summary.with_columns(
@@ -70,13 +70,13 @@ with tab_reports:
             pl.col("late_weeks").alias("迟报周"),
         ).select("jpc_id", "联合党委", "weeks_required", "on_time", "late", "missing", "pending", "on_time_rate",
                  "items", "rectified_share", "漏报周", "迟报周")
-        ui.table(table.rename({"jpc_id": "联合党委编号", "weeks_required": "应报周数", "on_time": "按时",
+        tables.table(table.rename({"jpc_id": "联合党委编号", "weeks_required": "应报周数", "on_time": "按时",
                                "late": "迟报",
                                    "missing": "漏报", "pending": "未到期", "on_time_rate": "按时上报率",
                                    "items": "负面事项", "rectified_share": "整改率"}), rates=["按时上报率", "整改率"])
 
         st.subheader("负面事项按条款（附录 E）")
-        by_clause = ui.figure(catalogue.negative_report_clauses, month, as_of)
+        by_clause = data.figure(catalogue.negative_report_clauses, month, as_of)
         if by_clause.height == 0:
             st.info("本月没有报告负面事项。")
         else:
@@ -88,16 +88,16 @@ with tab_reports:
                          hover_data={"clause_text": True},
                          labels={"clause": "条款", "items": "事项数", "clause_group": "类别",
                                  "clause_text": "条款内容"})
-            ui.plot(fig)
-            ui.table(by_clause.drop("clause").rename({"clause_code": "条款", "clause_group": "类别",
+            tables.plot(fig)
+            tables.table(by_clause.drop("clause").rename({"clause_code": "条款", "clause_group": "类别",
                                                       "clause_text": "条款内容",
                                            "items": "事项数", "rectified_items": "已整改", "jpcs": "涉及联合党委",
                                            "rectified_share": "整改率"}), rates=["整改率"])
 
         jpc = st.selectbox("查看联合党委的周报明细", list(summary["jpc_id"]), format_func=lambda j: jpc_names.get(j, j),
                            key="report_jpc")
-        lines = ui.figure(catalogue.negative_report_lines, month, as_of, jpc)
-        ui.table(lines.rename({"report_id": "报告编号", "jpc_id": "联合党委编号", "week_id": "周",
+        lines = data.figure(catalogue.negative_report_lines, month, as_of, jpc)
+        tables.table(lines.rename({"report_id": "报告编号", "jpc_id": "联合党委编号", "week_id": "周",
                                "submitted_at": "上报时间",
                                    "clause_code": "条款", "clause_text": "条款内容", "items": "事项数",
                                    "description": "情况描述", "rectified": "已整改"}), hide_index=True, width="stretch")
@@ -109,16 +109,16 @@ with tab_assessment:
     if not listed:
         st.success("截至本月没有部门列入考核负面清单。")
     else:
-        ui.table(pl.DataFrame(listed).with_columns(pl.col("reasons").list.join("；")).rename(
+        tables.table(pl.DataFrame(listed).with_columns(pl.col("reasons").list.join("；")).rename(
             {"dept_id": "部门编号", "dept_name": "部门", "dispatched": "年度累计派单", "handling_rate": "年度处置率",
              "closure_rate": "年度办结率", "reasons": "列入原因"}), rates=["年度处置率", "年度办结率"])
         dept = st.selectbox("查看部门未处置、未办结的派单", [d["dept_id"] for d in listed],
                             format_func=lambda d: next(x["dept_name"] for x in listed if x["dept_id"] == d),
                             key="neg_dept")
-        a = ui.figure(catalogue.assignments, month_bounds(month)[0].replace(month=1), month_bounds(month)[1], as_of)
+        a = data.figure(catalogue.assignments, month_bounds(month)[0].replace(month=1), month_bounds(month)[1], as_of)
         a = a.filter((pl.col("dept_id") == dept) & (pl.col("status") != "returned")
                      & (pl.col("responded_at").is_null() | pl.col("closed_at").is_null()))
-        ui.table(a.select("event_id", "community_id", "dispatched_at", "response_deadline", "responded_at",
+        tables.table(a.select("event_id", "community_id", "dispatched_at", "response_deadline", "responded_at",
                               "closure_deadline", "closed_at", "status").rename(
             {"event_id": "事件编号", "community_id": "社区编号", "dispatched_at": "派单时间",
              "response_deadline": "响应时限",
@@ -131,7 +131,7 @@ with tab_burden:
     if not burden:
         st.success("本年度没有清单外事项。")
     else:
-        ui.table(pl.DataFrame(burden).rename(
+        tables.table(pl.DataFrame(burden).rename(
             {"dept_id": "部门编号", "dept_name": "部门", "tasks_off_list": "当月清单外事项",
              "certificates_off_list": "当月清单外证明",
              "tasks_onto_communities": "当月下派社区事项", "tasks_off_list_ytd": "年度累计清单外事项",
@@ -140,8 +140,8 @@ with tab_burden:
                             format_func=lambda d: next(x["dept_name"] for x in burden if x["dept_id"] == d),
                             key="burden_dept")
         start, end = month_bounds(month)
-        records = ui.figure(catalogue.burden_records, dept, start.replace(month=1), end).drop("dept_id")
-        ui.table(records.rename({"task_id": "事项编号", "issued_at": "下派时间", "community_id": "社区编号",
+        records = data.figure(catalogue.burden_records, dept, start.replace(month=1), end).drop("dept_id")
+        tables.table(records.rename({"task_id": "事项编号", "issued_at": "下派时间", "community_id": "社区编号",
                                  "category": "类别",
                                      "admission_item": "准入事项", "certificate_item": "证明事项",
                                  "completed_at": "完成时间",
@@ -150,7 +150,7 @@ with tab_burden:
         for list_id, label in (("burden_negative", "减负负面事项"), ("admission", "准入事项清单（附录 B）"),
                                ("certificate", "证明事项清单（附录 C）")):
             st.markdown(f"**{label}**")
-            ui.table(ui.figure(catalogue.reference_list, list_id).select("item_id", "item_name", "category", "owner",
-                                                                         "source")
+            tables.table(data.figure(catalogue.reference_list, list_id).select("item_id", "item_name", "category",
+                                                                         "owner", "source")
                          .rename({"item_id": "编号", "item_name": "内容", "category": "分类", "owner": "主管部门",
                                   "source": "出处"}))

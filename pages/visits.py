@@ -7,20 +7,20 @@ import streamlit as st
 from govdash.core.periods import month_label, week_range_label
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
-from govdash.web import ui
+from govdash.web import chrome, data, tables, widgets
 
-ui.start_page("visits")
-month = ui.current_month()
+chrome.start_page("visits")
+month = widgets.current_month()
 year = int(month[:4])
 st.caption(f"{month_label(month)} · 每个捆绑部门每周至少走访所捆绑的联合党委一次（4.4 c）；"
            "ISO 周（周一至周日）归属其周四所在月份。豁免周：" + ("、".join(week_range_label(w)
-                                                    for w in ui.settings()["visits"]["exempt_weeks"]) or "无"))
+                                                    for w in data.settings()["visits"]["exempt_weeks"]) or "无"))
 
-visits = ui.figure(catalogue.visit_table, month)
+visits = data.figure(catalogue.visit_table, month)
 if visits is None or visits.height == 0:
     st.info("本月没有捆绑关系或走访记录。")
     st.stop()
-depts = ui.figure(catalogue.visit_departments, month)
+depts = data.figure(catalogue.visit_departments, month)
 names = dict(zip(depts["dept_id"], depts["dept_name"]))
 chosen = st.multiselect("部门", list(names), format_func=names.get, key="visit_depts", placeholder="全部部门")
 if chosen:
@@ -28,16 +28,16 @@ if chosen:
     depts = depts.filter(pl.col("dept_id").is_in(chosen))
 
 # the chosen departments' totals (a department user: its own), summed and divided in SQL as the bulletin does
-totals = ui.figure(catalogue.visit_totals, month, tuple(chosen))
+totals = data.figure(catalogue.visit_totals, month, tuple(chosen))
 m = st.columns(5)
 m[0].metric("应走访周次", int(totals["required_weeks"]))
 m[1].metric("已走访周次", int(totals["covered_weeks"]))
-m[2].metric("走访达标率", ui.fmt_rate(totals["visit_compliance"]))
+m[2].metric("走访达标率", tables.fmt_rate(totals["visit_compliance"]))
 m[3].metric("走访次数", int(totals["visits"]))
 m[4].metric("市领导带队", int(totals["leader_led_visits"]))
 
 st.subheader("联合党委 × 周 走访覆盖（全年）")
-grid = ui.figure(catalogue.binding_weeks_for_year, year)
+grid = data.figure(catalogue.binding_weeks_for_year, year)
 if chosen:
     grid = grid.filter(pl.col("dept_id").is_in(chosen))
 cells = (grid.filter(pl.col("counts_required"))
@@ -65,14 +65,14 @@ if cells.height:
     fig.update_layout(height=max(400, 18 * len(jpcs)), xaxis_title="周", yaxis_title="联合党委",
                       xaxis=dict(type="category", categoryorder="array", categoryarray=week_labels),
                       yaxis=dict(type="category", autorange="reversed"))
-    ui.plot(fig)
+    tables.plot(fig)
     st.caption("颜色为该周已走访的捆绑部门占应走访部门的比例；"
                "空白为该周无应走访的捆绑关系（不计为 0%）。周按日历顺序排列。")
 
 st.subheader("各部门走访达标率")
 show = depts.select("dept_id", "dept_name", "bindings", "required_weeks", "covered_weeks", "visit_compliance", "missed",
                     "visits", "leader_led_visits", "problems_raised", "problems_solved")
-ui.table(show.rename({"dept_id": "部门编号", "dept_name": "部门", "bindings": "捆绑联合党委数",
+tables.table(show.rename({"dept_id": "部门编号", "dept_name": "部门", "bindings": "捆绑联合党委数",
                       "required_weeks": "应走访周数",
                           "covered_weeks": "已走访周数", "visit_compliance": "走访达标率", "missed": "缺访周次",
                           "visits": "走访次数", "leader_led_visits": "市领导带队", "problems_raised": "发现问题",
@@ -81,24 +81,24 @@ ui.table(show.rename({"dept_id": "部门编号", "dept_name": "部门", "binding
 detail_dept = st.selectbox("查看部门明细", list(depts["dept_id"]), format_func=lambda d: names.get(d, d),
                            key="visit_detail")
 rows = visits.filter(pl.col("dept_id") == detail_dept)
-ui.table(rows.select("jpc_id", "jpc_name", "required_weeks", "covered_weeks", "visit_compliance", "visits",
+tables.table(rows.select("jpc_id", "jpc_name", "required_weeks", "covered_weeks", "visit_compliance", "visits",
                          "leader_led_visits", "problems_raised", "problems_solved", "missed_weeks")
              .rename({"jpc_id": "联合党委编号", "jpc_name": "联合党委", "required_weeks": "应走访周数",
                       "covered_weeks": "已走访周数",
                       "visit_compliance": "走访达标率", "visits": "走访次数", "leader_led_visits": "市领导带队",
                       "problems_raised": "发现问题", "problems_solved": "解决问题", "missed_weeks": "缺访周"}),
          rates=["走访达标率"])
-records = ui.figure(catalogue.visit_records, month, detail_dept, None)
+records = data.figure(catalogue.visit_records, month, detail_dept, None)
 with st.expander(f"{md(names.get(detail_dept, detail_dept))}本月的走访记录（{records.height} 条）"):
-    ui.table(records.rename({"visit_id": "走访编号", "visit_date": "走访日期", "week_id": "周", "dept_id": "部门编号",
-                                 "jpc_id": "联合党委编号", "led_by_city_leader": "市领导带队",
+    tables.table(records.rename({"visit_id": "走访编号", "visit_date": "走访日期", "week_id": "周",
+                                 "dept_id": "部门编号", "jpc_id": "联合党委编号", "led_by_city_leader": "市领导带队",
                              "team_leader_rank": "组长职级",
                                  "participants": "参加人数", "topics": "走访内容", "problems_raised": "发现问题",
                                  "problems_solved": "解决问题"}))
 
 st.subheader("联系市领导走访")
-leaders = ui.figure(catalogue.leader_visits, month)
-ui.table(leaders.rename({"jpc_id": "联合党委编号", "jpc_name": "联合党委", "leader_name": "联系市领导",
+leaders = data.figure(catalogue.leader_visits, month)
+tables.table(leaders.rename({"jpc_id": "联合党委编号", "jpc_name": "联合党委", "leader_name": "联系市领导",
                              "visits": "部门走访次数", "leader_led_visits": "市领导带队次数"}))
 
 st.subheader("发现问题与解决问题")
@@ -106,4 +106,4 @@ pr = depts.select("dept_name", "problems_raised", "problems_solved").rename(
     {"dept_name": "部门", "problems_raised": "发现问题", "problems_solved": "解决问题"})
 fig = px.bar(pr.unpivot(index="部门", variable_name="类型", value_name="个数"), x="部门", y="个数",
              color="类型", barmode="group")
-ui.plot(fig)
+tables.plot(fig)

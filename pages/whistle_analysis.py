@@ -7,29 +7,29 @@ import streamlit as st
 from govdash.core.labels import STATUS_LABELS
 from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr
 from govdash.figures import catalogue
-from govdash.web import ui
+from govdash.web import case_panel, chrome, data, tables, widgets
 
-ui.start_page("whistle")
-month = ui.current_month()
-as_of = ui.cutoff_picker()
+chrome.start_page("whistle")
+month = widgets.current_month()
+as_of = widgets.cutoff_picker()
 c1, c2 = st.columns(2)
 # the period follows the sidebar's month: that month, or the year up to it
 scope = c1.radio("统计范围", ["本月", "本年至本月"], horizontal=True, key="whistle_scope")
 first, last = (month, month) if scope == "本月" else (f"{month[:4]}-01", month)
 st.caption(f"{month_label(first)}" + ("" if first == last else f"至{month_label(last)}")
            + f"派出的任务 · 截止 {moment_label(as_of)}")
-dept_names = ui.department_names()
+dept_names = data.department_names()
 chosen_depts = c2.multiselect("部门", list(dept_names), format_func=dept_names.get, key="depts", placeholder="全部部门")
 f1, f2, f3, f4 = st.columns(4)
-communities = ui.figure(catalogue.communities)
+communities = data.figure(catalogue.communities)
 comm_names = dict(zip(communities["community_id"], communities["community_name"]))
 chosen_comms = f1.multiselect("社区", list(comm_names), format_func=comm_names.get, key="comms", placeholder="全部社区")
-cats = ui.figure(catalogue.categories)["category"].to_list()
+cats = data.figure(catalogue.categories)["category"].to_list()
 chosen_cats = f2.multiselect("类别", cats, key="cats", placeholder="全部类别")
 mode = f3.selectbox("处置方式", ["全部", "现场", "非现场"], key="mode")
 difficult = f4.selectbox("疑难", ["全部", "疑难", "非疑难"], key="difficult")
 
-a = ui.figure(catalogue.assignments, month_bounds(first)[0], month_bounds(last)[1], as_of)
+a = data.figure(catalogue.assignments, month_bounds(first)[0], month_bounds(last)[1], as_of)
 if chosen_depts:
     a = a.filter(pl.col("dept_id").is_in(chosen_depts))
 if chosen_comms:
@@ -56,7 +56,7 @@ fig = px.histogram(resp, x="响应用时（分钟）", color="方式", nbins=60,
 fig.update_yaxes(title_text="任务数")
 for m in (60, 120):
     fig.add_vline(x=m, line_dash="dash")
-ui.plot(fig)
+tables.plot(fig)
 
 st.subheader("结案时间相对期限")
 closed = live.filter(pl.col("closed_at").is_not_null()).with_columns(
@@ -65,11 +65,12 @@ closed = live.filter(pl.col("closed_at").is_not_null()).with_columns(
 fig = px.histogram(closed, x="相对期限（天，负数为提前）", nbins=60)
 fig.update_yaxes(title_text="任务数")
 fig.add_vline(x=0, line_dash="dash")
-ui.plot(fig)
+tables.plot(fig)
 
 st.subheader("时限达标情况（按月，本年至本月）")
 # the rates come from the figure (one definition with the bulletin), over the same filters as above
-by_month = ui.figure(catalogue.whistle_rates, f"{month[:4]}-01", month, as_of, tuple(chosen_depts), tuple(chosen_comms),
+by_month = data.figure(catalogue.whistle_rates, f"{month[:4]}-01", month, as_of, tuple(chosen_depts),
+                       tuple(chosen_comms),
                      tuple(chosen_cats), None if mode == "全部" else ("onsite" if mode == "现场" else "offsite"),
                      None if difficult == "全部" else difficult == "疑难").rename(
     {"month": "月份", "timely_handling_rate": "及时处置率", "on_time_closure_rate": "按期办结率"}).with_columns(
@@ -78,29 +79,29 @@ fig = px.line(by_month.unpivot(index="月份", on=["及时处置率", "按期办
               x="月份", y="比率", color="指标", markers=True)
 fig.update_yaxes(tickformat=".0%")
 fig.update_xaxes(type="category")
-ui.plot(fig)
+tables.plot(fig)
 
 st.subheader("退单与重办（按部门）")
-reopens = ui.figure(catalogue.reopen_counts, first, last, as_of)
+reopens = data.figure(catalogue.reopen_counts, first, last, as_of)
 ret = a.group_by("dept_id").agg((pl.col("status") == "returned").sum().alias("退单数"))
 rr = ret.join(reopens.rename({"reopens": "重办数"}), on="dept_id", how="left").fill_null(0).with_columns(
     pl.col("dept_id").replace_strict(dept_names, default=pl.col("dept_id")).alias("部门"))
 fig = px.bar(rr.unpivot(index="部门", on=["退单数", "重办数"], variable_name="类型", value_name="件数"),
              x="部门", y="件数", color="类型", barmode="group")
-ui.plot(fig)
+tables.plot(fig)
 st.caption("状态口径：" + "；".join(f"{v}" for v in STATUS_LABELS.values()))
 
 st.subheader("派单明细")
-names = ui.code_names()
+names = data.code_names()
 events = a.sort("dispatched_at", "event_id").select(
     pl.col("event_id").alias("事件编号"), pl.col("dept_id").alias("部门编号"), pl.col("community_id").alias("社区编号"),
     pl.col("category").alias("类别"), pl.col("handling_mode").alias("处置方式"), pl.col("is_difficult").alias("疑难"),
     pl.col("dispatched_at").alias("派单时间"), pl.col("closure_deadline").alias("办结期限"),
     pl.col("closed_at").alias("结案时间"),
     pl.col("status").alias("状态"), pl.col("working_days_overdue").alias("超期工作日"), pl.col("rating").alias("评价"))
-sel = ui.table(events, on_select="rerun", selection_mode="single-row", key="whistle_events")
+sel = tables.table(events, on_select="rerun", selection_mode="single-row", key="whistle_events")
 if sel and sel.selection.rows:
-    ui.show_case(events["事件编号"][sel.selection.rows[0]], as_of)
+    case_panel.show_case(events["事件编号"][sel.selection.rows[0]], as_of)
 else:
     st.caption(f"共 {events.height} 条派单（一件事派给多个部门时每个部门一条）。"
                "点选一行查看该事件的派单、期限和完整流转记录。")

@@ -26,7 +26,7 @@ PACKAGES = ("govdash", "warehouse", "pipelines", "pages", "app")
 
 
 def module_path(module: str) -> str:
-    """A module's place in the repository as a path without suffix: govdash.web.ui → govdash/web/ui."""
+    """A module's place in the repository as a path without suffix: govdash.web.data → govdash/web/data."""
     return module.replace(".", "/")
 
 
@@ -117,7 +117,7 @@ def test_no_import_circle():
 def test_the_checks_can_fail():
     assert find_cycles({"a": {"b"}, "b": {"a"}}) == [["a", "b", "a"]]
     assert floor_of("govdash.core.periods") == 0 and floor_of("pages.assessment") == 5
-    assert floor_of("govdash.figures.catalogue") == 3 and floor_of("govdash.web.ui") == 5 and floor_of("app") == 5
+    assert floor_of("govdash.figures.catalogue") == 3 and floor_of("govdash.web.data") == 5 and floor_of("app") == 5
     assert floor_of("govdash.accounts") == 4 and floor_of("govdash.documents.pdf") == 4
     assert floor_of("govdash.cli.main") == 5 and floor_of("govdash.webhooks") is None   # a folder, not a name prefix
     assert floor_of("govdash.ui") is None and floor_of("govdash") is None   # a module loose in govdash/ has no floor
@@ -125,7 +125,7 @@ def test_the_checks_can_fail():
     assert web_imports("import streamlit as st\nfrom starlette.responses import Response\n") == [
         "streamlit", "starlette"]
     assert web_imports("def f():\n    from streamlit.web.server import app_discovery\n") == ["streamlit"]
-    assert web_imports("import streamlined\nfrom govdash.web import ui\n") == []
+    assert web_imports("import streamlined\nfrom govdash.web import data\n") == []
 
 
 def web_imports(source: str) -> list[str]:

@@ -343,10 +343,12 @@ NUM, WHEN, LIT, CONF = ("a number the product computes", "a period or time the p
                         "the product's own text", "configuration only an administrator edits")
 TRUSTED = {
     "app.py": {"section": LIT, "page.title": LIT},
-    "govdash/web/ui.py": {"NO_DATA": LIT, "title": LIT + " (each page's heading)", "moment_label(as_of)": WHEN,
-                      "status": LIT, "moment_label(parse_as_of(result['final_cutoff']))": WHEN, "n": CONF,
-                      "result['data_note']": LIT + " with a timestamp (govdash.figures.cutoff)",
-                      "labels.HANDLING_MODE_LABELS.get(e['handling_mode'], '—')": LIT + " (govdash.core.labels)"},
+    "govdash/web/chrome.py": {"NO_DATA": LIT, "title": LIT + " (each page's heading)"},
+    "govdash/web/widgets.py": {"moment_label(as_of)": WHEN, "status": LIT,
+                               "moment_label(parse_as_of(result['final_cutoff']))": WHEN, "n": CONF,
+                               "result['data_note']": LIT + " with a timestamp (govdash.figures.cutoff)"},
+    "govdash/web/case_panel.py": {
+        "labels.HANDLING_MODE_LABELS.get(e['handling_mode'], '—')": LIT + " (govdash.core.labels)"},
     "govdash/web/publish_panel.py": {
         "current['version']": NUM, "moment_label(as_of)": WHEN, "moment_label(parse_as_of(b['final_cutoff']))": WHEN,
         "KIND_LABELS[kind]": LIT, "KIND_LABELS.get(kind, kind)": LIT,
@@ -382,7 +384,7 @@ TRUSTED = {
         "delta_pts('on_time_closure_rate')": NUM, "b['scope']['note']": LIT + " (govdash.accounts)",
         "title": LIT + " (the numbered section titles of govdash.documents.bulletin_body)"},
     "pages/negative_lists.py": {"nr['due_time']": CONF, "nr['due_weekday']": CONF, "year": WHEN, "label": LIT},
-    "pages/visits.py": {"ui.settings()['visits']['exempt_weeks']": CONF, "week_range_label(w)": CONF, "year": WHEN},
+    "pages/visits.py": {"data.settings()['visits']['exempt_weeks']": CONF, "week_range_label(w)": CONF, "year": WHEN},
     "pages/whistle_analysis.py": {"v": LIT + " (STATUS_LABELS)", "moment_label(as_of)": WHEN},
 }
 
@@ -432,10 +434,14 @@ def _text_args(call: ast.Call) -> list[ast.AST]:
     return args + [k.value for k in call.keywords if k.arg in keywords or k.arg == "help"]
 
 
+# the modules of govdash/web that draw parts of the pages (the server, sessions and incidents draw none of the data)
+PAGE_PARTS = ("case_panel", "chrome", "data", "publish_panel", "tables", "widgets")
+
+
 def _rendering_sources():
     from tests.support.paths import REPO
 
-    return [REPO / "app.py", REPO / "govdash" / "web" / "ui.py", REPO / "govdash" / "web" / "publish_panel.py",
+    return [REPO / "app.py", *(REPO / "govdash" / "web" / f"{name}.py" for name in PAGE_PARTS),
             *sorted((REPO / "pages").glob("*.py"))]
 
 
@@ -469,9 +475,9 @@ def test_md_only_where_markdown_is_rendered():
     assert misplaced == []
 
 
-def test_charts_only_through_ui_plot():
-    """govdash.web.ui.plot escapes every figure's data text (textsafe.plot_figure): pages never draw directly."""
-    direct = [f"{p.name}:{i}" for p in _rendering_sources() if p.name != "ui.py"
+def test_charts_only_through_tables_plot():
+    """govdash.web.tables.plot escapes every figure's data text (textsafe.plot_figure): pages never draw directly."""
+    direct = [f"{p.name}:{i}" for p in _rendering_sources() if p.name != "tables.py"
               for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
               if re.search(r"\.(plotly_chart|altair_chart|vega_lite_chart|pyplot|bar_chart|line_chart|area_chart|"
                            r"scatter_chart|map|pydeck_chart|graphviz_chart)\(", line)]

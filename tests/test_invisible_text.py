@@ -384,7 +384,7 @@ def test_csv_markdown_and_charts_carry_any_name(text):
     fig = textsafe.plot_figure(px.bar(x=[text], y=[1], title=text, labels={"x": text}))
     _no_rule_characters(fig.to_json())
     shown = pl.DataFrame({"部门": [text]})
-    from govdash.web.ui import for_display
+    from govdash.web.tables import for_display
 
     _no_rule_characters("".join(for_display(shown)["部门"].to_list()))
 

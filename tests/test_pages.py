@@ -172,7 +172,7 @@ def test_assessment_page_and_what_if(sample_warehouse):
 def test_rates_stay_numbers_rounded_like_the_documents_and_empty_values_show_as_a_dash():
     import polars as pl
 
-    from govdash.web.ui import for_display
+    from govdash.web.tables import for_display
 
     frame = pl.DataFrame({"部门": ["甲", "乙"], "办结率": [0.8125, None], "派单数": [3, None], "得分": [88.456, None]})
     shown = for_display(frame, rates=["办结率"])
@@ -185,10 +185,10 @@ def test_rates_stay_numbers_rounded_like_the_documents_and_empty_values_show_as_
     def page():
         import polars as pl
 
-        from govdash.web import ui
+        from govdash.web import tables
 
-        ui.table(pl.DataFrame({"部门": ["甲", "乙"], "办结率": [0.8125, None], "停留（小时）": [1.25, None]}),
-                 rates=["办结率"], breaches={"办结率": 0.9})
+        tables.table(pl.DataFrame({"部门": ["甲", "乙"], "办结率": [0.8125, None], "停留（小时）": [1.25, None]}),
+                     rates=["办结率"], breaches={"办结率": 0.9})
 
     at = AppTest.from_function(page).run()
     grid = at.dataframe[0]

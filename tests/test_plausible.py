@@ -290,12 +290,12 @@ def _two_sections():
     import duckdb
     import streamlit as st
 
-    from govdash.web import ui
+    from govdash.web import chrome
 
-    with ui.section("走访情况"):
+    with chrome.section("走访情况"):
         duckdb.connect().execute("select cast(9223372036854775807 as bigint) + 1").fetchall()
         st.write("不会显示")
-    with ui.section("负面清单"):
+    with chrome.section("负面清单"):
         st.write("第二部分照常显示")
 
 

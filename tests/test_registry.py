@@ -34,17 +34,17 @@ def test_the_table_is_consistent():
         assert (REPO / p.path).is_file(), p.path
         assert p.title and p.icon.startswith(":material/") and p.section, p
         assert set(p.roles) <= {"committee", "assessment", "department"} and p.roles, p
-    assert ui_cutoff_pages() == {p.url for p in registry.PAGES if p.cutoff}
+    assert sidebar_cutoff_pages() == {p.url for p in registry.PAGES if p.cutoff}
 
 
-def ui_cutoff_pages() -> set[str]:
-    from govdash.web import ui
+def sidebar_cutoff_pages() -> set[str]:
+    from govdash.web import widgets
 
-    return set(ui.CUTOFF_PAGES)
+    return set(widgets.CUTOFF_PAGES)
 
 
 def start_page_urls(path) -> list[str]:
-    """The addresses a page script hands to ui.start_page (its heading and role check come from that entry)."""
+    """The addresses a page script hands to chrome.start_page (its heading and role check come from that entry)."""
     tree = ast.parse((REPO / path).read_text(encoding="utf-8"))
     return [node.args[0].value for node in ast.walk(tree)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "start_page"

@@ -11,7 +11,7 @@ One rule per medium, defined here only:
 - Streamlit markdown (st.markdown, st.write, st.caption, headings, alerts, expander, tab, metric and
   widget labels): `md()` for every piece of data put into it.
 - Plotly text (tick labels, legends, hovers, node labels): `plot_text()`; `plot_figure()` applies it
-  to every string a figure carries from its data (govdash.web.ui.plot calls it for every chart).
+  to every string a figure carries from its data (govdash.web.tables.plot calls it for every chart).
 
 And one rule for the characters text may carry at all (invisible and control characters):
 

@@ -1,7 +1,7 @@
 """The figure catalogue: every figure a page, file or CLI can show, declared once with its scope rule.
 
 Every figure is one module-level name below (`bulletin = Figure(monthly_bulletin.bulletin, …)`), named as its
-function, and a page asks for it by that name (`ui.figure(catalogue.bulletin, month, as_of)`). Its scope rule
+function, and a page asks for it by that name (`data.figure(catalogue.bulletin, month, as_of)`). Its scope rule
 says what a department user gets of the result; the committee and the assessment office get it whole. **Fail
 closed**: a function that is not declared here, or a bulletin or assessment section that is not declared, is denied
 to a department user (a figure) or left out of its view (a section). Rankings and lists are computed on the whole

@@ -12,7 +12,7 @@ import streamlit as st
 from govdash.core.periods import moment_label, parse_as_of
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
-from govdash.web import ui
+from govdash.web import data, tables, widgets
 
 CHANGE_COLUMNS = {"dept_name": "部门", "figure": "项目", "old": "已定稿", "new": "重新计算"}
 
@@ -30,24 +30,24 @@ def assessment_view(year: int, quarter: int | None, scoring_key: str) -> Assessm
     """The period's assessment for the page (see the module's docstring); shows the notices and the buttons."""
     from govdash.documents.assessment_publication import publication_note
 
-    pubs = ui.figure(catalogue.assessment_publications, year, quarter) or []
+    pubs = data.figure(catalogue.assessment_publications, year, quarter) or []
     current = pubs[-1] if pubs else None
     if current is not None:
         as_of = parse_as_of(current["as_of"])
         with st.sidebar:
             st.caption("本期考核已定稿：按定稿时的截止时点和评分设置显示，不随之后的数据或评分设置变化。")
-        result = ui.figure(catalogue.published_assessment, current["publication_id"])
+        result = data.figure(catalogue.published_assessment, current["publication_id"])
         # the publisher's name is an account's name (text from outside): escaped
         st.success(publication_note({**current, "published_by": md(current["published_by"])}))
     else:
-        as_of = ui.cutoff_picker(default=ui.period_cutoff(catalogue.assessment_final_cutoff, year, quarter))
-        result = ui.figure(catalogue.assessment_result, year, quarter, as_of, scoring_key)
+        as_of = widgets.cutoff_picker(default=widgets.period_cutoff(catalogue.assessment_final_cutoff, year, quarter))
+        result = data.figure(catalogue.assessment_result, year, quarter, as_of, scoring_key)
     view = AssessmentView(year, quarter, as_of, result, current)
-    p = ui.principal()
+    p = data.principal()
     if current is None and p.can_publish_assessment:
         _publish_block(view)
     elif current is not None and p.sees_all:
-        _correction_block(view, ui.figure(catalogue.assessment_result, year, quarter, as_of, scoring_key))
+        _correction_block(view, data.figure(catalogue.assessment_result, year, quarter, as_of, scoring_key))
     flash = st.session_state.pop("assessment_publish_flash", None)
     if flash:
         st.success(flash)
@@ -60,7 +60,7 @@ def _publish(view: AssessmentView, correction: bool = False, reason: str = "") -
     from warehouse.db import WarehouseError
 
     try:
-        record = publish_assessment(view.year, view.quarter, ui.principal(), correction=correction, reason=reason)
+        record = publish_assessment(view.year, view.quarter, data.principal(), correction=correction, reason=reason)
     except (AssessmentPublishError, AccessDenied, WarehouseError) as exc:
         st.error(md(exc))
         return
@@ -95,8 +95,8 @@ def _correction_block(view: AssessmentView, live: dict) -> None:
     current = view.publication
     st.warning(f"更正：按同一截止时点和当前评分设置重新计算，{view.result['period']}考核有 {len(changes)} 项得分或排名"
                "与定稿版本不同。已定稿的结果和文件保持不变。")
-    ui.table(pl.DataFrame(changes).select(list(CHANGE_COLUMNS)).rename(CHANGE_COLUMNS), key="assessment_changes")
-    if not ui.principal().can_publish_assessment:
+    tables.table(pl.DataFrame(changes).select(list(CHANGE_COLUMNS)).rename(CHANGE_COLUMNS), key="assessment_changes")
+    if not data.principal().can_publish_assessment:
         st.caption("只有考绩办账号可以发布更正版。")
         return
     reason = st.text_input("更正原因", key="assessment_correction_reason")
@@ -112,11 +112,11 @@ def download(view: AssessmentView) -> None:
     from govdash.documents.assessment_publication import MIME
 
     pub = view.publication
-    if pub is not None and ui.principal().sees_all:
-        name, mime, content = ui.figure(catalogue.published_assessment_file, pub["publication_id"], "xlsx")
+    if pub is not None and data.principal().sees_all:
+        name, mime, content = data.figure(catalogue.published_assessment_file, pub["publication_id"], "xlsx")
         st.download_button("下载 Excel 考核表（已定稿）", content, file_name=name, mime=mime, key="assessment_xlsx",
                            on_click="ignore")
         return
-    st.download_button("下载 Excel 考核表", ui.assessment_bytes(view.result),
+    st.download_button("下载 Excel 考核表", data.assessment_bytes(view.result),
                        file_name=f"{view.result['period']}考核.xlsx",
                        mime=MIME["xlsx"], key="assessment_xlsx", on_click="ignore")

@@ -12,7 +12,7 @@ import streamlit as st
 from govdash.core.periods import moment_label, month_label, parse_as_of
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
-from govdash.web import ui
+from govdash.web import data, tables, widgets
 
 KIND_LABELS = {"docx": "Word", "xlsx": "Excel", "pdf": "PDF", "json": "JSON"}
 CHANGE_COLUMNS = {"section": "部分", "item": "对象", "figure": "数字", "old": "已发布", "new": "重新计算"}
@@ -30,7 +30,7 @@ class BulletinView:
 
 
 def _published(month: str) -> dict | None:
-    pubs = ui.figure(catalogue.publications, month) or []
+    pubs = data.figure(catalogue.publications, month) or []
     return pubs[-1] if pubs else None
 
 
@@ -39,7 +39,7 @@ def _compared_with(month: str, as_of: dt.datetime, b: dict, published: bool) -> 
     nothing); else as they stand now (the month before as published when it is, else at the cut-off)."""
     if published and b.get("comparison") is not None:
         return b["comparison"], b.get("trend")
-    now = ui.figure(catalogue.compared_with, month, as_of)
+    now = data.figure(catalogue.compared_with, month, as_of)
     return now["comparison"], now["trend"]
 
 
@@ -47,29 +47,29 @@ def bulletin_view(month: str) -> BulletinView:
     """The month's bulletin for the page (see the module's docstring); shows the notices and the buttons."""
     from govdash.documents.publication import publication_note
 
-    p = ui.principal()
+    p = data.principal()
     current = _published(month)
     if current is not None:
         as_of = parse_as_of(current["as_of"])
         with st.sidebar:
             st.caption("本月通报已定稿发布：按发布时的截止时点显示，不随之后导入的数据变化。")
-        b = ui.figure(catalogue.published_bulletin, current["publication_id"])
+        b = data.figure(catalogue.published_bulletin, current["publication_id"])
         # the publisher's name is an account name (text from outside): escaped; the rest is the product's own text
         st.success(publication_note({**current, "published_by": md(current["published_by"])}))
     else:
-        as_of = ui.cutoff_picker(default=ui.period_cutoff(catalogue.month_final_cutoff, month))
-        b = ui.figure(catalogue.bulletin, month, as_of)
+        as_of = widgets.cutoff_picker(default=widgets.period_cutoff(catalogue.month_final_cutoff, month))
+        b = data.figure(catalogue.bulletin, month, as_of)
     extract = None
     if p.is_department:   # SPEC 8.1: the city's bulletin as the committee reads it, then the department's extract
         extract = b
-        b = (ui.figure(catalogue.circulated_published_bulletin, current["publication_id"]) if current is not None
-             else ui.figure(catalogue.circulated_bulletin, month, as_of))
-    ui.cutoff_notice(b)
+        b = (data.figure(catalogue.circulated_published_bulletin, current["publication_id"]) if current is not None
+             else data.figure(catalogue.circulated_bulletin, month, as_of))
+    widgets.cutoff_notice(b)
     prev, trend = _compared_with(month, as_of, b, current is not None)
     if current is None and p.can_publish:
         _publish_block(month, as_of, b)
     elif current is not None and p.sees_all:   # a recomputation's comparison and trend differing too is a correction
-        live = {**ui.figure(catalogue.bulletin, month, as_of), **ui.figure(catalogue.compared_with, month, as_of)}
+        live = {**data.figure(catalogue.bulletin, month, as_of), **data.figure(catalogue.compared_with, month, as_of)}
         _correction_block(month, current, b, live)
     flash = st.session_state.pop("publish_flash", None)
     if flash:
@@ -83,7 +83,7 @@ def _publish(month: str, as_of: dt.datetime | None, correction: bool = False, re
     from warehouse.db import WarehouseError
 
     try:
-        record = publish_month(month, ui.principal(), as_of=as_of, correction=correction, reason=reason)
+        record = publish_month(month, data.principal(), as_of=as_of, correction=correction, reason=reason)
     except (PublishError, AccessDenied, WarehouseError) as exc:
         st.error(md(exc))
         return
@@ -114,8 +114,8 @@ def _correction_block(month: str, current: dict, published: dict, live: dict) ->
         return
     st.warning(f"更正：按同一截止时点重新计算，{month_label(month)}通报有 {len(changes)} 项数字与已发布版本不同"
                "（之后导入了更正的数据）。已发布的文件保持不变。")
-    ui.table(pl.DataFrame(changes).select(list(CHANGE_COLUMNS)).rename(CHANGE_COLUMNS), key="correction_changes")
-    if not ui.principal().can_publish:
+    tables.table(pl.DataFrame(changes).select(list(CHANGE_COLUMNS)).rename(CHANGE_COLUMNS), key="correction_changes")
+    if not data.principal().can_publish:
         st.caption("只有基层治理委员会账号可以发布更正版。")
         return
     reason = st.text_input("更正原因", key="correction_reason")
@@ -131,13 +131,13 @@ def downloads(view: BulletinView) -> None:
     from govdash.documents import documents
     from govdash.documents.publication import MIME
 
-    p = ui.principal()
+    p = data.principal()
     pub = view.publication
     if pub is not None and p.sees_all:
         kinds = [k for k in ("docx", "xlsx", "pdf", "json") if k in pub["kinds"]]
         cols = st.columns(len(kinds))
         for col, kind in zip(cols, kinds):
-            name, mime, content = ui.figure(catalogue.published_file, pub["publication_id"], kind)
+            name, mime, content = data.figure(catalogue.published_file, pub["publication_id"], kind)
             col.download_button(f"下载 {KIND_LABELS[kind]} 通报（已发布）", content, file_name=name, mime=mime,
                                 on_click="ignore", key=f"published_{kind}")
         for kind, why in (pub.get("skipped_kinds") or {}).items():
@@ -147,9 +147,9 @@ def downloads(view: BulletinView) -> None:
     cols = st.columns(len(kinds))
     for col, kind in zip(cols, kinds):
         if view.extract is not None:  # a department: the city's bulletin (as published, if it is) and its extract
-            def data(k=kind, b=view.b, prev=view.prev, extract=view.extract):
+            def payload(k=kind, b=view.b, prev=view.prev, extract=view.extract):
                 return documents.render_bulletin(k, b, prev if k in ("docx", "pdf") else None, extract)
         else:
-            data = ui.report_bytes(kind, view.month, view.as_of)
-        col.download_button(f"下载 {KIND_LABELS[kind]} 通报", data, file_name=f"{view.month}-月度通报.{kind}",
+            payload = data.report_bytes(kind, view.month, view.as_of)
+        col.download_button(f"下载 {KIND_LABELS[kind]} 通报", payload, file_name=f"{view.month}-月度通报.{kind}",
                             mime=MIME[kind], on_click="ignore")

@@ -1,7 +1,7 @@
 """The one page table: every page of the dashboard with its script, title, address, menu icon and section, the
 roles that may open it and the period pickers its sidebar shows. The router (app.py), the role check of every
-page (ui.require_page), the served app's "may this account open anything" (server, sessions), the sidebar's
-pickers (ui.sidebar_period) and the page tests all read it; nothing else lists the pages.
+page (chrome.require_page), the served app's "may this account open anything" (server, sessions), the sidebar's
+pickers (widgets.sidebar_period) and the page tests all read it; nothing else lists the pages.
 
 Deny by default: a role a page does not name never sees it (no menu entry, no data, a refusal at its address),
 and a department account without a department sees nothing at all.

@@ -681,7 +681,9 @@ def bind_media_files(runtime) -> None:
 # what a page's first run imports on first use: imported once before serving, not by ten sessions at a time
 WARM_MODULES = ("numpy", "pandas", "pandas.io.formats.style", "pyarrow", "polars", "duckdb", "docx",
                 "plotly.express", "plotly.graph_objects", "plotly.io", "plotly.tools",
-                "govdash.web.ui", "govdash.figures.catalogue", "govdash.figures.assessment", "govdash.figures.bulletin",
+                "govdash.web.data", "govdash.web.widgets", "govdash.web.tables", "govdash.web.chrome",
+                "govdash.web.case_panel", "govdash.figures.catalogue", "govdash.figures.assessment",
+                "govdash.figures.bulletin",
                 "govdash.documents.charts", "govdash.documents.documents", "govdash.documents.bulletin_body",
                 "govdash.documents.pdf",
                 "govdash.documents.publication", "govdash.web.publish_panel", "pipelines.ingest", "pipelines.limits")

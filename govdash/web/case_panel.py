@@ -1,0 +1,61 @@
+"""A whistle event as a case: the sidebar's search by event id (from any page) and the case itself, shown by the
+case page and beside the tables of events that open it."""
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from govdash.core import labels
+from govdash.core.periods import parse_as_of
+from govdash.core.textsafe import md
+from govdash.figures import catalogue
+from govdash.web import data, tables
+
+
+def show_case(event_id: str, as_of: dt.datetime | None = None) -> bool:
+    """A whistle event as a case: its classification, every assignment with its deadlines, status and working days
+    overdue at the cut-off, and its full log, all in Chinese. A department sees only an event dispatched to it (and
+    its own assignments). False when there is no such event for this user."""
+    as_of = as_of or parse_as_of(None).replace(second=0)
+    event_id = event_id.strip()
+    log = data.figure(catalogue.event_timeline, event_id)  # scoped: empty when the user may not see this event
+    header = data.figure(catalogue.event_header, event_id)
+    if log is None or log.height == 0 or header is None or header.height == 0:
+        st.warning(f"找不到事件 {md(event_id)}，或无权查看")
+        return False
+    e = header.row(0, named=True)
+    community = data.code_names()["社区"].get(e["community_id"], e["community_id"])
+    st.markdown(f"**事件 {md(event_id)}**　{md(e['category'])}　"
+                f"{labels.HANDLING_MODE_LABELS.get(e['handling_mode'], '—')}"
+                f"{'　疑难' if e['is_difficult'] else ''}　上报：{e['reported_at']:%Y-%m-%d %H:%M}"
+                f"　社区：{md(community)}")
+    st.caption(f"截至 {as_of:%Y-%m-%d %H:%M} 的派单状态；超期工作日按法定工作日计算，与月度通报的超期清单一致。")
+    assignments = data.figure(catalogue.event_assignments, event_id, as_of)
+    if assignments is not None and assignments.height:
+        tables.table(assignments.select(
+            pl.col("dept_name").alias("部门"), pl.col("dispatched_at").alias("派单时间"),
+            pl.col("response_deadline").alias("响应时限"), pl.col("responded_at").alias("响应时间"),
+            pl.col("closure_deadline").alias("办结期限"), pl.col("closed_at").alias("结案时间"),
+            pl.col("status").alias("状态"), pl.col("working_days_overdue").alias("超期工作日"),
+            pl.col("rating").alias("评价")), key=f"case_assignments_{event_id}")
+    value_labels = {**labels.RATING_LABELS, **labels.ESCALATION_LABELS}
+    tables.table(log.select(
+        pl.col("seq").alias("序号"), pl.col("ts").alias("时间"),
+        labels.label_expr("action", labels.ACTION_LABELS).alias("动作"),
+        pl.col("dept_name").alias("部门"), labels.label_expr("value", value_labels).alias("结果"),
+        pl.col("note").alias("备注")), key=f"case_log_{event_id}")
+    return True
+
+
+def case_search() -> None:
+    """Search by event id from any page (the sidebar): a known id opens the case page."""
+    def go() -> None:  # the id is kept outside the widget: a page switch drops the widget's own state
+        st.session_state["case_event"] = (st.session_state.get("case_query") or "").strip()
+        st.session_state["case_go"] = bool(st.session_state["case_event"])
+
+    with st.sidebar:
+        st.text_input("按事件编号查询", key="case_query", placeholder="例如 E20240000094", on_change=go)
+    if st.session_state.pop("case_go", False):
+        st.switch_page("pages/case.py")
