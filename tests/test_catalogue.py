@@ -61,7 +61,7 @@ HELPERS = {
     visits: {"exempt_weeks", "visit_rows"},
     negative_lists: {"assessment_negative_list", "negative_list_reasons", "negative_report_weeks"},
     appeals: {"level_labels", "funnel_levels", "community_resolution_share", "appeal_funnel"},
-    bulletin: {"metric_rows", "section_rules", "reference_names"},
+    bulletin: {"metric_rows", "section_rules", "reference_names", "trend"},
     data_quality: {"calendar_coverage", "warehouse_status"},
     published: set(),
     lookups: {"code_text_labels"},

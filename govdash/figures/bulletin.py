@@ -232,7 +232,7 @@ def bulletin(con, month: str, as_of: str | dt.datetime | None = None) -> dict:
         return {s.key: s.compute(ctx) for s in SECTIONS if s.compute is not None}
 
 
-def circulated(con, month: str, as_of: str | dt.datetime | None = None) -> dict:
+def circulated_bulletin(con, month: str, as_of: str | dt.datetime | None = None) -> dict:
     """The city's bulletin as it is circulated to every department (SPEC 8.1: a department reads the city's
     bulletin as the committee does, then an extract of its own rows): the whole city's, as bulletin() gives it."""
     return bulletin(con, month, as_of)

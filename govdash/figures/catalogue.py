@@ -85,7 +85,7 @@ published_file = Figure(published.published_file, CITY_ONLY, "已发布的通报
 publication_record = Figure(published.publication_record, CITY_ONLY, "通报发布记录（完整）")
 # the bulletin is circulated to every department (SPEC 8.1): a department reads the city's text as the committee
 # published it (or as computed, marked 未定稿 / 初步), its own rows in an extract cut by the sections' rules above
-circulated_bulletin = Figure(monthly_bulletin.circulated, PUBLIC, "月度通报（全市印发稿）")
+circulated_bulletin = Figure(monthly_bulletin.circulated_bulletin, PUBLIC, "月度通报（全市印发稿）")
 circulated_published_bulletin = Figure(published.circulated_published_bulletin, PUBLIC,
                                        "已发布的月度通报（全市印发稿）")
 assignments = Figure(whistle.assignments, OWN_DEPARTMENT, "派单明细")
