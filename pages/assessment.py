@@ -166,8 +166,8 @@ if candidate is not None and candidate.components != settings.components:
     tables.table(moved)
     if data.can_edit_scoring():
         reason = st.text_input("保存原因（记入版本记录）", key="scoring_reason")
-        live_label = md(scoring_version_label(settings.version))
-        confirmed = st.checkbox(f"确认以上权重和目标值保存为新的评分设置版本（替代当前 {live_label}），"
+        confirmed = st.checkbox("确认以上权重和目标值保存为新的评分设置版本"
+                                f"（替代当前 {md(scoring_version_label(settings.version))}），"
                                 "此后的得分、页面和导出均按新版本计算", key="scoring_confirm")
         if st.button("保存为新的评分设置", key="save_scoring", disabled=not (confirmed and reason.strip())):
             _change_scoring(lambda: save_scoring_version(candidate_text, data.principal().username, reason),

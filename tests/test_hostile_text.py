@@ -338,7 +338,7 @@ PLAIN_TEXT_CALLS = {"selectbox", "multiselect", "select_slider", "text", "datafr
 # Interpolated values that are not data from the sources: numbers, periods and times the product
 # computes, its own literal text, and configuration files only an administrator edits.
 # numbers, and the product's own names of a period (govdash.core.periods.month_label of a validated "YYYY-MM")
-NUMERIC_CALLS = {"fmt_rate", "len", "int", "sum", "float", "abs", "round", "month_label", "pct"}
+NUMERIC_CALLS = {"fmt_rate", "len", "int", "sum", "float", "abs", "round", "month_label", "pct", "pct_entered"}
 NUM, WHEN, LIT, CONF = ("a number the product computes", "a period or time the product computes",
                         "the product's own text", "configuration only an administrator edits")
 TRUSTED = {
@@ -358,7 +358,8 @@ TRUSTED = {
     "pages/assessment.py": {"flash": LIT + " with a version id (vNNNN)",
                             "chosen": "a version id (vNNNN, a file name pattern)",
                             "moment_label(result['as_of'])": WHEN, "result['period']": WHEN,
-                            "result['previous_period']": WHEN, "mine['rank']": NUM},
+                            "result['previous_period']": WHEN, "mine['rank']": NUM,
+                            "METRIC_UNITS[c.metric]": LIT + " (a unit: 分)"},
     "pages/data_quality.py": {"note": LIT + " with counts (warehouse.schema.quarantine_note)", "PAGE_ROWS": NUM,
                               "max_mb": CONF, "i": NUM, "n": NUM, "words.get(stage, stage)": LIT, "label": LIT,
                               "map(str, cal['uncovered_data_years'])": NUM, "map(str, cal['data_years'])": NUM,
@@ -376,6 +377,7 @@ TRUSTED = {
     "pages/five_level.py": {"period": WHEN},
     "pages/monthly_bulletin.py": {
         "moment_label(b['as_of'])": WHEN, "month[:4]": WHEN,
+        "EXTRACT_NOTE": LIT + " (the extract's note)", "EXTRACT_TITLE": LIT + " (本部门情况摘要)",
         "b['settings']['whistle']['difficult_closure_working_days']": CONF,
         "b['settings']['whistle']['offsite_closure_working_days']": CONF,
         "b['settings']['whistle']['offsite_response_hours']": CONF,
