@@ -54,3 +54,16 @@ def test_every_table_has_its_export_button_and_wide_text_gets_its_width():
     reason = "办结率 83.9% 低于 90%，按考核细则第四条扣 2 分；处置率另扣 1 分"
     assert config["扣分原因"]["width"] >= text_width(reason) >= 20 * CHAR_PX
     assert at.dataframe[0].proto.placeholder == ""
+
+
+def test_no_caption_points_left_the_sidebar_is_hidden_on_a_phone(sample_warehouse):
+    from tests.support.apptest import open_page
+
+    def shown(at) -> list[str]:
+        return [e.value for kind in ("caption", "info", "markdown") for e in getattr(at, kind)]
+
+    at = open_page()
+    texts = shown(at)
+    texts += shown(open_page("pages/case.py", at=at))
+    assert any("在“统计期间”的“截止时点”中修改" in t for t in texts)
+    assert not [t for t in texts if "左侧" in t or "左边" in t]
