@@ -67,3 +67,18 @@ def test_no_caption_points_left_the_sidebar_is_hidden_on_a_phone(sample_warehous
     texts += shown(open_page("pages/case.py", at=at))
     assert any("在“统计期间”的“截止时点”中修改" in t for t in texts)
     assert not [t for t in texts if "左侧" in t or "左边" in t]
+
+
+def test_the_funnel_workbook_names_communities_by_name(committed_sample_db):
+    from govdash.documents.documents import render_bulletin
+    from govdash.figures.bulletin import bulletin
+    from tests.support.warehouse import warehouse_cursor
+
+    with warehouse_cursor(committed_sample_db) as cur:
+        b = bulletin(cur, "2024-10", None)
+    names = b["reference"]["community_names"]
+    wb = openpyxl.load_workbook(io.BytesIO(render_bulletin("xlsx", b, None)))
+    [sheet] = [wb[n] for n in wb.sheetnames if n.startswith("漏斗（按社区")]
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any(name in cells for name in names.values())
+    assert not [c for c in cells if c.startswith("社区 C") or c in names]   # no bare community code
