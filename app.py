@@ -26,7 +26,7 @@ else:
 
     def not_allowed() -> None:
         st.title("无权查看")
-        st.warning("您的账号无权查看此页面。请从左侧菜单选择可用的页面，或联系管理员。")
+        st.warning("您的账号无权查看此页面。请从菜单选择可用的页面，或联系管理员。")
 
     principal = sessions.restore_principal()
     allowed = registry.allowed_pages(principal)

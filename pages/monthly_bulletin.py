@@ -42,7 +42,7 @@ with chrome.section(f"{month_label(month)}通报"):
 if view is None:   # the message names the cause; the sidebar (another month, the data page) stays usable
     st.stop()
 as_of, b, prev = view.as_of, view.b, view.prev
-st.caption(f"{month_label(month)} · 截止 {moment_label(b['as_of'])}（在左侧“截止时点”修改）")
+st.caption(f"{month_label(month)} · 截止 {moment_label(b['as_of'])}（在“统计期间”的“截止时点”中修改）")
 if b["calendar_provisional"]:
     st.warning("部分期限所在年份尚无官方节假日安排，按周一至周五暂定计算。")
 

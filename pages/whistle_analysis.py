@@ -20,7 +20,7 @@ st.caption(f"{month_label(first)}" + ("" if first == last else f"至{month_label
            + f"派出的任务 · 截止 {moment_label(as_of)}")
 dept_names = data.department_names()
 chosen_depts = c2.multiselect("部门", list(dept_names), format_func=dept_names.get, key="depts", placeholder="全部部门")
-f1, f2, f3, f4 = st.columns(4)
+f1, f2, f3, f4, f5 = st.columns(5)
 communities = data.figure(catalogue.communities)
 comm_names = dict(zip(communities["community_id"], communities["community_name"]))
 chosen_comms = f1.multiselect("社区", list(comm_names), format_func=comm_names.get, key="comms", placeholder="全部社区")
@@ -28,6 +28,8 @@ cats = data.figure(catalogue.categories)["category"].to_list()
 chosen_cats = f2.multiselect("类别", cats, key="cats", placeholder="全部类别")
 mode = f3.selectbox("处置方式", ["全部", "现场", "非现场"], key="mode")
 difficult = f4.selectbox("疑难", ["全部", "疑难", "非疑难"], key="difficult")
+status = f5.selectbox("状态", [None, *STATUS_LABELS], format_func=lambda s: STATUS_LABELS.get(s, "全部"),
+                      key="status")
 
 a = data.figure(catalogue.assignments, month_bounds(first)[0], month_bounds(last)[1], as_of)
 if chosen_depts:
@@ -40,6 +42,8 @@ if mode != "全部":
     a = a.filter(pl.col("handling_mode") == ("onsite" if mode == "现场" else "offsite"))
 if difficult != "全部":
     a = a.filter(pl.col("is_difficult") == (difficult == "疑难"))
+if status:
+    a = a.filter(pl.col("status") == status)
 st.metric("符合条件的派单（含退回）", a.height)
 if a.height == 0:
     st.info("没有符合条件的派单。")
@@ -105,3 +109,14 @@ if sel and sel.selection.rows:
 else:
     st.caption(f"共 {events.height} 条派单（一件事派给多个部门时每个部门一条）。"
                "点选一行查看该事件的派单、期限和完整流转记录。")
+if status == "open_overdue" and scope == "本月":
+    # the bulletin's overdue list is this month's dispatches overdue at the bulletin's cut-off: the same rows
+    # when the cut-off is the same, as the sentence says; otherwise it names both cut-offs
+    bulletin_cutoff = widgets.period_cutoff(catalogue.month_final_cutoff, month)
+    if as_of == bulletin_cutoff:
+        st.caption(f"以上超期未办结派单与{month_label(month)}月度通报的超期未办结清单相同（同一截止时点 "
+                   f"{moment_label(as_of)}）。")
+    else:
+        st.caption(f"以上按本页截止时点 {moment_label(as_of)} 判定；{month_label(month)}月度通报的超期未办结清单"
+                   f"按其截止时点 {moment_label(bulletin_cutoff)} 判定，两者可能不同。把“截止时点”设为该时点即与通报"
+                   "清单相同。")

@@ -55,11 +55,12 @@ def test_every_figure_is_a_module_level_name_of_the_catalogue():
 # per domain module: its public functions that are not figures (helpers the figures and the documents call),
 # which therefore never reach a page
 HELPERS = {
-    whistle: {"city_totals", "year_to_date_departments", "period_department_rows", "period_overdue_rows",
+    whistle: {"city_totals", "period_department_rows", "period_overdue_rows",
               "period_year_to_date_rows", "honour_lists", "needed_to_reach", "department_table", "overdue_table",
               "period_assignments"},
     visits: {"exempt_weeks", "visit_rows"},
-    negative_lists: {"assessment_negative_list", "negative_list_reasons", "negative_report_weeks"},
+    negative_lists: {"assessment_negative_list", "negative_list_reasons", "needed_off_the_list",
+                     "negative_report_weeks"},
     appeals: {"level_labels", "funnel_levels", "community_resolution_share", "appeal_funnel"},
     bulletin: {"metric_rows", "section_rules", "reference_names", "trend"},
     data_quality: {"calendar_coverage", "warehouse_status"},

@@ -177,7 +177,7 @@ def test_rates_stay_numbers_rounded_like_the_documents_and_empty_values_show_as_
     frame = pl.DataFrame({"部门": ["甲", "乙"], "办结率": [0.8125, None], "派单数": [3, None], "得分": [88.456, None]})
     shown = for_display(frame, rates=["办结率"])
     # a rate is its percent rounded to tenths, halves up (as Excel's 0.0% and the Word bulletin's pct show it), and
-    # stays a number, so sorting the column sorts by value; an empty value stays empty (shown as "—" by table())
+    # stays a number, so sorting the column sorts by value; an empty value stays empty (an empty cell in table())
     assert shown.rows() == [("甲", 81.3, 3, 88.456), ("乙", None, None, None)]
     assert for_display(pl.DataFrame({"r": [0.8765, 0.0, 1.0, 0.0115]}),
                        rates=["r"])["r"].to_list() == [87.7, 0.0, 100.0, 1.2]
@@ -192,7 +192,8 @@ def test_rates_stay_numbers_rounded_like_the_documents_and_empty_values_show_as_
 
     at = AppTest.from_function(page).run()
     grid = at.dataframe[0]
-    assert grid.proto.placeholder == "—"
+    # an empty value is an empty cell: no "—" text inside a number column (the column holds numbers only)
+    assert grid.proto.placeholder == ""
     config = json.loads(grid.proto.columns)
     assert config["办结率"]["type_config"]["format"] == "%.1f%%"
     assert config["停留（小时）"]["type_config"]["format"] == "%.1f"

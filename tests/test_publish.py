@@ -338,7 +338,8 @@ def test_the_page_publishes_with_confirmation_and_lists_a_correction(city, tmp_p
     at.checkbox(key="publish_confirm").check().run()
     next(b for b in at.button if b.key == "publish_button").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("已定稿发布 2024-10-v1" in s.value for s in at.success)
+    # what was stored, named as a reader names it (never its file names)
+    assert any(s.value.startswith("已定稿发布2024年10月通报（第 1 版）：已存入月度通报 Word、") for s in at.success)
     assert any("定稿发布，截止时点 2024年11月7日 23:59" in s.value for s in at.success)
     labels = {d.label for d in at.get("download_button")}
     assert {"下载 Word 通报（已发布）", "下载 Excel 通报（已发布）", "下载 JSON 通报（已发布）"} <= labels
@@ -365,7 +366,7 @@ def test_the_page_publishes_with_confirmation_and_lists_a_correction(city, tmp_p
     at.checkbox(key="correction_confirm").check().run()
     next(b for b in at.button if b.key == "correction_button").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("已发布更正版 2024-10-v2" in s.value for s in at.success)
+    assert any("已发布更正版2024年10月通报（第 2 版）" in s.value for s in at.success)
     assert {m.label: m.value for m in at.metric}["超期未办结"] == str(published["city"]["open_overdue"] - len(chosen))
     assert not any("更正：" in w.value for w in at.warning)
 

@@ -184,14 +184,18 @@ def negative_list_rows(b: dict) -> tuple[list[dict], list[dict]]:
 
 
 def funnel_group_rows(b: dict) -> list[dict]:
-    """The funnel per community and per category, one row per (group, level)."""
+    """The funnel per community (named by its name, as every reader knows it) and per category, one row per
+    (group, level)."""
     f = b.get("funnel") or {}
+    communities = b.get("reference", {}).get("community_names", {})
     out = []
     for kind, key, prefix in (("by_community", "community_id", "社区 "), ("by_category", "category", "类别 ")):
         for g in f.get(kind, []):
+            value = str(g[key])
+            group = (communities.get(value, prefix + value) if kind == "by_community" else prefix + value)
             for lv in g["levels"]:
                 if lv["entered"]:
-                    out.append({**lv, "group": prefix + str(g[key]),
+                    out.append({**lv, "group": group,
                                 "community_resolution_share": g["community_resolution_share"]})
     return out
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from govdash.core.formatting import json_text
@@ -36,6 +37,10 @@ MIME = {"json": "application/json",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "pdf": "application/pdf"}
 STATUS_LABELS = {"published": "定稿发布", "correction": "更正"}
+# the named steps of a publication, in order, as `publish_month` reports them to its `progress` callback
+STEP_FIGURES, STEP_ARCHIVE = "计算数字", "写入归档"
+KIND_STEPS = {"docx": "生成 Word", "xlsx": "生成 Excel", "pdf": "生成 PDF"}
+PUBLISH_STEPS = (STEP_FIGURES, *(KIND_STEPS[k] for k in FILE_KINDS if k in KIND_STEPS), STEP_ARCHIVE)
 NOT_ALLOWED = "只有基层治理委员会账号可以定稿发布月度通报"
 
 
@@ -68,10 +73,13 @@ def publication_note(p: dict) -> str:
 
 
 def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | None = None, correction: bool = False,
-                  reason: str = "", db_path: Path | None = None, now: dt.datetime | None = None) -> dict:
+                  reason: str = "", db_path: Path | None = None, now: dt.datetime | None = None,
+                  progress: Callable[[str], None] | None = None) -> dict:
     """Publish the month's bulletin (or, `correction`, a correction of the publication in force) and return
     the stored record (without file contents). Refused: a principal other than the committee; a month
-    already published (unless a correction); a correction with nothing changed; provisional figures."""
+    already published (unless a correction); a correction with nothing changed; provisional figures.
+    `progress` is called with each step's Chinese name (PUBLISH_STEPS) as it starts: publishing takes seconds."""
+    step = progress or (lambda _name: None)
     if not principal.can_publish:
         raise AccessDenied(NOT_ALLOWED)
     parse_as_of(as_of) if as_of is not None else None  # a cut-off that does not parse fails before anything is written
@@ -84,6 +92,7 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
             raise PublishError(publication_note(current) + "，不能重复发布。如数据已更正，请核对更正内容后发布更正版。")
         if current is None and correction:
             raise PublishError(f"{month_label(month)}通报尚未定稿发布，没有可更正的版本")
+        step(STEP_FIGURES)
         if correction:
             cutoff = parse_as_of(current["as_of"])  # a correction keeps the cut-off of the publication it corrects
         else:
@@ -117,6 +126,8 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
         text = json_text(b)
         files, skipped = [], {}
         for kind in FILE_KINDS:
+            if kind in KIND_STEPS:
+                step(KIND_STEPS[kind])
             try:
                 content = text.encode("utf-8") if kind == "json" else _render(kind, b, previous)
             except Exception as exc:  # noqa: BLE001 — an optional kind the renderer cannot make here is skipped
@@ -135,6 +146,7 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
             "ingest_runs": archive.ingest_batches(con), "bulletin_json": text, "skipped_kinds": skipped,
             "changes": changes, "reason": (reason or "").strip() or None,
         }
+        step(STEP_ARCHIVE)
         archive.insert(con, record, files)
     out = {k: v for k, v in record.items() if k != "bulletin_json"}
     out["files"] = [{"kind": f["kind"], "file_name": f["file_name"], "size": len(f["content"]),

@@ -98,6 +98,8 @@ department_rank_history = Figure(whistle.department_rank_history, OWN_DEPARTMENT
 # a department's every open case; a department user always gets its own (argument 0), cut to its rows
 department_open_cases = Figure(whistle.department_open_cases, Rule("own_rows", column="dept_id", dept_arg=0),
                                "部门全部在办事项")
+# the year-to-date counts and rates the assessment negative list judges (4.1.1.1): the self-check's way off it
+year_to_date_departments = Figure(whistle.year_to_date_departments, OWN_DEPARTMENT, "本年累计处置率与办结率")
 community_hotspots = Figure(whistle.community_hotspots, CITY_ONLY, "吹哨最多的社区")
 
 # ---------------------------------------------------------------- visits (SPEC §4)

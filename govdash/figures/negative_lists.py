@@ -3,6 +3,7 @@ by Appendix E clause), the assessment negative list's rule (4.1.1.1), the burden
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import polars as pl
 
@@ -96,6 +97,31 @@ def negative_list_reasons(row: dict, threshold: float) -> list[str]:
     the threshold, as a Chinese reason; empty when the department is not on the list (a null rate is not below)."""
     return [f"{word} {pct(row[key])} 低于 {threshold * 100:g}%" for key, word in NEGATIVE_LIST_RATES
             if row.get(key) is not None and row[key] < threshold]
+
+
+# the count each rate of the rule divides by the year's dispatched assignments (warehouse/metrics/whistle/ytd_rates.sql)
+NEGATIVE_LIST_COUNTS = {"handling_rate": "handled", "closure_rate": "closed"}
+
+
+def needed_off_the_list(row: dict, threshold: float) -> list[dict]:
+    """What it takes a department to leave the assessment negative list (4.1.1.1) from its year-to-date row
+    (year_to_date_departments): for each rate below the threshold, how many more of the year's assignments
+    dispatched so far must still be handled / closed (a late closure counts, as the rule counts closures) and how
+    many are still open to do it with; `possible` is False when the open ones are too few. Rates at or above the
+    threshold, and null ones, are not listed."""
+    out = []
+    dispatched = row["dispatched"] or 0
+    for key, word in NEGATIVE_LIST_RATES:
+        rate = row.get(key)
+        if rate is None or rate >= threshold:
+            continue
+        done = row[NEGATIVE_LIST_COUNTS[key]]
+        # the smallest count whose rate is not below the threshold (a hair under for float noise: 0.9 * 10 = 9)
+        need = max(0, math.ceil(threshold * dispatched - 1e-9) - done)
+        remaining = dispatched - done
+        out.append({"rate": key, "word": word, "value": rate, "need": need, "remaining": remaining,
+                    "possible": need <= remaining})
+    return out
 
 
 def assessment_negative_list(ytd: pl.DataFrame, threshold: float) -> list[dict]:

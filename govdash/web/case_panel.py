@@ -31,7 +31,8 @@ def show_case(event_id: str, as_of: dt.datetime | None = None) -> bool:
                 f"{labels.HANDLING_MODE_LABELS.get(e['handling_mode'], '—')}"
                 f"{'　疑难' if e['is_difficult'] else ''}　上报：{e['reported_at']:%Y-%m-%d %H:%M}"
                 f"　社区：{md(community)}")
-    st.caption(f"截至 {as_of:%Y-%m-%d %H:%M} 的派单状态；超期工作日按法定工作日计算，与月度通报的超期清单一致。")
+    st.caption(f"截至 {as_of:%Y-%m-%d %H:%M} 的派单状态；超期工作日按法定工作日计算，与月度通报超期未办结清单的算法相同"
+               "（通报按其本月截止时点判定）。")
     assignments = data.figure(catalogue.event_assignments, event_id, as_of)
     if assignments is not None and assignments.height:
         tables.table(assignments.select(

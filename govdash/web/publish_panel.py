@@ -15,6 +15,8 @@ from govdash.figures import catalogue
 from govdash.web import data, tables, widgets
 
 KIND_LABELS = {"docx": "Word", "xlsx": "Excel", "pdf": "PDF", "json": "JSON"}
+NO_PDF = ("本机未安装 LibreOffice，无法生成 PDF；Word 与 Excel 文件不受影响。"
+          "管理员可运行 sudo bash scripts/system-deps.sh --runtime 安装。")
 CHANGE_COLUMNS = {"section": "部分", "item": "对象", "figure": "数字", "old": "已发布", "new": "重新计算"}
 
 
@@ -77,18 +79,41 @@ def bulletin_view(month: str) -> BulletinView:
     return BulletinView(month, as_of, b, prev, current, trend, extract)
 
 
+def stored_files_label(kinds) -> str:
+    """What a publication stored, as a reader names it: 月度通报 Word、PDF、Excel、JSON 文件 (never file names)."""
+    stored = set(kinds)
+    order = [k for k in ("docx", "pdf", "xlsx", "json") if k in stored]
+    return "月度通报 " + "、".join(KIND_LABELS[k] for k in order) + " 文件"
+
+
 def _publish(month: str, as_of: dt.datetime | None, correction: bool = False, reason: str = "") -> None:
     from govdash.core.principal import AccessDenied
-    from govdash.documents.publication import PublishError, publish_month
+    from govdash.documents.publication import PUBLISH_STEPS, PublishError, publish_month
     from warehouse.db import WarehouseError
 
-    try:
-        record = publish_month(month, data.principal(), as_of=as_of, correction=correction, reason=reason)
-    except (PublishError, AccessDenied, WarehouseError) as exc:
-        st.error(md(exc))
-        return
-    st.session_state["publish_flash"] = (f"已{'发布更正版' if correction else '定稿发布'} {record['publication_id']}："
-                                         + "、".join(f["file_name"] for f in record["files"]))
+    what = "发布更正版" if correction else "定稿发布"
+    # publishing renders every file and takes seconds: each named step is shown as it starts
+    with st.status(f"正在{what}{month_label(month)}通报……", expanded=True) as status:
+        bar = st.progress(0.0)
+        done: list[str] = []
+
+        def progress(step: str) -> None:
+            if done:
+                status.write(f"✓ {done[-1]}")
+            done.append(step)
+            bar.progress(min(len(done) / len(PUBLISH_STEPS), 1.0), text=f"{step}……")
+
+        try:
+            record = publish_month(month, data.principal(), as_of=as_of, correction=correction, reason=reason,
+                                   progress=progress)
+        except (PublishError, AccessDenied, WarehouseError) as exc:
+            status.update(label=f"未能{what}", state="error")
+            st.error(md(exc))
+            return
+        status.write(f"✓ {done[-1]}")
+        status.update(label=f"已{what}", state="complete", expanded=False)
+    st.session_state["publish_flash"] = (f"已{what}{month_label(month)}通报（第 {record['version']} 版）：已存入"
+                                         + stored_files_label(f["kind"] for f in record["files"]) + "。")
     st.rerun()
 
 
@@ -107,28 +132,37 @@ def _publish_block(month: str, as_of: dt.datetime, b: dict) -> None:
 
 
 def _correction_block(month: str, current: dict, published: dict, live: dict) -> None:
+    """After publishing, the committee checks the month again here: the figures recomputed at the published
+    cut-off against the published ones, and, when they differ, the changes and the correction's publish."""
     from govdash.figures.corrections import changed_figures
 
     changes = changed_figures(published, live)
-    if not changes:
-        return
-    st.warning(f"更正：按同一截止时点重新计算，{month_label(month)}通报有 {len(changes)} 项数字与已发布版本不同"
-               "（之后导入了更正的数据）。已发布的文件保持不变。")
-    tables.table(pl.DataFrame(changes).select(list(CHANGE_COLUMNS)).rename(CHANGE_COLUMNS), key="correction_changes")
-    if not data.principal().can_publish:
-        st.caption("只有基层治理委员会账号可以发布更正版。")
-        return
-    reason = st.text_input("更正原因", key="correction_reason")
-    ok = st.checkbox(f"确认发布更正版（第 {current['version'] + 1} 版，替代第 {current['version']} 版；原版本保留）",
-                     key="correction_confirm")
-    if st.button("发布更正版", disabled=not (ok and reason.strip()), key="correction_button"):
-        _publish(month, None, correction=True, reason=reason)
+    if changes:
+        st.warning(f"更正：按同一截止时点重新计算，{month_label(month)}通报有 {len(changes)} 项数字与已发布版本不同"
+                   "（之后导入了更正的数据）。已发布的文件保持不变。")
+    with st.expander("核对更正", expanded=bool(changes)):
+        if not changes:
+            st.success(f"按已发布的截止时点 {moment_label(parse_as_of(current['as_of']))} 重新计算：与已发布版本相同，"
+                       "无需更正。")
+            return
+        tables.table(pl.DataFrame(changes).select(list(CHANGE_COLUMNS)).rename(CHANGE_COLUMNS),
+                     key="correction_changes")
+        if not data.principal().can_publish:
+            st.caption("只有基层治理委员会账号可以发布更正版。")
+            return
+        reason = st.text_input("更正原因", key="correction_reason")
+        version = current["version"]
+        ok = st.checkbox(f"确认发布更正版（第 {version + 1} 版，替代第 {version} 版；原版本保留）",
+                         key="correction_confirm")
+        if st.button("发布更正版", disabled=not (ok and reason.strip()), key="correction_button"):
+            _publish(month, None, correction=True, reason=reason)
 
 
 def downloads(view: BulletinView) -> None:
     """Download buttons: a published month's stored files byte for byte (committee, assessment office); a
     department's view of a published month rendered from the published figures; else the computed bulletin."""
     from govdash.documents import documents
+    from govdash.documents.pdf import soffice
     from govdash.documents.publication import MIME
 
     p = data.principal()
@@ -151,5 +185,8 @@ def downloads(view: BulletinView) -> None:
                 return documents.render_bulletin(k, b, prev if k in ("docx", "pdf") else None, extract)
         else:
             payload = data.report_bytes(kind, view.month, view.as_of)
+        if kind == "pdf" and soffice() is None:   # a button here would fail on click: the reason in its place
+            col.caption(NO_PDF)
+            continue
         col.download_button(f"下载 {KIND_LABELS[kind]} 通报", payload, file_name=f"{view.month}-月度通报.{kind}",
                             mime=MIME[kind], on_click="ignore")
