@@ -350,6 +350,9 @@ TRUSTED = {
     "govdash/web/case_panel.py": {
         "labels.HANDLING_MODE_LABELS.get(e['handling_mode'], '—')": LIT + " (govdash.core.labels)"},
     "govdash/web/publish_panel.py": {
+        "what": LIT + " (定稿发布 or 发布更正版)", "step": LIT + " (publication.PUBLISH_STEPS)",
+        "done[-1]": LIT + " (publication.PUBLISH_STEPS)", "version": NUM, "NO_PDF": LIT,
+        "moment_label(parse_as_of(current['as_of']))": WHEN,
         "current['version']": NUM, "moment_label(as_of)": WHEN, "moment_label(parse_as_of(b['final_cutoff']))": WHEN,
         "KIND_LABELS[kind]": LIT, "KIND_LABELS.get(kind, kind)": LIT,
         "publication_note({**current, 'published_by': md(current['published_by'])})":
@@ -368,6 +371,9 @@ TRUSTED = {
                               "'账号' if kind == 'account' else '地址'": LIT, "cleared": NUM,
                               "sessions.unavailable_text(exc.kind)": LIT + " (govdash.web.sessions)"},
     "pages/department_self_check.py": {
+        "row['dispatched']": NUM, "n['need']": NUM, "n['remaining']": NUM,
+        "n['word']": LIT + " (处置率 or 办结率: negative_lists.needed_off_the_list)",
+        "verb": LIT + " (处置 or 办结)",
         "moment_label(b['as_of'])": WHEN, "month[:4]": WHEN, "delta": NUM, "label": LIT, "b['department_count']": NUM,
         "mine['dispatched']": NUM,
         "mine['escalated']": NUM, "mine['rank']": NUM, "mine['returned']": NUM, "need_close": NUM, "need_handle": NUM,
@@ -387,7 +393,8 @@ TRUSTED = {
         "title": LIT + " (the numbered section titles of govdash.documents.bulletin_body)"},
     "pages/negative_lists.py": {"nr['due_time']": CONF, "nr['due_weekday']": CONF, "year": WHEN, "label": LIT},
     "pages/visits.py": {"data.settings()['visits']['exempt_weeks']": CONF, "week_range_label(w)": CONF, "year": WHEN},
-    "pages/whistle_analysis.py": {"v": LIT + " (STATUS_LABELS)", "moment_label(as_of)": WHEN},
+    "pages/whistle_analysis.py": {"v": LIT + " (STATUS_LABELS)", "moment_label(as_of)": WHEN,
+                                  "moment_label(bulletin_cutoff)": WHEN},
 }
 
 

@@ -40,7 +40,7 @@ def test_publishing_reports_each_named_step_in_order(city):
 
 def test_without_libreoffice_the_pdf_button_is_a_sentence_naming_it(city):
     at = open_page(principal=CHAIR, month=MONTH)
-    labels = {d.label for d in at.get("download_button")}
+    labels = {d.label for d in at.get("download_button") if d.label != "导出 Excel"}
     assert labels == {"下载 Word 通报", "下载 Excel 通报"}
     assert any("本机未安装 LibreOffice，无法生成 PDF" in c.value and "system-deps.sh" in c.value
                for c in at.caption), [c.value for c in at.caption]

@@ -9,10 +9,10 @@ import unicodedata
 import polars as pl
 import streamlit as st
 
-from govdash.core import labels
-from govdash.core.formatting import pct, rate_tenths_expr
+from govdash.core import labels, textsafe
+from govdash.core.formatting import EMPTY, pct, rate_tenths_expr
 from govdash.core.periods import month_label_expr, week_range_label_expr
-from govdash.core.textsafe import Workbook, output_expr, plot_figure
+from govdash.core.textsafe import output_expr, plot_figure
 from govdash.documents.charts import CJK_FONT  # importing it registers the plotly template with the Chinese face
 from govdash.web import data
 
@@ -68,8 +68,8 @@ def for_display(frame: pl.DataFrame, rates=()) -> pl.DataFrame:
     """The house display rules for a table: names instead of codes, Chinese labels for statuses, ratings, outcomes
     and kinds, 是/否 for true/false, weeks as 第49周（12.2–12.8）, months as 2024年1月, 排名 first, and rates as
     numbers in percent rounded to tenths as the documents round them (so the column sorts by value; `table`
-    shows them with RATE_FORMAT, and an empty value as an empty cell, never 0%: a number column holds numbers
-    only)."""
+    shows them with RATE_FORMAT, and an empty value stays empty — a number column holds numbers only — and the
+    grid shows it as "—", SPEC: a null rate shows as "—", never 0%)."""
     frame = names_not_codes(frame)
     out = []
     for name, dtype in frame.schema.items():
@@ -115,7 +115,7 @@ def excel_bytes(shown: pl.DataFrame, rates=()) -> bytes:
     shows it — numbers as numbers (rates in percent to tenths), date-times to the minute, empty cells empty, and
     text always as text (a cell starting with = + - @ never becomes a formula: textsafe.Workbook)."""
     out = io.BytesIO()
-    wb = Workbook(out)
+    wb = textsafe.Workbook(out)
     ws = wb.add_worksheet("表格")
     bold, rate = wb.add_format({"bold": True}), wb.add_format({"num_format": '0.0"%"'})
     for j, name in enumerate(shown.columns):
@@ -140,12 +140,13 @@ def export_button(shown: pl.DataFrame, rates=(), key: str | None = None, name: s
 
 
 def table(frame: pl.DataFrame, rates=(), breaches: dict | None = None, export: str | None = "表格", **kwargs):
-    """st.dataframe with the house display rules (see for_display), full width, no index, an empty cell for an
-    empty value (a number column holds numbers only), text columns as wide as their longest value needs, and
-    an 导出 Excel button under it (`export`: the file's name; None: none). `breaches` {column: lowest acceptable
-    rate} adds a ⚠ column (after 排名) naming the rates below it."""
+    """st.dataframe with the house display rules (see for_display), full width, no index, "—" shown for an empty
+    value (the grid's placeholder: the cell stays empty, a number column holds numbers only), text columns as wide
+    as their longest value needs, and an 导出 Excel button under it (`export`: the file's name; None: none).
+    `breaches` {column: lowest acceptable rate} adds a ⚠ column (after 排名) naming the rates below it."""
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
+    kwargs.setdefault("placeholder", EMPTY)
     if breaches:
         flags = [pl.when(pl.col(c) < t).then(pl.lit(f"{c}低于{pct(t)}"))
                  for c, t in breaches.items() if c in frame.columns]
