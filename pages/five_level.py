@@ -7,13 +7,13 @@ import streamlit as st
 from govdash.core.labels import OUTCOME_LABELS
 from govdash.core.periods import month_bounds, month_label, month_label_expr
 from govdash.figures import catalogue
-from govdash.web import chrome, data, tables, widgets
+from govdash.web import chrome, data, period, tables
 
 OUTCOMES = OUTCOME_LABELS
 
 chrome.start_page("five-level")
-month = widgets.current_month()
-as_of = widgets.cutoff_picker()
+month = period.month()
+as_of = period.cutoff()
 labels = data.settings()["appeals"]["level_labels"]
 c1, c2 = st.columns(2)
 scope = c1.radio("统计范围", ["本月", "本年"], horizontal=True, key="funnel_scope")

@@ -15,8 +15,8 @@ def open_page(page: str | None = None, principal: Principal | None = COMMITTEE, 
               cutoff: dt.datetime | None = None, *, db=None, monkeypatch=None, state: dict | None = None,
               at: AppTest | None = None, timeout: int = 180, check: bool = True) -> AppTest:
     """The app signed in as `principal` (None: signed out), `month` chosen (none given: the sidebar's default),
-    switched to `page` (a file under pages/; none: the default page), and the sidebar's cut-off set to `cutoff`
-    when given.
+    switched to `page` (a file under pages/; none: the default page), and the cut-off set to `cutoff` when given
+    (both through the page's address, ?month=YYYY-MM&asof=…, as a link or the sidebar's pickers set them).
 
     The warehouse is `db` when given (set as GOVDASH_DB through `monkeypatch`), else whatever GOVDASH_DB already
     names. `state`: further session-state values set before the page runs. `at`: an AppTest already signed in,
@@ -29,16 +29,18 @@ def open_page(page: str | None = None, principal: Principal | None = COMMITTEE, 
         if principal is not None:
             at.session_state["principal"] = principal
         if month is not None:
-            at.session_state["month"] = month
+            at.query_params["month"] = month
         at.run()
     elif month is not None:
-        at.session_state["month"] = month
+        at.query_params["month"] = month
+    if cutoff is not None:
+        at.query_params["asof"] = cutoff.strftime("%Y-%m-%d %H:%M:%S")
     for key, value in (state or {}).items():
         at.session_state[key] = value
     if page:
         at.switch_page(page).run()
-    if cutoff is not None:
-        at.sidebar.datetime_input(key="as_of_at").set_value(cutoff).run()
+    elif cutoff is not None:
+        at.run()
     if check:
         assert not at.exception, [e.value for e in at.exception]
     return at
