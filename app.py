@@ -81,5 +81,6 @@ else:
     try:
         navigation.run()
     finally:
+        period.run_over()
         chrome.log_script_run(navigation.url_path or registry.DEFAULT, time.perf_counter() - RUN_STARTED,
                           time.thread_time() - RUN_CPU_STARTED)

@@ -30,7 +30,9 @@ from govdash.web import data, registry
 from warehouse.db import WarehouseError
 
 MONTH, ASSESSMENT = "month", "assessment"   # the period kinds of registry.Page.period
-KEYS = ("month", "quarter", "year", "asof")   # the address's period keys; anything else there is left alone
+# the address's period keys, read in this order (a quarter given with its year is that quarter); anything else in
+# the address is left alone
+KEYS = ("month", "year", "quarter", "asof")
 ASOF_FORMAT = "%Y-%m-%d %H:%M:%S"
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _QUARTER = re.compile(r"(\d{4})-Q([1-4])")
@@ -39,7 +41,7 @@ _YEAR = re.compile(r"\d{4}")
 # does not draw it)
 _STORE = {"month": "_period_month", "year": "_period_year", "quarter": "_period_quarter", "asof": "_period_asof"}
 _PAGE = "_period_page"
-_NOTICES = "_period_notices"
+_DRAWN = "_period_drawn"   # the page whose pickers the router drew in this run (its page's opening takes it)
 # the sidebar's widgets
 MONTH_KEY, YEAR_KEY, QUARTER_KEY, DATE_KEY, TIME_KEY = "month", "period_year_pick", "period_quarter_pick", \
     "asof_date", "asof_time"
@@ -295,6 +297,7 @@ def sidebar_period(url_path: str | None = None) -> None:
     phone). Pages read month(), assessment_period() and cutoff()."""
     url_path = url_path or registry.DEFAULT
     st.session_state[_PAGE] = url_path
+    st.session_state[_DRAWN] = url_path
     page = registry.page(url_path)
     months = _available_months()
     notices = _read_address(months)
@@ -323,3 +326,16 @@ def sidebar_period(url_path: str | None = None) -> None:
                              on_change=_on_assessment)
         if page.cutoff and months:
             _cutoff_widgets(page.period, url_path)
+
+
+def ensure(url_path: str) -> None:
+    """A page's opening: the period state of this page read and its pickers drawn, unless the router did it in this
+    run already (a page script run on its own, as a test does, still reads its address)."""
+    if st.session_state.pop(_DRAWN, None) != url_path:
+        sidebar_period(url_path)
+        st.session_state.pop(_DRAWN, None)
+
+
+def run_over() -> None:
+    """The router's run is over: the next run reads the address and draws the pickers again."""
+    st.session_state.pop(_DRAWN, None)
