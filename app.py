@@ -16,7 +16,7 @@ else:
     import time
 
     from govdash.core.textsafe import md
-    from govdash.web import case_panel, chrome, data, registry, sessions, widgets
+    from govdash.web import case_panel, chrome, data, period, registry, sessions
     from govdash.web.server import FAVICON_SVG, SIGN_OUT
 
     RUN_STARTED, RUN_CPU_STARTED = time.perf_counter(), time.thread_time()
@@ -56,16 +56,18 @@ else:
                if p.url == registry.DEFAULT and p.url in allowed]
     hidden = refused + aliases
     navigation = st.navigation({**pages, **({"": hidden} if hidden else {})}, position="hidden")
-    # the month and the cut-off at the top of the sidebar (reachable without scrolling at 1280×720 and on a phone),
+    # the period and the cut-off at the top of the sidebar (reachable without scrolling at 1280×720 and on a phone),
     # then the search by event id, then the menu
-    widgets.sidebar_period(navigation.url_path or registry.DEFAULT)
+    period.sidebar_period(navigation.url_path or registry.DEFAULT)
     if "case" in allowed:
         case_panel.case_search()
     with st.sidebar:
         for section, entries in pages.items():
             st.markdown(f"**{section}**")
             for page in entries:
-                st.page_link(page, label=page.title, icon=page.icon)
+                # each link carries its page's period (and the picked cut-off): a copied link reproduces the view
+                st.page_link(page, label=page.title, icon=page.icon,
+                             query_params=period.address(page.url_path or registry.DEFAULT))
         st.divider()
         who = principal.label
         if principal.is_department:  # the department's name, not its code
@@ -79,5 +81,6 @@ else:
     try:
         navigation.run()
     finally:
+        period.run_over()
         chrome.log_script_run(navigation.url_path or registry.DEFAULT, time.perf_counter() - RUN_STARTED,
                           time.thread_time() - RUN_CPU_STARTED)

@@ -20,7 +20,7 @@ from govdash.core.scoring_versions import list_versions, version_text
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
 from govdash.figures.assessment import period_bounds
-from govdash.web import assessment_publish, chrome, data, tables, widgets
+from govdash.web import assessment_publish, chrome, data, period, tables, widgets
 
 chrome.start_page("assessment")
 try:
@@ -28,13 +28,8 @@ try:
 except ScoringSettingsError as exc:
     st.error(md(exc))
     st.stop()
-months = data.available_months()
-years = sorted({int(m[:4]) for m in months}, reverse=True)
-c1, c2 = st.columns(2)
-year = c1.selectbox("考核年度", years, key="assess_year")
-period_choice = c2.radio("考核期间", ["全年", "第1季度", "第2季度", "第3季度", "第4季度"], horizontal=True,
-                         key="assess_period")
-quarter = None if period_choice == "全年" else int(period_choice[1])
+# the year or quarter of the sidebar (the address's ?year=YYYY or ?quarter=YYYY-QN)
+year, quarter = period.assessment_period()
 scoring_key = data.scoring_key()
 # published (定稿): the stored copy; else computed at the period's default cut-off (settings [cutoff])
 view = assessment_publish.assessment_view(year, quarter, scoring_key)

@@ -10,11 +10,11 @@ from govdash.core.labels import STATUS_LABELS
 from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr, previous_month
 from govdash.figures import catalogue
 from govdash.figures.negative_lists import needed_off_the_list
-from govdash.web import case_panel, chrome, data, tables, widgets
+from govdash.web import case_panel, chrome, data, period, tables, widgets
 
 chrome.start_page("self-check")
-month = widgets.current_month()
-as_of = widgets.cutoff_picker()
+month = period.month()
+as_of = period.cutoff()
 dept_names = data.department_names()
 names = dept_names
 dept = st.selectbox("部门", list(names), format_func=names.get, key="self_dept")
@@ -22,6 +22,9 @@ b = data.figure(catalogue.bulletin, month, as_of)
 mine = next(d for d in b["departments"] if d["dept_id"] == dept)
 city = b["city"]
 st.caption(f"{month_label(month)} · 截止 {moment_label(b['as_of'])}")
+# the month's key figures as the bulletin states them: the department's, then the city's
+widgets.key_figures(names.get(dept, dept), mine)
+widgets.key_figures("全市", city)
 
 cols = st.columns(5)
 for col, (key, label) in zip(cols, [("handling_rate", "处置率"), ("timely_handling_rate", "及时处置率"),

@@ -5,22 +5,22 @@ import polars as pl
 import streamlit as st
 
 from govdash.core.labels import OUTCOME_LABELS
-from govdash.core.periods import month_bounds, month_label, month_label_expr
+from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr
 from govdash.figures import catalogue
-from govdash.web import chrome, data, tables, widgets
+from govdash.web import chrome, data, period, tables
 
 OUTCOMES = OUTCOME_LABELS
 
 chrome.start_page("five-level")
-month = widgets.current_month()
-as_of = widgets.cutoff_picker()
+month = period.month()
+as_of = period.cutoff()
 labels = data.settings()["appeals"]["level_labels"]
 c1, c2 = st.columns(2)
 scope = c1.radio("统计范围", ["本月", "本年"], horizontal=True, key="funnel_scope")
 start, end = month_bounds(month)
 if scope == "本年":
     start, end = start.replace(month=1), month_bounds(f"{month[:4]}-12")[1]
-period = month_label(month) if scope == "本月" else f"{month[:4]}年"
+span = month_label(month) if scope == "本月" else f"{month[:4]}年"
 funnel = data.figure(catalogue.funnel_section, start, end, as_of)
 categories = [c["category"] for c in funnel["by_category"]]
 category = c2.selectbox("诉求类别", ["全部"] + categories, key="funnel_category")
@@ -32,7 +32,7 @@ else:
     chosen = next(c for c in funnel["by_category"] if c["category"] == category)
     levels, share = chosen["levels"], chosen["community_resolution_share"]
     counts = outcomes["by_category"].get(category, zero)
-st.caption(f"{period}提出的居民诉求 · 截止 {as_of:%Y-%m-%d %H:%M} · 层级自下而上逐级上交（004 5.2）")
+st.caption(f"{span}提出的居民诉求 · 截止 {moment_label(as_of)} · 层级自下而上逐级上交（004 5.2）")
 
 m = st.columns(5)
 m[0].metric("诉求数", int(counts["appeals"]))

@@ -22,7 +22,7 @@ from govdash.documents.bulletin_body import (
 )
 from govdash.documents.bulletin_text import DEPT_COLUMNS
 from govdash.figures import catalogue
-from govdash.web import case_panel, chrome, data, publish_panel, tables, widgets
+from govdash.web import case_panel, chrome, data, period, publish_panel, tables, widgets
 
 
 def doc_table(columns, rows, **kwargs):
@@ -34,7 +34,7 @@ def doc_table(columns, rows, **kwargs):
 
 
 chrome.start_page("bulletin")
-month = widgets.current_month()
+month = period.month()
 # published: served from the archive; else at the month's default cut-off; 初步 / 数据截至 / 定稿发布 / 更正
 view = None
 with chrome.section(f"{month_label(month)}通报"):
@@ -63,8 +63,13 @@ cols[3].metric("办结率", tables.fmt_rate(c["closure_rate"]), delta=delta_pts(
 cols[4].metric("按期办结率", tables.fmt_rate(c["on_time_closure_rate"]), delta=delta_pts("on_time_closure_rate"))
 cols[5].metric("超期未办结", c["open_overdue"], delta=c["open_overdue"] - p["open_overdue"], delta_color="inverse")
 
-publish_panel.downloads(view)
 department_user = data.principal().is_department
+if department_user:   # the department's own key figures beside the city's (its extract's row)
+    own = data.principal().dept_id
+    for row in (view.extract or {}).get("departments", []):
+        if row["dept_id"] == own:
+            widgets.key_figures(data.department_names().get(own, own), row)
+publish_panel.downloads(view)
 if department_user:
     st.info(EXTRACT_NOTE)
 threshold = b["settings"]["whistle"]["negative_list_threshold"]

@@ -4,19 +4,19 @@ import polars as pl
 import streamlit as st
 
 from govdash.core.labels import REPORT_STATUS_LABELS
-from govdash.core.periods import month_bounds, month_label, week_range_label_expr
+from govdash.core.periods import moment_label, month_bounds, month_label, week_range_label_expr
 from govdash.figures import catalogue
-from govdash.web import chrome, data, tables, widgets
+from govdash.web import chrome, data, period, tables
 
 STATUS = REPORT_STATUS_LABELS
 STATUS_COLOURS = {"按时": "#2e7d32", "迟报": "#f9a825", "漏报": "#c62828", "未到期": "#bdbdbd"}
 
 chrome.start_page("negative-lists")
-month = widgets.current_month()
+month = period.month()
 year = int(month[:4])
-as_of = widgets.cutoff_picker()
+as_of = period.cutoff()
 nr = data.settings()["negative_reports"]
-st.caption(f"{month_label(month)} · 截止 {as_of:%Y-%m-%d %H:%M} · 周报截止：周结束后第 {nr['due_weekday']} 天 "
+st.caption(f"{month_label(month)} · 截止 {moment_label(as_of)} · 周报截止：周结束后第 {nr['due_weekday']} 天 "
            f"{nr['due_time']}")
 
 b = data.figure(catalogue.bulletin, month, as_of)

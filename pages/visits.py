@@ -7,10 +7,10 @@ import streamlit as st
 from govdash.core.periods import month_label, week_range_label
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
-from govdash.web import chrome, data, tables, widgets
+from govdash.web import chrome, data, period, tables
 
 chrome.start_page("visits")
-month = widgets.current_month()
+month = period.month()
 year = int(month[:4])
 st.caption(f"{month_label(month)} · 每个捆绑部门每周至少走访所捆绑的联合党委一次（4.4 c）；"
            "ISO 周（周一至周日）归属其周四所在月份。豁免周：" + ("、".join(week_range_label(w)

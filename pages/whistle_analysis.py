@@ -7,11 +7,11 @@ import streamlit as st
 from govdash.core.labels import STATUS_LABELS
 from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr
 from govdash.figures import catalogue
-from govdash.web import case_panel, chrome, data, tables, widgets
+from govdash.web import case_panel, chrome, data, period, tables, widgets
 
 chrome.start_page("whistle")
-month = widgets.current_month()
-as_of = widgets.cutoff_picker()
+month = period.month()
+as_of = period.cutoff()
 c1, c2 = st.columns(2)
 # the period follows the sidebar's month: that month, or the year up to it
 scope = c1.radio("统计范围", ["本月", "本年至本月"], horizontal=True, key="whistle_scope")
@@ -20,6 +20,16 @@ st.caption(f"{month_label(first)}" + ("" if first == last else f"至{month_label
            + f"派出的任务 · 截止 {moment_label(as_of)}")
 dept_names = data.department_names()
 chosen_depts = c2.multiselect("部门", list(dept_names), format_func=dept_names.get, key="depts", placeholder="全部部门")
+# the month's key figures as the bulletin states them (one computation, the same cut-off): the city's, then the
+# department's own (a department account) or the one department chosen
+month_figures = data.figure(catalogue.bulletin, month, as_of)
+st.markdown(f"**{month_label(month)}主要指标**（截止 {moment_label(as_of)}，与月度通报一致）")
+widgets.key_figures("全市", month_figures["city"])
+own = data.principal().dept_id if data.principal().is_department else (
+    chosen_depts[0] if len(chosen_depts) == 1 else None)
+for row in month_figures["departments"]:
+    if row["dept_id"] == own:
+        widgets.key_figures(dept_names.get(own, own), row)
 f1, f2, f3, f4, f5 = st.columns(5)
 communities = data.figure(catalogue.communities)
 comm_names = dict(zip(communities["community_id"], communities["community_name"]))

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from govdash.cli.main import main as cli
 from govdash.core.principal import AccessDenied, Principal
 from govdash.documents.assessment_publication import publish_assessment
+from tests.support.apptest import set_period
 from tests.support.paths import REPO
 from warehouse import assessment_archive
 from warehouse.db import connect_read, read_cursor
@@ -58,8 +59,7 @@ def _page(year: int, period: str, principal: Principal = OFFICE):
     at.session_state["principal"] = principal
     at.run()
     at.switch_page("pages/assessment.py").run()
-    at.selectbox(key="assess_year").set_value(year).run()
-    at.radio(key="assess_period").set_value(period).run()
+    set_period(at, **({"year": str(year)} if period == "全年" else {"quarter": f"{year}-Q{period[1]}"}))
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -60,8 +60,8 @@ def _cases(depts, months):
 def _open(at: AppTest | None, principal: Principal, page: str, month: str) -> AppTest:
     """The page as `principal` in `month`, on the AppTest already signed in as them when there is one; the case
     page opens an event of that month. Problems are collected by the caller, not raised here."""
-    state = {"case_event": CASE_EVENTS.get((principal.dept_id, month), "")} if page == "case" else None
-    return open_page(PAGES[page][0], principal, month, state=state, at=at, check=False)
+    address = {"event": CASE_EVENTS.get((principal.dept_id, month), "")} if page == "case" else None
+    return open_page(PAGES[page][0], principal, month, address=address, at=at, check=False)
 
 
 def _problems(at: AppTest, page: str) -> list[str]:

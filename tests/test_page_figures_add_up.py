@@ -25,7 +25,7 @@ from govdash.figures.appeals import appeal_outcomes, appeal_records, funnel_sect
 from govdash.figures.bulletin import bulletin
 from govdash.figures.visits import binding_weeks_for_year
 from govdash.figures.whistle import assignments
-from tests.support.apptest import open_page
+from tests.support.apptest import open_page, set_period
 from tests.support.warehouse import warehouse_cursor
 
 COMMITTEE = Principal("c", "committee")
@@ -169,8 +169,7 @@ def test_the_visit_heatmap_is_chronological_and_blank_outside_bindings(committed
 @pytest.mark.parametrize("principal", [COMMITTEE, D13], ids=["committee", "department"])
 def test_self_check_lists_every_open_overdue_case_oldest_first(committed_sample_db, cursor, monkeypatch, principal):
     at = _app(committed_sample_db, monkeypatch, "pages/department_self_check.py", principal)
-    at.sidebar.selectbox(key="month").set_value("2024-12").run()
-    at.sidebar.datetime_input(key="as_of_at").set_value(CUTOFF).run()
+    set_period(at, month="2024-12", asof=CUTOFF)
     if not principal.is_department:
         at.selectbox(key="self_dept").set_value("D13").run()
     assert not at.exception, [e.value for e in at.exception]

@@ -22,6 +22,7 @@ from govdash.figures.assessment import assessment, assessment_final_cutoff
 from govdash.figures.bulletin import bulletin, compared_with
 from govdash.figures.cutoff import cutoff_status, month_end, month_final_cutoff, rule_cutoff
 from pipelines.ingest import ingest
+from tests.support.apptest import set_period
 from tests.support.paths import REPO
 from warehouse import archive
 from warehouse.db import connect_read, read_cursor
@@ -374,7 +375,7 @@ def test_the_page_publishes_with_confirmation_and_lists_a_correction(city, tmp_p
 def test_the_page_marks_a_provisional_cutoff_and_late_data(city):
     at = _page(CHAIR, "2024-12")
     assert any(w.value.startswith("数据截至 2025年1月1日 01:02") for w in at.warning)
-    at.sidebar.datetime_input(key="as_of_at").set_value(dt.datetime(2025, 1, 3, 23, 59)).run()  # one step
+    set_period(at, asof=dt.datetime(2025, 1, 3, 23, 59))
     assert not at.exception
     assert any("初步数据" in m.value for m in at.markdown)
     assert any("初步数据：截止时点早于本期正式截止时点 2025年1月8日 23:59" in w.value for w in at.warning)

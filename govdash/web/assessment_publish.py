@@ -12,7 +12,7 @@ import streamlit as st
 from govdash.core.periods import moment_label, parse_as_of
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
-from govdash.web import data, tables, widgets
+from govdash.web import data, period, tables
 
 CHANGE_COLUMNS = {"dept_name": "部门", "figure": "项目", "old": "已定稿", "new": "重新计算"}
 
@@ -33,14 +33,12 @@ def assessment_view(year: int, quarter: int | None, scoring_key: str) -> Assessm
     pubs = data.figure(catalogue.assessment_publications, year, quarter) or []
     current = pubs[-1] if pubs else None
     if current is not None:
-        as_of = parse_as_of(current["as_of"])
-        with st.sidebar:
-            st.caption("本期考核已定稿：按定稿时的截止时点和评分设置显示，不随之后的数据或评分设置变化。")
+        as_of = parse_as_of(current["as_of"])   # the sidebar states it, and why a picked cut-off does not apply
         result = data.figure(catalogue.published_assessment, current["publication_id"])
         # the publisher's name is an account's name (text from outside): escaped
         st.success(publication_note({**current, "published_by": md(current["published_by"])}))
     else:
-        as_of = widgets.cutoff_picker(default=widgets.period_cutoff(catalogue.assessment_final_cutoff, year, quarter))
+        as_of = period.cutoff("assessment")   # the user's pick, else the period's default cut-off
         result = data.figure(catalogue.assessment_result, year, quarter, as_of, scoring_key)
     view = AssessmentView(year, quarter, as_of, result, current)
     p = data.principal()

@@ -1,5 +1,5 @@
-"""A whistle event as a case: the sidebar's search by event id (from any page) and the case itself, shown by the
-case page and beside the tables of events that open it."""
+"""A whistle event as a case: the sidebar's search by event id (from any page: it opens the case page's address,
+/case?event=EVENT_ID) and the case itself, shown by the case page and beside the tables of events that open it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,10 +8,18 @@ import polars as pl
 import streamlit as st
 
 from govdash.core import labels
-from govdash.core.periods import parse_as_of
+from govdash.core.periods import moment_label, parse_as_of
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
-from govdash.web import data, tables
+from govdash.web import data, period, tables
+
+CASE_PAGE = "pages/case.py"
+
+
+def normalize_event_id(text: str | None) -> str:
+    """An event id as typed, as the warehouse holds it: spaces around it dropped, letters upper-case (E20240000094;
+    a pasted id often carries a space, a typed one a lower-case e)."""
+    return (text or "").strip().upper()
 
 
 def show_case(event_id: str, as_of: dt.datetime | None = None) -> bool:
@@ -19,7 +27,7 @@ def show_case(event_id: str, as_of: dt.datetime | None = None) -> bool:
     overdue at the cut-off, and its full log, all in Chinese. A department sees only an event dispatched to it (and
     its own assignments). False when there is no such event for this user."""
     as_of = as_of or parse_as_of(None).replace(second=0)
-    event_id = event_id.strip()
+    event_id = normalize_event_id(event_id)
     log = data.figure(catalogue.event_timeline, event_id)  # scoped: empty when the user may not see this event
     header = data.figure(catalogue.event_header, event_id)
     if log is None or log.height == 0 or header is None or header.height == 0:
@@ -31,7 +39,7 @@ def show_case(event_id: str, as_of: dt.datetime | None = None) -> bool:
                 f"{labels.HANDLING_MODE_LABELS.get(e['handling_mode'], '—')}"
                 f"{'　疑难' if e['is_difficult'] else ''}　上报：{e['reported_at']:%Y-%m-%d %H:%M}"
                 f"　社区：{md(community)}")
-    st.caption(f"截至 {as_of:%Y-%m-%d %H:%M} 的派单状态；超期工作日按法定工作日计算，与月度通报超期未办结清单的算法相同"
+    st.caption(f"截至 {moment_label(as_of)} 的派单状态；超期工作日按法定工作日计算，与月度通报超期未办结清单的算法相同"
                "（通报按其本月截止时点判定）。")
     assignments = data.figure(catalogue.event_assignments, event_id, as_of)
     if assignments is not None and assignments.height:
@@ -51,12 +59,14 @@ def show_case(event_id: str, as_of: dt.datetime | None = None) -> bool:
 
 
 def case_search() -> None:
-    """Search by event id from any page (the sidebar): a known id opens the case page."""
-    def go() -> None:  # the id is kept outside the widget: a page switch drops the widget's own state
-        st.session_state["case_event"] = (st.session_state.get("case_query") or "").strip()
-        st.session_state["case_go"] = bool(st.session_state["case_event"])
+    """Search by event id from any page (the sidebar): the case page's own address, /case?event=EVENT_ID, with the
+    period of the page it was typed on. The box empties itself, so it never holds the user on the case page."""
+    def go() -> None:
+        st.session_state["case_goto"] = normalize_event_id(st.session_state.get("case_query"))
+        st.session_state["case_query"] = ""
 
     with st.sidebar:
         st.text_input("按事件编号查询", key="case_query", placeholder="例如 E20240000094", on_change=go)
-    if st.session_state.pop("case_go", False):
-        st.switch_page("pages/case.py")
+    event_id = st.session_state.pop("case_goto", "")
+    if event_id:
+        st.switch_page(CASE_PAGE, query_params={**period.address("case"), "event": event_id})

@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from govdash.core.textsafe import md
-from govdash.web import data, incidents, registry, sessions
+from govdash.web import data, incidents, period, registry, sessions
 from warehouse.db import WarehouseError, warehouse_error_message
 
 NO_DATA = "数据仓库还没有数据。请在“数据导入与质量”页面上传文件，或运行 govdash ingest sample_data。"
@@ -76,5 +76,6 @@ def start_page(url_path: str, needs_warehouse: bool = True) -> None:
     title = registry.page(url_path).title   # literal Chinese text of the page table
     st.title(title)
     require_page(url_path)
+    period.ensure(url_path)   # the page's period and cut-off (drawn by the router, or here for a page run alone)
     if needs_warehouse and not guard_warehouse():
         st.stop()

@@ -12,7 +12,7 @@ import streamlit as st
 from govdash.core.periods import moment_label, month_label, parse_as_of
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
-from govdash.web import data, tables, widgets
+from govdash.web import data, period, tables, widgets
 
 KIND_LABELS = {"docx": "Word", "xlsx": "Excel", "pdf": "PDF", "json": "JSON"}
 NO_PDF = ("本机未安装 LibreOffice，无法生成 PDF；Word 与 Excel 文件不受影响。"
@@ -52,14 +52,12 @@ def bulletin_view(month: str) -> BulletinView:
     p = data.principal()
     current = _published(month)
     if current is not None:
-        as_of = parse_as_of(current["as_of"])
-        with st.sidebar:
-            st.caption("本月通报已定稿发布：按发布时的截止时点显示，不随之后导入的数据变化。")
+        as_of = parse_as_of(current["as_of"])   # the sidebar states it, and why a picked cut-off does not apply
         b = data.figure(catalogue.published_bulletin, current["publication_id"])
         # the publisher's name is an account name (text from outside): escaped; the rest is the product's own text
         st.success(publication_note({**current, "published_by": md(current["published_by"])}))
     else:
-        as_of = widgets.cutoff_picker(default=widgets.period_cutoff(catalogue.month_final_cutoff, month))
+        as_of = period.cutoff("bulletin")   # the user's pick, else the month's default cut-off
         b = data.figure(catalogue.bulletin, month, as_of)
     extract = None
     if p.is_department:   # SPEC 8.1: the city's bulletin as the committee reads it, then the department's extract

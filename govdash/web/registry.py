@@ -1,7 +1,7 @@
 """The one page table: every page of the dashboard with its script, title, address, menu icon and section, the
 roles that may open it and the period pickers its sidebar shows. The router (app.py), the role check of every
 page (chrome.require_page), the served app's "may this account open anything" (server, sessions), the sidebar's
-pickers (widgets.sidebar_period) and the page tests all read it; nothing else lists the pages.
+pickers and the page's address (govdash.web.period) and the page tests all read it; nothing else lists the pages.
 
 Deny by default: a role a page does not name never sees it (no menu entry, no data, a refusal at its address),
 and a department account without a department sees nothing at all.
@@ -25,12 +25,14 @@ class Page:
     icon: str                 # its menu icon (a Streamlit ":material/…:" name)
     section: str              # the menu section it is listed under
     roles: tuple[str, ...]    # the roles that may open it
-    cutoff: bool              # the sidebar shows the cut-off picker under the month (its figures depend on it)
+    cutoff: bool              # the sidebar shows the cut-off picker under the period (its figures depend on it)
+    period: str = "month"     # its period picker and address (govdash.web.period): "month", "assessment" or ""
+    published: bool = False   # it serves a period's published copy when there is one, at that copy's cut-off
 
 
 PAGES: tuple[Page, ...] = (
     Page("bulletin", "pages/monthly_bulletin.py", "月度通报", ":material/newspaper:", "吹哨报到", ALL_ROLES,
-         cutoff=True),
+         cutoff=True, published=True),
     Page("whistle", "pages/whistle_analysis.py", "吹哨报到分析", ":material/monitoring:", "吹哨报到", ALL_ROLES,
          cutoff=True),
     Page("self-check", "pages/department_self_check.py", "部门自查", ":material/manage_search:", "吹哨报到", ALL_ROLES,
@@ -43,9 +45,11 @@ PAGES: tuple[Page, ...] = (
     # the appeals over five levels are city-wide: no department's own rows to cut them to
     Page("five-level", "pages/five_level.py", "五级双向", ":material/swap_vert:", "走访、清单与诉求", CITY_ROLES,
          cutoff=True),
-    Page("assessment", "pages/assessment.py", "年度考核", ":material/military_tech:", "考核", ALL_ROLES, cutoff=True),
+    Page("assessment", "pages/assessment.py", "年度考核", ":material/military_tech:", "考核", ALL_ROLES, cutoff=True,
+         period="assessment", published=True),
     # uploads, quarantine and failed sign-ins concern the whole city
-    Page("data", "pages/data_quality.py", "数据导入与质量", ":material/database:", "数据", CITY_ROLES, cutoff=False),
+    Page("data", "pages/data_quality.py", "数据导入与质量", ":material/database:", "数据", CITY_ROLES, cutoff=False,
+         period=""),
 )
 # the page at "/" (and at its own address)
 DEFAULT = "bulletin"
