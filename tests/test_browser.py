@@ -173,10 +173,14 @@ def test_department_user_menu(browser, server):
     titles = {t.split("\n")[-1] for t in links}
     assert titles == {"月度通报", "吹哨报到分析", "部门自查", "事件查询", "联系捆绑走访", "负面清单", "年度考核"}
     assert "本部门" in page.inner_text("body")
-    # the department's own download holds its own row only
+    # the department's download is the city's bulletin as circulated (every department ranked), then its own
+    # extract, in sheets named as its own, holding its own row only
     excel = openpyxl.load_workbook(io.BytesIO(download(page, "下载 Excel 通报")))
     ranking = excel["部门排名"]
-    assert [ranking.cell(i, 2).value for i in range(HEADER_ROW + 1, ranking.max_row + 1)] == ["住建局"]
+    ranked = [ranking.cell(i, 2).value for i in range(HEADER_ROW + 1, ranking.max_row + 1)]
+    assert "住建局" in ranked and len(ranked) == 18
+    own = excel["本部门吹哨报到情况"]
+    assert [own.cell(i, 2).value for i in range(HEADER_ROW + 1, own.max_row + 1)] == ["住建局"]
     assert_clean(page, "dept-bulletin")
     # a city-only page is not reachable by its address either: it answers with a refusal, no data
     page.goto(server["url"] + "/data")

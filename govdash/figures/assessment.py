@@ -206,6 +206,7 @@ def assessment(con, year: int, quarter: int | None = None, as_of: str | dt.datet
     names = code_text_labels(con, [year])
     for d in departments:
         for x in d["deductions"]:   # read by people: names and dates, not J04, 2024-W35, 2024-01
+            x["record"] = x["source"]   # the record's own id, as the data holds it: what the deduction traces to
             x["reason"], x["source"] = readable_codes(x["reason"], names), readable_codes(x["source"], names)
         before = previous.get(d["dept_id"], {})
         d["previous_score"] = before.get("score")

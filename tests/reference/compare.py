@@ -290,7 +290,7 @@ def compare_assessment(c: Comparison, product: dict, reference: dict[str, dict],
             c.same(dept, f"deduction {kind}", sum(x.get("exact_points", x["points"]) for x in records) if records
                    else None, None if ref is None else ref["points"], EXACT)
             if kind != "assessment_negative_list":
-                c.same(dept, f"deduction {kind} records", sorted(x["source"] for x in records),
+                c.same(dept, f"deduction {kind} records", sorted(x["record"] for x in records),
                        [] if ref is None else ref["sources"])
         c.score(dept, "previous_score", pd["previous_score"], rd["previous_score"], rd["previous_score"])
         c.same(dept, "previous_rank", pd["previous_rank"], rd["previous_rank"])
