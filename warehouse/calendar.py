@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import chinese_calendar
 import duckdb
@@ -22,11 +23,12 @@ def official_years() -> tuple[int, int]:
     return min(days).year, max(days).year
 
 
+@functools.cache  # the installed package's schedule does not change while a process runs; ~0.25 s to compute
 def official_calendar() -> pl.DataFrame:
     first, last = official_years()
     start, end = dt.date(first, 1, 1), dt.date(last, 12, 31)
     dates = pl.date_range(start, end, "1d", eager=True)
-    is_work = [chinese_calendar.is_workday(d) for d in dates]  # ~8k days, once per build
+    is_work = [chinese_calendar.is_workday(d) for d in dates]  # ~8k days, once per process
     notes = []
     for d, w in zip(dates, is_work):
         name = constants.holidays.get(d) or constants.workdays.get(d)

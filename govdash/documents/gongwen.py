@@ -391,6 +391,9 @@ class Gongwen:
         for gc, w in zip(grid.findall(qn("w:gridCol")), widths):
             gc.set(qn("w:w"), str(w))
         long_text = [not numeric[j] and max([text_width(r[j]) for r in rows] or [0]) > 12 for j in range(ncol)]
+        # the cells' style by its id, looked up once: python-docx's `paragraph.style = …` scans every style of the
+        # document for the default on each cell, which made a bulletin's Word file take seconds to build
+        cell_style = self.doc.styles["公文表格"].style_id
         for i, row in enumerate(t.rows):
             trpr = row._tr.get_or_add_trPr()
             trpr.append(_el("w:cantSplit"))
@@ -401,8 +404,8 @@ class Gongwen:
                 cell.width = widths[j] * 635  # twips → EMU
                 cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
                 p = cell.paragraphs[0]
-                p.style = self.doc.styles["公文表格"]
                 ppr = p._p.get_or_add_pPr()
+                ppr.style = cell_style
                 if i == 0:
                     _jc(ppr, "center")
                     run_props(p.add_run(value), HEITI, size)
