@@ -122,7 +122,7 @@ else:
 if status == "open_overdue" and scope == "本月":
     # the bulletin's overdue list is this month's dispatches overdue at the bulletin's cut-off: the same rows
     # when the cut-off is the same, as the sentence says; otherwise it names both cut-offs
-    bulletin_cutoff = widgets.period_cutoff(catalogue.month_final_cutoff, month)
+    bulletin_cutoff = period.default_for()
     if as_of == bulletin_cutoff:
         st.caption(f"以上超期未办结派单与{month_label(month)}月度通报的超期未办结清单相同（同一截止时点 "
                    f"{moment_label(as_of)}）。")

@@ -346,8 +346,9 @@ TRUSTED = {
     "govdash/web/chrome.py": {"NO_DATA": LIT, "title": LIT + " (each page's heading)"},
     "govdash/web/widgets.py": {"moment_label(as_of)": WHEN, "status": LIT,
                                "moment_label(parse_as_of(result['final_cutoff']))": WHEN, "n": CONF,
-                               "result['data_note']": LIT + " with a timestamp (govdash.figures.cutoff)"},
-    "govdash/web/case_panel.py": {
+                               "result['data_note']": LIT + " with a timestamp (govdash.figures.cutoff)",
+                               "label": LIT + " (KEY_FIGURES)", "key_figure_text(row, key)": NUM},
+    "govdash/web/case_panel.py": {"moment_label(as_of)": WHEN,
         "labels.HANDLING_MODE_LABELS.get(e['handling_mode'], '—')": LIT + " (govdash.core.labels)"},
     "govdash/web/publish_panel.py": {
         "what": LIT + " (定稿发布 or 发布更正版)", "step": LIT + " (publication.PUBLISH_STEPS)",
@@ -380,7 +381,7 @@ TRUSTED = {
         "STATUS_LABELS[s]": LIT, "n": NUM, "listed[0]['reasons']": LIT + " with rates (govdash.figures)",
         "r['certificates_off_list']": NUM, "r['certificates_off_list_ytd']": NUM, "r['tasks_off_list']": NUM,
         "r['tasks_off_list_ytd']": NUM},
-    "pages/five_level.py": {"period": WHEN},
+    "pages/five_level.py": {"period": WHEN, "span": WHEN, "moment_label(as_of)": WHEN},
     "pages/monthly_bulletin.py": {
         "moment_label(b['as_of'])": WHEN, "month[:4]": WHEN,
         "EXTRACT_NOTE": LIT + " (the extract's note)", "EXTRACT_TITLE": LIT + " (本部门情况摘要)",
@@ -391,7 +392,8 @@ TRUSTED = {
         "delta_pts('handling_rate')": NUM, "delta_pts('timely_handling_rate')": NUM, "delta_pts('closure_rate')": NUM,
         "delta_pts('on_time_closure_rate')": NUM, "b['scope']['note']": LIT + " (govdash.accounts)",
         "title": LIT + " (the numbered section titles of govdash.documents.bulletin_body)"},
-    "pages/negative_lists.py": {"nr['due_time']": CONF, "nr['due_weekday']": CONF, "year": WHEN, "label": LIT},
+    "pages/negative_lists.py": {"moment_label(as_of)": WHEN, "nr['due_time']": CONF, "nr['due_weekday']": CONF,
+                                "year": WHEN, "label": LIT},
     "pages/visits.py": {"data.settings()['visits']['exempt_weeks']": CONF, "week_range_label(w)": CONF, "year": WHEN},
     "pages/whistle_analysis.py": {"v": LIT + " (STATUS_LABELS)", "moment_label(as_of)": WHEN,
                                   "moment_label(bulletin_cutoff)": WHEN},

@@ -53,7 +53,8 @@ def test_every_table_has_its_export_button_and_wide_text_gets_its_width():
     config = json.loads(at.dataframe[0].proto.columns)
     reason = "办结率 83.9% 低于 90%，按考核细则第四条扣 2 分；处置率另扣 1 分"
     assert config["扣分原因"]["width"] >= text_width(reason) >= 20 * CHAR_PX
-    assert at.dataframe[0].proto.placeholder == ""
+    # an empty value stays an empty cell; the grid shows "—" in its place (SPEC: an empty rate shows as "—")
+    assert at.dataframe[0].proto.placeholder == "—"
 
 
 def test_no_caption_points_left_the_sidebar_is_hidden_on_a_phone(sample_warehouse):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from govdash.core.periods import moment_label, parse_as_of
+from govdash.core.textsafe import md
 from govdash.web import tables
 
 # the month's figures every page that shows a month's whistles states as numbers, from the bulletin's one computation
@@ -35,4 +36,4 @@ def key_figures(who: str, row: dict) -> None:
     """The month's 处置率, 办结率, 按期办结率 and 超期未办结 of `who` (全市, or a department's name) as metrics
     labelled "<who><figure>" (a bulletin's city totals or one of its department rows)."""
     for col, (key, label) in zip(st.columns(len(KEY_FIGURES)), KEY_FIGURES):
-        col.metric(f"{who}{label}", key_figure_text(row, key))
+        col.metric(f"{md(who)}{label}", key_figure_text(row, key))   # a department's name is data: escaped
