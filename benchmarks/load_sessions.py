@@ -174,7 +174,7 @@ async def run_round(server: Server, n: int, user: tuple[str, str], timeout_s: fl
 
 def run(db: Path, sessions: list[int], timeout_s: float = 120, repeat: int = 1,
         server: Server | None = None) -> list[dict]:
-    from govdash.accounts import set_user
+    from govdash.records.accounts import set_user
 
     work = Path(tempfile.mkdtemp(prefix="govdash-load-"))
     own_server = server is None

@@ -7,10 +7,10 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from govdash import accounts as account_store
 from govdash.documents.documents import HEADER_ROW, bulletin_xlsx
 from govdash.figures import catalogue
 from govdash.figures.bulletin import bulletin
+from govdash.records import accounts as account_store
 from govdash.web import registry
 from tests.support.access import asgi, header
 from tests.support.apptest import open_page

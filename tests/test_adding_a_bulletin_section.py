@@ -15,7 +15,6 @@ import streamlit as st
 from docx import Document
 
 import warehouse.sql_files
-from govdash.accounts import Principal
 from govdash.documents import bulletin_body
 from govdash.documents.bulletin_body import BodySection, Table
 from govdash.documents.documents import render_bulletin
@@ -23,6 +22,7 @@ from govdash.figures import bulletin as monthly_bulletin
 from govdash.figures import catalogue
 from govdash.figures.bulletin import Section, metric_rows
 from govdash.figures.scope import OWN_DEPARTMENT
+from govdash.records.accounts import Principal
 from tests.support.apptest import open_page
 from warehouse.db import connect_read, fetch_frame, read_cursor
 

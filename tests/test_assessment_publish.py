@@ -39,7 +39,7 @@ def city(committed_sample_db, tmp_path, monkeypatch) -> Path:
     shutil.copyfile(REPO / "config" / "scoring.toml", scoring)
     monkeypatch.setenv("GOVDASH_SCORING", str(scoring))
     monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
-    from govdash.accounts import set_user
+    from govdash.records.accounts import set_user
 
     set_user("office", "assessment", "pw-long-enough-1")
     set_user("chair", "committee", "pw-long-enough-2")

@@ -8,11 +8,11 @@ import re
 import pytest
 from docx import Document
 
-from govdash.accounts import Principal
 from govdash.core.periods import moment_label, previous_month
 from govdash.documents.documents import render_bulletin
 from govdash.figures import catalogue
 from govdash.figures.bulletin import bulletin
+from govdash.records.accounts import Principal
 from tests.support.apptest import open_page
 from tests.support.textlint import as_read
 from warehouse.db import connect_read, fetch_frame, read_cursor

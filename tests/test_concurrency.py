@@ -6,7 +6,7 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from govdash.accounts import Principal
+from govdash.records.accounts import Principal
 from pipelines.ingest import ingest
 from pipelines.sample import generate
 from tests.support.paths import REPO

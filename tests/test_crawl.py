@@ -15,7 +15,7 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from govdash.accounts import Principal
+from govdash.records.accounts import Principal
 from govdash.web import registry
 from tests.support.apptest import open_page
 from tests.support.paths import REPO

@@ -11,13 +11,13 @@ import io
 import pytest
 from docx import Document
 
-from govdash.accounts import Principal
 from govdash.core.scoring import dump_scoring, load_scoring
 from govdash.documents.bulletin_text import red_black_lists
 from govdash.documents.documents import bulletin_docx
 from govdash.figures import catalogue
 from govdash.figures.assessment import assessment_what_if
 from govdash.figures.bulletin import bulletin
+from govdash.records.accounts import Principal
 from tests.support.apptest import open_page
 from warehouse.db import connect_read, read_cursor
 

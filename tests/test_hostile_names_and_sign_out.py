@@ -59,7 +59,7 @@ def test_user_add_refuses_a_name_no_one_can_sign_in_with(name, tmp_path):
     env = {**os.environ, "GOVDASH_ACCOUNTS": str(accounts), "GOVDASH_STATE_DIR": str(tmp_path)}
     out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "add", name, "--role", "committee",
                           "--password", "bob-password-1"], capture_output=True, text=True, cwd=REPO, env=env)
-    from govdash import accounts as access
+    from govdash.records import accounts as access
 
     saved = set(access.load_accounts(accounts)) if accounts.exists() else set()
     # either refused (exit 1, nothing saved) or saved under the name the sign-in form will look up

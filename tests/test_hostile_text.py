@@ -390,7 +390,7 @@ TRUSTED = {
         "b['settings']['whistle']['offsite_response_hours']": CONF,
         "b['settings']['whistle']['onsite_response_hours']": CONF, "c['dispatched']": NUM, "c['open_overdue']": NUM,
         "delta_pts('handling_rate')": NUM, "delta_pts('timely_handling_rate')": NUM, "delta_pts('closure_rate')": NUM,
-        "delta_pts('on_time_closure_rate')": NUM, "b['scope']['note']": LIT + " (govdash.accounts)",
+        "delta_pts('on_time_closure_rate')": NUM, "b['scope']['note']": LIT + " (govdash.records.accounts)",
         "title": LIT + " (the numbered section titles of govdash.documents.bulletin_body)"},
     "pages/negative_lists.py": {"moment_label(as_of)": WHEN, "nr['due_time']": CONF, "nr['due_weekday']": CONF,
                                 "year": WHEN, "label": LIT},

@@ -225,7 +225,7 @@ def test_truncated_warehouse_gives_one_clear_message(tmp_path):
 def test_dashboard_on_a_truncated_warehouse_says_so(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from govdash.accounts import Principal
+    from govdash.records.accounts import Principal
 
     db = tmp_path / "wh.duckdb"
     ingest(base_files(tmp_path), db_path=db)

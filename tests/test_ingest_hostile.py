@@ -503,7 +503,7 @@ def test_reloading_a_file_replaces_its_counts(tmp_path, monkeypatch):
 def test_data_page_shows_exact_counts_and_a_bounded_page_of_rows(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from govdash.accounts import Principal
+    from govdash.records.accounts import Principal
 
     settings_with_limits(tmp_path, monkeypatch, max_quarantine_rows_per_column=300, max_quarantine_download_rows=500)
     db = tmp_path / "wh.duckdb"

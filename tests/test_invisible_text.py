@@ -186,7 +186,7 @@ def test_bulletin_files_of_the_cleaned_city_render(dirty_db, tmp_path):
 
 @pytest.mark.browser  # publishing makes the PDF with LibreOffice
 def test_publishing_the_cleaned_city(dirty_db, tmp_path, monkeypatch):
-    from govdash.accounts import set_user
+    from govdash.records.accounts import set_user
 
     monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
     set_user("chair", "committee", "pw-long-enough-2")

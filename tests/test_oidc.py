@@ -1,5 +1,5 @@
 """OpenID Connect: the account whose e-mail matches decides the role; no match sees nothing."""
-from govdash import accounts
+from govdash.records import accounts
 from govdash.web import registry, server, sessions
 from tests.support.access import asgi, header
 

@@ -3,9 +3,9 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from govdash.accounts import Principal
 from govdash.core.tables import table_specs
 from govdash.figures.bulletin import bulletin
+from govdash.records.accounts import Principal
 from tests.support.apptest import open_page, set_period
 from warehouse.db import connect_read, read_cursor
 

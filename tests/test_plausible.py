@@ -269,7 +269,7 @@ def test_a_running_writers_copy_is_never_removed(sample_db, tmp_path, monkeypatc
 
 
 def test_publish_on_an_older_versions_warehouse_says_to_run_build(sample_db, tmp_path, monkeypatch):
-    from govdash.accounts import set_user
+    from govdash.records.accounts import set_user
 
     db = tmp_path / "older.duckdb"
     shutil.copy(sample_db, db)

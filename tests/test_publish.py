@@ -282,7 +282,7 @@ def test_the_archive_tables_are_no_model():
 
 @pytest.mark.browser  # publishing makes the PDF with LibreOffice
 def test_publish_cli_refuses_an_account_outside_the_committee(city, tmp_path, monkeypatch):
-    from govdash.accounts import set_user
+    from govdash.records.accounts import set_user
 
     monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
     set_user("office", "assessment", "pw-long-enough-1")
@@ -315,7 +315,7 @@ def test_the_publisher_is_named_by_the_accounts_real_name(city, tmp_path, monkey
     assert "由 张明 定稿发布" in publication_note(record)
     cleared = runner.invoke(cli, ["user", "name", "chair"], catch_exceptions=False)
     assert cleared.exit_code == 0 and "改用账号名" in cleared.stdout
-    from govdash.accounts import load_accounts
+    from govdash.records.accounts import load_accounts
     assert "display_name" not in load_accounts()["chair"]
 
 

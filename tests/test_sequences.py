@@ -59,7 +59,7 @@ def _check_everything_answers(db: Path) -> dict:
 
     from streamlit.testing.v1 import AppTest
 
-    from govdash.accounts import Principal
+    from govdash.records.accounts import Principal
 
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=90)
     at.session_state["principal"] = Principal("operator", "committee")

@@ -162,7 +162,7 @@ def phase_browser(db: Path, workdir: Path) -> dict:
     """First render of the bulletin page: a fresh server, sign in, until the page's run is over."""
     from playwright.sync_api import sync_playwright
 
-    from govdash.accounts import set_user
+    from govdash.records.accounts import set_user
 
     accounts = workdir / "bench-accounts.toml"
     set_user("bench", "committee", "bench-password-1", path=accounts)

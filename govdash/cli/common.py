@@ -32,7 +32,7 @@ def failing_on(*errors: type[Exception]):
 
 def principal_of(username: str):
     """The account's principal (its role and department), or the command ends: no such account."""
-    from govdash.accounts import load_accounts, principal_of_account
+    from govdash.records.accounts import load_accounts, principal_of_account
 
     account = load_accounts().get(username)
     if account is None:

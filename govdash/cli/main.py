@@ -23,9 +23,9 @@ class _Commands(click.Group):
     def invoke(self, ctx):
         import duckdb
 
-        from govdash.accounts import AccountError
         from govdash.core.scoring import ScoringSettingsError
         from govdash.documents.pdf import DocumentError
+        from govdash.records.accounts import AccountError
         from pipelines.limits import LimitsError
         from warehouse.db import WarehouseError, remove_stray_copies, warehouse_error_message
 

@@ -12,7 +12,7 @@ def user() -> None:
 
 
 def _password_option(password: str | None) -> tuple[str, bool]:
-    from govdash.accounts import new_password
+    from govdash.records.accounts import new_password
 
     return (password, False) if password else (new_password(), True)
 
@@ -27,7 +27,7 @@ def _password_option(password: str | None) -> tuple[str, bool]:
 def user_add(name: str, role: str, password: str | None, email: str | None, display_name: str | None,
              replace: bool) -> None:
     """新建账号（已存在则拒绝，除非加 --replace）。"""
-    from govdash.accounts import accounts_path, add_user
+    from govdash.records.accounts import accounts_path, add_user
 
     password, generated = _password_option(password)
     add_user(name, role, password, email, replace=replace, display_name=display_name)
@@ -39,7 +39,7 @@ def user_add(name: str, role: str, password: str | None, email: str | None, disp
 @click.argument("display_name", required=False, default="")
 def user_name(name: str, display_name: str) -> None:
     """设置账号的姓名（文件与通报中署名用）；不填姓名则清除，改用账号名署名。"""
-    from govdash.accounts import set_display_name
+    from govdash.records.accounts import set_display_name
 
     set_display_name(name, display_name)
     click.echo(f"已将账号 {name} 的姓名设为“{display_name.strip()}”" if display_name.strip()
@@ -51,7 +51,7 @@ def user_name(name: str, display_name: str) -> None:
 @click.option("--password", default=None, help="不填则生成随机密码并显示一次")
 def user_reset(name: str, password: str | None) -> None:
     """重置密码。"""
-    from govdash.accounts import reset_password
+    from govdash.records.accounts import reset_password
 
     password, generated = _password_option(password)
     reset_password(name, password)
@@ -62,7 +62,7 @@ def user_reset(name: str, password: str | None) -> None:
 @click.argument("name")
 def user_remove(name: str) -> None:
     """删除账号。"""
-    from govdash.accounts import remove_user
+    from govdash.records.accounts import remove_user
 
     remove_user(name)
     click.echo(f"已删除账号 {name}")
@@ -89,7 +89,7 @@ def user_unlock(name: str) -> None:
 @user.command("list")
 def user_list() -> None:
     """列出账号与角色（不显示密码）。"""
-    from govdash.accounts import load_accounts
+    from govdash.records.accounts import load_accounts
 
     for name, u in sorted(load_accounts().items()):
         click.echo(f"{name}\t{u.get('role', '')}\t{u.get('display_name', '')}\t{u.get('email', '')}")
@@ -98,7 +98,7 @@ def user_list() -> None:
 @user.command("demo")
 def user_demo() -> None:
     """创建演示账号（已存在则跳过）并显示其初始密码。"""
-    from govdash.accounts import accounts_path, load_accounts, new_password, set_user
+    from govdash.records.accounts import accounts_path, load_accounts, new_password, set_user
 
     demo = {"committee": ("committee", "张明"), "assessment": ("assessment", "李华"),
             "dept-d13": ("department:D13", "王芳"), "dept-d04": ("department:D04", "赵强")}

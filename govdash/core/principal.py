@@ -1,5 +1,5 @@
 """Who is asking: the signed-in principal and its role. Ground-floor data, so the figure catalogue can scope by
-it; accounts and passwords stay in govdash.accounts, the pages each role may open in the page table
+it; accounts and passwords stay in govdash.records.accounts, the pages each role may open in the page table
 (govdash.web.registry)."""
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from govdash import accounts
+from govdash.records import accounts
 from govdash.web import registry, sessions
 
 log = logging.getLogger("govdash.access")

@@ -41,7 +41,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from govdash.accounts import (
+from govdash.core.paths import CONFIG_DIR
+from govdash.core.principal import NOBODY, Principal
+from govdash.records.accounts import (
     MAX_USERNAME,
     accounts_path,
     authenticate,
@@ -49,9 +51,7 @@ from govdash.accounts import (
     principal_of_account,
     write_private,
 )
-from govdash.accounts import load_accounts as read_accounts
-from govdash.core.paths import CONFIG_DIR
-from govdash.core.principal import NOBODY, Principal
+from govdash.records.accounts import load_accounts as read_accounts
 from govdash.web.registry import allowed_pages
 
 log = logging.getLogger("govdash.access")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from govdash import accounts as account_store
+from govdash.records import accounts as account_store
 from tests.support.paths import REPO
 
 

@@ -70,7 +70,7 @@ def app_server(work: Path, db: Path, users: dict[str, tuple[str, str]], env: dic
     """streamlit_server on its own copy of the warehouse `db` (work/warehouse.duckdb) and its own accounts file
     (work/accounts.toml) holding `users` (account → (role, password)), with `env` added to the server's environment;
     yields {"url", "db" (the copy), "work"}."""
-    from govdash import accounts as account_store
+    from govdash.records import accounts as account_store
 
     copy = work / "warehouse.duckdb"
     shutil.copy(db, copy)
