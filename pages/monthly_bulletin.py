@@ -26,7 +26,8 @@ from govdash.web import case_panel, chrome, data, period, publish_panel, tables,
 
 
 def doc_table(columns, rows, **kwargs):
-    """Rows shaped for the Word bulletin, shown with the Word bulletin's columns and labels."""
+    """Rows shaped for the Word bulletin, shown with the Word bulletin's columns and labels (`export`: the table's
+    title, which names its Excel export and tells its button from another table's of the same shape)."""
     keys = [k for k, _, _ in columns]
     frame = pl.DataFrame([{k: r.get(k) for k in keys} for r in rows], infer_schema_length=None)
     return tables.table(frame.rename({k: label for k, label, _ in columns}),
@@ -101,13 +102,14 @@ def ranking(block: Table) -> None:
     st.caption(md(block.intro))
     word = [k for k, _, _ in block.columns]
     key_first = sorted(DEPT_COLUMNS, key=lambda c: c[0] not in word)
-    doc_table(key_first, b["departments"], breaches={"处置率": threshold, "办结率": threshold})
+    doc_table(key_first, b["departments"], breaches={"处置率": threshold, "办结率": threshold}, export=block.title)
 
 
 def overdue(block: Table) -> None:
     """The overdue list with a case view of the chosen event."""
     st.write(md(block.intro))
-    sel = doc_table(block.columns, block.rows, on_select="rerun", selection_mode="single-row", key="overdue_table")
+    sel = doc_table(block.columns, block.rows, on_select="rerun", selection_mode="single-row", key="overdue_table",
+                    export=block.title)
     rows = sel.selection.rows if sel else []
     if rows:
         case_panel.show_case(block.rows[rows[0]]["event_id"], as_of)
@@ -140,7 +142,7 @@ def draw(blocks) -> None:
             if intro := table_intro(block.intro, block.rows):
                 st.write(md(intro))
             if block.rows:
-                doc_table(block.columns, block.rows)
+                doc_table(block.columns, block.rows, export=block.title)
         elif isinstance(block, Notes):
             notes(block)
         if getattr(block, "key", "") in AFTER:

@@ -108,6 +108,18 @@ def test_department_sees_only_its_own_rows_on_every_page(sample_warehouse):
     assert not any(b.label == "保存为新的评分设置" for b in at.button)
 
 
+def test_department_bulletin_page_draws_its_extract_whole(sample_warehouse):
+    """A department's 月度通报 repeats the city's tables of the same shape in its extract (D13 is the only row of
+    the city's assessment negative list): every part is drawn, none replaced by the failed-part message."""
+    d13 = account_store.Principal("d13", "department", "D13")
+    for month in ("2024-06", "2024-12"):
+        at = open_page("pages/monthly_bulletin.py", d13, month=month)
+        assert [e.value for e in at.error] == [], month
+        assert [h.value for h in at.subheader][-1] == "本部门情况摘要"
+        labels = [b.label for b in at.get("download_button")]
+        assert labels.count("导出 Excel") == len(at.dataframe), month
+
+
 def test_department_cannot_open_city_pages_by_url(sample_warehouse):
     d13 = account_store.Principal("d13", "department", "D13")
     for page in ("pages/data_quality.py", "pages/five_level.py"):

@@ -132,8 +132,10 @@ def excel_bytes(shown: pl.DataFrame, rates=()) -> bytes:
 
 
 def export_button(shown: pl.DataFrame, rates=(), key: str | None = None, name: str = "表格") -> None:
-    """A small 导出 Excel button under a table: the cells as shown, made only when clicked."""
-    key = f"export_{key or abs(hash((tuple(shown.columns), shown.height)))}"
+    """A small 导出 Excel button under a table: the cells as shown, made only when clicked. Its key is the table's
+    (or its name, columns and height): two tables of the same shape on one page (a department's bulletin repeats
+    the city's tables as its extract) each keep their own button."""
+    key = f"export_{key or abs(hash((name, tuple(shown.columns), shown.height)))}"
     st.download_button("导出 Excel", lambda: excel_bytes(shown, rates), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", key=key, icon=":material/download:")
