@@ -165,7 +165,7 @@ if candidate is not None and candidate.components != settings.components:
                                 f"（替代当前 {md(scoring_version_label(settings.version))}），"
                                 "此后的得分、页面和导出均按新版本计算", key="scoring_confirm")
         if st.button("保存为新的评分设置", key="save_scoring", disabled=not (confirmed and reason.strip())):
-            _change_scoring(lambda: save_scoring_version(candidate_text, data.principal().username, reason),
+            _change_scoring(lambda: save_scoring_version(candidate_text, data.principal().name, reason),
                             "已保存评分设置版本 {version}，以下排名已按新版本重新计算。", "scoring_confirm")
     else:
         st.caption("只有考绩办账号可以保存评分设置。")
@@ -197,7 +197,7 @@ with st.expander("评分设置版本（查看、重新应用）"):
                                  key="scoring_apply_confirm")
                 if st.button(f"重新应用 {chosen}", key="apply_scoring", disabled=not ok):
                     def apply(version=chosen):
-                        apply_scoring_version(version, data.principal().username)
+                        apply_scoring_version(version, data.principal().name)
                         return version
 
                     _change_scoring(apply, "已重新应用评分设置版本 {version}，以下排名已按该版本重新计算。",

@@ -443,6 +443,23 @@ def test_scoring_versions_save_view_and_apply_round_trip(scoring_file):
         apply_scoring_version("v0009", "office")
 
 
+def test_a_saved_version_names_the_person_who_saved_it(committed_sample_db, scoring_file, tmp_path, monkeypatch):
+    """The version list (年度考核 page, 保存人) names the person by the account's real name, as a publication names
+    its publisher, never the account name (an English word such as "assessment")."""
+    from govdash.core import scoring_versions as sv
+    from govdash.records import accounts as account_store
+
+    monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
+    account_store.set_user("office", "assessment", "office-password-1")
+    account_store.set_display_name("office", "李华")
+    candidate = tmp_path / "candidate.toml"
+    candidate.write_text(_with_weights(scoring_file.read_text(encoding="utf-8"), 40, 10), encoding="utf-8")
+    run = CliRunner().invoke(cli, ["scoring", "save", "--file", str(candidate), "--reason", "突出按期办结",
+                                   "--user", "office"], catch_exceptions=False)
+    assert run.exit_code == 0, run.stderr
+    assert [(v["id"], v["author"]) for v in sv.list_versions()] == [("v0001", "李华")]
+
+
 def test_every_score_and_export_names_the_version(committed_sample_db, scoring_file):
     from openpyxl import load_workbook
 

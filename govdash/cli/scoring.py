@@ -29,5 +29,5 @@ def save(path: Path, reason: str, username: str) -> None:
         # written as the page writes it (dump_scoring of the checked settings), so the same settings make the same
         # version whichever way they are saved
         text = dump_scoring(parse_scoring(path.read_text(encoding="utf-8"), path.name))
-        version = save_scoring_version(text, principal.username, reason)
+        version = save_scoring_version(text, principal.name, reason)   # the person, as a publisher is named
     click.echo(f"已保存评分设置版本 {version}，此后的考核得分按此版本计算（已定稿的考核不变）")
