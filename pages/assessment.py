@@ -7,7 +7,7 @@ import streamlit as st
 
 from govdash.core.formatting import pct, pct_entered
 from govdash.core.labels import DEDUCTION_SETTING_LABELS, METRIC_UNITS, scoring_version_label, target_label
-from govdash.core.periods import moment_label
+from govdash.core.periods import moment_label, parse_as_of
 from govdash.core.scoring import (
     ScoringSettingsError,
     apply_scoring_version,
@@ -177,8 +177,8 @@ with st.expander("评分设置版本（查看、重新应用）"):
     if not versions:
         st.caption(f"尚无保存的版本；当前设置为{md(scoring_version_label(settings.version))}。")
     else:
-        tables.table(pl.DataFrame([{"版本": v["id"], "保存人": v["author"], "保存时间": v["saved_at"],
-                                    "原因": v["reason"],
+        tables.table(pl.DataFrame([{"版本": v["id"], "保存人": v["author"],
+                                    "保存时间": moment_label(parse_as_of(v["saved_at"])), "原因": v["reason"],
                                 "基于": scoring_version_label(v["based_on"]) if v["based_on"] else "",
                                 "当前": "是" if v["id"] == settings.version else "",
                                 "完整": "是" if v["intact"] else "否（内容与校验值不符）"} for v in versions]))

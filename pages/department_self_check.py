@@ -76,7 +76,7 @@ overdue = int((a["status"] == "open_overdue").sum())
 if a.height == 0:
     st.success("截至截止时点没有在办事项。")
 else:
-    st.markdown(f"截至 {as_of:%Y-%m-%d %H:%M}：超期未办结 {overdue:d} 件（不论派单月份，全部列出，最早到期的在前），"
+    st.markdown(f"截至 {moment_label(as_of)}：超期未办结 {overdue:d} 件（不论派单月份，全部列出，最早到期的在前），"
                 f"未超期在办 {a.height - overdue:d} 件。")
     shown = a.select(pl.col("紧急程度"), pl.col("event_id").alias("事件编号"), pl.col("category").alias("类别"),
                      pl.col("dispatched_at").alias("派单时间"), pl.col("closure_deadline").alias("办结期限"),

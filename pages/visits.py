@@ -13,7 +13,7 @@ chrome.start_page("visits")
 month = period.month()
 year = int(month[:4])
 st.caption(f"{month_label(month)} · 每个捆绑部门每周至少走访所捆绑的联合党委一次（4.4 c）；"
-           "ISO 周（周一至周日）归属其周四所在月份。豁免周：" + ("、".join(week_range_label(w)
+           "每周（周一至周日）归属其周四所在的月份。豁免周：" + ("、".join(week_range_label(w)
                                                     for w in data.settings()["visits"]["exempt_weeks"]) or "无"))
 
 visits = data.figure(catalogue.visit_table, month)

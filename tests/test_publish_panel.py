@@ -58,3 +58,16 @@ def test_the_page_names_what_was_stored_and_offers_the_correction_check(city):
     [check] = [e for e in at.expander if e.label == "核对更正"]
     assert any("与已发布版本相同，无需更正" in s.value for s in check.success)
     assert not [b for b in at.button if b.key == "correction_button"]
+
+
+def test_a_correction_says_what_it_comes_from():
+    """A published month whose only differences are its comparison with earlier months (the month before was
+    published since) does not claim that corrected data was imported."""
+    from govdash.web.publish_panel import _correction_cause
+
+    compared = [{"section": "上月对比", "item": "全市", "figure": "办结率", "old": "97.2%", "new": "96.8%"},
+                {"section": "近12个月趋势", "item": "2024年11月", "figure": "办结率", "old": "97.2%", "new": "96.8%"}]
+    own = compared + [{"section": "全市合计", "item": "全市", "figure": "派单数", "old": "458", "new": "459"}]
+    assert "之前月份的通报已定稿发布或更正" in _correction_cause(compared)
+    assert "导入" not in _correction_cause(compared).split("或")[0]
+    assert _correction_cause(own) == "之后导入了更正的数据"

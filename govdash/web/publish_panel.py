@@ -12,6 +12,7 @@ import streamlit as st
 from govdash.core.periods import moment_label, month_label, parse_as_of
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
+from govdash.figures.corrections import SECTION_LABELS
 from govdash.web import data, period, tables, widgets
 
 KIND_LABELS = {"docx": "Word", "xlsx": "Excel", "pdf": "PDF", "json": "JSON"}
@@ -129,6 +130,18 @@ def _publish_block(month: str, as_of: dt.datetime, b: dict) -> None:
             _publish(month, as_of)
 
 
+# what a change in these sections comes from: the month before (its publication or correction since, or its data)
+COMPARED_SECTIONS = {SECTION_LABELS["comparison"], SECTION_LABELS["trend"]}
+
+
+def _correction_cause(changes: list[dict]) -> str:
+    """Why a recomputation differs, as far as the changed sections tell: only the comparison with earlier months
+    (an earlier month published, corrected or re-imported since), or the month's own figures (data imported since)."""
+    if {c["section"] for c in changes} <= COMPARED_SECTIONS:
+        return "仅与上月对比和近12个月趋势有关：此后之前月份的通报已定稿发布或更正，或之前月份的数据有更新"
+    return "之后导入了更正的数据"
+
+
 def _correction_block(month: str, current: dict, published: dict, live: dict) -> None:
     """After publishing, the committee checks the month again here: the figures recomputed at the published
     cut-off against the published ones, and, when they differ, the changes and the correction's publish."""
@@ -137,7 +150,7 @@ def _correction_block(month: str, current: dict, published: dict, live: dict) ->
     changes = changed_figures(published, live)
     if changes:
         st.warning(f"更正：按同一截止时点重新计算，{month_label(month)}通报有 {len(changes)} 项数字与已发布版本不同"
-                   "（之后导入了更正的数据）。已发布的文件保持不变。")
+                   f"（{_correction_cause(changes)}）。已发布的文件保持不变。")
     with st.expander("核对更正", expanded=bool(changes)):
         if not changes:
             st.success(f"按已发布的截止时点 {moment_label(parse_as_of(current['as_of']))} 重新计算：与已发布版本相同，"
