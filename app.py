@@ -23,6 +23,15 @@ else:
 
     # the tab icon is inline SVG: a ":material/…:" page icon makes the browser fetch it from fonts.gstatic.com
     st.set_page_config(page_title="社区治理绩效评价看板", page_icon=FAVICON_SVG, layout="wide")
+    # A table's toolbar (search, full screen) shows above its top right corner, 2.75rem tall, over the caption or
+    # sentence before the table: on a phone, where that text runs the full width, always (touch shows it for good).
+    # Each table gets that much room above it, at every width, so the toolbar sits there and covers no text; the
+    # page's own CSS, style tags only (Streamlit takes no room for them).
+    st.html("""<style>
+[data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] > [data-testid="stDataFrame"]) {
+  margin-top: 2.75rem;
+}
+</style>""")
 
     def not_allowed() -> None:
         st.title("无权查看")
