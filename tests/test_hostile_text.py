@@ -352,7 +352,8 @@ TRUSTED = {
         "labels.HANDLING_MODE_LABELS.get(e['handling_mode'], '—')": LIT + " (govdash.core.labels)"},
     "govdash/web/publish_panel.py": {
         "what": LIT + " (定稿发布 or 发布更正版)", "step": LIT + " (publication.PUBLISH_STEPS)",
-        "done[-1]": LIT + " (publication.PUBLISH_STEPS)", "version": NUM, "NO_PDF": LIT,
+        "steps_begun[-1]": LIT + " (publication.PUBLISH_STEPS)",
+        "_correction_cause(changes)": LIT + " (the product's two sentences)", "version": NUM, "NO_PDF": LIT,
         "moment_label(parse_as_of(current['as_of']))": WHEN,
         "current['version']": NUM, "moment_label(as_of)": WHEN, "moment_label(parse_as_of(b['final_cutoff']))": WHEN,
         "KIND_LABELS[kind]": LIT, "KIND_LABELS.get(kind, kind)": LIT,
@@ -371,7 +372,7 @@ TRUSTED = {
                               "map(str, cal['provisional_years'])": NUM,
                               "'账号' if kind == 'account' else '地址'": LIT, "cleared": NUM,
                               "sessions.unavailable_text(exc.kind)": LIT + " (govdash.web.sessions)"},
-    "pages/department_self_check.py": {
+    "pages/department_self_check.py": {"moment_label(as_of)": WHEN,
         "row['dispatched']": NUM, "n['need']": NUM, "n['remaining']": NUM,
         "n['word']": LIT + " (处置率 or 办结率: negative_lists.needed_off_the_list)",
         "verb": LIT + " (处置 or 办结)",

@@ -94,13 +94,13 @@ def _publish(month: str, as_of: dt.datetime | None, correction: bool = False, re
     # publishing renders every file and takes seconds: each named step is shown as it starts
     with st.status(f"正在{what}{month_label(month)}通报……", expanded=True) as status:
         bar = st.progress(0.0)
-        done: list[str] = []
+        steps_begun: list[str] = []
 
         def progress(step: str) -> None:
-            if done:
-                status.write(f"✓ {done[-1]}")
-            done.append(step)
-            bar.progress(min(len(done) / len(PUBLISH_STEPS), 1.0), text=f"{step}……")
+            if steps_begun:
+                status.write(f"✓ {steps_begun[-1]}")
+            steps_begun.append(step)
+            bar.progress(min(len(steps_begun) / len(PUBLISH_STEPS), 1.0), text=f"{step}……")
 
         try:
             record = publish_month(month, data.principal(), as_of=as_of, correction=correction, reason=reason,
@@ -109,7 +109,7 @@ def _publish(month: str, as_of: dt.datetime | None, correction: bool = False, re
             status.update(label=f"未能{what}", state="error")
             st.error(md(exc))
             return
-        status.write(f"✓ {done[-1]}")
+        status.write(f"✓ {steps_begun[-1]}")
         status.update(label=f"已{what}", state="complete", expanded=False)
     st.session_state["publish_flash"] = (f"已{what}{month_label(month)}通报（第 {record['version']} 版）：已存入"
                                          + stored_files_label(f["kind"] for f in record["files"]) + "。")
