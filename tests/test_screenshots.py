@@ -87,7 +87,7 @@ def test_every_page_screenshot(browser, server, shots, viewport):
             page.locator("h1", has_text="月度通报").wait_for()
             settle(page)
             sidebar = page.locator('[data-testid="stSidebar"]')
-            for label in ("月份", "截止时点（留空为默认）"):
+            for label in ("月份", "截止日期"):
                 box = sidebar.get_by_text(label, exact=True).first.bounding_box()
                 assert box and box["y"] + box["height"] < 720, (label, box)
             # the search by event id, from any page: opens the case page
