@@ -117,12 +117,7 @@ def _published_bulletin(month: str, as_of: str | None, fmt: str, out: Path | Non
         fail(f"{month_label(month)}通报尚未定稿发布（govdash publish --month {month}）")
     with failing_on(archive.ArchiveError):
         name, _mime, content = archive.file(cur, current["publication_id"], fmt)
-    if fmt == "json" and out is None:
-        click.echo(content.decode("utf-8"))
-        return
-    out = out or Path(name)
-    out.write_bytes(content)
-    click.echo(f"已写入 {out}（{current['publication_id']}，sha256 {archive.sha256(content)}）")
+    _write_stored(name, content, current["publication_id"], fmt, out)
 
 
 @report.command("assessment")
@@ -180,9 +175,16 @@ def _published_assessment(year: int, quarter: int | None, fmt: str, out: Path | 
              + " --user 考绩办账号）")
     with failing_on(archive.ArchiveError):
         name, _mime, content = assessment_archive.file(cur, current["publication_id"], fmt)
+    _write_stored(name, content, current["publication_id"], fmt, out)
+
+
+def _write_stored(name: str, content: bytes, publication_id: str, fmt: str, out: Path | None) -> None:
+    """A stored file as published: JSON to the screen when no file is named, else to `out` (or its stored name)."""
+    from warehouse import archive
+
     if fmt == "json" and out is None:
         click.echo(content.decode("utf-8"))
         return
     out = out or Path(name)
     out.write_bytes(content)
-    click.echo(f"已写入 {out}（{current['publication_id']}，sha256 {archive.sha256(content)}）")
+    click.echo(f"已写入 {out}（{publication_id}，sha256 {archive.sha256(content)}）")

@@ -112,15 +112,7 @@ def _read_address(months: list[str]) -> list[str]:
 
 def _write_address(kind: str | None) -> None:
     """The address states the page's period (and the pick), nothing else of the period."""
-    wanted: dict[str, str] = {}
-    if kind == MONTH:
-        wanted["month"] = month()
-    elif kind == ASSESSMENT:
-        year, quarter = assessment_period()
-        wanted["quarter" if quarter else "year"] = f"{year}-Q{quarter}" if quarter else str(year)
-    picked = st.session_state.get(_STORE["asof"])
-    if kind and picked is not None:
-        wanted["asof"] = picked.strftime(ASOF_FORMAT)
+    wanted = _params(kind)
     for key in KEYS:
         if key in wanted and st.query_params.get(key) != wanted[key]:
             st.query_params[key] = wanted[key]
@@ -130,7 +122,11 @@ def _write_address(kind: str | None) -> None:
 
 def address(url_path: str | None = None) -> dict[str, str]:
     """The period part of a page's address, as query parameters (for a link or st.switch_page)."""
-    kind = registry.page(url_path or st.session_state.get(_PAGE, registry.DEFAULT)).period
+    return _params(registry.page(url_path or st.session_state.get(_PAGE, registry.DEFAULT)).period)
+
+
+def _params(kind: str | None) -> dict[str, str]:
+    """The query parameters of a page of this period kind: its month, quarter or year, and the pick if any."""
     out: dict[str, str] = {}
     if kind == MONTH:
         out["month"] = month()
