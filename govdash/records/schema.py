@@ -1,0 +1,32 @@
+"""The records database's tables as SQLAlchemy Core sees them at the newest migration (govdash/records/migrations/
+creates and changes them; tests/test_records.py checks the two agree)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# sign-in: sessions signed out (refused until the cookie would have expired) and failed sign-ins' counters
+revoked_sessions = sa.Table(
+    "revoked_sessions", metadata,
+    sa.Column("sid", sa.String(64), primary_key=True),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Index("revoked_sessions_expires", "expires_at"),
+)
+signin_failures = sa.Table(
+    "signin_failures", metadata,
+    sa.Column("scope", sa.String(16), primary_key=True),
+    sa.Column("account", sa.Text, primary_key=True),
+    sa.Column("other", sa.Text, primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("first_failure", sa.Float, nullable=False),
+    sa.Column("last_failure", sa.Float, nullable=False),
+    sa.Column("locked_until", sa.Float, nullable=False),
+)
+# one row per kind of shared state: its writers bump the number under the row's lock, so writers of every
+# process take turns and a reader knows whether to read the state again
+state_generations = sa.Table(
+    "state_generations", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("generation", sa.BigInteger, nullable=False),
+)
