@@ -11,6 +11,7 @@ from govdash import accounts as account_store
 from govdash.documents.documents import HEADER_ROW, bulletin_xlsx
 from govdash.figures import catalogue
 from govdash.figures.bulletin import bulletin
+from govdash.records import signin
 from govdash.web import registry
 from tests.support.access import asgi, header
 from tests.support.apptest import open_page
@@ -240,12 +241,13 @@ def test_session_cookie_signed_expires_and_is_revoked(state):
     store.revoke(session)
     assert store.principal(value) is None
     assert sessions.Sessions(folder, settings, clock=clock).principal(value) is None
-    revoked = folder / "revoked_sessions.json"
-    assert stat.S_IMODE(revoked.stat().st_mode) == 0o600 and session.sid in revoked.read_text()
+    # kept in the records database (tests/test_records_signin.py: shared by every server process)
+    revoked = signin.Revocations()
+    assert revoked.revoked(session.sid) and not (folder / "revoked_sessions.json").exists()
     # a revocation is kept as long as the cookie could live, then pruned
     clock.advance(9 * 3600)
     store.revoke(store.issue("chair")[1])
-    assert session.sid not in revoked.read_text()
+    assert not revoked.revoked(session.sid) and revoked.count() == 1
 
 
 def test_session_follows_the_account(state):
@@ -481,11 +483,11 @@ def test_sign_in_state_that_cannot_be_read_is_an_error_not_a_reset(state):
         throttle.check("chair", "10.0.0.1")
     path.rmdir()
     assert sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.1", throttle=throttle).outcome == "ok"
-    # the revocations: a garbled file refuses to say a cookie is valid
-    store = sessions.Sessions(folder, settings, clock=clock)
+    # the revocations: a garbled records database refuses to say a cookie is valid
+    garbled = folder / "garbled.sqlite3"
+    garbled.write_bytes(b"[1, 2" * 1000)
+    store = sessions.Sessions(folder, settings, clock=clock, revocations=signin.Revocations(f"sqlite:///{garbled}"))
     value, session = store.issue("chair")
-    store.revoke(store.issue("d13")[1])
-    (folder / "revoked_sessions.json").write_text("[1, 2", encoding="utf-8")
     with pytest.raises(sessions.SignInStateError):
         store.principal(value)
     with pytest.raises(sessions.SignInStateError):
@@ -510,7 +512,7 @@ def test_unlock_from_the_command_line_reaches_the_running_server(state):
 
     folder, settings = state
     clock = Clock(time.time())
-    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    throttle = sessions.Throttle(settings, signin.ThrottleRecords(), clock=clock)   # the server's, in the records
     _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.1", throttle=throttle), clock, 20)
     _fail_until(lambda: sessions.attempt_sign_in("d13", "guess", "10.0.0.2", throttle=throttle), clock, 20)
     assert throttle.check("chair", "10.0.0.1").reason == "locked" and throttle.check("d13",
@@ -553,7 +555,7 @@ def test_data_page_lists_attacked_accounts_and_the_committee_unlocks_them(tmp_pa
     folder, settings = state
     monkeypatch.setenv("GOVDASH_DB", str(tmp_path / "none.duckdb"))
     clock = Clock(time.time())
-    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    throttle = sessions.Throttle(settings, signin.ThrottleRecords(), clock=clock)   # the records the page reads
     _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.66", throttle=throttle), clock, 20)
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
     at.session_state["principal"] = account_store.Principal("analyst", "assessment")
@@ -581,7 +583,7 @@ def test_data_page_lists_attacked_accounts_and_the_committee_unlocks_them(tmp_pa
     assert not at.exception
     assert any("已解除账号“chair”的锁定" in s.value for s in at.success)
     assert not [d for d in at.dataframe if "锁定至" in d.value.columns and "chair" in set(d.value["账号"])]
-    fresh = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    fresh = sessions.Throttle(settings, signin.ThrottleRecords(), clock=clock)
     assert fresh.failures("account", "chair", "10.0.0.66") == 0 and fresh.failures("account_total", "chair") == 0
     assert fresh.check("chair", "10.0.0.66").scope == "address"   # only the address's own delay is left
     assert fresh.failures("address", "10.0.0.66") == 5          # the address keeps its own count

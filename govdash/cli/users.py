@@ -74,12 +74,12 @@ def user_unlock(name: str) -> None:
     """解除账号的登录锁定：清除该账号从各地址、各浏览器的失败登录记录（服务器在下一次登录时生效）。"""
     import logging
 
+    from govdash.records.signin import ThrottleRecords
     from govdash.web import sessions
 
     logging.getLogger("govdash").addHandler(logging.NullHandler())   # the command's answer is its Chinese line
     try:
-        cleared = sessions.Throttle(sessions.load_settings(),
-                                    sessions.state_dir() / "signin_throttle.json").unlock(name)
+        cleared = sessions.Throttle(sessions.load_settings(), ThrottleRecords()).unlock(name)
     except sessions.SignInStateError as exc:
         fail(f"{sessions.UNAVAILABLE_TEXTS.get(exc.kind, exc.kind)}：{exc}")
     click.echo(f"已解除账号 {name} 的登录锁定（清除 {cleared} 条失败登录记录）" if cleared
