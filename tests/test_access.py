@@ -35,8 +35,18 @@ def accounts(tmp_path, monkeypatch):
     return path
 
 
+def stored_accounts_text() -> str:
+    """Every value the records database holds for the accounts, as one text."""
+    import sqlalchemy as sa
+
+    from govdash.records import db, schema
+
+    with db.engine().connect() as con:
+        return "\n".join(map(str, con.execute(sa.select(schema.accounts)).all()))
+
+
 def test_passwords_are_hashed_never_plain(accounts):
-    text = accounts.read_text(encoding="utf-8")
+    text = stored_accounts_text()
     assert "chair-password-1" not in text and "scrypt$" in text
     assert account_store.authenticate("chair", "chair-password-1") == account_store.Principal("chair", "committee")
     assert account_store.authenticate("chair", "wrong") is None and account_store.authenticate("nobody", "x") is None
@@ -47,7 +57,7 @@ def test_passwords_are_hashed_never_plain(accounts):
     assert out.returncode == 0, out.stderr
     generated = out.stdout.split("初始密码：")[1].strip()
     assert account_store.authenticate("office", generated).role == "assessment"
-    assert generated not in accounts.read_text(encoding="utf-8")
+    assert generated not in stored_accounts_text() and not accounts.exists()
     out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "reset", "office", "--password",
                           "another-pass-9"],
                          capture_output=True, text=True, cwd=REPO)
@@ -159,33 +169,21 @@ def test_department_downloads_and_figures_are_scoped(sample_db):
     assert catalogue.arguments_for(rates, ("2024-01", "2024-12", None, None), p)[3] == "D13"
 
 
-def test_accounts_file_and_its_folder_are_private(tmp_path, monkeypatch):
-    """The accounts file holds password hashes: mode 0600 whatever the umask, in a 0700 folder it
-    creates, and never written through a file planted at a predictable temporary name."""
+def test_the_records_file_holding_the_accounts_and_its_folder_are_private(tmp_path, monkeypatch):
+    """The records database holds password hashes: its SQLite file is 0600 whatever the umask, in a 0700 folder it
+    creates."""
     import os
     import stat
 
     old = os.umask(0o022)
     try:
-        folder = tmp_path / "data"
-        path = folder / "accounts.toml"
-        planted = tmp_path / "elsewhere.txt"
-        planted.write_text("", encoding="utf-8")
-        folder.mkdir(mode=0o755)
-        (folder / "accounts.tmp").symlink_to(planted)
-        account_store.set_user("chair", "committee", "chair-password-1", path=path)
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        assert planted.read_text(encoding="utf-8") == ""      # nothing went through the planted link
-        assert not [p for p in folder.iterdir() if p.name not in ("accounts.toml", "accounts.tmp")]
-        # a file an operator copied in with 0644 is 0600 after the next change
-        os.chmod(path, 0o644)
-        account_store.reset_password("chair", "another-pass-9", path=path)
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        # a folder the accounts file creates is 0700
-        fresh = tmp_path / "new" / "accounts.toml"
-        account_store.set_user("x", "committee", "x-password-1", path=fresh)
-        assert stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700
-        assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+        path = tmp_path / "new" / "records.sqlite3"
+        monkeypatch.setenv("GOVDASH_RECORDS_URL", f"sqlite:///{path}")
+        account_store.set_user("chair", "committee", "chair-password-1")
+        account_store.reset_password("chair", "another-pass-9")
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert [stat.S_IMODE(p.stat().st_mode) for p in path.parent.iterdir()] == [0o600] * len(
+            list(path.parent.iterdir()))
     finally:
         os.umask(old)
 
@@ -492,12 +490,10 @@ def test_sign_in_state_that_cannot_be_read_is_an_error_not_a_reset(state):
         store.principal(value)
     with pytest.raises(sessions.SignInStateError):
         store.revoke(session)
-    # a broken accounts file: the attempt is not judged, and not counted against anyone
-    accounts = account_store.accounts_path()
-    good = accounts.read_text(encoding="utf-8")
-    accounts.write_text(good + "\n[users.broken\n", encoding="utf-8")
+    # accounts that cannot be read (a damaged records database): the attempt is not judged, and not counted
     with pytest.raises(sessions.SignInStateError) as err:
-        sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.5", throttle=throttle)
+        sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.5", throttle=throttle,
+                                 accounts=f"sqlite:///{garbled}")
     assert err.value.kind == "accounts"
     assert throttle.failures("account", "chair", "10.0.0.5") == 0 and throttle.check("chair", "10.0.0.5").allowed
 
@@ -701,7 +697,7 @@ def test_govdash_serve_serves_the_guarded_app(sample_db, tmp_path):
     from tests.support.browser import free_port
 
     accounts = tmp_path / "accounts.toml"
-    account_store.set_user("chair", "committee", "chair-password-1", path=accounts)
+    account_store.set_user("chair", "committee", "chair-password-1")   # the records the server reads too
     port = free_port()
     env = {**os.environ, "GOVDASH_DB": str(sample_db), "GOVDASH_ACCOUNTS": str(accounts)}
     proc = subprocess.Popen([sys.executable, "-m", "govdash.cli", "serve", "--port", str(port), "--address",

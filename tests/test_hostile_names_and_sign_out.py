@@ -61,7 +61,7 @@ def test_user_add_refuses_a_name_no_one_can_sign_in_with(name, tmp_path):
                           "--password", "bob-password-1"], capture_output=True, text=True, cwd=REPO, env=env)
     from govdash import accounts as access
 
-    saved = set(access.load_accounts(accounts)) if accounts.exists() else set()
+    saved = set(access.load_accounts())          # the records database the command wrote (same environment)
     # either refused (exit 1, nothing saved) or saved under the name the sign-in form will look up
     assert (out.returncode == 1 and not saved) or saved == {"bob"}, (out.returncode, out.stdout, sorted(saved))
 

@@ -26,6 +26,7 @@ class _Commands(click.Group):
         from govdash.accounts import AccountError
         from govdash.core.scoring import ScoringSettingsError
         from govdash.documents.pdf import DocumentError
+        from govdash.records.db import RecordsError
         from pipelines.limits import LimitsError
         from warehouse.db import WarehouseError, remove_stray_copies, warehouse_error_message
 
@@ -36,6 +37,8 @@ class _Commands(click.Group):
             fail(exc)
         except duckdb.Error as exc:  # a value out of range, another version's build, or the file itself
             fail(warehouse_error_message(exc))
+        except RecordsError as exc:  # the records database (accounts, sign-in state, publications): cause in English
+            fail(f"记录库无法打开或读写，请检查 GOVDASH_RECORDS_URL 与数据库服务：{exc}")
 
 
 @click.group(cls=_Commands)

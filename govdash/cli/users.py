@@ -27,11 +27,13 @@ def _password_option(password: str | None) -> tuple[str, bool]:
 def user_add(name: str, role: str, password: str | None, email: str | None, display_name: str | None,
              replace: bool) -> None:
     """新建账号（已存在则拒绝，除非加 --replace）。"""
-    from govdash.accounts import accounts_path, add_user
+    from govdash.accounts import add_user
+    from govdash.records.db import display_url
 
     password, generated = _password_option(password)
     add_user(name, role, password, email, replace=replace, display_name=display_name)
-    click.echo(f"已保存账号 {name}（{role}）到 {accounts_path()}" + (f"；初始密码：{password}" if generated else ""))
+    click.echo(f"已保存账号 {name}（{role}）到记录库 {display_url()}"
+               + (f"；初始密码：{password}" if generated else ""))
 
 
 @user.command("name")
@@ -98,7 +100,8 @@ def user_list() -> None:
 @user.command("demo")
 def user_demo() -> None:
     """创建演示账号（已存在则跳过）并显示其初始密码。"""
-    from govdash.accounts import accounts_path, load_accounts, new_password, set_user
+    from govdash.accounts import load_accounts, new_password, set_user
+    from govdash.records.db import display_url
 
     demo = {"committee": ("committee", "张明"), "assessment": ("assessment", "李华"),
             "dept-d13": ("department:D13", "王芳"), "dept-d04": ("department:D04", "赵强")}
@@ -110,4 +113,4 @@ def user_demo() -> None:
         password = new_password()
         set_user(name, role, password, display_name=display_name)
         click.echo(f"演示账号 {name}（{role}）密码：{password}")
-    click.echo(f"账号文件：{accounts_path()}")
+    click.echo(f"账号保存在记录库：{display_url()}")

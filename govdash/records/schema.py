@@ -30,3 +30,22 @@ state_generations = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("generation", sa.BigInteger, nullable=False),
 )
+
+# accounts: role as the account was given it ("department" with its dept, or committee / assessment)
+accounts = sa.Table(
+    "accounts", metadata,
+    sa.Column("username", sa.Text, primary_key=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("dept", sa.Text),
+    sa.Column("display_name", sa.Text),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("email", sa.Text),
+)
+# one-time imports of records kept elsewhere before: recorded once, their source never read again
+record_imports = sa.Table(
+    "record_imports", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("imported_at", sa.Float, nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+)

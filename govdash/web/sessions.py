@@ -6,7 +6,7 @@ well as the Streamlit session's principal and an OpenID Connect sign-in (at the 
 The cookie is `<payload>.<signature>`: base64url JSON {sid, u (account), iat, exp, via, chk} and its
 HMAC-SHA256 under a server secret kept in `session_secret` (0600, made on first use). `chk` binds the
 session to the account's current password hash (or OIDC e-mail), so a password reset or a removed
-account ends every session of it; the role is read afresh from the accounts file on every check.
+account ends every session of it; the role is read afresh from the accounts on every check.
 Signing out records the session id as revoked until the cookie would have expired, so a copied
 cookie stops working too. The revocations are kept in the records database (govdash.records.signin), which every
 server process on it reads at each check: a sign-out on one process is refused by the others at once and
@@ -23,8 +23,8 @@ every server process on it: each change is one transaction the writers take turn
 one process is lost to another's (ThrottleStore: one small interface for where they are kept; a JSON file or
 memory serve tests of the rules alone).
 
-State that cannot be read or written (a full disk, a garbled file, an accounts file that does not
-parse) raises SignInStateError: the server answers it with a Chinese page (503), never by guessing.
+State that cannot be read or written (a full disk, a damaged records database, an accounts file to import that
+does not parse) raises SignInStateError: the server answers it with a Chinese page (503), never by guessing.
 """
 from __future__ import annotations
 
@@ -190,9 +190,9 @@ def _iso(ts: float, settings: AccessSettings) -> str:
 # ---------------------------------------------------------------- state that cannot be read or written
 
 class SignInStateError(RuntimeError):
-    """The sign-in state (secret, revocations, failure counts) or the accounts file cannot be read or
-    written. `kind`: "full" (no space left), "state" (a state file unreadable or garbled), "accounts"
-    (the accounts file). The message (English, with the path and the cause) is for the server log."""
+    """The sign-in state (secret, revocations, failure counts) or the accounts cannot be read or
+    written. `kind`: "full" (no space left), "state" (the secret or the records database unreadable or damaged),
+    "accounts" (the accounts). The message (English, with the path and the cause) is for the server log."""
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
@@ -215,12 +215,14 @@ def _state_error(exc: BaseException, path: Path, doing: str) -> SignInStateError
     return SignInStateError("full" if full else "state", f"cannot {doing} sign-in state {path}: {exc!r}")
 
 
-def load_accounts(path: Path | None = None) -> dict[str, dict]:
-    """The accounts, or SignInStateError when the file cannot be read or does not parse."""
+def load_accounts(url: str | None = None) -> dict[str, dict]:
+    """The accounts, or SignInStateError when the records database cannot be read (or, before its one-time import,
+    the accounts file of earlier versions does not parse)."""
     try:
-        return read_accounts(path)
-    except (OSError, ValueError) as exc:   # tomllib.TOMLDecodeError is a ValueError
-        raise SignInStateError("accounts", f"cannot read the accounts file {path or accounts_path()}: {exc!r}") from exc
+        return read_accounts(url)
+    except (OSError, ValueError, records_db.RecordsError) as exc:   # tomllib.TOMLDecodeError is a ValueError
+        raise SignInStateError("accounts", f"cannot read the accounts ({records_db.display_url(url)}, "
+                                           f"importing {accounts_path()}): {exc!r}") from exc
 
 
 class StateFile:
@@ -338,7 +340,7 @@ class Sessions:
 
     MAX_DEVICE_ACCOUNTS = 5   # a shared office browser remembers this many accounts
 
-    def __init__(self, folder: Path, settings: AccessSettings, clock: Clock = time.time, accounts: Path | None = None,
+    def __init__(self, folder: Path, settings: AccessSettings, clock: Clock = time.time, accounts: str | None = None,
                  revocations: Revocations | None = None):
         self.folder = Path(folder)
         self.settings = settings
@@ -702,16 +704,16 @@ class Attempt:
     scope: str | None = None
 
 
-def _authenticate(username: str, password: str, accounts: Path | None) -> Principal | None:
+def _authenticate(username: str, password: str, accounts: str | None) -> Principal | None:
     try:
         return authenticate(username, password, accounts)
-    except (OSError, ValueError) as exc:
-        raise SignInStateError("accounts",
-                               f"cannot read the accounts file {accounts or accounts_path()}: {exc!r}") from exc
+    except (OSError, ValueError, records_db.RecordsError) as exc:
+        raise SignInStateError("accounts", f"cannot read the accounts ({records_db.display_url(accounts)}, "
+                                           f"importing {accounts_path()}): {exc!r}") from exc
 
 
 def attempt_sign_in(username: str, password: str, address: str | None, *, throttle: Throttle,
-                    accounts: Path | None = None, device: str | None = None) -> Attempt:
+                    accounts: str | None = None, device: str | None = None) -> Attempt:
     """Check a username and password under the throttle; logs every outcome with account and address.
     `device`: the id of this browser's known-device cookie for the account (verified by Sessions), when
     it has one. SignInStateError when the accounts or the counts cannot be read or written."""
@@ -750,7 +752,7 @@ def attempt_sign_in(username: str, password: str, address: str | None, *, thrott
 UNAVAILABLE_TEXTS = {
     "full": "服务器保存登录状态的磁盘空间已满",
     "state": "服务器上的登录状态文件无法读取",
-    "accounts": "服务器上的账号文件无法读取",
+    "accounts": "服务器上的账号记录无法读取",
 }
 
 

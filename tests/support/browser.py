@@ -75,10 +75,10 @@ def app_server(work: Path, db: Path, users: dict[str, tuple[str, str]], env: dic
 
     copy = work / "warehouse.duckdb"
     shutil.copy(db, copy)
-    accounts = work / "accounts.toml"
-    for name, (role, password) in users.items():
-        account_store.set_user(name, role, password, path=accounts)
+    accounts = work / "accounts.toml"     # no such file: the accounts are in the records database
     env = {"GOVDASH_RECORDS_URL": f"sqlite:///{work / 'records.sqlite3'}", **(env or {})}
+    for name, (role, password) in users.items():
+        account_store.set_user(name, role, password, url=env["GOVDASH_RECORDS_URL"])
     with streamlit_server(work, {"GOVDASH_DB": str(copy), "GOVDASH_ACCOUNTS": str(accounts), **env}) as url:
         yield {"url": url, "db": copy, "work": work, "records": env["GOVDASH_RECORDS_URL"]}
 
