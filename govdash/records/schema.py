@@ -49,3 +49,63 @@ record_imports = sa.Table(
     sa.Column("imported_at", sa.Float, nullable=False),
     sa.Column("rows", sa.Integer, nullable=False),
 )
+
+
+# publications (定稿发布): insert-only, every column and file the warehouse's archive_* tables held
+def _files(name: str, parent: str) -> sa.Table:
+    return sa.Table(
+        name, metadata,
+        sa.Column("publication_id", sa.Text, sa.ForeignKey(f"{parent}.publication_id"), primary_key=True),
+        sa.Column("kind", sa.String(16), primary_key=True),
+        sa.Column("file_name", sa.Text, nullable=False),
+        sa.Column("mime", sa.Text, nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("size", sa.BigInteger, nullable=False),
+        sa.Column("content", sa.LargeBinary, nullable=False),
+    )
+
+
+bulletin_publications = sa.Table(
+    "bulletin_publications", metadata,
+    sa.Column("publication_id", sa.Text, primary_key=True),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("supersedes", sa.Text),
+    sa.Column("published_at", sa.DateTime, nullable=False),
+    sa.Column("published_by", sa.Text, nullable=False),
+    sa.Column("as_of", sa.DateTime, nullable=False),
+    sa.Column("provisional", sa.Boolean, nullable=False),
+    sa.Column("settings_sha256", sa.String(64), nullable=False),
+    sa.Column("scoring_version", sa.Text, nullable=False),
+    sa.Column("ingest_runs", sa.Text, nullable=False),
+    sa.Column("bulletin_json", sa.Text, nullable=False),
+    sa.Column("bulletin_sha256", sa.String(64), nullable=False),
+    sa.Column("skipped_kinds", sa.Text, nullable=False),
+    sa.Column("changes", sa.Text),
+    sa.Column("reason", sa.Text),
+    sa.UniqueConstraint("month", "version", name="bulletin_publications_month_version"),
+)
+bulletin_files = _files("bulletin_files", "bulletin_publications")
+assessment_publications = sa.Table(
+    "assessment_publications", metadata,
+    sa.Column("publication_id", sa.Text, primary_key=True),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("quarter", sa.Integer),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("supersedes", sa.Text),
+    sa.Column("published_at", sa.DateTime, nullable=False),
+    sa.Column("published_by", sa.Text, nullable=False),
+    sa.Column("as_of", sa.DateTime, nullable=False),
+    sa.Column("scoring_version", sa.Text, nullable=False),
+    sa.Column("settings_sha256", sa.String(64), nullable=False),
+    sa.Column("ingest_runs", sa.Text, nullable=False),
+    sa.Column("assessment_json", sa.Text, nullable=False),
+    sa.Column("assessment_sha256", sa.String(64), nullable=False),
+    sa.Column("changes", sa.Text),
+    sa.Column("reason", sa.Text),
+    sa.UniqueConstraint("period", "version", name="assessment_publications_period_version"),
+)
+assessment_files = _files("assessment_files", "assessment_publications")
