@@ -109,3 +109,25 @@ assessment_publications = sa.Table(
     sa.UniqueConstraint("period", "version", name="assessment_publications_period_version"),
 )
 assessment_files = _files("assessment_files", "assessment_publications")
+
+# scoring versions: each saved version's whole settings text, never rewritten, and the saves and applies in order
+scoring_versions = sa.Table(
+    "scoring_versions", metadata,
+    sa.Column("version_id", sa.String(16), primary_key=True),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("saved_at", sa.String(19), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("based_on", sa.Text, nullable=False),
+    sa.Column("body_sha256", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+scoring_history = sa.Table(
+    "scoring_history", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("version_id", sa.String(16), nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("at", sa.String(19), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("based_on", sa.Text),
+)
