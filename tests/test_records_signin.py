@@ -136,3 +136,46 @@ def test_a_records_database_that_cannot_be_read_is_an_error_not_a_reset(two_proc
     throttle = sessions.Throttle(settings, signin.ThrottleRecords(url), clock=Clock())
     with pytest.raises(sessions.SignInStateError):
         sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.1", throttle=throttle)
+
+
+@pytest.mark.browser  # two served apps of their own
+def test_two_served_processes_share_sign_outs_and_failed_sign_ins(records_env, sample_db, tmp_path):
+    """Two `streamlit run` processes on one records database (and one state folder for the session secret), as two
+    replicas behind a proxy: a session signed in on one works on the other; signed out on one, it is refused by
+    the other at its very next request; failures on both add up to one lock."""
+    import requests
+
+    from tests.support.access import settings_file
+    from tests.support.browser import streamlit_server
+
+    account_store.set_user("chair", "committee", "chair-password-1")       # into the records under test
+    env = {"GOVDASH_DB": str(sample_db), "GOVDASH_STATE_DIR": str(tmp_path / "state"),
+           "GOVDASH_ACCOUNTS": str(tmp_path / "none.toml"), "GOVDASH_RECORDS_URL": records_env,
+           "GOVDASH_ACCESS_SETTINGS": str(settings_file(tmp_path))}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+
+    def sign_in(url: str, password: str, address: str) -> requests.Response:
+        for _ in range(200):   # repeated while the answer is the delay's short wait (milliseconds here)
+            answer = requests.post(url + "/account/sign-in", data={"username": "chair", "password": password,
+                                                                   "next": "/"},
+                                   headers={"X-Real-IP": address}, allow_redirects=False, timeout=30)
+            if not (answer.status_code == 429 and "秒后再试" in answer.text):
+                return answer
+        raise AssertionError(answer.text)
+
+    with streamlit_server(tmp_path / "a", env) as a, streamlit_server(tmp_path / "b", env) as b:
+        signed = sign_in(a, "chair-password-1", "10.50.0.1")
+        assert signed.status_code == 303
+        cookie = {"govdash_session": signed.cookies["govdash_session"]}
+        assert requests.get(b + "/whistle", cookies=cookie, allow_redirects=False, timeout=30).status_code == 200
+        out = requests.post(a + "/account/sign-out", cookies=cookie, allow_redirects=False, timeout=30)
+        assert out.status_code == 303
+        refused = requests.get(b + "/whistle", cookies=cookie, allow_redirects=False, timeout=30)
+        assert refused.status_code == 303 and refused.headers["Location"].startswith("/account/sign-in")
+        # five wrong passwords from one address, alternating between the processes, lock it on both
+        for n in range(5):
+            assert sign_in((a, b)[n % 2], f"wrong-{n}", "10.50.0.9").status_code == 401
+        for url in (a, b):
+            locked = sign_in(url, "chair-password-1", "10.50.0.9")
+            assert locked.status_code == 429 and "锁定" in locked.text
