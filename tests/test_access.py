@@ -278,7 +278,7 @@ def test_wrong_passwords_slow_down_then_lock(state, caplog):
 
     folder, settings = state
     clock = Clock()
-    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    throttle = sessions.Throttle(settings, signin.ThrottleRecords(), clock=clock)
 
     def attempt(password, user="chair", address="10.0.0.7"):
         return sessions.attempt_sign_in(user, password, address, throttle=throttle)
@@ -302,7 +302,7 @@ def test_wrong_passwords_slow_down_then_lock(state, caplog):
     # another account from the same address is not locked
     assert attempt("d13-password-1", user="d13").outcome == "ok"
     # the lock survives a restart of the server
-    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    throttle = sessions.Throttle(settings, signin.ThrottleRecords(), clock=clock)
     assert attempt("chair-password-1").outcome == "locked"
     clock.advance(60)
     ok = attempt("chair-password-1")
@@ -370,7 +370,7 @@ def test_an_attacker_at_one_address_cannot_keep_the_owner_out(state):
 
     folder, settings = state
     clock = Clock()
-    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    throttle = sessions.Throttle(settings, signin.ThrottleRecords(), clock=clock)
     outcomes = _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.1", throttle=throttle), clock, 50)
     assert outcomes.count("bad") == 5 and outcomes[-1] == "locked"      # slowed, then locked: five guesses checked
     assert throttle.failures("account", "chair", "10.0.0.1") == 5
@@ -461,25 +461,30 @@ def test_an_account_wide_lock_cannot_be_configured(tmp_path):
 
 
 def test_sign_in_state_that_cannot_be_read_is_an_error_not_a_reset(state):
-    """A garbled or unreadable state file is never read as "no failures" or "nothing revoked": every use
-    raises SignInStateError (the server answers 503) until it is repaired; an accounts file that does not
-    parse is no failed guess."""
+    """Sign-in state that cannot be read (a damaged records database) is never read as "no failures" or
+    "nothing revoked": every use raises SignInStateError (the server answers 503) until it is repaired; accounts
+    that cannot be read are no failed guess."""
+    import sqlite3
+
+    from govdash.records import db
     from govdash.web import sessions
 
     folder, settings = state
     clock = Clock()
-    path = folder / "signin_throttle.json"
-    throttle = sessions.Throttle(settings, path, clock=clock)
+    throttle = sessions.Throttle(settings, signin.ThrottleRecords(), clock=clock)
     assert sessions.attempt_sign_in("chair", "guess", "10.0.0.1", throttle=throttle).outcome == "bad"
-    path.write_text("{not json", encoding="utf-8")
+    records_file = db.records_url().removeprefix("sqlite:///")
+    with sqlite3.connect(records_file) as con:          # the counters' table gone (a damaged or half-restored file)
+        con.execute("alter table signin_failures rename to signin_failures_away")
+    clock.advance(2)                                    # past the first failure's delay: this attempt is judged
     with pytest.raises(sessions.SignInStateError) as err:
         sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.1", throttle=throttle)
-    assert err.value.kind == "state" and str(path) in str(err.value)
-    path.unlink()
-    path.mkdir()                                    # unreadable: a folder where the file should be
+    assert err.value.kind == "state" and "signin_failures" in str(err.value)
     with pytest.raises(sessions.SignInStateError):
         throttle.check("chair", "10.0.0.1")
-    path.rmdir()
+    with sqlite3.connect(records_file) as con:
+        con.execute("alter table signin_failures_away rename to signin_failures")
+    assert throttle.failures("account", "chair", "10.0.0.1") == 1                    # nothing was forgotten
     assert sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.1", throttle=throttle).outcome == "ok"
     # the revocations: a garbled records database refuses to say a cookie is valid
     garbled = folder / "garbled.sqlite3"

@@ -52,7 +52,6 @@ from govdash.accounts import (
     authenticate,
     principal_for_email,
     principal_of_account,
-    write_private,
 )
 from govdash.accounts import load_accounts as read_accounts
 from govdash.core.paths import CONFIG_DIR
@@ -225,51 +224,8 @@ def load_accounts(url: str | None = None) -> dict[str, dict]:
                                            f"importing {accounts_path()}): {exc!r}") from exc
 
 
-class StateFile:
-    """One JSON object in a file beside the accounts (0600, replaced atomically). `changed()` tells when
-    another process (`govdash user unlock`) or an operator replaced it since this one last read or wrote
-    it, so the server picks the change up at the next request. Every failure is a SignInStateError."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._seen: tuple | None = ("never read",)
-
-    def _signature(self) -> tuple | None:
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise _state_error(exc, self.path, "read") from exc
-        return st.st_ino, st.st_mtime_ns, st.st_size
-
-    def changed(self) -> bool:
-        return self._signature() != self._seen
-
-    def load(self) -> dict:
-        signature = self._signature()
-        if signature is None:
-            self._seen = None
-            return {}
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise _state_error(exc, self.path, "read") from exc
-        if not isinstance(data, dict):
-            raise SignInStateError("state", f"cannot read sign-in state {self.path}: not a JSON object")
-        self._seen = signature
-        return data
-
-    def save(self, data: dict) -> None:
-        try:
-            write_private(self.path, json.dumps(data, ensure_ascii=False, indent=0))
-        except OSError as exc:
-            raise _state_error(exc, self.path, "write") from exc
-        self._seen = self._signature()
-
-
 class MemoryState:
-    """A StateFile kept in memory only (tests, and a throttle without a folder)."""
+    """Failure counts kept in memory only (tests of the rules alone)."""
 
     def __init__(self):
         self._data: dict = {}
@@ -488,8 +444,9 @@ Key = tuple[str, str, str]        # (scope, account, address or device id); an a
 
 
 class ThrottleStore:
-    """Where the failure counts are kept: `changed()`, `load() -> dict`, `save(dict)`. StateFile (a JSON
-    file beside the accounts) and MemoryState implement it; a records database can take their place."""
+    """Where the failure counts are kept: `changed()`, `load() -> dict`, `save(dict)`, and optionally `locked()`,
+    the transaction one change runs in. The records database (govdash.records.signin.ThrottleRecords) and
+    MemoryState implement it."""
 
     def changed(self) -> bool: ...
     def load(self) -> dict: ...
@@ -511,19 +468,15 @@ class Throttle:
     PENDING_STALE_SECONDS = 60
     MAX_ENTRIES = 20_000
 
-    def __init__(self, settings: AccessSettings, store: Path | ThrottleStore | None, clock: Clock = time.time):
+    def __init__(self, settings: AccessSettings, store: ThrottleStore | None, clock: Clock = time.time):
         self.settings = settings
-        self.store: ThrottleStore = StateFile(store) if isinstance(store, (str, Path)) else (store or MemoryState())
+        self.store: ThrottleStore = store or MemoryState()
         # a store shared by several processes runs each change in one transaction (ThrottleRecords.locked)
         self._changing = getattr(self.store, "locked", nullcontext)
         self.clock = clock
         self._lock = threading.Lock()
         self._counts: dict[Key, _Count] = {}
         self._pending: dict[str, float] = {}    # account → since when one of its attempts is being checked
-
-    @property
-    def path(self) -> Path | None:
-        return getattr(self.store, "path", None)
 
     # -------- the stored form: {"v": 2, "entries": [{scope, account, other, failures, …}]}
     def _sync(self) -> None:
