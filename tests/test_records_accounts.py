@@ -96,3 +96,4 @@ def test_the_user_commands_keep_their_behaviour_on_the_records(records_env, tmp_
     gone = govdash("user", "remove", "chair")
     assert gone.returncode == 1 and "账号“chair”不存在" in gone.stderr
     assert account_store.load_accounts() == {} and not (tmp_path / "none.toml").exists()
+    assert account_records.imported(records_env) is None     # no file: no import recorded, a later file still is

@@ -62,23 +62,24 @@ def _user(row) -> dict:
 
 
 def import_file(url: str | None, source: Path) -> int | None:
-    """Copy the accounts file's accounts into the records database once (None: imported before). A file that does
-    not parse is an error, nothing is recorded, and the next use tries again."""
+    """Copy the accounts file's accounts into the records database once (None: imported before, or no file to
+    import: then nothing is recorded, so a file put in place later is still imported by the next process). A file
+    that does not parse is an error, nothing is recorded, and the next use tries again."""
     eng = db.engine(url)
     with eng.begin() as con:
         if con.execute(sa.select(record_imports.c.name).where(record_imports.c.name == IMPORT_NAME)).first():
             return None
-        users = {}
-        if source.exists():
-            with open(source, "rb") as fh:
-                users = dict(tomllib.load(fh).get("users", {}))
+        if not source.exists():
+            return None
+        with open(source, "rb") as fh:
+            users = dict(tomllib.load(fh).get("users", {}))
         present = set(con.execute(sa.select(accounts.c.username)).scalars())
         rows = [_row(name, user) for name, user in users.items() if name not in present]
         if rows:
             con.execute(sa.insert(accounts), rows)
         con.execute(sa.insert(record_imports).values(name=IMPORT_NAME, source=str(source), imported_at=time.time(),
                                                      rows=len(rows)))
-    if users:
+    if rows:
         log.warning("accounts imported from %s into the records database %s: %d accounts; the file is no longer "
                     "read", source, db.display_url(url), len(rows))
     return len(rows)

@@ -44,6 +44,8 @@ def _import_files(con) -> None:
     if con.execute(sa.select(record_imports.c.name).where(record_imports.c.name == IMPORT_NAME)).first():
         return
     folder = settings_text.versions_dir()
+    if not folder.exists():      # nothing to import (and nothing recorded: a folder put in place later still is)
+        return
     rows = 0
     for path in sorted(folder.glob("v[0-9][0-9][0-9][0-9].toml")) if folder.exists() else []:
         text = path.read_text(encoding="utf-8")
