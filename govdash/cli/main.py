@@ -141,7 +141,7 @@ def status(as_json: bool) -> None:
 @click.option("--full", "_full", is_flag=True, default=True,
               help="全部模型从头重建（默认；导入时只增量更新受影响的部分）")
 def build(_full: bool) -> None:
-    """重建数据仓库的 staging 与 marts 模型（全部重建；归档表 archive_* 不受影响）。"""
+    """重建数据仓库的 staging 与 marts 模型（全部重建；已发布的通报与考核保存在记录库中，不受影响）。"""
     from warehouse.build import build as run_build
     from warehouse.db import write_session
 
