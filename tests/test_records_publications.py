@@ -64,8 +64,8 @@ def test_an_archive_in_the_warehouse_is_imported_once_and_outlives_the_warehouse
     old = tmp_path / "old"
     archived = subprocess.run(["git", "-C", str(REPO), "archive", ARCHIVE_IN_WAREHOUSE], capture_output=True)
     if archived.returncode != 0:
-        pytest.skip(f"this checkout lacks the commit of the earlier version ({ARCHIVE_IN_WAREHOUSE[:8]}): a shallow "
-                    "clone; `git fetch --unshallow` to run this test")
+        pytest.skip(f"the earlier version's commit {ARCHIVE_IN_WAREHOUSE[:8]} is not in this checkout (a shallow clone "
+                    "or no git history: `git fetch --unshallow` to run this test)")
     with tarfile.open(fileobj=io.BytesIO(archived.stdout)) as tar:
         tar.extractall(old, filter="data")
     warehouse = tmp_path / "data" / "govdash.duckdb"
