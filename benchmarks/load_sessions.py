@@ -79,6 +79,7 @@ def start_server(db: Path, accounts: Path, work: Path, extra_env: dict | None = 
     log_path = work / "server.log"
     log = open(log_path, "w")
     env = {**os.environ, "GOVDASH_DB": str(db), "GOVDASH_ACCOUNTS": str(accounts), "GOVDASH_LOG_RUNS": "1",
+           "GOVDASH_RECORDS_URL": f"sqlite:///{work / 'records.sqlite3'}",
            **(extra_env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -182,7 +183,7 @@ def run(db: Path, sessions: list[int], timeout_s: float = 120, repeat: int = 1,
         copy = work / "warehouse.duckdb"
         shutil.copy(db, copy)
         accounts = work / "accounts.toml"
-        set_user("load", "committee", "load-password-1", path=accounts)
+        set_user("load", "committee", "load-password-1", url=f"sqlite:///{work / 'records.sqlite3'}")
         server = start_server(copy, accounts, work)
     user = ("load", "load-password-1")
     rounds = []

@@ -8,18 +8,11 @@ import streamlit as st
 from govdash.core.formatting import pct, pct_entered
 from govdash.core.labels import DEDUCTION_SETTING_LABELS, METRIC_UNITS, scoring_version_label, target_label
 from govdash.core.periods import moment_label, parse_as_of
-from govdash.core.scoring import (
-    ScoringSettingsError,
-    apply_scoring_version,
-    dump_scoring,
-    load_scoring,
-    parse_scoring,
-    save_scoring_version,
-)
-from govdash.core.scoring_versions import list_versions, version_text
+from govdash.core.scoring import ScoringSettingsError, dump_scoring, load_scoring, parse_scoring
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
 from govdash.figures.assessment import period_bounds
+from govdash.records.scoring_versions import apply_scoring_version, list_versions, save_scoring_version, version_text
 from govdash.web import assessment_publish, chrome, data, period, tables, widgets
 
 chrome.start_page("assessment")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages the tests use: LibreOffice (a real reader for the Word/Excel files, and the PDF of the
 # 通报), poppler-utils (pdffonts/pdftoppm: the PDF's fonts and page images), Chromium and CJK fonts
-# (browser tests). Installed from Debian's packages when missing. `--runtime`: only what the running product
+# (browser tests), PostgreSQL (the records database's tests start a throwaway server of their own). Installed from
+# Debian's packages when missing. `--runtime`: only what the running product
 # needs (LibreOffice and the CJK fonts for the PDF of the 通报), as scripts/start.sh asks for.
 set -euo pipefail
 runtime_only=false
@@ -15,6 +16,8 @@ if ! $runtime_only; then
   command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
   # the browser tests drive Debian's Chromium (Playwright cannot download its own browser here)
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  # the records database is tested against a real PostgreSQL too (tests/support/postgres.py runs initdb/pg_ctl)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -10,6 +10,7 @@ from tests.support.access import full_filesystem, guarded_app, state  # noqa: F4
 from tests.support.browser import CHAIR, CHROMIUM, CHROMIUM_ARGS, D13, EXTERNAL_REQUESTS, app_server
 from tests.support.cities import OCTOBER
 from tests.support.paths import REPO
+from tests.support.records import postgres_server, records_env, records_url  # noqa: F401 — records fixtures
 
 
 def _show_error_details_in_apptest() -> None:
@@ -21,6 +22,23 @@ def _show_error_details_in_apptest() -> None:
 
 
 _show_error_details_in_apptest()
+
+
+def pytest_configure(config):
+    """No test writes the records database of the working copy (data/records.sqlite3): a run's own SQLite file
+    unless the environment names one, and each test a fresh one (isolated_records below)."""
+    import tempfile
+
+    if not os.environ.get("GOVDASH_RECORDS_URL"):
+        folder = Path(tempfile.mkdtemp(prefix="govdash-records-"))
+        os.environ["GOVDASH_RECORDS_URL"] = f"sqlite:///{folder / 'records.sqlite3'}"
+
+
+@pytest.fixture(autouse=True)
+def isolated_records(tmp_path_factory, monkeypatch):
+    """Each test starts on an empty records database of its own (a SQLite file, made on first use); a test that
+    wants another (records_env, PostgreSQL) or the default beside the warehouse sets or removes the variable."""
+    monkeypatch.setenv("GOVDASH_RECORDS_URL", f"sqlite:///{tmp_path_factory.mktemp('rec') / 'records.sqlite3'}")
 
 
 @pytest.fixture(scope="session")

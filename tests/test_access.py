@@ -11,6 +11,7 @@ from govdash.documents.documents import HEADER_ROW, bulletin_xlsx
 from govdash.figures import catalogue
 from govdash.figures.bulletin import bulletin
 from govdash.records import accounts as account_store
+from govdash.records import signin
 from govdash.web import registry
 from tests.support.access import asgi, header
 from tests.support.apptest import open_page
@@ -34,8 +35,18 @@ def accounts(tmp_path, monkeypatch):
     return path
 
 
+def stored_accounts_text() -> str:
+    """Every value the records database holds for the accounts, as one text."""
+    import sqlalchemy as sa
+
+    from govdash.records import db, schema
+
+    with db.engine().connect() as con:
+        return "\n".join(map(str, con.execute(sa.select(schema.accounts)).all()))
+
+
 def test_passwords_are_hashed_never_plain(accounts):
-    text = accounts.read_text(encoding="utf-8")
+    text = stored_accounts_text()
     assert "chair-password-1" not in text and "scrypt$" in text
     assert account_store.authenticate("chair", "chair-password-1") == account_store.Principal("chair", "committee")
     assert account_store.authenticate("chair", "wrong") is None and account_store.authenticate("nobody", "x") is None
@@ -46,7 +57,7 @@ def test_passwords_are_hashed_never_plain(accounts):
     assert out.returncode == 0, out.stderr
     generated = out.stdout.split("初始密码：")[1].strip()
     assert account_store.authenticate("office", generated).role == "assessment"
-    assert generated not in accounts.read_text(encoding="utf-8")
+    assert generated not in stored_accounts_text() and not accounts.exists()
     out = subprocess.run([sys.executable, "-m", "govdash.cli", "user", "reset", "office", "--password",
                           "another-pass-9"],
                          capture_output=True, text=True, cwd=REPO)
@@ -170,33 +181,21 @@ def test_department_downloads_and_figures_are_scoped(sample_db):
     assert catalogue.arguments_for(rates, ("2024-01", "2024-12", None, None), p)[3] == "D13"
 
 
-def test_accounts_file_and_its_folder_are_private(tmp_path, monkeypatch):
-    """The accounts file holds password hashes: mode 0600 whatever the umask, in a 0700 folder it
-    creates, and never written through a file planted at a predictable temporary name."""
+def test_the_records_file_holding_the_accounts_and_its_folder_are_private(tmp_path, monkeypatch):
+    """The records database holds password hashes: its SQLite file is 0600 whatever the umask, in a 0700 folder it
+    creates."""
     import os
     import stat
 
     old = os.umask(0o022)
     try:
-        folder = tmp_path / "data"
-        path = folder / "accounts.toml"
-        planted = tmp_path / "elsewhere.txt"
-        planted.write_text("", encoding="utf-8")
-        folder.mkdir(mode=0o755)
-        (folder / "accounts.tmp").symlink_to(planted)
-        account_store.set_user("chair", "committee", "chair-password-1", path=path)
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        assert planted.read_text(encoding="utf-8") == ""      # nothing went through the planted link
-        assert not [p for p in folder.iterdir() if p.name not in ("accounts.toml", "accounts.tmp")]
-        # a file an operator copied in with 0644 is 0600 after the next change
-        os.chmod(path, 0o644)
-        account_store.reset_password("chair", "another-pass-9", path=path)
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        # a folder the accounts file creates is 0700
-        fresh = tmp_path / "new" / "accounts.toml"
-        account_store.set_user("x", "committee", "x-password-1", path=fresh)
-        assert stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700
-        assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+        path = tmp_path / "new" / "records.sqlite3"
+        monkeypatch.setenv("GOVDASH_RECORDS_URL", f"sqlite:///{path}")
+        account_store.set_user("chair", "committee", "chair-password-1")
+        account_store.reset_password("chair", "another-pass-9")
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert [stat.S_IMODE(p.stat().st_mode) for p in path.parent.iterdir()] == [0o600] * len(
+            list(path.parent.iterdir()))
     finally:
         os.umask(old)
 
@@ -252,12 +251,13 @@ def test_session_cookie_signed_expires_and_is_revoked(state):
     store.revoke(session)
     assert store.principal(value) is None
     assert sessions.Sessions(folder, settings, clock=clock).principal(value) is None
-    revoked = folder / "revoked_sessions.json"
-    assert stat.S_IMODE(revoked.stat().st_mode) == 0o600 and session.sid in revoked.read_text()
+    # kept in the records database (tests/test_records_signin.py: shared by every server process)
+    revoked = signin.Revocations()
+    assert revoked.revoked(session.sid) and not (folder / "revoked_sessions.json").exists()
     # a revocation is kept as long as the cookie could live, then pruned
     clock.advance(9 * 3600)
     store.revoke(store.issue("chair")[1])
-    assert session.sid not in revoked.read_text()
+    assert not revoked.revoked(session.sid) and revoked.count() == 1
 
 
 def test_session_follows_the_account(state):
@@ -290,7 +290,7 @@ def test_wrong_passwords_slow_down_then_lock(state, caplog):
 
     folder, settings = state
     clock = Clock()
-    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    throttle = sessions.Throttle(settings, signin.ThrottleRecords(), clock=clock)
 
     def attempt(password, user="chair", address="10.0.0.7"):
         return sessions.attempt_sign_in(user, password, address, throttle=throttle)
@@ -314,7 +314,7 @@ def test_wrong_passwords_slow_down_then_lock(state, caplog):
     # another account from the same address is not locked
     assert attempt("d13-password-1", user="d13").outcome == "ok"
     # the lock survives a restart of the server
-    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    throttle = sessions.Throttle(settings, signin.ThrottleRecords(), clock=clock)
     assert attempt("chair-password-1").outcome == "locked"
     clock.advance(60)
     ok = attempt("chair-password-1")
@@ -382,7 +382,7 @@ def test_an_attacker_at_one_address_cannot_keep_the_owner_out(state):
 
     folder, settings = state
     clock = Clock()
-    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    throttle = sessions.Throttle(settings, signin.ThrottleRecords(), clock=clock)
     outcomes = _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.1", throttle=throttle), clock, 50)
     assert outcomes.count("bad") == 5 and outcomes[-1] == "locked"      # slowed, then locked: five guesses checked
     assert throttle.failures("account", "chair", "10.0.0.1") == 5
@@ -473,41 +473,44 @@ def test_an_account_wide_lock_cannot_be_configured(tmp_path):
 
 
 def test_sign_in_state_that_cannot_be_read_is_an_error_not_a_reset(state):
-    """A garbled or unreadable state file is never read as "no failures" or "nothing revoked": every use
-    raises SignInStateError (the server answers 503) until it is repaired; an accounts file that does not
-    parse is no failed guess."""
+    """Sign-in state that cannot be read (a damaged records database) is never read as "no failures" or
+    "nothing revoked": every use raises SignInStateError (the server answers 503) until it is repaired; accounts
+    that cannot be read are no failed guess."""
+    import sqlite3
+
+    from govdash.records import db
     from govdash.web import sessions
 
     folder, settings = state
     clock = Clock()
-    path = folder / "signin_throttle.json"
-    throttle = sessions.Throttle(settings, path, clock=clock)
+    throttle = sessions.Throttle(settings, signin.ThrottleRecords(), clock=clock)
     assert sessions.attempt_sign_in("chair", "guess", "10.0.0.1", throttle=throttle).outcome == "bad"
-    path.write_text("{not json", encoding="utf-8")
+    records_file = db.records_url().removeprefix("sqlite:///")
+    with sqlite3.connect(records_file) as con:          # the counters' table gone (a damaged or half-restored file)
+        con.execute("alter table signin_failures rename to signin_failures_away")
+    clock.advance(2)                                    # past the first failure's delay: this attempt is judged
     with pytest.raises(sessions.SignInStateError) as err:
         sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.1", throttle=throttle)
-    assert err.value.kind == "state" and str(path) in str(err.value)
-    path.unlink()
-    path.mkdir()                                    # unreadable: a folder where the file should be
+    assert err.value.kind == "state" and "signin_failures" in str(err.value)
     with pytest.raises(sessions.SignInStateError):
         throttle.check("chair", "10.0.0.1")
-    path.rmdir()
+    with sqlite3.connect(records_file) as con:
+        con.execute("alter table signin_failures_away rename to signin_failures")
+    assert throttle.failures("account", "chair", "10.0.0.1") == 1                    # nothing was forgotten
     assert sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.1", throttle=throttle).outcome == "ok"
-    # the revocations: a garbled file refuses to say a cookie is valid
-    store = sessions.Sessions(folder, settings, clock=clock)
+    # the revocations: a garbled records database refuses to say a cookie is valid
+    garbled = folder / "garbled.sqlite3"
+    garbled.write_bytes(b"[1, 2" * 1000)
+    store = sessions.Sessions(folder, settings, clock=clock, revocations=signin.Revocations(f"sqlite:///{garbled}"))
     value, session = store.issue("chair")
-    store.revoke(store.issue("d13")[1])
-    (folder / "revoked_sessions.json").write_text("[1, 2", encoding="utf-8")
     with pytest.raises(sessions.SignInStateError):
         store.principal(value)
     with pytest.raises(sessions.SignInStateError):
         store.revoke(session)
-    # a broken accounts file: the attempt is not judged, and not counted against anyone
-    accounts = account_store.accounts_path()
-    good = accounts.read_text(encoding="utf-8")
-    accounts.write_text(good + "\n[users.broken\n", encoding="utf-8")
+    # accounts that cannot be read (a damaged records database): the attempt is not judged, and not counted
     with pytest.raises(sessions.SignInStateError) as err:
-        sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.5", throttle=throttle)
+        sessions.attempt_sign_in("chair", "chair-password-1", "10.0.0.5", throttle=throttle,
+                                 accounts=f"sqlite:///{garbled}")
     assert err.value.kind == "accounts"
     assert throttle.failures("account", "chair", "10.0.0.5") == 0 and throttle.check("chair", "10.0.0.5").allowed
 
@@ -522,7 +525,7 @@ def test_unlock_from_the_command_line_reaches_the_running_server(state):
 
     folder, settings = state
     clock = Clock(time.time())
-    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    throttle = sessions.Throttle(settings, signin.ThrottleRecords(), clock=clock)   # the server's, in the records
     _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.1", throttle=throttle), clock, 20)
     _fail_until(lambda: sessions.attempt_sign_in("d13", "guess", "10.0.0.2", throttle=throttle), clock, 20)
     assert throttle.check("chair", "10.0.0.1").reason == "locked" and throttle.check("d13",
@@ -565,7 +568,7 @@ def test_data_page_lists_attacked_accounts_and_the_committee_unlocks_them(tmp_pa
     folder, settings = state
     monkeypatch.setenv("GOVDASH_DB", str(tmp_path / "none.duckdb"))
     clock = Clock(time.time())
-    throttle = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    throttle = sessions.Throttle(settings, signin.ThrottleRecords(), clock=clock)   # the records the page reads
     _fail_until(lambda: sessions.attempt_sign_in("chair", "guess", "10.0.0.66", throttle=throttle), clock, 20)
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
     at.session_state["principal"] = account_store.Principal("analyst", "assessment")
@@ -593,7 +596,7 @@ def test_data_page_lists_attacked_accounts_and_the_committee_unlocks_them(tmp_pa
     assert not at.exception
     assert any("已解除账号“chair”的锁定" in s.value for s in at.success)
     assert not [d for d in at.dataframe if "锁定至" in d.value.columns and "chair" in set(d.value["账号"])]
-    fresh = sessions.Throttle(settings, folder / "signin_throttle.json", clock=clock)
+    fresh = sessions.Throttle(settings, signin.ThrottleRecords(), clock=clock)
     assert fresh.failures("account", "chair", "10.0.0.66") == 0 and fresh.failures("account_total", "chair") == 0
     assert fresh.check("chair", "10.0.0.66").scope == "address"   # only the address's own delay is left
     assert fresh.failures("address", "10.0.0.66") == 5          # the address keeps its own count
@@ -711,7 +714,7 @@ def test_govdash_serve_serves_the_guarded_app(sample_db, tmp_path):
     from tests.support.browser import free_port
 
     accounts = tmp_path / "accounts.toml"
-    account_store.set_user("chair", "committee", "chair-password-1", path=accounts)
+    account_store.set_user("chair", "committee", "chair-password-1")   # the records the server reads too
     port = free_port()
     env = {**os.environ, "GOVDASH_DB": str(sample_db), "GOVDASH_ACCOUNTS": str(accounts)}
     proc = subprocess.Popen([sys.executable, "-m", "govdash.cli", "serve", "--port", str(port), "--address",

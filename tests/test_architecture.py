@@ -117,6 +117,7 @@ def test_no_import_circle():
 def test_the_checks_can_fail():
     assert find_cycles({"a": {"b"}, "b": {"a"}}) == [["a", "b", "a"]]
     assert floor_of("govdash.core.periods") == 0 and floor_of("pages.assessment") == 5
+    assert floor_of("govdash.records.db") == 1 and floor_of("govdash.records.migrations.env") == 1
     assert floor_of("govdash.figures.catalogue") == 3 and floor_of("govdash.web.data") == 5 and floor_of("app") == 5
     assert floor_of("govdash.records.accounts") == 1 and floor_of("govdash.documents.pdf") == 4
     assert floor_of("govdash.cli.main") == 5 and floor_of("govdash.webhooks") is None   # a folder, not a name prefix

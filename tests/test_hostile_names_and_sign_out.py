@@ -61,7 +61,7 @@ def test_user_add_refuses_a_name_no_one_can_sign_in_with(name, tmp_path):
                           "--password", "bob-password-1"], capture_output=True, text=True, cwd=REPO, env=env)
     from govdash.records import accounts as access
 
-    saved = set(access.load_accounts(accounts)) if accounts.exists() else set()
+    saved = set(access.load_accounts())          # the records database the command wrote (same environment)
     # either refused (exit 1, nothing saved) or saved under the name the sign-in form will look up
     assert (out.returncode == 1 and not saved) or saved == {"bob"}, (out.returncode, out.stdout, sorted(saved))
 
@@ -71,7 +71,8 @@ def test_a_sign_out_the_full_disk_refused_is_not_undone_by_a_restart(sample_db, 
     """The user signs out while the disk is full (503, 请稍后再试), tries again once it is freed, as told; a copy
     of the session cookie taken before must not sign anyone in after the server restarts."""
     users = {"chair": ("committee", "chair-password-1")}
-    env = {"GOVDASH_ACCESS_SETTINGS": str(settings_file(tmp_path)), "GOVDASH_STATE_DIR": str(full_filesystem.path)}
+    env = {"GOVDASH_ACCESS_SETTINGS": str(settings_file(tmp_path)), "GOVDASH_STATE_DIR": str(full_filesystem.path),
+           "GOVDASH_RECORDS_URL": f"sqlite:///{full_filesystem.path / 'records.sqlite3'}"}   # sign-outs are kept here
     (tmp_path / "one").mkdir()
     with app_server(tmp_path / "one", sample_db, users, env) as served:
         url = served["url"]
@@ -86,7 +87,7 @@ def test_a_sign_out_the_full_disk_refused_is_not_undone_by_a_restart(sample_db, 
         assert out.status_code == 503 and "请稍后再试" in out.text
         full_filesystem.free()
         browser.post(url + "/account/sign-out", allow_redirects=False, timeout=30)   # "later", as the page says
-    # the same server restarted: the same warehouse, accounts file and state folder
+    # the same server restarted: the same warehouse, records database and state folder
     env = {**env, "GOVDASH_DB": str(served["db"]), "GOVDASH_ACCOUNTS": str(served["work"] / "accounts.toml")}
     with streamlit_server(served["work"], env) as url:
         page = requests.get(url + "/whistle", cookies=stolen, allow_redirects=False, timeout=30)

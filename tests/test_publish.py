@@ -405,8 +405,9 @@ def _with_weights(text: str, on_time: int, timely: int) -> str:
 
 
 def test_scoring_versions_save_view_and_apply_round_trip(scoring_file):
-    from govdash.core import scoring_versions as sv
-    from govdash.core.scoring import ScoringSettingsError, apply_scoring_version, load_scoring, save_scoring_version
+    from govdash.core.scoring import ScoringSettingsError, load_scoring
+    from govdash.records import scoring_versions as sv
+    from govdash.records.scoring_versions import apply_scoring_version, save_scoring_version
 
     shipped = load_scoring()
     assert shipped.version.startswith("未登记版本 ") and shipped.version in shipped.source
@@ -463,8 +464,8 @@ def test_a_saved_version_names_the_person_who_saved_it(committed_sample_db, scor
 def test_every_score_and_export_names_the_version(committed_sample_db, scoring_file):
     from openpyxl import load_workbook
 
-    from govdash.core.scoring import save_scoring_version
     from govdash.documents.documents import render_assessment
+    from govdash.records.scoring_versions import save_scoring_version
 
     save_scoring_version(_with_weights(scoring_file.read_text(encoding="utf-8"), 40, 10), "office", "测试")
     a = assessment(_cur(committed_sample_db), 2024, None)

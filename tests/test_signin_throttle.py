@@ -12,7 +12,9 @@ answered with a Chinese page.
 """
 from __future__ import annotations
 
+import sqlite3
 import time
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -102,49 +104,48 @@ def test_garbled_or_unreadable_state_and_a_broken_accounts_file_answer_503_in_ch
     signed = sign_in(url, "d13", "d13-password-1", "10.30.0.1")
     assert signed.status_code == 303
     session = {"govdash_session": signed.cookies["govdash_session"]}
-    throttle_file, revoked_file = work / "signin_throttle.json", work / "revoked_sessions.json"
-    accounts = work / "accounts.toml"
-    # garbage in the failure counts
-    kept = throttle_file.read_bytes() if throttle_file.exists() else None
-    throttle_file.write_text("{garbage", encoding="utf-8")
-    assert_chinese_503(sign_in(url, "d13", "d13-password-1", "10.30.0.1"))
-    throttle_file.unlink()
-    throttle_file.mkdir()                                  # unreadable: a folder in the file's place
-    assert_chinese_503(sign_in(url, "d13", "wrong", "10.30.0.1"))
-    throttle_file.rmdir()
-    if kept is not None:
-        throttle_file.write_bytes(kept)
+    records = work / "records.sqlite3"
+
+    @contextmanager
+    def damaged(table: str):
+        """A records database missing one of its tables (a damaged or half-restored file) while the server runs."""
+        with sqlite3.connect(records) as con:
+            con.execute(f"alter table {table} rename to {table}_away")
+        try:
+            yield
+        finally:
+            with sqlite3.connect(records) as con:
+                con.execute(f"alter table {table}_away rename to {table}")
+
+    # the failure counts cannot be read: no guess, 503
+    with damaged("signin_failures"):
+        assert_chinese_503(sign_in(url, "d13", "d13-password-1", "10.30.0.1"))
+        assert_chinese_503(sign_in(url, "d13", "wrong", "10.30.0.1"))
     assert sign_in(url, "d13", "d13-password-1", "10.30.0.1").status_code == 303
-    # garbage in the revoked sessions: a page load with a cookie, the form and signing out
-    revoked_file.write_text("not json at all", encoding="utf-8")
-    try:
+    # the sessions signed out cannot be read: a page load with a cookie, the form and signing out
+    with damaged("revoked_sessions"):
         page = requests.get(url + "/whistle", cookies=session, allow_redirects=False, timeout=30)
         assert_chinese_503(page)
         assert_chinese_503(requests.get(url + "/account/sign-in", cookies=session, allow_redirects=False, timeout=30))
         out = requests.post(url + "/account/sign-out", cookies=session, allow_redirects=False, timeout=30)
         assert_chinese_503(out, signing_out=True)
-    finally:
-        revoked_file.unlink()
     assert requests.get(url + "/whistle", cookies=session, allow_redirects=False, timeout=30).status_code == 200
-    # a broken accounts file
-    good = accounts.read_text(encoding="utf-8")
-    accounts.write_text(good + "\n[users.broken\nrole = \n", encoding="utf-8")
-    try:
+    # the accounts cannot be read
+    with damaged("accounts"):
         assert_chinese_503(sign_in(url, "d13", "d13-password-1", "10.30.0.1"))
         assert_chinese_503(requests.get(url + "/whistle", cookies=session, allow_redirects=False, timeout=30))
-        assert "账号文件无法读取" in sign_in(url, "d13", "d13-password-1", "10.30.0.1").text
-    finally:
-        accounts.write_text(good, encoding="utf-8")
+        assert "账号记录无法读取" in sign_in(url, "d13", "d13-password-1", "10.30.0.1").text
     assert sign_in(url, "d13", "d13-password-1", "10.30.0.1").status_code == 303
     log = (work / "server.log").read_text(encoding="utf-8")
-    assert "sign-in state unavailable" in log and "signin_throttle.json" in log and "accounts.toml" in log
+    assert "sign-in state unavailable" in log and "signin_failures" in log and "accounts" in log
 
 
 @pytest.mark.browser  # a served app of its own
 def test_a_full_filesystem_for_the_sign_in_state_answers_503_in_chinese(sample_db, tmp_path, full_filesystem):
     work = tmp_path / "work"
     work.mkdir()
-    env = {"GOVDASH_ACCESS_SETTINGS": str(settings_file(work)), "GOVDASH_STATE_DIR": str(full_filesystem.path)}
+    env = {"GOVDASH_ACCESS_SETTINGS": str(settings_file(work)), "GOVDASH_STATE_DIR": str(full_filesystem.path),
+           "GOVDASH_RECORDS_URL": f"sqlite:///{full_filesystem.path / 'records.sqlite3'}"}
     with app_server(work, sample_db, {OWNER[0]: ("committee", OWNER[1])}, env) as served:
         url = served["url"]
         signed = sign_in(url, *OWNER, "10.40.0.1")
@@ -164,4 +165,4 @@ def test_a_full_filesystem_for_the_sign_in_state_answers_503_in_chinese(sample_d
         assert out.status_code == 303 and out.headers["Location"] == "/account/sign-in?m=signed-out"
         assert requests.get(url + "/whistle", cookies=session, allow_redirects=False, timeout=30).status_code == 303
         log = (work / "server.log").read_text(encoding="utf-8")
-        assert "No space left on device" in log
+        assert "database or disk is full" in log          # SQLite's words for ENOSPC, in the server log

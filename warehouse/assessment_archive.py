@@ -1,18 +1,15 @@
-"""The archive of published quarterly and annual assessments (定稿): reads and the one write, insert-only.
-
-Tables `archive_assessments` and `archive_assessment_files` (warehouse/archive/assessments.sql) live in the
-warehouse file beside the bulletins' archive and follow its rules (warehouse/archive.py): the build and the ingest
-never touch an `archive_` table, nothing here updates or deletes a row (a correction is a new version), and every
-read checks the SHA-256 stored with the content, so what is served is what was published.
-"""
+"""The published quarterly and annual assessments (定稿) as the product reads and writes them: digests checked on
+every read and the one write, over the records database (govdash.records.publications) like the bulletins
+(warehouse/archive.py: insert-only, a correction is a new version, every read checked against the stored SHA-256,
+a warehouse of an earlier version's archive_* tables imported once)."""
 from __future__ import annotations
 
 import json
 
 import duckdb
 
-from warehouse.archive import ArchiveError, sha256
-from warehouse.sql_files import archive_sql
+from govdash.records import publications as records
+from warehouse.archive import ArchiveError, ensure_archive, sha256, stored_files
 
 
 def period_key(year: int, quarter: int | None) -> str:
@@ -20,31 +17,11 @@ def period_key(year: int, quarter: int | None) -> str:
     return f"{year}" if quarter is None else f"{year}-Q{quarter}"
 
 
-def ensure_archive(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(archive_sql("assessment_schema"))
-
-
-def has_archive(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute(archive_sql("assessment_tables")).fetchall())
-
-
 def publications(con: duckdb.DuckDBPyConnection, year: int | None = None, quarter: int | None = None) -> list[dict]:
     """Every publication of the period (of every period when `year` is None), oldest version first, without
     contents."""
-    if not has_archive(con):
-        return []
-    cur = con.execute(archive_sql("assessments"), {"period": None if year is None else period_key(year, quarter)})
-    names = [d[0] for d in cur.description]
-    out = []
-    for row in cur.fetchall():
-        r = dict(zip(names, row))
-        for key in ("ingest_runs", "changes"):
-            r[key] = None if r[key] is None else json.loads(r[key])
-        r["published_at"] = r["published_at"].strftime("%Y-%m-%d %H:%M:%S")
-        r["as_of"] = r["as_of"].strftime("%Y-%m-%d %H:%M:%S")
-        r["kinds"] = list(r["kinds"] or [])
-        out.append(r)
-    return out
+    ensure_archive(con)
+    return records.publications("assessment", None if year is None else period_key(year, quarter))
 
 
 def latest(con: duckdb.DuckDBPyConnection, year: int, quarter: int | None) -> dict | None:
@@ -54,10 +31,11 @@ def latest(con: duckdb.DuckDBPyConnection, year: int, quarter: int | None) -> di
 
 
 def assessment_text(con: duckdb.DuckDBPyConnection, publication_id: str) -> str:
-    rows = con.execute(archive_sql("assessment_json"), {"publication_id": publication_id}).fetchall()
-    if not rows:
+    ensure_archive(con)
+    found = records.content("assessment", publication_id)
+    if found is None:
         raise ArchiveError(f"归档中没有考核发布记录 {publication_id}")
-    text, digest = rows[0]
+    text, digest = found
     if sha256(text.encode("utf-8")) != digest:
         raise ArchiveError(f"归档的考核数据与发布时的校验值不符（{publication_id}），请联系管理员")
     return text
@@ -69,29 +47,25 @@ def assessment(con: duckdb.DuckDBPyConnection, publication_id: str) -> dict:
 
 def file(con: duckdb.DuckDBPyConnection, publication_id: str, kind: str) -> tuple[str, str, bytes]:
     """(file name, MIME type, bytes) of a stored file, checked against its SHA-256."""
-    rows = con.execute(archive_sql("assessment_file"), {"publication_id": publication_id, "kind": kind}).fetchall()
-    if not rows:
+    ensure_archive(con)
+    found = records.file("assessment", publication_id, kind)
+    if found is None:
         raise ArchiveError(f"考核发布记录 {publication_id} 没有 {kind} 文件")
-    name, mime, digest, content = rows[0]
-    content = bytes(content)
+    name, mime, digest, content = found
     if sha256(content) != digest:
         raise ArchiveError(f"归档文件 {name} 与发布时的校验值不符，请联系管理员")
     return name, mime, content
 
 
 def insert(con: duckdb.DuckDBPyConnection, record: dict, files: list[dict]) -> None:
-    """Store one published assessment and its files (the only write). `record` holds the columns of
-    archive_assessments (JSON columns as Python values); each file: kind, file_name, mime, content.
+    """Store one published assessment and its files (the only write). `record` holds the columns of an assessment
+    publication (JSON columns as Python values); each file: kind, file_name, mime, content.
     Refused when the period already has that version (the table's unique key says so too)."""
     ensure_archive(con)
     if any(p["version"] == record["version"] for p in publications(con, record["year"], record["quarter"])):
         raise ArchiveError(f"{record['period']} 考核的第 {record['version']} 版已经发布，不能覆盖")
-    row = dict(record)
-    for key in ("ingest_runs", "changes"):
-        row[key] = None if row.get(key) is None else json.dumps(row[key], ensure_ascii=False)
-    row["assessment_sha256"] = sha256(row["assessment_json"].encode("utf-8"))
-    con.execute(archive_sql("insert_assessment"), row)
-    for f in files:
-        con.execute(archive_sql("insert_assessment_file"), {
-            "publication_id": record["publication_id"], "kind": f["kind"], "file_name": f["file_name"],
-            "mime": f["mime"], "sha256": sha256(f["content"]), "size": len(f["content"]), "content": f["content"]})
+    row = {**record, "assessment_sha256": sha256(record["assessment_json"].encode("utf-8"))}
+    try:
+        records.insert("assessment", row, stored_files(files))
+    except records.PublicationTaken as exc:
+        raise ArchiveError(f"{record['period']} 考核的第 {record['version']} 版已经发布，不能覆盖") from exc

@@ -27,7 +27,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     from warehouse.archive import ensure_archive
 
     con.execute(ddl_sql("bookkeeping"))
-    ensure_archive(con)  # the archive of published bulletins (create if missing; never dropped or rebuilt)
+    # publications live in the records database; a warehouse of an earlier version's archive_* tables are copied
+    # there before anything else of this write session (once), so no ingest or rebuild can come before that copy
+    ensure_archive(con)
     for spec in table_specs().values():
         cols = ", ".join(f'"{c.name}" {DUCKDB_TYPES[c.type]}' for c in spec.columns)
         con.execute(ddl_sql("raw_table", table=raw_table(spec.name), columns=cols))

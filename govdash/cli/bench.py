@@ -164,12 +164,13 @@ def phase_browser(db: Path, workdir: Path) -> dict:
 
     from govdash.records.accounts import set_user
 
-    accounts = workdir / "bench-accounts.toml"
-    set_user("bench", "committee", "bench-password-1", path=accounts)
+    accounts = workdir / "bench-accounts.toml"            # none: the server's accounts are in its records database
+    records = f"sqlite:///{workdir / 'bench-records.sqlite3'}"
+    set_user("bench", "committee", "bench-password-1", url=records)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "GOVDASH_DB": str(db), "GOVDASH_ACCOUNTS": str(accounts)}
+    env = {**os.environ, "GOVDASH_DB": str(db), "GOVDASH_ACCOUNTS": str(accounts), "GOVDASH_RECORDS_URL": records}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"), "--server.port",
                              str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -26,6 +26,7 @@ class _Commands(click.Group):
         from govdash.core.scoring import ScoringSettingsError
         from govdash.documents.pdf import DocumentError
         from govdash.records.accounts import AccountError
+        from govdash.records.db import RecordsError
         from pipelines.limits import LimitsError
         from warehouse.db import WarehouseError, remove_stray_copies, warehouse_error_message
 
@@ -36,6 +37,8 @@ class _Commands(click.Group):
             fail(exc)
         except duckdb.Error as exc:  # a value out of range, another version's build, or the file itself
             fail(warehouse_error_message(exc))
+        except RecordsError as exc:  # the records database (accounts, sign-in state, publications): cause in English
+            fail(f"记录库无法打开或读写，请检查 GOVDASH_RECORDS_URL 与数据库服务：{exc}")
 
 
 @click.group(cls=_Commands)
@@ -138,7 +141,7 @@ def status(as_json: bool) -> None:
 @click.option("--full", "_full", is_flag=True, default=True,
               help="全部模型从头重建（默认；导入时只增量更新受影响的部分）")
 def build(_full: bool) -> None:
-    """重建数据仓库的 staging 与 marts 模型（全部重建；归档表 archive_* 不受影响）。"""
+    """重建数据仓库的 staging 与 marts 模型（全部重建；已发布的通报与考核保存在记录库中，不受影响）。"""
     from warehouse.build import build as run_build
     from warehouse.db import write_session
 

@@ -20,7 +20,8 @@ def scoring() -> None:
 @click.option("--user", "username", required=True, help="保存人账号（须为考绩办 assessment 角色）")
 def save(path: Path, reason: str, username: str) -> None:
     """把设置文件保存为新的评分设置版本并启用（与年度考核页面的“保存为新的评分设置”相同）。"""
-    from govdash.core.scoring import ScoringSettingsError, dump_scoring, parse_scoring, save_scoring_version
+    from govdash.core.scoring import ScoringSettingsError, dump_scoring, parse_scoring
+    from govdash.records.scoring_versions import save_scoring_version
 
     principal = principal_of(username)
     if not principal.can_edit_scoring:

@@ -27,11 +27,13 @@ def _password_option(password: str | None) -> tuple[str, bool]:
 def user_add(name: str, role: str, password: str | None, email: str | None, display_name: str | None,
              replace: bool) -> None:
     """新建账号（已存在则拒绝，除非加 --replace）。"""
-    from govdash.records.accounts import accounts_path, add_user
+    from govdash.records.accounts import add_user
+    from govdash.records.db import display_url
 
     password, generated = _password_option(password)
     add_user(name, role, password, email, replace=replace, display_name=display_name)
-    click.echo(f"已保存账号 {name}（{role}）到 {accounts_path()}" + (f"；初始密码：{password}" if generated else ""))
+    click.echo(f"已保存账号 {name}（{role}）到记录库 {display_url()}"
+               + (f"；初始密码：{password}" if generated else ""))
 
 
 @user.command("name")
@@ -74,12 +76,12 @@ def user_unlock(name: str) -> None:
     """解除账号的登录锁定：清除该账号从各地址、各浏览器的失败登录记录（服务器在下一次登录时生效）。"""
     import logging
 
+    from govdash.records.signin import ThrottleRecords
     from govdash.web import sessions
 
     logging.getLogger("govdash").addHandler(logging.NullHandler())   # the command's answer is its Chinese line
     try:
-        cleared = sessions.Throttle(sessions.load_settings(),
-                                    sessions.state_dir() / "signin_throttle.json").unlock(name)
+        cleared = sessions.Throttle(sessions.load_settings(), ThrottleRecords()).unlock(name)
     except sessions.SignInStateError as exc:
         fail(f"{sessions.UNAVAILABLE_TEXTS.get(exc.kind, exc.kind)}：{exc}")
     click.echo(f"已解除账号 {name} 的登录锁定（清除 {cleared} 条失败登录记录）" if cleared
@@ -98,7 +100,8 @@ def user_list() -> None:
 @user.command("demo")
 def user_demo() -> None:
     """创建演示账号（已存在则跳过）并显示其初始密码。"""
-    from govdash.records.accounts import accounts_path, load_accounts, new_password, set_user
+    from govdash.records.accounts import load_accounts, new_password, set_user
+    from govdash.records.db import display_url
 
     demo = {"committee": ("committee", "张明"), "assessment": ("assessment", "李华"),
             "dept-d13": ("department:D13", "王芳"), "dept-d04": ("department:D04", "赵强")}
@@ -110,4 +113,4 @@ def user_demo() -> None:
         password = new_password()
         set_user(name, role, password, display_name=display_name)
         click.echo(f"演示账号 {name}（{role}）密码：{password}")
-    click.echo(f"账号文件：{accounts_path()}")
+    click.echo(f"账号保存在记录库：{display_url()}")

@@ -106,22 +106,6 @@ class ScoringSettings:
         }
 
 
-def save_scoring_version(text: str, author: str, reason: str) -> str:
-    """Check settings text and save it as a new version (author, time, reason), now the live settings."""
-    from govdash.core import scoring_versions
-
-    parse_scoring(text, "新版本")
-    return scoring_versions.save_version(text, author, reason)
-
-
-def apply_scoring_version(version_id: str, author: str, reason: str = "") -> str:
-    """Check an earlier version and make it the live settings again."""
-    from govdash.core import scoring_versions
-
-    parse_scoring(scoring_versions.version_text(version_id), f"{version_id}.toml")
-    return scoring_versions.apply_version(version_id, author, reason)
-
-
 def _line_of(text: str, section: str | None, key: str | None) -> int | None:
     """The 1-based line of `key` inside `[section]` (or of the section header when key is None)."""
     lines = text.splitlines()

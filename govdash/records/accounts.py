@@ -1,11 +1,13 @@
 """Accounts: who may sign in as whom, with hashed passwords and roles. Plain Python (no Streamlit): the CLI,
-the served app and the sign-in throttle read the same file; the Streamlit session's principal is govdash.web.sessions.
+the served app and the sign-in throttle read the same records; the Streamlit session's principal is
+govdash.web.sessions.
 
 Roles: `committee` (all pages, all departments, plus publishing the monthly bulletin: PUBLISH_ROLES),
 `assessment` (all pages and departments, plus saving scoring settings versions),
 `department:<dept_id>` (only its own rows, on every page, chart, download and report). Deny by default:
 a role that matches nothing sees nothing, and a department user gets only frames that can be scoped.
-Passwords are stored as scrypt hashes (never plain text) in data/accounts.toml (or $GOVDASH_ACCOUNTS).
+Passwords are stored as scrypt hashes (never plain text) in the records database (govdash.records.account_store), which
+imported the accounts file of earlier versions (data/accounts.toml or $GOVDASH_ACCOUNTS) once, on first use.
 """
 from __future__ import annotations
 
@@ -16,12 +18,13 @@ import hmac
 import os
 import re
 import secrets
-import tomllib
 from pathlib import Path
 
 from govdash.core import textsafe
 from govdash.core.paths import REPO_ROOT
 from govdash.core.principal import NOBODY, ROLE_LABELS, AccessDenied, Principal, parse_role  # noqa: F401  (the principal is ground: figures scope by it)
+from govdash.records import account_store as account_records
+from govdash.records.db import RecordsError
 
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
@@ -59,34 +62,28 @@ def verify_password(password: str, stored: str) -> bool:
 
 
 def accounts_path() -> Path:
+    """Where the accounts file of earlier versions is (imported once into the records database, then not read)."""
     return Path(os.environ.get("GOVDASH_ACCOUNTS", REPO_ROOT / "data" / "accounts.toml"))
 
 
-def load_accounts(path: Path | None = None) -> dict[str, dict]:
-    path = path or accounts_path()
-    if not path.exists():
-        return {}
-    with open(path, "rb") as fh:
-        return dict(tomllib.load(fh).get("users", {}))
+def load_accounts(url: str | None = None) -> dict[str, dict]:
+    """Every account: {name: {"role", "password" (scrypt hash), "email"?, "display_name"?}} from the records
+    database (`url`, default $GOVDASH_RECORDS_URL's). RecordsError when it cannot be read."""
+    return account_records.load(url, accounts_path())
 
 
-def _toml_str(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def has_accounts(url: str | None = None) -> bool:
+    """Whether any account exists (the sign-in page asks for a first one when not); unreadable records count as
+    some, the sign-in itself then says why it cannot go on."""
+    try:
+        return bool(load_accounts(url))
+    except (OSError, ValueError, RecordsError):
+        return True
 
 
-def save_accounts(users: dict[str, dict], path: Path | None = None) -> None:
-    path = path or accounts_path()
-    lines = ["# govdash accounts: passwords are scrypt hashes; manage with `govdash user`.", ""]
-    for name in sorted(users):
-        u = users[name]
-        lines += [f"[users.{_toml_str(name)}]", f"role = {_toml_str(u['role'])}",
-                  f"password = {_toml_str(u['password'])}"]
-        if u.get("email"):
-            lines.append(f"email = {_toml_str(u['email'])}")
-        if u.get("display_name"):
-            lines.append(f"display_name = {_toml_str(u['display_name'])}")
-        lines.append("")
-    write_private(path, "\n".join(lines))
+def save_accounts(users: dict[str, dict], url: str | None = None) -> None:
+    """Make the stored accounts exactly `users` (one transaction)."""
+    account_records.save_all(url, accounts_path(), users)
 
 
 def write_private(path: Path, text: str) -> None:
@@ -143,38 +140,37 @@ def check_display_name(text: str | None) -> str | None:
     return text
 
 
-def set_user(name: str, role: str, password: str, email: str | None = None, path: Path | None = None,
+def set_user(name: str, role: str, password: str, email: str | None = None, url: str | None = None,
              display_name: str | None = None) -> None:
     check_username(name)
     display_name = check_display_name(display_name)
     if len(password) < 8:
         raise AccountError("密码至少 8 位")
-    users = load_accounts(path)
-    users[name] = {"role": check_role(role), "password": hash_password(password), **({"email": email} if email else {}),
-                   **({"display_name": display_name} if display_name else {})}
-    save_accounts(users, path)
+    user = {"role": check_role(role), "password": hash_password(password), **({"email": email} if email else {}),
+            **({"display_name": display_name} if display_name else {})}
+    account_records.put(url, accounts_path(), name, user)
 
 
 def add_user(name: str, role: str, password: str, email: str | None = None, replace: bool = False,
-             path: Path | None = None, display_name: str | None = None) -> None:
+             url: str | None = None, display_name: str | None = None) -> None:
     """A new account; an existing name is refused unless `replace` (its role, password and e-mail are
     then replaced), so a typo in `govdash user add` never silently overwrites someone's account."""
-    if not replace and name in load_accounts(path):
+    if not replace and account_records.get(url, accounts_path(), name) is not None:
         raise AccountError(f"账号“{name}”已存在，未做任何更改。重置密码请用 govdash user reset {name}；"
                            f"要替换其角色和密码，请加 --replace")
-    set_user(name, role, password, email, path, display_name=display_name)
+    set_user(name, role, password, email, url, display_name=display_name)
 
 
-def set_display_name(name: str, display_name: str | None, path: Path | None = None) -> None:
+def set_display_name(name: str, display_name: str | None, url: str | None = None) -> None:
     """Set (or, empty, clear) an account's real name; its password and sessions are untouched."""
-    users = load_accounts(path)
-    if name not in users:
+    user = account_records.get(url, accounts_path(), name)
+    if user is None:
         raise AccountError(f"账号“{name}”不存在")
     display_name = check_display_name(display_name)
-    users[name].pop("display_name", None)
+    user.pop("display_name", None)
     if display_name:
-        users[name]["display_name"] = display_name
-    save_accounts(users, path)
+        user["display_name"] = display_name
+    account_records.put(url, accounts_path(), name, user)
 
 
 def principal_of_account(name: str, user: dict) -> Principal:
@@ -183,21 +179,19 @@ def principal_of_account(name: str, user: dict) -> Principal:
     return Principal(name, role, dept, display_name=user.get("display_name", ""))
 
 
-def reset_password(name: str, password: str, path: Path | None = None) -> None:
-    users = load_accounts(path)
-    if name not in users:
+def reset_password(name: str, password: str, url: str | None = None) -> None:
+    user = account_records.get(url, accounts_path(), name)
+    if user is None:
         raise AccountError(f"账号“{name}”不存在")
     if len(password) < 8:
         raise AccountError("密码至少 8 位")
-    users[name]["password"] = hash_password(password)
-    save_accounts(users, path)
+    user["password"] = hash_password(password)
+    account_records.put(url, accounts_path(), name, user)
 
 
-def remove_user(name: str, path: Path | None = None) -> None:
-    users = load_accounts(path)
-    if users.pop(name, None) is None:
+def remove_user(name: str, url: str | None = None) -> None:
+    if not account_records.delete(url, accounts_path(), name):
         raise AccountError(f"账号“{name}”不存在")
-    save_accounts(users, path)
 
 
 @functools.cache
@@ -205,10 +199,10 @@ def _no_such_user() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def authenticate(name: str, password: str, path: Path | None = None) -> Principal | None:
+def authenticate(name: str, password: str, url: str | None = None) -> Principal | None:
     """The account's principal when the password is right. An unknown name costs the same scrypt work,
     so the answer's timing does not tell which accounts exist. (Throttling: govdash.web.sessions.)"""
-    user = load_accounts(path).get(name)
+    user = account_records.get(url, accounts_path(), name)
     if not user:
         verify_password(password, _no_such_user())
         return None
@@ -217,9 +211,9 @@ def authenticate(name: str, password: str, path: Path | None = None) -> Principa
     return principal_of_account(name, user)
 
 
-def principal_for_email(email: str, path: Path | None = None) -> Principal:
+def principal_for_email(email: str, url: str | None = None) -> Principal:
     """OpenID Connect: the account whose `email` matches decides the role; no match → no access."""
-    for name, user in load_accounts(path).items():
+    for name, user in load_accounts(url).items():
         if user.get("email") and user["email"].lower() == (email or "").lower():
             return principal_of_account(name, user)
     return Principal(email or "", "none")

@@ -331,7 +331,7 @@ def answers_in_chinese(handler):
 
 def sign_in_page(next_path: str = "/", username: str = "", alerts: list[tuple[str, str]] = (), status: int = 200,
                  headers: dict | None = None) -> HTMLResponse:
-    if not accounts.accounts_path().exists():
+    if not accounts.has_accounts():
         alerts = [*alerts, ("warning", "尚未创建任何账号。请管理员运行：govdash user add <用户名> --role committee")]
     body = PAGE.format(
         style=STYLE, favicon=FAVICON_DATA_URL, action=SIGN_IN, next=html.escape(safe_next(next_path)),

@@ -6,9 +6,11 @@ well as the Streamlit session's principal and an OpenID Connect sign-in (at the 
 The cookie is `<payload>.<signature>`: base64url JSON {sid, u (account), iat, exp, via, chk} and its
 HMAC-SHA256 under a server secret kept in `session_secret` (0600, made on first use). `chk` binds the
 session to the account's current password hash (or OIDC e-mail), so a password reset or a removed
-account ends every session of it; the role is read afresh from the accounts file on every check.
+account ends every session of it; the role is read afresh from the accounts on every check.
 Signing out records the session id as revoked until the cookie would have expired, so a copied
-cookie stops working too.
+cookie stops working too. The revocations are kept in the records database (govdash.records.signin), which every
+server process on it reads at each check: a sign-out on one process is refused by the others at once and
+survives a restart.
 
 Failed sign-ins slow down guessing without letting anyone lock the owner out (OWASP Authentication
 Cheat Sheet, "Slow down online guessing attacks with device cookies"): failures are counted per
@@ -16,11 +18,13 @@ Cheat Sheet, "Slow down online guessing attacks with device cookies"): failures 
 signed in to the account before carries a signed "known device" cookie and is judged on its own
 (account, device) counter only, so an attacker elsewhere cannot keep it out; and the failures of an
 account from all addresses together (distributed guessing) slow unknown browsers down by a bounded
-delay, never a lock. Counts are shared by all sessions of the server process (one lock) and kept in
-`signin_throttle.json` across restarts (ThrottleStore: one small interface for where they are kept).
+delay, never a lock. The counts live in the records database (govdash.records.signin.ThrottleRecords), shared by
+every server process on it: each change is one transaction the writers take turns at, so no failure counted by
+one process is lost to another's (ThrottleStore: one small interface for where they are kept; a JSON file or
+memory serve tests of the rules alone).
 
-State that cannot be read or written (a full disk, a garbled file, an accounts file that does not
-parse) raises SignInStateError: the server answers it with a Chinese page (503), never by guessing.
+State that cannot be read or written (a full disk, a damaged records database, an accounts file to import that
+does not parse) raises SignInStateError: the server answers it with a Chinese page (503), never by guessing.
 """
 from __future__ import annotations
 
@@ -37,21 +41,23 @@ import secrets
 import threading
 import time
 import tomllib
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from govdash.core.paths import CONFIG_DIR
 from govdash.core.principal import NOBODY, Principal
+from govdash.records import db as records_db
 from govdash.records.accounts import (
     MAX_USERNAME,
     accounts_path,
     authenticate,
     principal_for_email,
     principal_of_account,
-    write_private,
 )
 from govdash.records.accounts import load_accounts as read_accounts
+from govdash.records.signin import RecordsStateError, Revocations, ThrottleRecords
 from govdash.web.registry import allowed_pages
 
 log = logging.getLogger("govdash.access")
@@ -152,7 +158,8 @@ def load_settings(path: Path | None = None) -> AccessSettings:
 
 
 def state_dir() -> Path:
-    """Where the secret, the revocations and the failure counts live: beside the accounts file."""
+    """Where the session secret lives: beside the accounts file (sign-outs and failure counts are in the records
+    database)."""
     env = os.environ.get("GOVDASH_STATE_DIR")
     return Path(env) if env else accounts_path().parent
 
@@ -182,13 +189,24 @@ def _iso(ts: float, settings: AccessSettings) -> str:
 # ---------------------------------------------------------------- state that cannot be read or written
 
 class SignInStateError(RuntimeError):
-    """The sign-in state (secret, revocations, failure counts) or the accounts file cannot be read or
-    written. `kind`: "full" (no space left), "state" (a state file unreadable or garbled), "accounts"
-    (the accounts file). The message (English, with the path and the cause) is for the server log."""
+    """The sign-in state (secret, revocations, failure counts) or the accounts cannot be read or
+    written. `kind`: "full" (no space left), "state" (the secret or the records database unreadable or damaged),
+    "accounts" (the accounts). The message (English, with the path and the cause) is for the server log."""
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
         self.kind = kind
+
+
+@contextmanager
+def records_state():
+    """The records database's failures as SignInStateError (its kind "full" or "state", the cause for the log)."""
+    try:
+        yield
+    except RecordsStateError as exc:
+        raise SignInStateError(exc.kind, str(exc)) from exc
+    except records_db.RecordsError as exc:
+        raise SignInStateError("state", str(exc)) from exc
 
 
 def _state_error(exc: BaseException, path: Path, doing: str) -> SignInStateError:
@@ -196,59 +214,18 @@ def _state_error(exc: BaseException, path: Path, doing: str) -> SignInStateError
     return SignInStateError("full" if full else "state", f"cannot {doing} sign-in state {path}: {exc!r}")
 
 
-def load_accounts(path: Path | None = None) -> dict[str, dict]:
-    """The accounts, or SignInStateError when the file cannot be read or does not parse."""
+def load_accounts(url: str | None = None) -> dict[str, dict]:
+    """The accounts, or SignInStateError when the records database cannot be read (or, before its one-time import,
+    the accounts file of earlier versions does not parse)."""
     try:
-        return read_accounts(path)
-    except (OSError, ValueError) as exc:   # tomllib.TOMLDecodeError is a ValueError
-        raise SignInStateError("accounts", f"cannot read the accounts file {path or accounts_path()}: {exc!r}") from exc
-
-
-class StateFile:
-    """One JSON object in a file beside the accounts (0600, replaced atomically). `changed()` tells when
-    another process (`govdash user unlock`) or an operator replaced it since this one last read or wrote
-    it, so the server picks the change up at the next request. Every failure is a SignInStateError."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._seen: tuple | None = ("never read",)
-
-    def _signature(self) -> tuple | None:
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise _state_error(exc, self.path, "read") from exc
-        return st.st_ino, st.st_mtime_ns, st.st_size
-
-    def changed(self) -> bool:
-        return self._signature() != self._seen
-
-    def load(self) -> dict:
-        signature = self._signature()
-        if signature is None:
-            self._seen = None
-            return {}
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise _state_error(exc, self.path, "read") from exc
-        if not isinstance(data, dict):
-            raise SignInStateError("state", f"cannot read sign-in state {self.path}: not a JSON object")
-        self._seen = signature
-        return data
-
-    def save(self, data: dict) -> None:
-        try:
-            write_private(self.path, json.dumps(data, ensure_ascii=False, indent=0))
-        except OSError as exc:
-            raise _state_error(exc, self.path, "write") from exc
-        self._seen = self._signature()
+        return read_accounts(url)
+    except (OSError, ValueError, records_db.RecordsError) as exc:   # tomllib.TOMLDecodeError is a ValueError
+        raise SignInStateError("accounts", f"cannot read the accounts ({records_db.display_url(url)}, "
+                                           f"importing {accounts_path()}): {exc!r}") from exc
 
 
 class MemoryState:
-    """A StateFile kept in memory only (tests, and a throttle without a folder)."""
+    """Failure counts kept in memory only (tests of the rules alone)."""
 
     def __init__(self):
         self._data: dict = {}
@@ -319,15 +296,14 @@ class Sessions:
 
     MAX_DEVICE_ACCOUNTS = 5   # a shared office browser remembers this many accounts
 
-    def __init__(self, folder: Path, settings: AccessSettings, clock: Clock = time.time, accounts: Path | None = None):
+    def __init__(self, folder: Path, settings: AccessSettings, clock: Clock = time.time, accounts: str | None = None,
+                 revocations: Revocations | None = None):
         self.folder = Path(folder)
         self.settings = settings
         self.clock = clock
         self.accounts = accounts
+        self.revocations = revocations or Revocations()   # the records database's sign-outs
         self._secret_bytes: bytes | None = None
-        self._lock = threading.Lock()
-        self._revoked_file = StateFile(self.folder / "revoked_sessions.json")
-        self._revoked: dict[str, float] = {}
         try:
             _ = self._secret   # made at start-up when it can be; else at the first request that needs it
         except SignInStateError as exc:
@@ -342,16 +318,6 @@ class Sessions:
             except (OSError, ValueError) as exc:
                 raise _state_error(exc, path, "read or create") from exc
         return self._secret_bytes
-
-    def _revoked_now(self) -> dict[str, float]:
-        """The revoked session ids, re-read when the file changed (call with self._lock held)."""
-        if self._revoked_file.changed():
-            try:
-                self._revoked = {str(k): float(v) for k, v in self._revoked_file.load().items()}
-            except (TypeError, ValueError) as exc:
-                raise SignInStateError("state",
-                                       f"cannot read sign-in state {self._revoked_file.path}: {exc!r}") from exc
-        return self._revoked
 
     # the binding of a session to the account as it is now
     def _check(self, user: dict, via: str) -> str:
@@ -390,8 +356,8 @@ class Sessions:
         now = self.clock()
         if not (session.issued - 60 <= now < session.expires):
             return None
-        with self._lock:
-            if session.sid in self._revoked_now():
+        with records_state():
+            if self.revocations.revoked(session.sid):   # read at every check: another process may have signed out
                 return None
         return session, check
 
@@ -415,14 +381,10 @@ class Sessions:
 
     def revoke(self, session: Session) -> None:
         """Sign-out: this session id is refused from now on (kept until the cookie would expire)."""
-        now = self.clock()
-        with self._lock:
-            revoked = {sid: exp for sid, exp in self._revoked_now().items() if exp > now}
-            revoked[session.sid] = session.expires
-            # stored first, then in force: a sign-out the disk refused changes nothing, so the user may sign out
-            # again once it is stored, and no restart brings back a session this server already refused
-            self._revoked_file.save(revoked)
-            self._revoked = revoked
+        # in force once stored: a sign-out the database refused changes nothing, so the user may sign out again
+        # once it can be stored, and no restart (nor another process) brings back a session already refused
+        with records_state():
+            self.revocations.revoke(session.sid, session.expires, self.clock())
 
     # the known-device cookie: `<payload>.<signature>` per account, several joined by "~"
     def _device_entries(self, value: str | None) -> list[tuple[str, str, str]]:
@@ -482,8 +444,9 @@ Key = tuple[str, str, str]        # (scope, account, address or device id); an a
 
 
 class ThrottleStore:
-    """Where the failure counts are kept: `changed()`, `load() -> dict`, `save(dict)`. StateFile (a JSON
-    file beside the accounts) and MemoryState implement it; a records database can take their place."""
+    """Where the failure counts are kept: `changed()`, `load() -> dict`, `save(dict)`, and optionally `locked()`,
+    the transaction one change runs in. The records database (govdash.records.signin.ThrottleRecords) and
+    MemoryState implement it."""
 
     def changed(self) -> bool: ...
     def load(self) -> dict: ...
@@ -505,17 +468,15 @@ class Throttle:
     PENDING_STALE_SECONDS = 60
     MAX_ENTRIES = 20_000
 
-    def __init__(self, settings: AccessSettings, store: Path | ThrottleStore | None, clock: Clock = time.time):
+    def __init__(self, settings: AccessSettings, store: ThrottleStore | None, clock: Clock = time.time):
         self.settings = settings
-        self.store: ThrottleStore = StateFile(store) if isinstance(store, (str, Path)) else (store or MemoryState())
+        self.store: ThrottleStore = store or MemoryState()
+        # a store shared by several processes runs each change in one transaction (ThrottleRecords.locked)
+        self._changing = getattr(self.store, "locked", nullcontext)
         self.clock = clock
         self._lock = threading.Lock()
         self._counts: dict[Key, _Count] = {}
         self._pending: dict[str, float] = {}    # account → since when one of its attempts is being checked
-
-    @property
-    def path(self) -> Path | None:
-        return getattr(self.store, "path", None)
 
     # -------- the stored form: {"v": 2, "entries": [{scope, account, other, failures, …}]}
     def _sync(self) -> None:
@@ -588,14 +549,14 @@ class Throttle:
 
     def check(self, account: str, address: str, device: str | None = None) -> Verdict:
         """Whether an attempt would be checked now (without reserving it)."""
-        with self._lock:
+        with self._lock, records_state():
             self._sync()
             return self._refused(account, address, device, self.clock()) or Verdict(True)
 
     def reserve(self, account: str, address: str, device: str | None = None) -> Verdict:
         """Atomically: refuse an attempt (locked, too early, or another attempt of this account being
         checked right now), or reserve it. Every reserved attempt must be followed by record() or release()."""
-        with self._lock:
+        with self._lock, records_state():
             self._sync()
             now = self.clock()
             refused = self._refused(account, address, device, now)
@@ -616,7 +577,7 @@ class Throttle:
         """The reserved attempt's outcome: a success starts its own counter afresh (`account` at this address,
         or this device; the address and the account's total keep theirs); a failure counts on every counter
         the attempt was judged on, and may lock the ones that lock."""
-        with self._lock:
+        with self._lock, records_state(), self._changing():
             self._pending.pop(account, None)
             self._sync()
             now = self.clock()
@@ -643,7 +604,7 @@ class Throttle:
         """The current failures of one counter: ("account", account, address), ("address", address),
         ("device", account, device id), ("account_total", account)."""
         key = ("address", "", names[0]) if scope == "address" else (scope, names[0], names[1] if len(names) > 1 else "")
-        with self._lock:
+        with self._lock, records_state():
             self._sync()
             count = self._current(key, self.clock())
             return count.failures if count else 0
@@ -651,7 +612,7 @@ class Throttle:
     def entries(self) -> list[dict]:
         """Every counter with failures or a lock now, for the committee (the data page): scope, account,
         address, device, failures, since, last failure, locked until (0: not locked), most recent first."""
-        with self._lock:
+        with self._lock, records_state():
             self._sync()
             now = self.clock()
             rows = []
@@ -675,7 +636,7 @@ class Throttle:
         return self._forget(lambda key: key[0] in ("address", "account") and key[2] == address, f"address={address}")
 
     def _forget(self, match: Callable[[Key], bool], what: str) -> int:
-        with self._lock:
+        with self._lock, records_state(), self._changing():
             self._sync()
             gone = [key for key in self._counts if match(key)]
             for key in gone:
@@ -696,16 +657,16 @@ class Attempt:
     scope: str | None = None
 
 
-def _authenticate(username: str, password: str, accounts: Path | None) -> Principal | None:
+def _authenticate(username: str, password: str, accounts: str | None) -> Principal | None:
     try:
         return authenticate(username, password, accounts)
-    except (OSError, ValueError) as exc:
-        raise SignInStateError("accounts",
-                               f"cannot read the accounts file {accounts or accounts_path()}: {exc!r}") from exc
+    except (OSError, ValueError, records_db.RecordsError) as exc:
+        raise SignInStateError("accounts", f"cannot read the accounts ({records_db.display_url(accounts)}, "
+                                           f"importing {accounts_path()}): {exc!r}") from exc
 
 
 def attempt_sign_in(username: str, password: str, address: str | None, *, throttle: Throttle,
-                    accounts: Path | None = None, device: str | None = None) -> Attempt:
+                    accounts: str | None = None, device: str | None = None) -> Attempt:
     """Check a username and password under the throttle; logs every outcome with account and address.
     `device`: the id of this browser's known-device cookie for the account (verified by Sessions), when
     it has one. SignInStateError when the accounts or the counts cannot be read or written."""
@@ -744,7 +705,7 @@ def attempt_sign_in(username: str, password: str, address: str | None, *, thrott
 UNAVAILABLE_TEXTS = {
     "full": "服务器保存登录状态的磁盘空间已满",
     "state": "服务器上的登录状态文件无法读取",
-    "accounts": "服务器上的账号文件无法读取",
+    "accounts": "服务器上的账号记录无法读取",
 }
 
 
@@ -775,21 +736,25 @@ def shared_settings() -> AccessSettings:
 
 
 def shared_sessions() -> Sessions:
-    """The process's one session store (per state folder): what every request and script run checks."""
+    """The process's one session store (per state folder and records database): what every request and script run
+    checks; its sign-outs are those of every process on the records database."""
     settings = shared_settings()
-    key = ("sessions", str(state_dir()), str(accounts_path()), settings)
+    url = records_db.records_url()
+    key = ("sessions", str(state_dir()), str(accounts_path()), url, settings)
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = Sessions(state_dir(), settings)
+            _shared[key] = Sessions(state_dir(), settings, revocations=Revocations(url))
         return _shared[key]
 
 
 def shared_throttle() -> Throttle:
+    """The process's throttle: its counts are those of every process on the records database."""
     settings = shared_settings()
-    key = ("throttle", str(state_dir()), settings)
+    url = records_db.records_url()
+    key = ("throttle", url, settings)
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = Throttle(settings, state_dir() / "signin_throttle.json")
+            _shared[key] = Throttle(settings, ThrottleRecords(url))
         return _shared[key]
 
 

@@ -106,10 +106,11 @@ def settings_file(work: Path) -> Path:
 
 @pytest.fixture
 def full_filesystem(tmp_path):
-    """A 64 KiB tmpfs for the sign-in state (root only); `fill()` fills it, `free()` empties it again."""
+    """A 1 MiB tmpfs for the sign-in state (root only: room for the records database's SQLite file and its log);
+    `fill()` fills it, `free()` empties it again."""
     folder = tmp_path / "state"
     folder.mkdir(mode=0o700)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(folder)],
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(folder)],
                              capture_output=True, text=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs for a full filesystem (needs root): {mounted.stderr.strip()}")

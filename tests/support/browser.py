@@ -68,17 +68,19 @@ def streamlit_server(work: Path, env: dict):
 @contextmanager
 def app_server(work: Path, db: Path, users: dict[str, tuple[str, str]], env: dict | None = None):
     """streamlit_server on its own copy of the warehouse `db` (work/warehouse.duckdb) and its own accounts file
-    (work/accounts.toml) holding `users` (account → (role, password)), with `env` added to the server's environment;
-    yields {"url", "db" (the copy), "work"}."""
+    (work/accounts.toml) holding `users` (account → (role, password)) and its own records database
+    (work/records.sqlite3, unless `env` names another), with `env` added to the server's environment;
+    yields {"url", "db" (the copy), "work", "records" (the records database's URL)}."""
     from govdash.records import accounts as account_store
 
     copy = work / "warehouse.duckdb"
     shutil.copy(db, copy)
-    accounts = work / "accounts.toml"
+    accounts = work / "accounts.toml"     # no such file: the accounts are in the records database
+    env = {"GOVDASH_RECORDS_URL": f"sqlite:///{work / 'records.sqlite3'}", **(env or {})}
     for name, (role, password) in users.items():
-        account_store.set_user(name, role, password, path=accounts)
-    with streamlit_server(work, {"GOVDASH_DB": str(copy), "GOVDASH_ACCOUNTS": str(accounts), **(env or {})}) as url:
-        yield {"url": url, "db": copy, "work": work}
+        account_store.set_user(name, role, password, url=env["GOVDASH_RECORDS_URL"])
+    with streamlit_server(work, {"GOVDASH_DB": str(copy), "GOVDASH_ACCOUNTS": str(accounts), **env}) as url:
+        yield {"url": url, "db": copy, "work": work, "records": env["GOVDASH_RECORDS_URL"]}
 
 
 def _elsewhere(url: str) -> bool:

@@ -1,0 +1,133 @@
+"""The records database's tables as SQLAlchemy Core sees them at the newest migration (govdash/records/migrations/
+creates and changes them; tests/test_records.py checks the two agree)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# sign-in: sessions signed out (refused until the cookie would have expired) and failed sign-ins' counters
+revoked_sessions = sa.Table(
+    "revoked_sessions", metadata,
+    sa.Column("sid", sa.String(64), primary_key=True),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Index("revoked_sessions_expires", "expires_at"),
+)
+signin_failures = sa.Table(
+    "signin_failures", metadata,
+    sa.Column("scope", sa.String(16), primary_key=True),
+    sa.Column("account", sa.Text, primary_key=True),
+    sa.Column("other", sa.Text, primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("first_failure", sa.Float, nullable=False),
+    sa.Column("last_failure", sa.Float, nullable=False),
+    sa.Column("locked_until", sa.Float, nullable=False),
+)
+# one row per kind of shared state: its writers bump the number under the row's lock, so writers of every
+# process take turns and a reader knows whether to read the state again
+state_generations = sa.Table(
+    "state_generations", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("generation", sa.BigInteger, nullable=False),
+)
+
+# accounts: role as the account was given it ("department" with its dept, or committee / assessment)
+accounts = sa.Table(
+    "accounts", metadata,
+    sa.Column("username", sa.Text, primary_key=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("dept", sa.Text),
+    sa.Column("display_name", sa.Text),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("email", sa.Text),
+)
+# one-time imports of records kept elsewhere before: recorded once, their source never read again
+record_imports = sa.Table(
+    "record_imports", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("imported_at", sa.Float, nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+)
+
+
+# publications (定稿发布): insert-only, every column and file the warehouse's archive_* tables held
+def _files(name: str, parent: str) -> sa.Table:
+    return sa.Table(
+        name, metadata,
+        sa.Column("publication_id", sa.Text, sa.ForeignKey(f"{parent}.publication_id"), primary_key=True),
+        sa.Column("kind", sa.String(16), primary_key=True),
+        sa.Column("file_name", sa.Text, nullable=False),
+        sa.Column("mime", sa.Text, nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("size", sa.BigInteger, nullable=False),
+        sa.Column("content", sa.LargeBinary, nullable=False),
+    )
+
+
+bulletin_publications = sa.Table(
+    "bulletin_publications", metadata,
+    sa.Column("publication_id", sa.Text, primary_key=True),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("supersedes", sa.Text),
+    sa.Column("published_at", sa.DateTime, nullable=False),
+    sa.Column("published_by", sa.Text, nullable=False),
+    sa.Column("as_of", sa.DateTime, nullable=False),
+    sa.Column("provisional", sa.Boolean, nullable=False),
+    sa.Column("settings_sha256", sa.String(64), nullable=False),
+    sa.Column("scoring_version", sa.Text, nullable=False),
+    sa.Column("ingest_runs", sa.Text, nullable=False),
+    sa.Column("bulletin_json", sa.Text, nullable=False),
+    sa.Column("bulletin_sha256", sa.String(64), nullable=False),
+    sa.Column("skipped_kinds", sa.Text, nullable=False),
+    sa.Column("changes", sa.Text),
+    sa.Column("reason", sa.Text),
+    sa.UniqueConstraint("month", "version", name="bulletin_publications_month_version"),
+)
+bulletin_files = _files("bulletin_files", "bulletin_publications")
+assessment_publications = sa.Table(
+    "assessment_publications", metadata,
+    sa.Column("publication_id", sa.Text, primary_key=True),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("quarter", sa.Integer),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("supersedes", sa.Text),
+    sa.Column("published_at", sa.DateTime, nullable=False),
+    sa.Column("published_by", sa.Text, nullable=False),
+    sa.Column("as_of", sa.DateTime, nullable=False),
+    sa.Column("scoring_version", sa.Text, nullable=False),
+    sa.Column("settings_sha256", sa.String(64), nullable=False),
+    sa.Column("ingest_runs", sa.Text, nullable=False),
+    sa.Column("assessment_json", sa.Text, nullable=False),
+    sa.Column("assessment_sha256", sa.String(64), nullable=False),
+    sa.Column("changes", sa.Text),
+    sa.Column("reason", sa.Text),
+    sa.UniqueConstraint("period", "version", name="assessment_publications_period_version"),
+)
+assessment_files = _files("assessment_files", "assessment_publications")
+
+# scoring versions: each saved version's whole settings text, never rewritten, and the saves and applies in order
+scoring_versions = sa.Table(
+    "scoring_versions", metadata,
+    sa.Column("version_id", sa.String(16), primary_key=True),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("saved_at", sa.String(19), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("based_on", sa.Text, nullable=False),
+    sa.Column("body_sha256", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+scoring_history = sa.Table(
+    "scoring_history", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("version_id", sa.String(16), nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("at", sa.String(19), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("based_on", sa.Text),
+)
