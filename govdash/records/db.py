@@ -36,6 +36,20 @@ def default_path() -> Path:
     return folder / "records.sqlite3"
 
 
+def seal_key_path() -> Path:
+    """The archive's seal key (HMAC, 0600, made on first use): `$GOVDASH_SEAL_KEY_FILE`, else seal.key beside
+    the default records file. It is kept outside both databases, so holding a database is not holding the key."""
+    env = os.environ.get("GOVDASH_SEAL_KEY_FILE", "").strip()
+    return Path(env) if env else default_path().parent / "seal.key"
+
+
+def seal_head_path() -> Path:
+    """The chain's head beside the key (the last publication's sequence number and seal), so deleting the
+    newest publication is detected too."""
+    key = seal_key_path()
+    return key.with_name(key.name + ".head")
+
+
 def normalise_url(url: str) -> str:
     """A PostgreSQL URL without a driver means psycopg 3 (SQLAlchemy's default would be psycopg2)."""
     url = url.strip()
