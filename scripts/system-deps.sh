@@ -16,7 +16,7 @@ if ! $runtime_only; then
   command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
   # the browser tests drive Debian's Chromium (Playwright cannot download its own browser here)
   [ -x /usr/bin/chromium ] || need+=(chromium)
-  # the records database is tested against a real PostgreSQL too (tests/support/postgres.py runs initdb/pg_ctl)
+  # the records database is tested against a real PostgreSQL too (tests/support/records.py runs initdb/pg_ctl)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 fi
 if [ ${#need[@]} -gt 0 ]; then

@@ -12,6 +12,8 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh || exit 1
 bash scripts/system-deps.sh || exit 1
+# system-deps.sh installed every service the tests start themselves (PostgreSQL, nginx): a missing one fails them
+export GOVDASH_REQUIRE_SERVICES=1
 
 failed=()
 tier() {  # tier NAME PYTEST-ARGS...: one pytest run; exit 5 (nothing selected) is a pass
