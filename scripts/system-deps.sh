@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # System packages the tests use: LibreOffice (a real reader for the Word/Excel files, and the PDF of the
 # 通报), poppler-utils (pdffonts/pdftoppm: the PDF's fonts and page images), Chromium and CJK fonts
-# (browser tests). Installed from Debian's packages when missing. `--runtime`: only what the running product
-# needs (LibreOffice and the CJK fonts for the PDF of the 通报), as scripts/start.sh asks for.
+# (browser tests), nginx (the replicas behind one proxy: deploy/nginx.conf, tests/test_replicas.py). Installed from
+# Debian's packages when missing. `--runtime`: only what the running product needs (LibreOffice and the CJK fonts
+# for the PDF of the 通报), as scripts/start.sh asks for; an operator running replicas installs nginx with the rest.
 set -euo pipefail
 runtime_only=false
 [ "${1:-}" = "--runtime" ] && runtime_only=true
@@ -15,6 +16,8 @@ if ! $runtime_only; then
   command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
   # the browser tests drive Debian's Chromium (Playwright cannot download its own browser here)
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  # the replica tests start Debian's nginx as the current user with deploy/nginx.conf (light: no extra modules)
+  [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
