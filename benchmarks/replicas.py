@@ -109,6 +109,16 @@ class Nginx:
             return []
         return re.findall(r'"([^"]*)" \d+ .*? upstream=(\S+)', self.access_log.read_text(errors="replace"))
 
+    def upstreams_after(self, seen: int, count: int, timeout: float = 30) -> list[tuple[str, str]]:
+        """The requests logged after the first `seen`, once there are `count` of them: nginx writes a request's
+        line after its response has gone out (a websocket's when it closes), so a client may be ahead of the log."""
+        deadline = time.monotonic() + timeout
+        while True:
+            logged = self.upstreams()[seen:]
+            if len(logged) >= count or time.monotonic() > deadline:
+                return logged
+            time.sleep(0.02)   # the log file has no event to await
+
 
 def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
     if proc.poll() is None:

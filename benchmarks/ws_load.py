@@ -259,7 +259,7 @@ def measure(db: Path, sessions: list[int], n_replicas: int, page: str = "", quer
                            "load_avg_1m_before": round(load_before[0], 2), "load_avg_1m_after": round(load_after[0], 2),
                            "error_kinds": sorted(set(errors))[:5]}
                     if n_replicas > 1:
-                        answered = [u for line, u in front.upstreams()[upstream_before:] if STREAM in line]
+                        answered = [u for line, u in front.upstreams_after(upstream_before, n) if STREAM in line]
                         row["websockets_per_replica"] = {a: sum(1 for u in answered if u == a) for a in pids}
                     rounds.append(row)
     finally:
