@@ -253,6 +253,9 @@ def measure(db: Path, sessions: list[int], n_replicas: int, page: str = "", quer
                     server = [t for r in started for t in _server_runs(r, logged[r.url])]
                     row = {"replicas": n_replicas, "sessions": n, "ok": len(times), "errors": len(errors),
                            "median_s": _quantile(times, statistics.median), "worst_s": _quantile(times, max),
+                           # the websocket's handshake (through nginx when there are replicas)
+                           "connect_median_s": _quantile([r.connect_seconds for r in runs if r.connect_seconds],
+                                                         statistics.median),
                            "server_run_median_s": _quantile(server, statistics.median),
                            "server_run_worst_s": _quantile(server, max),
                            "rss_peak_mb": peaks, "rss_after_mb": {a: served.rss_mb(p) for a, p in pids.items()},

@@ -10,7 +10,8 @@ processes on the same warehouse file and the same sign-in state, nginx in front 
   replica's own log has the page run), and sign-ins spread over both;
 - the sign-in cookie is valid on either replica (one shared state), so a replica taken out keeps its users signed in;
 - an ingest (the warehouse snapshot swapped by rename) is seen by both replicas without a restart: the month's 派单数
-  on each becomes the figure `govdash report bulletin` gives for the new snapshot.
+  on each becomes the figure `govdash report bulletin` gives for the new snapshot;
+- `govdash bench load` serves every virtual user on one replica and on two.
 """
 from __future__ import annotations
 
@@ -208,6 +209,25 @@ def test_an_ingest_is_seen_by_both_replicas_without_a_restart(pair):
     after = {r.url: _dispatched(_run(r.url, cookie)) for r in pair["replicas"]}
     assert after == {r.url: expected for r in pair["replicas"]}, (before, after, expected)
     assert [r.proc.pid for r in pair["replicas"]] == pids and all(r.proc.poll() is None for r in pair["replicas"])
+
+
+# ---------------------------------------------------------------- the load benchmark
+
+@pytest.mark.browser
+def test_the_load_bench_serves_every_session_on_one_and_on_two_replicas(sample_db):
+    """`govdash bench load` starts its replicas (and nginx for two), and every virtual user's page run ends."""
+    require_nginx()
+    out = subprocess.run([sys.executable, "-m", "govdash.cli", "bench", "load", "--sessions", "3", "--replicas", "1,2",
+                          "--db", str(sample_db), "--json"], cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rounds = json.loads(out.stdout)["rounds"]
+    assert [(r["replicas"], r["sessions"]) for r in rounds] == [(1, 3), (2, 3)]
+    for r in rounds:
+        assert r["ok"] == 3 and r["errors"] == 0, r
+        assert 0 < r["median_s"] <= r["worst_s"], r
+        assert len(r["rss_peak_mb"]) == r["replicas"] and min(r["rss_peak_mb"].values()) > 50, r
+        assert r["server_run_median_s"] is not None, r
+    assert sum(rounds[1]["websockets_per_replica"].values()) == 3, rounds[1]
 
 
 # ---------------------------------------------------------------- across replicas, once the records database lands
