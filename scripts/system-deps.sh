@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # System packages the tests use: LibreOffice (a real reader for the Word/Excel files, and the PDF of the
 # 通报), poppler-utils (pdffonts/pdftoppm: the PDF's fonts and page images), Chromium and CJK fonts
-# (browser tests), PostgreSQL (the records database's tests start a throwaway server of their own). Installed from
-# Debian's packages when missing. `--runtime`: only what the running product
-# needs (LibreOffice and the CJK fonts for the PDF of the 通报), as scripts/start.sh asks for.
+# (browser tests), PostgreSQL (the records database's tests start a throwaway server of their own) and nginx (the
+# replicas behind one proxy: deploy/nginx.conf, tests/test_replicas.py). Installed from Debian's packages when
+# missing. `--runtime`: only what the running product needs (LibreOffice and the CJK fonts for the PDF of the 通报),
+# as scripts/start.sh asks for; an operator running replicas installs nginx with the rest.
 set -euo pipefail
 runtime_only=false
 [ "${1:-}" = "--runtime" ] && runtime_only=true
@@ -18,6 +19,8 @@ if ! $runtime_only; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   # the records database is tested against a real PostgreSQL too (tests/support/records.py runs initdb/pg_ctl)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+  # the replica tests start Debian's nginx as the current user with deploy/nginx.conf (light: no extra modules)
+  [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -150,7 +150,8 @@ def build(_full: bool) -> None:
     click.echo("已重建")
 
 
-@main.command()
+@main.group(invoke_without_command=True)
+@click.pass_context
 @click.option("--scale", "scales", type=float, multiple=True, default=[1.0], show_default=True,
               help="数据规模（可多次给出）")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None, help="数据与仓库存放目录")
@@ -159,9 +160,13 @@ def build(_full: bool) -> None:
 @click.option("--incremental", is_flag=True,
               help="增量导入基准：一天与十天的数据导入已有仓库与近空仓库之比、"
                    "历史截止时点与当前的通报、导入与单趟 SQL 下限之比")
-def bench(scales: tuple[float, ...], workdir: Path | None, browser: bool, as_json: bool, incremental: bool) -> None:
-    """基准测试：导入吞吐、模型构建、月度通报、年度考核、内存与浏览器首屏。"""
+def bench(ctx: click.Context, scales: tuple[float, ...], workdir: Path | None, browser: bool, as_json: bool,
+          incremental: bool) -> None:
+    """基准测试：导入吞吐、模型构建、月度通报、年度考核、内存与浏览器首屏；`govdash bench load`：多会话负载。"""
     import tempfile
+
+    if ctx.invoked_subcommand is not None:
+        return
 
     from govdash.cli.bench import machine, run_incremental, run_scale
 
@@ -202,6 +207,50 @@ def bench(scales: tuple[float, ...], workdir: Path | None, browser: bool, as_jso
                            else ""))
     if as_json:
         click.echo(json_text(results))
+
+
+def _counts(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"应为以逗号分隔的正整数：{text}") from None
+    if not values or min(values) < 1:
+        raise click.BadParameter(f"应为以逗号分隔的正整数：{text}")
+    return values
+
+
+@bench.command("load")
+@click.option("--sessions", default="1,10,20,40", show_default=True, help="每轮同时打开页面的会话数（逗号分隔）")
+@click.option("--replicas", default="1", show_default=True,
+              help="副本数（逗号分隔，如 1,2）；两个及以上时由 nginx 按登录会话分配（deploy/nginx.conf）")
+@click.option("--db", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="数据仓库（默认 $GOVDASH_DB 或 data/govdash.duckdb；测量时使用其副本）")
+@click.option("--month", default="2024-10", show_default=True, help="打开月度通报的月份")
+@click.option("--timeout", default=180.0, show_default=True, help="每个会话等待页面运行结束的秒数")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def bench_load(sessions: str, replicas: str, db: Path | None, month: str, timeout: float, as_json: bool) -> None:
+    """多会话负载：每个虚拟用户经 HTTP 登录，再经 websocket 打开月度通报，测量页面运行结束的时间（不用浏览器）。"""
+    from benchmarks.ws_load import measure
+    from govdash.cli.bench import machine
+    from warehouse.db import warehouse_path
+
+    db = db or warehouse_path()
+    if not db.exists():
+        fail(f"数据仓库不存在：{db}。请先运行 govdash ingest。")
+    results = {"machine": machine(), "command": f"govdash bench load --sessions {sessions} --replicas {replicas}"
+               + (f" --month {month}" if month != "2024-10" else ""), "rounds": []}
+    for n in _counts(replicas):
+        results["rounds"] += measure(db, _counts(sessions), n, query=f"month={month}", timeout=timeout,
+                                     progress=lambda m: click.echo(m, err=True))
+    if as_json:
+        click.echo(json_text(results))
+        return
+    click.echo("副本 会话 完成 错误 中位(秒) 最慢(秒) 服务端中位(秒) 各副本内存峰值(MiB) 负载(前/后)")
+    for r in results["rounds"]:
+        rss = " / ".join(f"{v:.0f}" for v in r["rss_peak_mb"].values())
+        click.echo(f"{r['replicas']:>4} {r['sessions']:>4} {r['ok']:>4} {r['errors']:>4} {r['median_s'] or '—':>8} "
+                   f"{r['worst_s'] or '—':>8} {r['server_run_median_s'] or '—':>12} {rss:>18} "
+                   f"{r['load_avg_1m_before']}/{r['load_avg_1m_after']}")
 
 
 @main.command()
