@@ -145,8 +145,8 @@ def _await_health(url: str, proc: subprocess.Popen, log_path: Path, what: str) -
 @contextmanager
 def replicas(n: int, work: Path, env: dict):
     """`n` processes of `govdash serve` on free loopback ports, each with `env` added to the environment (the same
-    GOVDASH_DB, GOVDASH_ACCOUNTS and GOVDASH_STATE_DIR for all: one warehouse, one sign-in state); yields them once
-    every one answers its health check. Logs: work/replica-<i>.log."""
+    GOVDASH_DB, GOVDASH_RECORDS_URL and GOVDASH_STATE_DIR for all: one warehouse, one records database); yields them
+    once every one answers its health check. Logs: work/replica-<i>.log."""
     started: list[Replica] = []
     logs = []
     try:

@@ -85,6 +85,7 @@ class PageRun:
     messages: int = 0
     exceptions: list[str] = field(default_factory=list)
     error_boxes: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)      # every other alert's text (success, info, warning)
     headings: list[str] = field(default_factory=list)
     metrics: dict[str, str] = field(default_factory=dict)
 
@@ -119,7 +120,8 @@ def rerun_message(base: str, page: str, query: str) -> bytes:
 
 
 def _read_element(run: PageRun, forward) -> None:
-    """What a page drew that the benchmark and the tests look at: exceptions, error boxes, headings, metrics."""
+    """What a page drew that the benchmark and the tests look at: exceptions, error boxes, notices, headings,
+    metrics."""
     if forward.WhichOneof("type") != "delta" or forward.delta.WhichOneof("type") != "new_element":
         return
     element = forward.delta.new_element
@@ -128,6 +130,8 @@ def _read_element(run: PageRun, forward) -> None:
         run.exceptions.append(f"{element.exception.type}: {element.exception.message}")
     elif kind == "alert" and element.alert.format == element.alert.ERROR:
         run.error_boxes.append(element.alert.body)
+    elif kind == "alert":
+        run.notices.append(element.alert.body)
     elif kind == "heading":
         run.headings.append(element.heading.body)
     elif kind == "metric":
@@ -225,10 +229,12 @@ def measure(db: Path, sessions: list[int], n_replicas: int, page: str = "", quer
     work.mkdir(parents=True, exist_ok=True)
     copy = work / "warehouse.duckdb"
     shutil.copy(db, copy)
-    accounts = work / "accounts.toml"
-    set_user(USER[0], "committee", USER[1], path=accounts)
+    # the replicas' records database: $GOVDASH_RECORDS_URL when set (PostgreSQL for replicas on several machines),
+    # else a SQLite file of this run
+    records = os.environ.get("GOVDASH_RECORDS_URL") or f"sqlite:///{work / 'records.sqlite3'}"
+    set_user(USER[0], "committee", USER[1], url=records)
     (work / "state").mkdir(exist_ok=True)
-    env = {"GOVDASH_DB": str(copy), "GOVDASH_ACCOUNTS": str(accounts), "GOVDASH_STATE_DIR": str(work / "state"),
+    env = {"GOVDASH_DB": str(copy), "GOVDASH_RECORDS_URL": records, "GOVDASH_STATE_DIR": str(work / "state"),
            "GOVDASH_LOG_RUNS": "1"}
     rounds = []
     try:

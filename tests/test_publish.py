@@ -444,13 +444,12 @@ def test_scoring_versions_save_view_and_apply_round_trip(scoring_file):
         apply_scoring_version("v0009", "office")
 
 
-def test_a_saved_version_names_the_person_who_saved_it(committed_sample_db, scoring_file, tmp_path, monkeypatch):
+def test_a_saved_version_names_the_person_who_saved_it(committed_sample_db, scoring_file, tmp_path):
     """The version list (年度考核 page, 保存人) names the person by the account's real name, as a publication names
     its publisher, never the account name (an English word such as "assessment")."""
-    from govdash.core import scoring_versions as sv
     from govdash.records import accounts as account_store
+    from govdash.records import scoring_versions as sv
 
-    monkeypatch.setenv("GOVDASH_ACCOUNTS", str(tmp_path / "accounts.toml"))
     account_store.set_user("office", "assessment", "office-password-1")
     account_store.set_display_name("office", "李华")
     candidate = tmp_path / "candidate.toml"

@@ -22,6 +22,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -46,7 +47,7 @@ def _get(base: str, path: str, cookie: str = "", origin: str = "") -> tuple[int,
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         response.read()
-        return response.status, dict(response.headers)
+        return response.status, {k.lower(): v for k, v in response.headers.items()}
     finally:
         conn.close()
 
@@ -101,10 +102,12 @@ def test_the_shipped_file_keeps_a_sign_in_on_one_replica_and_passes_the_websocke
 # ---------------------------------------------------------------- two replicas behind nginx
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory):
-    """Two `govdash serve` on one warehouse (a small generated city), one accounts file and one state folder, the
+def pair(tmp_path_factory, postgres_server):
+    """Two `govdash serve` on one warehouse (a small generated city) and one records database on this run's real
+    PostgreSQL (accounts, sign-outs, failed sign-ins, publications), one state folder (the session secret), the
     access rules with the proxy's client-address header declared (X-Real-IP, as README advises), nginx in front."""
     from govdash.records import accounts as account_store
+    from govdash.records import db as records_db
     from pipelines.ingest import ingest
     from pipelines.sample import generate
 
@@ -114,13 +117,15 @@ def pair(tmp_path_factory):
     generate(work / "second", seed=2, scale=0.05)   # other event ids: loaded later, it adds October's whistles
     db = work / "warehouse.duckdb"
     assert ingest([work / "first"], db_path=db).exit_code in (0, 2)
-    accounts = work / "accounts.toml"
-    account_store.set_user(CHAIR[0], "committee", CHAIR[1], path=accounts)
+    records = postgres_server.new_database()
+    account_store.set_user(CHAIR[0], "committee", CHAIR[1], url=records)
     (work / "state").mkdir()
-    env = {"GOVDASH_DB": str(db), "GOVDASH_ACCOUNTS": str(accounts), "GOVDASH_STATE_DIR": str(work / "state"),
+    env = {"GOVDASH_DB": str(db), "GOVDASH_RECORDS_URL": records, "GOVDASH_STATE_DIR": str(work / "state"),
+           "GOVDASH_SEAL_KEY_FILE": str(work / "seal.key"),
            "GOVDASH_ACCESS_SETTINGS": str(settings_file(work)), "GOVDASH_LOG_RUNS": "1"}
     with served.replicas(2, work, env) as started, nginx_in_front([r.url for r in started], work) as front:
         yield {"replicas": started, "nginx": front, "db": db, "env": env, "work": work}
+    records_db.forget(records)
 
 
 def _replica_of(pair, address: str):
@@ -154,7 +159,10 @@ def test_sign_in_and_a_page_run_through_nginx(pair):
 @pytest.mark.browser
 def test_one_sign_in_stays_on_one_replica(pair):
     front = pair["nginx"]
+    start = len(front.upstreams())
     cookies = [sign_in(front.url, CHAIR) for _ in range(12)]
+    # nginx logs a request after answering it: wait for the twelve sign-ins' lines before counting from here
+    front.upstreams_after(start, 12)
     chosen = {}
     for cookie in cookies:
         seen = len(front.upstreams())
@@ -230,8 +238,60 @@ def test_the_load_bench_serves_every_session_on_one_and_on_two_replicas(sample_d
     assert sum(rounds[1]["websockets_per_replica"].values()) == 3, rounds[1]
 
 
-# ---------------------------------------------------------------- across replicas, once the records database lands
-#
-# Signing out on one replica must end the session on the other, and a bulletin published through one replica must
-# show as published on the other. Both need the sign-in records and the publications in the records database that
-# every replica shares (GOVDASH_RECORDS_URL); their tests belong here, against the `pair` fixture above.
+# ---------------------------------------------------------------- what people make, shared by the replicas
+
+def _post(base: str, path: str, cookie: str) -> tuple[int, dict]:
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        conn.request("POST", path, body="", headers={"Cookie": cookie, "Origin": base,
+                                                     "Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        response.read()
+        return response.status, {k.lower(): v for k, v in response.headers.items()}
+    finally:
+        conn.close()
+
+
+@pytest.mark.browser
+def test_a_sign_out_through_one_replica_is_refused_by_the_other_at_its_next_request(pair):
+    front = pair["nginx"]
+    cookie = sign_in(front.url, CHAIR)
+    for replica in pair["replicas"]:
+        assert _get(replica.url, "/whistle", cookie)[0] == 200, replica.url
+    seen = len(front.upstreams())
+    status, headers = _post(front.url, "/account/sign-out", cookie)
+    assert status == 303, (status, headers)
+    # the replica nginx sent the sign-out to (its log line may follow a late line of the sign-in)
+    deadline = time.monotonic() + 30
+    while not (out := [u for line, u in front.upstreams()[seen:] if "/account/sign-out" in line]):
+        assert time.monotonic() < deadline, front.upstreams()[seen:]
+        time.sleep(0.02)   # the log file has no event to await
+    (signed_out_on,) = out
+    other = next(r for r in pair["replicas"] if not r.url.endswith("//" + signed_out_on))
+    # the very next request on the other replica: the sign-in page, and its websocket is refused
+    status, headers = _get(other.url, "/whistle", cookie)
+    assert status == 303 and headers.get("location", "").startswith("/account/sign-in"), (status, headers)
+    assert _run(other.url, cookie).outcome in ("refused", "closed")
+    for replica in pair["replicas"]:
+        assert _get(replica.url, "/whistle", cookie)[0] == 303, replica.url
+
+
+@pytest.mark.browser
+def test_a_month_published_by_one_process_is_served_as_published_by_both_replicas(pair):
+    """Publishing writes the records database every replica reads: a month published by `govdash publish` (a third
+    process on the same records) shows as published on each replica at its next page run, with no restart."""
+    front, env = pair["nginx"], pair["env"]
+    cookie = sign_in(front.url, CHAIR)
+    month = "2024-09"
+    query = f"month={month}"
+    before = [asyncio.run(page_run(r.url, cookie, "", query, timeout=180)) for r in pair["replicas"]]
+    assert all(run.ok for run in before), [run.error() for run in before]
+    assert not any("定稿发布" in note for run in before for note in run.notices), [run.notices for run in before]
+    published = subprocess.run([sys.executable, "-m", "govdash.cli", "publish", "--month", month, "--user", CHAIR[0]],
+                               env={**os.environ, **env}, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert published.returncode == 0, published.stderr[-2000:]
+    for replica in pair["replicas"]:
+        run = asyncio.run(page_run(replica.url, cookie, "", query, timeout=180))
+        assert run.ok, (replica.url, run.error())
+        assert any("通报已于" in note and "定稿发布" in note for note in run.notices), (replica.url, run.notices)
