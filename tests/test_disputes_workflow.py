@@ -184,6 +184,10 @@ def test_who_rules_and_how(wh, records_url):
     assert (step["step"], step["decision"], step["days_granted"], step["by_user"]) == ("ruled", "approve", 2, "office")
     with pytest.raises(DisputeRefused, match="当前为“已批准”，没有待裁定的申请"):
         rule_dispute(wh, OFFICE, new, False, "改判", at="2024-10-10 09:00", url=records_url)
+    # an approval stands: the same ground is not filed again, another judgment of the item (its rating) may be
+    with pytest.raises(DisputeRefused, match=f"以“客观原因延期”提出的申诉（编号 {new}）已获批准"):
+        file(wh, records_url, ground="客观原因延期", days=1, at="2024-10-10 10:00")
+    assert file(wh, records_url, ground="误评", contact="回访", at="2024-10-10 10:00") == new + 1
 
 
 def test_withdrawal_only_by_the_filer_and_only_while_pending(wh, records_url):

@@ -309,8 +309,8 @@ def file_dispute(con, principal: Principal, item_text: str, ground: str, reason:
                 raise DisputeRefused(f"该事项的申诉（编号 {d['id']}）已被驳回，不能再次申诉"
                                      + ("；复核裁定为最终裁定" if any(x["step"] == "reviewed" for x in d["steps"])
                                         else "，只能对其申请复核（govdash dispute escalate）"))
-            if d["state"] == "approved":
-                raise DisputeRefused(f"该事项的申诉（编号 {d['id']}）已获批准，无需再次申诉")
+            if d["state"] == "approved" and d["ground"] == ground:
+                raise DisputeRefused(f"该事项以“{ground}”提出的申诉（编号 {d['id']}）已获批准，无需再次申诉")
         _not_before(at, [x for d in same_item for x in d["steps"]])
         row = {"item_kind": it.kind, "event_id": it.event_id, "dept_id": it.dept_id,
                "assigned_at": judged.assigned_at, "rating_period": it.rating_period, "jpc_id": it.jpc_id,
