@@ -104,7 +104,13 @@ def test_a_rating_row_and_a_burden_entry_have_their_own_windows_and_grounds(wh, 
         file(wh, records_url, item=RATING, ground="派错部门")
     with pytest.raises(DisputeRefused, match="截止于 2024年10月12日（评价期末 2024年9月30日后"):
         file(wh, records_url, item=RATING, ground="误评", contact="回访", at="2024-10-13 08:00")
+    with pytest.raises(DisputeRefused, match="早于该事项产生的时间（2024年9月1日 00:00）"):
+        file(wh, records_url, item=RATING, ground="误评", contact="回访", at="2024-08-31 23:00")
     rating = file(wh, records_url, item=RATING, ground="误评", contact="回访", at="2024-10-12 08:00")
+    with pytest.raises(DisputeRefused, match="早于该事项产生的时间（2024年1月11日 23:22）"):
+        file(wh, records_url, item=BURDEN, ground="已准入", ref="B11", at="2024-01-11 23:00")
+    with pytest.raises(DisputeRefused, match="不在负担负面清单上"):
+        file(wh, records_url, item="burden:T2024000026", ground="已准入", ref="B11", at="2024-01-25 09:00")
     with pytest.raises(DisputeRefused, match="须写明准入清单中的事项名称"):
         file(wh, records_url, item=BURDEN, ground="已准入", at="2024-02-01 09:00")
     with pytest.raises(DisputeRefused, match="截止于 2024年2月6日（任务所在月末 2024年1月31日后第 5 个工作日）"):
