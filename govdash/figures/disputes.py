@@ -362,7 +362,8 @@ def rule_dispute(con, principal: Principal, dispute_id: int, approve: bool, reas
                  settings: dict | None = None, url: str | None = None) -> dict:
     """Rule on a pending dispute (§9.3): 初审 by the assessment office, 复核 by the committee, never by the
     dispute's own department; approve (客观原因延期: the days granted, at most those asked — all of them when
-    not given) or reject, always with a reason. Returns the step recorded."""
+    not given) or reject, always with a reason. A ruling after its deadline is still recorded (until then the
+    dispute counts as overdue for a ruling). Returns the step recorded."""
     s = dispute_settings(settings)
     current = current or now()
     at = parse_moment(at, current)
