@@ -67,7 +67,7 @@ HELPERS = {
     published: set(),
     lookups: {"code_text_labels"},
     cutoff: {"cutoff_rule", "rule_cutoff", "now", "default_cutoff", "period_default_cutoff", "month_end",
-             "month_default_cutoff", "data_end", "cutoff_status"},
+             "month_default_cutoff", "data_end", "cutoff_status", "working_day_after"},
     assessment: {"period_bounds", "previous_period", "component_actuals", "deduction_records", "score_departments",
                  "assessment", "assessment_issuer"},
     published_assessments: {"changed_scores"},

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from govdash.cli.common import fail, progress_echo
+from govdash.cli.dispute import dispute
 from govdash.cli.publish import publish
 from govdash.cli.report import report
 from govdash.cli.scoring import scoring
@@ -269,7 +270,7 @@ def serve(port: int, address: str) -> None:
     os.execvp(cmd[0], cmd)
 
 
-for command in (report, publish, user, scoring):
+for command in (report, publish, user, scoring, dispute):
     main.add_command(command)
 
 

@@ -31,15 +31,20 @@ def rule_cutoff(con, period_end: dt.datetime, settings: dict | None = None) -> d
     """The period's cut-off moment by the rule (not capped at now); `period_end` is the period's exclusive
     end (the first moment after it, e.g. 2024-11-01 00:00 for October 2024)."""
     n, at = cutoff_rule(settings)
-    last_day = (period_end - dt.timedelta(days=1)).date()
-    rows = con.execute(metric_sql("default_cutoff_day"), {"period_last_day": last_day, "working_days": n}).fetchall()
-    day = rows[0][0] if rows else None
-    if day is None:  # beyond the calendar the warehouse holds: the provisional Mon–Fri reading
-        day, counted = last_day, 0
+    return dt.datetime.combine(working_day_after(con, (period_end - dt.timedelta(days=1)).date(), n), at)
+
+
+def working_day_after(con, day: dt.date, n: int) -> dt.date:
+    """The n-th working day strictly after `day` on the working-day calendar (dim_calendar: make-up working days
+    count, holidays do not); beyond the calendar the warehouse holds, the provisional Mon–Fri reading."""
+    rows = con.execute(metric_sql("default_cutoff_day"), {"period_last_day": day, "working_days": n}).fetchall()
+    found = rows[0][0] if rows else None
+    if found is None:
+        found, counted = day, 0
         while counted < n:
-            day += dt.timedelta(days=1)
-            counted += day.isoweekday() <= 5
-    return dt.datetime.combine(day, at)
+            found += dt.timedelta(days=1)
+            counted += found.isoweekday() <= 5
+    return found
 
 
 def now() -> dt.datetime:
