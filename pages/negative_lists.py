@@ -140,7 +140,7 @@ with tab_burden:
                             format_func=lambda d: next(x["dept_name"] for x in burden if x["dept_id"] == d),
                             key="burden_dept")
         start, end = month_bounds(month)
-        records = data.figure(catalogue.burden_records, dept, start.replace(month=1), end).drop("dept_id")
+        records = data.figure(catalogue.burden_records, dept, start.replace(month=1), end, as_of).drop("dept_id")
         tables.table(records.rename({"task_id": "事项编号", "issued_at": "下派时间", "community_id": "社区编号",
                                  "category": "类别",
                                      "admission_item": "准入事项", "certificate_item": "证明事项",

@@ -186,3 +186,92 @@ def test_hand_worked_october_city_against_reference(october, tmp_path):
     print()
     print(c.report("the hand-worked October city"))
     assert not c.mismatches, f"{len(c.mismatches)} of {c.compared} figures differ from the reference (printed above)"
+
+
+# ---------------------------------------------------------------- approved disputes (SPEC §9.4)
+
+EFFECT_GROUNDS = ("派错部门", "重复件", "无效诉求", "客观原因延期", "误评")
+
+
+def random_approvals(reference: Reference, seed: int) -> list[dict]:
+    """Random approvals over the sample city, in the records' shape: 80 of its 2024 assignments (all five grounds
+    of an assignment), 10 two-way rating rows (误评), 10 tasks (已准入 or 依法出具), each ruled between 1 and 40 days
+    after its item, so each cut-off below has rulings before and after it."""
+    import random
+
+    rng = random.Random(seed)
+    items = sorted({(a.event_id, a.dept_id, a.dispatched_at) for a in reference.whistles(AFTER_ALL_DATA).assignments
+                    if a.dispatched_at.year == 2024})
+    out = []
+
+    def ruled(after: dt.datetime) -> dt.datetime:
+        return after + dt.timedelta(days=rng.randint(1, 40), minutes=rng.randint(0, 1439))
+
+    base = {"event_id": None, "assigned_at": None, "rating_period": None, "jpc_id": None, "task_id": None,
+            "days_granted": None}
+    for event_id, dept_id, at in rng.sample(items, 80):
+        ground = rng.choice(EFFECT_GROUNDS)
+        out.append({**base, "dispute_id": len(out) + 1, "item_kind": "assignment", "event_id": event_id,
+                    "dept_id": dept_id, "assigned_at": at, "ground": ground, "ruled_at": ruled(at),
+                    "days_granted": rng.randint(1, 5) if ground == "客观原因延期" else None})
+    for r in rng.sample(sorted(reference.city["ratings"], key=lambda r: (r["period"], r["jpc_id"], r["dept_id"])), 10):
+        end = month_end_of(r["period"])
+        out.append({**base, "dispute_id": len(out) + 1, "item_kind": "rating", "dept_id": r["dept_id"],
+                    "rating_period": r["period"], "jpc_id": r["jpc_id"], "ground": "误评", "ruled_at": ruled(end)})
+    for t in rng.sample(sorted(reference.city["tasks"], key=lambda t: t["task_id"]), 10):
+        out.append({**base, "dispute_id": len(out) + 1, "item_kind": "burden", "dept_id": t["dept_id"],
+                    "task_id": t["task_id"], "ground": rng.choice(("已准入", "依法出具")),
+                    "ruled_at": ruled(t["issued_at"])})
+    return out
+
+
+def month_end_of(period: str) -> dt.datetime:
+    """The end of a rating row's period (a month "YYYY-MM" or a year "YYYY")."""
+    if len(period) == 4:
+        return dt.datetime(int(period) + 1, 1, 1)
+    y, m = int(period[:4]), int(period[5:7])
+    return dt.datetime(y + (m == 12), m % 12 + 1, 1)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_figures_with_random_approvals_against_reference(product, reference, seed):
+    """SPEC §9.4 over the sample city: random approvals of every ground, the bulletin of four months and the
+    assessment of two quarters at cut-offs before and after the rulings, product and reference each applying the
+    approvals ruled by the cut-off."""
+    from govdash.core.scoring import parse_scoring
+    from govdash.figures import exemptions
+    from govdash.figures.assessment import assessment
+    from govdash.figures.bulletin import bulletin
+
+    approvals = random_approvals(reference, seed)
+    ruled_ref = Reference(SAMPLE, Path(os.environ.get("GOVDASH_SETTINGS", REPO / "config" / "settings.toml")),
+                          approvals)
+    c = Comparison()
+    settings = tomllib.loads(DEFAULT_SCORING)
+    with exemptions.applied(product, approvals):
+        for month in ("2024-02", "2024-05", "2024-08", "2024-11"):
+            for as_of in (sixth_after(month), sixth_after(month) + dt.timedelta(days=20), AFTER_ALL_DATA):
+                compare_bulletin(c, bulletin(product, month, as_of), ruled_ref.bulletin(month, as_of))
+        for quarter in (2, 4):
+            last_month = f"2024-{3 * quarter:02d}"
+            for as_of in (sixth_after(last_month), AFTER_ALL_DATA):
+                w = ruled_ref.whistles(as_of)
+                ref = Assessment(ruled_ref.city, w, 2024, quarter, ruled_ref.exempt_weeks).score(settings)
+                prev = Assessment(ruled_ref.city, w, *previous_period(2024, quarter),
+                                  ruled_ref.exempt_weeks).score(settings)
+                for d in ref.values():
+                    b = prev.get(d["dept_id"], {})
+                    d["previous_score"], d["previous_rank"] = b.get("final_score"), b.get("rank")
+                    d["change"] = (None if d["final_score"] is None or d["previous_score"] is None
+                                   else d["final_score"] - d["previous_score"])
+                got = assessment(product, 2024, quarter, as_of, parse_scoring(DEFAULT_SCORING))
+                c.at("§7 assessment", f"2024 Q{quarter} [default, approvals seed {seed}]", f"{as_of}")
+                compare_assessment(c, got, ref, settings["components"])
+    # the approvals changed figures: the reference with them differs from the reference without them
+    months = ("2024-02", "2024-05", "2024-08", "2024-11")
+    assert any(reference.bulletin(m, AFTER_ALL_DATA)["departments"]
+               != ruled_ref.bulletin(m, AFTER_ALL_DATA)["departments"] for m in months)
+    print()
+    print(c.report(f"approvals seed {seed}: 4 months × 3 cut-offs, 2 quarters × 2 cut-offs"))
+    assert c.compared > 0
+    assert not c.mismatches, f"{len(c.mismatches)} of {c.compared} figures differ from the reference (printed above)"

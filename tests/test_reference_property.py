@@ -65,7 +65,8 @@ def write_city(folder: Path, events: list[tuple], log: list[tuple], overrides: l
         (folder / name).write_text(text, encoding="utf-8")
 
 
-def product_bulletins(folder: Path, months: list[str], as_of: dt.datetime) -> list[dict]:
+def product_bulletins(folder: Path, months: list[str], as_of: dt.datetime, approvals=()) -> list[dict]:
+    from govdash.figures import exemptions
     from govdash.figures.bulletin import bulletin
     from pipelines.ingest import ingest
     from warehouse.db import connect_read, read_cursor
@@ -76,16 +77,19 @@ def product_bulletins(folder: Path, months: list[str], as_of: dt.datetime) -> li
     con = connect_read(db)
     try:
         cur = read_cursor(con)
-        return [bulletin(cur, m, as_of) for m in months]
+        with exemptions.applied(cur, list(approvals)):
+            return [bulletin(cur, m, as_of) for m in months]
     finally:
         con.close()
 
 
-def compare_city(c: Comparison, label: str, folder: Path, months: list[str], as_of: dt.datetime) -> int:
-    """Compare one city's bulletin department figures; returns the number of new mismatches."""
+def compare_city(c: Comparison, label: str, folder: Path, months: list[str], as_of: dt.datetime,
+                 approvals=()) -> int:
+    """Compare one city's bulletin department figures (with the approved disputes `approvals`, SPEC §9.4);
+    returns the number of new mismatches."""
     before = len(c.mismatches)
-    reference = Reference(folder, SETTINGS)
-    for product in product_bulletins(folder, months, as_of):
+    reference = Reference(folder, SETTINGS, list(approvals))
+    for product in product_bulletins(folder, months, as_of, approvals):
         c.period, c.as_of = f"{label} {product['month']}", product["as_of"]
         compare_departments(c, product, reference.bulletin(product["month"], as_of))
     return len(c.mismatches) - before
@@ -331,6 +335,7 @@ CUTOFFS = [T("2024-09-29 23:59:59"), T("2024-09-30 12:00"), T("2024-10-08 00:00"
 ACTIONS = (["dispatched"] * 4 + ["accepted"] * 2 + ["arrived"] * 2 + ["returned"] * 2 + ["closed"] * 3
            + ["reopened"] * 2 + ["rated"] * 2 + ["escalated"])
 MONTHS = ["2024-09", "2024-10", "2024-11"]
+ASSIGNMENT_GROUNDS = ("派错部门", "重复件", "无效诉求", "客观原因延期", "误评")
 
 
 @st.composite
@@ -361,7 +366,18 @@ def cities(draw):
     overrides = draw(st.one_of(st.just([]), st.lists(st.tuples(st.sampled_from(DAYS), st.booleans()),
                                                      min_size=1, max_size=2, unique_by=lambda x: x[0])))
     as_of = draw(st.one_of(st.sampled_from(CUTOFFS), st.sampled_from([r[1] for r in log])))
-    return events, log, overrides, as_of
+    # SPEC §9.4: approvals naming some dispatches (one that started no assignment names none: no effect), ruled
+    # before or after the cut-off
+    approvals = []
+    for event_id, ts, action, dept, _ in log:
+        if action == "dispatched" and draw(st.integers(0, 2)) == 0:
+            ground = draw(st.sampled_from(ASSIGNMENT_GROUNDS))
+            approvals.append({"dispute_id": len(approvals) + 1, "item_kind": "assignment", "event_id": event_id,
+                              "dept_id": dept, "assigned_at": ts, "rating_period": None, "jpc_id": None,
+                              "task_id": None, "ground": ground,
+                              "days_granted": draw(st.integers(1, 3)) if ground == "客观原因延期" else None,
+                              "ruled_at": ts + dt.timedelta(minutes=draw(st.integers(0, 20 * 24 * 60)))})
+    return events, log, overrides, as_of, approvals
 
 
 FOUND: list[str] = []
@@ -371,16 +387,19 @@ FOUND: list[str] = []
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(city=cities())
 def _random_city(c: Comparison, city):
-    events, log, overrides, as_of = city
+    events, log, overrides, as_of, approvals = city
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_city(folder, events, log, overrides)
-        if compare_city(c, f"city {len(FOUND) + 1}", folder, MONTHS, as_of):
+        if compare_city(c, f"city {len(FOUND) + 1}", folder, MONTHS, as_of, approvals):
             FOUND.append(
                 f"city {len(FOUND) + 1}: as_of {as_of:%Y-%m-%d %H:%M:%S}; overrides "
                 f"{[(f'{d:%m-%d}', w) for d, w in overrides]}; events "
                 f"{[(e, f'{at:%m-%d %H:%M}', m, 'difficult' if d else '') for e, at, m, d in events]}\n    log: "
-                + " | ".join(f"{e} {ts:%m-%d %H:%M:%S} {a} {dd or '-'} {v or ''}".strip() for e, ts, a, dd, v in log))
+                + " | ".join(f"{e} {ts:%m-%d %H:%M:%S} {a} {dd or '-'} {v or ''}".strip() for e, ts, a, dd, v in log)
+                + "\n    approvals: " + " | ".join(f"{a['event_id']} {a['dept_id']} {a['assigned_at']:%m-%d %H:%M:%S} "
+                                                   f"{a['ground']} {a['days_granted'] or ''} ruled "
+                                                   f"{a['ruled_at']:%m-%d %H:%M}" for a in approvals))
 
 
 def test_random_cities_against_product():

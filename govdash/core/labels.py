@@ -13,11 +13,12 @@ DEPT_LABELS = {
     "handling_rate": "处置率", "timely_handling_rate": "及时处置率", "closed_on_time": "按期办结",
     "closed_late": "超期办结", "open_overdue": "超期未办结", "open_in_time": "未到期在办", "closure_rate": "办结率",
     "on_time_closure_rate": "按期办结率", "satisfaction_rate": "满意率", "returned": "退单数", "escalated": "升级数",
+    "exempted": "核减数",
 }
 RATE_LABELS = ["处置率", "及时处置率", "办结率", "按期办结率", "满意率"]
 # a whistle assignment's status at the cut-off
 STATUS_LABELS = {"closed_on_time": "按期办结", "closed_late": "超期办结", "open_overdue": "超期未办结",
-                 "open_in_time": "未到期在办", "returned": "已退回"}
+                 "open_in_time": "未到期在办", "returned": "已退回", "exempted": "已核减"}
 # a resident's rating of a closed assignment
 RATING_LABELS = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意", "dissatisfied": "不满意"}
 # an appeal's outcome at a level

@@ -18,6 +18,7 @@ from govdash.core.principal import ROLE_LABELS
 from govdash.core.scoring import ScoringSettings, load_scoring, parse_scoring
 from govdash.core.settings import load_settings
 from govdash.figures import cutoff as cutoff_rule
+from govdash.figures import exemptions
 from govdash.figures.lookups import code_text_labels
 from govdash.figures.negative_lists import negative_list_reasons
 from govdash.figures.visits import exempt_weeks
@@ -59,9 +60,10 @@ def component_actuals(con, year: int, quarter: int | None, as_of: dt.datetime) -
                               {"month_start": p["date_from"], "month_end": p["date_to"]})
     visits = fetch_frame(con, metric_sql("assessment_visits"),
                          {"month_from": p["month_from"], "month_to": p["month_to"], "exempt_weeks": exempt_weeks()})
-    ratings = fetch_frame(con, metric_sql("assessment_ratings"),
-                          {"month_from": p["month_from"], "month_to": p["month_to"], "year": p["year"],
-                           "annual": p["annual"]})
+    with exemptions.in_force(con, as_of):
+        ratings = fetch_frame(con, metric_sql("assessment_ratings"),
+                              {"month_from": p["month_from"], "month_to": p["month_to"], "year": p["year"],
+                               "annual": p["annual"], "as_of": as_of})
     return (
         whistle.select("dept_id", "dept_name", "dispatched", "handling_rate", "timely_handling_rate", "closure_rate",
                        "on_time_closure_rate", "satisfaction_rate")
@@ -74,9 +76,10 @@ def component_actuals(con, year: int, quarter: int | None, as_of: dt.datetime) -
 def deduction_records(con, year: int, quarter: int | None, as_of: str | dt.datetime | None = None) -> pl.DataFrame:
     """The records behind the period's burden and 同奖同罚 deductions as of a cut-off (default: now)."""
     p = period_bounds(year, quarter)
-    return fetch_frame(con, metric_sql("assessment_deduction_records"),
-                       {**{k: p[k] for k in ("date_from", "date_to", "month_from", "month_to")},
-                        "as_of": parse_as_of(as_of)})
+    cutoff = parse_as_of(as_of)
+    with exemptions.in_force(con, cutoff):
+        return fetch_frame(con, metric_sql("assessment_deduction_records"),
+                           {**{k: p[k] for k in ("date_from", "date_to", "month_from", "month_to")}, "as_of": cutoff})
 
 
 ANNUAL_MEAN_NOTE = "（全年按四个季度平均计：四个季度该类扣分之和 ÷ 4）"

@@ -24,7 +24,7 @@ import polars as pl
 from govdash.core.periods import month_bounds, parse_as_of, previous_month
 from govdash.core.scoring import load_scoring
 from govdash.core.settings import load_settings
-from govdash.figures import appeals, negative_lists, visits, whistle
+from govdash.figures import appeals, exemptions, negative_lists, visits, whistle
 from govdash.figures import cutoff as cutoff_rule
 from govdash.figures.scope import BOUND_JPCS, CITY_ONLY, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule
 from warehouse import archive
@@ -227,8 +227,9 @@ def bulletin(con, month: str, as_of: str | dt.datetime | None = None) -> dict:
     cutoff = cutoff_rule.month_default_cutoff(con, month) if as_of is None else parse_as_of(as_of)
     ctx = BulletinContext(con, month, cutoff)
     # the month's assignments, computed once: the department table, the overdue list and the month's part of
-    # the year-to-date counts read them (the earlier months' counts need no deadlines: facts only)
-    with whistle.period_assignments(con, ctx.month_start, ctx.month_end, cutoff):
+    # the year-to-date counts read them (the earlier months' counts need no deadlines: facts only); every section
+    # reads the approved disputes in force at the cut-off (SPEC §9.4)
+    with exemptions.in_force(con, cutoff), whistle.period_assignments(con, ctx.month_start, ctx.month_end, cutoff):
         return {s.key: s.compute(ctx) for s in SECTIONS if s.compute is not None}
 
 

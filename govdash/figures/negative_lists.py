@@ -8,8 +8,9 @@ import math
 import polars as pl
 
 from govdash.core.formatting import pct
-from govdash.core.periods import month_bounds
+from govdash.core.periods import month_bounds, parse_as_of
 from govdash.core.settings import load_settings
+from govdash.figures import exemptions
 from warehouse.db import fetch_frame
 from warehouse.sql_files import metric_sql
 
@@ -135,9 +136,14 @@ def assessment_negative_list(ytd: pl.DataFrame, threshold: float) -> list[dict]:
     return out
 
 
-def burden_records(con, dept_id: str, date_from: dt.datetime, date_to: dt.datetime) -> pl.DataFrame:
-    return fetch_frame(con, metric_sql("burden_records"), {"dept_id": dept_id, "date_from": date_from,
-                                                           "date_to": date_to})
+def burden_records(con, dept_id: str, date_from: dt.datetime, date_to: dt.datetime,
+                   as_of: str | dt.datetime | None = None) -> pl.DataFrame:
+    """The tasks behind a department's burden negative-list entries, as of a cut-off (default: now): an entry an
+    approved dispute removed by then is not listed (SPEC §9.4)."""
+    cutoff = parse_as_of(as_of)
+    with exemptions.in_force(con, cutoff):
+        return fetch_frame(con, metric_sql("burden_records"), {"dept_id": dept_id, "date_from": date_from,
+                                                               "date_to": date_to, "as_of": cutoff})
 
 
 def reference_list(con, list_id: str) -> pl.DataFrame:

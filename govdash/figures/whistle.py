@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import polars as pl
 
 from govdash.core.periods import month_bounds, months_between
-from govdash.figures import query
+from govdash.figures import exemptions, query
 from govdash.figures.negative_lists import negative_list_reasons
 from govdash.figures.query import month_params, period_params, round_rates
 from warehouse.db import fetch_frame
@@ -27,13 +27,15 @@ def period_assignments(con, date_from: dt.datetime, date_to: dt.datetime, as_of:
     """The assignments dispatched in [date_from, date_to) as of the cut-off (assignments_as_of), computed once
     into the connection's temp table `period_assignments`, which the bulletin's department table, overdue list
     and the month's part of the year-to-date counts read (warehouse/metrics/bulletin_*.sql,
-    department_ytd_rates.sql). Temp tables belong to the connection (a cursor is one), so readers never share it."""
-    con.execute(metric_sql("period_assignments_create"),
-                {"as_of": as_of, "date_from": date_from, "date_to": date_to, **query.assignment_params(con, as_of)})
-    try:
-        yield
-    finally:
-        con.execute(metric_sql("period_assignments_drop"))
+    department_ytd_rates.sql). Temp tables belong to the connection (a cursor is one), so readers never share it.
+    The approved disputes in force at the cut-off stay registered while it exists (govdash.figures.exemptions)."""
+    with exemptions.in_force(con, as_of):
+        con.execute(metric_sql("period_assignments_create"),
+                    {"as_of": as_of, "date_from": date_from, "date_to": date_to, **query.assignment_params(con, as_of)})
+        try:
+            yield
+        finally:
+            con.execute(metric_sql("period_assignments_drop"))
 
 
 # the period readers take (connection, month, cut-off) alike; the cut-off is already in period_assignments
@@ -59,14 +61,16 @@ def overdue_table(con, month: str, as_of: dt.datetime) -> pl.DataFrame:
 
 
 def assignments(con, date_from: dt.datetime, date_to: dt.datetime, as_of: dt.datetime) -> pl.DataFrame:
-    return fetch_frame(con, metric_sql("assignments"),
-                       {**period_params(date_from, date_to, as_of), **query.assignment_params(con, as_of)})
+    with exemptions.in_force(con, as_of):
+        return fetch_frame(con, metric_sql("assignments"),
+                           {**period_params(date_from, date_to, as_of), **query.assignment_params(con, as_of)})
 
 
 def event_assignments(con, event_id: str, as_of: dt.datetime) -> pl.DataFrame:
     """Every assignment of one event at the cut-off, with deadlines, status and working days overdue (the case view)."""
-    return fetch_frame(con, metric_sql("event_assignments"),
-                       {"event_id": event_id, "as_of": as_of, **query.assignment_params(con, as_of)})
+    with exemptions.in_force(con, as_of):
+        return fetch_frame(con, metric_sql("event_assignments"),
+                           {"event_id": event_id, "as_of": as_of, **query.assignment_params(con, as_of)})
 
 
 def event_timeline(con, event_id: str) -> pl.DataFrame:
@@ -95,9 +99,10 @@ def period_year_to_date_rows(con, month: str, as_of: dt.datetime) -> pl.DataFram
     """Year-to-date counts per department — the month's from period_assignments (which must hold the month),
     the earlier months' from the assignment facts — then the rates by their one definition."""
     start, end = month_bounds(month)
-    counts = fetch_frame(con, metric_sql("department_ytd_rates"),
-                         {"as_of": as_of, "year_start": start.replace(month=1), "month_start": start, "month_end": end,
-                          "use_stored": query.assignment_params(con, as_of)["use_stored"]})
+    with exemptions.in_force(con, as_of):
+        counts = fetch_frame(con, metric_sql("department_ytd_rates"),
+                             {"as_of": as_of, "year_start": start.replace(month=1), "month_start": start,
+                              "month_end": end, "use_stored": query.assignment_params(con, as_of)["use_stored"]})
     con.register("ytd_counts", counts)
     try:
         return con.sql(metric_sql("ytd_rates")).pl()
@@ -127,7 +132,8 @@ def whistle_rates(con, first_month: str, last_month: str, as_of: dt.datetime, de
     params = {"as_of": as_of, "date_from": start, "date_to": end, "dept_ids": list(dept_ids),
               "community_ids": list(community_ids), "categories": list(categories), "handling_mode": handling_mode,
               "is_difficult": is_difficult, **query.assignment_params(con, as_of)}
-    return round_rates(fetch_frame(con, metric_sql("whistle_rates_by_month"), params))
+    with exemptions.in_force(con, as_of):
+        return round_rates(fetch_frame(con, metric_sql("whistle_rates_by_month"), params))
 
 
 def reopen_counts(con, first_month: str, last_month: str, as_of: dt.datetime) -> pl.DataFrame:
@@ -167,5 +173,6 @@ def department_rank_history(con, first_month: str, last_month: str, as_of: dt.da
 def department_open_cases(con, dept_id: str, as_of: dt.datetime) -> pl.DataFrame:
     """Every open assignment of a department at the cut-off, whatever its dispatch month, oldest deadline
     first; open_overdue rows carry working_days_overdue as the bulletin's overdue list counts it."""
-    return fetch_frame(con, metric_sql("department_open_cases"),
-                       {"as_of": as_of, "dept_id": dept_id, **query.assignment_params(con, as_of)})
+    with exemptions.in_force(con, as_of):
+        return fetch_frame(con, metric_sql("department_open_cases"),
+                           {"as_of": as_of, "dept_id": dept_id, **query.assignment_params(con, as_of)})

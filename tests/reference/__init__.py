@@ -13,6 +13,7 @@ Modules:
 - negatives   SPEC §5.1–§5.3: weekly negative reports, assessment negative list, burden negative list
 - funnel      SPEC §6: the five-level funnel
 - assessment  SPEC §7: quarterly and annual department assessment
+- rulings     SPEC §9.4: approved disputes in force at a cut-off and what each ground does
 - bulletin    the monthly bulletin assembled from the above, in the product's JSON shape (for comparison)
 - READINGS    (in this file) every choice SPEC leaves open that the reference had to make
 """
@@ -79,4 +80,19 @@ READINGS = {
     "score": "§7: score = max(0, Σ points − Σ deductions), nothing rounded before it; the final score is the "
              "score rounded to 2 decimals; grade and rank come from the final score (1 + number of strictly "
              "higher scores); no score (nor grade, nor rank) without any component data",
+    "ruling_cutoff": "§9.4: figures as of T apply the approvals with ruled_at ≤ T (at exactly T it counts), in every "
+                     "figure of that cut-off: department table, city, overdue list, year to date, burden list, "
+                     "assessment components and deductions",
+    "assignment_item": "§9.1: an approval names an assignment by (event, department, assigned_at = the dispatch "
+                       "timestamp that started it); an approval naming no assignment of the log has no effect",
+    "exempted": "§9.4 派错部门/重复件/无效诉求: the assignment's status is 'exempted' (核减): out of every count and "
+                "denominator of the cohort and off the overdue list, not returned; an assignment ended as returned "
+                "stays returned",
+    "extension": "§9.4 客观原因延期: the closure deadline day D becomes WD(D, k), k = days granted (summed over "
+                 "several approvals); the response deadline does not move",
+    "misrated_assignment": "§9.4 误评 on an assignment: unrated at every cut-off from the ruling on (a later "
+                           "`rated` row does not bring a rating back); the other counts unchanged",
+    "misrated_rating": "§9.4 误评 on a two-way rating row: that (period, JPC, department) row is left out of the mean",
+    "burden_rulings": "§9.4 已准入 clears the task's off-list flag, 依法出具 its off-list certificate flag; a task "
+                      "with neither flag left is no burden entry (a month with none left is no deduction)",
 }

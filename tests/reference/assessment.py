@@ -12,6 +12,7 @@ from fractions import Fraction
 
 from tests.reference.inputs import City
 from tests.reference.negatives import line_items, task_flags
+from tests.reference.rulings import removed_ratings
 from tests.reference.visits import binding_requires, department_compliance, month_weeks, months_of
 from tests.reference.whistle import Whistles, rates
 
@@ -42,11 +43,15 @@ def previous_period(year: int, quarter: int | None) -> tuple[int, int | None]:
 
 # ---------------------------------------------------------------- components (the period's pooled figures)
 
-def two_way_ratings(city: City, p: dict) -> dict[str, Fraction]:
+def two_way_ratings(city: City, p: dict, approvals=(), as_of: dt.datetime | None = None) -> dict[str, Fraction]:
     """§7 / A.3.3: the JPCs' ratings of each department: the mean score of the monthly rows of the period's
-    months, plus the yearly row for a year (rows from unbound JPCs were quarantined when read)."""
+    months, plus the yearly row for a year (rows from unbound JPCs were quarantined when read); §9.4: a row an
+    approved 误评 ruled by the cut-off names is removed."""
+    removed = removed_ratings(approvals, as_of) if as_of is not None else set()
     scores: dict[str, list[Fraction]] = {}
     for r in city["ratings"]:
+        if (r["period"], r["jpc_id"], r["dept_id"]) in removed:
+            continue
         monthly = len(r["period"]) == 7 and r["period"] in p["months"]
         yearly = len(r["period"]) == 4 and p["annual"] and r["period"] == str(p["year"])
         if monthly or yearly:
@@ -59,7 +64,7 @@ def component_actuals(city: City, w: Whistles, p: dict, exempt_weeks: list[str])
     period are its pooled rates, as of the cut-off)."""
     counts = w.department_counts(p["start"], p["end"])
     visits = department_compliance(city, p["months"], exempt_weeks)
-    ratings = two_way_ratings(city, p)
+    ratings = two_way_ratings(city, p, w.approvals, w.as_of)
     out = {}
     for d in city["departments"]:
         dept = d["dept_id"]
@@ -69,14 +74,14 @@ def component_actuals(city: City, w: Whistles, p: dict, exempt_weeks: list[str])
 
 # ---------------------------------------------------------------- deductions
 
-def burden_months(city: City, p: dict) -> dict[str, list[dict]]:
+def burden_months(city: City, p: dict, approvals=(), as_of: dt.datetime | None = None) -> dict[str, list[dict]]:
     """§5.3 → §7: per department, each month of the period with an off-list task or certificate (one entry each),
     with the tasks behind it."""
     out: dict[str, dict[str, list[str]]] = {}
     for t in city["tasks"]:
         if not (p["start"] <= t["issued_at"] < p["end"]):
             continue
-        f = task_flags(t, city)
+        f = task_flags(t, city, approvals, as_of)
         if f["task_off_list"] or f["certificate_off_list"]:
             out.setdefault(t["dept_id"], {}).setdefault(t["issued_at"].strftime("%Y-%m"), []).append(t["task_id"])
     return {d: [{"month": m, "source": "、".join(sorted(ids)), "units": 1} for m, ids in sorted(months.items())]
@@ -180,7 +185,7 @@ class Assessment:
     def __init__(self, city: City, w: Whistles, year: int, quarter: int | None, exempt_weeks: list[str]):
         self.city, self.p = city, period(year, quarter)
         self.actuals = component_actuals(city, w, self.p, exempt_weeks)
-        self.burden = burden_months(city, self.p)
+        self.burden = burden_months(city, self.p, w.approvals, w.as_of)
         self.shared = shared_items(city, self.p, w.as_of)
 
     def score(self, scoring: dict) -> dict[str, dict]:

@@ -19,8 +19,9 @@ def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
 class Reference:
     """One city with its settings; the assignments of each cut-off are replayed once and kept."""
 
-    def __init__(self, city_dir: Path, settings_path: Path):
+    def __init__(self, city_dir: Path, settings_path: Path, approvals: list[dict] | tuple = ()):
         self.city = City(city_dir)
+        self.approvals = list(approvals)   # §9.4: approved disputes, each counting from its ruling
         self.settings = load_toml(settings_path)
         # the negative-list threshold is a scoring setting (4.1.1.1), beside settings.toml
         self.scoring = load_toml(Path(os.environ.get("GOVDASH_SCORING", settings_path.parent / "scoring.toml")))
@@ -29,7 +30,8 @@ class Reference:
 
     def whistles(self, as_of: dt.datetime) -> whistle.Whistles:
         if as_of not in self._whistles:
-            self._whistles[as_of] = whistle.Whistles(self.city, self.calendar, self.settings["whistle"], as_of)
+            self._whistles[as_of] = whistle.Whistles(self.city, self.calendar, self.settings["whistle"], as_of,
+                                                     self.approvals)
         return self._whistles[as_of]
 
     @property
@@ -61,6 +63,6 @@ class Reference:
             "assessment_negative_list": [{**r, "dept_name": names.get(r["dept_id"])} for r in
                                          negatives.assessment_negative_list(w, start.replace(month=1), end, threshold)],
             "burden_negative_list": [{**r, "dept_name": names.get(r["dept_id"])} for r in
-                                     negatives.burden_negative_list(self.city, start, end)],
+                                     negatives.burden_negative_list(self.city, start, end, self.approvals, as_of)],
             "funnel": funnel.funnel_section(self.city, start, end, as_of),
         }

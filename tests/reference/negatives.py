@@ -6,6 +6,7 @@ import datetime as dt
 from fractions import Fraction
 
 from tests.reference.inputs import City
+from tests.reference.rulings import ADMITTED, REQUIRED_BY_LAW, burden_rulings
 from tests.reference.visits import month_weeks
 from tests.reference.whistle import Whistles, ratio
 
@@ -101,26 +102,31 @@ def on_list(item: str | None, city: City, list_id: str) -> bool:
     return any(r["list_id"] == list_id and item in (r["item_id"], r["item_name"]) for r in city["reference_items"])
 
 
-def task_flags(task: dict, city: City) -> dict:
+def task_flags(task: dict, city: City, approvals=(), as_of: dt.datetime | None = None) -> dict:
     """§5.3: work pushed onto communities (to_level ≤ 3, SPEC §6 levels) not on the admission list (Appendix B),
-    or a certificate demanded outside the certificate list (Appendix C)."""
+    or a certificate demanded outside the certificate list (Appendix C). §9.4: as of a cut-off, an approved 已准入
+    clears the off-list task, an approved 依法出具 the off-list certificate (READINGS "burden_rulings")."""
     onto = task["to_level"] <= 3
+    grounds = burden_rulings(approvals, as_of).get(task["task_id"], set()) if as_of is not None else set()
     return {
         "onto_community": onto,
-        "task_off_list": onto and not on_list(task["admission_item"], city, "admission"),
+        "task_off_list": onto and not on_list(task["admission_item"], city, "admission") and ADMITTED not in grounds,
         "certificate_off_list": task["certificate_item"] is not None and not on_list(task["certificate_item"], city,
-                                                                                     "certificate"),
+                                                                                     "certificate")
+                                and REQUIRED_BY_LAW not in grounds,
     }
 
 
-def burden_negative_list(city: City, month_start: dt.datetime, month_end: dt.datetime) -> list[dict]:
-    """§5.3 per department: off-list tasks and certificates in the month and in the year to date."""
+def burden_negative_list(city: City, month_start: dt.datetime, month_end: dt.datetime, approvals=(),
+                         as_of: dt.datetime | None = None) -> list[dict]:
+    """§5.3 per department: off-list tasks and certificates in the month and in the year to date (§9.4: as of the
+    cut-off, after the approved disputes ruled by it)."""
     year_start = month_start.replace(month=1)
     per: dict[str, dict] = {}
     for t in city["tasks"]:
         if not (year_start <= t["issued_at"] < month_end):
             continue
-        f = task_flags(t, city)
+        f = task_flags(t, city, approvals, as_of)
         in_month = t["issued_at"] >= month_start
         p = per.setdefault(t["dept_id"], {"tasks_off_list": 0, "certificates_off_list": 0, "tasks_onto_communities": 0,
                                           "tasks_off_list_ytd": 0, "certificates_off_list_ytd": 0})

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from tests.reference.inputs import City
+from tests.reference.rulings import assignment_rulings
 from tests.reference.workdays import WorkingDays
 
 ONE_DAY = dt.timedelta(days=1)
 RATE_FIELDS = ("handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate", "satisfaction_rate")
 COUNT_FIELDS = ("dispatched", "handled", "handled_in_time", "closed_on_time", "closed_late", "open_overdue",
-                "open_in_time", "satisfied", "rated", "returned", "escalated")
+                "open_in_time", "satisfied", "rated", "returned", "escalated", "exempted")
 
 
 @dataclass
@@ -119,8 +120,12 @@ def replay_event(event: dict, rows: list[dict]) -> list[Assignment]:
 class Whistles:
     """The city's assignments as of one cut-off, classified (§3)."""
 
-    def __init__(self, city: City, calendar: WorkingDays, whistle_settings: dict, as_of: dt.datetime):
+    def __init__(self, city: City, calendar: WorkingDays, whistle_settings: dict, as_of: dt.datetime,
+                 approvals: list[dict] | tuple = ()):
         self.city, self.calendar, self.s, self.as_of = city, calendar, whistle_settings, as_of
+        # §9.4: the approved disputes (every figure of this cut-off reads those ruled by it)
+        self.approvals = list(approvals)
+        self.rulings = assignment_rulings(self.approvals, as_of)
         events = {e["event_id"]: e for e in city["whistle_events"]}
         # §3: "log rows after it are ignored"; rows in time order, same timestamp in file order
         rows_by_event: dict[str, list[dict]] = {}
@@ -149,9 +154,16 @@ class Whistles:
         """§3: closed_on_time (closed ≤ deadline), closed_late, open_overdue (deadline < as_of), open_in_time;
         the deadline is the end of day WD(d, n)."""
         deadline_day = self.calendar.wd(a.dispatched_at.date(), self.closure_working_days(a))
+        ruling = self.rulings.get((a.event_id, a.dept_id, a.dispatched_at),
+                                  {"exempted": False, "extension": 0, "misrated": False})
+        if ruling["extension"]:
+            # §9.4 客观原因延期: the closure deadline moves by the working days granted (READINGS "extension")
+            deadline_day = self.calendar.wd(deadline_day, ruling["extension"])
         deadline_end = dt.datetime.combine(deadline_day + ONE_DAY, dt.time())  # the day's end
         if a.ended_returned:
             status = "returned"
+        elif ruling["exempted"]:
+            status = "exempted"   # §9.4 核减: out of the cohort, not returned, not overdue
         elif a.closed_at is not None:
             status = "closed_on_time" if a.closed_at < deadline_end else "closed_late"
         elif deadline_end <= self.as_of:
@@ -162,6 +174,8 @@ class Whistles:
         response_deadline = self.response_deadline(a)
         return {
             "a": a, "status": status, "deadline_day": deadline_day, "response_deadline": response_deadline,
+            # §9.4 误评: the rating is removed, no earlier one takes its place
+            "rating": None if ruling["misrated"] else a.rating,
             "responded": responded is not None,
             "responded_in_time": responded is not None and responded <= response_deadline,
             "provisional": not (self.calendar.year_covered(a.dispatched_at.year)
@@ -180,13 +194,16 @@ class Whistles:
             if f["status"] == "returned":
                 c["returned"] += 1      # 退单数: leaves the denominators
                 continue
+            if f["status"] == "exempted":
+                c["exempted"] += 1      # 核减 (§9.4): leaves the denominators too, not counted as returned
+                continue
             c["dispatched"] += 1
             c["handled"] += f["responded"]
             c["handled_in_time"] += f["responded_in_time"]
             c[f["status"]] += 1
-            if a.rating is not None:
+            if f["rating"] is not None:
                 c["rated"] += 1
-                c["satisfied"] += a.rating in ("satisfied", "basic")
+                c["satisfied"] += f["rating"] in ("satisfied", "basic")
             c["escalated"] += a.escalations > 0
         return out
 

@@ -1,5 +1,8 @@
 -- Assignments classified as of a cutoff (SPEC §3): the log facts (stored or live, see assignment_facts_at),
--- then deadlines from the SLA settings and the working-day calendar, then status.
+-- then deadlines from the SLA settings and the working-day calendar, then status. An approved 客观原因延期 moves
+-- the closure deadline (not the response deadline) by the working days granted: the deadline day is WD(its day,
+-- k) on the same calendar index; an approved 派错部门/重复件/无效诉求 makes the status `exempted` (核减): out of the
+-- cohort and off the overdue list, and not returned (an assignment ended as returned stays returned).
 -- sla: a struct of the [whistle] settings offsite_response_hours, onsite_response_hours,
 -- offsite_closure_working_days, onsite_closure_working_days, difficult_closure_working_days — passed as one
 -- bind parameter ($sla, govdash.figures.assignment_params), never formatted into the SQL text.
@@ -37,7 +40,7 @@ deadlines as (
             when (case when e.is_difficult then s.difficult_n when e.handling_mode = 'onsite' then s.onsite_n else s.offsite_n end) = 0
                 then 1 - cast(cd.is_workday as integer)
             else (case when e.is_difficult then s.difficult_n when e.handling_mode = 'onsite' then s.onsite_n else s.offsite_n end)
-        end as deadline_wd_index,
+        end + d.extension_working_days as deadline_wd_index,
         cd.source = 'provisional' as dispatch_day_provisional
     from facts d
     join events e using (event_id)
@@ -64,12 +67,15 @@ classified as (
         cast(cw.date as timestamp) + interval 1 day - interval 1 second as closure_deadline,
         dl.closed_at,
         dl.is_returned,
+        dl.is_exempted,
+        dl.extension_working_days,
         dl.rating,
         dl.escalations,
         dl.escalation_level,
         dl.dispatch_day_provisional or coalesce(cw.source = 'provisional', true) as calendar_provisional,
         case
             when dl.is_returned then 'returned'
+            when dl.is_exempted then 'exempted'
             when dl.closed_at is not null and dl.closed_at < cast(cw.date as timestamp) + interval 1 day then 'closed_on_time'
             when dl.closed_at is not null then 'closed_late'
             when cast(cw.date as timestamp) + interval 1 day <= as_of then 'open_overdue'

@@ -10,19 +10,21 @@ create or replace macro satisfaction_rate(satisfied, rated) as satisfied / nulli
 
 -- The counts the rates divide (SPEC §3), over a group of assignments (one department, one month, a filtered
 -- set), as one struct: `select key, whistle_counts(status, responded_at, response_deadline, rating, escalations)
--- as n … group by key`, then `n.*`. A returned assignment leaves the cohort and counts only as returned.
+-- as n … group by key`, then `n.*`. A returned assignment leaves the cohort and counts only as returned; an
+-- exempted one (核减, an approved dispute, SPEC §9.4) leaves it too and counts only as exempted.
 create or replace macro whistle_counts(status, responded_at, response_deadline, rating, escalations) as struct_pack(
-    dispatched := count(*) filter (where status <> 'returned'),
-    handled := count(*) filter (where status <> 'returned' and responded_at is not null),
-    handled_in_time := count(*) filter (where status <> 'returned' and responded_at <= response_deadline),
+    dispatched := count(*) filter (where status not in ('returned', 'exempted')),
+    handled := count(*) filter (where status not in ('returned', 'exempted') and responded_at is not null),
+    handled_in_time := count(*) filter (where status not in ('returned', 'exempted') and responded_at <= response_deadline),
     closed_on_time := count(*) filter (where status = 'closed_on_time'),
     closed_late := count(*) filter (where status = 'closed_late'),
     open_overdue := count(*) filter (where status = 'open_overdue'),
     open_in_time := count(*) filter (where status = 'open_in_time'),
-    satisfied := count(*) filter (where status <> 'returned' and rating in ('satisfied', 'basic')),
-    rated := count(*) filter (where status <> 'returned' and rating is not null),
+    satisfied := count(*) filter (where status not in ('returned', 'exempted') and rating in ('satisfied', 'basic')),
+    rated := count(*) filter (where status not in ('returned', 'exempted') and rating is not null),
     returned := count(*) filter (where status = 'returned'),
-    escalated := count(*) filter (where status <> 'returned' and escalations > 0)
+    escalated := count(*) filter (where status not in ('returned', 'exempted') and escalations > 0),
+    exempted := count(*) filter (where status = 'exempted')
 );
 
 -- A group's published figures from its counts struct `n` (null for a group without assignments: every
@@ -40,6 +42,7 @@ create or replace macro whistle_figures(n) as struct_pack(
     rated := coalesce(n.rated, 0),
     returned := coalesce(n.returned, 0),
     escalated := coalesce(n.escalated, 0),
+    exempted := coalesce(n.exempted, 0),
     handling_rate := handling_rate(n.handled, n.dispatched),
     timely_handling_rate := timely_handling_rate(n.handled_in_time, n.dispatched),
     closure_rate := closure_rate(n.closed_on_time, n.closed_late, n.dispatched),

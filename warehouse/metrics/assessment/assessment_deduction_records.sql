@@ -1,11 +1,11 @@
 -- The records behind the assessment's deductions (SPEC §7), one row each:
 -- a burden negative-list entry = a month in which the department pushed off-list tasks or certificates
--- onto communities (SPEC §5.3; the tasks named as its source), and, for "同奖同罚" (4.4 d), every
+-- onto communities (SPEC §5.3, as of the cut-off: burden_tasks_as_of; the tasks named as its source), and, for "同奖同罚" (4.4 d), every
 -- negative item a JPC reported for a week in which the department was bound to it. As of a cut-off, a weekly
 -- report submitted after it does not exist yet (SPEC §5.1).
 -- Params: $date_from, $date_to, $month_from, $month_to, $as_of.
 with tasks as (
-    select * from fct_tasks where issued_at >= $date_from and issued_at < $date_to
+    select * from burden_tasks_as_of($as_of) where issued_at >= $date_from and issued_at < $date_to
 ),
 
 burden_months as (
@@ -13,11 +13,11 @@ burden_months as (
         dept_id,
         'burden_negative_list' as kind,
         string_agg(task_id, '、' order by task_id) as source,
-        strftime(issued_at, '%Y-%m') || ' 清单外事项 ' || count(*) filter (where onto_community and not admission_on_list)
+        strftime(issued_at, '%Y-%m') || ' 清单外事项 ' || count(*) filter (where task_off_list)
             || ' 件、清单外证明 ' || count(*) filter (where certificate_off_list) || ' 件' as detail,
         1 as units
     from tasks
-    where (onto_community and not admission_on_list) or certificate_off_list
+    where task_off_list or certificate_off_list
     group by dept_id, strftime(issued_at, '%Y-%m')
 ),
 

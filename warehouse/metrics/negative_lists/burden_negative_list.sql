@@ -1,8 +1,9 @@
 -- Burden negative list (SPEC §5.3) per department: tasks pushed onto communities outside the
--- admission list, and certificates demanded outside the certificate list.
--- Params: $year_start, $month_start, $month_end — counts for the month and for the year to date.
+-- admission list, and certificates demanded outside the certificate list, as of the cut-off (burden_tasks_as_of:
+-- an entry an approved dispute removed is not counted, SPEC §9.4).
+-- Params: $year_start, $month_start, $month_end — counts for the month and for the year to date; $as_of.
 with tasks as (
-    select * from fct_tasks
+    select * from burden_tasks_as_of($as_of)
     where issued_at >= $year_start and issued_at < $month_end
 ),
 
@@ -13,7 +14,6 @@ departments as (
 flagged as (
     select
         *,
-        onto_community and not admission_on_list as task_off_list,
         issued_at >= $month_start as in_month
     from tasks
 ),
