@@ -45,12 +45,15 @@ SCHEMA = {
 }
 
 
-def approvals_as_of(as_of: dt.datetime) -> list[dict]:  # noqa: ARG001  (read once the records are wired)
-    """Every approval made at or before the cut-off: the figures' only source of rulings in production.
+def approvals_as_of(as_of: dt.datetime) -> list[dict]:
+    """Every approval made at or before the cut-off, from the records database (govdash.records.disputes): the
+    figures' only source of rulings. No records database yet means no rulings (nothing is created to find out)."""
+    from govdash.records import db as records_db
+    from govdash.records import disputes
 
-    It reads `govdash.records.disputes.approved_as_of(as_of)` once the records' disputes land (the integrator
-    wires it here, and nowhere else); until then there are no rulings to apply, and it returns none."""
-    return []
+    if not records_db.exists():
+        return []
+    return disputes.approved_as_of(as_of)
 
 
 def exemption_frame(approvals: list[dict]) -> pl.DataFrame:

@@ -124,6 +124,18 @@ def engine(url: str | None = None) -> Engine:
         return eng
 
 
+def exists(url: str | None = None) -> bool:
+    """Whether the records database may hold anything: a SQLite file that is not there yet holds nothing, so a
+    reader answers "no records" without creating it; any other database is asked."""
+    url = normalise_url(url) if url else records_url()
+    if url in _engines:
+        return True
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(parsed.database).exists()
+    return True
+
+
 def forget(url: str | None = None) -> None:
     """Dispose of the engine of `url` (every engine when None): tests and a server shutting down."""
     with _lock:

@@ -204,6 +204,18 @@ def _item(row: dict) -> dict:
 
 
 @_guarded
+def generation(*, url: str | None = None) -> int:
+    """How many dispute actions were ever recorded (the lock row's counter, bumped by each one): what a cache of
+    figures is kept per, so a ruling shows at the next page run. 0 when no records database exists yet."""
+    if not db.exists(url):
+        return 0
+    with db.engine(url).connect() as con:
+        value = con.execute(sa.select(state_generations.c.generation)
+                            .where(state_generations.c.name == GENERATION)).scalar()
+    return int(value or 0)
+
+
+@_guarded
 def approved_as_of(as_of: dt.datetime, *, url: str | None = None) -> list[dict]:
     """Every dispute approved at or before `as_of` (a ruling counts from the moment it is made; only a rejected
     dispute goes to 复核, so an approval stands once made), by dispute id: dispute_id, item_kind, event_id,

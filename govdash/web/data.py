@@ -21,6 +21,7 @@ from govdash.core.scoring_versions import digest
 from govdash.core.settings import load_settings
 from govdash.documents.documents import render_assessment, render_bulletin
 from govdash.figures import catalogue
+from govdash.records import disputes
 from govdash.web import sessions
 from warehouse.db import connect_read, data_version, read_cursor, warehouse_path
 
@@ -78,8 +79,9 @@ def _bound_jpcs(dept_id: str, version: tuple) -> set[str]:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _cached_call(name: str, args: tuple, version: tuple):
-    """A declared figure's whole-city result on one snapshot (cached by its catalogue name)."""
+def _cached_call(name: str, args: tuple, version: tuple, rulings: int):  # noqa: ARG001  (rulings: a cache key)
+    """A declared figure's whole-city result on one snapshot and one state of the disputes' rulings (cached by its
+    catalogue name): a ruling recorded by any server shows at the next page run."""
     cur = read_cursor(connection(version))
     try:
         return catalogue.BY_NAME[name].fn(cur, *args)
@@ -102,7 +104,14 @@ def _figure_on(version: tuple, p, fn, *args):
     """A figure on one snapshot as principal `p` sees it (the catalogue's one path: its arguments, the
     cached whole-city result, the cut); the downloads call it outside the script run, with the user fixed."""
     jpcs = _bound_jpcs(p.dept_id, version) if p.is_department else set()
-    return catalogue.seen_by(fn, args, p, jpcs, lambda entry, a: _cached_call(entry.name, a, version))
+    rulings = rulings_generation()
+    return catalogue.seen_by(fn, args, p, jpcs, lambda entry, a: _cached_call(entry.name, a, version, rulings))
+
+
+def rulings_generation() -> int:
+    """The disputes' actions recorded so far (govdash.records.disputes.generation): part of every figure's cache
+    key, since approved disputes change figures at any cut-off after their ruling."""
+    return disputes.generation()
 
 
 def department_names() -> dict[str, str]:
@@ -129,8 +138,8 @@ def scoring_key() -> str:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _report_bytes(kind: str, month: str, as_of, version: tuple, _principal,
-                  scope_key: str) -> bytes:  # noqa: ARG001  (scope_key: a cache key, the principal is not hashed)
+def _report_bytes(kind: str, month: str, as_of, version: tuple, rulings: int, _principal,  # noqa: ARG001
+                  scope_key: str) -> bytes:  # noqa: ARG001  (rulings, scope_key: cache keys; the principal is not hashed)
     b = _figure_on(version, _principal, catalogue.bulletin, month, as_of)
     # the Word and PDF files compare the month with the month before: its city totals only
     previous = _figure_on(version, _principal, catalogue.comparison, month, as_of) if kind in ("docx", "pdf") else None
@@ -144,7 +153,8 @@ def report_bytes(kind: str, month: str, as_of):
     p = principal()
     scope_key = _scope_key(p)
     version = current_version()
-    return lambda: _report_bytes(kind, month, as_of, version, p, scope_key)
+    rulings = rulings_generation()
+    return lambda: _report_bytes(kind, month, as_of, version, rulings, p, scope_key)
 
 
 def assessment_bytes(result: dict):
