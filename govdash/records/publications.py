@@ -65,10 +65,11 @@ def _guarded(fn):
 
 @_guarded
 def publications(kind: str, period: str | None = None, *, url: str | None = None) -> list[dict]:
-    """Every publication of the period (of every period when None), by period and version, without contents: the
-    JSON columns as Python values, the times as text (YYYY-MM-DD HH:MM:SS), `kinds` the stored files' kinds."""
+    """Every publication of the period (of every period when None), by period and version, without contents or
+    their links in the seal chain: the JSON columns as Python values, the times as text (YYYY-MM-DD HH:MM:SS),
+    `kinds` the stored files' kinds."""
     k = KINDS[kind]
-    columns = [c for c in k.table.columns if c.name != k.content]
+    columns = [c for c in k.table.columns if c.name != k.content and c.name not in seal.SEAL_COLUMNS]
     query = sa.select(*columns).order_by(k.table.c[k.period], k.table.c.version)
     if period is not None:
         query = query.where(k.table.c[k.period] == period)
