@@ -431,3 +431,21 @@ def test_publications_of_an_earlier_version_are_sealed_once_in_order_on_the_keys
     assert not result["ok"] and result["breaks"][0]["problem"] == "order"
     assert "没有封印" in result["first"]
     db.forget(records_env)
+
+
+def test_a_head_left_one_link_behind_by_an_interrupted_write_still_verifies_and_moves_on(archive):
+    """A server stopped between a publication's commit and the head's write: the link after the head is sealed with
+    the key, so nothing is missing; verify says so and passes, and the next publication brings the head forward."""
+    with archive.attacker().connect() as con:
+        third = con.execute(sa.select(A.c.seal).where(A.c.seal_sequence == 3)).scalar_one()
+    db.seal_head_path().write_text(json.dumps({"sequence": 3, "seal": third}), encoding="utf-8")
+    code, result, said = _verify()
+    assert code == 0 and result["head_behind"] and (result["head_sequence"], result["newest_sequence"]) == (3, 4)
+    assert "链头文件停在第 3 号，最新记录为第 4 号" in said
+    assert _cli("publish", "--year", "2024", "--quarter", "2", "--user", "office").exit_code == 0
+    assert json.loads(db.seal_head_path().read_text(encoding="utf-8"))["sequence"] == 5
+    code, result, _ = _verify()
+    assert code == 0 and not result["head_behind"]
+    # a head whose seal is not the link's it names is no lag
+    db.seal_head_path().write_text(json.dumps({"sequence": 3, "seal": "f" * 64}), encoding="utf-8")
+    _broken("head", 3, None, None)
