@@ -32,13 +32,17 @@ def pytest_configure(config):
     if not os.environ.get("GOVDASH_RECORDS_URL"):
         folder = Path(tempfile.mkdtemp(prefix="govdash-records-"))
         os.environ["GOVDASH_RECORDS_URL"] = f"sqlite:///{folder / 'records.sqlite3'}"
+        os.environ["GOVDASH_SEAL_KEY_FILE"] = str(folder / "seal.key")
 
 
 @pytest.fixture(autouse=True)
 def isolated_records(tmp_path_factory, monkeypatch):
-    """Each test starts on an empty records database of its own (a SQLite file, made on first use); a test that
-    wants another (records_env, PostgreSQL) or the default beside the warehouse sets or removes the variable."""
-    monkeypatch.setenv("GOVDASH_RECORDS_URL", f"sqlite:///{tmp_path_factory.mktemp('rec') / 'records.sqlite3'}")
+    """Each test starts on an empty records database of its own (a SQLite file, made on first use) and the archive's
+    seal key and chain head of its own beside it; a test that wants another (records_env, PostgreSQL) or the
+    default beside the warehouse sets or removes the variables."""
+    folder = tmp_path_factory.mktemp("rec")
+    monkeypatch.setenv("GOVDASH_RECORDS_URL", f"sqlite:///{folder / 'records.sqlite3'}")
+    monkeypatch.setenv("GOVDASH_SEAL_KEY_FILE", str(folder / "seal.key"))
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 write, and the issuer's running number. They are kept in the records database (govdash.records.publications, the
 one module storing publications of both kinds), apart from the warehouse, so deleting the warehouse or rebuilding
 it loses none; nothing here updates or deletes one: a correction is a new version. Every read checks the SHA-256
-stored with the content, so a file served is the file that was published.
+stored with the content and the publication's seal and its link to the one before (govdash.records.seal: an HMAC
+chain under a key kept outside the database), so a file served is the file that was published; a publication that
+fails is refused with 归档未通过校验, naming the month and what broke, and nothing is appended to a broken chain.
 
 The warehouse is given (`con`) where a publication needs the facts it was made from (the ingest batches) and for
 the one-time import: a warehouse made before the records database kept its publications in tables `archive_*`;
@@ -20,6 +22,7 @@ import duckdb
 
 from govdash.records import db as records_db
 from govdash.records import publications as records
+from govdash.records import seal
 from warehouse.sql_files import archive_sql
 
 ARCHIVE_PREFIX = "archive_"
@@ -30,6 +33,34 @@ _migrate_lock = threading.Lock()
 
 class ArchiveError(Exception):
     """The archive refused a request or found stored content altered; the message is for the user."""
+
+
+REFUSED_ON_BROKEN_CHAIN = "在归档恢复之前不能发布新的记录（运行 govdash verify 查看详情）"
+
+
+def check_sealed(kind: str, publication_id: str) -> None:
+    """Before a publication (bulletin or assessment) is served: its seal and its link to the publication before it
+    hold, else ArchiveError with 归档未通过校验, the month or period, the version and what broke."""
+    try:
+        seal.check_publication(kind, publication_id)
+    except seal.ArchiveTampered as exc:
+        raise ArchiveError(str(exc)) from exc
+
+
+def check_chain() -> None:
+    """Before anything is published: the whole chain holds (every seal, every link, the head), else ArchiveError
+    naming the first broken link; no new link is added to a broken chain."""
+    result = seal.verify()
+    if not result["ok"]:
+        raise ArchiveError(f"{result['first']}。{REFUSED_ON_BROKEN_CHAIN}")
+
+
+def stored(write) -> None:
+    """Run the one write of a publication: a broken chain found inside its transaction is an ArchiveError too."""
+    try:
+        write()
+    except seal.ArchiveTampered as exc:
+        raise ArchiveError(f"{exc}。{REFUSED_ON_BROKEN_CHAIN}") from exc
 
 
 def sha256(data: bytes) -> str:
@@ -101,6 +132,7 @@ def bulletin_text(con: duckdb.DuckDBPyConnection, publication_id: str) -> str:
     text, digest = found
     if sha256(text.encode("utf-8")) != digest:
         raise ArchiveError(f"归档的通报数据与发布时的校验值不符（{publication_id}），请联系管理员")
+    check_sealed("bulletin", publication_id)
     return text
 
 
@@ -117,6 +149,7 @@ def file(con: duckdb.DuckDBPyConnection, publication_id: str, kind: str) -> tupl
     name, mime, digest, content = found
     if sha256(content) != digest:
         raise ArchiveError(f"归档文件 {name} 与发布时的校验值不符，请联系管理员")
+    check_sealed("bulletin", publication_id)
     return name, mime, content
 
 
@@ -142,7 +175,7 @@ def insert(con: duckdb.DuckDBPyConnection, record: dict, files: list[dict]) -> N
         raise ArchiveError(f"{record['month']} 的第 {record['version']} 版已经发布，不能覆盖")
     row = {**record, "bulletin_sha256": sha256(record["bulletin_json"].encode("utf-8"))}
     try:
-        records.insert("bulletin", row, stored_files(files))
+        stored(lambda: records.insert("bulletin", row, stored_files(files)))
     except records.PublicationTaken as exc:    # another process published that version a moment ago
         raise ArchiveError(f"{record['month']} 的第 {record['version']} 版已经发布，不能覆盖") from exc
 

@@ -1,7 +1,8 @@
 """The published quarterly and annual assessments (定稿) as the product reads and writes them: digests checked on
 every read and the one write, over the records database (govdash.records.publications) like the bulletins
 (warehouse/archive.py: insert-only, a correction is a new version, every read checked against the stored SHA-256,
-a warehouse of an earlier version's archive_* tables imported once)."""
+a warehouse of an earlier version's archive_* tables imported once, every read checked against the archive's
+seal chain)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ import json
 import duckdb
 
 from govdash.records import publications as records
-from warehouse.archive import ArchiveError, ensure_archive, sha256, stored_files
+from warehouse.archive import ArchiveError, check_sealed, ensure_archive, sha256, stored, stored_files
 
 
 def period_key(year: int, quarter: int | None) -> str:
@@ -38,6 +39,7 @@ def assessment_text(con: duckdb.DuckDBPyConnection, publication_id: str) -> str:
     text, digest = found
     if sha256(text.encode("utf-8")) != digest:
         raise ArchiveError(f"归档的考核数据与发布时的校验值不符（{publication_id}），请联系管理员")
+    check_sealed("assessment", publication_id)
     return text
 
 
@@ -54,6 +56,7 @@ def file(con: duckdb.DuckDBPyConnection, publication_id: str, kind: str) -> tupl
     name, mime, digest, content = found
     if sha256(content) != digest:
         raise ArchiveError(f"归档文件 {name} 与发布时的校验值不符，请联系管理员")
+    check_sealed("assessment", publication_id)
     return name, mime, content
 
 
@@ -66,6 +69,6 @@ def insert(con: duckdb.DuckDBPyConnection, record: dict, files: list[dict]) -> N
         raise ArchiveError(f"{record['period']} 考核的第 {record['version']} 版已经发布，不能覆盖")
     row = {**record, "assessment_sha256": sha256(record["assessment_json"].encode("utf-8"))}
     try:
-        records.insert("assessment", row, stored_files(files))
+        stored(lambda: records.insert("assessment", row, stored_files(files)))
     except records.PublicationTaken as exc:
         raise ArchiveError(f"{record['period']} 考核的第 {record['version']} 版已经发布，不能覆盖") from exc

@@ -14,6 +14,7 @@ from govdash.cli.publish import publish
 from govdash.cli.report import report
 from govdash.cli.scoring import scoring
 from govdash.cli.users import user
+from govdash.cli.verify import verify
 from govdash.core.formatting import json_text
 from govdash.core.paths import REPO_ROOT
 
@@ -270,7 +271,7 @@ def serve(port: int, address: str) -> None:
     os.execvp(cmd[0], cmd)
 
 
-for command in (report, publish, user, scoring, dispute):
+for command in (report, publish, user, scoring, dispute, verify):
     main.add_command(command)
 
 

@@ -54,6 +54,15 @@ def publication_note(p: dict) -> str:
             f"评分设置版本 {scoring_version_label(p['scoring_version'])}")
 
 
+def _archive_refusal(fn) -> None:
+    """Run an archive step; its refusal (the archive failed verification, a version taken) is an
+    AssessmentPublishError."""
+    try:
+        fn()
+    except archive.ArchiveError as exc:
+        raise AssessmentPublishError(str(exc)) from exc
+
+
 def _render_xlsx(a: dict) -> bytes:
     from govdash.documents.documents import render_assessment
 
@@ -75,6 +84,7 @@ def publish_assessment(year: int, quarter: int | None, principal: Principal, cor
         if not built_by_this_version(con):  # scores from another version's models must not be published
             raise WarehouseError(OUTDATED_BUILD)
         assessment_archive.ensure_archive(con)
+        _archive_refusal(archive.check_chain)   # no new link on a broken chain: refused before anything is made
         current = assessment_archive.latest(con, year, quarter)
         if current is not None and not correction:
             raise AssessmentPublishError(publication_note(current)
@@ -115,7 +125,7 @@ def publish_assessment(year: int, quarter: int | None, principal: Principal, cor
             "ingest_runs": archive.ingest_batches(con), "assessment_json": text, "changes": changes,
             "reason": reason or None,
         }
-        assessment_archive.insert(con, record, files)
+        _archive_refusal(lambda: assessment_archive.insert(con, record, files))
     out = {k: v for k, v in record.items() if k != "assessment_json"}
     out["files"] = [{"kind": f["kind"], "file_name": f["file_name"], "size": len(f["content"]),
                      "sha256": archive.sha256(f["content"])} for f in files]

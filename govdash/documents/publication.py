@@ -87,6 +87,7 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
         if not built_by_this_version(con):  # figures from another version's models must not be published
             raise WarehouseError(OUTDATED_BUILD)
         archive.ensure_archive(con)
+        _archive_refusal(archive.check_chain)   # no new link on a broken chain: refused before anything is made
         current = archive.latest(con, month)
         if current is not None and not correction:
             raise PublishError(publication_note(current) + "，不能重复发布。如数据已更正，请核对更正内容后发布更正版。")
@@ -147,11 +148,19 @@ def publish_month(month: str, principal: Principal, as_of: str | dt.datetime | N
             "changes": changes, "reason": (reason or "").strip() or None,
         }
         step(STEP_ARCHIVE)
-        archive.insert(con, record, files)
+        _archive_refusal(lambda: archive.insert(con, record, files))
     out = {k: v for k, v in record.items() if k != "bulletin_json"}
     out["files"] = [{"kind": f["kind"], "file_name": f["file_name"], "size": len(f["content"]),
                      "sha256": archive.sha256(f["content"])} for f in files]
     return out
+
+
+def _archive_refusal(fn) -> None:
+    """Run an archive step; its refusal (the archive failed verification, a version taken) is a PublishError."""
+    try:
+        fn()
+    except archive.ArchiveError as exc:
+        raise PublishError(str(exc)) from exc
 
 
 def _reason(kind: str, exc: BaseException) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from govdash.records import db
+from govdash.records import db, seal
 from govdash.records.schema import (
     assessment_files,
     assessment_publications,
@@ -65,10 +65,11 @@ def _guarded(fn):
 
 @_guarded
 def publications(kind: str, period: str | None = None, *, url: str | None = None) -> list[dict]:
-    """Every publication of the period (of every period when None), by period and version, without contents: the
-    JSON columns as Python values, the times as text (YYYY-MM-DD HH:MM:SS), `kinds` the stored files' kinds."""
+    """Every publication of the period (of every period when None), by period and version, without contents or
+    their links in the seal chain: the JSON columns as Python values, the times as text (YYYY-MM-DD HH:MM:SS),
+    `kinds` the stored files' kinds."""
     k = KINDS[kind]
-    columns = [c for c in k.table.columns if c.name != k.content]
+    columns = [c for c in k.table.columns if c.name != k.content and c.name not in seal.SEAL_COLUMNS]
     query = sa.select(*columns).order_by(k.table.c[k.period], k.table.c.version)
     if period is not None:
         query = query.where(k.table.c[k.period] == period)
@@ -120,14 +121,17 @@ def _values(k: Kind, record: dict) -> dict:
 
 @_guarded
 def insert(kind: str, record: dict, files: list[dict], *, url: str | None = None) -> None:
-    """Store one publication and its files in one transaction (the only write). `record`: every column of the
-    publications table (JSON columns as Python values or as their text, the digest included); each file: kind,
-    file_name, mime, sha256, size, content. PublicationTaken when the period has that version already."""
+    """Store one publication and its files in one transaction (the only write), sealed as the chain's next link
+    (govdash.records.seal: refused with seal.ArchiveTampered, nothing written, when the chain is broken). `record`:
+    every column of the publications table but the seal's (JSON columns as Python values or as their text, the
+    digest included); each file: kind, file_name, mime, sha256, size, content. PublicationTaken when the period has
+    that version already."""
     k = KINDS[kind]
-    with db.engine(url).begin() as con:
-        con.execute(sa.insert(k.table).values(**_values(k, record)))
+    with seal.appending(url) as chain:
+        chain.con.execute(sa.insert(k.table).values(**_values(k, record)))
         for f in files:
-            con.execute(sa.insert(k.files).values(publication_id=record["publication_id"], **f))
+            chain.con.execute(sa.insert(k.files).values(publication_id=record["publication_id"], **f))
+        chain.seal(kind, record["publication_id"])
 
 
 @_guarded
@@ -152,9 +156,11 @@ def imported(*, url: str | None = None) -> dict | None:
 @_guarded
 def import_archive(source: str, batches: dict[str, list[tuple[dict, list[dict]]]], *, url: str | None = None) -> int:
     """The one-time import of a warehouse's archive_* tables: every publication (record, files) of each kind the
-    records do not hold yet, and the import recorded, in one transaction. Returns how many were copied."""
-    copied = 0
-    with db.engine(url).begin() as con:
+    records do not hold yet, sealed as the chain's next links in order of publication, and the import recorded, in
+    one transaction. Returns how many were copied."""
+    copied = []
+    with seal.appending(url) as chain:
+        con = chain.con
         if con.execute(sa.select(record_imports.c.name).where(record_imports.c.name == IMPORT_NAME)).first():
             return 0
         for kind, items in batches.items():
@@ -166,7 +172,9 @@ def import_archive(source: str, batches: dict[str, list[tuple[dict, list[dict]]]
                 con.execute(sa.insert(k.table).values(**_values(k, record)))
                 for f in files:
                     con.execute(sa.insert(k.files).values(publication_id=record["publication_id"], **f))
-                copied += 1
+                copied.append((str(record["published_at"]), kind, record["version"], record["publication_id"]))
+        for _at, kind, _version, publication_id in sorted(copied):
+            chain.seal(kind, publication_id)
         con.execute(sa.insert(record_imports).values(name=IMPORT_NAME, source=source, imported_at=time.time(),
-                                                     rows=copied))
-    return copied
+                                                     rows=len(copied)))
+    return len(copied)

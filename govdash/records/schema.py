@@ -51,7 +51,14 @@ record_imports = sa.Table(
 )
 
 
-# publications (定稿发布): insert-only, every column and file the warehouse's archive_* tables held
+# publications (定稿发布): insert-only, every column and file the warehouse's archive_* tables held, and each one's
+# link in the archive's seal chain (govdash.records.seal; null only before the chain's key was made)
+def _seal_columns(table: str) -> list:
+    return [sa.Column("seal_sequence", sa.Integer), sa.Column("previous_seal", sa.String(64)),
+            sa.Column("content_seal", sa.String(64)), sa.Column("info_seal", sa.String(64)),
+            sa.Column("seal", sa.String(64)), sa.Index(f"{table}_seal_sequence", "seal_sequence", unique=True)]
+
+
 def _files(name: str, parent: str) -> sa.Table:
     return sa.Table(
         name, metadata,
@@ -85,6 +92,7 @@ bulletin_publications = sa.Table(
     sa.Column("changes", sa.Text),
     sa.Column("reason", sa.Text),
     sa.UniqueConstraint("month", "version", name="bulletin_publications_month_version"),
+    *_seal_columns("bulletin_publications"),
 )
 bulletin_files = _files("bulletin_files", "bulletin_publications")
 assessment_publications = sa.Table(
@@ -107,6 +115,7 @@ assessment_publications = sa.Table(
     sa.Column("changes", sa.Text),
     sa.Column("reason", sa.Text),
     sa.UniqueConstraint("period", "version", name="assessment_publications_period_version"),
+    *_seal_columns("assessment_publications"),
 )
 assessment_files = _files("assessment_files", "assessment_publications")
 

@@ -12,7 +12,7 @@ import streamlit as st
 from govdash.core.periods import moment_label, parse_as_of
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
-from govdash.web import data, period, tables
+from govdash.web import chrome, data, period, tables
 
 CHANGE_COLUMNS = {"dept_name": "部门", "figure": "项目", "old": "已定稿", "new": "重新计算"}
 
@@ -33,6 +33,7 @@ def assessment_view(year: int, quarter: int | None, scoring_key: str) -> Assessm
     pubs = data.figure(catalogue.assessment_publications, year, quarter) or []
     current = pubs[-1] if pubs else None
     if current is not None:
+        chrome.refused_if_altered("assessment", current["publication_id"])
         as_of = parse_as_of(current["as_of"])   # the sidebar states it, and why a picked cut-off does not apply
         result = data.figure(catalogue.published_assessment, current["publication_id"])
         # the publisher's name is an account's name (text from outside): escaped

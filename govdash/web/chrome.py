@@ -1,5 +1,6 @@
 """What every page has around its figures: its heading and role check, the message in place of a missing or
-broken warehouse, the message in place of a part of the page that failed, and the server's line per script run."""
+broken warehouse, the message in place of a part of the page that failed or of a publication that failed the
+archive's verification, and the server's line per script run."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -60,6 +61,15 @@ def section(title: str):
         yield
     except Exception as exc:
         st.error(md(section_failure(title, exc)))
+
+
+def refused_if_altered(kind: str, publication_id: str) -> None:
+    """A publication whose seal fails is not shown: the page says 归档未通过校验 (which month or period, what broke)
+    in place of its figures and downloads, and stops."""
+    failure = data.archive_failure(kind, publication_id)
+    if failure is not None:
+        st.error(md(failure) + "。已发布的数字不予显示，请联系管理员（govdash verify）。")
+        st.stop()
 
 
 def require_page(url_path: str) -> None:

@@ -114,6 +114,19 @@ def rulings_generation() -> int:
     return disputes.generation()
 
 
+def archive_failure(kind: str, publication_id: str) -> str | None:
+    """Why the published bulletin or assessment must not be shown (归档未通过校验, the month or period, what broke),
+    or None when its seal and its link to the publication before it hold. Never cached: every script run that shows
+    a publication checks it again, so an archive altered while the server runs is refused at the next run."""
+    from warehouse.archive import ArchiveError, check_sealed
+
+    try:
+        check_sealed(kind, publication_id)
+    except ArchiveError as exc:
+        return str(exc)
+    return None
+
+
 def department_names() -> dict[str, str]:
     """Departments the signed-in user may choose: all, or only its own."""
     frame = figure(catalogue.departments)

@@ -13,7 +13,7 @@ from govdash.core.periods import moment_label, month_label, parse_as_of
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
 from govdash.figures.corrections import SECTION_LABELS
-from govdash.web import data, period, tables, widgets
+from govdash.web import chrome, data, period, tables, widgets
 
 KIND_LABELS = {"docx": "Word", "xlsx": "Excel", "pdf": "PDF", "json": "JSON"}
 NO_PDF = ("本机未安装 LibreOffice，无法生成 PDF；Word 与 Excel 文件不受影响。"
@@ -53,6 +53,7 @@ def bulletin_view(month: str) -> BulletinView:
     p = data.principal()
     current = _published(month)
     if current is not None:
+        chrome.refused_if_altered("bulletin", current["publication_id"])
         as_of = parse_as_of(current["as_of"])   # the sidebar states it, and why a picked cut-off does not apply
         b = data.figure(catalogue.published_bulletin, current["publication_id"])
         # the publisher's name is an account name (text from outside): escaped; the rest is the product's own text
