@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from govdash.cli.backup import backup, restore
 from govdash.cli.common import fail, progress_echo
 from govdash.cli.publish import publish
 from govdash.cli.report import report
@@ -220,7 +221,7 @@ def serve(port: int, address: str) -> None:
     os.execvp(cmd[0], cmd)
 
 
-for command in (report, publish, user, scoring):
+for command in (report, publish, user, scoring, backup, restore):
     main.add_command(command)
 
 
