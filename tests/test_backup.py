@@ -251,3 +251,32 @@ def test_restore_never_replaces_a_different_seal_key(small_backup, records_url, 
     assert "封存密钥" in result.stderr and "拒绝覆盖" in result.stderr
     assert (new / "seal.key").read_bytes() == b"another installation's key"
     assert tables_of(url) == []
+
+
+def test_a_warehouse_loaded_before_paths_were_recorded_lists_its_files_by_name(committed_sample_db, tmp_path,
+                                                                               monkeypatch):
+    import duckdb
+
+    root = place(tmp_path / "old", monkeypatch, os.environ["GOVDASH_RECORDS_URL"])
+    warehouse = root / "govdash.duckdb"
+    shutil.copyfile(committed_sample_db, warehouse)
+    with duckdb.connect(str(warehouse)) as con:     # as an earlier version left it: no path, no digest
+        con.execute("alter table ingest_runs drop column source_path")
+        con.execute("alter table ingest_runs drop column source_sha256")
+    invoke("backup", tmp_path / "backup")
+    [batch] = json.loads((tmp_path / "backup" / "sources.json").read_text(encoding="utf-8"))["batches"]
+    assert {f["file"] for f in batch["files"]} == {p.name for p in (REPO / "sample_data").glob("*.csv")}
+    assert {f["path"] for f in batch["files"]} == {None} and {f["sha256"] for f in batch["files"]} == {None}
+    place(tmp_path / "new", monkeypatch, f"sqlite:///{tmp_path / 'new' / 'records.sqlite3'}")
+    assert "未记录路径" in invoke("restore", tmp_path / "backup").stdout
+    # the next ingest into that warehouse records its files' paths and digests again, beside the older rows
+    monkeypatch.setenv("GOVDASH_DB", str(warehouse))
+    invoke("ingest", REPO / "sample_data" / "departments.csv", codes=(0, 2))
+    invoke("backup", tmp_path / "backup-2")
+    first, second = json.loads((tmp_path / "backup-2" / "sources.json").read_text(encoding="utf-8"))["batches"]
+    assert {f["path"] for f in first["files"]} == {None}
+    [earlier] = [f for f in first["files"] if f["file"] == "departments.csv"]
+    assert second["files"] == [{"path": str((REPO / "sample_data" / "departments.csv").resolve()),
+                                "sha256": file_digest(REPO / "sample_data" / "departments.csv"),
+                                "file": "departments.csv", "tables": "departments",
+                                "rows_read": earlier["rows_read"], "rows_loaded": 0}]   # loaded before: all skipped
