@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from govdash.cli.main import main as cli
-from govdash.records import accounts, db, signin
+from govdash.records import accounts, db, schema, signin
 from govdash.records import scoring_versions as versions
 from tests.support.paths import REPO
 
@@ -280,3 +280,41 @@ def test_a_warehouse_loaded_before_paths_were_recorded_lists_its_files_by_name(c
                                 "sha256": file_digest(REPO / "sample_data" / "departments.csv"),
                                 "file": "departments.csv", "tables": "departments",
                                 "rows_read": earlier["rows_read"], "rows_loaded": 0}]   # loaded before: all skipped
+
+
+def test_a_backup_of_an_older_revision_is_brought_to_the_newest_after_restore(tmp_path, monkeypatch):
+    """A backup whose records an earlier version made (before the scoring versions' tables, revision 0003) is
+    restored as it was, then migrated: its account signs in, and the newer tables are there."""
+    from alembic import command
+    from alembic.config import Config
+
+    from govdash.records.backup import head_revision
+
+    place(tmp_path / "old", monkeypatch, os.environ["GOVDASH_RECORDS_URL"])
+    backup = tmp_path / "backup"
+    invoke("backup", backup)
+    # the records file as that version left it: migrated only to 0003, one account
+    older = tmp_path / "older.sqlite3"
+    eng = sa.create_engine(f"sqlite:///{older}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(db.MIGRATIONS_DIR))
+    with eng.begin() as con:
+        cfg.attributes["connection"] = con
+        command.upgrade(cfg, "0003")
+        con.execute(sa.insert(schema.accounts).values(
+            username="chair", role="committee", dept=None, display_name="张明",
+            password_hash=accounts.hash_password(CHAIR_PASSWORD), email=None))
+    eng.dispose()
+    assert "scoring_versions" not in tables_of(f"sqlite:///{older}")
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    shutil.copyfile(older, backup / "records.sqlite3")
+    manifest["records"]["alembic_revision"] = "0003"
+    manifest["files"]["records.sqlite3"] = {"sha256": file_digest(older), "size": older.stat().st_size}
+    (backup / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    url = f"sqlite:///{tmp_path / 'new' / 'records.sqlite3'}"
+    place(tmp_path / "new", monkeypatch, url)
+    out = invoke("restore", backup).stdout
+    assert f"0003 → {head_revision()}" in out and head_revision() != "0003"
+    assert {"scoring_versions", "scoring_history"} <= set(tables_of(url))
+    assert accounts.authenticate("chair", CHAIR_PASSWORD).display_name == "张明"

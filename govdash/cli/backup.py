@@ -240,6 +240,7 @@ def _conflicts(folder: Path, manifest: dict) -> list[tuple[str, Path]]:
             if target.read_bytes() != (folder / name).read_bytes():
                 fail(f"{target} 已有不同的{what}，拒绝覆盖（覆盖会使已封存的记录无法核验）。"
                      f"请核对后移走该文件，或用 GOVDASH_SEAL_KEY_FILE 指定新位置再恢复")
+            click.echo(f"{what} {target} 已存在且与备份相同，保留")
             continue
         out.append((name, target))
     return out

@@ -156,9 +156,10 @@ def _libpq(url: URL) -> tuple[list[str], dict[str, str]]:
         args += ["--port", str(url.port)]
     if url.username:
         args += ["--username", url.username]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env["PGPASSWORD"] = url.password or ""
-    env["PGCONNECT_TIMEOUT"] = "30"
+    env = dict(os.environ)      # libpq reads the same PG* variables (a ~/.pgpass too) as the product's connections
+    if url.password:
+        env["PGPASSWORD"] = url.password
+    env.setdefault("PGCONNECT_TIMEOUT", "30")
     for key, value in url.query.items():
         if key in LIBPQ_QUERY_ENV:
             env[LIBPQ_QUERY_ENV[key]] = value if isinstance(value, str) else value[-1]
