@@ -318,3 +318,14 @@ def test_a_backup_of_an_older_revision_is_brought_to_the_newest_after_restore(tm
     assert f"0003 → {head_revision()}" in out and head_revision() != "0003"
     assert {"scoring_versions", "scoring_history"} <= set(tables_of(url))
     assert accounts.authenticate("chair", CHAIR_PASSWORD).display_name == "张明"
+
+
+def test_a_backup_is_restored_only_onto_its_own_engine(postgres_server, tmp_path, monkeypatch):
+    place(tmp_path / "old", monkeypatch, f"sqlite:///{tmp_path / 'old' / 'records.sqlite3'}")
+    accounts.add_user("chair", "committee", CHAIR_PASSWORD)
+    invoke("backup", tmp_path / "backup")
+    url = postgres_server.new_database()
+    place(tmp_path / "new", monkeypatch, url)
+    result = invoke("restore", tmp_path / "backup", codes=(1,))
+    assert "sqlite" in result.stderr and "postgresql" in result.stderr and "不能跨数据库类型恢复" in result.stderr
+    assert tables_of(url) == []
