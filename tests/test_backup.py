@@ -329,3 +329,20 @@ def test_a_backup_is_restored_only_onto_its_own_engine(postgres_server, tmp_path
     result = invoke("restore", tmp_path / "backup", codes=(1,))
     assert "sqlite" in result.stderr and "postgresql" in result.stderr and "不能跨数据库类型恢复" in result.stderr
     assert tables_of(url) == []
+
+
+def test_the_password_of_the_records_url_stays_out_of_the_backup_and_of_pg_dumps_arguments(postgres_server, tmp_path,
+                                                                                          monkeypatch):
+    from govdash.records.backup import libpq_connection
+
+    plain = postgres_server.new_database()
+    url = plain.replace(f"//{postgres_server.user}@", f"//{postgres_server.user}:s3cret-pw@")
+    assert url != plain
+    place(tmp_path / "old", monkeypatch, url)
+    accounts.add_user("chair", "committee", CHAIR_PASSWORD)
+    invoke("backup", tmp_path / "backup")
+    for path in (tmp_path / "backup").rglob("*.json"):
+        assert "s3cret-pw" not in path.read_text(encoding="utf-8"), path
+    args, env = libpq_connection(sa.engine.make_url(db.normalise_url(url + "?sslmode=disable")))
+    assert "s3cret-pw" not in " ".join(args) and env["PGPASSWORD"] == "s3cret-pw" and env["PGSSLMODE"] == "disable"
+    assert args == ["--host", "127.0.0.1", "--port", str(postgres_server.port), "--username", postgres_server.user]

@@ -147,7 +147,7 @@ def postgres_program(name: str, server_major: int) -> Path:
                       f"请安装相应版本的 PostgreSQL 客户端（如 postgresql-client-{server_major}）")
 
 
-def _libpq(url: URL) -> tuple[list[str], dict[str, str]]:
+def libpq_connection(url: URL) -> tuple[list[str], dict[str, str]]:
     """The connection as arguments without the password, and the environment that carries the password."""
     args = []
     if url.host:
@@ -209,7 +209,7 @@ def dump(folder: Path, url: str | None = None) -> tuple[str, str | None]:
     parsed = _url(url)
     rev = _revision_of(eng)
     program = postgres_program("pg_dump", _server_major(eng))
-    args, env = _libpq(parsed)
+    args, env = libpq_connection(parsed)
     _run(program, ["--format=custom", "--no-password", *args, "--file", str(target), "--dbname",
                    parsed.database or ""], env, "pg_dump 导出记录库")
     os.chmod(target, 0o600)
@@ -267,7 +267,7 @@ def load(source: Path, url: str | None = None) -> None:
         raise BackupError(f"无法连接恢复目标记录库 {db.display_url(url)}：{exc}") from exc
     finally:
         eng.dispose()
-    args, env = _libpq(parsed)
+    args, env = libpq_connection(parsed)
     _run(postgres_program("pg_restore", major),
          ["--no-owner", "--no-acl", "--single-transaction", "--exit-on-error", "--no-password", *args,
           "--dbname", parsed.database or "", str(source)], env, "pg_restore 恢复记录库")
