@@ -346,3 +346,41 @@ def test_the_password_of_the_records_url_stays_out_of_the_backup_and_of_pg_dumps
     args, env = libpq_connection(sa.engine.make_url(db.normalise_url(url + "?sslmode=disable")))
     assert "s3cret-pw" not in " ".join(args) and env["PGPASSWORD"] == "s3cret-pw" and env["PGSSLMODE"] == "disable"
     assert args == ["--host", "127.0.0.1", "--port", str(postgres_server.port), "--username", postgres_server.user]
+
+
+def test_a_sqlite_backup_taken_while_sign_outs_are_written_is_a_consistent_snapshot(tmp_path, monkeypatch):
+    """SQLite's online backup: a server signing sessions out all the while (another connection writing) does not
+    stop the backup, and the copy is a whole database holding some prefix of those writes."""
+    import sqlite3
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'old' / 'records.sqlite3'}"
+    place(tmp_path / "old", monkeypatch, url)
+    revocations = signin.Revocations(url)
+    revocations.revoke("first", 4_000_000_000.0, 0.0)
+    stop, under_way, written = threading.Event(), threading.Event(), []
+
+    def sign_outs():
+        while not stop.is_set():
+            sid = f"s{len(written):06d}"
+            revocations.revoke(sid, 4_000_000_000.0, 0.0)
+            written.append(sid)
+            if len(written) == 20:
+                under_way.set()
+
+    writer = threading.Thread(target=sign_outs)
+    writer.start()
+    try:
+        assert under_way.wait(60)            # the writer is under way before the backup starts
+        invoke("backup", tmp_path / "backup")
+    finally:
+        stop.set()
+        writer.join()
+    copy = sqlite3.connect(tmp_path / "backup" / "records.sqlite3")
+    try:
+        assert copy.execute("pragma integrity_check").fetchone() == ("ok",)
+        sids = sorted(r[0] for r in copy.execute("select sid from revoked_sessions"))
+    finally:
+        copy.close()
+    # the sign-outs committed before the snapshot, in order, and none after it
+    assert sids == sorted(["first", *written[:len(sids) - 1]]) and 20 <= len(sids) - 1 <= len(written)
