@@ -384,3 +384,10 @@ def test_a_sqlite_backup_taken_while_sign_outs_are_written_is_a_consistent_snaps
         copy.close()
     # the sign-outs committed before the snapshot, in order, and none after it
     assert sids == sorted(["first", *written[:len(sids) - 1]]) and 20 <= len(sids) - 1 <= len(written)
+
+
+def test_a_backup_that_cannot_reach_the_records_leaves_no_folder_behind(postgres_server, tmp_path, monkeypatch):
+    place(tmp_path / "old", monkeypatch, postgres_server.url("no_such_database"))
+    result = invoke("backup", tmp_path / "backup", codes=(1,))
+    assert "记录库" in result.stderr
+    assert not (tmp_path / "backup").exists()      # no half-made backup to be mistaken for one
