@@ -221,7 +221,9 @@ def serve(port: int, address: str) -> None:
     os.execvp(cmd[0], cmd)
 
 
-for command in (report, publish, user, scoring, backup, restore):
+for command in (report, publish, user, scoring):
+    main.add_command(command)
+for command in (backup, restore):   # govdash.cli.backup
     main.add_command(command)
 
 
