@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -275,6 +276,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, path: Path, run_id: str, now: dt.
     """A file's summaries: one per table it holds (a workbook may hold several), or one with its error."""
     try:
         source = read_sources(path, limits=limits)
+        digest = file_sha256(path)   # the file as it was read: a rebuild from the same files checks it
     except SourceError as exc:
         return [FileSummary(file=path.name, table=None, error=exc.problem)]
     except Exception as exc:
@@ -291,11 +293,33 @@ def _load_file(con: duckdb.DuckDBPyConnection, path: Path, run_id: str, now: dt.
             "run_id": run_id, "started": now, "finished": dt.datetime.now(), "file": summary.file,
             "table": summary.table, "encoding": summary.encoding, "rows_read": summary.rows_read,
             "rows_loaded": summary.rows_loaded, "rows_replaced": summary.rows_replaced,
-            "rows_quarantined": summary.rows_quarantined, "duplicates_skipped": summary.duplicates_skipped})
+            "rows_quarantined": summary.rows_quarantined, "duplicates_skipped": summary.duplicates_skipped,
+            "path": str(path.resolve()), "sha256": digest})
     if source.note:
         first = summaries[0]
         first.warning = "；".join(filter(None, [first.warning, source.note]))
     return summaries
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ingested_sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The files the warehouse's facts were loaded from, batch by batch in the order they ran: run_id,
+    started_at, path (None for a file loaded before paths were recorded), sha256, file (its name), tables,
+    rows_read, rows_loaded. Ingesting them again, batch after batch, rebuilds the same facts."""
+    try:
+        cur = con.execute(ingest_sql("ingested_sources"))
+    except duckdb.BinderException:   # paths and digests not recorded yet (a warehouse of an earlier version)
+        cur = con.execute(ingest_sql("ingested_sources_unrecorded"))
+    names = [d[0] for d in cur.description]
+    return [{k: (v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, dt.datetime) else v) for k, v in zip(names, row)}
+            for row in cur.fetchall()]
 
 
 def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, do_build: bool = True) -> IngestResult:

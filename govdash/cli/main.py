@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from govdash.cli.backup import backup, restore
 from govdash.cli.common import fail, progress_echo
 from govdash.cli.dispute import dispute
 from govdash.cli.publish import publish
@@ -272,6 +273,8 @@ def serve(port: int, address: str) -> None:
 
 
 for command in (report, publish, user, scoring, dispute, verify):
+    main.add_command(command)
+for command in (backup, restore):   # govdash.cli.backup
     main.add_command(command)
 
 

@@ -15,6 +15,10 @@ create table if not exists ingest_runs (
     table_name varchar, encoding varchar, rows_read bigint, rows_loaded bigint,
     rows_replaced bigint, rows_quarantined bigint, duplicates_skipped bigint
 );
+-- where each file was read from and its SHA-256 at the time, so the facts can be rebuilt from the same files
+-- (govdash backup lists them); added to the warehouses made before they were recorded
+alter table ingest_runs add column if not exists source_path varchar;
+alter table ingest_runs add column if not exists source_sha256 varchar;
 -- the events an ingest loaded log or event rows of (pipelines.ingest), which warehouse.build brings up to
 -- date event by event; emptied by every build
 create table if not exists build_changed_events (event_id varchar);
