@@ -128,6 +128,34 @@ def test_the_address_holds_the_period_and_an_invalid_value_is_ignored(committed_
     assert any("2024年第2季度" in c.value for c in at.caption)
 
 
+def test_the_assessment_quarter_picked_after_a_month_page_holds(committed_sample_db, monkeypatch):
+    """A month page at ?month=2024-06, then 年度考核 through its menu link (?year=2024), then 第2季度 picked in the
+    sidebar: the page shows the second quarter and the address says so. 考核期间 always states its period to the
+    browser (全年 is an option like the quarters, never the empty value the browser shows as a placeholder and may
+    clear back to), and a run forces the pickers' shown value only when the period changed elsewhere (the address,
+    another page): a forced value the browser applies again after the user's pick takes the pick back."""
+    at = open_page("pages/negative_lists.py", COMMITTEE, "2024-06", db=committed_sample_db, monkeypatch=monkeypatch)
+    at.query_params.clear()
+    at = open_page("pages/assessment.py", COMMITTEE, at=at, address={"year": "2024"})
+    quarter = at.sidebar.selectbox(key="period_quarter_pick")
+    assert quarter.proto.raw_value == "全年" and quarter.options[0] == "全年"
+    assert any(c.value.startswith("2024年 · ") for c in at.caption)
+    quarter.set_value(2).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert dict(at.query_params) == {"quarter": "2024-Q2"}
+    assert any(c.value.startswith("2024年第2季度 · ") for c in at.caption), [c.value for c in at.caption]
+    pickers = {key: at.sidebar.selectbox(key=key) for key in ("period_year_pick", "period_quarter_pick")}
+    assert pickers["period_quarter_pick"].value == 2
+    assert not any(box.proto.set_value for box in pickers.values())   # the user's pick is not sent back as forced
+    # back to the whole year from the picker; then a period from the address is forced into the pickers
+    at.sidebar.selectbox(key="period_quarter_pick").set_value(0).run()
+    assert dict(at.query_params) == {"year": "2024"} and any(c.value.startswith("2024年 · ") for c in at.caption)
+    set_period(at, quarter="2024-Q3")
+    quarter = at.sidebar.selectbox(key="period_quarter_pick")
+    assert quarter.proto.set_value and quarter.proto.raw_value == "第3季度"
+    assert any(c.value.startswith("2024年第3季度 · ") for c in at.caption)
+
+
 def test_the_cutoff_picker_is_chinese(committed_sample_db, monkeypatch):
     at = open_page("pages/whistle_analysis.py", COMMITTEE, "2024-12", db=committed_sample_db, monkeypatch=monkeypatch,
                    cutoff=dt.datetime(2025, 1, 3, 17, 45))

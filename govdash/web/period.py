@@ -45,7 +45,9 @@ _DRAWN = "_period_drawn"   # the page whose pickers the router drew in this run 
 # the sidebar's widgets
 MONTH_KEY, YEAR_KEY, QUARTER_KEY, DATE_KEY, TIME_KEY = "month", "period_year_pick", "period_quarter_pick", \
     "asof_date", "asof_time"
-QUARTER_LABELS = {None: "全年", 1: "第1季度", 2: "第2季度", 3: "第3季度", 4: "第4季度"}
+# 考核期间's options: 0 is the whole year (None in the period state). No option is None: a select box whose value is
+# None shows the empty placeholder (in English) and the browser may clear it back to that, which reads as 全年
+QUARTER_LABELS = {0: "全年", 1: "第1季度", 2: "第2季度", 3: "第3季度", 4: "第4季度"}
 WEEKDAYS = "一二三四五六日"
 
 
@@ -217,7 +219,7 @@ def _on_month() -> None:
 
 def _on_assessment() -> None:
     year, quarter = st.session_state[YEAR_KEY], st.session_state[QUARTER_KEY]
-    st.session_state[_STORE["year"]], st.session_state[_STORE["quarter"]] = year, quarter
+    st.session_state[_STORE["year"]], st.session_state[_STORE["quarter"]] = year, quarter or None
     _commit()
 
 
@@ -231,6 +233,15 @@ def _on_cutoff() -> None:
             at = cutoff_rule(data.settings())[1]
         st.session_state[_STORE["asof"]] = dt.datetime.combine(day, at)
     _commit()
+
+
+def _show(key: str, value) -> None:
+    """The sidebar's picker `key` shows `value` of the period state: written only when it shows something else (the
+    period changed in the address or on another page, or the picker is new on this page). Written on every run, the
+    browser gets it as a forced value each time, and a forced value applied again after the user's pick takes the
+    pick back."""
+    if key not in st.session_state or st.session_state[key] != value:
+        st.session_state[key] = value
 
 
 def _day_label(day: dt.date | None, default: dt.datetime) -> str:
@@ -262,7 +273,7 @@ def _cutoff_widgets(kind: str, url_path: str) -> None:
     days: list[dt.date | None] = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     if picked is not None and picked.date() not in days:
         days.append(picked.date())
-    st.session_state[DATE_KEY] = picked.date() if picked is not None else None
+    _show(DATE_KEY, picked.date() if picked is not None else None)
     st.selectbox("截止日期", [None, *days], key=DATE_KEY, on_change=_on_cutoff,
                  format_func=lambda d: _day_label(d, default),
                  help=f"统计截止的日期和时间。选“默认”：本期的正式截止时点（期末后第 {n} 个工作日末；未到时为现在），"
@@ -272,7 +283,7 @@ def _cutoff_widgets(kind: str, url_path: str) -> None:
         for extra in (end_of_day, picked.time()):
             if extra not in times:
                 times.append(extra)
-        st.session_state[TIME_KEY] = picked.time()
+        _show(TIME_KEY, picked.time())
         st.selectbox("截止时间（时:分）", sorted(times), key=TIME_KEY, on_change=_on_cutoff, format_func=_time_label)
     final = _final_cutoff(kind)
     reason = {"default": f"本期默认：期末后第 {n} 个工作日末" if final is None or final <= state.at
@@ -308,7 +319,7 @@ def sidebar_period(url_path: str | None = None) -> None:
             if not months:
                 st.caption("暂无数据")
             else:
-                st.session_state[MONTH_KEY] = month()
+                _show(MONTH_KEY, month())
                 st.selectbox("月份", months, key=MONTH_KEY, format_func=month_label, on_change=_on_month)
         elif page.period == ASSESSMENT:
             years = sorted({int(m[:4]) for m in months}, reverse=True)
@@ -316,7 +327,8 @@ def sidebar_period(url_path: str | None = None) -> None:
                 st.caption("暂无数据")
             else:
                 year, quarter = assessment_period()
-                st.session_state[YEAR_KEY], st.session_state[QUARTER_KEY] = year, quarter
+                _show(YEAR_KEY, year)
+                _show(QUARTER_KEY, quarter or 0)
                 st.selectbox("考核年度", years, key=YEAR_KEY, format_func=lambda y: f"{y}年", on_change=_on_assessment)
                 st.selectbox("考核期间", list(QUARTER_LABELS), key=QUARTER_KEY, format_func=QUARTER_LABELS.get,
                              on_change=_on_assessment)
