@@ -30,6 +30,7 @@ import polars as pl
 from govdash.core.paths import REPO_ROOT
 from govdash.core.tables import TableSpec
 from pipelines.contracts import check_frame, default_window
+from pipelines.dispute_file import NOT_FACTS, is_dispute_file
 from pipelines.limits import Limits, load_limits
 from pipelines.readers import (
     RaggedRows,
@@ -332,8 +333,11 @@ def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, 
     files = iter_source_paths(paths)
     # order the files by table (references first) from their names or header lines; each file is then
     # read, checked and loaded on its own, so memory holds one file at a time
-    planned = []
+    planned, passed_by = [], []
     for path in files:
+        if is_dispute_file(path):   # records, not facts: `govdash dispute load` replays them
+            passed_by.append(path)
+            continue
         spec = peek_table(path)
         planned.append((spec.order if spec else 99, str(path), path))
     planned.sort()
@@ -350,6 +354,8 @@ def ingest(paths: list[Path | str], db_path: Path | None = None, progress=None, 
             if progress:
                 progress("load", i, len(planned), path.name)
             loaded.append((position.get(path, -1), _load_file(con, path, run_id, now, limits)))
+        loaded.extend((position[path], [FileSummary(file=path.name, table=None, warning=NOT_FACTS)])
+                      for path in passed_by)
         # only what the loaded rows change is rebuilt (warehouse.build): the raw tables rows went into or out of,
         # recorded so that an ingest without a build leaves them to the next build
         for table in sorted({raw_table(s.table) for _, summaries in loaded for s in summaries

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from pipelines.dispute_file import FILE_NAME
 from warehouse.calendar import official_calendar
 
 YEAR = 2024
@@ -551,4 +552,85 @@ def generate(out: Path | str, seed: int = 2024, scale: float = 1.0, progress=Non
     ratings = _ratings(rng, city)
     ratings.write_csv(out / "ratings.csv")
     counts["ratings"] = ratings.height
+    # the disputes come last, from a generator of their own, so every file above is the same with or without them
+    disputes = _disputes(np.random.default_rng([seed, 9]), pl.read_csv(out / "whistle_event_log.csv",
+                                                                       infer_schema_length=0))
+    (out / FILE_NAME).write_bytes(b"\xef\xbb\xbf" + disputes.write_csv().encode("utf-8"))
+    counts["disputes"] = disputes.height
     return counts
+
+
+# the demo accounts (govdash user demo) act in the sample's dispute steps: the two departments' own accounts file,
+# the assessment office rules at 初审 and the committee at 复核
+SAMPLE_DEPT_ACCOUNTS = {"D13": "dept-d13", "D04": "dept-d04"}
+# (number, department, ground, what happens): every state of SPEC §9 once, and one filed after its window
+SAMPLE_DISPUTES = (
+    ("SS001", "D13", "派错部门", "approve"),
+    ("SS002", "D13", "客观原因延期", "approve_fewer_days"),
+    ("SS003", "D04", "无效诉求", "reject"),
+    ("SS004", "D13", "重复件", "reject_then_approve"),
+    ("SS005", "D04", "派错部门", "reject_then_reject"),
+    ("SS006", "D04", "无效诉求", "withdraw"),
+    ("SS007", "D13", "无效诉求", "pending_overdue"),
+    ("SS008", "D04", "派错部门", "approve"),
+    ("SS009", "D13", "派错部门", "too_late"),
+    ("SS010", "D04", "客观原因延期", "pending_last"),
+)
+
+
+def _disputes(rng, log: pl.DataFrame) -> pl.DataFrame:
+    """The file of dispute steps (pipelines.dispute_file) for the city just written: each dispute of
+    SAMPLE_DISPUTES on a distinct assignment of its department drawn from the event log, filed two hours after the
+    dispatch (always inside its window: before the closure deadline) — or, for the late one, 90 days after (always
+    past the closure deadline's 5 working days, so the load refuses it) —, ruled, escalated, reviewed or withdrawn
+    a day apart each (inside the 3 working days for 复核). The last pending one is the department's last dispatch
+    of the year; the other pending one is early in the year, long past its ruling deadline."""
+    day, fmt = dt.timedelta(days=1), "%Y-%m-%d %H:%M:%S"
+    dispatched = log.filter(pl.col("action") == "dispatched").unique(["event_id", "dept_id"], keep="first",
+                                                                       maintain_order=True)
+    used: set[str] = set()
+    rows = []
+
+    def row(no, step, at, user, **cells):
+        rows.append({"申诉编号": no, "步骤": step, "时间": at.strftime(fmt), "账号": user, "申诉事项": None,
+                     "申诉理由": None, "说明": None, "申请天数": None, "重复事件": None, "裁定": None,
+                     "给予天数": None, **cells})
+
+    for no, dept, ground, course in SAMPLE_DISPUTES:
+        mine = dispatched.filter((pl.col("dept_id") == dept) & ~pl.col("event_id").is_in(sorted(used))
+                                 & (pl.col("ts") < "2024-10-01"))
+        if course == "pending_last":
+            pick = dispatched.filter(pl.col("dept_id") == dept).sort("ts")[-1]
+        elif course == "pending_overdue":
+            pick = mine.filter(pl.col("ts") < "2024-03-01")[int(rng.integers(0, 20))]
+        else:
+            pick = mine[int(rng.integers(0, mine.height))]
+        event, dispatched_at = pick["event_id"][0], dt.datetime.strptime(pick["ts"][0], fmt)
+        used.add(event)
+        filed = dispatched_at + (dt.timedelta(days=90) if course == "too_late" else dt.timedelta(hours=2))
+        extra = {}
+        if ground == "客观原因延期":
+            extra["申请天数"] = "3"
+        if ground == "重复件":
+            extra["重复事件"] = dispatched.filter(~pl.col("event_id").is_in(sorted(used)))["event_id"][0]
+        user = SAMPLE_DEPT_ACCOUNTS[dept]
+        row(no, "提交申诉", filed, user, 申诉事项=f"assignment:{event}/{dept}", 申诉理由=ground,
+            说明="经核实，该事项" + {"派错部门": "不属于本部门职责", "客观原因延期": "因施工许可延迟无法按期办结",
+                               "无效诉求": "诉求人无法联系且现场无此问题", "重复件": "与另一事件为同一诉求"}[ground],
+            **extra)
+        first = filed + day
+        if course == "approve":
+            row(no, "初审", first, "assessment", 说明="核实属实，予以核减", 裁定="批准")
+        elif course == "approve_fewer_days":
+            row(no, "初审", first, "assessment", 说明="延误属实，按实际影响给予 2 个工作日", 裁定="批准", 给予天数="2")
+        elif course.startswith("reject"):
+            row(no, "初审", first, "assessment", 说明="证明材料不足", 裁定="驳回")
+            if course != "reject":
+                row(no, "申请复核", first + day, user, 说明="已补充现场照片和派单记录")
+                good = course == "reject_then_approve"
+                row(no, "复核", first + 2 * day, "committee", 说明="补充材料证明属实" if good else "维持初审意见",
+                    裁定="批准" if good else "驳回")
+        elif course == "withdraw":
+            row(no, "撤回", first, user, 说明="已与社区沟通，撤回申诉")
+    frame = pl.DataFrame(rows, schema={k: pl.Utf8 for k in rows[0]}, orient="row")
+    return frame.with_row_index("_n").sort(["时间", "_n"]).drop("_n")

@@ -14,4 +14,9 @@ if ! .venv/bin/govdash status >/dev/null 2>&1; then
 fi
 echo "登录账号（演示）："
 .venv/bin/govdash user demo
+# the sample city's disputes (申诉核减) are records, acted by the demo accounts: loaded once they exist (again is a
+# no-op; the one filed after its window is refused and named, exit 2)
+if [ -f sample_data/disputes.csv ]; then
+  .venv/bin/govdash dispute load sample_data/disputes.csv >/dev/null 2>&1 || [ $? -eq 2 ]
+fi
 exec .venv/bin/govdash serve --port "${PORT:-8501}"

@@ -197,3 +197,37 @@ def dispute_list(username: str | None, status: str | None, month: str | None, as
                        + (f"：{output_text(s['reason'])}" if s["reason"] else ""))
         for a in d["attachments"]:
             click.echo(f"  附件 {output_text(a['filename'])}  {a['size']:,} 字节  sha256 {a['sha256']}")
+
+
+@dispute.command("load")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出每一行的结果")
+def dispute_load(path: Path, as_json: bool) -> None:
+    """按文件顺序载入申诉记录文件（申诉编号、步骤、时间、账号……，UTF-8 或 GBK 的 CSV）：每一行按申诉规则办理
+    （提交申诉、初审、申请复核、复核、撤回），记录为该行账号在该行时间所办；每一行是单独的一个事务，
+    被规则拒绝的行不影响其他行。已载入过的行不再重复记录。全部载入或已存在时退出码 0，有被拒绝的行时 2。"""
+    from govdash.core.formatting import json_text
+    from govdash.core.textsafe import output_text
+    from govdash.figures.dispute_load import OUTCOME_LABELS, load_dispute_steps
+    from pipelines.dispute_file import DisputeFileError, read_dispute_steps
+
+    try:
+        rows = read_dispute_steps(path)
+    except DisputeFileError as exc:
+        from govdash.cli.common import fail
+
+        fail(exc)
+    with _warehouse() as con:
+        outcomes = load_dispute_steps(con, rows)
+    counts = {k: sum(o.outcome == k for o in outcomes) for k in OUTCOME_LABELS}
+    if as_json:
+        click.echo(json_text({"file": path.name, **counts, "rows": [o.as_dict() for o in outcomes]}))
+    else:
+        click.echo(f"{path.name}：共 {len(outcomes)} 行，已记录 {counts['recorded']} 行，"
+                   f"已存在 {counts['already']} 行，未记录 {counts['refused']} 行")
+        for o in outcomes:
+            if o.outcome == "refused":
+                click.echo(f"  第 {o.line} 行（申诉 {output_text(o.dispute_no or '')} {output_text(o.step or '')}）："
+                           f"{output_text(o.message)}", err=True)
+    if counts["refused"]:
+        sys.exit(2)

@@ -98,6 +98,8 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
         for f in result.files:
             if f.error:
                 click.echo(f"{f.file:<28}错误：{f.error}")
+            elif f.table is None:   # a file passed by (a file of dispute steps): its note below says why
+                click.echo(f"{f.file:<28}未导入")
             else:
                 click.echo(f"{f.file:<28}{f.table:<20}{f.rows_read:>9}{f.rows_loaded:>9}{f.rows_quarantined:>7}"
                            f"{f.duplicates_skipped:>9}{f.rows_replaced:>7}")

@@ -268,9 +268,11 @@ def check_attachment(filename: str, content: bytes, settings: DisputeSettings) -
 def file_dispute(con, principal: Principal, item_text: str, ground: str, reason: str | None, *,
                  days: int | None = None, duplicate_of: str | None = None, contact: str | None = None,
                  ref: str | None = None, attachments: list[tuple[str, bytes]] = (), at=None,
-                 current: dt.datetime | None = None, settings: dict | None = None, url: str | None = None) -> int:
+                 current: dt.datetime | None = None, settings: dict | None = None, url: str | None = None,
+                 external_id: str | None = None) -> int:
     """File a dispute for `principal`'s department (§9.1–9.2) and return its id, or refuse. `con`: a warehouse
-    cursor; `at`: when it was filed (now when None; not in the future, not before the item existed)."""
+    cursor; `at`: when it was filed (now when None; not in the future, not before the item existed);
+    `external_id`: the number a file of dispute steps gives it (govdash dispute load), kept unique."""
     s = dispute_settings(settings)
     current = current or now()
     at = parse_moment(at, current)
@@ -315,7 +317,8 @@ def file_dispute(con, principal: Principal, item_text: str, ground: str, reason:
         row = {"item_kind": it.kind, "event_id": it.event_id, "dept_id": it.dept_id,
                "assigned_at": judged.assigned_at, "rating_period": it.rating_period, "jpc_id": it.jpc_id,
                "task_id": it.task_id, "ground": ground, "days_asked": days, "duplicate_of": duplicate_of,
-               "contact": contact, "ref": ref, "filed_by": principal.username, "filed_at": at}
+               "contact": contact, "ref": ref, "filed_by": principal.username, "filed_at": at,
+               "external_id": external_id}
         step = {"decision": None, "days_granted": None, "reason": reason, **_actor(principal), "at": at,
                 "recorded_at": now(), "deadline": ruling_deadline}
         return row, step, stored

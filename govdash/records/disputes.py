@@ -158,6 +158,14 @@ def dispute(dispute_id: int, *, url: str | None = None) -> dict | None:
 
 
 @_guarded
+def by_external_id(external_id: str, *, url: str | None = None) -> dict | None:
+    """The dispute a file of dispute steps numbered `external_id` (with its steps and state now), or None."""
+    with db.engine(url).connect() as con:
+        found = con.execute(sa.select(disputes).where(disputes.c.external_id == external_id)).mappings().first()
+        return None if found is None else _with_steps(con, [dict(found)])[0]
+
+
+@_guarded
 def list_disputes(*, dept_id: str | None = None, filed_from: dt.datetime | None = None,
                   filed_to: dt.datetime | None = None, url: str | None = None) -> list[dict]:
     """Disputes by id, each with its steps, attachments and state now: of one department (every one when None),

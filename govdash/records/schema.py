@@ -161,10 +161,13 @@ disputes = sa.Table(
     sa.Column("ref", sa.Text),
     sa.Column("filed_by", sa.Text, nullable=False),
     sa.Column("filed_at", sa.DateTime, nullable=False),
+    # a dispute loaded from a file of dispute steps: that file's number of it (unique), else null
+    sa.Column("external_id", sa.Text),
     sa.CheckConstraint("item_kind in ('assignment', 'rating', 'burden')", name="disputes_item_kind"),
     sa.CheckConstraint("days_asked is null or days_asked >= 1", name="disputes_days_asked"),
     sa.Index("disputes_item_key", "item_key"),
     sa.Index("disputes_dept", "dept_id"),
+    sa.Index("disputes_external_id", "external_id", unique=True),
 )
 dispute_steps = sa.Table(
     "dispute_steps", metadata,

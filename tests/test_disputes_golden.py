@@ -1,0 +1,112 @@
+"""The end-to-end golden case of disputes (申诉核减, SPEC §9) on the committed sample city, through `govdash dispute`
+with --at, read back through `govdash report bulletin` at three cut-offs. Calendar: 2024 Mid-Autumn 15–17 September
+off, Saturday 14 September worked. Offsite, not difficult: closure deadline WD(dispatch day, 2).
+
+D13's items of September 2024 (its row before any ruling: dispatched 23, closed on time 11, late 8, open overdue 4,
+satisfaction 8 of 11 rated):
+- E20240004159, offsite, dispatched Tue 09-10 09:05, never closed: deadline WD(09-10, 2) = Thu 09-12, open overdue.
+  派错部门 filed 09-13, approved 09-18 → out of the cohort: dispatched −1, open overdue −1.
+- E20240004089, offsite, dispatched Thu 09-05 16:47, closed Tue 09-10 15:58: deadline Fri 06 (1), Mon 09-09 (2),
+  one working day late. 客观原因延期 3 asked, 2 granted 09-18: deadline WD(09-09, 2) = Wed 09-11 → on time:
+  closed late −1, closed on time +1.
+- E20240004178, onsite, closed 09-11, rated unsatisfied 09-12 04:49:10. 误评 filed 09-12 10:00, approved 09-18:
+  unrated → satisfaction 8 of 10.
+- E20240004064, offsite, dispatched 09-04 16:36, closed 09-05 (on time, deadline Fri 09-06). 无效诉求 filed 09-09,
+  rejected 09-10, taken to 复核 09-11, approved by the committee 09-13: dispatched −1, closed on time −1.
+- E20240004057, closed on time (deadline WD(09-04, 2) = Fri 09-06); window: Mon 9 (1) … Fri 09-13 (5) → a filing
+  on Sat 09-14 09:00 is refused (申诉期限已过, 2024年9月13日), exit 2.
+- dept-d04 filing on D13's E20240004064 is refused (部门只能为本部门的事项申诉), exit 2.
+- E20240004114, offsite, dispatched Fri 09-06 18:03, closed Mon 09-16 (deadline Mon 09-09: late). 派错部门 filed
+  09-12, approved 2024-11-20 — after September's cut-off (Sat 2024-10-12 23:59:59) and its publication: the
+  published bulletin does not change; at a cut-off after the ruling, dispatched −1, closed late −1 more.
+
+Cut-offs: September's default cut-off before any filing, the same = September's default cut-off (published there), C =
+2024-11-21 00:00 (after every ruling).
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from govdash.cli.main import main as cli
+from govdash.records.accounts import set_user
+
+C = "2024-11-21 00:00:00"
+
+
+@pytest.fixture
+def city(committed_sample_db, records_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVDASH_DB", str(committed_sample_db))
+    monkeypatch.setenv("GOVDASH_SEAL_KEY_FILE", str(tmp_path / "seal.key"))
+    for name, role in (("dept-d13", "department:D13"), ("dept-d04", "department:D04"), ("office", "assessment"),
+                       ("chair", "committee")):
+        set_user(name, role, "a-long-password", url=records_env)
+    return tmp_path
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def file(user, item, ground, at, *extra):
+    done = run("dispute", "file", "--user", user, "--item", item, "--ground", ground, "--reason", "说明", "--at", at,
+               "--json", *extra)
+    return done, (json.loads(done.stdout)["id"] if done.exit_code == 0 else None)
+
+
+def rule(new, decision, at, user="office", *extra):
+    done = run("dispute", "rule", "--user", user, "--id", new, decision, "--reason", "理由", "--at", at, *extra)
+    assert done.exit_code == 0, done.stderr
+
+
+def d13(as_of=None):
+    args = ["report", "bulletin", "--month", "2024-09", "--format", "json"] + (["--as-of", as_of] if as_of else [])
+    done = run(*args)
+    assert done.exit_code == 0, done.stderr
+    return next(r for r in json.loads(done.stdout)["departments"] if r["dept_id"] == "D13")
+
+
+def test_the_golden_case(city):
+    before = d13()      # September's default cut-off, nothing filed yet
+    # the filings and rulings made before September's cut-off
+    _, wrong = file("dept-d13", "assignment:E20240004159/D13", "派错部门", "2024-09-13 09:00")
+    _, late = file("dept-d13", "assignment:E20240004089/D13", "客观原因延期", "2024-09-12 09:00", "--days", 3)
+    _, misrated = file("dept-d13", "assignment:E20240004178/D13", "误评", "2024-09-12 10:00", "--contact", "回访")
+    _, invalid = file("dept-d13", "assignment:E20240004064/D13", "无效诉求", "2024-09-09 09:00")
+    rule(invalid, "--reject", "2024-09-10 09:00")
+    assert run("dispute", "escalate", "--user", "dept-d13", "--id", invalid, "--reason", "补充",
+               "--at", "2024-09-11 09:00").exit_code == 0
+    rule(invalid, "--approve", "2024-09-13 09:00", "chair")
+    for new in (wrong, misrated):
+        rule(new, "--approve", "2024-09-18 09:00")
+    rule(late, "--approve", "2024-09-18 09:00", "office", "--days", 2)
+    too_late, _ = file("dept-d13", "assignment:E20240004057/D13", "无效诉求", "2024-09-14 09:00")
+    assert too_late.exit_code == 2 and "申诉期限已过：该事项的申诉截止于 2024年9月13日" in too_late.stderr
+    other, _ = file("dept-d04", "assignment:E20240004064/D13", "无效诉求", "2024-09-12 09:00")
+    assert other.exit_code == 2 and "部门只能为本部门的事项申诉" in other.stderr
+    _, after = file("dept-d13", "assignment:E20240004114/D13", "派错部门", "2024-09-12 11:00")
+
+    at_cutoff = d13()
+    published = run("publish", "--month", "2024-09", "--user", "chair")
+    assert published.exit_code == 0, published.stderr
+    served = {fmt: city / f"published.{fmt}" for fmt in ("json", "xlsx", "docx")}
+    for fmt, out in served.items():
+        assert run("report", "bulletin", "--month", "2024-09", "--published", "--format", fmt,
+                   "--out", out).exit_code == 0
+    kept = {fmt: out.read_bytes() for fmt, out in served.items()}
+    rule(after, "--approve", "2024-11-20 10:00")
+    final = d13(C)
+
+    keys = ("dispatched", "closed_on_time", "closed_late", "open_overdue")
+    assert {k: at_cutoff[k] - before[k] for k in keys} == {
+        "dispatched": -2, "closed_on_time": +1 - 1, "closed_late": -1, "open_overdue": -1}
+    assert final["dispatched"] - at_cutoff["dispatched"] == -1
+    assert final["closed_on_time"] == at_cutoff["closed_on_time"]
+    assert round(before["satisfaction_rate"], 4) == round(8 / 11, 4)
+    assert round(at_cutoff["satisfaction_rate"], 4) == round(8 / 10, 4)
+    for fmt, out in served.items():
+        assert run("report", "bulletin", "--month", "2024-09", "--published", "--format", fmt,
+                   "--out", out).exit_code == 0
+        assert out.read_bytes() == kept[fmt]
