@@ -39,7 +39,8 @@ RATE_FIELDS = {"handling_rate", "timely_handling_rate", "closure_rate", "on_time
                "visit_compliance", "on_time_rate", "rectified_share", "conversion", "community_resolution_share",
                "exempted_share"}
 # the fields that identify a row of a list, most specific first
-IDENTITIES = (("dispute_id",), ("event_id", "dept_id"), ("dept_id", "jpc_id"), ("jpc_id",), ("dept_id",), ("level",), ("community_id",),
+IDENTITIES = (("dispute_id",),
+              ("event_id", "dept_id"), ("dept_id", "jpc_id"), ("jpc_id",), ("dept_id",), ("level",), ("community_id",),
               ("category",), ("month",))
 
 
