@@ -181,3 +181,36 @@ def test_the_bulletin_command_names_the_sections(wh, city, committed_sample_db, 
     b = json.loads(out.output)
     assert [r["dispute_id"] for r in b["approved_disputes"]] == [city[2]["A"], city[2]["B"]]
     assert {r["dept_id"] for r in b["disputes"]} == {"D13", "D04"}
+
+
+def test_the_documents_draw_the_section_of_approved_disputes(wh, city, tmp_path):
+    import openpyxl
+
+    from govdash.documents.bulletin_body import Para, Table, body
+    from govdash.documents.documents import bulletin_xlsx
+
+    def section(b):
+        [(title, blocks)] = [(t, bl) for t, bl in body(b, None) if t.endswith("申诉核减情况")]
+        return title, blocks
+
+    title, blocks = section(bulletin(wh, "2024-09", T2))
+    assert title == "十、申诉核减情况"
+    assert [type(x) for x in blocks] == [Para, Table]
+    assert "提出申诉 5 件：批准 2 件（其中核减 1 件），驳回 0 件，待裁定 2 件，撤回 1 件。" in blocks[0].text
+    assert [(r["dispute_id"], r["dept_name"], r["effect_text"], r["ruled_at"]) for r in blocks[1].rows][0][2:] == (
+        "核减（不计入派单）", "2024年10月9日 10:00")
+    # overdue rulings are said; nothing approved yet is said plainly
+    _, later = section(bulletin(wh, "2024-09", T3))
+    assert "（其中超过裁定期限 2 件）" in later[0].text
+    _, early = section(bulletin(wh, "2024-09", T1))
+    assert [type(x) for x in early] == [Para] and early[0].text.endswith("撤回 1 件。本月无批准的申诉核减事项。")
+    # a month without disputes: one sentence, and the other sections as they were
+    august = bulletin(wh, "2024-08", T2)
+    assert (august["disputes"], august["approved_disputes"]) == ([], [])
+    _, none = section(august)
+    assert [x.text for x in none] == ["本月无批准的申诉核减事项。"]
+    out = tmp_path / "b.xlsx"
+    bulletin_xlsx(bulletin(wh, "2024-09", T2), out)
+    ws = openpyxl.load_workbook(out)["批准的申诉核减事项"]
+    cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "办结期限顺延2个工作日" in cells and "无效诉求" in cells
