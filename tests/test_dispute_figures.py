@@ -214,3 +214,29 @@ def test_the_documents_draw_the_section_of_approved_disputes(wh, city, tmp_path)
     ws = openpyxl.load_workbook(out)["批准的申诉核减事项"]
     cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
     assert "办结期限顺延2个工作日" in cells and "无效诉求" in cells
+
+
+def test_a_department_reads_its_own_approved_disputes_in_its_extract(wh):
+    from govdash.documents.bulletin_body import Table, extract_blocks
+
+    b = bulletin(wh, "2024-09", T2)
+    mine = catalogue.cut(catalogue.bulletin, b, D13, set())
+    [table] = [x for x in extract_blocks(mine) if isinstance(x, Table) and x.title == "本部门申诉核减事项"]
+    assert [r["item"] for r in table.rows] == ["派单 E20240004475", "派单 E20240004468"]
+    theirs = catalogue.cut(catalogue.bulletin, b, D04, set())
+    [empty] = [x for x in extract_blocks(theirs) if isinstance(x, Table) and x.title == "本部门申诉核减事项"]
+    assert empty.rows == []
+
+
+def test_a_rating_item_is_named_by_its_period_and_its_jpc():
+    from govdash.documents.bulletin_text import approved_dispute_rows
+
+    row = {"dispute_id": 7, "dept_id": "D13", "dept_name": "区城管委", "item_kind": "rating", "item": "双向评价",
+           "rating_period": "2024-09", "jpc_id": "J18", "ground": "误评", "effect_text": "撤销评价",
+           "ruled_at": "2024-10-09 10:00:00"}
+    b = {"departments": [],
+         "approved_disputes": [row, {**row, "dispute_id": 8, "rating_period": "2024", "jpc_id": "J99"}],
+         "reference": {"jpc_names": {"J18": "第十八联合党委"}}}
+    assert [(r["item"], r["ruled_at"]) for r in approved_dispute_rows(b)] == [
+        ("双向评价 2024年9月 · 第十八联合党委", "2024年10月9日 10:00"),
+        ("双向评价 2024年 · J99", "2024年10月9日 10:00")]

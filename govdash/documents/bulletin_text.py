@@ -302,10 +302,19 @@ def dispute_rows(b: dict) -> list[dict]:
             for r in b.get("disputes") or []]
 
 
+def _disputed_item(r: dict, jpc_names: dict) -> str:
+    """The disputed item as a reader names it: a rating row by its period in Chinese and its JPC's name."""
+    if r["item_kind"] != "rating":
+        return r["item"]
+    period = month_label(r["rating_period"]) if len(r["rating_period"]) == 7 else f"{r['rating_period']}年"
+    return f"双向评价 {period} · {jpc_names.get(r['jpc_id'], r['jpc_id'])}"
+
+
 def approved_dispute_rows(b: dict) -> list[dict]:
-    names = _dept_names(b)
+    names, jpcs = _dept_names(b), b.get("reference", {}).get("jpc_names", {})
     return [{**r, "dept_name": r.get("dept_name") or names.get(r["dept_id"], r["dept_id"]),
-             "ruled_at": moment_label(r["ruled_at"])} for r in b.get("approved_disputes") or []]
+             "item": _disputed_item(r, jpcs), "ruled_at": moment_label(r["ruled_at"])}
+            for r in b.get("approved_disputes") or []]
 
 
 def disputes_text(b: dict) -> str:
