@@ -98,7 +98,7 @@ def test_a_section_added_in_three_places_reaches_the_bulletin_its_cut_and_the_wo
 
     doc = Document(io.BytesIO(render_bulletin("docx", b, prev)))
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert headings[-2:] == [f"十、{TITLE}", "十一、口径与设置"]
+    assert headings[-2:] == [f"十一、{TITLE}", "十二、口径与设置"]
     table = next(t for t in doc.tables if [c.text for c in t.rows[0].cells] == ["部门编号", "派单记录数"])
     assert {r.cells[0].text: int(r.cells[1].text) for r in table.rows[1:]} == expected
 
@@ -109,7 +109,7 @@ def test_a_section_added_in_three_places_is_on_the_page(committed_sample_db, wit
     at = open_page("pages/monthly_bulletin.py", principal, MONTH, CUTOFF, db=committed_sample_db,
                    monkeypatch=monkeypatch)
     titles = [s.value for s in at.subheader]
-    assert f"十、{TITLE}" in titles and "十一、口径与设置" in titles
+    assert f"十一、{TITLE}" in titles and "十二、口径与设置" in titles
     con = connect_read(committed_sample_db)
     try:
         expected = _expected(read_cursor(con))

@@ -13,6 +13,7 @@ from govdash.figures import (
     catalogue,
     cutoff,
     data_quality,
+    dispute_figures,
     lookups,
     negative_lists,
     published,
@@ -71,6 +72,8 @@ HELPERS = {
     assessment: {"period_bounds", "previous_period", "component_actuals", "deduction_records", "score_departments",
                  "assessment", "assessment_issuer"},
     published_assessments: {"changed_scores"},
+    dispute_figures: {"states_as_of", "state_frame", "period_dispute_rows", "period_approval_rows", "period_queue",
+                      "effect_text", "item_text"},
 }
 
 

@@ -275,3 +275,75 @@ def test_figures_with_random_approvals_against_reference(product, reference, see
     print(c.report(f"approvals seed {seed}: 4 months × 3 cut-offs, 2 quarters × 2 cut-offs"))
     assert c.compared > 0
     assert not c.mismatches, f"{len(c.mismatches)} of {c.compared} figures differ from the reference (printed above)"
+
+
+def random_dispute_states(reference: Reference, seed: int) -> list[dict]:
+    """Random dispute states over the sample city's items (assignments, two-way rating rows of a month or a
+    year, tasks), in the records' shape, every state and ground, ruling deadlines around the cut-offs below."""
+    import random
+
+    rng = random.Random(seed)
+    items = sorted({(a.event_id, a.dept_id, a.dispatched_at) for a in reference.whistles(AFTER_ALL_DATA).assignments
+                    if a.dispatched_at.year == 2024})
+    ratings = sorted(reference.city["ratings"], key=lambda r: (r["period"], r["jpc_id"], r["dept_id"]))
+    tasks = sorted(reference.city["tasks"], key=lambda t: t["task_id"])
+    states = ("pending_first", "pending_review", "approved", "rejected", "withdrawn")
+    base = {"event_id": None, "assigned_at": None, "rating_period": None, "jpc_id": None, "task_id": None}
+    out = []
+
+    def add(item: dict, at: dt.datetime, grounds: tuple) -> None:
+        state = rng.choice(states)
+        filed = at + dt.timedelta(days=rng.randint(0, 10), minutes=rng.randint(0, 1439))
+        first = (filed + dt.timedelta(hours=rng.randint(1, 200), minutes=rng.randint(0, 59))
+                 if state in ("pending_review", "approved", "rejected") and rng.random() < 0.9 else None)
+        ground = rng.choice(grounds)
+        out.append({**base, **item, "dispute_id": len(out) + 1, "ground": ground, "state": state, "filed_at": filed,
+                    "ruling_deadline": filed + dt.timedelta(days=rng.randint(3, 30)), "first_ruled_at": first,
+                    "ruled_at": first, "days_granted": rng.randint(1, 3) if ground == "客观原因延期" else None})
+
+    for event_id, dept_id, at in rng.sample(items, 150):
+        add({"item_kind": "assignment", "event_id": event_id, "dept_id": dept_id, "assigned_at": at}, at,
+            ("派错部门", "重复件", "无效诉求", "客观原因延期", "误评"))
+    for r in rng.sample(ratings, 20):
+        add({"item_kind": "rating", "dept_id": r["dept_id"], "rating_period": r["period"], "jpc_id": r["jpc_id"]},
+            month_end_of(r["period"]), ("误评",))
+    for t in rng.sample(tasks, 20):
+        add({"item_kind": "burden", "dept_id": t["dept_id"], "task_id": t["task_id"]}, t["issued_at"],
+            ("已准入", "依法出具"))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_dispute_figures_with_random_states_against_reference(product, reference, seed):
+    """SPEC §9.5 over the sample city: random dispute states, the product's counts per department (months, a
+    quarter, the year), 核减占比 and the office's queue against the reference's reading of the same states."""
+    from govdash.core.periods import month_bounds
+    from govdash.figures import dispute_figures, whistle
+    from tests.reference import disputes as ref
+
+    states = random_dispute_states(reference, seed)
+    issued = {t["task_id"]: t["issued_at"] for t in reference.city["tasks"]}
+    compared = 0
+    spans = [(m, m) for m in ("2024-01", "2024-03", "2024-06", "2024-09", "2024-12")] + [("2024-04", "2024-06"),
+                                                                                        ("2024-01", "2024-12")]
+    for first, last in spans:
+        start, end = month_bounds(first)[0], month_bounds(last)[1]
+        for as_of in (sixth_after(last), AFTER_ALL_DATA):
+            with whistle.period_assignments(product, start, end, as_of):
+                got = {r["dept_id"]: r for r in
+                       dispute_figures.period_dispute_rows(product, states, start, end, as_of).to_dicts()}
+            want = ref.counts(states, issued, start, end, as_of)
+            assert set(got) == set(want), (first, last, as_of)
+            facts = reference.whistles(as_of).in_period(start, end)
+            for dept, c in want.items():
+                cohort = sum(1 for f in facts if f["a"].dept_id == dept and f["status"] != "returned")
+                assert {k: got[dept][k] for k in ref.FIELDS} == c, (first, last, as_of, dept)
+                assert got[dept]["cohort"] == cohort, (first, last, as_of, dept)
+                assert got[dept]["exempted_share"] == ref.exempted_share(c["exempted"], cohort)
+                compared += len(ref.FIELDS) + 2
+            n, median = ref.queue(states, start, end, as_of)
+            q = dispute_figures.period_queue(product, states, start, end, as_of)
+            assert (q["ruled"], q["median_hours_to_first_ruling"]) == (n, median), (first, last, as_of)
+            compared += 2
+    assert sum(s["state"] == "approved" and s["ground"] in ("派错部门", "重复件", "无效诉求") for s in states) > 5
+    assert compared > 500

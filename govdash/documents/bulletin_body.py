@@ -17,6 +17,7 @@ from typing import Callable
 from govdash.core.formatting import pct
 from govdash.core.periods import moment_label
 from govdash.documents.bulletin_text import (
+    APPROVED_DISPUTE_COLUMNS,
     ASSESSMENT_NEGATIVE_COLUMNS,
     BURDEN_COLUMNS,
     DEFINITIONS,
@@ -27,7 +28,9 @@ from govdash.documents.bulletin_text import (
     SETTING_LABELS,
     VISIT_BINDING_COLUMNS,
     VISIT_DEPT_COLUMNS,
+    approved_dispute_rows,
     below_threshold,
+    disputes_text,
     funnel_text,
     named_weeks,
     negative_list_rows,
@@ -212,6 +215,16 @@ def _appeals(b, _previous):
     return out
 
 
+def _disputes(b, _previous):
+    """申诉核减情况: one sentence of the month's disputes, then the approved ones with their effect (SPEC §9.5)."""
+    approved = approved_dispute_rows(b)
+    out: list[Block] = [Para(disputes_text(b))]
+    if approved:
+        out.append(Table("批准的申诉核减事项如下：", "批准的申诉核减事项", APPROVED_DISPUTE_COLUMNS, approved,
+                         key="approved_disputes"))
+    return out
+
+
 def _notes(b, _previous):
     settings = [f"{SETTING_LABELS.get(k, k)}：{pct(v) if k == 'negative_list_threshold' else v}"
                 for k, v in b["settings"]["whistle"].items()] + [f"{k}：{v}" for k, v in section_settings(b)]
@@ -229,6 +242,7 @@ BODY: tuple[BodySection, ...] = (
     BodySection("负面清单周报", _weekly_reports),
     BodySection("减负负面清单", _burden),
     BodySection("五级双向诉求", _appeals),
+    BodySection("申诉核减情况", _disputes),
     BodySection("口径与设置", _notes),
 )
 
@@ -288,4 +302,6 @@ def extract_blocks(e: dict) -> list[Block]:
         Heading("负面清单"),
         Table("本部门列入年度考核负面清单的记录：", "本部门年度考核负面清单", ASSESSMENT_NEGATIVE_COLUMNS, assessment),
         Table("本部门减负负面清单记录：", "本部门减负负面清单", BURDEN_COLUMNS, burden),
+        Heading("申诉核减"),
+        Table("本部门获批准的申诉核减事项：", "本部门申诉核减事项", APPROVED_DISPUTE_COLUMNS, approved_dispute_rows(e)),
     ]

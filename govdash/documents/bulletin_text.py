@@ -280,3 +280,58 @@ def section_settings(b: dict) -> list[tuple[str, str]]:
             out.append((label, "、".join(v) if isinstance(v, list) and v
                         else ("无" if isinstance(v, list) else str(v))))
     return out
+
+
+# ---------------------------------------------------------------- 申诉核减 (SPEC §9.5)
+
+APPROVED_DISPUTE_COLUMNS = [
+    ("dispute_id", "申诉编号", "int"), ("dept_name", "部门", "text"), ("item", "申诉事项", "text"),
+    ("ground", "申诉理由", "text"), ("effect_text", "对统计的影响", "text"), ("ruled_at", "批准时间", "text"),
+]
+NO_APPROVED_DISPUTES = "本月无批准的申诉核减事项。"
+DISPUTE_COLUMNS = [
+    ("dept_name", "部门", "text"), ("filed", "申诉数", "int"), ("approved", "批准", "int"), ("rejected", "驳回", "int"),
+    ("pending_ruling", "待裁定", "int"), ("overdue_ruling", "超期未裁定", "int"), ("withdrawn", "撤回", "int"),
+    ("exempted", "核减数", "int"), ("cohort", "派单数（核减前）", "int"), ("exempted_share", "核减占比", "pct"),
+]
+
+
+def dispute_rows(b: dict) -> list[dict]:
+    names = _dept_names(b)
+    return [{**r, "dept_name": r.get("dept_name") or names.get(r["dept_id"], r["dept_id"])}
+            for r in b.get("disputes") or []]
+
+
+def _disputed_item(r: dict, jpc_names: dict) -> str:
+    """The disputed item as a reader names it: a rating row by its period in Chinese and its JPC's name."""
+    if r["item_kind"] != "rating":
+        return r["item"]
+    period = month_label(r["rating_period"]) if len(r["rating_period"]) == 7 else f"{r['rating_period']}年"
+    return f"双向评价 {period} · {jpc_names.get(r['jpc_id'], r['jpc_id'])}"
+
+
+def approved_dispute_rows(b: dict) -> list[dict]:
+    names, jpcs = _dept_names(b), b.get("reference", {}).get("jpc_names", {})
+    return [{**r, "dept_name": r.get("dept_name") or names.get(r["dept_id"], r["dept_id"]),
+             "item": _disputed_item(r, jpcs), "ruled_at": moment_label(r["ruled_at"])}
+            for r in b.get("approved_disputes") or []]
+
+
+def disputes_text(b: dict) -> str:
+    """One sentence of the month's disputes by their state at the cut-off (the departments' rows summed)."""
+    if "disputes" not in b:
+        return NOT_IN_ARCHIVE.format(what="申诉核减情况")
+    rows = b["disputes"] or []
+    if not rows:
+        return NO_APPROVED_DISPUTES
+    n = {k: sum(r[k] for r in rows) for k in ("filed", "approved", "exempted", "rejected", "pending_ruling",
+                                              "overdue_ruling", "withdrawn")}
+    text = (f"截至 {moment_label(b['as_of'])}，本月事项（派单按派出月份、双向评价按评价期、负担清单按任务所在月）"
+            f"共有 {len(rows)} 个部门提出申诉 {n['filed']} 件：批准 {n['approved']} 件（其中核减 {n['exempted']} 件），"
+            f"驳回 {n['rejected']} 件，待裁定 {n['pending_ruling']} 件")
+    if n["overdue_ruling"]:
+        text += f"（其中超过裁定期限 {n['overdue_ruling']} 件）"
+    text += f"，撤回 {n['withdrawn']} 件。"
+    if not n["approved"]:
+        text += NO_APPROVED_DISPUTES
+    return text

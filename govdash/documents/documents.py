@@ -28,11 +28,13 @@ from govdash.documents.bulletin_body import (
     table_intro,
 )
 from govdash.documents.bulletin_text import (
+    APPROVED_DISPUTE_COLUMNS,
     ASSESSMENT_NEGATIVE_COLUMNS,
     BURDEN_COLUMNS,
     CLAUSE_COLUMNS,
     DEFINITIONS,
     DEPT_COLUMNS,
+    DISPUTE_COLUMNS,
     FUNNEL_COLUMNS,
     FUNNEL_GROUP_COLUMNS,
     OVERDUE_COLUMNS,
@@ -40,7 +42,9 @@ from govdash.documents.bulletin_text import (
     SETTING_LABELS,
     VISIT_BINDING_COLUMNS,
     VISIT_DEPT_COLUMNS,
+    approved_dispute_rows,
     below_threshold,
+    dispute_rows,
     funnel_group_rows,
     named_weeks,
     negative_list_rows,
@@ -302,6 +306,8 @@ def bulletin_xlsx(b: dict, out: Path | io.BytesIO, extract: dict | None = None) 
     wb.table("减负负面清单", BURDEN_COLUMNS, burden)
     wb.table("五级诉求漏斗", FUNNEL_COLUMNS, (b.get("funnel") or {}).get("levels", []))
     wb.table("漏斗（按社区和类别）", FUNNEL_GROUP_COLUMNS, funnel_group_rows(b))
+    wb.table("申诉核减统计", DISPUTE_COLUMNS, dispute_rows(b))
+    wb.table("批准的申诉核减事项", APPROVED_DISPUTE_COLUMNS, approved_dispute_rows(b))
     rows = [("统计月份", month_label(b["month"]), "text"), ("截止时点", moment_label(b["as_of"]), "text"),
             ("状态", status_text(b), "text")]
     rows += [(SETTING_LABELS.get(k, k), *_setting_value(k, v)) for k, v in b["settings"]["whistle"].items()]

@@ -24,7 +24,7 @@ import polars as pl
 from govdash.core.periods import month_bounds, parse_as_of, previous_month
 from govdash.core.scoring import load_scoring
 from govdash.core.settings import load_settings
-from govdash.figures import appeals, exemptions, negative_lists, visits, whistle
+from govdash.figures import appeals, dispute_figures, exemptions, negative_lists, visits, whistle
 from govdash.figures import cutoff as cutoff_rule
 from govdash.figures.scope import BOUND_JPCS, CITY_ONLY, OWN_DEPARTMENT, OWN_IDS, PUBLIC, Rule
 from warehouse import archive
@@ -67,6 +67,11 @@ class BulletinContext:
     @cached_property
     def department_rows(self) -> list[dict]:
         return [{k: row[k] for k in whistle.DEPARTMENT_FIELDS} for row in self.department_frame.iter_rows(named=True)]
+
+    @cached_property
+    def dispute_states(self) -> list[dict]:
+        """Every dispute filed by the cut-off with its state then (SPEC §9.5), read once for the sections."""
+        return dispute_figures.states_as_of(self.cutoff)
 
     def parameters(self, sql: str) -> dict:
         """The bind parameters a section's query names, from the bulletin's month and cut-off."""
@@ -151,6 +156,15 @@ def _overdue(ctx: BulletinContext) -> list[dict]:
             for r in rows.iter_rows(named=True)]
 
 
+def _disputes(ctx: BulletinContext) -> list[dict]:
+    rows = dispute_figures.period_dispute_rows(ctx.con, ctx.dispute_states, ctx.month_start, ctx.month_end, ctx.cutoff)
+    return rows.to_dicts()
+
+
+def _approved_disputes(ctx: BulletinContext) -> list[dict]:
+    return dispute_figures.period_approval_rows(ctx.con, ctx.dispute_states, ctx.month_start, ctx.month_end)
+
+
 def _assessment_negative_list(ctx: BulletinContext) -> list[dict]:
     ytd = whistle.period_year_to_date_rows(ctx.con, ctx.month, ctx.cutoff)
     return negative_lists.assessment_negative_list(ytd, ctx.threshold)
@@ -200,6 +214,10 @@ SECTIONS: tuple[Section, ...] = (
             lambda ctx: negative_lists.negative_report_totals(ctx.con, ctx.month, ctx.cutoff), "全市负面清单周报合计"),
     Section("assessment_negative_list", OWN_DEPARTMENT, _assessment_negative_list, "考核负面清单"),
     Section("burden_negative_list", OWN_DEPARTMENT, metric_rows("burden_negative_list"), "减负负面清单"),
+    # 申诉核减 (SPEC §9.5): the disputes of the month's items by their state at the cut-off, per department, and
+    # every approved one with its effect; a department sees its own
+    Section("disputes", OWN_DEPARTMENT, _disputes, "申诉核减统计"),
+    Section("approved_disputes", OWN_DEPARTMENT, _approved_disputes, "批准的申诉核减事项"),
     # community appeals are not department rows
     Section("funnel", CITY_ONLY, lambda ctx: appeals.funnel_section(ctx.con, ctx.month_start, ctx.month_end,
                                                                     ctx.cutoff),
@@ -281,6 +299,8 @@ def trend(con, month: str, as_of: str | dt.datetime) -> list[dict]:
 
 # the sections compared_with fills (declared in SECTIONS, stored with a publication)
 COMPARED = ("comparison", "trend")
+# sections a bulletin published by an earlier version may not hold: compared only when the publication has them
+LATER_SECTIONS = COMPARED + ("disputes", "approved_disputes")
 
 
 def compared_with(con, month: str, as_of: str | dt.datetime) -> dict:

@@ -21,6 +21,7 @@ from govdash.figures import (
     appeals,
     cutoff,
     data_quality,
+    dispute_figures,
     lookups,
     negative_lists,
     published,
@@ -134,6 +135,13 @@ whistle_ladder = Figure(appeals.whistle_ladder, CITY_ONLY, "吹哨升级阶梯")
 task_flow = Figure(appeals.task_flow, CITY_ONLY, "任务下派")
 appeal_dwell_times = Figure(appeals.appeal_dwell_times, CITY_ONLY, "层级停留时长")
 appeal_outcomes = Figure(appeals.appeal_outcomes, CITY_ONLY, "诉求最终结果")
+
+# ---------------------------------------------------------------- disputes (SPEC §9.5)
+# per department over months (a month, a quarter, a year), by their items' period; a department its own rows
+dispute_table = Figure(dispute_figures.dispute_table, OWN_DEPARTMENT, "申诉核减统计")
+approved_disputes = Figure(dispute_figures.approved_disputes, OWN_DEPARTMENT, "批准的申诉核减事项")
+# the assessment office's queue over every department's disputes: the city's
+dispute_queue = Figure(dispute_figures.dispute_queue, CITY_ONLY, "申诉初审用时")
 
 # ---------------------------------------------------------------- look-ups for pickers and labels
 departments = Figure(lookups.departments, OWN_DEPARTMENT, "部门名单")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from govdash.core.formatting import EMPTY, pct
 from govdash.core.labels import DEPT_LABELS
 from govdash.core.periods import month_label
-from govdash.figures.bulletin import COMPARED, SECTIONS
+from govdash.figures.bulletin import LATER_SECTIONS, SECTIONS
 
 # sections that are not figures (how the bulletin was made or who reads it) are not compared; the settings are
 # (a changed setting is listed); each section is named by its label, all as declared in the bulletin's sections
@@ -31,11 +31,16 @@ FIELD_LABELS = {
     "conversion": "上交率", "median_dwell_hours": "停留时长中位数（小时）", "p90_dwell_hours": "停留时长 P90（小时）",
     "community_resolution_share": "社区内解决占比", "by_community": "按社区", "by_category": "按类别",
     "city": "全市合计",
+    "filed": "申诉数", "approved": "批准", "rejected": "驳回", "pending_ruling": "待裁定",
+    "overdue_ruling": "超期未裁定", "cohort": "派单数（核减前）", "exempted_share": "核减占比",
+    "item": "申诉事项", "ground": "申诉理由", "effect_text": "对统计的影响", "ruled_at": "批准时间",
 }
 RATE_FIELDS = {"handling_rate", "timely_handling_rate", "closure_rate", "on_time_closure_rate", "satisfaction_rate",
-               "visit_compliance", "on_time_rate", "rectified_share", "conversion", "community_resolution_share"}
+               "visit_compliance", "on_time_rate", "rectified_share", "conversion", "community_resolution_share",
+               "exempted_share"}
 # the fields that identify a row of a list, most specific first
-IDENTITIES = (("event_id", "dept_id"), ("dept_id", "jpc_id"), ("jpc_id",), ("dept_id",), ("level",), ("community_id",),
+IDENTITIES = (("dispute_id",),
+              ("event_id", "dept_id"), ("dept_id", "jpc_id"), ("jpc_id",), ("dept_id",), ("level",), ("community_id",),
               ("category",), ("month",))
 
 
@@ -131,8 +136,9 @@ def changed_figures(old: dict, new: dict) -> list[dict]:
         if key not in SKIPPED:
             _flatten(old[key], (key,), a)
     for key in new:
-        # a bulletin published before it stored what it was compared with is compared on its figures only
-        if key not in SKIPPED and (key in old or key not in COMPARED):
+        # a bulletin published before it stored what it was compared with, or its disputes, is compared on the
+        # figures it holds
+        if key not in SKIPPED and (key in old or key not in LATER_SECTIONS):
             _flatten(new[key], (key,), b)
     names_old, names_new = _names(old), _names(new)
     names = {k: {**names_old[k], **names_new[k]} for k in names_old}

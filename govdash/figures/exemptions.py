@@ -35,6 +35,14 @@ EFFECTS = {
     "已准入": "task_admitted",        # the burden entry's task is on the admission list after all
     "依法出具": "certificate_by_law",  # the burden entry's certificate is required by law
 }
+# what each effect does, as the bulletin's list of approved disputes states it ({days}: the working days granted)
+EFFECT_TEXTS = {
+    "out_of_cohort": "核减（不计入派单）",
+    "extension": "办结期限顺延{days}个工作日",
+    "unrated": "撤销评价",
+    "task_admitted": "移出负担清单",
+    "certificate_by_law": "移出负担清单",
+}
 # 核减: the grounds that take an assignment out of the cohort (§9.5 counts them)
 EXEMPTING_GROUNDS = tuple(g for g, e in EFFECTS.items() if e == "out_of_cohort")
 

@@ -241,13 +241,19 @@ def approved_as_of(as_of: dt.datetime, *, url: str | None = None) -> list[dict]:
 def dispute_states_as_of(as_of: dt.datetime, *, url: str | None = None) -> list[dict]:
     """Every dispute filed at or before `as_of` with its state then (STATES), by dispute id: the item's keys as in
     approved_as_of, filed_at, and ruling_deadline — the deadline of the ruling the dispute waits for or got (初审's
-    from the filing, 复核's from the escalation); it is overdue when still pending after it."""
+    from the filing, 复核's from the escalation); it is overdue when still pending after it; first_ruled_at, when
+    初审 ruled (None while it has not by `as_of`: the office's queue time is read from it); ruled_at, the latest
+    ruling by then (初审 or 复核), and days_granted, an approved 客观原因延期's working days."""
     out = []
     for row in _filed_by(as_of, url):
-        deadline = None
-        for s in row["steps"]:
+        deadline = first_ruled = ruled = granted = None
+        for s in sorted(row["steps"], key=lambda s: (s["at"], s["id"])):
             if s["step"] in ("filed", "escalated"):
                 deadline = s["deadline"]
+            elif s["step"] in ("ruled", "reviewed"):
+                first_ruled = first_ruled if s["step"] == "reviewed" else s["at"]
+                ruled, granted = s["at"], s["days_granted"]
         out.append({**_item(row), "state": state_of(row["steps"]), "filed_at": row["filed_at"],
-                    "ruling_deadline": deadline})
+                    "ruling_deadline": deadline, "first_ruled_at": first_ruled, "ruled_at": ruled,
+                    "days_granted": granted})
     return out
