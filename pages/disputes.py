@@ -17,6 +17,7 @@ except DisputeRefused as exc:
     st.stop()
 names = data.department_names()
 people = data.account_names()
+jpcs = data.code_names()["联合党委"]
 current = now()
 
 # the queue each ruling role works on: the office's 初审, the committee's 复核
@@ -27,7 +28,7 @@ if p.is_department:
     if not rows:
         st.info("本部门还没有申诉。可在“部门自查”或“事件查询”页面对本部门的事项提出申诉。")
     for d in reversed(rows):
-        dispute_panel.show_dispute(d, p, names, people, current)
+        dispute_panel.show_dispute(d, p, names, people, current, jpcs)
 else:
     state, title = QUEUES[p.role]
     queue = [d for d in rows if d["state"] == state]
@@ -38,10 +39,10 @@ else:
     else:
         st.caption(f"共 {len(queue)} 件，其中逾期未裁定 {overdue} 件；按提交时间排列，最早的在前。")
     for d in queue:
-        dispute_panel.show_dispute(d, p, names, people, current)
+        dispute_panel.show_dispute(d, p, names, people, current, jpcs)
     st.subheader("全部申诉")
     others = [d for d in rows if d["state"] != state]
     if not others:
         st.info("没有其他申诉。")
     for d in reversed(others):
-        dispute_panel.show_dispute(d, p, names, people, current)
+        dispute_panel.show_dispute(d, p, names, people, current, jpcs)

@@ -20,6 +20,7 @@ from govdash.figures import disputes as workflow
 from govdash.records import disputes as records
 from govdash.web import dispute_panel
 from tests.support.apptest import open_page
+from tests.support.textlint import city_names, lint, rendered_texts
 from tests.support.warehouse import warehouse_cursor
 
 D13 = Principal("dept-d13", "department", "D13")
@@ -28,6 +29,7 @@ OFFICE = Principal("office", "assessment")
 CHAIR = Principal("chair", "committee")
 EVENT, EVENT_D04 = "E20240004475", "E20240004469"
 ITEM, ITEM_D04 = f"assignment:{EVENT}/D13", f"assignment:{EVENT_D04}/D04"
+RATING, BURDEN = "rating:2024-09/J18/D13", "burden:T2024000010"
 HOSTILE = "**x** <img src=x onerror=alert(1)> [a](javascript:x)"
 T = dt.datetime.fromisoformat
 
@@ -210,3 +212,26 @@ def test_hostile_reasons_and_file_names_stay_text(city):
     name = dispute_panel.download_name(d, d["attachments"][0])
     assert name == f"申诉{mine}_证明_.exe.png"
     assert dispute_panel._attachment_bytes(d["attachments"][0]["id"])() == png_bytes()
+
+
+def test_every_kind_and_state_reads_as_chinese_names(city, committed_sample_db):
+    """The text lint of the page crawl (tests/support/textlint.py) over 申诉核减 holding disputes of every item kind
+    in every state, as each role sees it: names not codes, periods and times in Chinese, no empty values."""
+    cur, _ = city
+    pending = workflow.file_dispute(cur, D13, ITEM, "派错部门", "应由住建部门办理",
+                                    attachments=[("证明.png", png_bytes())])
+    rating = workflow.file_dispute(cur, D13, RATING, "误评", "回访后居民表示满意", contact="10月8日回访居民王某")
+    workflow.rule_dispute(cur, OFFICE, rating, False, "回访记录不完整")
+    burden = workflow.file_dispute(cur, D13, BURDEN, "已准入", "属准入事项", ref="B11 党建宣传",
+                                   at="2024-02-01 09:00")
+    workflow.rule_dispute(cur, OFFICE, burden, True, "属实", at="2024-02-02 09:00")
+    other = workflow.file_dispute(cur, D04, ITEM_D04, "无效诉求", "咨询类诉求")
+    workflow.withdraw_dispute(D04, other)
+    with warehouse_cursor(committed_sample_db) as con:
+        names = city_names(con)
+    for who, seen in ((D13, 3), (OFFICE, 4), (CHAIR, 4)):
+        at = disputes_page(who)
+        assert not at.exception and [e.value for e in at.error] == [] and len(at.expander) == seen, who
+        assert lint(rendered_texts(at, "disputes"), names) == [], who
+    assert any("2024年9月" in label and "对" in label for label in labels(at))
+    assert pending

@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 
 from govdash.core.labels import STATUS_LABELS
-from govdash.core.periods import day_label
+from govdash.core.periods import day_label, month_label
 from govdash.core.principal import Principal
 from govdash.core.textsafe import md, output_text
 from govdash.figures import disputes as workflow
@@ -134,13 +134,19 @@ def _file(p: Principal, key: str) -> None:
 
 # ---------------------------------------------------------------- one dispute
 
-def item_label(d: dict, names: dict[str, str]) -> str:
+def period_label(period: str) -> str:
+    """A ratings period ("YYYY-MM" or "YYYY") as the pages name periods: 2024年9月, 2024年."""
+    return month_label(period) if len(period) == 7 else f"{period}年"
+
+
+def item_label(d: dict, names: dict[str, str], jpcs: dict[str, str] | None = None) -> str:
     """A disputed item in Chinese: the event and department of an assignment, a rating row's period, committee and
     department, a burden entry's task."""
     if d["item_kind"] == "assignment":
         return f"事件 {d['event_id']} 派给{names.get(d['dept_id'], d['dept_id'])}的派单"
     if d["item_kind"] == "rating":
-        return f"{d['rating_period']} 联合党委 {d['jpc_id']} 对{names.get(d['dept_id'], d['dept_id'])}的评价"
+        jpc = (jpcs or {}).get(d["jpc_id"], f"联合党委 {d['jpc_id']}")
+        return f"{period_label(d['rating_period'])}{jpc}对{names.get(d['dept_id'], d['dept_id'])}的评价"
     return f"任务 {d['task_id']}（{names.get(d['dept_id'], d['dept_id'])}）"
 
 
@@ -193,15 +199,17 @@ def trail_frame(d: dict, names: dict[str, str], people: dict[str, str]) -> pl.Da
 
 
 def show_dispute(d: dict, p: Principal, names: dict[str, str], people: dict[str, str],
-                 current: dt.datetime) -> None:
+                 current: dt.datetime, jpcs: dict[str, str] | None = None) -> None:
     """One dispute in an expander: its item, ground and reasons as text, deadlines, attachments to download, a
-    link to the item's case, its trail, and the actions `p` may take on it now."""
+    link to the item's case, its trail, and the actions `p` may take on it now. `names`: departments' names, `people`:
+    accounts' real names, `jpcs`: joint party committees' names."""
     overdue = is_overdue(d, current)
-    with st.expander(f"申诉 {d['id']} · {md(names.get(d['dept_id'], d['dept_id']))} · {md(item_label(d, names))} · "
-                     f"{md(d['ground'])} · {workflow.STATE_LABELS[d['state']]}" + (" · 逾期未裁定" if overdue else ""),
+    with st.expander(f"申诉 {d['id']} · {md(names.get(d['dept_id'], d['dept_id']))} · "
+                     f"{md(item_label(d, names, jpcs))} · {md(d['ground'])} · {workflow.STATE_LABELS[d['state']]}"
+                     + (" · 逾期未裁定" if overdue else ""),
                      expanded=d["state"] in records.PENDING and p.sees_all):
         filed = d["steps"][0]
-        st.markdown(f"**{workflow.KIND_LABELS[d['item_kind']]}**：{md(item_label(d, names))}　"
+        st.markdown(f"**{workflow.KIND_LABELS[d['item_kind']]}**：{md(item_label(d, names, jpcs))}　"
                     f"**申诉理由**：{md(d['ground'])}　**状态**：{workflow.STATE_LABELS[d['state']]}")
         st.text(f"申诉说明：{output_text(filed['reason'] or '')}")
         for label, v in (("申请延长", f"{d['days_asked']} 个工作日" if d["days_asked"] else None),
