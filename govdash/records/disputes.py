@@ -70,6 +70,16 @@ def state_of(steps: list[dict], as_of: dt.datetime | None = None) -> str | None:
     return state
 
 
+def ruling_deadline(steps: list[dict]) -> dt.datetime | None:
+    """The deadline of the ruling a dispute waits for or got, from its steps (in order): 初审's, set at the filing,
+    or 复核's, set at the escalation. A dispute still pending after it is overdue for a ruling."""
+    deadline = None
+    for s in steps:
+        if s["step"] in ("filed", "escalated"):
+            deadline = s["deadline"]
+    return deadline
+
+
 def _steps_of(con, ids: list[int]) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = {i: [] for i in ids}
     if not ids:
@@ -236,10 +246,6 @@ def dispute_states_as_of(as_of: dt.datetime, *, url: str | None = None) -> list[
     from the filing, 复核's from the escalation); it is overdue when still pending after it."""
     out = []
     for row in _filed_by(as_of, url):
-        deadline = None
-        for s in row["steps"]:
-            if s["step"] in ("filed", "escalated"):
-                deadline = s["deadline"]
         out.append({**_item(row), "state": state_of(row["steps"]), "filed_at": row["filed_at"],
-                    "ruling_deadline": deadline})
+                    "ruling_deadline": ruling_deadline(row["steps"])})
     return out

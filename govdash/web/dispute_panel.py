@@ -150,18 +150,9 @@ def item_label(d: dict, names: dict[str, str], jpcs: dict[str, str] | None = Non
     return f"任务 {d['task_id']}（{names.get(d['dept_id'], d['dept_id'])}）"
 
 
-def ruling_deadline(d: dict) -> dt.datetime | None:
-    """The deadline of the ruling the dispute waits for or got: 初审's from the filing, 复核's from the escalation."""
-    found = None
-    for s in d["steps"]:
-        if s["step"] in ("filed", "escalated"):
-            found = s["deadline"]
-    return found
-
-
 def is_overdue(d: dict, current: dt.datetime) -> bool:
     """Pending past its ruling deadline (逾期未裁定)."""
-    deadline = ruling_deadline(d)
+    deadline = records.ruling_deadline(d["steps"])
     return d["state"] in records.PENDING and deadline is not None and current > deadline
 
 
@@ -216,7 +207,7 @@ def show_dispute(d: dict, p: Principal, names: dict[str, str], people: dict[str,
                          ("所重复的事件", d["duplicate_of"]), ("回访记录", d["contact"]), ("依据", d["ref"])):
             if v:
                 st.text(f"{label}：{output_text(v)}")
-        deadline = ruling_deadline(d)
+        deadline = records.ruling_deadline(d["steps"])
         if d["state"] in records.PENDING and deadline is not None:
             level = "初审" if d["state"] == "pending_first" else "复核"
             if overdue:
