@@ -23,4 +23,5 @@ st.text_input("事件编号", key="case_event_box", placeholder="例如 E2024000
 if not event_id:
     st.info("输入事件编号（菜单中的“按事件编号查询”在任何页面都可用），查看该事件的派单、期限、状态和完整流转记录。")
     st.stop()
-case_panel.show_case(event_id, as_of)
+if case_panel.show_case(event_id, as_of):
+    case_panel.dispute_form(event_id, as_of)

@@ -10,7 +10,7 @@ from govdash.core.labels import STATUS_LABELS
 from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr, previous_month
 from govdash.figures import catalogue
 from govdash.figures.negative_lists import needed_off_the_list
-from govdash.web import case_panel, chrome, data, period, tables, widgets
+from govdash.web import case_panel, chrome, data, dispute_panel, period, tables, widgets
 
 chrome.start_page("self-check")
 month = period.month()
@@ -136,3 +136,17 @@ if burden:
     st.warning(f"减负负面清单：本月向社区下派清单外事项 {r['tasks_off_list']} 件、要求清单外证明 "
                f"{r['certificates_off_list']} 件；本年累计 {r['tasks_off_list_ytd']} 件、"
                f"{r['certificates_off_list_ytd']} 件。明细见“负面清单”页。")
+
+if data.principal().dept_id == dept:
+    # 申诉核减 of the department's own items of the month: its assignments (their ratings on the ground 误评) and its
+    # burden-list entries
+    st.subheader("申诉核减")
+    start, end = month_bounds(month)
+    items = {**dispute_panel.assignment_items(data.figure(catalogue.assignments, start, end, as_of), dept),
+             **dispute_panel.burden_items(data.figure(catalogue.burden_records, dept, start, end, as_of))}
+    if items:
+        st.caption("对本月派给本部门的派单（含其评价）或本部门的负担清单事项有异议的，可在期限内提出申诉；"
+                   "办理进度见“申诉核减”页面。")
+        dispute_panel.filing_form(items, key="self_dispute")
+    else:
+        st.info("本月没有可申诉的本部门事项。")

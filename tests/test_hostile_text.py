@@ -360,6 +360,12 @@ TRUSTED = {
         "publication_note({**current, 'published_by': md(current['published_by'])})":
             LIT + " with dates and the publisher's name through md (govdash.documents.publication)",
         "flash": LIT + " with the publication id and the archived file names (month and version only)"},
+    "govdash/web/dispute_panel.py": {
+        "d['id']": NUM + " (a dispute's id)", "level": LIT + " (初审 or 复核)", "REF_LABELS[ground]": LIT,
+        "workflow.STATE_LABELS[d['state']]": LIT + " (govdash.figures.disputes)",
+        "workflow.KIND_LABELS[d['item_kind']]": LIT + " (govdash.figures.disputes)",
+        "settings.attachment_max_count": CONF, "day_label(deadline)": WHEN, "day_label(window)": WHEN},
+    "pages/disputes.py": {"title": LIT + " (QUEUES)", "overdue": NUM},
     "pages/assessment.py": {"flash": LIT + " with a version id (vNNNN)",
                             "chosen": "a version id (vNNNN, a file name pattern)",
                             "moment_label(result['as_of'])": WHEN, "result['period']": WHEN,
@@ -447,7 +453,7 @@ def _text_args(call: ast.Call) -> list[ast.AST]:
 
 
 # the modules of govdash/web that draw parts of the pages (the server, sessions and incidents draw none of the data)
-PAGE_PARTS = ("case_panel", "chrome", "data", "publish_panel", "tables", "widgets")
+PAGE_PARTS = ("case_panel", "chrome", "data", "dispute_panel", "publish_panel", "tables", "widgets")
 
 
 def _rendering_sources():

@@ -16,7 +16,7 @@ CITY_WIDE = {"five-level", "data"}   # the appeals over five levels and the data
 def test_each_role_gets_the_pages_the_access_rules_give():
     every = {p.url for p in registry.PAGES}
     assert every == {"bulletin", "whistle", "self-check", "case", "visits", "negative-lists", "five-level",
-                     "assessment", "data"}
+                     "assessment", "disputes", "data"}
     assert registry.allowed_pages(Principal("chair", "committee")) == every
     assert registry.allowed_pages(Principal("office", "assessment")) == every
     assert registry.allowed_pages(Principal("d13", "department", "D13")) == every - CITY_WIDE

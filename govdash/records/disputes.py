@@ -70,6 +70,16 @@ def state_of(steps: list[dict], as_of: dt.datetime | None = None) -> str | None:
     return state
 
 
+def ruling_deadline(steps: list[dict]) -> dt.datetime | None:
+    """The deadline of the ruling a dispute waits for or got, from its steps (in order): 初审's, set at the filing,
+    or 复核's, set at the escalation. A dispute still pending after it is overdue for a ruling."""
+    deadline = None
+    for s in steps:
+        if s["step"] in ("filed", "escalated"):
+            deadline = s["deadline"]
+    return deadline
+
+
 def _steps_of(con, ids: list[int]) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = {i: [] for i in ids}
     if not ids:
@@ -246,14 +256,13 @@ def dispute_states_as_of(as_of: dt.datetime, *, url: str | None = None) -> list[
     ruling by then (初审 or 复核), and days_granted, an approved 客观原因延期's working days."""
     out = []
     for row in _filed_by(as_of, url):
-        deadline = first_ruled = ruled = granted = None
-        for s in sorted(row["steps"], key=lambda s: (s["at"], s["id"])):
-            if s["step"] in ("filed", "escalated"):
-                deadline = s["deadline"]
-            elif s["step"] in ("ruled", "reviewed"):
+        steps = sorted(row["steps"], key=lambda s: (s["at"], s["id"]))
+        first_ruled = ruled = granted = None
+        for s in steps:
+            if s["step"] in ("ruled", "reviewed"):
                 first_ruled = first_ruled if s["step"] == "reviewed" else s["at"]
                 ruled, granted = s["at"], s["days_granted"]
         out.append({**_item(row), "state": state_of(row["steps"]), "filed_at": row["filed_at"],
-                    "ruling_deadline": deadline, "first_ruled_at": first_ruled, "ruled_at": ruled,
+                    "ruling_deadline": ruling_deadline(steps), "first_ruled_at": first_ruled, "ruled_at": ruled,
                     "days_granted": granted})
     return out

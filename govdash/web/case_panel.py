@@ -11,7 +11,7 @@ from govdash.core import labels
 from govdash.core.periods import moment_label, parse_as_of
 from govdash.core.textsafe import md
 from govdash.figures import catalogue
-from govdash.web import data, period, tables
+from govdash.web import data, dispute_panel, period, tables
 
 CASE_PAGE = "pages/case.py"
 
@@ -56,6 +56,17 @@ def show_case(event_id: str, as_of: dt.datetime | None = None) -> bool:
         pl.col("dept_name").alias("部门"), labels.label_expr("value", value_labels).alias("结果"),
         pl.col("note").alias("备注")), key=f"case_log_{event_id}")
     return True
+
+
+def dispute_form(event_id: str, as_of: dt.datetime | None = None) -> None:
+    """申诉 of the signed-in department's assignment of this event (its rating too, on the ground 误评); nothing for
+    anyone else, nor for an event not dispatched to the department."""
+    p = data.principal()
+    if not p.is_department or not p.dept_id:
+        return
+    as_of = as_of or parse_as_of(None).replace(second=0)
+    assignments = data.figure(catalogue.event_assignments, normalize_event_id(event_id), as_of)
+    dispute_panel.filing_form(dispute_panel.assignment_items(assignments, p.dept_id), key="case_dispute")
 
 
 def case_search() -> None:

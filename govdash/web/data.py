@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -21,6 +22,7 @@ from govdash.core.scoring_versions import digest
 from govdash.core.settings import load_settings
 from govdash.documents.documents import render_assessment, render_bulletin
 from govdash.figures import catalogue
+from govdash.figures import disputes as dispute_rules
 from govdash.records import disputes
 from govdash.web import sessions
 from warehouse.db import connect_read, data_version, read_cursor, warehouse_path
@@ -49,6 +51,17 @@ def _connection(path: str, version: tuple) -> duckdb.DuckDBPyConnection:  # noqa
 def connection(version: tuple | None) -> duckdb.DuckDBPyConnection:
     """The shared read connection of one snapshot of the warehouse (raises WarehouseError when it is broken)."""
     return _connection(str(warehouse_path()), version)
+
+
+@contextmanager
+def warehouse_cursor():
+    """A cursor of its own on the current snapshot, for the disputes' rules (which judge an item, and count working
+    days, by the warehouse's facts and calendar); closed when done."""
+    cur = read_cursor(connection(current_version()))
+    try:
+        yield cur
+    finally:
+        cur.close()
 
 
 def current_version() -> tuple | None:
@@ -125,6 +138,18 @@ def archive_failure(kind: str, publication_id: str) -> str | None:
     except ArchiveError as exc:
         return str(exc)
     return None
+
+
+def visible_disputes() -> list[dict]:
+    """The disputes the signed-in account may see (a department its own), each with its steps, attachments and
+    state now; read at every page run, never cached, so every action by any server shows at once."""
+    return dispute_rules.visible_disputes(principal())
+
+
+def account_names() -> dict[str, str]:
+    """Each account's real name where one is set (the trail of a dispute names who acted)."""
+    return {name: user["display_name"] for name, user in sessions.load_accounts().items()
+            if user.get("display_name")}
 
 
 def department_names() -> dict[str, str]:

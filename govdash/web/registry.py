@@ -47,6 +47,8 @@ PAGES: tuple[Page, ...] = (
          cutoff=True),
     Page("assessment", "pages/assessment.py", "年度考核", ":material/military_tech:", "考核", ALL_ROLES, cutoff=True,
          period="assessment", published=True),
+    # 申诉核减: a department's own disputes, the office's and the committee's queues; no period of its own
+    Page("disputes", "pages/disputes.py", "申诉核减", ":material/gavel:", "考核", ALL_ROLES, cutoff=False, period=""),
     # uploads, quarantine and failed sign-ins concern the whole city
     Page("data", "pages/data_quality.py", "数据导入与质量", ":material/database:", "数据", CITY_ROLES, cutoff=False,
          period=""),
