@@ -12,6 +12,7 @@ from govdash.cli.backup import backup, restore
 from govdash.cli.common import fail, progress_echo
 from govdash.cli.dispute import dispute
 from govdash.cli.publish import publish
+from govdash.cli.remind import notify, remind
 from govdash.cli.report import report
 from govdash.cli.scoring import scoring
 from govdash.cli.users import user
@@ -137,6 +138,10 @@ def status(as_json: bool) -> None:
     if cal["uncovered_data_years"]:
         click.echo(f"警告：{', '.join(map(str, cal['uncovered_data_years']))} 年没有官方或录入的节假日安排，"
                    "相关期限按周一至周五临时估算，结果标注为“暂定”。请在 calendar_overrides 中录入该年安排。")
+    from govdash.documents.delivery import failing_today_lines
+
+    for line in failing_today_lines():
+        click.echo(line)
 
 
 @main.command()
@@ -275,6 +280,8 @@ def serve(port: int, address: str) -> None:
 for command in (report, publish, user, scoring, dispute, verify):
     main.add_command(command)
 for command in (backup, restore):   # govdash.cli.backup
+    main.add_command(command)
+for command in (remind, notify):   # govdash.cli.remind
     main.add_command(command)
 
 
