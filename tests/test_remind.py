@@ -578,3 +578,45 @@ def test_notify_test_sends_one_message(wh, robot):
     robot.script.put((200, {"errcode": 93000, "errmsg": "bad"}))
     out = CliRunner().invoke(cli, ["notify", "test", "--user", "chair", "--id", str(cid)])
     assert out.exit_code == 3 and "发送失败：基层治理委员会 企业微信" in out.output
+
+
+# ---------------------------------------------------------------- the send log on both engines
+
+def test_a_digest_is_claimed_by_one_scheduler_and_taken_over_only_when_it_failed(records_url):
+    channel = {"id": records.add_channel("committee", "wecom", webhook="http://127.0.0.1:9/x", secret=None,
+                                         email=None, by="chair", at=T("2024-12-20 08:00"), url=records_url),
+               "channel": "wecom"}
+    at = T("2024-12-20 08:30")
+
+    def claim(holder, parts=("a", "b")):
+        return records.claim("committee", channel, "2024-12-20", at, "0" * 64, list(parts), holder=holder, now=at,
+                             url=records_url)
+
+    first = claim("one")
+    assert first["parts"] == ["a", "b"] and first["parts_sent"] == 0
+    assert claim("two") is None                      # held by the first
+    records.record_try(first["id"], 1, at=at, ok=True, answer="HTTP 200", errcode=0, url=records_url)
+    records.record_try(first["id"], 2, at=at, ok=False, answer="HTTP 500", errcode=None, url=records_url)
+    records.finish(first["id"], "failed", at=at, url=records_url)
+    again = claim("two", parts=("changed",))
+    assert again["claimed_by"] == "two" and again["parts"] == ["a", "b"] and again["parts_sent"] == 1
+    records.finish(again["id"], "sent", at=at, url=records_url)
+    assert claim("three") is None
+    (row,) = records.sends(url=records_url)
+    assert row["status"] == "sent" and [t["ok"] for t in row["tries"]] == [True, False]
+
+
+def test_a_failed_digest_is_sent_again_later_even_when_nothing_is_due_any_more(wh, robot):
+    office, d13 = Principal("office", "assessment"), Principal("dept-d13", "department", "D13")
+    chair()
+    add("assessment", "wecom", webhook=robot.url("/send?key=office"))
+    did = file_dispute(wh, d13, "assignment:E20240004475/D13", "无效诉求", "不属实", at="2024-10-10 08:00")
+    for _ in range(2):
+        robot.script.put((500, {}))
+    first = delivery.run(wh, T("2024-10-10 08:30"), settings(retries=1), sleep=lambda s: None)
+    assert [f["recipient"] for f in first.failed] == ["assessment"] and len(robot.requests) == 2
+    rule_dispute(wh, office, did, True, "属实", at="2024-10-10 09:00")
+    later = delivery.run(wh, T("2024-10-10 10:00"), settings(), sleep=lambda s: None)
+    assert not [d for d in later.digests if d["recipient"] == "assessment"]      # nothing waits for it now
+    assert [s["recipient"] for s in later.sent] == ["assessment"]                # but the morning's digest went
+    assert robot.requests[-1]["json"] == robot.requests[0]["json"] and len(robot.requests) == 3

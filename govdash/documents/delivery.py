@@ -257,25 +257,36 @@ def run(con, at: dt.datetime, settings: dict, *, dry_run: bool = False, departme
     by_recipient: dict[str, list[dict]] = collections.defaultdict(list)
     for c in records.channels(url=url):
         by_recipient[c["recipient"]].append(c)
+    todo = []
     for digest in result.digests:
         chans = by_recipient.get(digest["recipient"], [])
         if not chans:
             result.unconfigured.append(digest["recipient"])
         for channel in chans:
-            parts = messages(digest, channel, options)
-            row = records.claim(digest["recipient"], channel, result.day, at, figures.digest_sha256(digest), parts,
-                                holder=holder, now=now(), url=url)
-            where = {"recipient": digest["recipient"], "name": digest["recipient_name"],
-                     "channel": channel["channel"], "id": channel["id"]}
-            if row is None:
-                result.skipped.append(where)
-                continue
-            answer = deliver(row, channel, digest_text.heading(digest), options, pace, sleep=sleep, url=url)
-            records.finish(row["id"], "sent" if answer.ok else "failed", at=now(), url=url)
-            if answer.ok:
-                result.sent.append({**where, "parts": len(row["parts"])})
-            else:
-                result.failed.append({**where, "reason": answer.answer})
+            todo.append((digest["recipient"], digest["recipient_name"], channel, digest_text.heading(digest),
+                         figures.digest_sha256(digest), messages(digest, channel, options)))
+    # a digest of the day not delivered yet whose recipient has nothing new now: its stored parts are still due
+    planned = {(r, c["id"]) for r, _, c, *_ in todo}
+    by_id = {c["id"]: c for cs in by_recipient.values() for c in cs}
+    for row in records.sends(day=result.day, url=url):
+        mine = department is None or row["recipient"] == f"department:{department}"
+        if row["status"] != "sent" and mine and (row["recipient"], row["channel_id"]) not in planned \
+                and row["channel_id"] in by_id:
+            todo.append((row["recipient"], None, by_id[row["channel_id"]],
+                         f"{digest_text.TITLE} · {recipient_label(row['recipient'])}", row["digest_sha256"],
+                         row["parts"]))
+    for recipient, name, channel, title, sha, parts in todo:
+        row = records.claim(recipient, channel, result.day, at, sha, parts, holder=holder, now=now(), url=url)
+        where = {"recipient": recipient, "name": name, "channel": channel["channel"], "id": channel["id"]}
+        if row is None:
+            result.skipped.append(where)
+            continue
+        answer = deliver(row, channel, title, options, pace, sleep=sleep, url=url)
+        records.finish(row["id"], "sent" if answer.ok else "failed", at=now(), url=url)
+        if answer.ok:
+            result.sent.append({**where, "parts": len(row["parts"])})
+        else:
+            result.failed.append({**where, "reason": answer.answer})
     return result
 
 
