@@ -620,3 +620,25 @@ def test_a_failed_digest_is_sent_again_later_even_when_nothing_is_due_any_more(w
     assert not [d for d in later.digests if d["recipient"] == "assessment"]      # nothing waits for it now
     assert [s["recipient"] for s in later.sent] == ["assessment"]                # but the morning's digest went
     assert robot.requests[-1]["json"] == robot.requests[0]["json"] and len(robot.requests) == 3
+
+
+# ---------------------------------------------------------------- the 部门自查 page
+
+def test_the_self_check_page_shows_the_digest_of_its_cut_off_and_the_send_history(wh, robot, committed_sample_db,
+                                                                                 monkeypatch):
+    from tests.support.apptest import open_page
+
+    chair()
+    add("department:D01", "wecom", webhook=robot.url("/send?key=page"))
+    assert delivery.run(wh, AT, settings(), department="D01", sleep=lambda s: None).sent
+    lists = reminders.self_check(wh, "D01", AT)
+    at = open_page("pages/department_self_check.py", month="2024-12", cutoff=AT, db=committed_sample_db,
+                   monkeypatch=monkeypatch)
+    at.selectbox(key="self_dept").set_value("D01").run()
+    assert not at.exception
+    assert "今日提醒与发送记录" in [s.value for s in at.subheader]
+    line = next(m.value for m in at.markdown if "可申请复核的申诉" in m.value)
+    assert (f"临期（2024年12月23日结束前到期）{len(lists['due_soon'])} 件，超期 {len(lists['overdue'])} 件，"
+            f"可申请复核的申诉 {len(lists['disputes'])} 件") in line
+    history = [df.value for df in at.dataframe if "渠道" in df.value.columns]
+    assert history and history[0]["状态"].tolist() == ["已发送"] and history[0]["日期"].tolist() == ["2024-12-20"]
