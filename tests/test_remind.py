@@ -642,3 +642,18 @@ def test_the_self_check_page_shows_the_digest_of_its_cut_off_and_the_send_histor
             f"可申请复核的申诉 {len(lists['disputes'])} 件") in line
     history = [df.value for df in at.dataframe if "渠道" in df.value.columns]
     assert history and history[0]["状态"].tolist() == ["已发送"] and history[0]["日期"].tolist() == ["2024-12-20"]
+
+
+def test_status_names_a_channel_failing_today(wh):
+    chair()
+    cid = add("department:D01", "dingtalk", webhook="http://127.0.0.1:9/robot/send?access_token=T", secret="S")
+    today, moment = delivery.now().date().isoformat(), delivery.now()
+    row = records.claim("department:D01", {"id": cid, "channel": "dingtalk"}, today, moment, "0" * 64, ["x"],
+                        holder="test", now=moment)
+    records.record_try(row["id"], 1, at=moment, ok=False, answer="HTTP 503", errcode=None)
+    out = CliRunner().invoke(cli, ["status"])
+    assert out.exit_code == 0 and "提醒发送失败" not in out.output      # still being sent: not failed yet
+    records.finish(row["id"], "failed", at=moment)
+    out = CliRunner().invoke(cli, ["status"])
+    assert f"提醒发送失败（今日）：部门 D01 钉钉（渠道 {cid}），已送达 0/1 条，最后应答：HTTP 503" in out.output
+    assert json.loads(CliRunner().invoke(cli, ["status", "--json"]).output)["reminders_failing_today"]

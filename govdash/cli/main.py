@@ -116,11 +116,12 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 def status(as_json: bool) -> None:
     """仓库位置、各表行数、隔离行数与工作日历覆盖情况。"""
+    from govdash.documents.delivery import failing_today_lines
     from govdash.figures.data_quality import warehouse_status
 
     st = warehouse_status()
     if as_json:
-        click.echo(json_text(st))
+        click.echo(json_text({**st, "reminders_failing_today": failing_today_lines()}))
         return
     click.echo(f"数据仓库：{st['warehouse']}")
     for t in st["tables"]:
@@ -138,8 +139,6 @@ def status(as_json: bool) -> None:
     if cal["uncovered_data_years"]:
         click.echo(f"警告：{', '.join(map(str, cal['uncovered_data_years']))} 年没有官方或录入的节假日安排，"
                    "相关期限按周一至周五临时估算，结果标注为“暂定”。请在 calendar_overrides 中录入该年安排。")
-    from govdash.documents.delivery import failing_today_lines
-
     for line in failing_today_lines():
         click.echo(line)
 
