@@ -3,14 +3,14 @@ DingTalk group robot's webhook with its secret, or an e-mail address), the SMTP 
 row per (recipient, channel, day) digest, unique, so a digest is claimed by one scheduler only and sent at most
 once a day on any server, with every try's time, answer and errcode.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
