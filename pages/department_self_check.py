@@ -7,7 +7,14 @@ import streamlit as st
 
 from govdash.core.formatting import pct
 from govdash.core.labels import STATUS_LABELS
-from govdash.core.periods import moment_label, month_bounds, month_label, month_label_expr, previous_month
+from govdash.core.periods import (
+    deadline_label,
+    moment_label,
+    month_bounds,
+    month_label,
+    month_label_expr,
+    previous_month,
+)
 from govdash.figures import catalogue
 from govdash.figures.negative_lists import needed_off_the_list
 from govdash.web import case_panel, chrome, data, dispute_panel, period, tables, widgets
@@ -84,6 +91,28 @@ else:
     sel = tables.table(shown, on_select="rerun", selection_mode="single-row", key="open_table")
     if sel and sel.selection.rows:
         case_panel.show_case(shown["事件编号"][sel.selection.rows[0]], as_of)
+
+st.subheader("今日提醒与发送记录")
+# the digest a reminder sends at this cut-off: the same lists (catalogue.self_check), and what was sent before
+lists = data.figure(catalogue.self_check, dept, as_of)
+st.write(f"截至 {moment_label(as_of)}：临期（{deadline_label(lists['due_by'])}结束前到期）{len(lists['due_soon'])} 件，"
+         f"超期 {len(lists['overdue'])} 件，可申请复核的申诉 {len(lists['disputes'])} 件"
+         + ("；没有需要提醒的事项，不发送提醒。" if not (lists["due_soon"] or lists["overdue"] or lists["disputes"])
+            else "。"))
+if lists["disputes"]:
+    tables.table(pl.DataFrame([{"申诉编号": d["dispute_id"], "事件编号": d["event_id"], "申诉理由": d["ground"],
+                                "复核申请截止": deadline_label(d["deadline"])} for d in lists["disputes"]]))
+history = data.reminder_history(dept)
+SEND_STATUS = {"sent": "已发送", "failed": "发送失败", "sending": "发送中"}
+CHANNEL_NAMES = {"wecom": "企业微信", "dingtalk": "钉钉", "email": "电子邮件"}
+if history:
+    tables.table(pl.DataFrame([{"日期": h["day"], "渠道": CHANNEL_NAMES.get(h["channel"], h["channel"]),
+                                "状态": SEND_STATUS.get(h["status"], h["status"]),
+                                "已送达": f"{h['parts_sent']}/{len(h['parts'])} 条",
+                                "尝试次数": len(h["tries"]),
+                                "最后应答": h["tries"][-1]["answer"] if h["tries"] else "—"} for h in history]))
+else:
+    st.caption("尚无发送记录（提醒渠道由基层治理委员会用 govdash notify 配置）。")
 
 st.subheader("排名与按期办结率走势（近 12 个月）")
 first = month

@@ -12,6 +12,7 @@ from govdash.cli.backup import backup, restore
 from govdash.cli.common import fail, progress_echo
 from govdash.cli.dispute import dispute
 from govdash.cli.publish import publish
+from govdash.cli.remind import notify, remind
 from govdash.cli.report import report
 from govdash.cli.scoring import scoring
 from govdash.cli.users import user
@@ -117,11 +118,12 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 def status(as_json: bool) -> None:
     """仓库位置、各表行数、隔离行数与工作日历覆盖情况。"""
+    from govdash.documents.delivery import failing_today_lines
     from govdash.figures.data_quality import warehouse_status
 
     st = warehouse_status()
     if as_json:
-        click.echo(json_text(st))
+        click.echo(json_text({**st, "reminders_failing_today": failing_today_lines()}))
         return
     click.echo(f"数据仓库：{st['warehouse']}")
     for t in st["tables"]:
@@ -139,6 +141,8 @@ def status(as_json: bool) -> None:
     if cal["uncovered_data_years"]:
         click.echo(f"警告：{', '.join(map(str, cal['uncovered_data_years']))} 年没有官方或录入的节假日安排，"
                    "相关期限按周一至周五临时估算，结果标注为“暂定”。请在 calendar_overrides 中录入该年安排。")
+    for line in failing_today_lines():
+        click.echo(line)
 
 
 @main.command()
@@ -277,6 +281,8 @@ def serve(port: int, address: str) -> None:
 for command in (report, publish, user, scoring, dispute, verify):
     main.add_command(command)
 for command in (backup, restore):   # govdash.cli.backup
+    main.add_command(command)
+for command in (remind, notify):   # govdash.cli.remind
     main.add_command(command)
 
 

@@ -188,3 +188,24 @@ def _write_stored(name: str, content: bytes, publication_id: str, fmt: str, out:
     out = out or Path(name)
     out.write_bytes(content)
     click.echo(f"已写入 {out}（{publication_id}，sha256 {archive.sha256(content)}）")
+
+
+@report.command("self-check")
+@click.option("--department", "dept_id", required=True, help="部门编号")
+@click.option("--as-of", "as_of", default=None, help="截止时点 \"YYYY-MM-DD HH:MM[:SS]\"（默认：现在）")
+@click.option("--json", "_as_json", is_flag=True, help="以 JSON 输出（目前只有 JSON）")
+def report_self_check(dept_id: str, as_of: str | None, _as_json: bool) -> None:
+    """部门自查清单：在办、临期（下一个工作日结束前到期）、超期、需本部门处理的申诉。"""
+    from govdash.core.periods import parse_as_of
+    from govdash.figures import catalogue
+    from warehouse.db import connect_read, read_cursor
+
+    with failing_on(ValueError):
+        cutoff = parse_as_of(as_of)
+    cur = read_cursor(connect_read())
+    known = set(catalogue.departments.fn(cur)["dept_id"].to_list())
+    if dept_id not in known:
+        fail(f"没有部门“{dept_id}”")
+    from govdash.documents.digest_text import jsonable
+
+    click.echo(json_text(jsonable(catalogue.self_check.fn(cur, dept_id, cutoff))))

@@ -26,6 +26,7 @@ from govdash.figures import (
     negative_lists,
     published,
     published_assessments,
+    reminders,
     visits,
     whistle,
 )
@@ -102,6 +103,9 @@ department_open_cases = Figure(whistle.department_open_cases, Rule("own_rows", c
 # the year-to-date counts and rates the assessment negative list judges (4.1.1.1): the self-check's way off it
 year_to_date_departments = Figure(whistle.year_to_date_departments, OWN_DEPARTMENT, "本年累计处置率与办结率")
 community_hotspots = Figure(whistle.community_hotspots, CITY_ONLY, "吹哨最多的社区")
+# a department's self-check lists (open, due before the next working day ends, overdue, disputes needing its
+# action): what the 部门自查 page, `govdash report self-check` and the reminders' digests show
+self_check = Figure(reminders.self_check, own_department_argument(0), "部门自查清单")
 
 # ---------------------------------------------------------------- visits (SPEC §4)
 visit_table = Figure(visits.visit_table, OWN_DEPARTMENT, "走访达标")

@@ -200,3 +200,54 @@ dispute_attachments = sa.Table(
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("content", sa.LargeBinary, nullable=False),
 )
+
+# reminders (临期提醒与超期预警): the channels per recipient, the SMTP password, and the send log — one row per
+# (recipient, channel, day), unique, claimed by one scheduler, with every try
+notify_channels = sa.Table(
+    "notify_channels", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("recipient", sa.Text, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("webhook", sa.Text),
+    sa.Column("secret", sa.Text),
+    sa.Column("email", sa.Text),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.CheckConstraint("channel in ('wecom', 'dingtalk', 'email')", name="notify_channels_channel"),
+)
+notify_secrets = sa.Table(
+    "notify_secrets", metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("set_by", sa.Text, nullable=False),
+    sa.Column("set_at", sa.DateTime, nullable=False),
+)
+reminder_sends = sa.Table(
+    "reminder_sends", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("recipient", sa.Text, nullable=False),
+    sa.Column("channel_id", sa.Integer, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("day", sa.String(10), nullable=False),
+    sa.Column("as_of", sa.DateTime, nullable=False),
+    sa.Column("digest_sha256", sa.String(64), nullable=False),
+    sa.Column("parts", sa.Text, nullable=False),
+    sa.Column("parts_sent", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("claimed_by", sa.Text, nullable=False),
+    sa.Column("claimed_until", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("recipient", "channel_id", "day", name="reminder_sends_once_a_day"),
+    sa.CheckConstraint("status in ('sending', 'sent', 'failed')", name="reminder_sends_status"),
+)
+reminder_tries = sa.Table(
+    "reminder_tries", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("send_id", sa.Integer, sa.ForeignKey("reminder_sends.id"), nullable=False),
+    sa.Column("part", sa.Integer, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("errcode", sa.Integer),
+    sa.Index("reminder_tries_send", "send_id"),
+)

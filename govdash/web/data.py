@@ -236,3 +236,11 @@ def code_text_mapping() -> dict[str, str] | None:
     if version is None:
         return None
     return _code_text_mapping(version, _scope_key(principal()))
+
+
+def reminder_history(dept_id: str, limit: int = 20) -> list[dict]:
+    """The reminders sent to a department (newest day first), each with its tries: read from the records
+    database at every run, not cached, so a send of this morning shows at once."""
+    from govdash.records import reminders
+
+    return reminders.sends(recipient=f"department:{dept_id}")[:limit]
