@@ -602,7 +602,9 @@ def _disputes(rng, log: pl.DataFrame) -> pl.DataFrame:
         if course == "pending_last":
             pick = dispatched.filter(pl.col("dept_id") == dept).sort("ts")[-1]
         elif course == "pending_overdue":
-            pick = mine.filter(pl.col("ts") < "2024-03-01")[int(rng.integers(0, 20))]
+            early = mine.filter(pl.col("ts") < "2024-03-01")
+            early = early if early.height else mine
+            pick = early[int(rng.integers(0, min(20, early.height)))]
         else:
             pick = mine[int(rng.integers(0, mine.height))]
         event, dispatched_at = pick["event_id"][0], dt.datetime.strptime(pick["ts"][0], fmt)
