@@ -378,7 +378,7 @@ TRUSTED = {
                               "map(str, cal['provisional_years'])": NUM,
                               "'账号' if kind == 'account' else '地址'": LIT, "cleared": NUM,
                               "sessions.unavailable_text(exc.kind)": LIT + " (govdash.web.sessions)"},
-    "pages/department_self_check.py": {"moment_label(as_of)": WHEN,
+    "pages/department_self_check.py": {"moment_label(as_of)": WHEN, "deadline_label(lists['due_by'])": WHEN,
         "row['dispatched']": NUM, "n['need']": NUM, "n['remaining']": NUM,
         "n['word']": LIT + " (处置率 or 办结率: negative_lists.needed_off_the_list)",
         "verb": LIT + " (处置 or 办结)",

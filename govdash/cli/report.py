@@ -111,7 +111,9 @@ def _published_bulletin(month: str, as_of: str | None, fmt: str, out: Path | Non
 
     if as_of:
         fail("已发布的通报按发布时的截止时点固定，不能与 --as-of 同用")
-    cur = read_cursor(connect_read())
+    # a stored file is served as published whichever version built the warehouse (it is read only for the one-time
+    # import of an earlier version's archive tables), so an upgrade does not hide the archive until a rebuild
+    cur = read_cursor(connect_read(check_build=False))
     current = archive.latest(cur, month)
     if current is None:
         fail(f"{month_label(month)}通报尚未定稿发布（govdash publish --month {month}）")
@@ -167,7 +169,7 @@ def _published_assessment(year: int, quarter: int | None, fmt: str, out: Path | 
 
     with failing_on(ValueError):
         label = period_bounds(year, quarter)["label"]
-    cur = read_cursor(connect_read())
+    cur = read_cursor(connect_read(check_build=False))   # as for a bulletin: served as published
     current = assessment_archive.latest(cur, year, quarter)
     if current is None:
         fail(f"{label}考核尚未定稿（govdash publish --year {year}" + ("" if quarter is None
