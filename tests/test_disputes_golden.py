@@ -37,13 +37,17 @@ tests/test_exemptions_golden.py and tests/test_disputes_workflow.py.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from click.testing import CliRunner
 
 from govdash.cli.main import main as cli
+from govdash.core.principal import Principal
 from govdash.records.accounts import set_user
+from govdash.web.tables import fmt_rate
+from tests.support.apptest import open_page
 
 C = "2024-11-21 00:00:00"
 
@@ -80,8 +84,27 @@ def d13(as_of=None):
     return next(r for r in json.loads(done.stdout)["departments"] if r["dept_id"] == "D13")
 
 
+# the counts of D13's row as the bulletin's JSON names them, and as the 月度通报 page's department table heads them
+PAGE_COLUMNS = {"dispatched": "派单数", "closed_on_time": "按期办结", "closed_late": "超期办结",
+                "open_overdue": "超期未办结"}
+
+
+def on_the_page(row: dict, as_of: str | None = None):
+    """The 月度通报 page, opened by the committee at September (and at the cut-off `as_of` when given, as a link
+    or the sidebar's picker sets it), shows D13's row with the counts and satisfaction rate of `row`, the
+    command's reading of the same figure (one truth across the command and the page). Returns the page."""
+    cutoff = dt.datetime.fromisoformat(as_of) if as_of else None
+    at = open_page("pages/monthly_bulletin.py", Principal("chair", "committee"), "2024-09", cutoff)
+    table = next(df.value for df in at.dataframe if {"部门", *PAGE_COLUMNS.values()} <= set(df.value.columns))
+    shown = next(r for r in table.to_dict("records") if r["部门"] == row["dept_name"])
+    assert {k: int(shown[label]) for k, label in PAGE_COLUMNS.items()} == {k: row[k] for k in PAGE_COLUMNS}
+    assert f"{shown['满意率']:.1f}%" == fmt_rate(row["satisfaction_rate"])   # the grid's percent, to tenths
+    return at
+
+
 def test_the_golden_case(city):
     before = d13()      # September's default cut-off, nothing filed yet
+    on_the_page(before)
     # the filings and rulings made before September's cut-off
     _, wrong = file("dept-d13", "assignment:E20240004159/D13", "派错部门", "2024-09-13 09:00")
     _, late = file("dept-d13", "assignment:E20240004089/D13", "客观原因延期", "2024-09-12 09:00", "--days", 3)
@@ -106,6 +129,7 @@ def test_the_golden_case(city):
     rule(left, "--reject", "2024-09-20 09:00")
 
     at_cutoff = d13()
+    on_the_page(at_cutoff)
     published = run("publish", "--month", "2024-09", "--user", "chair")
     assert published.exit_code == 0, published.stderr
     served = {fmt: city / f"published.{fmt}" for fmt in ("json", "xlsx", "docx")}
@@ -116,6 +140,11 @@ def test_the_golden_case(city):
     just_before = d13("2024-11-20 09:59:59")
     rule(after, "--approve", "2024-11-20 10:00")
     final = d13(C)
+    # the page of a published month is the publication, whatever cut-off is picked: after the late ruling it still
+    # shows September as published, and recomputed at the published cut-off nothing differs (the ruling came after
+    # it), so no correction is offered; the ruling counts from the next cut-off on (the command's --as-of C)
+    page = on_the_page(at_cutoff, C)
+    assert any("无需更正" in m.value for m in page.success), [m.value for m in page.success]
 
     keys = ("dispatched", "closed_on_time", "closed_late", "open_overdue")
     assert {k: at_cutoff[k] - before[k] for k in keys} == {
