@@ -33,6 +33,7 @@ from govdash.core.principal import Principal
 from govdash.documents import delivery, digest_text
 from govdash.figures import reminders
 from govdash.figures.disputes import file_dispute, rule_dispute
+from govdash.figures.lookups import departments
 from govdash.records import reminders as records
 from govdash.records.accounts import set_user
 from tests.support.warehouse import warehouse_cursor
@@ -657,3 +658,62 @@ def test_status_names_a_channel_failing_today(wh):
     out = CliRunner().invoke(cli, ["status"])
     assert f"提醒发送失败（今日）：部门 D01 钉钉（渠道 {cid}），已送达 0/1 条，最后应答：HTTP 503" in out.output
     assert json.loads(CliRunner().invoke(cli, ["status", "--json"]).output)["reminders_failing_today"]
+
+
+# ---------------------------------------------------------------- the sample city's morning, every channel at once
+
+def test_the_sample_citys_morning_one_digest_per_department_and_channel_through_the_command(
+        wh, robot, settings_file, tmp_path, monkeypatch):
+    """`govdash remind --at "2024-12-20 08:30"` on the committed sample city, each department with work on a WeCom
+    robot, a DingTalk robot (signed) and an e-mail address: exactly one message of each kind per such department,
+    whose items are `govdash report self-check`'s lists at that moment, in its order (a WeCom digest over its 4096
+    bytes comes in numbered parts); a second run that day sends nothing more."""
+    cert, key = _certificate(tmp_path)
+    smtp = SMTPReceiver(cert, key)
+    try:
+        settings_file(smtp={"host": "127.0.0.1", "port": smtp.port, "starttls": True, "sender": "govdash@example.test",
+                            "user": "mailer", "ca_file": str(cert)})
+        monkeypatch.setenv("GOVDASH_SMTP_PASSWORD", "smtp-secret-1")
+        chair()
+        at = AT.strftime("%Y-%m-%d %H:%M")
+        lists = {d: self_check_json(d, at) for d in sorted(departments(wh)["dept_id"])}
+        busy = {d: [i["event_id"] for i in reminders.digest_items(v)] for d, v in lists.items()
+                if reminders.digest_items(v)}
+        assert len(busy) >= 5
+        for d in lists:
+            add(f"department:{d}", "wecom", webhook=robot.url(f"/cgi-bin/webhook/send?key=W-{d}"))
+            add(f"department:{d}", "dingtalk", webhook=robot.url(f"/robot/send?access_token=T-{d}"), secret=f"S-{d}")
+            add(f"department:{d}", "email", email=f"{d.lower()}@example.test")
+
+        out = CliRunner().invoke(cli, ["remind", "--at", at])
+        assert out.exit_code == 0, out.output
+        wecom = {}
+        dingtalk = {}
+        for r in robot.requests:
+            if "key" in r["query"]:
+                wecom.setdefault(r["query"]["key"][0][2:], []).append(r["json"]["markdown"]["content"])
+            else:
+                dept = r["query"]["access_token"][0][2:]
+                assert r["query"]["sign"] == [expected_sign(f"S-{dept}", r["query"]["timestamp"][0])]
+                dingtalk.setdefault(dept, []).append(r["json"]["markdown"]["text"])
+        mails = {}
+        for m in smtp.messages:
+            (rcpt,) = m["rcpt"]
+            text = next(p for p in m["message"].walk() if p.get_content_type() == "text/plain").get_content()
+            mails.setdefault(rcpt.split("@")[0].upper(), []).append(text)
+        for got in (wecom, dingtalk, mails):
+            assert set(got) == set(busy)
+            for dept, texts in got.items():
+                # one digest each: one message, or one split at item boundaries into parts numbered 1/n … n/n
+                n = len(texts)
+                assert n == 1 or all(f"（{k}/{n}）" in t.splitlines()[0] for k, t in enumerate(texts, 1)), texts
+                assert [e for t in texts for e in _event_ids(t)] == busy[dept]   # the self-check's items, in order
+        assert {len(t) for t in mails.values()} == {1} and {len(t) for t in dingtalk.values()} == {1}
+        assert any(len(t) > 1 for t in wecom.values())      # WeCom's 4096 bytes split the longest digests
+
+        sent = (len(robot.requests), len(smtp.messages))
+        again = CliRunner().invoke(cli, ["remind", "--at", AT.replace(hour=14).strftime("%Y-%m-%d %H:%M")])
+        assert again.exit_code == 0, again.output
+        assert (len(robot.requests), len(smtp.messages)) == sent
+    finally:
+        smtp.stop()
