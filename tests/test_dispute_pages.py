@@ -9,6 +9,7 @@ The sample city's items (worked out in tests/test_disputes_workflow.py): E202400
 from __future__ import annotations
 
 import datetime as dt
+import re
 import struct
 import zlib
 
@@ -20,6 +21,7 @@ from govdash.figures import disputes as workflow
 from govdash.records import disputes as records
 from govdash.web import dispute_panel
 from tests.support.apptest import open_page
+from tests.support.paths import REPO
 from tests.support.textlint import city_names, lint, rendered_texts
 from tests.support.warehouse import warehouse_cursor
 
@@ -235,3 +237,20 @@ def test_every_kind_and_state_reads_as_chinese_names(city, committed_sample_db):
         assert lint(rendered_texts(at, "disputes"), names) == [], who
     assert any("2024年9月" in label and "对" in label for label in labels(at))
     assert pending
+
+
+def test_a_dispute_setting_out_of_range_is_named_on_the_page_and_the_rest_still_shows(city, tmp_path, monkeypatch):
+    """An administrator's [disputes] value out of its range: the case page says which setting and what is allowed
+    where the 申诉 form would be, and still shows the case; nothing is filed."""
+    text = (REPO / "config" / "settings.toml").read_text(encoding="utf-8")
+    wrong = re.sub(r"(?m)^filing_working_days = \d+$", "filing_working_days = 2000", text)
+    assert wrong != text
+    (tmp_path / "settings.toml").write_text(wrong, encoding="utf-8")
+    monkeypatch.setenv("GOVDASH_SETTINGS", str(tmp_path / "settings.toml"))
+    at = open_page("pages/case.py", D13, address={"event": EVENT})
+    errors = [e.value.replace("\\", "") for e in at.error]   # as the reader sees it (markdown escapes removed)
+    assert any("[disputes] filing_working_days 应为 1 到 60 之间的整数，当前为 2000" in e
+               and "“申诉”部分无法显示" in e for e in errors), errors
+    assert any(EVENT in m.value for m in at.markdown) and at.dataframe     # the case itself is shown
+    assert not [b for b in at.button if b.label == "提交申诉"]
+    assert records.list_disputes() == []

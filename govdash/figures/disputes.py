@@ -48,6 +48,10 @@ class DisputeRefused(ValueError):
     """An action the rules of §9 refuse; the message is one Chinese sentence for the user."""
 
 
+class DisputeSettingsError(ValueError):
+    """[disputes] of the settings is missing or holds a value out of its range; the message names the setting."""
+
+
 # ---------------------------------------------------------------- settings
 
 @dataclass(frozen=True)
@@ -65,21 +69,22 @@ def dispute_settings(settings: dict | None = None) -> DisputeSettings:
     """[disputes] of the settings, checked: a missing or wrong value is one Chinese line."""
     d = (settings or load_settings()).get("disputes")
     if not isinstance(d, dict):
-        raise ValueError("设置文件缺少 [disputes]（申诉核减的理由、期限与附件限制）")
+        raise DisputeSettingsError("设置文件缺少 [disputes]（申诉核减的理由、期限与附件限制）")
 
     def whole(name: str, low: int, high: int) -> int:
         v = d.get(name)
         if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high:
-            raise ValueError(f"设置 [disputes] {name} 应为 {low} 到 {high} 之间的整数，当前为 {v}")
+            raise DisputeSettingsError(f"设置 [disputes] {name} 应为 {low} 到 {high} 之间的整数，当前为 {v}")
         return v
 
     grounds = d.get("grounds")
     if not isinstance(grounds, dict) or set(grounds) != set(ITEM_KINDS) or not all(
             isinstance(g, list) and all(isinstance(x, str) and x.strip() for x in g) for g in grounds.values()):
-        raise ValueError("设置 [disputes] grounds 应为 assignment、rating、burden 三类事项各自可用的申诉理由列表")
+        raise DisputeSettingsError(
+            "设置 [disputes] grounds 应为 assignment、rating、burden 三类事项各自可用的申诉理由列表")
     size = d.get("attachment_max_mb")
     if not isinstance(size, (int, float)) or isinstance(size, bool) or not 0 < size <= 1024:
-        raise ValueError(f"设置 [disputes] attachment_max_mb 应为 0 到 1024 之间的数，当前为 {size}")
+        raise DisputeSettingsError(f"设置 [disputes] attachment_max_mb 应为 0 到 1024 之间的数，当前为 {size}")
     return DisputeSettings({k: tuple(v) for k, v in grounds.items()}, whole("filing_working_days", 1, 60),
                            whole("ruling_working_days", 1, 60), whole("review_filing_working_days", 1, 60),
                            whole("review_ruling_working_days", 1, 60), float(size),

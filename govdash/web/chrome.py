@@ -9,7 +9,9 @@ import duckdb
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from govdash.core.scoring import ScoringSettingsError
 from govdash.core.textsafe import md
+from govdash.figures.disputes import DisputeSettingsError
 from govdash.web import data, incidents, period, registry, sessions
 from warehouse.db import WarehouseError, warehouse_error_message
 
@@ -45,6 +47,8 @@ def section_failure(title: str, exc: BaseException) -> str:
         cause = warehouse_error_message(exc)
     elif isinstance(exc, WarehouseError):
         cause = str(exc)
+    elif isinstance(exc, (ScoringSettingsError, DisputeSettingsError)):   # the message names the setting
+        cause = f"{exc}（请系统管理员修改设置文件）"
     elif isinstance(exc, OverflowError):
         cause = "日期或数值超出范围（数据中可能有不合理的取值，请在“数据导入与质量”页面检查）"
     else:

@@ -20,7 +20,7 @@ from govdash.core.principal import Principal
 from govdash.core.textsafe import md, output_text
 from govdash.figures import disputes as workflow
 from govdash.records import disputes as records
-from govdash.web import data, tables
+from govdash.web import chrome, data, tables
 
 CASE_PAGE = "pages/case.py"
 FLASH = "dispute_flash"
@@ -52,7 +52,7 @@ def _run(action, success: str) -> None:
     """One action with the workflow's rules: its refusal (or a concurrent step on the same dispute) is the flash."""
     try:
         result = action()
-    except (workflow.DisputeRefused, records.DisputeConflict) as exc:
+    except (workflow.DisputeRefused, workflow.DisputeSettingsError, records.DisputeConflict) as exc:
         _flash("error", str(exc))
         return
     _flash("success", success.format(result=result))
@@ -91,7 +91,7 @@ def filing_form(items: dict[str, str], key: str) -> None:
     if not p.is_department or not p.dept_id or not items:
         return
     show_flash()
-    with st.expander("申诉：对本部门事项提出申诉核减"):
+    with chrome.section("申诉"), st.expander("申诉：对本部门事项提出申诉核减"):
         item = st.selectbox("申诉事项", list(items), format_func=items.get, key=f"{key}_item")
         settings = workflow.dispute_settings(data.settings())
         kind = workflow.parse_item(item).kind
