@@ -8,7 +8,6 @@ every account of the file is copied (nothing dropped, an unparseable role kept a
 with the file's path and count, both in one transaction; from then on the file is not read again."""
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import threading
@@ -27,16 +26,8 @@ _imported: set[str] = set()
 _lock = threading.Lock()
 
 
-def _records_errors(fn):
-    """A database failure as a RecordsError naming the records database (the server answers it with 503)."""
-    @functools.wraps(fn)
-    def wrapped(url, *args, **kwargs):
-        try:
-            return fn(url, *args, **kwargs)
-        except sa.exc.SQLAlchemyError as exc:
-            raise db.RecordsError(f"cannot read or write the accounts in the records database "
-                                  f"{db.display_url(url)}: {exc!r}") from exc
-    return wrapped
+# a database failure as a RecordsError naming the records database (the server answers it with 503)
+_records_errors = db.guarded("the accounts", url_first=True)
 
 
 def split_role(text: str) -> tuple[str, str | None]:

@@ -29,6 +29,32 @@ class RecordsError(RuntimeError):
     """The records database cannot be reached, read or written; the message (English) is for the server log."""
 
 
+def guarded(what: str, *, conflict=None, url_first: bool = False):
+    """A records function's database failure as a RecordsError naming `what` ("the disputes") and the records
+    database (the function's `url` keyword, or its first argument with `url_first`); with `conflict`, a unique key
+    refusing a write is `conflict(exc)` instead (another process recorded the same step a moment ago)."""
+    import functools
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except sa.exc.IntegrityError as exc:
+                if conflict is None:
+                    raise _records_error(what, args, kwargs, url_first, exc) from exc
+                raise conflict(exc) from exc
+            except sa.exc.SQLAlchemyError as exc:
+                raise _records_error(what, args, kwargs, url_first, exc) from exc
+        return wrapped
+    return decorate
+
+
+def _records_error(what: str, args, kwargs, url_first: bool, exc: Exception) -> RecordsError:
+    url = args[0] if url_first and args else kwargs.get("url")
+    return RecordsError(f"cannot read or write {what} in the records database {display_url(url)}: {exc!r}")
+
+
 def default_path() -> Path:
     """records.sqlite3 in the warehouse file's folder (`$GOVDASH_DB`'s, else data/)."""
     db = os.environ.get("GOVDASH_DB")

@@ -34,19 +34,8 @@ class DisputeConflict(Exception):
     message is Chinese."""
 
 
-def _guarded(fn):
-    import functools
-
-    @functools.wraps(fn)
-    def wrapped(*args, url: str | None = None, **kwargs):
-        try:
-            return fn(*args, url=url, **kwargs)
-        except sa.exc.IntegrityError as exc:
-            raise DisputeConflict("该申诉刚刚已由他人办理了同一步骤，本次操作未记录，请刷新后查看") from exc
-        except sa.exc.SQLAlchemyError as exc:
-            raise db.RecordsError(f"cannot read or write the disputes in the records database "
-                                  f"{db.display_url(url)}: {exc!r}") from exc
-    return wrapped
+_guarded = db.guarded("the disputes", conflict=lambda _exc: DisputeConflict(
+    "该申诉刚刚已由他人办理了同一步骤，本次操作未记录，请刷新后查看"))
 
 
 # ---------------------------------------------------------------- the state, read from the steps

@@ -48,19 +48,7 @@ class PublicationTaken(Exception):
     """That period already has that version (the table's unique key said so)."""
 
 
-def _guarded(fn):
-    import functools
-
-    @functools.wraps(fn)
-    def wrapped(*args, url: str | None = None, **kwargs):
-        try:
-            return fn(*args, url=url, **kwargs)
-        except sa.exc.IntegrityError as exc:
-            raise PublicationTaken(str(exc)) from exc
-        except sa.exc.SQLAlchemyError as exc:
-            raise db.RecordsError(f"cannot read or write the publications in the records database "
-                                  f"{db.display_url(url)}: {exc!r}") from exc
-    return wrapped
+_guarded = db.guarded("the publications", conflict=lambda exc: PublicationTaken(str(exc)))
 
 
 @_guarded

@@ -23,17 +23,7 @@ SMTP_PASSWORD = "smtp_password"
 CLAIM_SECONDS = 900     # how long a scheduler owns a digest it claimed before another may take it over
 
 
-def _guarded(fn):
-    import functools
-
-    @functools.wraps(fn)
-    def wrapped(*args, url: str | None = None, **kwargs):
-        try:
-            return fn(*args, url=url, **kwargs)
-        except sa.exc.SQLAlchemyError as exc:
-            raise db.RecordsError(f"cannot read or write the reminders in the records database "
-                                  f"{db.display_url(url)}: {exc!r}") from exc
-    return wrapped
+_guarded = db.guarded("the reminders")
 
 
 def mask(secret: str | None) -> str | None:

@@ -9,7 +9,6 @@ each text byte for byte, on the first use of the records database; then they are
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 import re
@@ -28,15 +27,7 @@ _imported: set[str] = set()
 _lock = threading.Lock()
 
 
-def _records_errors(fn):
-    @functools.wraps(fn)
-    def wrapped(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except sa.exc.SQLAlchemyError as exc:
-            raise db.RecordsError(f"cannot read or write the scoring versions in the records database "
-                                  f"{db.display_url()}: {exc!r}") from exc
-    return wrapped
+_records_errors = db.guarded("the scoring versions")
 
 
 def _import_files(con) -> None:
