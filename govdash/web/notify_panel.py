@@ -49,7 +49,10 @@ def channels() -> None:
                "机器人地址中的密钥与加签密钥保存后不再显示。")
     if flash := st.session_state.pop("notify_flash", None):
         ok, sentence = flash
-        (st.success if ok else st.error)(md(sentence))
+        if ok:
+            st.success(md(sentence))
+        else:
+            st.error(md(sentence))
     names = _names()
     rows = records.listed(records.channels())
     if not rows:
