@@ -176,3 +176,10 @@ def test_a_digest_failing_today_is_warned_by_name(city, principal):
     status = CliRunner().invoke(cli, ["status"])     # the same failure as `govdash status` names it
     assert (f"提醒发送失败（今日）：部门 D01 钉钉（渠道 {cid}），已送达 0/2 条，"
             f"最后应答：HTTP 500 {HOSTILE}") in status.output
+
+
+def test_a_webhook_is_shown_by_its_scheme_and_host_only():
+    """What the page and `notify list` show of a robot's address: never its key, nor a user and password in it."""
+    assert records.masked_webhook(DINGTALK) == "https://oapi.dingtalk.example.test/******"
+    assert records.masked_webhook(f"https://robot:{SECRET}@hooks.example.test:8443/send?key={TOKEN}") == \
+        "https://hooks.example.test:8443/******"

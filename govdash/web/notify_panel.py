@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+import duckdb
 import polars as pl
 import streamlit as st
 
@@ -15,6 +16,7 @@ from govdash.core.textsafe import md
 from govdash.documents import delivery
 from govdash.records import reminders as records
 from govdash.web import data, tables
+from warehouse.db import WarehouseError
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,12 @@ RECIPIENTS = ("assessment", "committee")   # besides each department
 
 
 def _names() -> dict[str, str]:
-    return data.department_names()
+    """The departments' names the pages use; none while the warehouse is empty or cannot be read (the channels are
+    records and stay configurable: a department is then named by its code)."""
+    try:
+        return data.department_names()
+    except (WarehouseError, duckdb.Error):
+        return {}
 
 
 def _recipient(recipient: str, names: dict[str, str]) -> str:
