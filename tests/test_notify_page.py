@@ -20,7 +20,7 @@ from govdash.records.accounts import set_user
 from govdash.web.registry import allowed_pages
 from tests.support.apptest import open_page
 from tests.support.robot import Robot
-from tests.support.textlint import as_read, city_names, rendered_texts
+from tests.support.textlint import as_read, city_names, lint, rendered_texts
 from tests.support.warehouse import warehouse_cursor
 
 PAGE = "pages/data_quality.py"
@@ -34,11 +34,11 @@ HOSTILE = "**x** <img src=x>"
 
 @pytest.fixture
 def city(committed_sample_db, monkeypatch):
-    """The committed sample city as the page's warehouse; the names of its departments."""
+    """The committed sample city as the page's warehouse; its codes and names (for the text lint)."""
     monkeypatch.setenv("GOVDASH_DB", str(committed_sample_db))
     set_user("chair", "committee", "pw-chair-1234")
     with warehouse_cursor(committed_sample_db) as cur:
-        yield city_names(cur).codes
+        yield city_names(cur)
 
 
 @pytest.fixture
@@ -94,8 +94,9 @@ def test_a_committee_adds_a_dingtalk_channel_sees_it_masked_and_removes_it(city)
     (masked,) = records.listed(records.channels())
     assert listing["地址"].tolist() == [masked["webhook"]] == ["https://oapi.dingtalk.example.test/******"]
     assert listing["渠道"].tolist() == ["钉钉"] and listing["加签密钥"].tolist() == ["已设置"]
-    assert city["D01"] in listing["收件方"].tolist()[0]
+    assert city.codes["D01"] in listing["收件方"].tolist()[0]
     assert any(f"已添加提醒渠道 {row['id']}" in s.value for s in at.success)
+    assert lint(rendered_texts(at, "data"), city) == []
 
     at.button(key=f"notify_remove_{row['id']}").click().run()
     assert not at.exception and records.channels() == []
@@ -170,9 +171,10 @@ def test_a_digest_failing_today_is_warned_by_name(city, principal):
     records.finish(row["id"], "failed", at=moment)
     at = open_page(PAGE, principal)
     warnings = [as_read(w.value) for w in at.warning if "提醒发送失败" in w.value]
-    assert warnings == [f"提醒发送失败（今日）：{city['D01']}（D01） 钉钉（渠道 {cid}），已送达 0/2 条，"
+    assert warnings == [f"提醒发送失败（今日）：{city.codes['D01']}（D01） 钉钉（渠道 {cid}），已送达 0/2 条，"
                         f"最后应答：HTTP 500 {HOSTILE}"]
     assert not [w.value for w in at.warning if unescaped(w.value)]
+    assert lint(rendered_texts(at, "data"), city) == []
     status = CliRunner().invoke(cli, ["status"])     # the same failure as `govdash status` names it
     assert (f"提醒发送失败（今日）：部门 D01 钉钉（渠道 {cid}），已送达 0/2 条，"
             f"最后应答：HTTP 500 {HOSTILE}") in status.output

@@ -241,6 +241,12 @@ def recipient_label(recipient: str, name: str | None = None) -> str:
     return {"assessment": "考绩办", "committee": "基层治理委员会"}.get(recipient, recipient)
 
 
+def recipient_named(recipient: str, names: dict[str, str] | None = None) -> str:
+    """`recipient_label` with a department's name from `names` (dept_id → name, as the pages name departments)."""
+    dept = recipient.split(":", 1)[1] if recipient.startswith("department:") else None
+    return recipient_label(recipient, (names or {}).get(dept))
+
+
 def run(con, at: dt.datetime, settings: dict, *, dry_run: bool = False, department: str | None = None,
         url: str | None = None, sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic, holder: str | None = None) -> RunResult:
@@ -397,12 +403,10 @@ def failing_today_lines(day: str | None = None, *, url: str | None = None,
                         names: dict[str, str] | None = None) -> list[str]:
     """What `govdash status` and the data page say of them: one Chinese line each, with the last answer; a
     department by its name when `names` (dept_id → name) has it."""
-    names = names or {}
     out = []
     for r in failing_today(day, url=url):
         last = r["tries"][-1] if r["tries"] else None
-        dept = r["recipient"].split(":", 1)[1] if r["recipient"].startswith("department:") else None
-        out.append(f"提醒发送失败（今日）：{recipient_label(r['recipient'], names.get(dept))} "
+        out.append(f"提醒发送失败（今日）：{recipient_named(r['recipient'], names)} "
                    f"{CHANNEL_LABELS[r['channel']]}（渠道 {r['channel_id']}），"
                    f"已送达 {r['parts_sent']}/{len(r['parts'])} 条"
                    + (f"，最后应答：{last['answer']}" if last else ""))

@@ -32,11 +32,6 @@ def _names() -> dict[str, str]:
         return {}
 
 
-def _recipient(recipient: str, names: dict[str, str]) -> str:
-    dept = recipient.split(":", 1)[1] if recipient.startswith("department:") else None
-    return delivery.recipient_label(recipient, names.get(dept))
-
-
 def failing_today() -> None:
     """A warning for each digest whose sending failed today (as `govdash status` says it), for the committee and
     the assessment office."""
@@ -66,14 +61,14 @@ def channels() -> None:
         st.caption("尚未配置提醒渠道。")
     else:
         tables.table(pl.DataFrame([{
-            "编号": r["id"], "收件方": _recipient(r["recipient"], names),
+            "编号": r["id"], "收件方": delivery.recipient_named(r["recipient"], names),
             "渠道": delivery.CHANNEL_LABELS[r["channel"]], "地址": r["email"] or r["webhook"],
             "加签密钥": "已设置" if r["secret"] else "—", "添加人": r["created_by"],
             "添加时间": moment_label(r["created_at"])} for r in rows],
             schema_overrides={"编号": pl.Int64}))
         for r in rows:
             left, middle, right = st.columns([5, 2, 1], vertical_alignment="center")
-            left.text(f"渠道 {r['id']}：{_recipient(r['recipient'], names)} · "
+            left.text(f"渠道 {r['id']}：{delivery.recipient_named(r['recipient'], names)} · "
                       f"{delivery.CHANNEL_LABELS[r['channel']]} · {r['email'] or r['webhook']}")
             if middle.button("发送测试消息", key=f"notify_test_{r['id']}"):
                 _try(principal, r["id"])
@@ -114,7 +109,7 @@ def _add_form(principal, names: dict[str, str]) -> None:
     with st.form("notify_add_form", clear_on_submit=True):
         st.markdown("**添加提醒渠道**")
         recipient = st.selectbox("收件方", recipients, key="notify_recipient",
-                                 format_func=lambda r: _recipient(r, names))
+                                 format_func=lambda r: delivery.recipient_named(r, names))
         channel = st.selectbox("渠道", list(delivery.CHANNEL_LABELS), key="notify_channel",
                                format_func=delivery.CHANNEL_LABELS.get)
         webhook = st.text_input("机器人地址（企业微信或钉钉机器人的完整地址）", type="password",
