@@ -1,4 +1,5 @@
-"""数据导入与质量: tables and row counts, calendar coverage, the quarantine, and an upload.
+"""数据导入与质量: tables and row counts, calendar coverage, the quarantine, and an upload; the reminders' digests
+that failed today and, for the committee, the reminders' channels (govdash.web.notify_panel).
 
 The quarantine can be millions of rows (a hostile file): the page reads its counts by SQL aggregation
 and one page of its rows at a time (LIMIT/OFFSET), and the download is built on click and bounded
@@ -18,7 +19,7 @@ from govdash.core.tables import table_specs
 from govdash.core.textsafe import csv_bytes, md
 from govdash.figures import catalogue
 from govdash.figures.data_quality import quarantine_detail, warehouse_status
-from govdash.web import chrome, data, sessions, tables
+from govdash.web import chrome, data, notify_panel, sessions, tables
 from pipelines.ingest import ingest
 from pipelines.limits import Limits, LimitsError, load_limits
 from warehouse.db import WarehouseError, connect_read, read_cursor
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # uploads are how an empty warehouse gets its data: the page opens without one
 chrome.start_page("data", needs_warehouse=False)
+with chrome.section("提醒发送情况"):   # a records database out of reach leaves the upload usable
+    notify_panel.failing_today()
 
 SUMMARY_LABELS = {"file": "文件", "table": "数据表", "rows_read": "读取行数", "rows_loaded": "导入行数",
                   "rows_quarantined": "隔离行数", "duplicates_skipped": "重复跳过", "rows_replaced": "替换旧行",
@@ -175,6 +178,8 @@ def sign_in_failures() -> None:
 
 
 sign_in_failures()
+with chrome.section("提醒渠道"):
+    notify_panel.channels()
 
 if not chrome.guard_warehouse():
     st.stop()

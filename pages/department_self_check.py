@@ -15,6 +15,7 @@ from govdash.core.periods import (
     month_label_expr,
     previous_month,
 )
+from govdash.documents.delivery import CHANNEL_LABELS
 from govdash.figures import catalogue
 from govdash.figures.negative_lists import needed_off_the_list
 from govdash.web import case_panel, chrome, data, dispute_panel, period, tables, widgets
@@ -104,15 +105,14 @@ if lists["disputes"]:
                                 "复核申请截止": deadline_label(d["deadline"])} for d in lists["disputes"]]))
 history = data.reminder_history(dept)
 SEND_STATUS = {"sent": "已发送", "failed": "发送失败", "sending": "发送中"}
-CHANNEL_NAMES = {"wecom": "企业微信", "dingtalk": "钉钉", "email": "电子邮件"}
 if history:
-    tables.table(pl.DataFrame([{"日期": h["day"], "渠道": CHANNEL_NAMES.get(h["channel"], h["channel"]),
+    tables.table(pl.DataFrame([{"日期": h["day"], "渠道": CHANNEL_LABELS.get(h["channel"], h["channel"]),
                                 "状态": SEND_STATUS.get(h["status"], h["status"]),
                                 "已送达": f"{h['parts_sent']}/{len(h['parts'])} 条",
                                 "尝试次数": len(h["tries"]),
                                 "最后应答": h["tries"][-1]["answer"] if h["tries"] else "—"} for h in history]))
 else:
-    st.caption("尚无发送记录（提醒渠道由基层治理委员会用 govdash notify 配置）。")
+    st.caption("尚无发送记录（提醒渠道由基层治理委员会在“数据导入与质量”页配置）。")
 
 st.subheader("排名与按期办结率走势（近 12 个月）")
 first = month

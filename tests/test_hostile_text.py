@@ -453,7 +453,7 @@ def _text_args(call: ast.Call) -> list[ast.AST]:
 
 
 # the modules of govdash/web that draw parts of the pages (the server, sessions and incidents draw none of the data)
-PAGE_PARTS = ("case_panel", "chrome", "data", "dispute_panel", "publish_panel", "tables", "widgets")
+PAGE_PARTS = ("case_panel", "chrome", "data", "dispute_panel", "notify_panel", "publish_panel", "tables", "widgets")
 
 
 def _rendering_sources():

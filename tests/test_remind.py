@@ -12,10 +12,8 @@ import email
 import email.policy
 import hashlib
 import hmac
-import http.server
 import json
 import os
-import queue
 import socketserver
 import ssl
 import subprocess
@@ -36,6 +34,7 @@ from govdash.figures.disputes import file_dispute, rule_dispute
 from govdash.figures.lookups import departments
 from govdash.records import reminders as records
 from govdash.records.accounts import set_user
+from tests.support.robot import Robot
 from tests.support.warehouse import warehouse_cursor
 
 REPO = Path(__file__).resolve().parents[1]
@@ -80,57 +79,6 @@ def settings_file(tmp_path, monkeypatch):
         monkeypatch.setenv("GOVDASH_SETTINGS", str(path))
         return path
     return write
-
-
-# ---------------------------------------------------------------- a local robot
-
-class Robot:
-    """A WeCom / DingTalk robot on 127.0.0.1: records every request (path, query, JSON body) and answers from a
-    script of (status, body) — or "hang", which holds the request until the test ends; then {"errcode": 0}."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.script: queue.Queue = queue.Queue()
-        self.release = threading.Event()
-        robot = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                parts = urllib.parse.urlsplit(self.path)
-                robot.requests.append({"path": parts.path, "query": urllib.parse.parse_qs(parts.query),
-                                       "json": json.loads(body), "raw": body,
-                                       "content_type": self.headers["Content-Type"]})
-                try:
-                    status, answer = robot.script.get_nowait()
-                except queue.Empty:
-                    status, answer = 200, {"errcode": 0, "errmsg": "ok"}
-                if status == "hang":
-                    robot.release.wait(30)
-                    return
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def url(self, path: str) -> str:
-        return f"{self.base}{path}"
-
-    def stop(self):
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

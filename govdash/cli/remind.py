@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 
 import click
@@ -12,7 +11,6 @@ from govdash.cli.common import fail, principal_of
 from govdash.core.formatting import json_text
 
 EXIT_SEND_FAILED = 3
-RECIPIENT = re.compile(r"^(department:[A-Za-z0-9_\-]+|assessment|committee)$")
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
 
@@ -84,13 +82,6 @@ def notify() -> None:
     """提醒渠道：企业微信群机器人、钉钉自定义机器人、电子邮件（由基层治理委员会配置）。"""
 
 
-def _committee(username: str):
-    principal = principal_of(username)
-    if principal.role != "committee":
-        fail(f"账号 {username} 不是基层治理委员会账号，不能配置提醒渠道")
-    return principal
-
-
 @notify.command("add")
 @click.option("--user", "username", required=True, help="基层治理委员会账号")
 @click.option("--to", "recipient", required=True, help="收件方：department:部门编号、assessment 或 committee")
@@ -101,22 +92,13 @@ def _committee(username: str):
 def notify_add(username: str, recipient: str, channel: str, webhook: str | None, secret: str | None,
                email: str | None) -> None:
     """添加一个提醒渠道；输出其编号。"""
-    from govdash.documents.delivery import now
-    from govdash.records import reminders as records
+    from govdash.documents import delivery
 
-    _committee(username)
-    if not RECIPIENT.match(recipient):
-        fail(f"收件方“{recipient}”无法识别，应为 department:部门编号、assessment 或 committee")
-    if channel == "email":
-        if not email or "@" not in email or webhook or secret:
-            fail("电子邮件渠道须给出 --email 地址（不用 --webhook、--secret）")
-    else:
-        if not webhook or not re.match(r"^https?://[^\s/]+", webhook) or email:
-            fail("机器人渠道须给出 --webhook 完整地址（http:// 或 https:// 开头），不用 --email")
-        if secret and channel != "dingtalk":
-            fail("只有钉钉机器人使用 --secret 加签密钥")
-    new_id = records.add_channel(recipient, channel, webhook=webhook, secret=secret, email=email, by=username,
-                                 at=now())
+    try:
+        new_id = delivery.add_channel(principal_of(username), recipient, channel, webhook=webhook, secret=secret,
+                                      email=email)
+    except delivery.ChannelRefused as exc:
+        fail(str(exc))
     click.echo(json_text({"id": new_id}))
 
 
@@ -145,12 +127,12 @@ def notify_list(as_json: bool) -> None:
 @click.option("--id", "channel_id", type=int, required=True)
 def notify_remove(username: str, channel_id: int) -> None:
     """删除一个提醒渠道。"""
-    from govdash.records import reminders as records
+    from govdash.documents import delivery
 
-    _committee(username)
-    if not records.remove_channel(channel_id):
-        fail(f"没有编号为 {channel_id} 的提醒渠道")
-    click.echo(f"已删除提醒渠道 {channel_id}")
+    try:
+        click.echo(delivery.remove_channel(principal_of(username), channel_id))
+    except delivery.ChannelRefused as exc:
+        fail(str(exc))
 
 
 @notify.command("test")
@@ -160,30 +142,27 @@ def notify_test(username: str, channel_id: int) -> None:
     """向一个渠道发送一条测试消息。"""
     from govdash.core.settings import load_settings
     from govdash.documents import delivery
-    from govdash.records import reminders as records
 
-    _committee(username)
-    found = [c for c in records.channels() if c["id"] == channel_id]
-    if not found:
-        fail(f"没有编号为 {channel_id} 的提醒渠道")
-    answer = delivery.send_test(found[0], delivery.Options.of(load_settings()))
-    if not answer.ok:
-        click.echo(delivery.failure_line({"recipient": found[0]["recipient"], "channel": found[0]["channel"],
-                                          "id": channel_id, "reason": answer.answer}), err=True)
+    try:
+        ok, line = delivery.try_channel(principal_of(username), channel_id, load_settings())
+    except delivery.ChannelRefused as exc:
+        fail(str(exc))
+    click.echo(line, err=not ok)
+    if not ok:
         sys.exit(EXIT_SEND_FAILED)
-    click.echo(f"测试消息已发送（渠道 {channel_id}）")
 
 
 @notify.command("smtp-password")
 @click.option("--user", "username", required=True, help="基层治理委员会账号")
 def notify_smtp_password(username: str) -> None:
     """从标准输入读取 SMTP 密码并保存（不回显，不再显示）。"""
-    from govdash.documents.delivery import now
-    from govdash.records import reminders as records
+    from govdash.documents import delivery
 
-    _committee(username)
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         fail("标准输入中没有密码")
-    records.set_secret(records.SMTP_PASSWORD, password, by=username, at=now())
+    try:
+        delivery.set_smtp_password(principal_of(username), password)
+    except delivery.ChannelRefused as exc:
+        fail(str(exc))
     click.echo("SMTP 密码已保存")

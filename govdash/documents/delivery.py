@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -34,6 +35,7 @@ from email.message import EmailMessage
 from typing import Callable
 
 from govdash.core.periods import TZ
+from govdash.core.principal import Principal
 from govdash.documents import digest_text
 from govdash.figures import reminders as figures
 from govdash.records import reminders as records
@@ -239,6 +241,12 @@ def recipient_label(recipient: str, name: str | None = None) -> str:
     return {"assessment": "考绩办", "committee": "基层治理委员会"}.get(recipient, recipient)
 
 
+def recipient_named(recipient: str, names: dict[str, str] | None = None) -> str:
+    """`recipient_label` with a department's name from `names` (dept_id → name, as the pages name departments)."""
+    dept = recipient.split(":", 1)[1] if recipient.startswith("department:") else None
+    return recipient_label(recipient, (names or {}).get(dept))
+
+
 def run(con, at: dt.datetime, settings: dict, *, dry_run: bool = False, department: str | None = None,
         url: str | None = None, sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic, holder: str | None = None) -> RunResult:
@@ -308,18 +316,98 @@ def send_test(channel: dict, options: Options, *, url: str | None = None) -> Ans
                       password=smtp_password(url))
 
 
+# ---------------------------------------------------------------- configuring the channels (CLI and data page)
+
+RECIPIENT = re.compile(r"^(department:[A-Za-z0-9_\-]+|assessment|committee)$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+WEBHOOK = re.compile(r"^https?://[^\s/]+")
+
+
+class ChannelRefused(ValueError):
+    """A change of the channels the rules refuse; its text is the Chinese sentence shown to the user."""
+
+
+def _committee(principal: Principal) -> None:
+    """Only the committee configures the reminders' channels (SPEC §10)."""
+    if principal.role != "committee":
+        raise ChannelRefused(f"账号 {principal.username} 不是基层治理委员会账号，不能配置提醒渠道")
+
+
+def _blank(value: str | None) -> str | None:
+    """A field left empty (a page's empty text box, an option not given) is no value."""
+    return (value or "").strip() or None
+
+
+def add_channel(principal: Principal, recipient: str, channel: str, *, webhook: str | None, secret: str | None,
+                email: str | None, url: str | None = None) -> int:
+    """A new channel for a recipient (`department:D01`, `assessment`, `committee`), checked and recorded: a robot
+    by its full address (a signing secret for DingTalk only), or an e-mail address. Returns its id."""
+    _committee(principal)
+    webhook, secret, email = _blank(webhook), _blank(secret), _blank(email)
+    if not RECIPIENT.match(recipient or ""):
+        raise ChannelRefused(f"收件方“{recipient}”无法识别，应为 department:部门编号、assessment 或 committee")
+    if channel not in records.CHANNELS:
+        raise ChannelRefused(f"渠道“{channel}”无法识别，应为企业微信、钉钉或电子邮件")
+    if channel == "email":
+        if not email or not EMAIL.match(email) or webhook or secret:
+            raise ChannelRefused("电子邮件渠道须填写电子邮件地址，不填机器人地址和加签密钥")
+    else:
+        if not webhook or not WEBHOOK.match(webhook) or email:
+            raise ChannelRefused("机器人渠道须填写完整的机器人地址（http:// 或 https:// 开头），不填电子邮件地址")
+        if secret and channel != "dingtalk":
+            raise ChannelRefused("只有钉钉机器人使用加签密钥")
+    return records.add_channel(recipient, channel, webhook=webhook, secret=secret, email=email,
+                               by=principal.username, at=now(), url=url)
+
+
+def _channel(channel_id: int, url: str | None) -> dict:
+    found = [c for c in records.channels(url=url) if c["id"] == channel_id]
+    if not found:
+        raise ChannelRefused(f"没有编号为 {channel_id} 的提醒渠道")
+    return found[0]
+
+
+def remove_channel(principal: Principal, channel_id: int, *, url: str | None = None) -> str:
+    """Delete a channel; returns the sentence saying so."""
+    _committee(principal)
+    if not records.remove_channel(channel_id, url=url):
+        raise ChannelRefused(f"没有编号为 {channel_id} 的提醒渠道")
+    return f"已删除提醒渠道 {channel_id}"
+
+
+def try_channel(principal: Principal, channel_id: int, settings: dict, *, url: str | None = None) -> tuple[bool, str]:
+    """A test message on one channel: whether it went, and the sentence saying so (on failure the line
+    `govdash remind` prints, with the channel's answer)."""
+    _committee(principal)
+    channel = _channel(channel_id, url)
+    answer = send_test(channel, Options.of(settings), url=url)
+    if not answer.ok:
+        return False, failure_line({"recipient": channel["recipient"], "channel": channel["channel"],
+                                    "id": channel_id, "reason": answer.answer})
+    return True, f"测试消息已发送（渠道 {channel_id}）"
+
+
+def set_smtp_password(principal: Principal, password: str, *, url: str | None = None) -> None:
+    """The SMTP password (kept in the records database, never shown again)."""
+    _committee(principal)
+    records.set_secret(records.SMTP_PASSWORD, password, by=principal.username, at=now(), url=url)
+
+
 def failing_today(day: str | None = None, *, url: str | None = None) -> list[dict]:
     """Today's digests (Asia/Shanghai date) whose sending failed and was not delivered since."""
     day = day or now().date().isoformat()
     return [r for r in records.sends(day=day, url=url) if r["status"] == "failed"]
 
 
-def failing_today_lines(day: str | None = None, *, url: str | None = None) -> list[str]:
-    """What `govdash status` says of them: one Chinese line each, with the last answer."""
+def failing_today_lines(day: str | None = None, *, url: str | None = None,
+                        names: dict[str, str] | None = None) -> list[str]:
+    """What `govdash status` and the data page say of them: one Chinese line each, with the last answer; a
+    department by its name when `names` (dept_id → name) has it."""
     out = []
     for r in failing_today(day, url=url):
         last = r["tries"][-1] if r["tries"] else None
-        out.append(f"提醒发送失败（今日）：{recipient_label(r['recipient'])} {CHANNEL_LABELS[r['channel']]}"
-                   f"（渠道 {r['channel_id']}），已送达 {r['parts_sent']}/{len(r['parts'])} 条"
+        out.append(f"提醒发送失败（今日）：{recipient_named(r['recipient'], names)} "
+                   f"{CHANNEL_LABELS[r['channel']]}（渠道 {r['channel_id']}），"
+                   f"已送达 {r['parts_sent']}/{len(r['parts'])} 条"
                    + (f"，最后应答：{last['answer']}" if last else ""))
     return out

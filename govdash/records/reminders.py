@@ -32,13 +32,14 @@ def mask(secret: str | None) -> str | None:
 
 
 def masked_webhook(url: str | None) -> str | None:
-    """A webhook as a listing shows it: scheme and host, the rest (a robot's key is its credential) masked."""
+    """A webhook as a listing shows it: scheme, host and port, the rest (a robot's key is its credential, and so is
+    a user and password before the host) masked."""
     if not url:
         return None
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/******"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/******"
 
 
 # ---------------------------------------------------------------- channels
