@@ -18,7 +18,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 
 from govdash.records import disputes as records
 from tests.support.browser import app_server
-from tests.test_served_guard import sign_in, socket
+from tests.support.rawws import sign_in, socket
 
 D13 = ("dept-d13", "d13-password-long")
 OWN_EVENT, OTHER_ITEM = "E20240004475", "assignment:E20240004469/D04"   # D13's and D04's September assignments

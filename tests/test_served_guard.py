@@ -17,8 +17,6 @@ import re
 import subprocess
 import sys
 import threading
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -31,6 +29,7 @@ from websockets.sync.client import connect
 
 from tests.support.browser import CHAIR, D13, app_server, free_port
 from tests.support.paths import REPO
+from tests.support.rawws import http, sign_in, socket
 
 USERS = {CHAIR[0]: ("committee", CHAIR[1]), D13[0]: ("department:D13", D13[1])}
 HEADERS = {"x-frame-options": "DENY", "x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
@@ -41,44 +40,6 @@ ERROR_TEXT = "页面出现意外错误"
 def server(sample_server):
     """The shared served sample city (tests/conftest.py, accounts CHAIR and D13): these tests only sign in and read."""
     return sample_server
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def http(url: str, cookie: str | None = None, data: bytes | None = None, headers: dict | None = None):
-    """(status, headers, body) of one request, redirects not followed."""
-    request = urllib.request.Request(url, data=data, headers={**({"Cookie": f"govdash_session={cookie}"} if cookie
-                                                                 else {}),
-                                                               **(headers or {})})
-    try:
-        with OPENER.open(request, timeout=60) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
-
-
-def sign_in(url: str, user: tuple[str, str]) -> str:
-    """The session cookie's value after signing in through the form."""
-    from urllib.parse import urlencode
-
-    status, headers, _ = http(url + "/account/sign-in", data=urlencode({"username": user[0], "password": user[1],
-                                                                        "next": "/"}).encode())
-    assert status == 303, status
-    return re.search(r"govdash_session=([^;]+)", headers["set-cookie"]).group(1)
-
-
-def socket(url: str, cookie: str | None, origin: str | None = "same"):
-    """A websocket to /_stcore/stream as a browser page of `origin` ("same": the app's own) opens it."""
-    headers = {"Cookie": f"govdash_session={cookie}"} if cookie else {}
-    return connect(url.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"],
-                   origin=url if origin == "same" else origin, additional_headers=headers, open_timeout=30,
-                   max_size=None)
 
 
 def send(ws, **fields) -> None:
