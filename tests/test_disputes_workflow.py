@@ -172,6 +172,29 @@ def test_a_rejected_item_is_not_filed_again_and_goes_to_review_once(wh, records_
     assert records.dispute(first, url=records_url)["state"] == "rejected"
 
 
+def test_a_rejection_stands_when_its_review_is_withdrawn(wh, records_url):
+    # rejected at 初审, taken to 复核, then withdrawn: the rejection stands, and the item is not filed afresh
+    first = file(wh, records_url, at="2024-10-08 10:00")
+    rule_dispute(wh, OFFICE, first, False, "派单正确", at="2024-10-08 11:00", url=records_url)
+    escalate_dispute(wh, D13, first, "请复核", at="2024-10-08 12:00", url=records_url)
+    withdraw_dispute(D13, first, at="2024-10-08 13:00", url=records_url)
+    with pytest.raises(DisputeRefused, match="已被驳回，其复核申请已撤回，不能再次申诉"):
+        file(wh, records_url, ground="派错部门", at="2024-10-08 14:00")
+    assert [d["id"] for d in records.list_disputes(url=records_url)] == [first]
+
+
+def test_an_item_an_approval_took_out_of_the_figures_is_not_disputed_again(wh, records_url):
+    # approved as 派错部门 (核减): the assignment is out of the cohort, so a second ground would count it twice
+    first = file(wh, records_url, ground="派错部门", at="2024-10-08 10:00")
+    rule_dispute(wh, OFFICE, first, True, "属实", at="2024-10-08 11:00", url=records_url)
+    with pytest.raises(DisputeRefused, match="获批准核减（编号 [0-9]+），不再计入，无需再次申诉"):
+        file(wh, records_url, ground="无效诉求", at="2024-10-08 12:00")
+    # an extension approved leaves the assignment in the figures: another ground may still be filed
+    other = file(wh, records_url, item=ITEM_D04, who=D04, ground="客观原因延期", days=2, at="2024-10-08 10:00")
+    rule_dispute(wh, OFFICE, other, True, "属实", at="2024-10-08 11:00", days=1, url=records_url)
+    assert file(wh, records_url, item=ITEM_D04, who=D04, ground="派错部门", at="2024-10-08 12:00") > other
+
+
 def test_who_rules_and_how(wh, records_url):
     new = file(wh, records_url, ground="客观原因延期", days=3)
     with pytest.raises(DisputeRefused, match="初审由考绩办裁定；账号 chair 无权裁定"):

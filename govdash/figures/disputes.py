@@ -24,6 +24,7 @@ from govdash.core.principal import Principal
 from govdash.core.settings import load_settings
 from govdash.figures import query
 from govdash.figures.cutoff import working_day_after
+from govdash.figures.exemptions import EFFECTS, REMOVING_EFFECTS
 from govdash.records import disputes as records
 from warehouse.sql_files import metric_sql
 
@@ -316,8 +317,16 @@ def file_dispute(con, principal: Principal, item_text: str, ground: str, reason:
                 raise DisputeRefused(f"该事项的申诉（编号 {d['id']}）已被驳回，不能再次申诉"
                                      + ("；复核裁定为最终裁定" if any(x["step"] == "reviewed" for x in d["steps"])
                                         else "，只能对其申请复核（govdash dispute escalate）"))
+            # a rejection at 初审 stands when the 复核 asked for is withdrawn: the item is not filed afresh
+            if d["state"] == "withdrawn" and any(x["step"] == "ruled" and x["decision"] == "reject"
+                                                 for x in d["steps"]):
+                raise DisputeRefused(f"该事项的申诉（编号 {d['id']}）已被驳回，其复核申请已撤回，不能再次申诉")
             if d["state"] == "approved" and d["ground"] == ground:
                 raise DisputeRefused(f"该事项以“{ground}”提出的申诉（编号 {d['id']}）已获批准，无需再次申诉")
+            # an approval that took the item out of the figures (核减, or off the burden list) leaves nothing to
+            # dispute: a second ground approved would count the one item twice
+            if d["state"] == "approved" and EFFECTS[d["ground"]] in REMOVING_EFFECTS:
+                raise DisputeRefused(f"该事项已以“{d['ground']}”获批准核减（编号 {d['id']}），不再计入，无需再次申诉")
         _not_before(at, [x for d in same_item for x in d["steps"]])
         row = {"item_kind": it.kind, "event_id": it.event_id, "dept_id": it.dept_id,
                "assigned_at": judged.assigned_at, "rating_period": it.rating_period, "jpc_id": it.jpc_id,

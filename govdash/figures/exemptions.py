@@ -43,6 +43,9 @@ EFFECT_TEXTS = {
     "task_admitted": "移出负担清单",
     "certificate_by_law": "移出负担清单",
 }
+# the effects that take the item out of the figures altogether (an assignment out of its cohort, a burden entry
+# off the list): nothing is left to dispute on another ground
+REMOVING_EFFECTS = ("out_of_cohort", "task_admitted", "certificate_by_law")
 # 核减: the grounds that take an assignment out of the cohort (§9.5 counts them)
 EXEMPTING_GROUNDS = tuple(g for g, e in EFFECTS.items() if e == "out_of_cohort")
 
