@@ -268,6 +268,38 @@ def test_a_timeout_fails_and_is_retried(wh, robot):
     assert [t["answer"] for t in row["tries"]][0] == "超时"
 
 
+def test_an_answer_that_is_not_http_or_an_address_that_cannot_be_sent_to_fails_that_digest_only(wh, robot):
+    """A robot answering with something that is not HTTP, and a robot address stored with a space in its key (as
+    an older record could hold it): each try is a failure recorded with its cause, the key never in it, and the
+    other recipients' digests still go out."""
+    chair()
+    add("department:D01", "wecom", webhook=robot.url("/send?key=garbled"))
+    records.add_channel("department:D02", "wecom", webhook=robot.url("/send?key=SECRET KEY"), secret=None, email=None,
+                        by="chair", at=T("2024-12-01 09:00"))
+    add("department:D04", "wecom", webhook=robot.url("/send?key=fine"))
+    for _ in range(2):
+        robot.script.put(("not-http", None))
+    result = delivery.run(wh, AT, settings(retries=1), sleep=lambda s: None)
+    assert {f["recipient"] for f in result.failed} == {"department:D01", "department:D02"}
+    assert [s["recipient"] for s in result.sent if s["recipient"].startswith("department:")] == ["department:D04"]
+    rows = {r["recipient"]: r for r in records.sends(day="2024-12-20")}
+    assert rows["department:D01"]["status"] == rows["department:D02"]["status"] == "failed"
+    assert rows["department:D04"]["status"] == "sent"
+    answers = [t["answer"] for r in ("department:D01", "department:D02") for t in rows[r]["tries"]]
+    assert answers and all(a.startswith("连接失败") for a in answers), answers
+    assert "SECRET" not in json.dumps([rows, result.failed], default=str, ensure_ascii=False)
+
+
+def test_a_robot_address_with_a_space_or_a_control_character_is_refused(wh):
+    chair()
+    for webhook in ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=A B",
+                    "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=A\x01B", "https://", "https:// x"):
+        with pytest.raises(delivery.ChannelRefused, match="机器人渠道须填写完整的机器人地址"):
+            delivery.add_channel(Principal("chair", "committee"), "department:D01", "wecom", webhook=webhook,
+                                 secret=None, email=None)
+    assert records.channels() == []
+
+
 def test_a_rate_limit_answer_waits_its_time_then_sends(wh, robot):
     chair()
     add("department:D01", "dingtalk", webhook=robot.url("/robot/send?access_token=x"), secret="S")

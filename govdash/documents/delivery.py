@@ -19,6 +19,7 @@ import collections
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import re
@@ -99,7 +100,10 @@ def _post_json(url: str, payload: dict, timeout: float, rate_limited: set[int]) 
             status, text = response.status, response.read(4096).decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         return Answer(False, f"HTTP {exc.code}")
-    except (urllib.error.URLError, TimeoutError, socket.timeout, OSError) as exc:
+    except (urllib.error.URLError, TimeoutError, socket.timeout, OSError, http.client.HTTPException,
+            ValueError) as exc:
+        # a refused connection, a reply that is not HTTP, an address urllib cannot send to: that try failed, named
+        # by its kind only (the exception's text can hold the address and so the robot's key)
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, (TimeoutError, socket.timeout)):
             return Answer(False, "超时")
@@ -320,7 +324,8 @@ def send_test(channel: dict, options: Options, *, url: str | None = None) -> Ans
 
 RECIPIENT = re.compile(r"^(department:[A-Za-z0-9_\-]+|assessment|committee)$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-WEBHOOK = re.compile(r"^https?://[^\s/]+")
+# a robot's full address: http(s), a host, then any path and query without spaces or control characters
+WEBHOOK = re.compile(r"https?://[^\x00-\x20\x7f/?#]+(?:[/?#][^\x00-\x20\x7f]*)?")
 
 
 class ChannelRefused(ValueError):
@@ -352,7 +357,7 @@ def add_channel(principal: Principal, recipient: str, channel: str, *, webhook: 
         if not email or not EMAIL.match(email) or webhook or secret:
             raise ChannelRefused("电子邮件渠道须填写电子邮件地址，不填机器人地址和加签密钥")
     else:
-        if not webhook or not WEBHOOK.match(webhook) or email:
+        if not webhook or not WEBHOOK.fullmatch(webhook) or email:
             raise ChannelRefused("机器人渠道须填写完整的机器人地址（http:// 或 https:// 开头），不填电子邮件地址")
         if secret and channel != "dingtalk":
             raise ChannelRefused("只有钉钉机器人使用加签密钥")

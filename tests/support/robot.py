@@ -10,7 +10,8 @@ import urllib.parse
 
 class Robot:
     """A WeCom / DingTalk robot on 127.0.0.1: records every request (path, query, JSON body) and answers from a
-    script of (status, body) — or "hang", which holds the request until the test ends; then {"errcode": 0}."""
+    script of (status, body) — or "hang", which holds the request until the test ends, or "not-http", which answers
+    with a line that is not HTTP; then {"errcode": 0}."""
 
     def __init__(self):
         self.requests: list[dict] = []
@@ -31,6 +32,10 @@ class Robot:
                     status, answer = 200, {"errcode": 0, "errmsg": "ok"}
                 if status == "hang":
                     robot.release.wait(30)
+                    return
+                if status == "not-http":     # a reply that is not HTTP at all (a wrong port, a broken proxy)
+                    self.wfile.write(b"garbage, not an HTTP status line\r\n\r\n")
+                    self.close_connection = True
                     return
                 data = json.dumps(answer).encode()
                 self.send_response(status)
