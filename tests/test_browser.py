@@ -173,7 +173,8 @@ def test_department_user_menu(browser, server):
     page = sign_in(browser, server, D13)
     links = page.eval_on_selector_all('[data-testid="stSidebar"] a', "els => els.map(e => e.innerText.trim())")
     titles = {t.split("\n")[-1] for t in links}
-    assert titles == {"月度通报", "吹哨报到分析", "部门自查", "事件查询", "联系捆绑走访", "负面清单", "年度考核"}
+    assert titles == {"月度通报", "吹哨报到分析", "部门自查", "事件查询", "联系捆绑走访", "负面清单", "年度考核",
+                      "申诉核减"}
     assert "本部门" in page.inner_text("body")
     # the department's download is the city's bulletin as circulated (every department ranked), then its own
     # extract, in sheets named as its own, holding its own row only

@@ -136,7 +136,8 @@ def test_excel_bulletin(cur, tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["部门排名", "全市汇总", "红榜", "黑榜", "低于阈值", "超期未办结", "走访达标（部门）",
                              "走访明细（捆绑关系）", "负面清单周报", "负面事项按条款", "考核负面清单", "减负负面清单",
-                             "五级诉求漏斗", "漏斗（按社区和类别）", "设置与口径"]
+                             "五级诉求漏斗", "漏斗（按社区和类别）", "申诉核减统计", "批准的申诉核减事项",
+                             "设置与口径"]
     funnel = wb["五级诉求漏斗"]
     first = HEADER_ROW + 1   # below the title block and the header row
     assert [funnel.cell(i, 3).value for i in range(first, first + 5)] == [lv["entered"] for lv in b["funnel"]["levels"]]
