@@ -146,13 +146,9 @@ def _backup(folder: Path) -> None:
     from govdash.records import backup as records_backup
     from govdash.records import db
 
-    engine = records_backup.engine_name()
-    how = "SQLite 在线备份" if engine == "sqlite" else "pg_dump 自定义格式"
-    click.echo(f"[1/5] 备份记录库 {db.display_url()}（{how}）…")
-    dump_name, revision = records_backup.dump(folder)
-    click.echo(f"      记录库迁移版本 {revision}，{_size((folder / dump_name).stat().st_size)}")
-
-    click.echo("[2/5] 备份封存密钥与链头文件…")
+    # the key and the chain's head first, the records after: a publication made between the two then leaves the
+    # backup's head one link behind its records (which verify accepts), never ahead of them (a deleted link)
+    click.echo("[1/5] 备份封存密钥与链头文件…")
     seal = {}
     for name, source in ((SEAL_KEY, db.seal_key_path()), (SEAL_HEAD, db.seal_head_path())):
         if source.exists():
@@ -161,6 +157,12 @@ def _backup(folder: Path) -> None:
             click.echo(f"      {source} → {name}")
         else:
             click.echo(f"      {source} 不存在（尚未生成），跳过")
+
+    engine = records_backup.engine_name()
+    how = "SQLite 在线备份" if engine == "sqlite" else "pg_dump 自定义格式"
+    click.echo(f"[2/5] 备份记录库 {db.display_url()}（{how}）…")
+    dump_name, revision = records_backup.dump(folder)
+    click.echo(f"      记录库迁移版本 {revision}，{_size((folder / dump_name).stat().st_size)}")
 
     click.echo("[3/5] 备份设置文件…")
     settings = {}
