@@ -29,7 +29,7 @@ from click.testing import CliRunner
 from govdash.cli.main import main as cli
 from govdash.core.principal import Principal
 from govdash.documents import delivery, digest_text
-from govdash.figures import reminders
+from govdash.figures import reminders, whistle
 from govdash.figures.disputes import file_dispute, rule_dispute
 from govdash.figures.lookups import departments
 from govdash.records import reminders as records
@@ -697,3 +697,31 @@ def test_the_sample_citys_morning_one_digest_per_department_and_channel_through_
         assert (len(robot.requests), len(smtp.messages)) == sent
     finally:
         smtp.stop()
+
+
+def test_a_case_not_yet_answered_is_due_by_its_response_deadline(wh):
+    """SPEC §10: 临期 is a response or a closure deadline before the end of the next working day. At Thursday
+    2024-12-19 08:30 (next working day Friday 20th), the open cases in time not answered by then whose response
+    deadline is still ahead and by Friday's end are 临期 by that deadline, though their closure falls later; the
+    answered ones are 临期 by their closure deadline alone."""
+    at = T("2024-12-19 08:30")
+    horizon = T("2024-12-20 23:59:59")
+    found = 0
+    for dept in departments(wh)["dept_id"]:
+        lists = reminders.self_check(wh, dept, at)
+        assert lists["due_by"] == horizon
+        due = {i["event_id"]: i for i in lists["due_soon"]}
+        for row in whistle.department_open_cases(wh, dept, at).to_dicts():
+            if row["status"] != "open_in_time":
+                assert row["event_id"] not in due
+                continue
+            unanswered = row["responded_at"] is None and at < row["response_deadline"] <= horizon
+            if unanswered:
+                found += 1
+                assert due[row["event_id"]]["deadline"] == row["response_deadline"]
+                assert due[row["event_id"]]["deadline_kind"] == "响应"
+            elif row["closure_deadline"] <= horizon:
+                assert due[row["event_id"]]["deadline"] == row["closure_deadline"]
+            else:
+                assert row["event_id"] not in due
+    assert found >= 1      # the sample city has such cases that morning

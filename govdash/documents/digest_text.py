@@ -29,7 +29,8 @@ def item_words(item: dict) -> str:
         parts.append(f"事件 {output_text(item['event_id'])}")
     parts.append(f"部门 {output_text(item['dept_id'])}")
     if item.get("deadline") is not None:
-        parts.append(("截止 " if item["kind"] == "申诉" else "期限 ") + deadline_label(item["deadline"]))
+        parts.append(("截止 " if item["kind"] == "申诉" else f"{item.get('deadline_kind') or '办结'}期限 ")
+                     + deadline_label(item["deadline"]))
     if item.get("working_days_overdue") is not None:
         parts.append(f"已超期 {item['working_days_overdue']} 个工作日")
     return f"【{item['kind']}】" + " · ".join(parts)

@@ -1,6 +1,7 @@
 """What each recipient must act on at a moment (临期提醒与超期预警, SPEC §10), from the same figures as the 部门自查
-page: a department's open cases (`whistle.department_open_cases`, the page's 在办事项), split into those due before
-the end of the next working day (临期) and the overdue ones with their working days overdue, oldest first (超期),
+page: a department's open cases (`whistle.department_open_cases`, the page's 在办事项), split into those whose
+response (not yet given) or closure falls due before the end of the next working day (临期) and the overdue ones
+with their working days overdue, oldest first (超期),
 and its disputes that need its action — a rejection at 初审 it may still take to 复核, with the last day (申诉).
 The assessment office gets the disputes waiting for its 初审 ruling, the committee those waiting for 复核 and one
 line for the city. A digest holds the moment its data stands at and links each item to its case page.
@@ -37,11 +38,31 @@ def due_horizon(con, as_of: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(working_day_after(con, as_of.date(), 1), END_OF_DAY)
 
 
-def _case(row: dict, kind: str) -> dict:
-    return {"kind": kind, "event_id": row["event_id"], "dept_id": row["dept_id"],
-            "deadline": row["closure_deadline"], "working_days_overdue": row["working_days_overdue"],
+def _response_due(row: dict, as_of: dt.datetime, horizon: dt.datetime) -> bool:
+    """Not answered by `as_of`, and its response deadline still ahead and before `horizon`."""
+    deadline = row.get("response_deadline")
+    return row.get("responded_at") is None and deadline is not None and as_of < deadline <= horizon
+
+
+def _case(row: dict, kind: str, deadline_kind: str = "办结") -> dict:
+    """One assignment as an item: its closure deadline, or (deadline_kind 响应) its response deadline."""
+    deadline = row["response_deadline"] if deadline_kind == "响应" else row["closure_deadline"]
+    return {"kind": kind, "event_id": row["event_id"], "dept_id": row["dept_id"], "deadline": deadline,
+            "deadline_kind": deadline_kind, "working_days_overdue": row["working_days_overdue"],
             "category": row.get("category"), "community_id": row.get("community_id"),
             "link": CASE_LINK.format(event_id=row["event_id"])}
+
+
+def _due(row: dict, as_of: dt.datetime, horizon: dt.datetime) -> dict | None:
+    """An open case in time as 临期 when its response (not yet given) or its closure falls due by `horizon`: the
+    earlier of the two deadlines that does."""
+    if row["status"] != "open_in_time":
+        return None
+    if _response_due(row, as_of, horizon):
+        return _case(row, DUE, "响应")
+    if row["closure_deadline"] <= horizon:
+        return _case(row, DUE)
+    return None
 
 
 def _steps_until(d: dict, as_of: dt.datetime) -> list[dict]:
@@ -72,13 +93,14 @@ def _dispute_item(d: dict, deadline, action: str) -> dict:
 
 
 def self_check(con, dept_id: str, as_of: dt.datetime, *, url: str | None = None) -> dict:
-    """A department's self-check lists at `as_of`: every open case (as the page's 在办事项), those due before the end
-    of the next working day (临期, by deadline), the overdue ones (超期, most working days overdue first) and the
-    disputes that need its action (申诉)."""
+    """A department's self-check lists at `as_of`: every open case (as the page's 在办事项), those whose response
+    (not yet given) or closure falls due before the end of the next working day (临期, by the deadline that falls
+    due), the overdue ones (超期, most working days overdue first) and the disputes that need its action (申诉)."""
     horizon = due_horizon(con, as_of)
     cases = whistle.department_open_cases(con, dept_id, as_of)
     open_rows = cases.sort("closure_deadline", "dispatched_at", "event_id").to_dicts()
-    due = [_case(r, DUE) for r in open_rows if r["status"] == "open_in_time" and r["closure_deadline"] <= horizon]
+    due = sorted((item for item in (_due(r, as_of, horizon) for r in open_rows) if item is not None),
+                 key=lambda item: item["deadline"])    # stable: open_rows' order among equal deadlines
     overdue_rows = cases.filter(pl.col("status") == "open_overdue").sort(
         ["working_days_overdue", "closure_deadline", "event_id"], descending=[True, False, False]).to_dicts()
     return {"dept_id": dept_id, "as_of": as_of, "due_by": horizon,
