@@ -725,3 +725,18 @@ def test_a_case_not_yet_answered_is_due_by_its_response_deadline(wh):
             else:
                 assert row["event_id"] not in due
     assert found >= 1      # the sample city has such cases that morning
+
+
+def test_a_day_of_a_year_without_the_official_calendar_is_said_to_be_read_as_monday_to_friday(wh):
+    """SPEC §1: a year the official calendar does not cover is never read as Mon–Fri silently. The sample city's
+    calendar holds the official years and an override of 2027; 2028 is beyond it: Wednesday 2028-01-26 (the first
+    day of that Spring Festival) is judged a working day on the provisional reading, and the command says so; 2024
+    is covered and says nothing of it."""
+    out = CliRunner().invoke(cli, ["remind", "--at", "2028-01-26 08:30", "--dry-run"])
+    assert out.exit_code == 0, out.output
+    assert "2028年尚无官方节假日安排，按周一至周五暂定判断工作日" in out.stderr
+    assert delivery.run(wh, T("2028-01-26 08:30"), settings(), dry_run=True).calendar_provisional
+    assert not delivery.run(wh, T("2027-02-10 08:30"), settings(), dry_run=True).calendar_provisional   # override
+    covered = CliRunner().invoke(cli, ["remind", "--at", "2024-12-20 08:30", "--dry-run"])
+    assert covered.exit_code == 0 and "暂定" not in covered.stderr
+    assert not delivery.run(wh, AT, settings(), dry_run=True).calendar_provisional

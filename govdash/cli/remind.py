@@ -43,6 +43,9 @@ def remind(at: str | None, dry_run: bool, as_json: bool, department: str | None)
     moment = _moment(at)
     con = read_cursor(connect_read())
     result = delivery.run(con, moment, load_settings(), dry_run=dry_run, department=department)
+    if result.calendar_provisional:
+        click.echo(f"注意：{moment.year}年尚无官方节假日安排，按周一至周五暂定判断工作日（在“数据导入与质量”页面"
+                   "导入该年的节假日调整后即按官方安排）。", err=True)
     if not result.working_day:
         click.echo(f"{day_label(moment)}不是工作日，不发送提醒。")
         return

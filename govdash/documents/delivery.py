@@ -236,6 +236,7 @@ class RunResult:
     skipped: list[dict] = field(default_factory=list)   # sent already today, or another scheduler holds it
     failed: list[dict] = field(default_factory=list)    # {recipient, channel, id, reason}
     unconfigured: list[str] = field(default_factory=list)
+    calendar_provisional: bool = False   # the day's year has no official calendar: read as Mon–Fri
 
 
 def recipient_label(recipient: str, name: str | None = None) -> str:
@@ -257,7 +258,8 @@ def run(con, at: dt.datetime, settings: dict, *, dry_run: bool = False, departme
     """The reminders of the moment `at` (local China time): nothing on a day that is not a working day; else every
     recipient's digest, and (unless `dry_run`) each sent on each of its channels once a day."""
     day = at.date()
-    result = RunResult(day.isoformat(), figures.is_working_day(con, day), [])
+    result = RunResult(day.isoformat(), figures.is_working_day(con, day), [],
+                       calendar_provisional=not figures.calendar_official(con, day))
     if not result.working_day:
         return result
     result.digests = figures.digests(con, at, department=department, url=url)

@@ -21,6 +21,7 @@ from govdash.figures import whistle
 from govdash.figures.cutoff import working_day_after
 from govdash.figures.lookups import departments
 from govdash.records import disputes as dispute_records
+from warehouse.sql_files import metric_sql
 
 END_OF_DAY = dt.time(23, 59, 59)
 DUE, OVERDUE, DISPUTE = "临期", "超期", "申诉"
@@ -31,6 +32,13 @@ def is_working_day(con, day: dt.date) -> bool:
     """Whether `day` is a working day on the official calendar (make-up working days are, holidays are not): the
     first working day after the day before it is the day itself."""
     return working_day_after(con, day - dt.timedelta(days=1), 1) == day
+
+
+def calendar_official(con, day: dt.date) -> bool:
+    """Whether the official schedule (or an override) covers the year of `day`; if not, working days are read
+    provisionally as Mon–Fri, which a reminder run must say (SPEC §1)."""
+    return any(year == day.year and covered
+               for year, _official, _overrides, covered in con.execute(metric_sql("status_calendar_years")).fetchall())
 
 
 def due_horizon(con, as_of: dt.datetime) -> dt.datetime:
