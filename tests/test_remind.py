@@ -740,3 +740,52 @@ def test_a_day_of_a_year_without_the_official_calendar_is_said_to_be_read_as_mon
     covered = CliRunner().invoke(cli, ["remind", "--at", "2024-12-20 08:30", "--dry-run"])
     assert covered.exit_code == 0 and "暂定" not in covered.stderr
     assert not delivery.run(wh, AT, settings(), dry_run=True).calendar_provisional
+
+
+def test_a_claim_is_renewed_while_sending_and_a_sender_that_lost_it_changes_nothing(records_url):
+    """A digest's claim runs out CLAIM_SECONDS after its last renewal: a sender that goes on trying keeps it, one
+    that stalled past it loses it to another scheduler, and then its late tries and its finish leave the row as the
+    new holder has it."""
+    channel = {"id": records.add_channel("committee", "wecom", webhook="http://127.0.0.1:9/x", secret=None,
+                                         email=None, by="chair", at=T("2024-12-20 08:00"), url=records_url),
+               "channel": "wecom"}
+    at = T("2024-12-20 08:30")
+    later = dt.timedelta(seconds=records.CLAIM_SECONDS - 60)
+
+    def claim(holder, moment):
+        return records.claim("committee", channel, "2024-12-20", at, "0" * 64, ["a", "b", "c"], holder=holder,
+                             now=moment, url=records_url)
+
+    first = claim("one", at)
+    assert records.renew(first["id"], "one", now=at + later, url=records_url)
+    assert claim("two", at + 2 * later) is None                  # renewed: still the first's
+    assert claim("two", at + 3 * later)["claimed_by"] == "two"   # stalled past its claim: taken over
+    assert not records.renew(first["id"], "one", now=at + 3 * later, url=records_url)
+    assert not records.record_try(first["id"], 1, at=at + 3 * later, ok=True, answer="HTTP 200", errcode=0,
+                                  holder="one", url=records_url)
+    records.finish(first["id"], "sent", at=at + 3 * later, holder="one", url=records_url)
+    (row,) = records.sends(url=records_url)
+    assert (row["status"], row["parts_sent"], row["claimed_by"]) == ("sending", 0, "two")
+    assert [t["ok"] for t in row["tries"]] == [True]             # the late try is kept in the log, as it happened
+
+
+def test_a_sender_whose_claim_was_taken_over_sends_no_further_part(wh, robot):
+    """Between two parts of a split digest, another scheduler takes the claim over (as when this one stalled past
+    it): the first sends nothing more, does not count the digest as failed or sent, and the row is the new
+    holder's."""
+    chair()
+    add("department:D02", "wecom", webhook=robot.url("/send?key=parts"))
+    robot.script.put((500, {"errcode": 0}))     # the first part fails once: the sender waits before trying again
+
+    def taken_over(_seconds):
+        (row,) = records.sends(day="2024-12-20")
+        assert records.claim(row["recipient"], {"id": row["channel_id"], "channel": "wecom"}, row["day"], AT,
+                             row["digest_sha256"], row["parts"], holder="other",
+                             now=delivery.now() + dt.timedelta(seconds=2 * records.CLAIM_SECONDS))
+
+    result = delivery.run(wh, AT, settings(wecom_max_bytes=2000), department="D02", sleep=taken_over,
+                          holder="first")
+    assert not result.sent and not result.failed and len(result.skipped) == 1
+    assert len(robot.requests) == 1                               # the failed try only: no part after the take-over
+    (row,) = records.sends(day="2024-12-20")
+    assert (row["claimed_by"], row["status"], row["parts_sent"]) == ("other", "sending", 0)

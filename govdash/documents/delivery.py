@@ -202,19 +202,27 @@ def _send_one(channel: dict, message: str, digest_title: str, options: Options, 
                       password=smtp_password(url))
 
 
+class ClaimLost(Exception):
+    """Another scheduler took the digest over while this one waited (its claim ran out): send nothing more."""
+
+
 def deliver(row: dict, channel: dict, title: str, options: Options, pace: RobotPace, *,
-            sleep: Callable[[float], None], url: str | None) -> Answer:
+            sleep: Callable[[float], None], url: str | None, holder: str | None = None) -> Answer:
     """Send the parts of a claimed send-log row not delivered yet, each tried 1 + `retries` times (back-off; a
-    rate-limit answer waits its own time), recording every try. The last answer: ok when all parts went."""
+    rate-limit answer waits its own time), recording every try. The last answer: ok when all parts went. Before
+    each try the claim is renewed; ClaimLost when another scheduler holds it by then (nothing more is sent)."""
     answer = Answer(True, "")
     parts = row["parts"]
     for number in range(row["parts_sent"] + 1, len(parts) + 1):
         for attempt in range(options.retries + 1):
             if channel["channel"] != "email":
                 pace.wait(channel["webhook"])
+            if holder is not None and not records.renew(row["id"], holder, now=now(), url=url):
+                raise ClaimLost(row["id"])
             answer = _send_one(channel, parts[number - 1], title, options, url)
-            records.record_try(row["id"], number, at=now(), ok=answer.ok, answer=answer.answer,
-                               errcode=answer.errcode, url=url)
+            if not records.record_try(row["id"], number, at=now(), ok=answer.ok, answer=answer.answer,
+                                      errcode=answer.errcode, holder=holder, url=url):
+                raise ClaimLost(row["id"])
             if answer.ok:
                 break
             if attempt < options.retries:
@@ -295,8 +303,14 @@ def run(con, at: dt.datetime, settings: dict, *, dry_run: bool = False, departme
         if row is None:
             result.skipped.append(where)
             continue
-        answer = deliver(row, channel, title, options, pace, sleep=sleep, url=url)
-        records.finish(row["id"], "sent" if answer.ok else "failed", at=now(), url=url)
+        try:
+            answer = deliver(row, channel, title, options, pace, sleep=sleep, url=url, holder=holder)
+        except ClaimLost:      # taken over while this run waited: the new holder sends the rest
+            result.skipped.append(where)
+            continue
+        if not records.finish(row["id"], "sent" if answer.ok else "failed", at=now(), holder=holder, url=url):
+            result.skipped.append(where)
+            continue
         if answer.ok:
             result.sent.append({**where, "parts": len(row["parts"])})
         else:

@@ -127,21 +127,41 @@ def claim(recipient: str, channel: dict, day: str, as_of: dt.datetime, digest_sh
 
 
 @_guarded
-def record_try(send_id: int, part: int, *, at: dt.datetime, ok: bool, answer: str, errcode: int | None,
-               url: str | None = None) -> None:
+def renew(send_id: int, holder: str, *, now: dt.datetime, url: str | None = None) -> bool:
+    """Extend `holder`'s claim on a row it is still sending, CLAIM_SECONDS from `now`: False when another
+    scheduler has taken it over meanwhile (the holder then sends nothing more of it)."""
+    s = reminder_sends.c
     with db.engine(url).begin() as con:
-        con.execute(sa.insert(reminder_tries).values(send_id=send_id, part=part, at=at, ok=ok, answer=answer[:500],
-                                                     errcode=errcode))
-        if ok:
-            con.execute(sa.update(reminder_sends).where(reminder_sends.c.id == send_id).values(
-                parts_sent=part, updated_at=at))
+        return con.execute(sa.update(reminder_sends).where(
+            (s.id == send_id) & (s.claimed_by == holder) & (s.status == "sending")).values(
+            claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS), updated_at=now)).rowcount == 1
 
 
 @_guarded
-def finish(send_id: int, status: str, *, at: dt.datetime, url: str | None = None) -> None:
+def record_try(send_id: int, part: int, *, at: dt.datetime, ok: bool, answer: str, errcode: int | None,
+               holder: str | None = None, url: str | None = None) -> bool:
+    """Log one try of part `part` (every try is kept, as it happened); a delivered part counts on the row only for
+    its holder (`holder`; None: whoever holds it). True when the row is still `holder`'s."""
+    s = reminder_sends.c
+    mine = (s.id == send_id) if holder is None else (s.id == send_id) & (s.claimed_by == holder)
     with db.engine(url).begin() as con:
-        con.execute(sa.update(reminder_sends).where(reminder_sends.c.id == send_id).values(
-            status=status, updated_at=at, claimed_until=at))
+        con.execute(sa.insert(reminder_tries).values(send_id=send_id, part=part, at=at, ok=ok, answer=answer[:500],
+                                                     errcode=errcode))
+        values = {"updated_at": at, "claimed_until": at + dt.timedelta(seconds=CLAIM_SECONDS)}
+        if ok:
+            values["parts_sent"] = part
+        return con.execute(sa.update(reminder_sends).where(mine).values(**values)).rowcount == 1
+
+
+@_guarded
+def finish(send_id: int, status: str, *, at: dt.datetime, holder: str | None = None,
+           url: str | None = None) -> bool:
+    """Close a row as sent or failed — only its holder's (`holder`; None: whoever holds it). True when closed."""
+    s = reminder_sends.c
+    mine = (s.id == send_id) if holder is None else (s.id == send_id) & (s.claimed_by == holder)
+    with db.engine(url).begin() as con:
+        return con.execute(sa.update(reminder_sends).where(mine).values(
+            status=status, updated_at=at, claimed_until=at)).rowcount == 1
 
 
 @_guarded
