@@ -267,7 +267,9 @@ def test_deleting_the_newest_publication_is_found_by_the_head_and_the_month_cann
     # the month reads as never published …
     unpublished = _bulletin_read()
     assert unpublished.exit_code == 1 and "尚未定稿发布" in unpublished.stderr
-    # … but the head names link 4, which is gone
+    # … and every other publication's read is refused: the head names link 4, which is gone
+    other = _assessment_read(4)
+    assert other.exit_code == 1 and "归档未通过校验" in other.stderr and "链头与最新记录不符" in other.stderr
     first = _broken("head", 4, None, None)
     assert "链头与最新记录不符（最新记录被删除）" in first["message"] and "2024年第4季度考核第 2 版" in first["message"]
     again = _cli("publish", "--month", MONTH, "--user", "chair")

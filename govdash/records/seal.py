@@ -512,6 +512,10 @@ def check_publication(kind: str, publication_id: str, url: str | None = None) ->
                 broken = link.brk("missing", sequence=link.sequence - 1)
             elif not hmac.compare_digest(before[0].seal or "" if before else GENESIS, link.previous_seal or ""):
                 broken = link.brk("order", "与前一条记录的链接不符")
+        if broken is None:   # the head is written after each commit: ahead of every stored link, the newest is gone
+            head, last = read_head(), max([x.sequence for x in others] + [link.sequence])
+            if head is not None and head[0] > last:
+                broken = Break("head", head[0], detail=f"链头记到第 {head[0]} 号，归档中最新为第 {last} 号")
     if broken is not None:
         raise ArchiveTampered([broken])
 
