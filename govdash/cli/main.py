@@ -25,6 +25,13 @@ class _Commands(click.Group):
     """Any warehouse failure a command did not handle itself ends in one Chinese line, exit 1."""
 
     def invoke(self, ctx):
+        try:
+            return self._invoke(ctx)
+        except ModuleNotFoundError as exc:   # the code updated, the environment not: its lock added a package
+            fail(f"缺少程序依赖的软件包 {exc.name}（程序已更新而运行环境未更新）。"
+                 "请先运行 bash scripts/setup.sh 安装依赖，再重试。")
+
+    def _invoke(self, ctx):
         import duckdb
 
         from govdash.core.scoring import ScoringSettingsError
